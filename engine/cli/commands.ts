@@ -1,0 +1,4 @@
+import type { Command } from './command.js';
+
+/** Every `ria` subcommand, in the order `ria --help` lists them. Subcommands register here. */
+export const commands: Command[] = [];

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Builds the local control plane's binaries (etcd, kube-apiserver, kube-controller-manager,
+# kube-scheduler, kubectl, kwok) from the Go module proxy, using the pinned wrapper modules
+# in test/cluster/go/, and fetches the Gateway API standard CRDs.
+#
+# Binaries are cached outside the repo, keyed by version:
+#   ${RIA_CACHE_DIR:-$HOME/.cache/ria}/<component>-<version>/<binary>
+# A cached binary is never rebuilt. Prints the cache directory of each component on the
+# last lines as KEY=DIR, which engine/cluster reads (see test/cluster/versions.json).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cache="${RIA_CACHE_DIR:-$HOME/.cache/ria}"
+versions="$here/versions.json"
+export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
+
+say() { printf '[ria cluster build] %s\n' "$*" >&2; }
+fail() { say "ERROR: $*"; exit 1; }
+
+command -v go >/dev/null 2>&1 || fail "the Go toolchain is missing: install Go 1.26 (https://go.dev/doc/install) and put 'go' on PATH"
+v() { sed -n "s/.*\"$1\": *\"\\([^\"]*\\)\".*/\\1/p" "$versions"; }
+K8S=$(v kubernetes); ETCD=$(v etcd); KWOK=$(v kwok); GWAPI=$(v gatewayApi)
+[ -n "$K8S" ] && [ -n "$ETCD" ] && [ -n "$KWOK" ] && [ -n "$GWAPI" ] || fail "cannot read versions from $versions"
+
+minor=${K8S#v1.}; minor=${minor%%.*}
+ldk8s="-s -w -X k8s.io/component-base/version.gitVersion=$K8S -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/client-go/pkg/version.gitVersion=$K8S -X k8s.io/client-go/pkg/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean"
+ldetcd="-s -w"
+
+logdir="$cache/build-logs"; mkdir -p "$logdir"
+
+# build <wrapper dir> <package> <output binary> <ldflags> <component dir>
+build() {
+  local wrapper=$1 pkg=$2 out=$3 ld=$4 dir=$5
+  if [ -x "$dir/$out" ]; then say "$out: cached in $dir"; return 0; fi
+  mkdir -p "$dir"
+  local log="$logdir/$out.log" start=$SECONDS
+  say "$out: building $pkg (first build of the control plane takes about 15-25 min on 2 cores; log: $log)"
+  # Progress while building: one line a minute so a long first build never looks stuck.
+  ( while sleep 60; do say "$out: still building ($(( SECONDS - start ))s)"; done ) & local ticker=$!
+  if ! (cd "$here/go/$wrapper" && go build -trimpath -tags=selinux,notest -ldflags "$ld" -o "$dir/.$out.tmp" "$pkg") >"$log" 2>&1; then
+    kill $ticker 2>/dev/null || true
+    tail -n 20 "$log" >&2
+    fail "$out: build failed; full log: $log"
+  fi
+  kill $ticker 2>/dev/null || true
+  mv "$dir/.$out.tmp" "$dir/$out"
+  say "$out: built in $(( SECONDS - start ))s"
+}
+
+k8sdir="$cache/kubernetes-$K8S"; etcddir="$cache/etcd-$ETCD"; kwokdir="$cache/kwok-$KWOK"; gwdir="$cache/gateway-api-$GWAPI"
+build etcd go.etcd.io/etcd/server/v3 etcd "$ldetcd" "$etcddir"
+build kubernetes k8s.io/kubernetes/cmd/kube-apiserver kube-apiserver "$ldk8s" "$k8sdir"
+build kwok sigs.k8s.io/kwok/cmd/kwok kwok "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK" "$kwokdir"
+build kubernetes k8s.io/kubernetes/cmd/kube-controller-manager kube-controller-manager "$ldk8s" "$k8sdir"
+build kubernetes k8s.io/kubernetes/cmd/kube-scheduler kube-scheduler "$ldk8s" "$k8sdir"
+build kubernetes k8s.io/kubernetes/cmd/kubectl kubectl "$ldk8s" "$k8sdir"
+
+# kwok's stage definitions ship in its module; kwok refuses to start without stages.
+if [ ! -f "$kwokdir/stages/pod-complete.yaml" ]; then
+  src=$(cd "$here/go/kwok" && go mod download -json "sigs.k8s.io/kwok@$KWOK" | sed -n 's/.*"Dir": *"\(.*\)".*/\1/p')
+  [ -d "$src/kustomize/stage" ] || fail "kwok stages not found in module sigs.k8s.io/kwok@$KWOK"
+  mkdir -p "$kwokdir/stages"
+  cp "$src"/kustomize/stage/node/fast/*.yaml "$src"/kustomize/stage/pod/fast/*.yaml "$kwokdir/stages/"
+  chmod -R u+w "$kwokdir/stages"
+  say "kwok stages: copied to $kwokdir/stages"
+fi
+
+# Gateway API standard CRDs, so HTTPRoutes are validated by the real server (CEL rules included).
+if [ ! -f "$gwdir/standard-install.yaml" ]; then
+  src=$(cd "$here/go/kwok" && GOFLAGS= go mod download -json "sigs.k8s.io/gateway-api@$GWAPI" | sed -n 's/.*"Dir": *"\(.*\)".*/\1/p')
+  [ -d "$src/config/crd/standard" ] || fail "Gateway API CRDs not found in module sigs.k8s.io/gateway-api@$GWAPI"
+  mkdir -p "$gwdir"
+  for f in "$src"/config/crd/standard/*.yaml; do case "$f" in *kustomization*) ;; *) cat "$f"; echo "---";; esac; done > "$gwdir/.tmp.yaml"
+  mv "$gwdir/.tmp.yaml" "$gwdir/standard-install.yaml"
+  say "Gateway API $GWAPI standard CRDs: $gwdir/standard-install.yaml"
+fi
+
+echo "K8S_BIN_DIR=$k8sdir"
+echo "ETCD_BIN_DIR=$etcddir"
+echo "KWOK_BIN_DIR=$kwokdir"
+echo "GATEWAY_API_DIR=$gwdir"

@@ -1,4 +1,5 @@
 import type { Command } from './command.js';
+import { devCommand } from './dev-command.js';
 
 /** Every `ria` subcommand, in the order `ria --help` lists them. Subcommands register here. */
-export const commands: Command[] = [];
+export const commands: Command[] = [devCommand];

@@ -1,0 +1,54 @@
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { ClusterComponentError } from './errors.js';
+
+export interface ClusterBinaries {
+  /** kube-apiserver, kube-controller-manager, kube-scheduler, kubectl */
+  k8sDir: string;
+  etcdDir: string;
+  /** kwok and stages/ */
+  kwokDir: string;
+  /** standard-install.yaml: the Gateway API standard CRDs */
+  gatewayApiDir: string;
+}
+
+/** test/cluster/build.sh, found relative to this file both from engine/ (ts) and dist/engine/ (js). */
+export function buildScriptPath(): string {
+  const fromDist = new URL('../../../../test/cluster/build.sh', import.meta.url);
+  return fileURLToPath(fromDist);
+}
+
+/**
+ * Makes sure the control-plane binaries exist (building them from the Go module proxy the first
+ * time, which takes a while) and returns where they are. Progress lines go to `onProgress`.
+ */
+export function ensureBinaries(onProgress: (line: string) => void = () => {}): Promise<ClusterBinaries> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [buildScriptPath()], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const found: Record<string, string> = {};
+    const errors: string[] = [];
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const m = /^([A-Z_]+)=(.*)$/.exec(line);
+      if (m) found[m[1]!] = m[2]!;
+    });
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      errors.push(line);
+      onProgress(line);
+    });
+    child.on('error', (err) => reject(new ClusterComponentError('build', `cannot run bash: ${err.message}`, undefined, err)));
+    child.on('close', (code) => {
+      if (code !== 0) {
+        const last = errors.filter((l) => l.includes('ERROR')).pop() ?? errors.slice(-3).join('\n');
+        reject(new ClusterComponentError('build', `building the control plane failed: ${last}`));
+        return;
+      }
+      const { K8S_BIN_DIR, ETCD_BIN_DIR, KWOK_BIN_DIR, GATEWAY_API_DIR } = found;
+      if (!K8S_BIN_DIR || !ETCD_BIN_DIR || !KWOK_BIN_DIR || !GATEWAY_API_DIR) {
+        reject(new ClusterComponentError('build', 'build script did not report its binary directories'));
+        return;
+      }
+      resolve({ k8sDir: K8S_BIN_DIR, etcdDir: ETCD_BIN_DIR, kwokDir: KWOK_BIN_DIR, gatewayApiDir: GATEWAY_API_DIR });
+    });
+  });
+}

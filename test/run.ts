@@ -1,0 +1,80 @@
+/**
+ * The test runner behind `npm test`. Runs the unit tests (no cluster), then starts ONE local
+ * control plane in full mode for the whole run, hands its kubeconfig to the integration tests
+ * through RIA_TEST_KUBECONFIG, runs them with node:test, and stops every process it started,
+ * also when a test fails or the run is interrupted.
+ *
+ *   node dist/test/run.js            unit + integration
+ *   node dist/test/run.js --unit     unit only
+ *   node dist/test/run.js --integration [FILTER]   integration only (FILTER: path substring)
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startLocalCluster, type LocalCluster } from '../engine/dev/cluster/local-cluster.js';
+
+const distTest = fileURLToPath(new URL('.', import.meta.url));
+
+function findTests(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir).sort()) {
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) out.push(...findTests(path));
+    else if (entry.endsWith('.test.js')) out.push(path);
+  }
+  return out;
+}
+
+function runNodeTest(files: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  if (files.length === 0) return Promise.resolve(0);
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--test', '--test-reporter=spec', ...files], { stdio: 'inherit', env });
+    child.on('close', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const unitOnly = args.includes('--unit');
+  const integrationOnly = args.includes('--integration');
+  const filter = args.find((a) => !a.startsWith('--'));
+  const pick = (files: string[]) => (filter ? files.filter((f) => f.includes(filter)) : files);
+  const unit = pick(findTests(join(distTest, 'unit')));
+  const integration = pick(findTests(join(distTest, 'integration')));
+
+  let failed = false;
+  if (!integrationOnly) {
+    process.stdout.write(`\n== unit tests (${unit.length} files) ==\n`);
+    failed = (await runNodeTest(unit, process.env)) !== 0;
+  }
+  if (unitOnly || integration.length === 0) return failed ? 1 : 0;
+
+  process.stdout.write(`\n== integration tests (${integration.length} files) on a local control plane ==\n`);
+  let cluster: LocalCluster | undefined;
+  const stop = async () => { await cluster?.stop(); };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => { void stop().then(() => process.exit(130)); });
+  }
+  try {
+    cluster = await startLocalCluster({ mode: 'full', nodes: 3, onProgress: (l) => process.stdout.write(`[cluster] ${l}\n`) });
+    const env = {
+      ...process.env,
+      RIA_TEST_KUBECONFIG: cluster.kubeconfigPath,
+      RIA_TEST_CLUSTER_MODE: cluster.mode,
+      RIA_TEST_GATEWAY_API_CRDS: join(cluster.binaries.gatewayApiDir, 'standard-install.yaml'),
+      RIA_TEST_KUBECTL: join(cluster.binaries.k8sDir, 'kubectl'),
+      RIA_TEST_CLUSTER_STARTUP_MS: String(cluster.startupMs),
+    };
+    process.stdout.write(`[cluster] logs: ${relative(process.cwd(), cluster.logDir) || cluster.logDir}\n`);
+    failed = (await runNodeTest(integration, env)) !== 0 || failed;
+  } finally {
+    await stop();
+  }
+  return failed ? 1 : 0;
+}
+
+main().then((code) => { process.exitCode = code; }, (err: unknown) => {
+  process.stderr.write(`test run failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,40 @@
+import { KubeConfig, KubernetesObjectApi, CoreV1Api, AppsV1Api, BatchV1Api } from '@kubernetes/client-node';
+import { randomBytes } from 'node:crypto';
+
+/** The shared control plane started by test/run.ts. Integration tests fail loudly without it. */
+export function testKubeConfig(): KubeConfig {
+  const path = process.env.RIA_TEST_KUBECONFIG;
+  if (!path) throw new Error('RIA_TEST_KUBECONFIG is not set: run integration tests through `npm test` (test/run.ts starts the cluster)');
+  const kc = new KubeConfig();
+  kc.loadFromFile(path);
+  return kc;
+}
+
+export function testClients(kc = testKubeConfig()) {
+  return {
+    kc,
+    objects: KubernetesObjectApi.makeApiClient(kc),
+    core: kc.makeApiClient(CoreV1Api),
+    apps: kc.makeApiClient(AppsV1Api),
+    batch: kc.makeApiClient(BatchV1Api),
+  };
+}
+
+/** A namespace name no other test uses, so tests can share one cluster and run side by side. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Polls `check` until it returns a value, or fails with the last observation after `timeoutMs`. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 60_000, everyMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (err) { last = err; }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}

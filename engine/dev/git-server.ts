@@ -1,0 +1,244 @@
+/**
+ * A local git smart-HTTP server for tests and `ria dev`: real `git http-backend` (CGI) behind
+ * node:http, serving bare repositories from a directory. Pushes are enabled. It can play dead
+ * (`setDown`) so the engine's backoff can be exercised against a real outage.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { timingSafeEqual } from 'node:crypto';
+
+/** How the server misbehaves while down. `503` answers every request with 503 Service Unavailable;
+ * `refuse` closes the listening socket (clients get ECONNREFUSED); `hang` accepts connections and
+ * never answers (clients hit their timeout). */
+export type DownMode = '503' | 'refuse' | 'hang';
+
+export interface GitServerOptions {
+  /** Directory holding the bare repositories; a fresh temp dir by default. */
+  root?: string;
+  /** When set, every request needs these HTTP basic credentials. */
+  auth?: { username: string; password: string };
+  /** 0 (a free port) by default. */
+  port?: number;
+}
+
+export interface GitServer {
+  /** http://127.0.0.1:PORT */
+  url: string;
+  root: string;
+  /** Clone URL of a repository: `${url}/${name}.git`. */
+  urlFor(repoName: string): string;
+  /** Bare repository directory of a repository: `${root}/${name}.git`. */
+  pathFor(repoName: string): string;
+  /** `true` means '503'; `false` brings the server back. */
+  setDown(mode: DownMode | boolean): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Normalises `app` and `app.git` to `app.git`. */
+export function repoDirName(repoName: string): string {
+  return repoName.endsWith('.git') ? repoName : `${repoName}.git`;
+}
+
+export async function startGitServer(options: GitServerOptions = {}): Promise<GitServer> {
+  const root = options.root ?? (await mkdtemp(join(tmpdir(), 'ria-git-server-')));
+  let down: DownMode | false = false;
+  const sockets = new Set<Socket>();
+  const hung = new Set<Socket>();
+
+  const server = http.createServer((req, res) => {
+    if (down === 'hang') {
+      hung.add(req.socket); // never answer; the socket is destroyed when the mode changes
+      return;
+    }
+    if (down) {
+      res.writeHead(503, { 'Content-Type': 'text/plain' }).end('git server is down (simulated)\n');
+      return;
+    }
+    const user = options.auth ? authenticate(req, options.auth) : undefined;
+    if (options.auth && !user) {
+      req.resume();
+      res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="ria-git"', 'Content-Type': 'text/plain' })
+        .end('authentication required\n');
+      return;
+    }
+    runCgi(req, res, { projectRoot: root, remoteUser: user });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+
+  await listen(server, options.port ?? 0);
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+  const dropConnections = (which: Set<Socket>): void => {
+    for (const socket of which) socket.destroy();
+    which.clear();
+  };
+
+  return {
+    url,
+    root,
+    urlFor: (name) => `${url}/${repoDirName(name)}`,
+    pathFor: (name) => join(root, repoDirName(name)),
+    async setDown(mode) {
+      const next: DownMode | false = mode === true ? '503' : mode;
+      if (next === down) return;
+      const wasRefusing = down === 'refuse';
+      down = next;
+      // Requests left hanging end with the mode. Idle keep-alive sockets stay for 503 and up
+      // (each request checks the mode), but a refusing server must not keep talking on them.
+      dropConnections(hung);
+      if (next === 'refuse') {
+        dropConnections(sockets);
+        await close(server);
+      } else if (wasRefusing) {
+        await listen(server, port);
+      }
+    },
+    async stop() {
+      dropConnections(sockets);
+      if (server.listening) await close(server);
+    },
+  };
+}
+
+/** The user name when the request carries the expected basic credentials, else undefined. */
+function authenticate(req: http.IncomingMessage, expected: { username: string; password: string }): string | undefined {
+  const header = req.headers.authorization ?? '';
+  const match = /^Basic\s+(.+)$/i.exec(header);
+  if (!match?.[1]) return undefined;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  const username = decoded.slice(0, colon);
+  const password = decoded.slice(colon + 1);
+  return safeEqual(username, expected.username) && safeEqual(password, expected.password) ? username : undefined;
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function listen(server: http.Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function close(server: http.Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/**
+ * Runs one request through `git http-backend`. The request body goes to the backend untouched,
+ * gzip included: the backend inflates it itself when told the encoding (as it does behind
+ * Apache), and CONTENT_LENGTH is passed only when the client sent one (chunked bodies are read
+ * to EOF).
+ */
+function runCgi(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  { projectRoot, remoteUser }: { projectRoot: string; remoteUser: string | undefined },
+): void {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    GIT_PROJECT_ROOT: projectRoot,
+    GIT_HTTP_EXPORT_ALL: '1',
+    // Isolate from the machine's git config, and allow pushes.
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_CONFIG_COUNT: '1',
+    GIT_CONFIG_KEY_0: 'http.receivepack',
+    GIT_CONFIG_VALUE_0: 'true',
+    GATEWAY_INTERFACE: 'CGI/1.1',
+    SERVER_PROTOCOL: `HTTP/${req.httpVersion}`,
+    REQUEST_METHOD: req.method ?? 'GET',
+    PATH_INFO: decodeURIComponent(url.pathname),
+    QUERY_STRING: url.search.slice(1),
+    REMOTE_ADDR: req.socket.remoteAddress ?? '127.0.0.1',
+  };
+  if (req.headers['content-type']) env.CONTENT_TYPE = req.headers['content-type'];
+  if (req.headers['content-length']) env.CONTENT_LENGTH = req.headers['content-length'];
+  if (remoteUser !== undefined) {
+    env.REMOTE_USER = remoteUser;
+    env.AUTH_TYPE = 'Basic';
+  }
+  // Every other header as HTTP_*, the CGI way: HTTP_CONTENT_ENCODING (gzip bodies) and
+  // HTTP_GIT_PROTOCOL (protocol v2) are the ones the backend reads.
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined || name === 'authorization') continue;
+    env[`HTTP_${name.toUpperCase().replace(/-/g, '_')}`] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  if (req.headers['git-protocol']) env.GIT_PROTOCOL = String(req.headers['git-protocol']);
+
+  const child = spawn('git', ['http-backend'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4000); });
+  child.stdin.on('error', () => {}); // the backend may exit before reading the whole body
+  req.pipe(child.stdin);
+
+  let head = Buffer.alloc(0);
+  let headersSent = false;
+  const onData = (chunk: Buffer): void => {
+    head = Buffer.concat([head, chunk]);
+    const end = findHeaderEnd(head);
+    if (!end) return;
+    child.stdout.off('data', onData);
+    const { status, headers } = parseCgiHeaders(head.subarray(0, end.index).toString('latin1'));
+    res.writeHead(status, headers);
+    headersSent = true;
+    res.write(head.subarray(end.index + end.length));
+    child.stdout.pipe(res);
+  };
+  child.stdout.on('data', onData);
+  child.on('error', (err) => fail(`cannot run git http-backend: ${err.message}`));
+  child.on('close', (code) => {
+    if (!headersSent) fail(`git http-backend exited with ${code} before sending headers: ${stderr.trim()}`);
+  });
+  res.on('close', () => { if (child.exitCode === null) child.kill(); });
+
+  function fail(message: string): void {
+    if (headersSent || res.headersSent) return void res.destroy();
+    headersSent = true;
+    res.writeHead(500, { 'Content-Type': 'text/plain' }).end(`${message}\n`);
+  }
+}
+
+function findHeaderEnd(buf: Buffer): { index: number; length: number } | undefined {
+  const crlf = buf.indexOf('\r\n\r\n');
+  const lf = buf.indexOf('\n\n');
+  if (crlf >= 0 && (lf < 0 || crlf < lf)) return { index: crlf, length: 4 };
+  if (lf >= 0) return { index: lf, length: 2 };
+  return undefined;
+}
+
+/** Parses CGI response headers; `Status: 404 Not Found` becomes the HTTP status. */
+export function parseCgiHeaders(text: string): { status: number; headers: Record<string, string | string[]> } {
+  let status = 200;
+  const headers: Record<string, string | string[]> = {};
+  for (const line of text.split(/\r?\n/)) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).trim();
+    const value = line.slice(colon + 1).trim();
+    if (name.toLowerCase() === 'status') {
+      status = Number.parseInt(value, 10) || 500;
+      continue;
+    }
+    const existing = headers[name];
+    headers[name] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
+  }
+  return { status, headers };
+}

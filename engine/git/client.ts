@@ -1,0 +1,31 @@
+/**
+ * The engine's view of git: the I/O it needs (an fs, an http client, a timeout) bound once, and
+ * the three calls a poll makes. Each call is a free function taking the GitIO first, so tests
+ * and other edges can use them without the object.
+ */
+import type { FsClient, HttpClient } from 'isomorphic-git';
+import { listRemoteRefs, type ListRefsOptions, type RemoteRefs } from './list-refs.js';
+import { fetchCommit, type FetchCommitOptions } from './fetch-commit.js';
+import { readFileAt, type ReadFileOptions } from './read-file.js';
+
+export interface GitIO {
+  fs: FsClient;
+  http: HttpClient;
+  /** Deadline for each network call (all of its requests together); 30 s by default. */
+  timeoutMs?: number;
+}
+
+export interface GitClient {
+  listRemoteRefs(url: string, options?: ListRefsOptions): Promise<RemoteRefs>;
+  fetchCommit(options: FetchCommitOptions): Promise<string>;
+  readFileAt(options: ReadFileOptions): Promise<string | null>;
+}
+
+export function createGitClient(io: GitIO): GitClient {
+  if (!io?.fs || !io.http) throw new TypeError('ria/git: createGitClient needs { fs, http }');
+  return {
+    listRemoteRefs: (url, options) => listRemoteRefs(io, url, options),
+    fetchCommit: (options) => fetchCommit(io, options),
+    readFileAt: (options) => readFileAt(io, options),
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * Typed git failures. `retryable` tells the engine whether to back off and retry (the server is
+ * unreachable) or to stop and surface the error until a person acts (bad credentials, missing
+ * ref). Messages name the redacted URL and never carry credentials.
+ */
+import { RiaError } from '../errors.js';
+
+export const GitErrorCode = {
+  Auth: 'GitAuthFailed',
+  Unreachable: 'GitUnreachable',
+  RefNotFound: 'GitRefNotFound',
+  RepoNotFound: 'GitRepoNotFound',
+  CommitNotFetched: 'GitCommitNotFetched',
+  Generic: 'GitError',
+} as const;
+export type GitErrorCode = (typeof GitErrorCode)[keyof typeof GitErrorCode];
+
+/** Which call failed; stored in `data.op`. */
+export type GitOp = 'listRemoteRefs' | 'fetchCommit' | 'readFileAt';
+
+export class GitError extends RiaError {
+  readonly retryable: boolean;
+
+  constructor(
+    message: string,
+    data: Record<string, unknown>,
+    { code = GitErrorCode.Generic, retryable = false, cause }: { code?: GitErrorCode; retryable?: boolean; cause?: unknown } = {},
+  ) {
+    super(code, message, data, cause === undefined ? undefined : { cause });
+    this.retryable = retryable;
+  }
+}
+
+/** The server answered 401/403: credentials are missing, wrong or lack access. */
+export class GitAuthError extends GitError {
+  constructor(url: string, data: { op: GitOp; status: number; withCredentials: boolean }) {
+    const hint = data.withCredentials ? 'check the username and token' : 'no credentials were given';
+    super(`authentication failed for ${url} (HTTP ${data.status}; ${hint})`, { url, ...data }, { code: GitErrorCode.Auth });
+  }
+}
+
+/** Connection refused or reset, DNS failure, timeout or a 5xx/429: worth retrying later. */
+export class GitUnreachableError extends GitError {
+  constructor(url: string, data: { op: GitOp; reason: string; status?: number }, cause?: unknown) {
+    super(`git server unreachable at ${url}: ${data.reason}`, { url, ...data }, { code: GitErrorCode.Unreachable, retryable: true, cause });
+  }
+}
+
+/** The repository answered but has no such ref (a deleted branch or a closed pull request). */
+export class GitRefNotFoundError extends GitError {
+  constructor(url: string, data: { op: GitOp; ref: string }) {
+    super(`ref ${data.ref} not found in ${url}`, { url, ...data }, { code: GitErrorCode.RefNotFound });
+  }
+}
+
+/** HTTP 404 on the repository itself (wrong URL, or a private repo seen without credentials). */
+export class GitRepoNotFoundError extends GitError {
+  constructor(url: string, data: { op: GitOp; status: number }) {
+    super(`repository not found at ${url} (HTTP ${data.status})`, { url, ...data }, { code: GitErrorCode.RepoNotFound });
+  }
+}

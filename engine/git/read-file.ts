@@ -1,0 +1,37 @@
+/** Reads one file at a fetched commit straight from the object store: no checkout, no work tree. */
+import git from 'isomorphic-git';
+import type { GitIO } from './client.js';
+import { GitError, GitErrorCode } from './errors.js';
+
+export interface ReadFileOptions {
+  /** The cache directory given to fetchCommit. */
+  dir: string;
+  sha: string;
+  /** Path inside the repository, `/`-separated, e.g. `Riofile` or `deploy/Riofile`. */
+  path: string;
+}
+
+/** The file's content as UTF-8, or null when the commit has no such file. */
+export async function readFileAt(io: Pick<GitIO, 'fs'>, { dir, sha, path }: ReadFileOptions): Promise<string | null> {
+  const filepath = path.replace(/^\/+/, '');
+  try {
+    await git.readCommit({ fs: io.fs, gitdir: dir, oid: sha });
+  } catch (err) {
+    throw new GitError(
+      `commit ${sha} is not in the git cache at ${dir}; fetch it first`,
+      { op: 'readFileAt', dir, sha },
+      { code: GitErrorCode.CommitNotFetched, cause: err },
+    );
+  }
+  try {
+    const { blob } = await git.readBlob({ fs: io.fs, gitdir: dir, oid: sha, filepath });
+    return Buffer.from(blob).toString('utf8');
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'NotFoundError') return null;
+    if (code === 'ObjectTypeError') {
+      throw new GitError(`${filepath} is a directory at ${sha.slice(0, 7)}, not a file`, { op: 'readFileAt', sha, path: filepath }, { cause: err });
+    }
+    throw new GitError(`cannot read ${filepath} at ${sha.slice(0, 7)}: ${(err as Error).message}`, { op: 'readFileAt', sha, path: filepath }, { cause: err });
+  }
+}

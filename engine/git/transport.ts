@@ -1,0 +1,54 @@
+/**
+ * What every network call shares: credentials sent up front as a basic Authorization header
+ * (one round trip, and the library never holds them), and a deadline that both aborts the
+ * in-flight request and rejects the call, so a server that accepts and never answers cannot
+ * stall a poll.
+ */
+import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git';
+import type { Credentials } from './redact.js';
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+export function authHeaders(auth: Credentials | undefined): Record<string, string> {
+  if (!auth) return {};
+  const token = Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64');
+  return { Authorization: `Basic ${token}` };
+}
+
+export class DeadlineError extends Error {
+  override readonly name = 'TimeoutError';
+  constructor(ms: number) {
+    super(`timed out after ${ms} ms`);
+  }
+}
+
+/**
+ * Runs `fn` with an http client bound to an AbortSignal that fires after `ms`. Resolves or
+ * rejects with whatever `fn` does, or rejects with DeadlineError when time runs out first.
+ */
+export async function withDeadline<T>(
+  http: HttpClient,
+  ms: number,
+  fn: (http: HttpClient) => Promise<T>,
+  timers: { setTimeout: typeof setTimeout; clearTimeout: typeof clearTimeout } = globalThis,
+): Promise<T> {
+  const controller = new AbortController();
+  const bound: HttpClient = {
+    request: (req: GitHttpRequest): Promise<GitHttpResponse> => http.request({ ...req, signal: controller.signal }),
+  };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = timers.setTimeout(() => {
+      const err = new DeadlineError(ms);
+      controller.abort(err);
+      reject(err);
+    }, ms);
+  });
+  const work = fn(bound);
+  work.catch(() => {}); // after a timeout the abandoned call may still reject; nobody listens
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    timers.clearTimeout(timer);
+  }
+}

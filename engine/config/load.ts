@@ -1,0 +1,120 @@
+import { parseConfigFile } from './validate.js';
+import { parseDuration } from './duration.js';
+import { ConfigError } from './errors.js';
+import {
+  DEFAULT_BUILDER_IMAGE, DEFAULT_GIT_IMAGE, DEFAULT_POLL_INTERVAL_MS,
+  type AppSpec, type LoadedApp, type Settings,
+} from './types.js';
+
+export const SETTINGS_FILE = 'ria.yaml';
+export const APPS_DIR = 'apps';
+const APP_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** App names become namespace prefixes (`<app>-<env>`), so keep room for the environment part. */
+const MAX_APP_NAME = 40;
+
+export interface LoadedConfig {
+  settings: Settings;
+  /** ria.yaml was present but invalid: the engine keeps its previous settings and reports this. */
+  settingsError?: ConfigError;
+  apps: LoadedApp[];
+  /** apps/<name>.yaml files that are invalid, by app name: their running environments are left as they are. */
+  appErrors: Map<string, ConfigError>;
+}
+
+export function defaultSettings(): Settings {
+  return {
+    customMetrics: false,
+    builder: { image: DEFAULT_BUILDER_IMAGE, gitImage: DEFAULT_GIT_IMAGE, timeoutSeconds: 600 },
+    pollIntervalMs: DEFAULT_POLL_INTERVAL_MS,
+  };
+}
+
+/**
+ * Reads the config repository's files (path relative to the config root -> text): ria.yaml and
+ * apps/*.yaml. Pure: the caller fetched the files. Each bad file is reported on its own so one
+ * broken app never stops the others.
+ */
+export function loadConfig(files: ReadonlyMap<string, string>): LoadedConfig {
+  const result: LoadedConfig = { settings: defaultSettings(), apps: [], appErrors: new Map() };
+  const settingsText = files.get(SETTINGS_FILE);
+  if (settingsText !== undefined) {
+    try {
+      result.settings = toSettings(parseConfigFile(SETTINGS_FILE, settingsText, 'settings'));
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      result.settingsError = err;
+    }
+  }
+  for (const [path, text] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
+    const m = new RegExp(`^${APPS_DIR}/([^/]+)\\.ya?ml$`).exec(path);
+    if (!m) continue;
+    const name = m[1]!;
+    if (!APP_NAME.test(name) || name.length > MAX_APP_NAME) {
+      result.appErrors.set(name, new ConfigError([{ file: path, line: 1, column: 1, path: '(root)', kind: 'RiofileInvalid',
+        message: `app name "${name}" (the file name) must be a DNS label of at most ${MAX_APP_NAME} characters: lower-case letters, digits and '-'` }]));
+      continue;
+    }
+    if (result.apps.some((a) => a.name === name)) {
+      result.appErrors.set(name, new ConfigError([{ file: path, line: 1, column: 1, path: '(root)', kind: 'RiofileInvalid',
+        message: `app "${name}" is defined twice (${APPS_DIR}/${name}.yaml and .yml)` }]));
+      continue;
+    }
+    try {
+      result.apps.push({ name, file: path, spec: toAppSpec(parseConfigFile(path, text, 'app')) });
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      result.appErrors.set(name, err);
+    }
+  }
+  return result;
+}
+
+function toSettings(raw: Record<string, unknown>): Settings {
+  const s = defaultSettings();
+  const builder = (raw.builder ?? {}) as Record<string, unknown>;
+  const gateway = raw.gateway as { namespace?: string; name: string; sectionName?: string } | undefined;
+  return {
+    ...s,
+    ...(raw.domain ? { domain: raw.domain as string } : {}),
+    ...(raw.registry ? { registry: raw.registry as string } : {}),
+    ...(gateway ? { gateway: { namespace: gateway.namespace ?? 'ria-system', name: gateway.name, ...(gateway.sectionName ? { sectionName: gateway.sectionName } : {}) } } : {}),
+    ...(raw.ingressClass ? { ingressClass: raw.ingressClass as string } : {}),
+    customMetrics: raw.customMetrics === true,
+    builder: {
+      image: (builder.image as string | undefined) ?? s.builder.image,
+      gitImage: (builder.gitImage as string | undefined) ?? s.builder.gitImage,
+      ...(builder.cacheRepo ? { cacheRepo: builder.cacheRepo as string } : {}),
+      ...(builder.pushSecret ? { pushSecret: builder.pushSecret as string } : {}),
+      timeoutSeconds: builder.timeout ? parseDuration(builder.timeout as string) / 1000 : s.builder.timeoutSeconds,
+      ...(builder.resources ? { resources: builder.resources as Record<string, unknown> } : {}),
+    },
+    pollIntervalMs: raw.pollInterval ? Math.max(1000, parseDuration(raw.pollInterval as string)) : s.pollIntervalMs,
+    ...(raw.defaultResources ? { defaultResources: raw.defaultResources as Record<string, string> } : {}),
+    ...(raw.github ? { github: raw.github as Record<string, unknown> } : {}),
+  };
+}
+
+function toAppSpec(raw: Record<string, unknown>): AppSpec {
+  const answers = raw.answers as Record<string, string | number | boolean> | undefined;
+  return {
+    repo: raw.repo as string,
+    branches: (raw.branches as string[] | undefined) ?? ['main'],
+    riofile: (raw.riofile as string | undefined) ?? 'Riofile',
+    ...(raw.cloneSecret ? { cloneSecret: raw.cloneSecret as string } : {}),
+    ...(raw.secretsFrom ? { secretsFrom: raw.secretsFrom as string } : {}),
+    ...(answers ? { answers: Object.fromEntries(Object.entries(answers).map(([k, v]) => [k, String(v)])) } : {}),
+    ...(raw.allow ? { allow: raw.allow as AppSpec['allow'] } : {}),
+    ...(raw.previews ? { previews: raw.previews as Record<string, unknown> } : {}),
+    ...(raw.productionBranch ? { productionBranch: raw.productionBranch as string } : {}),
+  };
+}
+
+/** Whether a branch is tracked by one of the app's patterns (`*` matches within a path segment, `**` across). */
+export function branchMatches(branch: string, patterns: readonly string[]): boolean {
+  return patterns.some((p) => globToRegExp(p).test(branch));
+}
+
+function globToRegExp(glob: string): RegExp {
+  const re = glob.split('**').map((part) => part.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')).join('.*');
+  return new RegExp(`^${re}$`);
+}

@@ -1,0 +1,34 @@
+import type { AppSpec } from '../crds/types.js';
+
+/** ria.yaml after validation, with defaults applied. */
+export interface Settings {
+  domain?: string;
+  registry?: string;
+  gateway?: { namespace: string; name: string; sectionName?: string };
+  ingressClass?: string;
+  customMetrics: boolean;
+  builder: {
+    image: string;
+    gitImage: string;
+    cacheRepo?: string;
+    pushSecret?: string;
+    timeoutSeconds: number;
+    resources?: Record<string, unknown>;
+  };
+  pollIntervalMs: number;
+  defaultResources?: Record<string, string>;
+  github?: Record<string, unknown>;
+}
+
+/** Kaniko upstream is archived (2025); Chainguard maintains the fork and publishes the same executor. */
+export const DEFAULT_BUILDER_IMAGE = 'cgr.dev/chainguard/kaniko:latest';
+export const DEFAULT_GIT_IMAGE = 'alpine/git:2.47.2';
+export const DEFAULT_POLL_INTERVAL_MS = 15_000;
+
+export interface LoadedApp {
+  name: string;
+  file: string;
+  spec: AppSpec;
+}
+
+export type { AppSpec };

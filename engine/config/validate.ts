@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { parseDocument, type Document } from 'yaml';
+import { IssueCollector, lineCounterMapper } from '../riofile/locate.js';
+import { closest } from '../riofile/suggest.js';
+import type { Path } from '../riofile/path.js';
+import { ConfigError } from './errors.js';
+
+const MAX_CONFIG_BYTES = 256 * 1024;
+
+let compiled: { settings: ValidateFunction; app: ValidateFunction; schema: Record<string, unknown> } | undefined;
+
+/** The config schema is compiled once per process, on first use. */
+function validators() {
+  if (!compiled) {
+    const schema = JSON.parse(readFileSync(new URL('../../../schemas/config.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+    const ajv = new Ajv2020({ allErrors: true, strict: false });
+    ajv.addSchema(schema);
+    const id = schema.$id as string;
+    compiled = { settings: ajv.getSchema(`${id}#/$defs/settings`)!, app: ajv.getSchema(`${id}#/$defs/app`)!, schema };
+  }
+  return compiled;
+}
+
+/** Parses one YAML file of the config repo and validates it; throws ConfigError with located issues. */
+export function parseConfigFile(file: string, text: string, kind: 'settings' | 'app'): Record<string, unknown> {
+  const issues = new IssueCollector(file, undefined, lineCounterMapper(text));
+  if (Buffer.byteLength(text) > MAX_CONFIG_BYTES) {
+    issues.addAt(0, [], `file is larger than ${MAX_CONFIG_BYTES / 1024} KiB`, { kind: 'RiofileLimit' });
+    throw new ConfigError(issues.issues);
+  }
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  for (const err of doc.errors) issues.addAt(err.pos[0], [], err.message.split('\n')[0]!, { kind: 'RiofileSyntax' });
+  if (issues.count) throw new ConfigError(issues.issues);
+  const value = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  const located = new IssueCollector(file, doc as Document, lineCounterMapper(text));
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    located.add([], 'must be a mapping of keys to values', { found: Array.isArray(value) ? 'a list' : typeof value, expected: 'a mapping' });
+    throw new ConfigError(located.issues);
+  }
+  const validate = validators()[kind];
+  if (!validate(value)) {
+    for (const err of validate.errors ?? []) addAjvIssue(located, err);
+    throw new ConfigError(located.issues);
+  }
+  return value as Record<string, unknown>;
+}
+
+function addAjvIssue(issues: IssueCollector, err: ErrorObject): void {
+  const path: Path = err.instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+  const params = err.params as Record<string, unknown>;
+  switch (err.keyword) {
+    case 'additionalProperties': {
+      const key = String(params.additionalProperty);
+      const known = Object.keys((err.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+      const hint = closest(key, known);
+      issues.add([...path, key], `unknown key "${key}"${hint ? `; did you mean "${hint}"?` : ''}`,
+        { on: 'key', expected: known.length ? `one of ${known.join(', ')}` : 'no other keys' });
+      return;
+    }
+    case 'required':
+      issues.add(path, `missing required key "${String(params.missingProperty)}"`);
+      return;
+    case 'pattern':
+      issues.add(path, `${(err.parentSchema as { description?: string } | undefined)?.description ?? 'invalid value'}`,
+        { expected: `text matching ${String(params.pattern)}` });
+      return;
+    default:
+      issues.add(path, err.message ?? 'invalid value');
+  }
+}

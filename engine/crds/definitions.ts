@@ -1,0 +1,104 @@
+import { GROUP, VERSION } from './types.js';
+
+/** OpenAPI schema helpers, so the CRDs below read like the types in types.ts. */
+const str = (description: string) => ({ type: 'string', description });
+const int = (description: string) => ({ type: 'integer', description });
+const strMap = (description: string) => ({ type: 'object', description, additionalProperties: { type: 'string' } });
+const conditions = {
+  type: 'array', description: 'Standard conditions (Ready, Reconciling, Stalled...).',
+  'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'],
+  items: {
+    type: 'object', required: ['type', 'status', 'reason', 'message', 'lastTransitionTime'],
+    properties: {
+      type: str('Condition type.'), status: { type: 'string', enum: ['True', 'False', 'Unknown'] },
+      reason: str('CamelCase reason.'), message: str('Human-readable detail.'),
+      lastTransitionTime: { type: 'string', format: 'date-time' }, observedGeneration: { type: 'integer', format: 'int64' },
+    },
+  },
+};
+const objectRef = {
+  type: 'object', required: ['apiVersion', 'kind', 'name'],
+  properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, namespace: { type: 'string' }, name: { type: 'string' } },
+};
+
+function crd(kind: string, plural: string, shortNames: string[], spec: object, status: object, columns: object[]) {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition',
+    metadata: { name: `${plural}.${GROUP}`, labels: { 'app.kubernetes.io/part-of': 'ria', 'app.kubernetes.io/managed-by': 'ria' } },
+    spec: {
+      group: GROUP, scope: 'Namespaced',
+      names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List`, shortNames, categories: ['ria'] },
+      versions: [{
+        name: VERSION, served: true, storage: true,
+        subresources: { status: {} },
+        additionalPrinterColumns: columns,
+        schema: { openAPIV3Schema: { type: 'object', properties: { spec, status } } },
+      }],
+    },
+  };
+}
+
+export const appCrd = crd('App', 'apps', ['rapp'], {
+  type: 'object', required: ['repo', 'branches', 'riofile'],
+  description: 'One app of the config repository: the contents of apps/<name>.yaml.',
+  properties: {
+    repo: str('Git URL of the app repository.'),
+    branches: { type: 'array', items: { type: 'string' }, description: 'Branches to deploy, one environment each; globs allowed.' },
+    riofile: str('Path of the Riofile in the app repository.'),
+    cloneSecret: str('Secret with username/password or token for a private repository.'),
+    secretsFrom: str('Namespace whose Secrets are copied into each environment.'),
+    answers: strMap('Template answers.'),
+    allow: { type: 'object', properties: { permissions: { type: 'boolean' }, globalPermissions: { type: 'boolean' } } },
+    previews: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, description: 'Pull-request previews.' },
+    productionBranch: str('Branch whose GitHub deployment is the production one.'),
+  },
+}, {
+  type: 'object',
+  properties: {
+    conditions, configCommit: str('Config repository commit this App was read from.'),
+    observedRefs: strMap('Branch -> commit at the last successful listing of the app repository.'),
+    environments: int('Number of environments.'),
+  },
+}, [
+  { name: 'Repo', type: 'string', jsonPath: '.spec.repo' },
+  { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+  { name: 'Environments', type: 'integer', jsonPath: '.status.environments' },
+  { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+]);
+
+export const environmentCrd = crd('Environment', 'environments', ['env', 'renv'], {
+  type: 'object', required: ['app', 'kind', 'target', 'commit', 'namespace'],
+  description: 'One deployed environment: a tracked branch or an open pull request of an app.',
+  properties: {
+    app: str('App name.'), kind: { type: 'string', enum: ['branch', 'pr'] },
+    target: str('Branch name, or pr-<n>.'), branch: str('Branch name (for pr: the head branch).'),
+    pullRequest: int('Pull request number.'), commit: str('Commit to deploy.'), namespace: str('Target namespace.'),
+  },
+}, {
+  type: 'object',
+  properties: {
+    phase: { type: 'string', enum: ['Pending', 'Building', 'Deploying', 'Ready', 'Failed'] },
+    observedGeneration: { type: 'integer', format: 'int64' },
+    observedCommit: str('Commit the last reconcile worked on.'), appliedCommit: str('Commit whose objects are applied.'),
+    shortCommit: str('First 7 characters of the commit.'), url: str('First URL.'),
+    urls: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } },
+    builds: { type: 'array', items: { type: 'object', properties: {
+      service: { type: 'string' }, commit: { type: 'string' }, job: { type: 'string' }, image: { type: 'string' },
+      phase: { type: 'string' }, message: { type: 'string' } } } },
+    inventory: { type: 'array', items: objectRef },
+    appliedHash: str('Hash of the applied objects.'), lastAppliedTime: { type: 'string', format: 'date-time' },
+    lastError: { type: 'object', properties: { message: { type: 'string' }, file: { type: 'string' }, line: { type: 'integer' },
+      column: { type: 'integer' }, path: { type: 'string' } } },
+    warnings: { type: 'array', items: { type: 'string' } },
+    conditions,
+  },
+}, [
+  { name: 'App', type: 'string', jsonPath: '.spec.app' },
+  { name: 'Branch/PR', type: 'string', jsonPath: '.spec.target' },
+  { name: 'Commit', type: 'string', jsonPath: '.status.shortCommit' },
+  { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
+  { name: 'URL', type: 'string', jsonPath: '.status.url' },
+  { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+]);
+
+export const riaCrds = [appCrd, environmentCrd];

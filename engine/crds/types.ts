@@ -1,0 +1,122 @@
+/** Ria's custom resources (group ria.dev, version v1alpha1): the only place engine state lives. */
+export const GROUP = 'ria.dev';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+
+/** Standard condition shape (metav1.Condition). */
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+  observedGeneration?: number;
+}
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  finalizers?: string[];
+  generation?: number;
+  resourceVersion?: string;
+  uid?: string;
+  deletionTimestamp?: string;
+  creationTimestamp?: string;
+}
+
+/** One app of the config repo (`apps/<name>.yaml`). The spec is the file, as validated. */
+export interface AppSpec {
+  repo: string;
+  branches: string[];
+  riofile: string;
+  cloneSecret?: string;
+  secretsFrom?: string;
+  answers?: Record<string, string>;
+  allow?: { permissions?: boolean; globalPermissions?: boolean };
+  previews?: Record<string, unknown>;
+  /** Branch whose GitHub deployment is the production one. */
+  productionBranch?: string;
+}
+
+export interface AppStatus {
+  conditions?: Condition[];
+  /** The config repo commit this App was last read from. */
+  configCommit?: string;
+  /** Refs seen at the last successful listing of the app repo (branch -> sha). */
+  observedRefs?: Record<string, string>;
+  environments?: number;
+}
+
+export interface App {
+  apiVersion: typeof API_VERSION;
+  kind: 'App';
+  metadata: ObjectMeta;
+  spec: AppSpec;
+  status?: AppStatus;
+}
+
+export type EnvironmentKind = 'branch' | 'pr';
+export type EnvironmentPhase = 'Pending' | 'Building' | 'Deploying' | 'Ready' | 'Failed';
+
+export interface EnvironmentSpec {
+  app: string;
+  kind: EnvironmentKind;
+  /** What `kubectl get environments` shows: the branch name, or `pr-<n>`. */
+  target: string;
+  branch?: string;
+  pullRequest?: number;
+  /** The commit to deploy (full SHA). The source poller writes it; reconcile deploys it. */
+  commit: string;
+  /** The namespace the environment's objects live in. */
+  namespace: string;
+}
+
+export interface InventoryEntry { apiVersion: string; kind: string; namespace?: string; name: string }
+
+export interface BuildState {
+  service: string;
+  commit: string;
+  job: string;
+  image: string;
+  phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed';
+  message?: string;
+}
+
+export interface LocatedError {
+  message: string;
+  file?: string;
+  line?: number;
+  column?: number;
+  path?: string;
+}
+
+export interface EnvironmentStatus {
+  phase?: EnvironmentPhase;
+  observedGeneration?: number;
+  observedCommit?: string;
+  appliedCommit?: string;
+  shortCommit?: string;
+  /** First URL, for the printer column. */
+  url?: string;
+  urls?: Record<string, string[]>;
+  builds?: BuildState[];
+  inventory?: InventoryEntry[];
+  /** Hash of what was last applied: a reconcile whose render hashes the same applies nothing. */
+  appliedHash?: string;
+  lastAppliedTime?: string;
+  lastError?: LocatedError;
+  warnings?: string[];
+  conditions?: Condition[];
+}
+
+export interface Environment {
+  apiVersion: typeof API_VERSION;
+  kind: 'Environment';
+  metadata: ObjectMeta;
+  spec: EnvironmentSpec;
+  status?: EnvironmentStatus;
+}
+
+export const ENVIRONMENT_FINALIZER = 'ria.dev/environment-cleanup';

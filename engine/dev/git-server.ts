@@ -23,6 +23,20 @@ export interface GitServerOptions {
   auth?: { username: string; password: string };
   /** 0 (a free port) by default. */
   port?: number;
+  /** Called once per request when the response ends (tests count requests and check protocols). */
+  onRequest?: (info: RequestInfo) => void;
+}
+
+export interface RequestInfo {
+  method: string;
+  /** Path without the query, e.g. `/app.git/info/refs`. */
+  path: string;
+  query: string;
+  status: number;
+  /** The Git-Protocol header (`version=2`), when sent. */
+  gitProtocol?: string;
+  /** The Content-Encoding of the request body, when sent. */
+  contentEncoding?: string;
 }
 
 export interface GitServer {
@@ -50,6 +64,7 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
   const hung = new Set<Socket>();
 
   const server = http.createServer((req, res) => {
+    if (options.onRequest) reportRequest(req, res, options.onRequest);
     if (down === 'hang') {
       hung.add(req.socket); // never answer; the socket is destroyed when the mode changes
       return;
@@ -105,6 +120,16 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
       if (server.listening) await close(server);
     },
   };
+}
+
+function reportRequest(req: http.IncomingMessage, res: http.ServerResponse, onRequest: (info: RequestInfo) => void): void {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  res.on('finish', () => {
+    const info: RequestInfo = { method: req.method ?? 'GET', path: url.pathname, query: url.search.slice(1), status: res.statusCode };
+    if (req.headers['git-protocol']) info.gitProtocol = String(req.headers['git-protocol']);
+    if (req.headers['content-encoding']) info.contentEncoding = req.headers['content-encoding'];
+    onRequest(info);
+  });
 }
 
 /** The user name when the request carries the expected basic credentials, else undefined. */

@@ -10,6 +10,8 @@ import git from 'isomorphic-git';
 import type { GitIO } from './client.js';
 import { GitRefNotFoundError } from './errors.js';
 import { toGitError } from './map-error.js';
+import { withHeadFallback } from './missing-head.js';
+import { withThinPack } from './thin-pack.js';
 import { splitCredentials, type Credentials } from './redact.js';
 import { authHeaders, DEFAULT_TIMEOUT_MS, withDeadline } from './transport.js';
 
@@ -24,6 +26,8 @@ export interface FetchCommitOptions {
   auth?: Credentials;
   /** History depth; 1 by default. */
   depth?: number;
+  /** Ask for a thin pack so a refetch brings only changed objects (see thin-pack.ts). Off by default. */
+  thinPack?: boolean;
 }
 
 const REMOTE = 'origin';
@@ -38,20 +42,14 @@ export async function fetchCommit(io: GitIO, options: FetchCommitOptions): Promi
   try {
     if (options.sha && (await hasCommit(io, dir, options.sha))) return options.sha;
     await prepareCache(io, dir, url);
-    const result = await withDeadline(io.http, io.timeoutMs ?? DEFAULT_TIMEOUT_MS, async (http) => {
-      try {
-        return await git.fetch({
-          fs, http, gitdir: dir, remote: REMOTE, ref, remoteRef: ref, singleBranch: true,
-          depth: options.depth ?? 1, tags: false, headers: authHeaders(auth),
-        });
-      } catch (err) {
-        // isomorphic-git looks up the remote HEAD after writing the fetched ref, and throws when
-        // HEAD points at a missing branch. The ref we asked for is fetched by then.
-        if (isMissingHead(err) && ref !== 'HEAD') return undefined;
-        throw err;
-      }
-    });
-    const sha = result?.fetchHead ?? (await resolveLocal(io, dir, ref));
+    const result = await withDeadline(io.http, io.timeoutMs ?? DEFAULT_TIMEOUT_MS, (http) =>
+      git.fetch({
+        fs, http: withHeadFallback(options.thinPack ? withThinPack(http) : http, ref), gitdir: dir, remote: REMOTE, ref, remoteRef: ref, singleBranch: true,
+        depth: options.depth ?? 1, tags: false, headers: authHeaders(auth),
+      }),
+    );
+    // fetchHead is null only when the remote has no refs at all.
+    const sha = result.fetchHead ?? undefined;
     if (!sha) throw new GitRefNotFoundError(context.url, { op: 'fetchCommit', ref });
     return sha;
   } catch (err) {
@@ -78,17 +76,4 @@ async function hasCommit(io: GitIO, dir: string, sha: string): Promise<boolean> 
   } catch {
     return false;
   }
-}
-
-async function resolveLocal(io: GitIO, dir: string, ref: string): Promise<string | undefined> {
-  try {
-    return await git.resolveRef({ fs: io.fs, gitdir: dir, ref });
-  } catch {
-    return undefined;
-  }
-}
-
-function isMissingHead(err: unknown): boolean {
-  const e = err as { code?: string; data?: { what?: string } };
-  return e?.code === 'NotFoundError' && e.data?.what === 'HEAD';
 }

@@ -10,7 +10,8 @@ import { authHeaders, DEFAULT_TIMEOUT_MS, withDeadline } from './transport.js';
 
 export interface ListRefsOptions {
   auth?: Credentials;
-  /** Keep only refs starting with one of these (e.g. ['refs/heads/', 'refs/pull/']); all by default. */
+  /** Keep only refs starting with one of these (e.g. ['refs/heads/', 'refs/pull/']); all by default.
+   * headTarget is reported either way. */
   prefixes?: string[];
 }
 
@@ -33,8 +34,8 @@ export async function listRemoteRefs(io: GitIO, rawUrl: string, options: ListRef
         headers: authHeaders(auth),
         protocolVersion: 2,
         symrefs: true,
-        // v2 filters on the server; several prefixes are filtered below.
-        ...(prefixes?.length === 1 ? { prefix: prefixes[0] } : {}),
+        // Filtered here, not with v2's server-side prefix: isomorphic-git sends only one prefix,
+        // and a server-side filter would also drop HEAD and with it headTarget.
       }),
     );
     return toRemoteRefs(serverRefs, prefixes);

@@ -106,7 +106,8 @@ export async function createCommit(
     if (parent) await gitIn(dir, ['read-tree', parent], { env });
     for (const [path, content] of Object.entries(files)) {
       if (content === null) {
-        await gitIn(dir, ['update-index', '--force-remove', '--', path], { env });
+        // Mode 0 removes the entry; unlike --force-remove it needs no work tree.
+        await gitIn(dir, ['update-index', '--index-info'], { env, input: `0 ${'0'.repeat(40)}\t${path}\n` });
         continue;
       }
       const blob = await gitIn(dir, ['hash-object', '-w', '--stdin'], { input: content });

@@ -1,0 +1,72 @@
+import type { Riofile, Service } from '../riofile/model.js';
+import type { ClusterSettings, Environment, KubeObject, RenderInput, RenderWarning } from './types.js';
+import { RenderError, RenderErrorCode } from './errors.js';
+import { environmentNamespace, environmentSlug } from './names.js';
+import { objectLabels, type LabelScope } from './labels.js';
+
+/**
+ * What every object renderer needs, computed once per render. The only mutable part is the
+ * warnings list, which belongs to this one call: render stays a pure function.
+ */
+export interface RenderContext {
+  riofile: Riofile;
+  env: Environment;
+  cluster: ClusterSettings;
+  input: RenderInput;
+  namespace: string;
+  envSlug: string;
+  commit: string;
+  warnings: RenderWarning[];
+}
+
+const COMMIT = /^[0-9a-f]{7,64}$/;
+
+export function createContext(input: RenderInput): RenderContext {
+  const { environment: env, cluster } = input;
+  if (!COMMIT.test(env.commit)) {
+    throw new RenderError(RenderErrorCode.Input, `commit must be a lowercase hex SHA (7-64 characters), not "${env.commit}"`, { commit: env.commit });
+  }
+  if (!env.app.trim()) throw new RenderError(RenderErrorCode.Input, 'the app name is empty');
+  if (env.kind === 'pr' && !(Number.isInteger(env.pr) && env.pr > 0)) {
+    throw new RenderError(RenderErrorCode.Input, `a pull request number is a positive integer, not ${env.pr}`);
+  }
+  if (env.kind === 'branch' && env.branch.length === 0) throw new RenderError(RenderErrorCode.Input, 'the branch name is empty');
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/.test(cluster.domain)) {
+    throw new RenderError(RenderErrorCode.Input, `the domain must be a DNS name such as apps.example.com, not "${cluster.domain}"`);
+  }
+  const namespace = environmentNamespace(env);
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace) || namespace.length > 63) {
+    throw new RenderError(RenderErrorCode.Input, `the namespace "${namespace}" is not a DNS-1123 label`);
+  }
+  return { riofile: input.riofile, env, cluster, input, namespace, envSlug: environmentSlug(env), commit: env.commit, warnings: [] };
+}
+
+export function warn(ctx: RenderContext, code: string, path: string, message: string): void {
+  ctx.warnings.push({ code, path, message });
+}
+
+export function scope(ctx: RenderContext, serviceName?: string, service?: Service): LabelScope {
+  return {
+    app: ctx.env.app,
+    environment: ctx.envSlug,
+    commit: ctx.commit,
+    ...(serviceName !== undefined && service ? { service: { name: serviceName, app: service.app, version: service.version } } : {}),
+  };
+}
+
+/** `metadata` of an object in the environment's namespace (or cluster-scoped when `namespaced` is false). */
+export function metadata(ctx: RenderContext, name: string, labelScope: LabelScope, extra: { namespaced?: boolean; labels?: Record<string, string>; annotations?: Record<string, string> } = {}): KubeObject['metadata'] {
+  const labels = { ...(extra.labels ?? {}), ...objectLabels(labelScope) };
+  return {
+    name,
+    ...(extra.namespaced === false ? {} : { namespace: ctx.namespace }),
+    labels: sorted(labels),
+    ...(extra.annotations && Object.keys(extra.annotations).length > 0 ? { annotations: sorted(extra.annotations) } : {}),
+  };
+}
+
+function sorted(record: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(record).sort()) out[k] = record[k]!;
+  return out;
+}

@@ -1,0 +1,62 @@
+import type { KubernetesObject } from '../riofile/model.js';
+import type { RenderContext } from './context.js';
+import { scope, warn } from './context.js';
+import type { KubeObject } from './types.js';
+import { LabelKeys, objectLabels, sortKeys } from './labels.js';
+
+/** Kinds that have no namespace (core and common add-ons). CRDs in the same manifest add their own. */
+export const CLUSTER_SCOPED_KINDS: ReadonlySet<string> = new Set([
+  'APIService', 'CertificateSigningRequest', 'ClusterIssuer', 'ClusterRole', 'ClusterRoleBinding', 'ClusterTask',
+  'ComponentStatus', 'CSIDriver', 'CSINode', 'CustomResourceDefinition', 'FlowSchema', 'GatewayClass', 'IngressClass',
+  'MutatingWebhookConfiguration', 'Namespace', 'Node', 'PersistentVolume', 'PodSecurityPolicy', 'PriorityClass',
+  'PriorityLevelConfiguration', 'RuntimeClass', 'StorageClass', 'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding', 'ValidatingWebhookConfiguration', 'VolumeAttachment',
+]);
+
+/** API versions Kubernetes no longer serves: the API server will refuse these objects. */
+const REMOVED_APIS: Record<string, string> = {
+  'extensions/v1beta1': '1.22', 'apps/v1beta1': '1.16', 'apps/v1beta2': '1.16', 'policy/v1beta1': '1.25',
+  'rbac.authorization.k8s.io/v1beta1': '1.22', 'apiextensions.k8s.io/v1beta1': '1.22',
+  'admissionregistration.k8s.io/v1beta1': '1.22', 'networking.k8s.io/v1beta1': '1.22', 'batch/v1beta1': '1.25',
+  'autoscaling/v2beta1': '1.25', 'autoscaling/v2beta2': '1.26', 'scheduling.k8s.io/v1beta1': '1.22',
+  'storage.k8s.io/v1beta1': '1.22', 'apiregistration.k8s.io/v1beta1': '1.22', 'certificates.k8s.io/v1beta1': '1.22',
+  'coordination.k8s.io/v1beta1': '1.22', 'discovery.k8s.io/v1beta1': '1.25', 'events.k8s.io/v1beta1': '1.25',
+};
+
+/**
+ * `kubernetes.manifest` objects, included as the user wrote them with two changes: namespaced
+ * objects go into the environment's namespace (whatever namespace they named: an environment
+ * must not write into another one), and Ria's labels are added so the engine can track and prune
+ * them (the user's own labels stay; Ria's `ria.dev/*` keys win). Kinds are cluster-scoped when
+ * they are in {@link CLUSTER_SCOPED_KINDS} or a CRD in the same manifest says `scope: Cluster`.
+ * Removed API versions are reported, since the API server will refuse them.
+ */
+export function renderManifests(ctx: RenderContext): KubeObject[] {
+  const manifests = ctx.riofile.kubernetesManifests;
+  const clusterKinds = new Set(CLUSTER_SCOPED_KINDS);
+  for (const m of manifests) {
+    const spec = m.kind === 'CustomResourceDefinition' ? (m.spec as { scope?: string; names?: { kind?: string } } | undefined) : undefined;
+    if (spec?.scope === 'Cluster' && spec.names?.kind) clusterKinds.add(spec.names.kind);
+  }
+  const ria = objectLabels(scope(ctx));
+  return manifests.map((m, i) => {
+    const path = `kubernetes.manifest[${i}]`;
+    const copy = structuredClone(m) as KubernetesObject;
+    const meta = { ...(copy.metadata ?? {}) } as KubeObject['metadata'];
+    const removedIn = REMOVED_APIS[copy.apiVersion];
+    if (removedIn) warn(ctx, 'ManifestRemovedApi', path, `${copy.kind} ${meta.name ?? ''}: ${copy.apiVersion} is not served since Kubernetes ${removedIn}; the API server will refuse it`);
+    if (clusterKinds.has(copy.kind)) {
+      delete meta.namespace;
+    } else {
+      if (meta.namespace !== undefined && meta.namespace !== ctx.namespace) {
+        warn(ctx, 'ManifestNamespaceReplaced', path, `${copy.kind} ${meta.name ?? ''}: namespace "${meta.namespace}" replaced by the environment's "${ctx.namespace}"`);
+      }
+      meta.namespace = ctx.namespace;
+    }
+    const user = (meta.labels ?? {}) as Record<string, string>;
+    const own = Object.fromEntries(Object.entries(ria).filter(([k]) => k.startsWith('ria.dev/') || k === LabelKeys.managedBy || k === LabelKeys.partOf));
+    meta.labels = sortKeys({ ...ria, ...user, ...own });
+    if (!meta.name) warn(ctx, 'ManifestNoName', path, `${copy.kind} has no metadata.name; server-side apply needs one (generateName cannot be applied)`);
+    return { ...copy, metadata: meta } as KubeObject;
+  });
+}

@@ -1,0 +1,81 @@
+import type { RenderContext } from './context.js';
+import { createContext, warn } from './context.js';
+import type { KubeObject, RenderInput, RenderResult } from './types.js';
+import { groupApps } from './apps.js';
+import { renderNamespace } from './namespace.js';
+import { renderConfigMaps } from './configmap.js';
+import { renderRbac } from './rbac.js';
+import { renderClaims } from './volumes.js';
+import { renderWorkload } from './deployment.js';
+import { renderServices } from './service.js';
+import { renderExternalService } from './external-service.js';
+import { appEndpoints, endpointUrl } from './endpoints.js';
+import { endpointRoute, routerHost, routerRoutes } from './httproute.js';
+import { endpointIngress, routerIngress } from './ingress.js';
+import { renderHpa } from './hpa.js';
+import { renderBuildJobs } from './build-job.js';
+import { renderManifests } from './manifests.js';
+import { assertUnique, objectKey, orderObjects } from './order.js';
+import { containerImage } from './images.js';
+
+/**
+ * (Riofile, environment, cluster settings) -> the environment's Kubernetes objects and the build
+ * Jobs they need. Pure and deterministic: no I/O, no clock, no randomness; the same input gives
+ * byte-identical output. Throws RenderError when the input cannot be rendered at all; anything
+ * the objects cannot express is a warning in the result, never silently dropped.
+ */
+export function render(input: RenderInput): RenderResult {
+  const ctx = createContext(input);
+  const generated: KubeObject[] = [renderNamespace(ctx), ...renderConfigMaps(ctx)];
+  const urls: Record<string, string[]> = {};
+  const images: Record<string, string> = {};
+  const addUrl = (key: string, url: string) => { (urls[key] ??= []).includes(url) || urls[key]!.push(url); };
+
+  for (const [key, service] of Object.entries(ctx.riofile.services)) {
+    generated.push(...renderRbac(ctx, key, service), ...renderClaims(ctx, key, service), renderWorkload(ctx, key, service));
+    const hpa = renderHpa(ctx, key, service);
+    if (hpa) generated.push(hpa);
+    images[key] = containerImage(ctx, key, service) ?? '';
+    for (const c of service.containers) images[`${key}/${c.name}`] = containerImage(ctx, key, c, c.name) ?? '';
+  }
+  for (const group of groupApps(ctx.riofile)) generated.push(...renderServices(ctx, group));
+  for (const [name, ext] of Object.entries(ctx.riofile.externalServices)) generated.push(...renderExternalService(ctx, name, ext));
+
+  const useGateway = ctx.cluster.gateway !== undefined;
+  for (const e of appEndpoints(ctx)) {
+    generated.push(useGateway ? endpointRoute(ctx, e) : endpointIngress(ctx, e));
+    for (const key of e.services) addUrl(key, endpointUrl(ctx, e.host));
+  }
+  for (const [name, router] of Object.entries(ctx.riofile.routers)) {
+    const objects = useGateway ? routerRoutes(ctx, name, router) : routerIngress(ctx, name, router);
+    generated.push(...objects);
+    if (!router.internal && objects.length > 0) addUrl(name, endpointUrl(ctx, routerHost(ctx, name)));
+  }
+
+  assertUnique(generated);
+  const manifests = renderManifests(ctx);
+  assertUnique(manifests);
+  const objects = orderObjects([...withoutOverridden(ctx, generated, manifests), ...manifests]);
+  const buildJobs = renderBuildJobs(ctx);
+  assertUnique(buildJobs);
+  return { objects, buildJobs, warnings: ctx.warnings, urls: sortedUrls(urls), images };
+}
+
+/**
+ * A manifest object with the identity of a generated one replaces it: the user wrote it
+ * explicitly (Rio applied manifests after its own objects, so they won there too).
+ */
+function withoutOverridden(ctx: RenderContext, generated: KubeObject[], manifests: KubeObject[]): KubeObject[] {
+  const manifestKeys = new Set(manifests.map(objectKey));
+  return generated.filter((o) => {
+    if (!manifestKeys.has(objectKey(o))) return true;
+    warn(ctx, 'ManifestOverridesObject', 'kubernetes.manifest', `the manifest's ${o.kind} ${o.metadata.name} replaces the one Ria would render`);
+    return false;
+  });
+}
+
+function sortedUrls(urls: Record<string, string[]>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const key of Object.keys(urls).sort()) out[key] = urls[key]!;
+  return out;
+}

@@ -177,6 +177,12 @@ function runCgi(
   { projectRoot, remoteUser }: { projectRoot: string; remoteUser: string | undefined },
 ): void {
   const url = new URL(req.url ?? '/', 'http://localhost');
+  const pathInfo = safeDecode(url.pathname);
+  if (pathInfo === undefined) {
+    req.resume();
+    res.writeHead(400, { 'Content-Type': 'text/plain' }).end('bad path\n');
+    return;
+  }
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     GIT_PROJECT_ROOT: projectRoot,
@@ -190,7 +196,7 @@ function runCgi(
     GATEWAY_INTERFACE: 'CGI/1.1',
     SERVER_PROTOCOL: `HTTP/${req.httpVersion}`,
     REQUEST_METHOD: req.method ?? 'GET',
-    PATH_INFO: decodeURIComponent(url.pathname),
+    PATH_INFO: pathInfo,
     QUERY_STRING: url.search.slice(1),
     REMOTE_ADDR: req.socket.remoteAddress ?? '127.0.0.1',
   };
@@ -238,6 +244,14 @@ function runCgi(
     if (headersSent || res.headersSent) return void res.destroy();
     headersSent = true;
     res.writeHead(500, { 'Content-Type': 'text/plain' }).end(`${message}\n`);
+  }
+}
+
+function safeDecode(path: string): string | undefined {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,9 +1,11 @@
 /**
  * Typed git failures. `retryable` tells the engine whether to back off and retry (the server is
  * unreachable) or to stop and surface the error until a person acts (bad credentials, missing
- * ref). Messages name the redacted URL and never carry credentials.
+ * ref). Messages name the URL redacted (the constructors redact it again, so a raw URL passed
+ * by mistake cannot leak credentials).
  */
 import { RiaError } from '../errors.js';
+import { redactUrl } from './redact.js';
 
 export const GitErrorCode = {
   Auth: 'GitAuthFailed',
@@ -35,27 +37,27 @@ export class GitError extends RiaError {
 export class GitAuthError extends GitError {
   constructor(url: string, data: { op: GitOp; status: number; withCredentials: boolean }) {
     const hint = data.withCredentials ? 'check the username and token' : 'no credentials were given';
-    super(`authentication failed for ${url} (HTTP ${data.status}; ${hint})`, { url, ...data }, { code: GitErrorCode.Auth });
+    super(`authentication failed for ${redactUrl(url)} (HTTP ${data.status}; ${hint})`, { url: redactUrl(url), ...data }, { code: GitErrorCode.Auth });
   }
 }
 
 /** Connection refused or reset, DNS failure, timeout or a 5xx/429: worth retrying later. */
 export class GitUnreachableError extends GitError {
   constructor(url: string, data: { op: GitOp; reason: string; status?: number }, cause?: unknown) {
-    super(`git server unreachable at ${url}: ${data.reason}`, { url, ...data }, { code: GitErrorCode.Unreachable, retryable: true, cause });
+    super(`git server unreachable at ${redactUrl(url)}: ${data.reason}`, { url: redactUrl(url), ...data }, { code: GitErrorCode.Unreachable, retryable: true, cause });
   }
 }
 
 /** The repository answered but has no such ref (a deleted branch or a closed pull request). */
 export class GitRefNotFoundError extends GitError {
   constructor(url: string, data: { op: GitOp; ref: string }) {
-    super(`ref ${data.ref} not found in ${url}`, { url, ...data }, { code: GitErrorCode.RefNotFound });
+    super(`ref ${data.ref} not found in ${redactUrl(url)}`, { url: redactUrl(url), ...data }, { code: GitErrorCode.RefNotFound });
   }
 }
 
 /** HTTP 404 on the repository itself (wrong URL, or a private repo seen without credentials). */
 export class GitRepoNotFoundError extends GitError {
   constructor(url: string, data: { op: GitOp; status: number }) {
-    super(`repository not found at ${url} (HTTP ${data.status})`, { url, ...data }, { code: GitErrorCode.RepoNotFound });
+    super(`repository not found at ${redactUrl(url)} (HTTP ${data.status})`, { url: redactUrl(url), ...data }, { code: GitErrorCode.RepoNotFound });
   }
 }

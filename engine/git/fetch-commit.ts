@@ -5,6 +5,9 @@
  *
  * This uses init + fetch of the one ref, never clone: clone fails on a repository whose HEAD
  * points at a missing branch.
+ *
+ * One fetch per cache directory at a time (the engine's per-app queue gives that); two
+ * concurrent fetches into one directory may race on its refs and shallow file.
  */
 import git from 'isomorphic-git';
 import type { GitIO } from './client.js';
@@ -32,20 +35,32 @@ export interface FetchCommitOptions {
 
 const REMOTE = 'origin';
 
-/** Resolves to the SHA the ref points at now (which may be newer than `sha`). */
+/**
+ * Resolves to the commit SHA the ref points at now, which may be newer than `sha` when the ref
+ * moved since it was listed. (An annotated tag resolves to the tag object, not its commit.)
+ */
 export async function fetchCommit(io: GitIO, options: FetchCommitOptions): Promise<string> {
   const { url, auth: urlAuth } = splitCredentials(options.url);
   const auth = options.auth ?? urlAuth;
   const ref = fullRef(options.ref);
-  const { fs, dir } = { fs: io.fs, dir: options.dir };
+  const { fs } = io;
+  const { dir } = options;
   const context = { op: 'fetchCommit' as const, url: options.url, ref, withCredentials: auth !== undefined, secrets: [auth?.password] };
   try {
     if (options.sha && (await hasCommit(io, dir, options.sha))) return options.sha;
     await prepareCache(io, dir, url);
     const result = await withDeadline(io.http, io.timeoutMs ?? DEFAULT_TIMEOUT_MS, (http) =>
       git.fetch({
-        fs, http: withHeadFallback(options.thinPack ? withThinPack(http) : http, ref), gitdir: dir, remote: REMOTE, ref, remoteRef: ref, singleBranch: true,
-        depth: options.depth ?? 1, tags: false, headers: authHeaders(auth),
+        fs,
+        http: withHeadFallback(options.thinPack ? withThinPack(http) : http, ref),
+        gitdir: dir,
+        remote: REMOTE,
+        ref,
+        remoteRef: ref,
+        singleBranch: true,
+        depth: options.depth ?? 1,
+        tags: false,
+        headers: authHeaders(auth),
       }),
     );
     // fetchHead is null only when the remote has no refs at all.

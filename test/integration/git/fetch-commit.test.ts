@@ -140,3 +140,11 @@ test('a repository whose HEAD points at a missing branch still fetches (isomorph
   assert.equal(await h.git.fetchCommit({ url: headlessUrl, ref: 'develop', dir }), next);
   assert.equal(await h.git.readFileAt({ dir, sha: next, path: 'Riofile' }), 'develop 2\n');
 });
+
+test('an empty repository (no refs yet) is GitRefNotFound, with credentials in the URL redacted', async () => {
+  await createRepo(h.server, 'fresh');
+  const withCreds = h.server.urlFor('fresh').replace('http://', 'http://bot:pa55word@');
+  const err = await caught(async () => h.git.fetchCommit({ url: withCreds, ref: 'main', dir: await h.cacheDir() }));
+  assert.equal(err.code, 'GitRefNotFound');
+  assert.ok(!err.message.includes('pa55word') && !JSON.stringify(err.data).includes('pa55word'), err.message);
+});

@@ -83,10 +83,16 @@ test('a gzip-encoded request body is handled (git sends these for large negotiat
   assert.ok(text.includes(`${sha} refs/heads/main`), text);
 });
 
-test('CGI Status lines become HTTP statuses (404 for a missing repo)', async () => {
+test('CGI Status lines become HTTP statuses (404 for a missing repo); bad paths are 400, not a crash', async () => {
   const res = await fetch(`${open.urlFor('does-not-exist')}/info/refs?service=git-upload-pack`);
   assert.equal(res.status, 404);
   await res.text();
+  const bad = await fetch(`${open.url}/%E0%A4%A/info/refs?service=git-upload-pack`);
+  assert.equal(bad.status, 400);
+  await bad.text();
+  const escape = await fetch(`${open.url}/..%2F..%2Fetc/info/refs?service=git-upload-pack`);
+  assert.notEqual(escape.status, 200);
+  await escape.text();
 });
 
 test('fixtures: deterministic SHAs, deletions, pull refs, HEAD at a missing branch', async () => {

@@ -97,3 +97,9 @@ test('RiaErrors pass through unchanged', () => {
   const original = new RiaError('Other', 'already typed');
   assert.equal(toGitError(original, ctx), original);
 });
+
+test('typed errors redact a raw URL given to them by mistake', () => {
+  const err = new GitRefNotFoundError('https://bot:hunter22@git.example.com/app.git', { op: 'fetchCommit', ref: 'refs/heads/x' });
+  assert.equal(err.message, `ref refs/heads/x not found in ${redacted}`);
+  assert.equal(err.data.url, redacted);
+});

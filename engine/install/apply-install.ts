@@ -1,0 +1,111 @@
+/**
+ * Applies the install manifests with server-side apply, CRDs first: the API server only serves a
+ * new kind once its CRD is Established, and the engine must not start before its kinds exist.
+ * Each object is reported as created, configured or unchanged, so a second install visibly
+ * changes nothing.
+ */
+import { setTimeout as sleepFor } from 'node:timers/promises';
+import type { ApiextensionsV1Api, KubernetesObjectApi } from '@kubernetes/client-node';
+import { applyObject, refOf, type KubeObject } from '../kube/apply.js';
+import { isNotFound, refString, toKubeApiError, type KubeObjectRef } from '../kube/errors.js';
+import { InstallError } from './manifests.js';
+
+export type InstallAction = 'created' | 'configured' | 'unchanged';
+
+export interface InstalledObject { ref: KubeObjectRef; action: InstallAction; resourceVersion: string | undefined; note?: string }
+
+export interface ApplyInstallOptions {
+  objects: KubeObject[];
+  client: KubernetesObjectApi;
+  apiextensions: Pick<ApiextensionsV1Api, 'readCustomResourceDefinition'>;
+  dryRun?: boolean;
+  /** How long to wait for the CRDs to be Established. */
+  establishTimeoutMs?: number;
+  onApplied?: (result: InstalledObject) => void;
+  onProgress?: (line: string) => void;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+const isCrd = (o: KubeObject) => o.kind === 'CustomResourceDefinition';
+
+export async function applyInstall(options: ApplyInstallOptions): Promise<InstalledObject[]> {
+  const { objects, client, apiextensions, dryRun = false, establishTimeoutMs = 60_000, onApplied, onProgress, sleep = (ms) => sleepFor(ms), now = Date.now } = options;
+  const results: InstalledObject[] = [];
+  const applyAll = async (batch: KubeObject[]) => {
+    for (const obj of batch) {
+      const result = await applyOne(client, obj, dryRun);
+      results.push(result);
+      onApplied?.(result);
+    }
+  };
+  const crds = objects.filter(isCrd);
+  await applyAll(crds);
+  // A dry run stores nothing, so there is nothing to wait for.
+  if (!dryRun && crds.length) {
+    onProgress?.(`waiting for ${crds.length} CRDs to be Established...`);
+    await waitEstablished(apiextensions, crds.map((c) => c.metadata?.name ?? ''), establishTimeoutMs, sleep, now);
+  }
+  await applyAll(objects.filter((o) => !isCrd(o)));
+  return results;
+}
+
+async function applyOne(client: KubernetesObjectApi, obj: KubeObject, dryRun: boolean): Promise<InstalledObject> {
+  const ref = refOf(obj);
+  let before: string | undefined;
+  try {
+    const existing = await client.read({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } });
+    before = existing.metadata?.resourceVersion;
+  } catch (err) {
+    const e = toKubeApiError('read', ref, err);
+    if (!isNotFound(e)) throw e;
+  }
+  let applied;
+  try {
+    applied = await applyObject(client, obj, { dryRun });
+  } catch (err) {
+    // A dry run creates no namespace, so objects inside a new one cannot be validated yet.
+    if (dryRun && ref.namespace && before === undefined && isNotFound(err)) {
+      return { ref, action: 'created', resourceVersion: undefined, note: `not validated: namespace ${ref.namespace} does not exist yet` };
+    }
+    throw err;
+  }
+  // An apply that changes nothing writes nothing, so the resourceVersion stays the same.
+  const action: InstallAction = before === undefined ? 'created' : applied.resourceVersion === before ? 'unchanged' : 'configured';
+  return { ref, action, resourceVersion: applied.resourceVersion };
+}
+
+export async function waitEstablished(
+  api: Pick<ApiextensionsV1Api, 'readCustomResourceDefinition'>, names: string[], timeoutMs: number,
+  sleep: (ms: number) => Promise<void>, now: () => number,
+): Promise<void> {
+  const deadline = now() + timeoutMs;
+  let pending = [...names];
+  let last = '';
+  while (pending.length) {
+    const still: string[] = [];
+    for (const name of pending) {
+      try {
+        const crd = await api.readCustomResourceDefinition({ name });
+        const established = crd.status?.conditions?.find((c) => c.type === 'Established');
+        if (established?.status !== 'True') {
+          still.push(name);
+          last = established?.message ?? 'no Established condition yet';
+        }
+      } catch (err) {
+        still.push(name);
+        last = toKubeApiError('read', { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name }, err).message;
+      }
+    }
+    pending = still;
+    if (!pending.length) return;
+    if (now() >= deadline) {
+      throw new InstallError(`CRDs not Established after ${Math.round(timeoutMs / 1000)} s: ${pending.join(', ')} (${last})`, { pending });
+    }
+    await sleep(250);
+  }
+}
+
+export function describeResult(r: InstalledObject): string {
+  return `${refString(r.ref)} ${r.action}${r.note ? ` (${r.note})` : ''}`;
+}

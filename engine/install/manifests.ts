@@ -1,0 +1,143 @@
+/**
+ * Everything needed to run Ria in a cluster, as plain objects: a pure function of the options,
+ * so `ria install --yaml` and `ria install` produce the same thing, and tests check its shape.
+ * Order matters for applying: CRDs, then the namespace, then what lives in it.
+ */
+import { riaCrds } from '../crds/definitions.js';
+import type { KubeObject } from '../kube/apply.js';
+import { redactRepoUrl } from '../observe/redact.js';
+import { RiaError } from '../errors.js';
+import { CLUSTER_RULES, leaseRules } from './rbac.js';
+
+export const DEFAULT_NAMESPACE = 'ria-system';
+export const ENGINE_NAME = 'ria-engine';
+/** The Lease the engine replicas elect a leader on (in the install namespace). */
+export const LEASE_NAME = 'ria-engine';
+export const HTTP_PORT = 8080;
+
+/** Environment variables the engine entry point reads (engine/main.ts is the only reader). */
+export const ENGINE_ENV = {
+  Namespace: 'RIA_NAMESPACE',
+  PodName: 'RIA_POD_NAME',
+  ConfigRepo: 'RIA_CONFIG_REPO',
+  ConfigBranch: 'RIA_CONFIG_BRANCH',
+  ConfigPath: 'RIA_CONFIG_PATH',
+  /** Name of a Secret (same namespace) with credentials for the config repo, read through the API. */
+  ConfigSecret: 'RIA_CONFIG_SECRET',
+  /** The GitHub webhook secret itself, from the Secret given at install (key `secret`). */
+  WebhookSecret: 'RIA_WEBHOOK_SECRET',
+  HttpPort: 'RIA_HTTP_PORT',
+  LeaseName: 'RIA_LEASE_NAME',
+} as const;
+
+export interface InstallOptions {
+  namespace?: string;
+  image: string;
+  configRepo: string;
+  configBranch?: string;
+  configPath?: string;
+  /** Secret in the install namespace holding the config repo credentials. */
+  configSecret?: string;
+  /** Secret in the install namespace whose key `secret` is the GitHub webhook secret. */
+  webhookSecret?: string;
+  replicas?: number;
+  logLevel?: string;
+}
+
+export class InstallError extends RiaError {
+  constructor(message: string, data: Record<string, unknown> = {}, cause?: unknown) {
+    super('InstallError', message, data, { cause });
+  }
+}
+
+/** `https://user[:pass]@host` carries credentials; `git@host:repo` (ssh user name) does not. */
+function hasCredentials(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return Boolean(u.password || (u.username && u.protocol.startsWith('http')));
+  } catch {
+    return false;
+  }
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+export function installManifests(options: InstallOptions): KubeObject[] {
+  const { namespace = DEFAULT_NAMESPACE, image, configRepo, configBranch = 'main', configPath = '.', configSecret, webhookSecret, replicas = 2, logLevel = 'info' } = options;
+  if (!DNS_LABEL.test(namespace)) throw new InstallError(`namespace "${namespace}" is not a valid DNS label`, { namespace });
+  if (!image) throw new InstallError('an engine image is required', {});
+  if (!configRepo) throw new InstallError('the config repository URL is required', {});
+  // The Deployment spec is readable by anyone who can read Deployments: credentials go in a Secret.
+  if (hasCredentials(configRepo)) {
+    throw new InstallError(`the config repository URL must not contain credentials (${redactRepoUrl(configRepo)}); put them in a Secret and pass --config-secret`, {});
+  }
+  for (const [flag, name] of [['config-secret', configSecret], ['webhook-secret', webhookSecret]] as const) {
+    if (name !== undefined && !DNS_LABEL.test(name)) throw new InstallError(`--${flag} "${name}" is not a valid Secret name`, { [flag]: name });
+  }
+  const labels = { 'app.kubernetes.io/name': 'ria', 'app.kubernetes.io/component': 'engine', 'app.kubernetes.io/part-of': 'ria', 'app.kubernetes.io/managed-by': 'ria' };
+  const selector = { 'app.kubernetes.io/name': 'ria', 'app.kubernetes.io/component': 'engine' };
+  const meta = (name: string, namespaced = true) => ({ name, ...(namespaced ? { namespace } : {}), labels });
+  const subject = { kind: 'ServiceAccount', name: ENGINE_NAME, namespace };
+
+  const env: object[] = [
+    { name: ENGINE_ENV.Namespace, valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+    { name: ENGINE_ENV.PodName, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    { name: ENGINE_ENV.ConfigRepo, value: configRepo },
+    { name: ENGINE_ENV.ConfigBranch, value: configBranch },
+    { name: ENGINE_ENV.ConfigPath, value: configPath },
+    { name: ENGINE_ENV.HttpPort, value: String(HTTP_PORT) },
+    { name: ENGINE_ENV.LeaseName, value: LEASE_NAME },
+    { name: 'RIA_LOG_LEVEL', value: logLevel },
+    // The git cache and anything else written at runtime goes to the emptyDir (root fs is read-only).
+    { name: 'HOME', value: '/tmp' },
+    ...(configSecret ? [{ name: ENGINE_ENV.ConfigSecret, value: configSecret }] : []),
+    ...(webhookSecret ? [{ name: ENGINE_ENV.WebhookSecret, valueFrom: { secretKeyRef: { name: webhookSecret, key: 'secret' } } }] : []),
+  ];
+  const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({
+    httpGet: { path, port: 'http' }, periodSeconds, failureThreshold, timeoutSeconds: 2,
+  });
+
+  return [
+    ...riaCrds.map((crd) => structuredClone(crd) as KubeObject),
+    { apiVersion: 'v1', kind: 'Namespace', metadata: meta(namespace, false) },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: meta(ENGINE_NAME, false), rules: CLUSTER_RULES.map((r) => r.rule) },
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(ENGINE_NAME) },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: meta(ENGINE_NAME, false),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: ENGINE_NAME }, subjects: [subject] },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: meta(`${ENGINE_NAME}-leader-election`), rules: leaseRules(LEASE_NAME).map((r) => r.rule) },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: meta(`${ENGINE_NAME}-leader-election`),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${ENGINE_NAME}-leader-election` }, subjects: [subject] },
+    { apiVersion: 'v1', kind: 'Service', metadata: meta(ENGINE_NAME), spec: {
+      type: 'ClusterIP', selector,
+      ports: [{ name: 'http', port: HTTP_PORT, targetPort: 'http', protocol: 'TCP' }],
+    } },
+    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: meta(ENGINE_NAME), spec: {
+      // Two replicas: the standby takes over through the Lease within seconds if the leader dies.
+      replicas, selector: { matchLabels: selector },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 1 } },
+      template: {
+        metadata: { labels },
+        spec: {
+          serviceAccountName: ENGINE_NAME,
+          automountServiceAccountToken: true,
+          // Time to finish a reconcile step and release the Lease on SIGTERM.
+          terminationGracePeriodSeconds: 30,
+          securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+          affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{
+            weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: selector } },
+          }] } },
+          containers: [{
+            name: 'engine', image, imagePullPolicy: 'IfNotPresent', args: ['engine'], env,
+            ports: [{ name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' }],
+            livenessProbe: probe('/healthz', 10, 3),
+            readinessProbe: probe('/readyz', 5, 2),
+            resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+            volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+          }],
+          volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '2Gi' } }],
+        },
+      },
+    } },
+  ];
+}

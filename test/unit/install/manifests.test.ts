@@ -1,0 +1,147 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseAllDocuments } from 'yaml';
+import { installManifests, LEASE_NAME, ENGINE_ENV, InstallError } from '../../../engine/install/manifests.js';
+import { MANAGED_RESOURCES, MANAGED_VERBS, type PolicyRule } from '../../../engine/install/rbac.js';
+import { main } from '../../../engine/cli/main.js';
+import { captureIO } from '../../support/io.js';
+
+type Obj = Record<string, any>;
+const base = { image: 'registry.example/ria:1.2.3', configRepo: 'https://github.com/acme/config.git' };
+const render = (extra: object = {}) => installManifests({ ...base, ...extra }) as Obj[];
+const find = (objs: Obj[], kind: string) => objs.filter((o) => o.kind === kind);
+
+/** Whether `rules` allow `verb` on `group`/`resource`, the way the RBAC authorizer matches. */
+function allows(rules: PolicyRule[], group: string, resource: string, verb: string, name?: string): boolean {
+  return rules.some((r) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb)
+    && (!r.resourceNames || (name !== undefined && r.resourceNames.includes(name))));
+}
+
+test('CRDs come first, then the namespace; every namespaced object is in it', () => {
+  const objs = render({ namespace: 'ria-test' });
+  assert.deepEqual(objs.map((o) => o.kind), [
+    'CustomResourceDefinition', 'CustomResourceDefinition', 'Namespace', 'ClusterRole', 'ServiceAccount',
+    'ClusterRoleBinding', 'Role', 'RoleBinding', 'Service', 'Deployment',
+  ]);
+  assert.deepEqual(objs.slice(0, 2).map((o) => o.metadata.name), ['apps.ria.dev', 'environments.ria.dev']);
+  assert.equal(objs[2]!.metadata.name, 'ria-test');
+  for (const o of objs.filter((x) => ['ServiceAccount', 'Role', 'RoleBinding', 'Service', 'Deployment'].includes(x.kind))) {
+    assert.equal(o.metadata.namespace, 'ria-test', `${o.kind} namespace`);
+  }
+  for (const o of objs.filter((x) => ['CustomResourceDefinition', 'Namespace', 'ClusterRole', 'ClusterRoleBinding'].includes(x.kind))) {
+    assert.equal(o.metadata.namespace, undefined, `${o.kind} is cluster-scoped`);
+  }
+});
+
+test('the ClusterRole covers every managed kind with the verbs apply and prune need, and no wildcards', () => {
+  // Setup
+  const objs = render();
+  const clusterRules = find(objs, 'ClusterRole')[0]!.rules as PolicyRule[];
+  const roleRules = find(objs, 'Role')[0]!.rules as PolicyRule[];
+
+  // Test
+  assert.ok(MANAGED_RESOURCES.length >= 17);
+  for (const { group, resource } of MANAGED_RESOURCES) {
+    for (const verb of MANAGED_VERBS) assert.ok(allows(clusterRules, group, resource, verb), `${verb} ${group || 'core'}/${resource}`);
+  }
+  for (const rule of [...clusterRules, ...roleRules]) {
+    for (const field of ['apiGroups', 'resources', 'verbs'] as const) {
+      assert.ok(!rule[field].some((v) => v.includes('*')), `wildcard in ${field}: ${JSON.stringify(rule)}`);
+    }
+  }
+  for (const resource of ['apps', 'environments']) {
+    for (const verb of ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete']) assert.ok(allows(clusterRules, 'ria.dev', resource, verb), `${verb} ${resource}`);
+    assert.ok(allows(clusterRules, 'ria.dev', `${resource}/status`, 'patch'));
+    assert.ok(allows(clusterRules, 'ria.dev', `${resource}/finalizers`, 'update'));
+  }
+  for (const verb of ['create', 'delete', 'get']) assert.ok(allows(clusterRules, '', 'namespaces', verb));
+  assert.ok(allows(clusterRules, '', 'events', 'create'));
+  // Granting app permissions goes through escalate/bind, on RBAC kinds only.
+  assert.ok(allows(clusterRules, 'rbac.authorization.k8s.io', 'clusterroles', 'escalate'));
+  assert.ok(allows(clusterRules, 'rbac.authorization.k8s.io', 'roles', 'bind'));
+  assert.ok(!clusterRules.some((r) => (r.verbs.includes('escalate') || r.verbs.includes('bind')) && !r.apiGroups.every((g) => g === 'rbac.authorization.k8s.io')));
+  // Nothing Ria never touches.
+  assert.ok(!allows(clusterRules, '', 'pods', 'create'));
+  assert.ok(!allows(clusterRules, '', 'nodes', 'get'));
+  assert.ok(!allows(clusterRules, 'coordination.k8s.io', 'leases', 'update'), 'leases are granted in the namespace only');
+  // Leases: only its own, only in its namespace.
+  assert.ok(allows(roleRules, 'coordination.k8s.io', 'leases', 'update', LEASE_NAME));
+  assert.ok(!allows(roleRules, 'coordination.k8s.io', 'leases', 'update', 'kube-scheduler'));
+  assert.ok(allows(roleRules, 'coordination.k8s.io', 'leases', 'create'));
+  assert.ok(!allows(roleRules, 'coordination.k8s.io', 'leases', 'delete', LEASE_NAME));
+});
+
+test('bindings grant the roles to the engine service account', () => {
+  const objs = render({ namespace: 'ops' });
+  const sa = find(objs, 'ServiceAccount')[0]!;
+  for (const kind of ['ClusterRoleBinding', 'RoleBinding']) {
+    const b = find(objs, kind)[0]!;
+    assert.deepEqual(b.subjects, [{ kind: 'ServiceAccount', name: sa.metadata.name, namespace: 'ops' }]);
+    const role = find(objs, kind.replace('Binding', ''))[0]!;
+    assert.equal(b.roleRef.name, role.metadata.name);
+  }
+});
+
+test('the engine Deployment runs non-root on a read-only root fs with probes and a /tmp emptyDir', () => {
+  // Setup
+  const objs = render({ configSecret: 'config-creds', webhookSecret: 'gh-hook', configBranch: 'prod', configPath: 'clusters/eu' });
+  const deployment = find(objs, 'Deployment')[0]!;
+  const pod = deployment.spec.template.spec;
+  const [c] = pod.containers;
+
+  // Test
+  assert.equal(deployment.spec.replicas, 2);
+  assert.equal(pod.serviceAccountName, find(objs, 'ServiceAccount')[0]!.metadata.name);
+  assert.equal(c.image, base.image);
+  assert.deepEqual(c.args, ['engine']);
+  assert.equal(c.livenessProbe.httpGet.path, '/healthz');
+  assert.equal(c.readinessProbe.httpGet.path, '/readyz');
+  assert.deepEqual(c.ports, [{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+  assert.equal(pod.securityContext.runAsNonRoot, true);
+  assert.equal(c.securityContext.readOnlyRootFilesystem, true);
+  assert.equal(c.securityContext.allowPrivilegeEscalation, false);
+  assert.deepEqual(c.securityContext.capabilities.drop, ['ALL']);
+  assert.deepEqual(c.volumeMounts, [{ name: 'tmp', mountPath: '/tmp' }]);
+  assert.ok(pod.volumes.find((v: Obj) => v.name === 'tmp').emptyDir);
+  assert.ok(c.resources.requests.cpu && c.resources.limits.memory);
+  const env = Object.fromEntries(c.env.map((e: Obj) => [e.name, e.value ?? e.valueFrom]));
+  assert.equal(env[ENGINE_ENV.ConfigRepo], base.configRepo);
+  assert.equal(env[ENGINE_ENV.ConfigBranch], 'prod');
+  assert.equal(env[ENGINE_ENV.ConfigPath], 'clusters/eu');
+  assert.equal(env[ENGINE_ENV.ConfigSecret], 'config-creds');
+  assert.deepEqual(env[ENGINE_ENV.WebhookSecret], { secretKeyRef: { name: 'gh-hook', key: 'secret' } });
+  assert.deepEqual(env[ENGINE_ENV.PodName], { fieldRef: { fieldPath: 'metadata.name' } });
+  const service = find(objs, 'Service')[0]!;
+  assert.deepEqual(service.spec.selector, deployment.spec.selector.matchLabels);
+  assert.deepEqual(service.spec.ports, [{ name: 'http', port: 8080, targetPort: 'http', protocol: 'TCP' }]);
+  for (const [k, v] of Object.entries(deployment.spec.selector.matchLabels)) assert.equal(deployment.spec.template.metadata.labels[k], v);
+});
+
+test('bad input is refused: credentials in the repo URL, invalid names', () => {
+  assert.throws(() => render({ configRepo: 'https://x-access-token:ghs_secret1@github.com/acme/config' }),
+    (err: InstallError) => err instanceof InstallError && /must not contain credentials/.test(err.message) && !err.message.includes('ghs_secret1'));
+  assert.throws(() => render({ configRepo: 'https://ghp_tokenAsUser@github.com/acme/config' }), /credentials/);
+  assert.doesNotThrow(() => render({ configRepo: 'git@github.com:acme/config.git' }));
+  assert.throws(() => render({ namespace: 'Ria_System' }), /not a valid DNS label/);
+  assert.throws(() => render({ configSecret: 'Bad Name' }), /--config-secret "Bad Name"/);
+});
+
+test('ria install --yaml prints every object as multi-document YAML', async () => {
+  // Setup
+  const io = captureIO();
+
+  // Test
+  assert.equal(await main(['install', '--yaml', '--config-repo', base.configRepo, '--image', base.image, '--namespace=ria-x'], io), 0);
+  const docs = parseAllDocuments(io.out()).map((d) => d.toJS() as Obj);
+  assert.deepEqual(docs, render({ namespace: 'ria-x' }));
+  assert.equal(io.err(), '');
+});
+
+test('ria install usage errors', async () => {
+  const io = captureIO();
+  assert.equal(await main(['install', '--yaml'], io), 2);
+  assert.match(io.err(), /--config-repo is required/);
+  const io2 = captureIO();
+  assert.equal(await main(['install', '--config-repo', 'x', '--frobnicate'], io2), 2);
+  assert.match(io2.err(), /unknown option "--frobnicate"/);
+});

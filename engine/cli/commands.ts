@@ -1,5 +1,6 @@
 import type { Command } from './command.js';
 import { devCommand } from './dev-command.js';
+import { installCommand } from './install-command.js';
 
 /** Every `ria` subcommand, in the order `ria --help` lists them. Subcommands register here. */
-export const commands: Command[] = [devCommand];
+export const commands: Command[] = [devCommand, installCommand];

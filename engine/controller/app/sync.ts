@@ -1,0 +1,86 @@
+import { isDeepStrictEqual } from 'node:util';
+import { API_VERSION, type App, type AppStatus, type Environment } from '../../crds/types.js';
+import { ConditionType, conditionMessage, setCondition } from '../conditions.js';
+import type { EngineContext } from '../context.js';
+import { desiredBranchEnvironments, type DesiredEnvironment } from './desired.js';
+
+export const APP_LABEL = 'ria.dev/app';
+
+/** Extra desired environments from other sources (pull requests), and which kinds they own. */
+export interface EnvironmentSource {
+  kind: 'pr';
+  desired(ctx: EngineContext, app: App & { metadata: { name: string } }): Promise<DesiredEnvironment[] | undefined>;
+}
+
+export type AppSyncResult = { ok: true; changed: number } | { ok: false; error: Error };
+
+/**
+ * Lists the app repository's refs (one cheap request, no fetch) and makes the app's Environment
+ * objects match: new branch → new Environment, moved branch → new spec.commit, deleted or
+ * untracked branch → Environment deleted (its finalizer removes what it deployed). A listing
+ * that fails changes nothing: an unreachable repository never causes a prune.
+ */
+export async function syncApp(ctx: EngineContext, appName: string, extraSources: EnvironmentSource[] = []): Promise<AppSyncResult> {
+  const app = await ctx.objects.get<App & { metadata: { name: string } }>({ apiVersion: API_VERSION, kind: 'App', namespace: ctx.namespace, name: appName });
+  if (!app || app.metadata.deletionTimestamp) return { ok: true, changed: 0 };
+  const now = ctx.now();
+  const status: AppStatus = structuredClone(app.status ?? {});
+  const started = Date.now();
+  let desired: DesiredEnvironment[];
+  const ownedKinds = new Set<string>(['branch']);
+  try {
+    const auth = await ctx.credentials(app.spec.cloneSecret);
+    const { refs } = await ctx.git.listRemoteRefs(app.spec.repo, { ...(auth ? { auth } : {}), prefixes: ['refs/heads/'] });
+    ctx.hooks.polled?.(app.spec.repo, (Date.now() - started) / 1000);
+    desired = desiredBranchEnvironments(appName, app.spec, refs);
+    status.observedRefs = Object.fromEntries(desired.map((d) => [d.spec.target, d.spec.commit]));
+    for (const source of extraSources) {
+      const more = await source.desired(ctx, app);
+      if (more) { desired.push(...more); ownedKinds.add(source.kind); }
+    }
+  } catch (err) {
+    ctx.hooks.polled?.(app.spec.repo, (Date.now() - started) / 1000, err);
+    status.conditions = setCondition(status.conditions, { type: ConditionType.SourceReady, status: 'False',
+      reason: (err as { code?: string }).code ?? 'SourceError', message: conditionMessage(`${(err as Error).message}; retrying with backoff, nothing deployed is changed`) }, now);
+    await writeAppStatus(ctx, app, status);
+    return { ok: false, error: err as Error };
+  }
+
+  const existing = await ctx.objects.list<Environment & { metadata: { name: string } }>(API_VERSION, 'Environment', { namespace: ctx.namespace, labelSelector: `${APP_LABEL}=${appName}` });
+  const byName = new Map(existing.map((e) => [e.metadata.name, e]));
+  let changed = 0;
+  for (const d of desired) {
+    const current = byName.get(d.name);
+    if (current && isDeepStrictEqual(current.spec, d.spec)) continue;
+    await ctx.objects.apply({
+      apiVersion: API_VERSION, kind: 'Environment',
+      metadata: { name: d.name, namespace: ctx.namespace, labels: { [APP_LABEL]: appName, 'app.kubernetes.io/managed-by': 'ria' },
+        ownerReferences: [{ apiVersion: API_VERSION, kind: 'App', name: appName, uid: app.metadata.uid!, controller: true, blockOwnerDeletion: true }] },
+      spec: d.spec,
+    }, { force: true });
+    ctx.log.info(current ? 'environment updated' : 'environment created', { environment: d.name, commit: d.spec.commit });
+    changed++;
+  }
+  const wanted = new Set(desired.map((d) => d.name));
+  for (const env of existing) {
+    if (wanted.has(env.metadata.name) || !ownedKinds.has(env.spec.kind) || env.metadata.deletionTimestamp) continue;
+    await ctx.objects.delete({ apiVersion: API_VERSION, kind: 'Environment', namespace: ctx.namespace, name: env.metadata.name });
+    ctx.log.info('environment deleted', { environment: env.metadata.name, reason: 'branch gone or no longer tracked' });
+    changed++;
+  }
+  status.environments = desired.length;
+  status.conditions = setCondition(status.conditions, { type: ConditionType.SourceReady, status: 'True', reason: 'Listed', message: '' }, now);
+  await writeAppStatus(ctx, app, status);
+  return { ok: true, changed };
+}
+
+export async function writeAppStatus(ctx: EngineContext, app: App, status: AppStatus): Promise<void> {
+  // Ready sums up the other conditions, for `kubectl get apps`.
+  const failing = (status.conditions ?? []).filter((c) => c.type !== ConditionType.Ready && c.status === 'False');
+  status.conditions = setCondition(status.conditions, failing.length
+    ? { type: ConditionType.Ready, status: 'False', reason: failing[0]!.reason, message: failing[0]!.message }
+    : { type: ConditionType.Ready, status: 'True', reason: 'Ready', message: '' }, ctx.now());
+  if (isDeepStrictEqual(JSON.parse(JSON.stringify(status)), app.status ?? {})) return;
+  await ctx.objects.applyStatus({ apiVersion: API_VERSION, kind: 'App', metadata: { name: app.metadata.name, namespace: app.metadata.namespace! }, status });
+  app.status = status;
+}

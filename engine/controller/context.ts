@@ -1,0 +1,42 @@
+import type { GitClient, Credentials } from '../git/index.js';
+import type { KubeObjects } from '../kube/objects.js';
+import type { Settings } from '../config/types.js';
+
+/** The logging shape the controller needs; engine/observe provides the real one. */
+export interface Log {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+  debug(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export const silentLog: Log = { info() {}, warn() {}, error() {}, debug() {} };
+
+/** Hooks for metrics and (GitHub) reporting; all optional so tests pass only what they check. */
+export interface EngineHooks {
+  reconciled?(result: ReconcileResult, seconds: number): void;
+  polled?(repo: string, seconds: number, error?: unknown): void;
+  buildFinished?(app: string, service: string, seconds: number, ok: boolean): void;
+  /** Called after an Environment's status changed (commit statuses and deployments hang here). */
+  environmentChanged?(env: import('../crds/types.js').Environment, app: import('../crds/types.js').App | undefined): void;
+}
+
+export type ReconcileResult = 'success' | 'noop' | 'failed' | 'stalled' | 'requeue';
+
+/** Everything a reconcile needs, passed in: clients, settings, time. Nothing is global. */
+export interface EngineContext {
+  objects: KubeObjects;
+  git: GitClient;
+  /** Where fetched repositories are cached (not state: losing it costs a refetch). */
+  gitCacheDir: string;
+  /** Ria's own namespace: App and Environment objects, clone Secrets, build Jobs. */
+  namespace: string;
+  settings(): Settings;
+  log: Log;
+  hooks: EngineHooks;
+  now(): Date;
+  /** How old an apply may get before it is repeated to put back changes made by hand. */
+  driftIntervalMs: number;
+  /** Credentials of an app repository from its clone Secret (undefined for public repos). */
+  credentials(secretName: string | undefined): Promise<Credentials | undefined>;
+}

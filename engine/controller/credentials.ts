@@ -1,0 +1,18 @@
+import type { Credentials } from '../git/index.js';
+import type { KubeObjects } from '../kube/objects.js';
+import { RiaError } from '../errors.js';
+
+/**
+ * Reads a clone Secret: `username` + `password`, or a `token` alone (used as the password with
+ * the user name `x-access-token`, which GitHub and most git hosts accept). Values are never logged.
+ */
+export async function readCredentials(objects: KubeObjects, namespace: string, name: string | undefined): Promise<Credentials | undefined> {
+  if (!name) return undefined;
+  const secret = await objects.get<{ apiVersion: string; kind: string; metadata: { name: string }; data?: Record<string, string> }>(
+    { apiVersion: 'v1', kind: 'Secret', namespace, name });
+  if (!secret) throw new RiaError('CloneSecretMissing', `clone Secret ${namespace}/${name} does not exist`, { namespace, name });
+  const value = (key: string) => (secret.data?.[key] ? Buffer.from(secret.data[key], 'base64').toString('utf8') : undefined);
+  const password = value('password') ?? value('token');
+  if (!password) throw new RiaError('CloneSecretInvalid', `clone Secret ${namespace}/${name} has neither a "password" nor a "token" key`, { namespace, name });
+  return { username: value('username') ?? 'x-access-token', password };
+}

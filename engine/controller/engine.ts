@@ -1,0 +1,184 @@
+import { CronJob } from 'cron';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { FsClient } from 'isomorphic-git';
+import { API_VERSION, type App, type Environment } from '../crds/types.js';
+import type { EngineContext } from './context.js';
+import { KeyedQueue } from './keyed-queue.js';
+import { Backoff } from './backoff.js';
+import { watchCollection, type WatchHandle } from './informers.js';
+import { syncConfig, type ConfigSource, type ConfigState } from './config/sync.js';
+import { syncApp, type EnvironmentSource } from './app/sync.js';
+import { reconcileEnvironment, type ReconcileMemory } from './environment/reconcile.js';
+import { deleteSupersededBuilds } from './environment/builds.js';
+import { workloadKey } from './environment/apply.js';
+
+export interface EngineOptions {
+  kc: KubeConfig;
+  fs: FsClient;
+  config: ConfigSource;
+  /** Reconciles running at once (different keys). */
+  concurrency?: number;
+  /** Extra environment sources (pull-request previews). */
+  sources?: EnvironmentSource[];
+  /** Drift resync schedule (cron, with seconds). Default every 5 minutes. */
+  resyncCron?: string;
+}
+
+const CONFIG_KEY = 'config';
+const appKey = (name: string) => `app/${name}`;
+const envKey = (namespace: string, name: string) => `env/${namespace}/${name}`;
+
+/**
+ * Ria's main loop. Polls the config repo and every app repo each poll interval (jittered), takes
+ * "poke" calls (webhooks) for an instant reaction, and reconciles Environments from a per-key
+ * queue driven by watches on Environments, build Jobs and Deployments.
+ */
+export class Engine {
+  readonly queue: KeyedQueue;
+  readonly memory: ReconcileMemory = { lastApplied: new Map(), dirty: new Set() };
+  readonly configState: ConfigState = {};
+  private readonly backoff = new Backoff();
+  private readonly watches: WatchHandle[] = [];
+  private readonly environments = new Map<string, Environment>();
+  private readonly observedGenerations = new Map<string, number>();
+  private pollTimer: NodeJS.Timeout | undefined;
+  private resync: CronJob | undefined;
+  private started = false;
+  private synced = false;
+
+  constructor(private readonly ctx: EngineContext, private readonly options: EngineOptions) {
+    this.queue = new KeyedQueue({
+      concurrency: options.concurrency ?? 4,
+      worker: (key) => this.work(key),
+      onError: (key, err) => this.failed(key, err),
+    });
+  }
+
+  /** True once the config was read at least once (readiness). */
+  get ready(): boolean {
+    return this.synced;
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    const { kc } = this.options;
+    const rest = this.ctx.objects.rest;
+    const ns = this.ctx.namespace;
+    this.watches.push(watchCollection<Environment & { metadata: { name: string } }>(kc, rest, `/apis/${API_VERSION}/namespaces/${ns}/environments`, undefined, (env, event) => {
+      const key = envKey(ns, env.metadata.name);
+      if (event === 'delete') this.environments.delete(key); else this.environments.set(key, env);
+      this.queue.add(key);
+    }, this.ctx.log));
+    this.watches.push(watchCollection<KubernetesObject>(kc, rest, `/apis/batch/v1/namespaces/${ns}/jobs`, 'app.kubernetes.io/managed-by=ria', (job) => {
+      const labels = job.metadata?.labels ?? {};
+      for (const [key, env] of this.environments) {
+        if (env.spec.app === labels['ria.dev/app'] && env.spec.commit === labels['ria.dev/commit']) this.queue.add(key);
+      }
+    }, this.ctx.log));
+    this.watches.push(watchCollection<KubernetesObject>(kc, rest, '/apis/apps/v1/deployments', 'app.kubernetes.io/managed-by=ria', (d, event) => {
+      const meta = d.metadata ?? {};
+      const wk = workloadKey({ kind: 'Deployment', namespace: meta.namespace ?? '', name: meta.name ?? '' });
+      for (const [key, env] of this.environments) {
+        if (env.spec.namespace !== meta.namespace) continue;
+        // A spec change we did not make (kubectl scale/edit) bumps the generation: put it back at once.
+        const seen = this.observedGenerations.get(wk);
+        if (event === 'delete' || (seen !== undefined && (meta.generation ?? 0) > seen)) this.memory.dirty.add(key);
+        this.observedGenerations.set(wk, meta.generation ?? 0);
+        this.queue.add(key);
+      }
+    }, this.ctx.log));
+    this.resync = CronJob.from({ cronTime: this.options.resyncCron ?? '0 */5 * * * *', start: true, onTick: () => {
+      for (const key of this.environments.keys()) this.queue.add(key);
+    } });
+    this.schedulePoll(0);
+  }
+
+  /** Poke: a webhook said this repository changed. Polls it (and whatever uses it) now. */
+  poke(repoUrl: string): void {
+    const norm = normalizeUrl(repoUrl);
+    if (normalizeUrl(this.options.config.url) === norm) this.queue.add(CONFIG_KEY);
+    for (const app of this.knownApps.values()) if (normalizeUrl(app.spec.repo) === norm) this.queue.add(appKey(app.metadata.name));
+  }
+
+  async stop(): Promise<void> {
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    await this.resync?.stop();
+    for (const w of this.watches) w.stop();
+    await this.queue.stop();
+  }
+
+  private readonly knownApps = new Map<string, App & { metadata: { name: string } }>();
+
+  private schedulePoll(delayMs: number): void {
+    this.pollTimer = setTimeout(() => {
+      void this.pollAll().finally(() => {
+        if (!this.started) return;
+        const interval = this.configState.settings?.pollIntervalMs ?? this.ctx.settings().pollIntervalMs;
+        // ±10% jitter so many engines (or many apps) do not poll in lockstep.
+        this.schedulePoll(interval * (0.9 + 0.2 * Math.random()));
+      });
+    }, delayMs);
+    this.pollTimer.unref?.();
+  }
+
+  private async pollAll(): Promise<void> {
+    this.queue.add(CONFIG_KEY);
+    try {
+      const apps = await this.ctx.objects.list<App & { metadata: { name: string } }>(API_VERSION, 'App', { namespace: this.ctx.namespace });
+      this.knownApps.clear();
+      for (const app of apps) {
+        this.knownApps.set(app.metadata.name, app);
+        if (this.backoff.attempts(appKey(app.metadata.name)) === 0) this.queue.add(appKey(app.metadata.name));
+      }
+    } catch (err) {
+      this.ctx.log.warn('listing Apps failed; will retry next poll', { error: (err as Error).message });
+    }
+  }
+
+  private async work(key: string): Promise<void> {
+    const started = Date.now();
+    if (key === CONFIG_KEY) {
+      const result = await syncConfig(this.ctx, this.options.fs, this.options.config, this.configState);
+      if (!result.ok) { this.retryLater(key, result.error); return; }
+      this.backoff.succeed(key);
+      this.synced = true;
+      if (result.changed) await this.pollAll();
+      return;
+    }
+    if (key.startsWith('app/')) {
+      const name = key.slice(4);
+      const result = await syncApp(this.ctx, name, this.options.sources ?? []);
+      if (!result.ok) { this.retryLater(key, result.error); return; }
+      this.backoff.succeed(key);
+      const commits = new Set([...this.environments.values()].filter((e) => e.spec.app === name).map((e) => e.spec.commit));
+      if (commits.size) await deleteSupersededBuilds(this.ctx, name, commits);
+      return;
+    }
+    const [, namespace, name] = key.split('/') as [string, string, string];
+    const outcome = await reconcileEnvironment(this.ctx, this.memory, namespace, name);
+    this.ctx.hooks.reconciled?.(outcome.result, (Date.now() - started) / 1000);
+    this.backoff.succeed(key);
+    const env = this.environments.get(key);
+    if (env && outcome.result !== 'noop') {
+      const fresh = await this.ctx.objects.get<Environment>({ apiVersion: API_VERSION, kind: 'Environment', namespace, name }).catch(() => undefined);
+      if (fresh) this.ctx.hooks.environmentChanged?.(fresh, this.knownApps.get(fresh.spec.app));
+    }
+    if (outcome.requeueAfterMs !== undefined) this.queue.addAfter(key, outcome.requeueAfterMs);
+  }
+
+  private retryLater(key: string, err: Error): void {
+    const delay = this.backoff.fail(key);
+    this.ctx.log.warn('sync failed; backing off', { key, error: err.message, retryInMs: delay, attempt: this.backoff.attempts(key) });
+    this.queue.addAfter(key, delay);
+  }
+
+  private failed(key: string, err: unknown): void {
+    this.ctx.hooks.reconciled?.('failed', 0);
+    this.retryLater(key, err instanceof Error ? err : new Error(String(err)));
+  }
+}
+
+function normalizeUrl(url: string): string {
+  return url.replace(/^https?:\/\/[^@/]*@/, 'https://').replace(/^http:/, 'https:').replace(/\.git$/, '').replace(/\/$/, '').toLowerCase();
+}

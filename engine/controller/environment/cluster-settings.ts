@@ -1,0 +1,27 @@
+import type { Settings } from '../../config/types.js';
+import type { ClusterSettings } from '../../render/types.js';
+
+/** Endpoints default to `*.localhost`, which browsers resolve to this machine: right for `ria dev`. */
+export const DEFAULT_DOMAIN = 'localhost';
+export const DEFAULT_REGISTRY = 'registry.localhost:5000/ria';
+
+/** The render settings of the config repo's ria.yaml. Builds run in Ria's namespace, next to the clone Secrets. */
+export function clusterSettings(settings: Settings, riaNamespace: string): ClusterSettings {
+  const b = settings.builder;
+  return {
+    domain: settings.domain ?? DEFAULT_DOMAIN,
+    registry: settings.registry ?? DEFAULT_REGISTRY,
+    ...(settings.gateway ? { gateway: settings.gateway } : {}),
+    ...(settings.ingressClass ? { ingressClass: settings.ingressClass } : {}),
+    customMetrics: settings.customMetrics,
+    ...(settings.defaultResources ? { defaultRequests: settings.defaultResources } : {}),
+    builder: {
+      namespace: riaNamespace,
+      executorImage: b.image,
+      gitImage: b.gitImage,
+      ...(b.cacheRepo ? { cacheRepo: b.cacheRepo } : {}),
+      ...(b.pushSecret ? { registrySecretName: b.pushSecret } : {}),
+      ...(b.resources ? { resources: b.resources as NonNullable<ClusterSettings['builder']>['resources'] } : {}),
+    },
+  };
+}

@@ -1,0 +1,40 @@
+import type { KubeObject } from '../../kube/objects.js';
+import type { EngineContext } from '../context.js';
+
+interface WorkloadStatus {
+  observedGeneration?: number; replicas?: number; updatedReplicas?: number; availableReplicas?: number;
+  desiredNumberScheduled?: number; numberAvailable?: number; updatedNumberScheduled?: number;
+  conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>;
+}
+
+/** Pure: whether a Deployment or DaemonSet has rolled out its current spec. */
+export function workloadReady(obj: KubeObject): { ready: boolean; message: string } {
+  const status = (obj.status ?? {}) as WorkloadStatus;
+  const spec = (obj.spec ?? {}) as { replicas?: number };
+  const name = `${obj.kind}/${obj.metadata.name}`;
+  if (status.observedGeneration === undefined || status.observedGeneration < (obj.metadata.generation ?? 0)) {
+    return { ready: false, message: `${name}: rollout not observed yet` };
+  }
+  if (obj.kind === 'DaemonSet') {
+    const desired = status.desiredNumberScheduled ?? 0;
+    const ready = (status.numberAvailable ?? 0) >= desired && (status.updatedNumberScheduled ?? 0) >= desired;
+    return { ready, message: `${name}: ${status.numberAvailable ?? 0}/${desired} available` };
+  }
+  const want = spec.replicas ?? 1;
+  const stuck = status.conditions?.find((c) => c.type === 'Progressing' && c.status === 'False');
+  if (stuck) return { ready: false, message: `${name}: ${stuck.message ?? stuck.reason ?? 'rollout stuck'}` };
+  const ready = (status.updatedReplicas ?? 0) >= want && (status.availableReplicas ?? 0) >= want && (status.replicas ?? 0) <= want;
+  return { ready, message: `${name}: ${status.availableReplicas ?? 0}/${want} available` };
+}
+
+/** Reads the environment's workloads and says whether all have rolled out, and if not, which not. */
+export async function environmentReadiness(ctx: EngineContext, objects: KubeObject[]): Promise<{ ready: boolean; waiting: string[] }> {
+  const waiting: string[] = [];
+  for (const obj of objects) {
+    if (obj.kind !== 'Deployment' && obj.kind !== 'DaemonSet') continue;
+    const live = await ctx.objects.get({ apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace!, name: obj.metadata.name });
+    const state = live ? workloadReady(live) : { ready: false, message: `${obj.kind}/${obj.metadata.name}: not found` };
+    if (!state.ready) waiting.push(state.message);
+  }
+  return { ready: waiting.length === 0, waiting };
+}

@@ -1,0 +1,35 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { RiaError } from '../../errors.js';
+import type { App, Environment } from '../../crds/types.js';
+import type { EngineContext } from '../context.js';
+
+/** The git ref an environment follows: its branch, or GitHub's pull-request head ref. */
+export function environmentRef(env: Environment): string {
+  return env.spec.kind === 'pr' ? `refs/pull/${env.spec.pullRequest}/head` : `refs/heads/${env.spec.branch}`;
+}
+
+/** One cache directory per repository URL (hashed: URLs may carry characters paths cannot). */
+export function repoCacheDir(ctx: Pick<EngineContext, 'gitCacheDir'>, url: string): string {
+  return join(ctx.gitCacheDir, createHash('sha256').update(url).digest('hex').slice(0, 24));
+}
+
+export class RiofileMissingError extends RiaError {
+  constructor(path: string, commit: string) {
+    super('RiofileMissing', `no ${path} in commit ${commit.slice(0, 7)}: add one, or set "riofile:" in the app's config file`, { path, commit });
+  }
+}
+
+/**
+ * Fetches the environment's commit (shallow, cached) and reads its Riofile. Git errors
+ * (unreachable, auth) propagate typed: the caller keeps the running environment and retries.
+ */
+export async function loadRiofileText(ctx: EngineContext, app: App, env: Environment): Promise<{ text: string; file: string }> {
+  const dir = repoCacheDir(ctx, app.spec.repo);
+  const auth = await ctx.credentials(app.spec.cloneSecret);
+  await ctx.git.fetchCommit({ url: app.spec.repo, ref: environmentRef(env), sha: env.spec.commit, dir, ...(auth ? { auth } : {}) });
+  const file = app.spec.riofile;
+  const text = await ctx.git.readFileAt({ dir, sha: env.spec.commit, path: file });
+  if (text === null) throw new RiofileMissingError(file, env.spec.commit);
+  return { text, file };
+}

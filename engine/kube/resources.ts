@@ -1,0 +1,51 @@
+import type { KubeRest } from './rest.js';
+import { KubeApiError, type KubeObjectRef } from './errors.js';
+
+interface ApiResource { name: string; kind: string; namespaced: boolean }
+
+/**
+ * Maps (apiVersion, kind) to the REST path of its resource using API discovery, cached per
+ * group-version for the life of the process (a kind the server does not know is an error the
+ * user can act on: "no HTTPRoute in gateway.networking.k8s.io/v1: is the Gateway API installed?").
+ */
+export class ResourcePaths {
+  private readonly cache = new Map<string, Promise<ApiResource[]>>();
+
+  constructor(private readonly rest: KubeRest) {}
+
+  async resource(apiVersion: string, kind: string): Promise<ApiResource> {
+    let resources = this.cache.get(apiVersion);
+    if (!resources) {
+      const base = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+      resources = this.rest.call<{ resources: ApiResource[] }>({ verb: 'get', method: 'GET', path: base })
+        .then((list) => list.resources.filter((r) => !r.name.includes('/')));
+      this.cache.set(apiVersion, resources);
+      resources.catch(() => this.cache.delete(apiVersion));
+    }
+    const found = (await resources.catch((err: unknown) => {
+      if (err instanceof KubeApiError && err.status === 404) return [];
+      throw err;
+    })).find((r) => r.kind === kind);
+    if (!found) {
+      throw new KubeApiError('discover', undefined, 404, `the API server has no ${kind} in ${apiVersion} (is its CRD installed?)`, 'NotFound');
+    }
+    return found;
+  }
+
+  /** Forget discovery results (after installing CRDs). */
+  reset(): void {
+    this.cache.clear();
+  }
+
+  /** Collection path (`/apis/apps/v1/namespaces/ns/deployments`) or, with a name, the object path. */
+  async path(ref: Omit<KubeObjectRef, 'name'> & { name?: string }): Promise<string> {
+    const r = await this.resource(ref.apiVersion, ref.kind);
+    const base = ref.apiVersion.includes('/') ? `/apis/${ref.apiVersion}` : `/api/${ref.apiVersion}`;
+    const ns = r.namespaced ? `/namespaces/${encodeURIComponent(ref.namespace ?? 'default')}` : '';
+    return `${base}${ns}/${r.name}${ref.name ? `/${encodeURIComponent(ref.name)}` : ''}`;
+  }
+
+  async isNamespaced(apiVersion: string, kind: string): Promise<boolean> {
+    return (await this.resource(apiVersion, kind)).namespaced;
+  }
+}

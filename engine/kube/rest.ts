@@ -1,0 +1,72 @@
+import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { request as httpRequest } from 'node:http';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeApiError, type KubeObjectRef } from './errors.js';
+
+export type Verb = 'get' | 'list' | 'create' | 'apply' | 'patch' | 'update' | 'delete';
+const WRITE_VERBS: ReadonlySet<Verb> = new Set(['create', 'apply', 'patch', 'update', 'delete']);
+
+export interface RequestStats { reads: number; writes: number; byVerb: Record<string, number> }
+
+export interface KubeRequest {
+  verb: Verb;
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  ref?: KubeObjectRef;
+  timeoutMs?: number;
+}
+
+/**
+ * The engine's one way to talk to the API server: JSON over HTTPS with the kubeconfig's
+ * credentials, typed errors, and a count of reads and writes (a no-op reconcile must write
+ * nothing; the count proves it). Watches use client-node's Watch, which only reads.
+ */
+export class KubeRest {
+  readonly stats: RequestStats = { reads: 0, writes: 0, byVerb: {} };
+  private readonly server: URL;
+
+  constructor(private readonly kc: KubeConfig, private readonly defaultTimeoutMs = 30_000) {
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new KubeApiError('connect', undefined, 0, 'the kubeconfig has no current cluster');
+    this.server = new URL(cluster.server);
+  }
+
+  async call<T>(req: KubeRequest): Promise<T> {
+    const url = new URL(this.server.href.replace(/\/$/, '') + req.path);
+    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const options: RequestOptions = {
+      method: req.method,
+      headers: { accept: 'application/json', ...(req.body !== undefined ? { 'content-type': req.contentType ?? 'application/json' } : {}) },
+    };
+    await this.kc.applyToHTTPSOptions(options);
+    this.stats.byVerb[req.verb] = (this.stats.byVerb[req.verb] ?? 0) + 1;
+    if (WRITE_VERBS.has(req.verb)) this.stats.writes++; else this.stats.reads++;
+    const payload = req.body === undefined ? undefined : JSON.stringify(req.body);
+    const timeoutMs = req.timeoutMs ?? this.defaultTimeoutMs;
+    const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+      const r = send(url, { ...options, timeout: timeoutMs }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+      r.on('timeout', () => r.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+      r.on('error', reject);
+      if (payload !== undefined) r.write(payload);
+      r.end();
+    }).catch((err: Error) => { throw new KubeApiError(req.verb, req.ref, 0, `API server unreachable: ${err.message}`, undefined, err); });
+    if (status >= 200 && status < 300) return (body ? JSON.parse(body) : {}) as T;
+    let message = `HTTP ${status}`;
+    let reason: string | undefined;
+    try {
+      const parsed = JSON.parse(body) as { message?: string; reason?: string };
+      message = parsed.message ?? message;
+      reason = parsed.reason;
+    } catch { if (body) message = `${message}: ${body.slice(0, 300)}`; }
+    throw new KubeApiError(req.verb, req.ref, status, message, reason);
+  }
+}

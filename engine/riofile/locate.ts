@@ -1,0 +1,151 @@
+import { isAlias, isMap, isScalar, isSeq, LineCounter, type Document, type Node, type Pair } from 'yaml';
+import { RiofileErrorCode, type RiofileIssue } from './errors.js';
+import { describeValue, formatPath, type Path } from './path.js';
+
+export interface Position {
+  line: number;
+  column: number;
+}
+
+/** Turns an offset in the text that was parsed into a line/column of the file the user wrote. */
+export type OffsetMapper = (offset: number) => Position;
+
+/** Maps offsets of an untemplated text (the common case) through the `yaml` LineCounter. */
+export function lineCounterMapper(text: string): OffsetMapper {
+  const counter = new LineCounter();
+  let start = 0;
+  counter.addNewLine(0);
+  for (;;) {
+    const next = text.indexOf('\n', start);
+    if (next < 0) break;
+    counter.addNewLine(next + 1);
+    start = next + 1;
+  }
+  return (offset) => {
+    const { line, col } = counter.linePos(offset);
+    return { line, column: col };
+  };
+}
+
+export interface IssueDetails {
+  found?: string;
+  expected?: string;
+  /** Point at the key rather than the value (unknown or misplaced keys). */
+  on?: 'key' | 'value';
+  kind?: RiofileErrorCode;
+}
+
+/**
+ * Collects located issues. Errors found after normalization still carry the raw path (the keys the
+ * user wrote), so the YAML node, and from it the source position, can always be found again.
+ */
+export class IssueCollector {
+  readonly issues: RiofileIssue[] = [];
+
+  constructor(
+    readonly file: string,
+    private readonly doc: Document | undefined,
+    private readonly toPosition: OffsetMapper,
+  ) {}
+
+  add(path: Path, message: string, details: IssueDetails = {}): void {
+    const offset = this.doc ? nodeOffset(this.doc, path, details.on ?? 'value') : 0;
+    this.addAt(offset, path, message, details);
+  }
+
+  /** For problems found in text rather than in a node (YAML syntax, template, embedded manifests). */
+  addAt(offset: number, path: Path, message: string, details: IssueDetails = {}): void {
+    const { line, column } = this.toPosition(offset);
+    const issue: RiofileIssue = { file: this.file, line, column, path: formatPath(path), message, kind: details.kind ?? RiofileErrorCode.Invalid };
+    if (details.found !== undefined) issue.found = details.found;
+    if (details.expected !== undefined) issue.expected = details.expected;
+    this.issues.push(issue);
+  }
+
+  /** Shorthand for the most common shape: a value of the wrong form. */
+  invalid(path: Path, message: string, value: unknown, expected: string): void {
+    this.add(path, message, { found: describeValue(value), expected });
+  }
+
+  get count(): number {
+    return this.issues.length;
+  }
+}
+
+/**
+ * The offset of the node at `path`, or of its nearest existing ancestor (a path can name a key
+ * that is missing, or one produced by a YAML merge key).
+ */
+export function nodeOffset(doc: Document, path: Path, on: 'key' | 'value'): number {
+  let node: unknown = doc.contents;
+  let keyNode: unknown;
+  let best = rangeStart(node) ?? 0;
+  for (const part of path) {
+    node = resolve(doc, node);
+    keyNode = undefined;
+    let next: unknown;
+    if (isMap(node)) {
+      const pair = node.items.find((p: Pair) => keyString(p.key) === String(part));
+      if (!pair) break;
+      keyNode = pair.key;
+      next = pair.value;
+    } else if (isSeq(node) && typeof part === 'number') {
+      next = node.items[part];
+      if (next === undefined) break;
+    } else break;
+    best = (on === 'key' || rangeStart(next) === undefined ? rangeStart(keyNode) : rangeStart(next)) ?? rangeStart(next) ?? best;
+    node = next;
+  }
+  return best;
+}
+
+function resolve(doc: Document, node: unknown): unknown {
+  return isAlias(node) ? node.resolve(doc) : node;
+}
+
+function keyString(key: unknown): string | undefined {
+  if (isScalar(key)) return String(key.value);
+  return typeof key === 'string' ? key : undefined;
+}
+
+function rangeStart(node: unknown): number | undefined {
+  const range = (node as Node | null | undefined)?.range;
+  return Array.isArray(range) ? range[0] : undefined;
+}
+
+/** The path of the innermost node whose range holds `offset` (for errors found in text, such as YAML syntax errors). */
+export function pathAtOffset(doc: Document, offset: number): Path {
+  const path: (string | number)[] = [];
+  let node: unknown = doc.contents;
+  for (let guard = 0; guard < 1000; guard++) {
+    let next: unknown;
+    if (isMap(node)) {
+      for (const pair of node.items as Pair[]) {
+        const start = rangeStart(pair.key);
+        const end = rangeEnd(pair.value) ?? rangeEnd(pair.key);
+        if (start !== undefined && end !== undefined && offset >= start && offset <= end) {
+          path.push(keyString(pair.key) ?? '?');
+          next = pair.value;
+          break;
+        }
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => {
+        const start = rangeStart(item);
+        const end = rangeEnd(item);
+        if (next === undefined && start !== undefined && end !== undefined && offset >= start && offset <= end) {
+          path.push(i);
+          next = item;
+        }
+      });
+    }
+    if (next === undefined) break;
+    node = next;
+  }
+  return path;
+}
+
+function rangeEnd(node: unknown): number | undefined {
+  const range = (node as Node | null | undefined)?.range;
+  return Array.isArray(range) ? range[2] : undefined;
+}

@@ -1,0 +1,108 @@
+import { isMap, parseAllDocuments, parseDocument, type Document } from 'yaml';
+import { RiofileError, RiofileErrorCode } from './errors.js';
+import { blockScalarOffsets, looksLikeKubernetes, parseObjects, yamlMessage } from './kubernetes.js';
+import { checkTextLimits, LIMITS } from './limits.js';
+import { IssueCollector, lineCounterMapper, pathAtOffset, type OffsetMapper } from './locate.js';
+import type { Riofile } from './model.js';
+import { normalizeRiofile } from './normalize/riofile.js';
+import { validateAgainstSchema } from './schema/validate.js';
+import { expandTemplate } from './template/expand.js';
+
+export interface ParseOptions {
+  /** Shown in errors. Default `Riofile`. */
+  file?: string;
+  /** Template answers (variable -> value). */
+  answers?: Record<string, string>;
+  /** Fills the NAMESPACE template variable. */
+  namespace?: string;
+  /** Fills the REVISION template variable (the commit). */
+  revision?: string;
+}
+
+/**
+ * Riofile text -> validated, normalized model. Throws `RiofileError` listing every problem found,
+ * each located in `source` (also problems found after template expansion or normalization).
+ */
+export function parseRiofile(source: string, options: ParseOptions = {}): Riofile {
+  const file = options.file ?? 'Riofile';
+  const sourcePosition = lineCounterMapper(source);
+  const fail = (issues: IssueCollector): never => {
+    throw new RiofileError(issues.issues);
+  };
+
+  const early = new IssueCollector(file, undefined, sourcePosition);
+  const limit = checkTextLimits(source);
+  if (limit) {
+    early.addAt(limit.offset, [], limit.message, { kind: RiofileErrorCode.Limit });
+    fail(early);
+  }
+
+  const expanded = expandTemplate(source, options);
+  if (expanded.failures.length > 0) {
+    // Paths for template errors come from the unexpanded text, read leniently (it may not be valid YAML yet).
+    const raw = parseDocument(source, { uniqueKeys: false });
+    for (const f of expanded.failures) {
+      early.addAt(f.offset, pathAtOffset(raw, f.offset), f.message, { kind: RiofileErrorCode.Template, ...(f.expected ? { expected: f.expected } : {}) });
+    }
+    fail(early);
+  }
+  const text = expanded.text;
+  const toPosition: OffsetMapper = (offset) => sourcePosition(expanded.toSource(offset));
+  const textIssues = new IssueCollector(file, undefined, toPosition);
+  const expandedLimit = text === source ? undefined : checkTextLimits(text);
+  if (expandedLimit) {
+    textIssues.addAt(expandedLimit.offset, [], `after template expansion: ${expandedLimit.message}`, { kind: RiofileErrorCode.Limit });
+    fail(textIssues);
+  }
+
+  const docs = parseAllDocuments(text, { uniqueKeys: true });
+  const list: Document[] = Array.isArray(docs) ? docs : [];
+  for (const doc of list) {
+    for (const error of doc.errors) textIssues.addAt(error.pos[0], pathAtOffset(doc, error.pos[0]), yamlMessage(error.message), { kind: RiofileErrorCode.Syntax });
+  }
+  if (textIssues.count > 0) fail(textIssues);
+
+  if (looksLikeKubernetes(list)) {
+    const objects = parseObjects(text, [], textIssues, (o) => o);
+    if (textIssues.count > 0) fail(textIssues);
+    return { format: 'plain-kubernetes', services: {}, configs: {}, routers: {}, externalServices: {}, kubernetesManifests: objects };
+  }
+  const withContent = list.filter((d) => d.contents !== null);
+  if (withContent.length > 1) {
+    textIssues.addAt(withContent[1]!.contents?.range?.[0] ?? 0, [], 'a Riofile is a single YAML document; found a second one', { expected: 'one document (or only Kubernetes objects)' });
+    fail(textIssues);
+  }
+  const doc = withContent[0] ?? list[0] ?? parseDocument('{}');
+  const issues = new IssueCollector(file, doc, toPosition);
+
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: LIMITS.maxAliasCount }) ?? {};
+  } catch {
+    issues.addAt(0, [], `too many YAML aliases (more than ${LIMITS.maxAliasCount}): refusing a possible alias bomb`, { kind: RiofileErrorCode.Limit });
+    fail(issues);
+  }
+  data = dropNulls(data);
+  const services = (data as { services?: unknown }).services;
+  if (services && typeof services === 'object' && Object.keys(services).length > LIMITS.maxServices) {
+    issues.add(['services'], `${Object.keys(services).length} services; the limit is ${LIMITS.maxServices}`, { on: 'key', kind: RiofileErrorCode.Limit });
+    fail(issues);
+  }
+  if (!validateAgainstSchema(data, issues)) fail(issues);
+
+  const manifestNode = isMap(doc.contents) ? doc.getIn(['kubernetes', 'manifest'], true) : undefined;
+  const model = normalizeRiofile(data as Record<string, unknown>, issues, blockScalarOffsets(text, manifestNode));
+  if (issues.count > 0) fail(issues);
+  return model;
+}
+
+/** A key with no value means "not set" (Go's zero value in Rio), so `nodeAffinity:` alone is accepted. */
+function dropNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(dropNulls);
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (v !== null && v !== undefined) out[k] = dropNulls(v);
+    return out;
+  }
+  return value;
+}

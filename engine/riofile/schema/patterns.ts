@@ -1,0 +1,22 @@
+/**
+ * Regular expressions for the string syntaxes, for the JSON Schema (editors flag mistakes as you
+ * type). They accept at least everything the parsers in ../syntax accept; the parsers are the
+ * judges and give the precise message when a pattern fails.
+ */
+export const PATTERNS = {
+  port: '^\\s*\\d+(:\\d+)?(/[A-Za-z0-9]+)?(\\s*,\\s*[A-Za-z0-9-]+(=[A-Za-z0-9-]*)?)*\\s*$',
+  env: '^[-._a-zA-Z][-._a-zA-Z0-9]*(=[\\s\\S]*)?$',
+  mount: '^[a-z0-9][-a-z0-9.]*(/[-._a-zA-Z0-9]+)?(:/.*)?$',
+  volume: '^(/[^:,]*|[a-z0-9][-a-z0-9]*)(:/[^,]*)?(\\s*,\\s*[A-Za-z]+(=[A-Za-z]*)?)*$',
+  permission: '^\\s*(role=\\S+|(\\S+\\s+){0,3}\\S+)\\s*$',
+  quantity: '^(\\d+(\\.\\d*)?|\\.\\d+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\\d+)?$',
+  duration: '^(\\d+|((\\d+(\\.\\d+)?)(ns|us|µs|ms|s|m|h))+)$',
+  hostAlias: '^[^=]+=\\S+$',
+  percent: '^\\d+%$',
+  scale: '^\\d+(-\\d+)?$',
+  dnsLabel: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
+  dnsSubdomain: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
+  envName: '^[-._a-zA-Z][-._a-zA-Z0-9]*$',
+  configKey: '^[-._a-zA-Z0-9]+$',
+  variable: '^[A-Za-z_][A-Za-z0-9_]*$',
+} as const;

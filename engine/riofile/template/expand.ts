@@ -1,0 +1,51 @@
+import { resolveAnswers } from './answers.js';
+import { envSubst } from './envsubst.js';
+import { goTemplate } from './gotemplate.js';
+import { readTemplateSection } from './section.js';
+import { compose, identityMap, TemplateFailure, type OffsetMap } from './source-map.js';
+
+export interface ExpandOptions {
+  answers?: Readonly<Record<string, string>>;
+  namespace?: string;
+  revision?: string;
+}
+
+export interface Expanded {
+  text: string;
+  /** Offset in `text` -> offset in the source the user wrote. */
+  toSource: OffsetMap;
+  failures: TemplateFailure[];
+}
+
+/**
+ * Expands a Riofile's template before it is read as YAML, in Rio's order: the `template:` section
+ * is read first, then `${VAR}` substitution (envSubst), then Go-template actions (goTemplate).
+ * Failures carry source offsets.
+ */
+export function expandTemplate(source: string, options: ExpandOptions): Expanded {
+  const failures: TemplateFailure[] = [];
+  const meta = readTemplateSection(source, failures);
+  if (!meta || (!meta.envSubst && !meta.goTemplate)) return { text: source, toSource: identityMap, failures };
+  const values = resolveAnswers(meta.questions, options.answers ?? {}, { NAMESPACE: options.namespace, REVISION: options.revision }, failures);
+  if (failures.length > 0) return { text: source, toSource: identityMap, failures };
+
+  let text = source;
+  let toSource: OffsetMap = identityMap;
+  if (meta.envSubst) {
+    const sub: TemplateFailure[] = [];
+    const result = envSubst(text, values, sub);
+    failures.push(...sub);
+    text = result.text;
+    toSource = result.map;
+  }
+  if (meta.goTemplate && failures.length === 0) {
+    const sub: TemplateFailure[] = [];
+    const result = goTemplate(text, values, sub);
+    // goTemplate offsets are in the envSubst output; map them to the source.
+    const inner = toSource;
+    failures.push(...sub.map((f) => new TemplateFailure(inner(f.offset), f.message, f.expected)));
+    text = result.text;
+    toSource = compose(inner, result.map);
+  }
+  return { text, toSource, failures };
+}

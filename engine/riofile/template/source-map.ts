@@ -1,0 +1,93 @@
+/**
+ * Maps offsets in expanded template output back to offsets in the text that was expanded, so an
+ * error found in the output is reported at the line the user wrote. Copied text maps one to one;
+ * text produced by an action (`${VAR}`, `{{ .Values.X }}`) maps to the start of that action.
+ */
+export type OffsetMap = (outputOffset: number) => number;
+
+interface Segment {
+  out: number;
+  src: number;
+  length: number;
+  copied: boolean;
+}
+
+export class OutputBuilder {
+  private parts: string[] = [];
+  private segments: Segment[] = [];
+  private length = 0;
+
+  constructor(private readonly source: string) {}
+
+  /** Copies source[start, end) unchanged. */
+  copy(start: number, end: number): void {
+    if (end > start) this.push(this.source.slice(start, end), start, true);
+  }
+
+  /** Emits generated text attributed to the action at `sourceOffset`. */
+  emit(text: string, sourceOffset: number): void {
+    if (text.length > 0) this.push(text, sourceOffset, false);
+  }
+
+  /** Removes trailing whitespace already emitted (Go's `{{-` trim marker). */
+  trimEnd(): void {
+    while (this.parts.length > 0) {
+      const last = this.parts[this.parts.length - 1]!;
+      const trimmed = last.replace(/[ \t\r\n]+$/, '');
+      const removed = last.length - trimmed.length;
+      this.length -= removed;
+      const seg = this.segments[this.segments.length - 1]!;
+      seg.length -= removed;
+      if (trimmed.length > 0) {
+        this.parts[this.parts.length - 1] = trimmed;
+        return;
+      }
+      this.parts.pop();
+      this.segments.pop();
+    }
+  }
+
+  get text(): string {
+    return this.parts.join('');
+  }
+
+  map(): OffsetMap {
+    const segments = this.segments.slice();
+    const sourceLength = this.source.length;
+    return (offset) => {
+      let lo = 0;
+      let hi = segments.length - 1;
+      if (hi < 0) return Math.min(offset, sourceLength);
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (segments[mid]!.out <= offset) lo = mid;
+        else hi = mid - 1;
+      }
+      const seg = segments[lo]!;
+      if (!seg.copied) return seg.src;
+      return seg.src + Math.min(Math.max(offset - seg.out, 0), Math.max(seg.length, 0));
+    };
+  }
+
+  private push(text: string, src: number, copied: boolean): void {
+    this.parts.push(text);
+    this.segments.push({ out: this.length, src, length: text.length, copied });
+    this.length += text.length;
+  }
+}
+
+export const identityMap: OffsetMap = (offset) => offset;
+
+/** `outer` maps final output to the intermediate text, `inner` the intermediate text to the source. */
+export function compose(inner: OffsetMap, outer: OffsetMap): OffsetMap {
+  return (offset) => inner(outer(offset));
+}
+
+/** A located template failure; `offset` is in the text given to the expander. */
+export class TemplateFailure {
+  constructor(
+    readonly offset: number,
+    readonly message: string,
+    readonly expected?: string,
+  ) {}
+}

@@ -1,6 +1,8 @@
 import type { Command } from './command.js';
 import { devCommand } from './dev-command.js';
 import { installCommand } from './install-command.js';
+import { validateCommand } from './validate-command.js';
+import { psCommand } from './ps-command.js';
 
 /** Every `ria` subcommand, in the order `ria --help` lists them. Subcommands register here. */
-export const commands: Command[] = [devCommand, installCommand];
+export const commands: Command[] = [devCommand, installCommand, validateCommand, psCommand];

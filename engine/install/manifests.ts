@@ -102,7 +102,8 @@ export function installManifests(options: InstallOptions): KubeObject[] {
     { apiVersion: 'v1', kind: 'Namespace', metadata: meta(namespace, false) },
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: meta(ENGINE_NAME, false), rules: CLUSTER_RULES.map((r) => r.rule) },
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(ENGINE_NAME) },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: meta(ENGINE_NAME, false),
+    // Named after the namespace: the binding belongs to this install (the ClusterRole is the same for all).
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: meta(`${ENGINE_NAME}-${namespace}`, false),
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: ENGINE_NAME }, subjects: [subject] },
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: meta(`${ENGINE_NAME}-leader-election`), rules: leaseRules(LEASE_NAME).map((r) => r.rule) },
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: meta(`${ENGINE_NAME}-leader-election`),

@@ -12,8 +12,6 @@ export const DEFS: Record<string, ObjectSpec> = { ...topDefs, ...serviceDefs, ..
  */
 export const OBJECT_ENTRY_DEFS = ['service', 'router', 'externalService'] as const;
 
-export const SCHEMA_ID = 'https://ria.invalid/schemas/riofile.schema.json';
-
 /** The published JSON Schema (draft 2020-12), generated so aliases and snake_case spellings are never forgotten. */
 export function buildSchema(): JsonSchema {
   const { riofile, ...rest } = DEFS;
@@ -21,7 +19,6 @@ export function buildSchema(): JsonSchema {
   for (const [name, spec] of Object.entries(rest)) $defs[name] = objectSchema(name, spec, $defs);
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
-    $id: SCHEMA_ID,
     title: 'Riofile',
     type: 'object',
     ...objectSchema('riofile', riofile!, $defs),

@@ -47,6 +47,10 @@ export function renderManifests(ctx: RenderContext): KubeObject[] {
     if (removedIn) warn(ctx, 'ManifestRemovedApi', path, `${copy.kind} ${meta.name ?? ''}: ${copy.apiVersion} is not served since Kubernetes ${removedIn}; the API server will refuse it`);
     if (clusterKinds.has(copy.kind)) {
       delete meta.namespace;
+      // Not an error (Rio's system stacks are full of them), but every environment applies the same object.
+      if (copy.kind !== 'Namespace' || meta.name !== ctx.namespace) {
+        warn(ctx, 'ManifestClusterScoped', path, `${copy.kind} ${meta.name ?? ''} is cluster-scoped: every environment that renders it applies the same object`);
+      }
     } else {
       if (meta.namespace !== undefined && meta.namespace !== ctx.namespace) {
         warn(ctx, 'ManifestNamespaceReplaced', path, `${copy.kind} ${meta.name ?? ''}: namespace "${meta.namespace}" replaced by the environment's "${ctx.namespace}"`);

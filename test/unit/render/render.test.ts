@@ -1,0 +1,89 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { render, toJson, toYaml, RenderError } from '../../../engine/render/index.js';
+import { input, riofile, service, port, route, router, COMMIT } from './model.js';
+import { fixtureInput, kitchenSink } from './fixtures.js';
+import { codes, find } from './helpers.js';
+
+test('rendering is deterministic: same input, byte-identical YAML and JSON', () => {
+  const a = render(fixtureInput(kitchenSink()));
+  const b = render(fixtureInput(kitchenSink()));
+  assert.equal(toYaml([...a.buildJobs, ...a.objects]), toYaml([...b.buildJobs, ...b.objects]));
+  assert.equal(toJson(a.objects), toJson(b.objects));
+  assert.deepEqual(a.warnings, b.warnings);
+});
+
+test('output does not depend on the order of map keys in the Riofile', () => {
+  const rf = kitchenSink();
+  const reversed = { ...rf, configs: Object.fromEntries(Object.entries(rf.configs).reverse().map(([k, v]) => [k, Object.fromEntries(Object.entries(v).reverse())])), externalServices: Object.fromEntries(Object.entries(rf.externalServices).reverse()) };
+  assert.equal(toYaml(render(fixtureInput(reversed)).objects), toYaml(render(fixtureInput(rf)).objects));
+});
+
+test('render does not modify its input', () => {
+  const rf = kitchenSink();
+  const before = JSON.stringify(rf);
+  render(fixtureInput(rf));
+  assert.equal(JSON.stringify(rf), before);
+});
+
+test('objects come in apply order: Namespace, identities and config, storage, workloads, Services, routes, HPAs', () => {
+  const kinds = render(fixtureInput(kitchenSink())).objects.map((o) => o.kind);
+  assert.equal(kinds[0], 'Namespace');
+  const last = (k: string) => kinds.lastIndexOf(k);
+  const first = (k: string) => kinds.indexOf(k);
+  assert.ok(last('ServiceAccount') < first('Deployment'));
+  assert.ok(last('ConfigMap') < first('Deployment'));
+  assert.ok(last('Role') < first('RoleBinding'));
+  assert.ok(last('PersistentVolumeClaim') < first('Deployment'));
+  assert.ok(last('Deployment') < first('Service'));
+  assert.ok(last('Service') < first('HTTPRoute'));
+  assert.ok(last('HTTPRoute') < first('HorizontalPodAutoscaler'));
+});
+
+test('manifest objects: namespaced into the environment unless cluster-scoped, labelled, user labels kept', () => {
+  const rf = riofile({ kubernetesManifests: [
+    { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.example.com' }, spec: { group: 'example.com', scope: 'Cluster', names: { kind: 'Widget', plural: 'widgets' } } },
+    { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'x' } },
+    { apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name: 'g' } },
+    { apiVersion: 'extensions/v1beta1', kind: 'Deployment', metadata: { name: 'old', labels: { app: 'old' } } },
+  ] });
+  const result = render(input(rf));
+  assert.equal(find(result, 'Widget').metadata.namespace, undefined, 'its CRD says Cluster');
+  assert.equal(find(result, 'Gadget').metadata.namespace, 'shop-main');
+  const old = find(result, 'Deployment', 'old');
+  assert.equal(old.metadata.labels!.app, 'old');
+  assert.equal(old.metadata.labels!['ria.dev/commit'], COMMIT);
+  assert.deepEqual(codes(result), ['ManifestClusterScoped', 'ManifestClusterScoped', 'ManifestRemovedApi']);
+  const kinds = result.objects.map((o) => o.kind);
+  assert.ok(kinds.indexOf('CustomResourceDefinition') < kinds.indexOf('Widget'), 'CRDs before their objects');
+});
+
+test('a manifest object replaces the generated object of the same identity, with a warning', () => {
+  const rf = riofile({
+    services: { web: service('web', { ports: [port({ port: 80 })] }) },
+    kubernetesManifests: [{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { ports: [{ port: 8080 }], selector: { app: 'custom' } } }],
+  });
+  const result = render(input(rf));
+  assert.deepEqual((find(result, 'Service', 'web').spec as { selector: unknown }).selector, { app: 'custom' });
+  assert.ok(codes(result).includes('ManifestOverridesObject'));
+});
+
+test('two generated objects with one identity are a RenderError, not a silent overwrite', () => {
+  // A router named like an app would share its HTTPRoute name (and hostname).
+  const rf = riofile({ services: { web: service('web', { ports: [port({ port: 80 })] }) }, routers: { web: router([route({ to: [{ app: 'web' }] })]) } });
+  assert.throws(() => render(input(rf)), (e: unknown) => e instanceof RenderError && e.code === 'RenderConflict' && /HTTPRoute shop-main\/web/.test(e.message));
+});
+
+test('bad inputs are RenderErrors that say what is wrong', () => {
+  const rf = riofile();
+  assert.throws(() => render(input(rf, { environment: { app: 'shop', kind: 'branch', branch: 'main', commit: 'HEAD' } })), /commit must be a lowercase hex SHA/);
+  assert.throws(() => render(input(rf, { environment: { app: 'shop', kind: 'pr', pr: 0, commit: COMMIT } })), /positive integer/);
+  assert.throws(() => render(input(rf, { environment: { app: 'shop', kind: 'branch', branch: '', commit: COMMIT } })), /branch name is empty/);
+  assert.throws(() => render(input(rf, { cluster: { domain: 'not a domain', registry: 'r' } })), /domain/);
+  assert.throws(() => render(input(rf, { environment: { app: 'shop', kind: 'branch', branch: 'main', commit: COMMIT, namespace: 'Bad_NS' } })), /not a DNS-1123 label/);
+});
+
+test('an explicit target namespace is used as is', () => {
+  const result = render(input(riofile({ services: { web: service('web') } }), { environment: { app: 'shop', kind: 'branch', branch: 'main', commit: COMMIT, namespace: 'team-a-shop' } }));
+  assert.deepEqual([...new Set(result.objects.map((o) => o.metadata.namespace ?? o.metadata.name))], ['team-a-shop']);
+});

@@ -3,6 +3,7 @@ import { devCommand } from './dev-command.js';
 import { installCommand } from './install-command.js';
 import { validateCommand } from './validate-command.js';
 import { psCommand } from './ps-command.js';
+import { renderCommand } from './render-command.js';
 
 /** Every `ria` subcommand, in the order `ria --help` lists them. Subcommands register here. */
-export const commands: Command[] = [devCommand, installCommand, validateCommand, psCommand];
+export const commands: Command[] = [devCommand, installCommand, validateCommand, renderCommand, psCommand];

@@ -123,8 +123,9 @@ export function pathAtOffset(doc: Document, offset: number): Path {
       for (const pair of node.items as Pair[]) {
         const start = rangeStart(pair.key);
         const end = rangeEnd(pair.value) ?? rangeEnd(pair.key);
-        if (start !== undefined && end !== undefined && offset >= start && offset <= end) {
-          path.push(keyString(pair.key) ?? '?');
+        const key = keyString(pair.key);
+        if (key !== undefined && start !== undefined && end !== undefined && offset >= start && offset <= end) {
+          path.push(key);
           next = pair.value;
           break;
         }

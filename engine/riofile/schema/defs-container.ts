@@ -37,7 +37,7 @@ export const containerFields: Record<string, FieldSpec> = {
   memoryBytes: field('Memory request: bytes or a quantity (100Mi, 1Gi). Unset: no request.', quantity, ['memory', 'mem']),
   livenessProbe: field('Kubernetes liveness probe (httpGet, tcpSocket, exec, initialDelaySeconds...). The container restarts when it fails.', { type: 'object', $ref: '#/$defs/probe' }, ['liveness']),
   readinessProbe: field('Kubernetes readiness probe. The pod receives traffic only while it passes.', { type: 'object', $ref: '#/$defs/probe' }, ['readiness']),
-  imagePullPolicy: field('When to pull the image: Always, IfNotPresent or Never (any case).', str({ pattern: '^([Aa][Ll][Ww][Aa][Yy][Ss]|[Ii][Ff][Nn][Oo][Tt][Pp][Rr][Ee][Ss][Ee][Nn][Tt]|[Nn][Ee][Vv][Ee][Rr])$' }), ['pullPolicy']),
+  imagePullPolicy: field('When to pull the image: Always, IfNotPresent or Never (any case).', str({ pattern: PATTERNS.pullPolicy }), ['pullPolicy']),
   stdin: field('Keep stdin open. Default false.', bool, ['stdinOpen']),
   stdinOnce: field('Close stdin after the first attach ends. Default false.', bool),
   tty: field('Allocate a TTY. Default false.', bool),
@@ -85,7 +85,7 @@ export const containerDefs: Record<string, ObjectSpec> = {
     fields: {
       port: field('Service port.', int(1, 65535)),
       targetPort: field('Container port. Default: `port`.', int(1, 65535)),
-      protocol: field('tcp, udp, sctp, http, http2 or grpc. Default http.', str({ pattern: '^([Tt][Cc][Pp]|[Uu][Dd][Pp]|[Ss][Cc][Tt][Pp]|[Hh][Tt][Tt][Pp]2?|[Gg][Rr][Pp][Cc])$' })),
+      protocol: field('tcp, udp, sctp, http, http2 or grpc. Default http.', str({ pattern: PATTERNS.protocol })),
       name: field('Port name (at most 15 lowercase letters, digits, "-").', str()),
       expose: field('Expose through the router. Default: true for http and http2.', bool),
       hostport: field('Also bind the port on the node.', bool, ['hostPort']),

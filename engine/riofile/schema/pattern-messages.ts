@@ -20,6 +20,8 @@ const FIXED: Partial<Record<PatternName, { what: string; expected: string }>> = 
   envName: { what: 'a valid environment variable name', expected: 'letters, digits, "_", "-" and "."' },
   configKey: { what: 'a valid config key', expected: 'letters, digits, "-", "_" and "."' },
   variable: { what: 'a valid variable name', expected: 'letters, digits and "_", not starting with a digit' },
+  pullPolicy: { what: 'an image pull policy', expected: 'Always, IfNotPresent or Never' },
+  protocol: { what: 'a protocol', expected: 'one of tcp, udp, sctp, http, http2, grpc' },
 };
 
 /**

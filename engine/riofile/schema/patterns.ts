@@ -19,4 +19,6 @@ export const PATTERNS = {
   envName: '^[-._a-zA-Z][-._a-zA-Z0-9]*$',
   configKey: '^[-._a-zA-Z0-9]+$',
   variable: '^[A-Za-z_][A-Za-z0-9_]*$',
+  pullPolicy: '^([Aa][Ll][Ww][Aa][Yy][Ss]|[Ii][Ff][Nn][Oo][Tt][Pp][Rr][Ee][Ss][Ee][Nn][Tt]|[Nn][Ee][Vv][Ee][Rr])$',
+  protocol: '^([Tt][Cc][Pp]|[Uu][Dd][Pp]|[Ss][Cc][Tt][Pp]|[Hh][Tt][Tt][Pp]2?|[Gg][Rr][Pp][Cc])$',
 } as const;

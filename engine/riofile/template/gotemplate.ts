@@ -57,6 +57,11 @@ function parseNodes(p: Parser, nested: boolean): Node[] {
     if (first !== undefined && KEYWORDS.includes(first)) {
       p.failures.push(new TemplateFailure(t.offset, `unsupported template construct "{{ ${first} }}"`, SUPPORTED));
       p.i++;
+      // Skip the block it opens, so its {{ end }} is not reported a second time.
+      if (['range', 'with', 'define', 'block'].includes(first)) {
+        parseNodes(p, true);
+        p.i++;
+      }
       continue;
     }
     nodes.push({ kind: 'print', words: lexAction(t.body, t.bodyOffset), offset: t.offset });

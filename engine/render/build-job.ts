@@ -98,7 +98,7 @@ function buildJob(ctx: RenderContext, key: string, service: Service, build: Buil
       activeDeadlineSeconds: build.timeoutSeconds > 0 ? build.timeoutSeconds : 600,
       ttlSecondsAfterFinished: builder.ttlSecondsAfterFinished ?? DEFAULT_BUILD_TTL_SECONDS,
       template: {
-        metadata: { labels: podLabels(labelScope, {}) },
+        metadata: { labels: podLabels(objectLabels(labelScope), {}) },
         spec: {
           restartPolicy: 'Never',
           automountServiceAccountToken: false,

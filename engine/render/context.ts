@@ -17,6 +17,8 @@ export interface RenderContext {
   envSlug: string;
   commit: string;
   warnings: RenderWarning[];
+  /** Label sets by scope: most objects of a service share one, and computing it is the hot path. */
+  labelCache: Map<string, Record<string, string>>;
 }
 
 const COMMIT = /^[0-9a-f]{7,64}$/;
@@ -38,7 +40,7 @@ export function createContext(input: RenderInput): RenderContext {
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace) || namespace.length > 63) {
     throw new RenderError(RenderErrorCode.Input, `the namespace "${namespace}" is not a DNS-1123 label`);
   }
-  return { riofile: input.riofile, env, cluster, input, namespace, envSlug: environmentSlug(env), commit: env.commit, warnings: [] };
+  return { riofile: input.riofile, env, cluster, input, namespace, envSlug: environmentSlug(env), commit: env.commit, warnings: [], labelCache: new Map() };
 }
 
 export function warn(ctx: RenderContext, code: string, path: string, message: string): void {
@@ -56,13 +58,26 @@ export function scope(ctx: RenderContext, serviceName?: string, service?: Servic
 
 /** `metadata` of an object in the environment's namespace (or cluster-scoped when `namespaced` is false). */
 export function metadata(ctx: RenderContext, name: string, labelScope: LabelScope, extra: { namespaced?: boolean; labels?: Record<string, string>; annotations?: Record<string, string> } = {}): KubeObject['metadata'] {
-  const labels = { ...(extra.labels ?? {}), ...objectLabels(labelScope) };
+  const own = cachedLabels(ctx, labelScope);
+  const userLabels = extra.labels && Object.keys(extra.labels).length > 0 ? extra.labels : undefined;
   return {
     name,
     ...(extra.namespaced === false ? {} : { namespace: ctx.namespace }),
-    labels: sorted(labels),
+    labels: userLabels ? sorted({ ...userLabels, ...own }) : { ...own },
     ...(extra.annotations && Object.keys(extra.annotations).length > 0 ? { annotations: sorted(extra.annotations) } : {}),
   };
+}
+
+/** {@link objectLabels} of a scope, computed once per render (callers get a copy). */
+export function cachedLabels(ctx: RenderContext, labelScope: LabelScope): Record<string, string> {
+  const s = labelScope.service;
+  const key = `${labelScope.environment}\n${s ? `${s.name}\n${s.app}\n${s.version}` : ''}`;
+  let labels = ctx.labelCache.get(key);
+  if (!labels) {
+    labels = objectLabels(labelScope);
+    ctx.labelCache.set(key, labels);
+  }
+  return labels;
 }
 
 function sorted(record: Record<string, string>): Record<string, string> {

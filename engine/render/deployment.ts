@@ -1,6 +1,6 @@
 import type { Service } from '../riofile/model.js';
 import type { RenderContext } from './context.js';
-import { metadata, scope, warn } from './context.js';
+import { cachedLabels, metadata, scope, warn } from './context.js';
 import type { KubeObject } from './types.js';
 import { podLabels, selectorLabels, sortKeys } from './labels.js';
 import { dnsLabel } from './names.js';
@@ -21,7 +21,7 @@ export function renderWorkload(ctx: RenderContext, key: string, service: Service
   const selector = selectorLabels(ctx.env.app, key);
   const template = {
     metadata: {
-      labels: podLabels(labelScope, service.labels),
+      labels: podLabels(cachedLabels(ctx, labelScope), service.labels),
       ...(Object.keys(service.annotations).length > 0 ? { annotations: sortKeys(service.annotations) } : {}),
     },
     spec: podSpec(ctx, key, service),

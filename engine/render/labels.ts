@@ -54,10 +54,10 @@ export function objectLabels(scope: LabelScope): Record<string, string> {
  * a service (same image, same spec) must not restart its pods, and a label in the pod template
  * would. User labels come first so they cannot override Ria's own keys.
  */
-export function podLabels(scope: LabelScope, user: Record<string, string>): Record<string, string> {
-  const own = objectLabels(scope);
-  delete own[LabelKeys.commit];
-  return sortKeys({ ...user, ...own });
+export function podLabels(own: Record<string, string>, user: Record<string, string>): Record<string, string> {
+  const labels = Object.keys(user).length > 0 ? sortKeys({ ...user, ...own }) : { ...own };
+  delete labels[LabelKeys.commit];
+  return labels;
 }
 
 /** The immutable selector of a service's workload: these labels never change for its life. */

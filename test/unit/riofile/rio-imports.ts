@@ -1,0 +1,2 @@
+export { parseRiofile } from '../../../engine/riofile/index.js';
+export { READ_VERBS } from '../../../engine/riofile/syntax/permissions.js';

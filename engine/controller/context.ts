@@ -19,6 +19,8 @@ export interface EngineHooks {
   buildFinished?(app: string, service: string, seconds: number, ok: boolean): void;
   /** Called after an Environment's status changed (commit statuses and deployments hang here). */
   environmentChanged?(env: import('../crds/types.js').Environment, app: import('../crds/types.js').App | undefined): void;
+  /** Called once an Environment is gone (finalizer done: its namespace is deleted). GitHub deployments go inactive here. */
+  environmentRemoved?(env: import('../crds/types.js').Environment, app: import('../crds/types.js').App | undefined): void;
 }
 
 export type ReconcileResult = 'success' | 'noop' | 'failed' | 'stalled' | 'requeue';

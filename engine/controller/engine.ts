@@ -67,7 +67,10 @@ export class Engine {
     const ns = this.ctx.namespace;
     this.watches.push(watchCollection<Environment & { metadata: { name: string } }>(kc, rest, `/apis/${API_VERSION}/namespaces/${ns}/environments`, undefined, (env, event) => {
       const key = envKey(ns, env.metadata.name);
-      if (event === 'delete') this.environments.delete(key); else this.environments.set(key, env);
+      if (event === 'delete') {
+        this.environments.delete(key);
+        this.ctx.hooks.environmentRemoved?.(env, this.knownApps.get(env.spec.app));
+      } else this.environments.set(key, env);
       this.queue.add(key);
     }, this.ctx.log));
     this.watches.push(watchCollection<KubernetesObject>(kc, rest, `/apis/batch/v1/namespaces/${ns}/jobs`, 'app.kubernetes.io/managed-by=ria', (job) => {

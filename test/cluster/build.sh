@@ -59,10 +59,13 @@ build kubernetes k8s.io/kubernetes/cmd/kubectl kubectl "$ldk8s" "$k8sdir"
 if [ ! -f "$kwokdir/stages/node-heartbeat-with-lease.yaml" ]; then
   src=$(cd "$here/go/kwok" && go mod download -json "sigs.k8s.io/kwok@$KWOK" | sed -n 's/.*"Dir": *"\(.*\)".*/\1/p')
   [ -d "$src/kustomize/stage" ] || fail "kwok stages not found in module sigs.k8s.io/kwok@$KWOK"
-  mkdir -p "$kwokdir/stages"
+  rm -rf "$kwokdir/stages"; mkdir -p "$kwokdir/stages"
   # node-initialize makes Nodes Ready; heartbeat-with-lease keeps them so; pod-ready/complete/delete
   # move pods through Running, Job pods to Succeeded, and let deleted pods go.
-  cp "$src"/kustomize/stage/node/fast/*.yaml "$src"/kustomize/stage/node/heartbeat-with-lease/*.yaml "$src"/kustomize/stage/pod/fast/*.yaml "$kwokdir/stages/"
+  for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+           pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
+    cp "$src/kustomize/stage/$f" "$kwokdir/stages/"
+  done
   chmod -R u+w "$kwokdir/stages"
   say "kwok stages: copied to $kwokdir/stages"
 fi

@@ -5,7 +5,7 @@ import { loadConfig, type LoadedConfig } from '../../config/load.js';
 import type { Settings } from '../../config/types.js';
 import { ConditionType, conditionMessage, setCondition } from '../conditions.js';
 import type { EngineContext } from '../context.js';
-import { repoCacheDir } from '../environment/source.js';
+import { cacheLocks, repoCacheDir } from '../environment/source.js';
 import { APP_LABEL, writeAppStatus } from '../app/sync.js';
 import { readConfigFiles } from './files.js';
 
@@ -46,8 +46,10 @@ export async function syncConfig(ctx: EngineContext, fs: FsClient, source: Confi
     if (!head) throw new Error(`config repository has no branch "${source.branch}"`);
     if (head === state.commit) return { ok: true, changed: false, commit: head };
     const dir = repoCacheDir(ctx, source.url);
-    sha = await ctx.git.fetchCommit({ url: source.url, ref, sha: head, dir, ...(auth ? { auth } : {}) });
-    files = await readConfigFiles(fs, dir, sha, source.path);
+    ({ sha, files } = await cacheLocks.run(dir, async () => {
+      const fetched = await ctx.git.fetchCommit({ url: source.url, ref, sha: head, dir, ...(auth ? { auth } : {}) });
+      return { sha: fetched, files: await readConfigFiles(fs, dir, fetched, source.path) };
+    }));
   } catch (err) {
     ctx.hooks.polled?.(source.url, (Date.now() - started) / 1000, err);
     return { ok: false, error: err as Error };

@@ -3,6 +3,10 @@ import { join } from 'node:path';
 import { RiaError } from '../../errors.js';
 import type { App, Environment } from '../../crds/types.js';
 import type { EngineContext } from '../context.js';
+import { KeyedMutex } from '../locks.js';
+
+/** One fetch at a time per cache directory, across all reconciles of this process. */
+export const cacheLocks = new KeyedMutex();
 
 /** The git ref an environment follows: its branch, or GitHub's pull-request head ref. */
 export function environmentRef(env: Environment): string {
@@ -27,9 +31,11 @@ export class RiofileMissingError extends RiaError {
 export async function loadRiofileText(ctx: EngineContext, app: App, env: Environment): Promise<{ text: string; file: string }> {
   const dir = repoCacheDir(ctx, app.spec.repo);
   const auth = await ctx.credentials(app.spec.cloneSecret);
-  await ctx.git.fetchCommit({ url: app.spec.repo, ref: environmentRef(env), sha: env.spec.commit, dir, ...(auth ? { auth } : {}) });
   const file = app.spec.riofile;
-  const text = await ctx.git.readFileAt({ dir, sha: env.spec.commit, path: file });
+  const text = await cacheLocks.run(dir, async () => {
+    await ctx.git.fetchCommit({ url: app.spec.repo, ref: environmentRef(env), sha: env.spec.commit, dir, ...(auth ? { auth } : {}) });
+    return ctx.git.readFileAt({ dir, sha: env.spec.commit, path: file });
+  });
   if (text === null) throw new RiofileMissingError(file, env.spec.commit);
   return { text, file };
 }

@@ -28,10 +28,8 @@ export function ensureBinaries(onProgress: (line: string) => void = () => {}): P
     const child = spawn('bash', [buildScriptPath()], { stdio: ['ignore', 'pipe', 'pipe'] });
     const found: Record<string, string> = {};
     const errors: string[] = [];
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const m = /^([A-Z_]+)=(.*)$/.exec(line);
-      if (m) found[m[1]!] = m[2]!;
-    });
+    let stdout = '';
+    child.stdout!.on('data', (chunk: Buffer) => { stdout += chunk.toString('utf8'); });
     createInterface({ input: child.stderr! }).on('line', (line) => {
       errors.push(line);
       onProgress(line);
@@ -42,6 +40,10 @@ export function ensureBinaries(onProgress: (line: string) => void = () => {}): P
         const last = errors.filter((l) => l.includes('ERROR')).pop() ?? errors.slice(-3).join('\n');
         reject(new ClusterComponentError('build', `building the control plane failed: ${last}`));
         return;
+      }
+      for (const line of stdout.split('\n')) {
+        const m = /^([A-Z0-9_]+)=(.*)$/.exec(line);
+        if (m) found[m[1]!] = m[2]!;
       }
       const { K8S_BIN_DIR, ETCD_BIN_DIR, KWOK_BIN_DIR, GATEWAY_API_DIR } = found;
       if (!K8S_BIN_DIR || !ETCD_BIN_DIR || !KWOK_BIN_DIR || !GATEWAY_API_DIR) {

@@ -133,8 +133,10 @@ function apiserverArgs(pki: Pki, etcd: number, port: number, mode: ClusterMode):
     `--service-account-key-file=${pki.serviceAccountPub}`, `--service-account-signing-key-file=${pki.serviceAccountKey}`,
     '--authorization-mode=Node,RBAC', '--allow-privileged=true', '--endpoint-reconciler-type=none',
     '--service-cluster-ip-range=10.0.0.0/24',
-    // Without a controller-manager nobody creates default ServiceAccounts; do as envtest does.
-    ...(mode === 'apiserver' ? ['--disable-admission-plugins=ServiceAccount'] : []),
+    // TaintNodesByCondition taints new Nodes not-ready until the node-lifecycle controller, which
+    // we do not run (fake nodes must never be evicted), lifts it. Without a controller-manager
+    // nobody creates default ServiceAccounts either; do as envtest does.
+    `--disable-admission-plugins=${mode === 'apiserver' ? 'ServiceAccount,TaintNodesByCondition' : 'TaintNodesByCondition'}`,
   ];
 }
 

@@ -1,0 +1,52 @@
+import fs from 'node:fs';
+import http from 'isomorphic-git/http/node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { createGitClient, type GitClient } from '../git/index.js';
+import { KubeRest } from '../kube/rest.js';
+import { KubeObjects } from '../kube/objects.js';
+import { defaultSettings } from '../config/load.js';
+import { silentLog, type EngineContext, type EngineHooks, type Log } from './context.js';
+import { readCredentials } from './credentials.js';
+import { Engine } from './engine.js';
+import type { ConfigSource } from './config/sync.js';
+import type { EnvironmentSource } from './app/sync.js';
+
+export interface CreateEngineOptions {
+  kc: KubeConfig;
+  /** Ria's namespace (Apps, Environments, clone Secrets, build Jobs). */
+  namespace: string;
+  config: ConfigSource;
+  gitCacheDir: string;
+  log?: Log;
+  hooks?: EngineHooks;
+  driftIntervalMs?: number;
+  concurrency?: number;
+  gitTimeoutMs?: number;
+  git?: GitClient;
+  sources?: EnvironmentSource[];
+  resyncCron?: string;
+}
+
+/** Builds the clients and the Engine from one set of options: the only place they are made. */
+export function createEngine(options: CreateEngineOptions): { engine: Engine; ctx: EngineContext } {
+  const rest = new KubeRest(options.kc);
+  const objects = new KubeObjects(rest);
+  const git = options.git ?? createGitClient({ fs, http, timeoutMs: options.gitTimeoutMs ?? 30_000 });
+  let engine: Engine | undefined;
+  const ctx: EngineContext = {
+    objects, git, gitCacheDir: options.gitCacheDir, namespace: options.namespace,
+    settings: () => engine?.configState.settings ?? defaultSettings(),
+    log: options.log ?? silentLog,
+    hooks: options.hooks ?? {},
+    now: () => new Date(),
+    driftIntervalMs: options.driftIntervalMs ?? 5 * 60_000,
+    credentials: (name) => readCredentials(objects, options.namespace, name),
+  };
+  engine = new Engine(ctx, {
+    kc: options.kc, fs, config: options.config,
+    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+    ...(options.sources ? { sources: options.sources } : {}),
+    ...(options.resyncCron ? { resyncCron: options.resyncCron } : {}),
+  });
+  return { engine, ctx };
+}

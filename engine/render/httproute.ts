@@ -4,7 +4,7 @@ import { metadata, scope, warn } from './context.js';
 import type { KubeObject } from './types.js';
 import { dnsLabel, endpointHost, serviceName } from './names.js';
 import type { Endpoint } from './endpoints.js';
-import { backendRef, routeRule } from './route-rules.js';
+import { backendRef, routeRules } from './route-rules.js';
 
 const GATEWAY_API = 'gateway.networking.k8s.io/v1';
 /** The standard-channel CRD allows at most 16 rules per HTTPRoute. */
@@ -49,7 +49,7 @@ export function routerHost(ctx: RenderContext, name: string): string {
 export function routerRoutes(ctx: RenderContext, name: string, router: Router): KubeObject[] {
   const path = `routers.${name}`;
   const base = dnsLabel(name);
-  const rules = router.routes.map((r, i) => routeRule(ctx, `${path}.routes[${i}]`, r));
+  const rules = router.routes.flatMap((r, i) => routeRules(ctx, `${path}.routes[${i}]`, r));
   const out: KubeObject[] = [];
   let parent = gatewayParent(ctx);
   let hostnames: string[] | undefined = [routerHost(ctx, name)];

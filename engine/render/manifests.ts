@@ -57,10 +57,32 @@ export function renderManifests(ctx: RenderContext): KubeObject[] {
       }
       meta.namespace = ctx.namespace;
     }
+    checkEnvValues(ctx, path, copy);
     const user = (meta.labels ?? {}) as Record<string, string>;
     const own = Object.fromEntries(Object.entries(ria).filter(([k]) => k.startsWith('ria.dev/') || k === LabelKeys.managedBy || k === LabelKeys.partOf));
     meta.labels = sortKeys({ ...ria, ...user, ...own });
     if (!meta.name) warn(ctx, 'ManifestNoName', path, `${copy.kind} has no metadata.name; server-side apply needs one (generateName cannot be applied)`);
     return { ...copy, metadata: meta } as KubeObject;
   });
+}
+
+/**
+ * Template answers substituted into YAML become booleans or numbers (`value: ${FLAG}` -> `value:
+ * false`), and Kubernetes refuses an env value that is not a string. Render keeps the manifest as
+ * written but says which variable to quote.
+ */
+function checkEnvValues(ctx: RenderContext, path: string, obj: KubernetesObject): void {
+  const spec = obj.spec as Record<string, any> | undefined;
+  const podSpec = obj.kind === 'Pod' ? spec : obj.kind === 'CronJob' ? spec?.jobTemplate?.spec?.template?.spec : spec?.template?.spec;
+  if (!podSpec || typeof podSpec !== 'object') return;
+  for (const list of ['initContainers', 'containers']) {
+    const containers = Array.isArray(podSpec[list]) ? podSpec[list] : [];
+    for (const c of containers) {
+      for (const e of Array.isArray(c?.env) ? c.env : []) {
+        if (e && e.value !== undefined && e.value !== null && typeof e.value !== 'string') {
+          warn(ctx, 'ManifestEnvNotString', path, `${obj.kind} ${obj.metadata?.name ?? ''}: env ${e.name} of container ${c.name} is ${JSON.stringify(e.value)}, not a string; quote it (the API server refuses it)`);
+        }
+      }
+    }
+  }
 }

@@ -14,7 +14,18 @@ import { resolveOne, resolveTargets, type Backend } from './backends.js';
  * retry field is standard only from Gateway API v1.7), scheme matches; and combinations the API
  * forbids (a redirect answers the request itself, so it drops `to` and `rewrite`).
  */
-export function routeRule(ctx: RenderContext, path: string, route: Route): Record<string, unknown> {
+export function routeRules(ctx: RenderContext, path: string, route: Route): Record<string, unknown>[] {
+  const rule = routeRule(ctx, path, route);
+  const matches = rule.matches as unknown[] | undefined;
+  const filters = (rule.filters ?? []) as { type: string; urlRewrite?: { path?: { type: string } } }[];
+  const prefixRewrite = filters.some((f) => f.urlRewrite?.path?.type === 'ReplacePrefixMatch');
+  // The API requires exactly one PathPrefix match next to ReplacePrefixMatch, so a route matching
+  // several methods becomes one rule per method, each with the same filters and backends.
+  if (prefixRewrite && matches && matches.length > 1) return matches.map((m) => ({ ...rule, matches: [m] }));
+  return [rule];
+}
+
+function routeRule(ctx: RenderContext, path: string, route: Route): Record<string, unknown> {
   const matches = route.match ? ruleMatches(ctx, `${path}.match`, route.match) : [];
   const filters: Record<string, unknown>[] = [];
   let backends: Backend[] = resolveTargets(ctx, `${path}.to`, route.to);

@@ -87,3 +87,10 @@ test('an explicit target namespace is used as is', () => {
   const result = render(input(riofile({ services: { web: service('web') } }), { environment: { app: 'shop', kind: 'branch', branch: 'main', commit: COMMIT, namespace: 'team-a-shop' } }));
   assert.deepEqual([...new Set(result.objects.map((o) => o.metadata.namespace ?? o.metadata.name))], ['team-a-shop']);
 });
+
+test('a manifest env value that is not a string (an unquoted template answer) is a warning', () => {
+  const rf = riofile({ kubernetesManifests: [{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'ctl' }, spec: { template: { spec: { containers: [{ name: 'c', image: 'x', env: [{ name: 'FLAG', value: false }, { name: 'OK', value: 'yes' }, { name: 'EMPTY', value: null }] }] } } } }] });
+  const result = render(input(rf));
+  assert.deepEqual(result.warnings.map((w) => w.message), ['Deployment ctl: env FLAG of container c is false, not a string; quote it (the API server refuses it)']);
+  assert.equal((find(result, 'Deployment', 'ctl').spec as any).template.spec.containers[0].env[0].value, false, 'the manifest is kept as written');
+});

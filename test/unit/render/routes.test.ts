@@ -170,3 +170,15 @@ test('without a Gateway: Ingress, with warnings for what Ingress cannot do', () 
   const warned = new Set(codes(result));
   for (const code of ['IngressNoWeights', 'IngressUnsupported', 'IngressRegexPath']) assert.ok(warned.has(code), code);
 });
+
+test('a prefix rewrite on a route matching several methods becomes one rule per method (the API allows one PathPrefix match)', () => {
+  const rf = twoVersions();
+  rf.routers = { api: router([route({ match: { path: { prefix: '/api' }, methods: ['GET', 'POST'], headers: [] }, rewrite: { path: '/' }, to: [{ app: 'web', version: 'v0' }] })]) };
+  const rules = at(find(render(input(rf)), 'HTTPRoute', 'api'), 'spec.rules');
+  assert.equal(rules.length, 2);
+  assert.deepEqual(rules.map((r: { matches: unknown[] }) => r.matches), [
+    [{ path: { type: 'PathPrefix', value: '/api' }, method: 'GET' }],
+    [{ path: { type: 'PathPrefix', value: '/api' }, method: 'POST' }],
+  ]);
+  for (const r of rules) assert.deepEqual(r.filters, [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/' } } }]);
+});

@@ -18,6 +18,7 @@ Reads Environment objects from the cluster, across all namespaces unless -n is g
 Options:
   --app APP             only this app's environments
   -n, --namespace NS    only Environment objects in this namespace
+  -A, --all-namespaces  every namespace (the default)
   -w, --watch           keep watching and reprint the table on every change (Ctrl-C to stop)
   --json                print rows as JSON (one JSON array per line with --watch)
   --kubeconfig FILE     kubeconfig to use (default: $KUBECONFIG or ~/.kube/config)`;

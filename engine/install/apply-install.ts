@@ -5,8 +5,8 @@
  * changes nothing.
  */
 import { setTimeout as sleepFor } from 'node:timers/promises';
-import type { ApiextensionsV1Api, KubernetesObjectApi } from '@kubernetes/client-node';
-import { applyObject, refOf, type KubeObject } from '../kube/apply.js';
+import type { ApiextensionsV1Api, KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
+import { applyObject, refOf, FIELD_MANAGER, type KubeObject } from '../kube/apply.js';
 import { isNotFound, refString, toKubeApiError, type KubeObjectRef } from '../kube/errors.js';
 import { InstallError } from './manifests.js';
 
@@ -52,10 +52,9 @@ export async function applyInstall(options: ApplyInstallOptions): Promise<Instal
 
 async function applyOne(client: KubernetesObjectApi, obj: KubeObject, dryRun: boolean): Promise<InstalledObject> {
   const ref = refOf(obj);
-  let before: string | undefined;
+  let before: KubernetesObject | undefined;
   try {
-    const existing = await client.read({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } });
-    before = existing.metadata?.resourceVersion;
+    before = await client.read({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } });
   } catch (err) {
     const e = toKubeApiError('read', ref, err);
     if (!isNotFound(e)) throw e;
@@ -70,9 +69,23 @@ async function applyOne(client: KubernetesObjectApi, obj: KubeObject, dryRun: bo
     }
     throw err;
   }
-  // An apply that changes nothing writes nothing, so the resourceVersion stays the same.
-  const action: InstallAction = before === undefined ? 'created' : applied.resourceVersion === before ? 'unchanged' : 'configured';
+  const action: InstallAction = before === undefined ? 'created' : unchanged(before, applied.object) ? 'unchanged' : 'configured';
   return { ref, action, resourceVersion: applied.resourceVersion };
+}
+
+/**
+ * An apply that changes nothing writes nothing, so the resourceVersion stays the same. But a
+ * controller may write status between our read and our apply (a new Deployment's rollout): then
+ * the spec (generation) and our own field ownership entry tell whether our apply changed anything.
+ */
+function unchanged(before: KubernetesObject, after: KubernetesObject): boolean {
+  const b = before.metadata ?? {};
+  const a = after.metadata ?? {};
+  if (b.resourceVersion === a.resourceVersion) return true;
+  if (b.generation === undefined || b.generation !== a.generation) return false;
+  const ours = (m: typeof a) => (m.managedFields ?? []).find((f) => f.manager === FIELD_MANAGER && f.operation === 'Apply');
+  const [x, y] = [ours(b), ours(a)];
+  return x !== undefined && y !== undefined && String(x.time) === String(y.time) && JSON.stringify(x.fieldsV1) === JSON.stringify(y.fieldsV1);
 }
 
 export async function waitEstablished(

@@ -33,7 +33,7 @@ export interface LeaderElectionOptions {
 
 export interface LeaderElection {
   isLeader(): boolean;
-  /** Stops campaigning and releases the lease if held (onStoppedLeading runs before it resolves). */
+  /** Stops campaigning and releases the lease if held; resolves after onStoppedLeading has settled. */
   stop(): Promise<void>;
 }
 
@@ -68,24 +68,25 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
   let observation: Observation | undefined;
   let lastHolder: string | undefined;
 
-  const callback = (which: 'onStartedLeading' | 'onStoppedLeading', fn: () => void | Promise<void>) => {
-    // A failing callback must not kill the election loop; the caller owns what it does.
+  /** Runs a callback; a failing one must not kill the election loop (the caller owns what it does). */
+  const callback = (which: 'onStartedLeading' | 'onStoppedLeading', fn: () => void | Promise<void>): Promise<void> => {
     try {
-      void Promise.resolve(fn()).catch((err: unknown) => log.error(`${which} failed`, { error: err }));
+      return Promise.resolve(fn()).catch((err: unknown) => log.error(`${which} failed`, { error: err }));
     } catch (err) {
       log.error(`${which} failed`, { error: err });
+      return Promise.resolve();
     }
   };
   const startLeading = () => {
     leading = true;
     log.info('became leader');
-    callback('onStartedLeading', onStartedLeading);
+    void callback('onStartedLeading', onStartedLeading);
   };
-  const stepDown = (reason: string) => {
-    if (!leading) return;
+  const stepDown = (reason: string): Promise<void> => {
+    if (!leading) return Promise.resolve();
     leading = false;
     log.warn('stopped leading', { reason });
-    callback('onStoppedLeading', onStoppedLeading);
+    return callback('onStoppedLeading', onStoppedLeading);
   };
 
   /** One round; returns how long to wait before the next. */
@@ -102,7 +103,7 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
         observation = result.observation;
         if (result.holder !== lastHolder) log.info('lease held by another replica', { holder: result.holder });
         lastHolder = result.holder;
-        stepDown(`lease taken by ${result.holder}`);
+        void stepDown(`lease taken by ${result.holder}`);
         return retryIntervalMs;
       }
       log.debug('lost a write race on the lease');
@@ -110,7 +111,7 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
       log.warn(leading ? 'lease renewal failed' : 'lease acquisition failed', { error: err });
     }
     // A conflict or an error: a leader keeps the lead until the renew deadline, retrying faster.
-    if (leading && now() - lastRenewAt >= renewDeadlineMs) stepDown(`could not renew the lease for ${renewDeadlineMs} ms`);
+    if (leading && now() - lastRenewAt >= renewDeadlineMs) void stepDown(`could not renew the lease for ${renewDeadlineMs} ms`);
     return retryIntervalMs;
   };
 
@@ -130,12 +131,14 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
       aborter.abort();
       await loop;
       if (!leading) return;
+      // Step down first and wait for the caller's shutdown (draining reconciles), and only then
+      // release: releasing first would let the next leader start while this one still works.
+      await stepDown('stopped');
       try {
         if (await release(target)) log.info('released the lease');
       } catch (err) {
         log.warn('could not release the lease; the next leader waits for it to expire', { error: errorMessage(err) });
       }
-      stepDown('stopped');
     },
   };
 }

@@ -57,7 +57,7 @@ test('ria install applies everything, the CRDs become Established, and a second 
   assert.equal((await core.readNamespacedServiceAccount({ namespace: ns, name: 'ria-engine' })).metadata?.name, 'ria-engine');
   assert.equal((await core.readNamespacedService({ namespace: ns, name: 'ria-engine' })).spec?.ports?.[0]?.port, 8080);
   const binding = await rbac.readClusterRoleBinding({ name: `ria-engine-${ns}` });
-  assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: 'ria-engine', namespace: ns }]);
+  assert.deepEqual(binding.subjects?.map(({ kind, name, namespace }) => ({ kind, name, namespace })), [{ kind: 'ServiceAccount', name: 'ria-engine', namespace: ns }]);
 
   const before = await versions(ns);
   const second = await install(ns);

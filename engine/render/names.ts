@@ -10,6 +10,7 @@ import { shortHash } from './hash.js';
  */
 
 export const MAX_LABEL = 63;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const HASH_LENGTH = 8;
 
 /** Lowercase ASCII slug: diacritics stripped, every run of other characters becomes one `-`. */
@@ -34,6 +35,8 @@ export function shorten(name: string, max = MAX_LABEL, original = name): string 
  * suffix of the original text (so distinct inputs stay distinct).
  */
 export function dnsLabel(text: string, max = MAX_LABEL): string {
+  // Most names already are labels: skip the Unicode normalization (the hot path of rendering).
+  if (text.length <= max && DNS_LABEL.test(text)) return text;
   const s = slug(text);
   if (s === text && s.length > 0 && s.length <= max) return s;
   const base = s.length > 0 ? s : 'x';

@@ -130,8 +130,11 @@ function truthy(v: Value | undefined): boolean {
 function evaluate(words: Word[], values: ReadonlyMap<string, string>, failures: TemplateFailure[], offset: number): Value | undefined {
   const state = { i: 0 };
   const v = expression(words, state, values, failures, offset, false);
-  if (v !== undefined && state.i < words.length) {
-    failures.push(new TemplateFailure(words[state.i]!.offset, 'unexpected word in template action', SUPPORTED));
+  const extra = words[state.i];
+  if (v !== undefined && extra !== undefined) {
+    // Pipes, assignments and the like show up here, after a complete operand.
+    const message = extra.kind === 'bad' ? `unsupported template construct "${extra.text}"` : 'unexpected word in template action (one value or one function call per action)';
+    failures.push(new TemplateFailure(extra.offset, message, SUPPORTED));
     return undefined;
   }
   return v;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiextensionsV1Api, AuthorizationV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, AuthorizationV1Api, CustomObjectsApi, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { testClients, uniqueName } from '../../support/kube.js';
 import { captureIO } from '../../support/io.js';
 import { main } from '../../../engine/cli/main.js';
@@ -10,6 +10,7 @@ const { kc, core, apps, objects } = testClients();
 const apiext = kc.makeApiClient(ApiextensionsV1Api);
 const authz = kc.makeApiClient(AuthorizationV1Api);
 const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
+const custom = kc.makeApiClient(CustomObjectsApi);
 const kubeconfig = process.env.RIA_TEST_KUBECONFIG!;
 const configRepo = 'https://git.example/acme/config.git';
 
@@ -63,6 +64,24 @@ test('ria install applies everything, the CRDs become Established, and a second 
   const second = await install(ns);
   assert.deepEqual(second, first.map((l) => l.replace(/ (created|configured|unchanged)$/, ' unchanged')));
   assert.deepEqual(await versions(ns), before, 'a second install writes nothing');
+});
+
+test('an Environment created after ria install is listed by ria ps', async () => {
+  // Setup
+  const ns = uniqueName('ria-install-ps');
+  await install(ns);
+  await custom.createNamespacedCustomObject({ group: 'ria.dev', version: 'v1alpha1', namespace: ns, plural: 'environments', body: {
+    apiVersion: 'ria.dev/v1alpha1', kind: 'Environment', metadata: { name: 'blog-main' },
+    spec: { app: 'blog', kind: 'branch', target: 'main', commit: '9f8e7d6c5b4a39281706f5e4d3c2b1a098765432', namespace: 'blog-main' },
+  } });
+
+  // Test
+  const io = captureIO();
+  assert.equal(await main(['ps', '-n', ns, '--kubeconfig', kubeconfig], io), 0, io.err());
+  const lines = io.out().trim().split('\n');
+  assert.match(lines[0]!, /^APP +BRANCH\/PR +COMMIT +PHASE +URL +AGE +MESSAGE$/);
+  assert.match(lines[1]!, /^blog {3,}main {3,}9f8e7d6 {3,}Pending {3,}- {3,}\d+s$/);
+  assert.equal(lines.length, 2);
 });
 
 test('the engine service account can do what Ria does, and nothing else', async () => {

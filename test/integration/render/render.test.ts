@@ -82,7 +82,7 @@ test('the valid Rio fixtures are all here', () => {
 });
 
 for (const { name } of fixtures) {
-  test(`the API server accepts the rendered ${name}`, async () => {
+  test(`the API server accepts the rendered ${name}`, async (t) => {
     // Setup: parse again with this test's own namespace, so template NAMESPACE matches.
     const environment = uniqueEnv();
     const namespace = `${environment.app}-main`;
@@ -92,6 +92,7 @@ for (const { name } of fixtures) {
 
     // Test
     const outcome = await dryRun(result, fixture.riofile);
+    if (outcome.refusedManifest.length > 0) t.diagnostic(`manifest objects refused as render warned or of kinds not served: ${outcome.refusedManifest.join(', ')}`);
     assert.ok(outcome.accepted > 0);
     const generated = result.objects.length + result.buildJobs.length - fixture.riofile.kubernetesManifests.length;
     assert.ok(outcome.accepted >= generated, `${outcome.accepted} accepted of ${generated} generated`);

@@ -3,7 +3,7 @@
  * parsed with fixed template answers, and a hand-built "kitchen sink" model that uses every
  * feature render supports. Shared by the snapshot tests and the API-server integration test.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseRiofile, RiofileError } from '../../../engine/riofile/index.js';
@@ -16,10 +16,9 @@ import { build, port, riofile, route, router, service, sidecar } from './model.j
 export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 export const snapshotDir = join(repoRoot, 'fixtures/render');
 
-/** Rio's Riofiles: in the repo once the parser's fixtures land, else the shared copy they come from. */
+/** Rio's own Riofiles (verbatim, see SOURCES.md there). */
 export function rioFixtureDir(): string {
-  const inRepo = join(repoRoot, 'fixtures/riofiles/rio');
-  return existsSync(inRepo) ? inRepo : '/work/shared/rio-riofiles';
+  return join(repoRoot, 'fixtures/riofiles/rio');
 }
 
 export const FIXTURE_COMMIT = '3f2a1c9e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39';

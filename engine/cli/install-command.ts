@@ -6,6 +6,7 @@ import { UsageError } from '../errors.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
 import { DEFAULT_NAMESPACE, installManifests, type InstallOptions } from '../install/manifests.js';
 import { applyInstall, describeResult } from '../install/apply-install.js';
+import { redactText } from '../observe/redact.js';
 
 const usage = `Usage: ria install --config-repo URL [options]
 
@@ -75,7 +76,7 @@ export const installCommand: Command = {
     }
     const kc = loadKubeConfig(kubeconfig);
     const suffix = dryRun ? ' (server dry run)' : '';
-    io.stderr.write(`installing Ria into ${kc.getCurrentCluster()?.server ?? 'the current cluster'}${suffix}\n`);
+    io.stderr.write(`installing Ria into ${redactText(kc.getCurrentCluster()?.server ?? 'the current cluster')}${suffix}\n`);
     await applyInstall({
       objects, dryRun,
       client: KubernetesObjectApi.makeApiClient(kc),

@@ -28,6 +28,7 @@ export const ENGINE_ENV = {
   WebhookSecret: 'RIA_WEBHOOK_SECRET',
   HttpPort: 'RIA_HTTP_PORT',
   LeaseName: 'RIA_LEASE_NAME',
+  LogLevel: 'RIA_LOG_LEVEL',
 } as const;
 
 export interface InstallOptions {
@@ -87,7 +88,7 @@ export function installManifests(options: InstallOptions): KubeObject[] {
     { name: ENGINE_ENV.ConfigPath, value: configPath },
     { name: ENGINE_ENV.HttpPort, value: String(HTTP_PORT) },
     { name: ENGINE_ENV.LeaseName, value: LEASE_NAME },
-    { name: 'RIA_LOG_LEVEL', value: logLevel },
+    { name: ENGINE_ENV.LogLevel, value: logLevel },
     // The git cache and anything else written at runtime goes to the emptyDir (root fs is read-only).
     { name: 'HOME', value: '/tmp' },
     ...(configSecret ? [{ name: ENGINE_ENV.ConfigSecret, value: configSecret }] : []),

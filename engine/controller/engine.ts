@@ -8,7 +8,7 @@ import { Backoff } from './backoff.js';
 import { watchCollection, type WatchHandle } from './informers.js';
 import { syncConfig, type ConfigSource, type ConfigState } from './config/sync.js';
 import { syncApp, type EnvironmentSource } from './app/sync.js';
-import { reconcileEnvironment, type ReconcileMemory } from './environment/reconcile.js';
+import { memoryKey, reconcileEnvironment, type ReconcileMemory } from './environment/reconcile.js';
 import { deleteSupersededBuilds } from './environment/builds.js';
 import { workloadKey } from './environment/apply.js';
 
@@ -35,12 +35,11 @@ const envKey = (namespace: string, name: string) => `env/${namespace}/${name}`;
  */
 export class Engine {
   readonly queue: KeyedQueue;
-  readonly memory: ReconcileMemory = { lastApplied: new Map(), dirty: new Set() };
+  readonly memory: ReconcileMemory = { lastApplied: new Map(), dirty: new Set(), generations: new Map() };
   readonly configState: ConfigState = {};
   private readonly backoff = new Backoff();
   private readonly watches: WatchHandle[] = [];
   private readonly environments = new Map<string, Environment>();
-  private readonly observedGenerations = new Map<string, number>();
   private pollTimer: NodeJS.Timeout | undefined;
   private resync: CronJob | undefined;
   private started = false;
@@ -85,9 +84,13 @@ export class Engine {
       for (const [key, env] of this.environments) {
         if (env.spec.namespace !== meta.namespace) continue;
         // A spec change we did not make (kubectl scale/edit) bumps the generation: put it back at once.
-        const seen = this.observedGenerations.get(wk);
-        if (event === 'delete' || (seen !== undefined && (meta.generation ?? 0) > seen)) this.memory.dirty.add(key);
-        this.observedGenerations.set(wk, meta.generation ?? 0);
+        const seen = this.memory.generations.get(wk);
+        if (seen !== undefined && (event === 'delete' || (meta.generation ?? 0) > seen)) {
+          this.ctx.log.info('owned object changed by someone else; re-applying', { environment: env.metadata.name, object: wk, event });
+          this.memory.dirty.add(memoryKey(ns, env.metadata.name));
+        }
+        if (event === 'delete') this.memory.generations.delete(wk);
+        else if (seen === undefined || (meta.generation ?? 0) > seen) this.memory.generations.set(wk, meta.generation ?? 0);
         this.queue.add(key);
       }
     }, this.ctx.log));

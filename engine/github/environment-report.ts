@@ -1,0 +1,68 @@
+import type { Environment } from '../crds/types.js';
+import type { DeploymentState, StatusState } from './api.js';
+
+/** GitHub allows 140 characters in a commit status description. */
+export const MAX_DESCRIPTION = 140;
+
+export interface EnvironmentReport {
+  /** The commit this report is about (what the status describes, not necessarily spec.commit). */
+  commit: string;
+  state: StatusState;
+  description: string;
+  /** The environment's URL once deployed (status target_url and deployment environment_url). */
+  url?: string;
+  deploymentState: DeploymentState;
+}
+
+/** Reasons where the person who pushed must act; any other stall is Ria's own fault (state error). */
+const USER_REASONS = new Set(['RiofileInvalid', 'RiofileMissing', 'BuildFailed']);
+
+/**
+ * Pure: what GitHub should show for an environment right now. A commit not yet picked up is
+ * "queued"; then "building"/"deploying" with what is happening; then success with the URL, or
+ * failure with the located error (or error when the fault is Ria's).
+ */
+export function environmentReport(env: Environment): EnvironmentReport {
+  const s = env.status ?? {};
+  const short = (sha: string) => sha.slice(0, 7);
+  if (s.observedCommit !== env.spec.commit || !s.phase) {
+    return { commit: env.spec.commit, state: 'pending', description: `queued: ${short(env.spec.commit)} waits to be deployed`, deploymentState: 'in_progress' };
+  }
+  const commit = s.observedCommit;
+  const condition = (type: string) => s.conditions?.find((c) => c.type === type);
+  switch (s.phase) {
+    case 'Ready':
+      return { commit, state: 'success', description: `deployed ${short(commit)}`, ...(s.url ? { url: s.url } : {}), deploymentState: 'success' };
+    case 'Failed': {
+      const stalled = condition('Stalled');
+      const reason = stalled?.reason ?? '';
+      const userFault = USER_REASONS.has(reason) || !!s.lastError?.file || /^Riofile|^Template|^Policy/.test(reason);
+      const message = stalled?.message || s.lastError?.message || 'failed';
+      return { commit, state: userFault ? 'failure' : 'error', description: truncate(userFault ? message : `Ria error (${reason || 'unknown'}): ${message}`),
+        deploymentState: userFault ? 'failure' : 'error' };
+    }
+    case 'Building':
+    case 'Deploying': {
+      const what = condition('Reconciling')?.message;
+      const text = s.phase === 'Building' ? what || `building ${short(commit)}` : `deploying ${short(commit)}${what ? `: ${what}` : ''}`;
+      return { commit, state: 'pending', description: truncate(text), deploymentState: 'in_progress' };
+    }
+    default:
+      return { commit, state: 'pending', description: truncate(condition('Reconciling')?.message || `working on ${short(commit)}`), deploymentState: 'in_progress' };
+  }
+}
+
+export function truncate(text: string, max = MAX_DESCRIPTION): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length <= max ? line : `${line.slice(0, max - 1)}…`;
+}
+
+/** `<prefix>/<app>/<environment>`, e.g. ria/shop/main or ria/shop/pr-7. */
+export function statusContext(prefix: string, app: string, target: string): string {
+  return `${prefix}/${app}/${target}`;
+}
+
+/** GitHub deployment environment: `<app>/<branch>` or `<app>/pr-<n>`. */
+export function deploymentEnvironment(env: Environment): string {
+  return `${env.spec.app}/${env.spec.kind === 'pr' ? `pr-${env.spec.pullRequest}` : env.spec.branch ?? env.spec.target}`;
+}

@@ -1,0 +1,88 @@
+import { Webhooks } from '@octokit/webhooks';
+import type { Settings } from '../config/types.js';
+import type { KubeObjects } from '../kube/objects.js';
+import type { EngineHooks, Log } from '../controller/context.js';
+import type { EnvironmentSource } from '../controller/app/sync.js';
+import type { Route } from '../server/http-server.js';
+import type { MetricsRegistry } from '../observe/metrics.js';
+import { createGitHubClients, type GitHubClients } from './clients.js';
+import { PullRequestStore } from './pull-store.js';
+import { PreviewQuotas } from './preview-quota.js';
+import { createPreviewSource } from './preview-source.js';
+import { createReporter, type Reporter } from './reporter.js';
+import { registerEventHandlers, type Poker } from './webhook-events.js';
+import { webhookRoute } from './webhook-route.js';
+
+export { WEBHOOK_PATH, MAX_PAYLOAD_BYTES } from './webhook-route.js';
+export { githubSettings, type GitHubSettings } from './settings.js';
+export { COMMENT_MARKER } from './pr-comment.js';
+
+export interface GitHubIntegrationOptions {
+  /** Kubernetes access (token Secret, Apps, preview namespaces and quotas). */
+  objects: KubeObjects;
+  /** Ria's namespace: the token Secret (`github.tokenSecret`) lives here. */
+  namespace: string;
+  /** The engine's current settings (ria.yaml); read on every use, so a config push applies at once. */
+  settings: () => Pick<Settings, 'github'>;
+  /** Usually `(url) => engine.poke(url)`; called lazily, so the engine may be created after this. */
+  engine: Poker;
+  log: Log;
+  /** The webhook secret (from the Secret given at install). Without it, no webhook route. */
+  webhookSecret?: string;
+  /** ria_webhook_deliveries_total. */
+  metrics?: { recordWebhookDelivery(event: string, result: string): void };
+  /** Where ria_github_rate_limited_total is registered. */
+  registry?: MetricsRegistry;
+  /** Tests point Octokit elsewhere through settings; this swaps the fetch itself (rarely needed). */
+  fetch?: typeof fetch;
+  now?: () => number;
+}
+
+export interface GitHubIntegration {
+  /** For startHttpServer({ routes }): POST /hooks/github, when a webhook secret is set. */
+  routes: Route[];
+  /** For createEngine({ sources }). */
+  sources: EnvironmentSource[];
+  /** For createEngine({ hooks }): merge with the metrics hooks. */
+  hooks: Required<Pick<EngineHooks, 'environmentChanged' | 'environmentRemoved'>>;
+  store: PullRequestStore;
+  reporter: Reporter;
+  clients: GitHubClients;
+}
+
+/**
+ * Everything GitHub, built from one set of options: the webhook route, the pull-request preview
+ * source and the reporting hooks. `ria engine` wires them as:
+ *
+ *   const gh = createGitHubIntegration({ objects, namespace, settings: () => ctx.settings(),
+ *     engine: { poke: (url) => engine.poke(url) }, log, webhookSecret: env.RIA_WEBHOOK_SECRET,
+ *     metrics: engineMetrics, registry: engineMetrics.registry });
+ *   const { engine, ctx } = createEngine({ ..., sources: gh.sources, hooks: { ...metricsHooks, ...gh.hooks } });
+ *   await startHttpServer({ ..., routes: gh.routes });
+ */
+export function createGitHubIntegration(options: GitHubIntegrationOptions): GitHubIntegration {
+  const { objects, namespace, log, now = Date.now } = options;
+  if (options.webhookSecret !== undefined && options.webhookSecret.length === 0) {
+    throw new TypeError('[ria/github] option "webhookSecret" must not be empty (leave it out to disable the webhook route)');
+  }
+  const rateLimited = options.registry?.counter({ name: 'ria_github_rate_limited_total', help: 'Times GitHub told Ria to back off (rate limits).' });
+  const clients = createGitHubClients({
+    objects, namespace, settings: options.settings, log, now, ...(options.fetch ? { fetch: options.fetch } : {}),
+    onRateLimited: (until, reason) => {
+      rateLimited?.inc();
+      log.warn('GitHub rate limit: backing off, no GitHub call until then', { until: until.toISOString(), reason });
+    },
+  });
+  const store = new PullRequestStore(now);
+  const quotas = new PreviewQuotas(objects);
+  const reporter = createReporter({ clients, objects, namespace, log,
+    onRemoved: async (env) => { if (env.spec.kind === 'pr') await quotas.removed(env.spec.namespace); } });
+  const source = createPreviewSource({ clients, store, quotas, statuses: reporter.statuses, log, now });
+  const routes: Route[] = [];
+  if (options.webhookSecret) {
+    const webhooks = new Webhooks({ secret: options.webhookSecret, log: { debug() {}, info() {}, warn: (m: string) => log.warn(m), error: (m: string) => log.error(m) } });
+    registerEventHandlers(webhooks, { engine: options.engine, store, log });
+    routes.push(webhookRoute({ webhooks, log, ...(options.metrics ? { metrics: options.metrics } : {}) }));
+  }
+  return { routes, sources: [source], hooks: reporter.hooks, store, reporter, clients };
+}

@@ -1,0 +1,99 @@
+import type { App } from '../crds/types.js';
+import type { EngineContext, Log } from '../controller/context.js';
+import type { EnvironmentSource } from '../controller/app/sync.js';
+import type { DesiredEnvironment } from '../controller/app/desired.js';
+import { environmentNamespace } from '../render/names.js';
+import type { GitHubClients } from './clients.js';
+import { RateLimitedError } from './errors.js';
+import { decidePreview, previewConfig } from './preview-policy.js';
+import type { PullRequestStore } from './pull-store.js';
+import type { PreviewQuotas } from './preview-quota.js';
+import { statusContext } from './environment-report.js';
+import type { StatusPoster } from './status-poster.js';
+import { repoFromUrl, repoKey, type RepoRef } from './repo.js';
+
+export interface PreviewSourceOptions {
+  clients: GitHubClients;
+  store: PullRequestStore;
+  quotas: PreviewQuotas;
+  statuses: StatusPoster;
+  log: Log;
+  now?: () => number;
+}
+
+/**
+ * The engine's EnvironmentSource for pull requests: one `kind: pr` Environment per open PR that
+ * passes the app's preview policy, at the PR's head commit. PRs come from webhooks (instant) and
+ * from a conditional list request at most once per poll interval per repository (the safety
+ * net). When the open PRs are not known (no token and no webhook yet, or GitHub failing),
+ * `undefined` is returned so the engine leaves existing previews as they are.
+ */
+export function createPreviewSource(options: PreviewSourceOptions): EnvironmentSource {
+  const { clients, store, quotas, statuses, log, now = Date.now } = options;
+  const inFlight = new Map<string, Promise<void>>();
+
+  const poll = async (repo: RepoRef, intervalMs: number): Promise<void> => {
+    const key = repoKey(repo);
+    const last = store.polledAt(key);
+    if (last !== undefined && now() - last < intervalMs * 0.9) return;
+    const running = inFlight.get(key);
+    if (running) return running;
+    const task = (async () => {
+      const api = await clients.api();
+      if (!api) return;
+      const requestedAt = now();
+      const page = await api.listOpenPulls(repo, store.etag(key));
+      if (page.notModified) store.notModified(key, requestedAt);
+      else store.fromList(key, page.pulls, requestedAt, page.etag);
+    })().finally(() => inFlight.delete(key));
+    inFlight.set(key, task);
+    return task;
+  };
+
+  return {
+    kind: 'pr',
+    async desired(ctx: EngineContext, app: App & { metadata: { name: string } }): Promise<DesiredEnvironment[] | undefined> {
+      const config = previewConfig(app.spec);
+      // Previews off: an empty list (not undefined) so previews left from before are removed.
+      if (!config.enabled) return [];
+      const settings = clients.settings();
+      if (!settings) return undefined;
+      const repo = repoFromUrl(app.spec.repo, settings.host);
+      if (!repo) return [];
+      const key = repoKey(repo);
+      if (settings.pollPullRequests) {
+        try {
+          await poll(repo, ctx.settings().pollIntervalMs);
+        } catch (err) {
+          if (!(err instanceof RateLimitedError)) log.warn('listing pull requests failed; using what webhooks said', { repo: key, error: (err as Error).message });
+        }
+      }
+      if (!store.known(key)) return undefined;
+      const appName = app.metadata.name;
+      const out: DesiredEnvironment[] = [];
+      for (const { pr, headSince } of store.open(key)) {
+        const target = `pr-${pr.number}`;
+        const decision = decidePreview(pr, config, headSince, now());
+        if (!decision.build) {
+          void skipStatus(repo, pr.headSha, statusContext(settings.statusContext, appName, target), decision.description);
+          continue;
+        }
+        const namespace = environmentNamespace({ app: appName, kind: 'pr', pr: pr.number, commit: pr.headSha });
+        if (config.quota) await quotas.ensure(namespace, appName, config.quota);
+        out.push({ name: namespace, spec: { app: appName, kind: 'pr', target, pullRequest: pr.number, commit: pr.headSha, namespace } });
+      }
+      return out;
+    },
+  };
+
+  async function skipStatus(repo: RepoRef, sha: string, context: string, description: string): Promise<void> {
+    const settings = clients.settings();
+    if (!settings?.statuses) return;
+    try {
+      const api = await clients.api();
+      if (api) await statuses.post(api, repo, sha, { state: 'pending', context, description });
+    } catch (err) {
+      if (!(err instanceof RateLimitedError)) log.warn('posting a preview-skipped status failed', { sha, context, error: (err as Error).message });
+    }
+  }
+}

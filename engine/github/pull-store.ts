@@ -1,0 +1,67 @@
+import type { PullRequest } from './pull-request.js';
+
+interface Entry { pr: PullRequest; receivedAt: number; headSince: number }
+interface RepoState { prs: Map<number, Entry>; etag?: string; polledAt?: number; listed: boolean }
+
+/**
+ * What Ria knows about each repository's pull requests, merged from webhooks (instant) and the
+ * REST list (the safety net). Memory only: after a restart the first poll rebuilds it.
+ */
+export class PullRequestStore {
+  private readonly repos = new Map<string, RepoState>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  private state(repo: string): RepoState {
+    let s = this.repos.get(repo);
+    if (!s) { s = { prs: new Map(), listed: false }; this.repos.set(repo, s); }
+    return s;
+  }
+
+  /** A `pull_request` webhook: the newest word on that PR. */
+  fromWebhook(repo: string, pr: PullRequest): void {
+    this.put(this.state(repo), pr, this.now());
+  }
+
+  /**
+   * A full list of open PRs, requested at `requestedAt`. PRs missing from it are closed, except
+   * those a webhook told us about after the request left (the list may predate a reopen).
+   */
+  fromList(repo: string, open: PullRequest[], requestedAt: number, etag?: string): void {
+    const s = this.state(repo);
+    const seen = new Set(open.map((p) => p.number));
+    for (const pr of open) {
+      const known = s.prs.get(pr.number);
+      if (known && known.receivedAt > requestedAt) continue;
+      this.put(s, pr, requestedAt);
+    }
+    for (const [n, e] of s.prs) if (!seen.has(n) && e.receivedAt <= requestedAt) s.prs.delete(n);
+    s.listed = true;
+    s.polledAt = requestedAt;
+    if (etag) s.etag = etag; else delete s.etag;
+  }
+
+  /** A 304 to the conditional list: nothing changed, but the poll counts. */
+  notModified(repo: string, requestedAt: number): void {
+    this.state(repo).polledAt = requestedAt;
+  }
+
+  etag(repo: string): string | undefined { return this.repos.get(repo)?.etag; }
+  polledAt(repo: string): number | undefined { return this.repos.get(repo)?.polledAt; }
+  /** True once the repo's open PRs are known (a list succeeded, or a webhook said something). */
+  known(repo: string): boolean { const s = this.repos.get(repo); return !!s && (s.listed || s.prs.size > 0); }
+
+  /** Open PRs with the time their current head commit was first seen (for the preview TTL). */
+  open(repo: string): Array<{ pr: PullRequest; headSince: number }> {
+    return [...(this.repos.get(repo)?.prs.values() ?? [])].filter((e) => e.pr.state === 'open').map((e) => ({ pr: e.pr, headSince: e.headSince }))
+      .sort((a, b) => a.pr.number - b.pr.number);
+  }
+
+  private put(s: RepoState, pr: PullRequest, at: number): void {
+    const known = s.prs.get(pr.number);
+    // First sight of a head: GitHub's updated_at is the best guess of when it was pushed.
+    const headSince = known && known.pr.headSha === pr.headSha ? known.headSince
+      : known ? at : Math.min(at, Date.parse(pr.updatedAt) || at);
+    s.prs.set(pr.number, { pr, receivedAt: at, headSince });
+  }
+}

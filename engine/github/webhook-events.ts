@@ -1,0 +1,38 @@
+import type { Webhooks } from '@octokit/webhooks';
+import type { Log } from '../controller/context.js';
+import { pullFromApi } from './pull-request.js';
+import type { PullRequestStore } from './pull-store.js';
+import { repoKey } from './repo.js';
+
+/** The part of the Engine a webhook needs: "this repository changed, look now". */
+export interface Poker { poke(repoUrl: string): void }
+
+/** pull_request actions that change whether or where a preview runs; the rest change nothing. */
+export const PREVIEW_ACTIONS = new Set(['opened', 'reopened', 'synchronize', 'closed', 'labeled', 'unlabeled', 'ready_for_review', 'converted_to_draft', 'edited']);
+
+/** Events Ria acts on; any other event is acknowledged (202) and ignored. */
+export const HANDLED_EVENTS = new Set(['push', 'pull_request', 'ping']);
+
+/**
+ * What each event does. A push pokes the repository (its environments' sources update at once;
+ * a push to the config repo reloads the config; a deleted branch is noticed by the same listing).
+ * A pull_request updates the PR store and pokes the repository, whose preview source then
+ * creates, moves or removes the preview.
+ */
+export function registerEventHandlers(webhooks: Webhooks, deps: { engine: Poker; store: PullRequestStore; log: Log }): void {
+  const { engine, store, log } = deps;
+  webhooks.on('ping', ({ payload }) => {
+    log.info('GitHub webhook ping', { hook: payload.hook_id, zen: payload.zen });
+  });
+  webhooks.on('push', ({ payload }) => {
+    log.debug('push', { repo: payload.repository.full_name, ref: payload.ref, deleted: payload.deleted });
+    engine.poke(payload.repository.clone_url);
+  });
+  webhooks.on('pull_request', ({ payload }) => {
+    if (!PREVIEW_ACTIONS.has(payload.action)) return;
+    const repo = repoKey({ owner: payload.repository.owner.login, repo: payload.repository.name });
+    store.fromWebhook(repo, pullFromApi(payload.pull_request));
+    log.info('pull request event', { repo, pr: payload.number, action: payload.action });
+    engine.poke(payload.repository.clone_url);
+  });
+}

@@ -1,7 +1,7 @@
 import type { RouteTarget, Service } from '../riofile/model.js';
 import type { RenderContext } from './context.js';
 import { warn } from './context.js';
-import { appServiceName, exposedHttpPorts, groupApps, versionPorts, versionServiceName, type AppGroup } from './apps.js';
+import { appServiceName, exposedHttpPorts, versionPorts, versionServiceName } from './apps.js';
 
 /** One weighted Service port a route sends traffic to. */
 export interface Backend {
@@ -29,7 +29,6 @@ function defaultPort(service: Service | undefined): number {
  * whole group. Targets in another namespace keep it (the route then needs a ReferenceGrant there).
  */
 export function resolveTargets(ctx: RenderContext, path: string, targets: { app: string; version?: string; port?: number; weight?: number; namespace?: string }[]): Backend[] {
-  const groups = new Map<string, AppGroup>(groupApps(ctx.riofile).map((g) => [g.app, g]));
   const out: Backend[] = [];
   targets.forEach((t, i) => {
     const where = `${path}[${i}]`;
@@ -37,7 +36,7 @@ export function resolveTargets(ctx: RenderContext, path: string, targets: { app:
     if (ns !== undefined) {
       warn(ctx, 'RouteCrossNamespace', where, `target in namespace "${ns}": the route only works once that namespace grants it with a ReferenceGrant`);
     }
-    const group = ns === undefined ? groups.get(t.app) : undefined;
+    const group = ns === undefined ? ctx.appsByName.get(t.app) : undefined;
     const scale = t.weight ?? 100;
     if (!group) {
       if (ns === undefined) warn(ctx, 'RouteTargetUnknown', where, `no service of app "${t.app}" in this Riofile; routing to Service ${t.version ? versionServiceName(t.app, t.version) : appServiceName(t.app)} anyway`);

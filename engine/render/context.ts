@@ -3,6 +3,7 @@ import type { ClusterSettings, Environment, KubeObject, RenderInput, RenderWarni
 import { RenderError, RenderErrorCode } from './errors.js';
 import { environmentNamespace, environmentSlug } from './names.js';
 import { objectLabels, type LabelScope } from './labels.js';
+import { groupApps, type AppGroup } from './apps.js';
 
 /**
  * What every object renderer needs, computed once per render. The only mutable part is the
@@ -19,6 +20,9 @@ export interface RenderContext {
   warnings: RenderWarning[];
   /** Label sets by scope: most objects of a service share one, and computing it is the hot path. */
   labelCache: Map<string, Record<string, string>>;
+  /** Services grouped by app (see apps.ts), in Riofile order; computed once. */
+  apps: AppGroup[];
+  appsByName: Map<string, AppGroup>;
 }
 
 const COMMIT = /^[0-9a-f]{7,64}$/;
@@ -40,7 +44,11 @@ export function createContext(input: RenderInput): RenderContext {
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace) || namespace.length > 63) {
     throw new RenderError(RenderErrorCode.Input, `the namespace "${namespace}" is not a DNS-1123 label`);
   }
-  return { riofile: input.riofile, env, cluster, input, namespace, envSlug: environmentSlug(env), commit: env.commit, warnings: [], labelCache: new Map() };
+  const apps = groupApps(input.riofile);
+  return {
+    riofile: input.riofile, env, cluster, input, namespace, envSlug: environmentSlug(env), commit: env.commit,
+    warnings: [], labelCache: new Map(), apps, appsByName: new Map(apps.map((g) => [g.app, g])),
+  };
 }
 
 export function warn(ctx: RenderContext, code: string, path: string, message: string): void {

@@ -3,7 +3,7 @@ import type { RenderContext } from './context.js';
 import { scope, warn } from './context.js';
 import type { LabelScope } from './labels.js';
 import { dnsLabel, endpointHost, joinLabel } from './names.js';
-import { exposedHttpPorts, groupApps, versionServiceName } from './apps.js';
+import { exposedHttpPorts, versionServiceName } from './apps.js';
 import { trafficWeight, type Backend } from './backends.js';
 
 /**
@@ -27,7 +27,7 @@ export interface Endpoint {
 
 export function appEndpoints(ctx: RenderContext): Endpoint[] {
   const out: Endpoint[] = [];
-  for (const group of groupApps(ctx.riofile)) {
+  for (const group of ctx.apps) {
     const ports: Port[] = [];
     for (const { service } of group.versions) {
       for (const p of exposedHttpPorts(service)) if (!ports.some((q) => q.port === p.port)) ports.push(p);

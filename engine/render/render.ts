@@ -1,7 +1,6 @@
 import type { RenderContext } from './context.js';
 import { createContext, warn } from './context.js';
 import type { KubeObject, RenderInput, RenderResult } from './types.js';
-import { groupApps } from './apps.js';
 import { renderNamespace } from './namespace.js';
 import { renderConfigMaps } from './configmap.js';
 import { renderRbac } from './rbac.js';
@@ -38,7 +37,7 @@ export function render(input: RenderInput): RenderResult {
     images[key] = containerImage(ctx, key, service) ?? '';
     for (const c of service.containers) images[`${key}/${c.name}`] = containerImage(ctx, key, c, c.name) ?? '';
   }
-  for (const group of groupApps(ctx.riofile)) generated.push(...renderServices(ctx, group));
+  for (const group of ctx.apps) generated.push(...renderServices(ctx, group));
   for (const [name, ext] of Object.entries(ctx.riofile.externalServices)) generated.push(...renderExternalService(ctx, name, ext));
 
   const useGateway = ctx.cluster.gateway !== undefined;

@@ -94,3 +94,13 @@ test('a manifest env value that is not a string (an unquoted template answer) is
   assert.deepEqual(result.warnings.map((w) => w.message), ['Deployment ctl: env FLAG of container c is false, not a string; quote it (the API server refuses it)']);
   assert.equal((find(result, 'Deployment', 'ctl').spec as any).template.spec.containers[0].env[0].value, false, 'the manifest is kept as written');
 });
+
+test('the YAML reads back as exactly the rendered objects (strings like "0", "yes", "1.10" stay strings)', async () => {
+  const { parseAllDocuments } = await import('yaml');
+  const rf = kitchenSink();
+  rf.configs.tricky = { zero: '0', yes: 'yes', version: '1.10', empty: '', multi: 'a\nb\n', colon: 'a: b', null: 'null' };
+  const result = render(fixtureInput(rf));
+  const all = [...result.buildJobs, ...result.objects];
+  const back = parseAllDocuments(toYaml(all)).map((d) => d.toJS());
+  assert.deepEqual(back, JSON.parse(JSON.stringify(all)));
+});

@@ -7,7 +7,7 @@ import { commitFiles, createRepo } from '../../engine/dev/git-fixtures.js';
 import { createEngine } from '../../engine/controller/create.js';
 import { ensureCrds } from '../../engine/controller/install-crds.js';
 import type { Engine } from '../../engine/controller/engine.js';
-import type { EngineContext, EngineHooks } from '../../engine/controller/context.js';
+import type { EngineContext, EngineHooks, Log } from '../../engine/controller/context.js';
 import { API_VERSION, type App, type Environment } from '../../engine/crds/types.js';
 import { testKubeConfig, eventually } from './kube.js';
 
@@ -47,6 +47,7 @@ export async function engineHarness(options: { settings?: string; hooks?: Engine
   const make = () => createEngine({
     kc, namespace, gitCacheDir: cacheDir, config: { url: git.urlFor('config'), branch: 'main', path: '' },
     driftIntervalMs: options.driftIntervalMs ?? 10 * 60_000, gitTimeoutMs: 5_000, ...(options.hooks ? { hooks: options.hooks } : {}),
+    ...(process.env.RIA_TEST_LOG ? { log: stderrLog(suffix) } : {}),
   });
   let { engine, ctx } = make();
   crdsInstalled ??= ensureCrds(ctx.objects);
@@ -90,6 +91,13 @@ export async function engineHarness(options: { settings?: string; hooks?: Engine
     },
   };
   return h;
+}
+
+/** RIA_TEST_LOG=1 prints the engine's log lines, for debugging a failing integration test. */
+function stderrLog(suffix: string): Log {
+  const line = (level: string) => (msg: string, fields?: Record<string, unknown>) =>
+    process.stderr.write(`[engine ${suffix}] ${level} ${msg} ${fields ? JSON.stringify(fields) : ''}\n`);
+  return { info: line('info'), warn: line('warn'), error: line('error'), debug: line('debug') };
 }
 
 export const phaseIs = (phase: string) => (env: Environment) => env.status?.phase === phase;

@@ -12,7 +12,7 @@ import { ConditionType, conditionMessage, setCondition } from '../conditions.js'
 import { loadRiofileText } from './source.js';
 import { checkPolicy } from './policy.js';
 import { ensureBuilds } from './builds.js';
-import { applyEnvironmentObjects } from './apply.js';
+import { applyEnvironmentObjects, workloadKey } from './apply.js';
 import { referencedSecrets, secretCopies } from './secrets.js';
 import { toPrune } from './prune.js';
 import { environmentReadiness } from './readiness.js';
@@ -26,6 +26,13 @@ export interface ReconcileMemory {
   lastApplied: Map<string, number>;
   /** Environments with an owned object changed by hand: re-apply on the next reconcile. */
   dirty: Set<string>;
+  /** Workload (`Kind/ns/name`) -> generation Ria last produced or saw: a higher one is someone else's edit. */
+  generations: Map<string, number>;
+}
+
+/** The key of an environment in ReconcileMemory. */
+export function memoryKey(namespace: string, name: string): string {
+  return `${namespace}/${name}`;
 }
 
 export interface ReconcileOutcome { result: ReconcileResult; requeueAfterMs?: number }
@@ -40,7 +47,7 @@ const RETRY_MS = 5_000;
 export async function reconcileEnvironment(ctx: EngineContext, memory: ReconcileMemory, namespace: string, name: string): Promise<ReconcileOutcome> {
   const env = await ctx.objects.get<Environment & { metadata: { name: string } }>({ apiVersion: API_VERSION, kind: 'Environment', namespace, name });
   if (!env) return { result: 'noop' };
-  const key = `${namespace}/${name}`;
+  const key = memoryKey(namespace, name);
   if (env.metadata.deletionTimestamp) {
     const done = await finalizeEnvironment(ctx, env);
     memory.lastApplied.delete(key);
@@ -121,8 +128,11 @@ export async function reconcileEnvironment(ctx: EngineContext, memory: Reconcile
   if (mustApply) {
     memory.dirty.delete(key);
     const applied = await applyEnvironmentObjects(ctx, objects);
+    ctx.log.debug('applied', { environment: name, objects: applied.inventory.length, conflicts: applied.conflicts });
+    for (const [workload, generation] of applied.generations) memory.generations.set(workload, generation);
     for (const entry of toPrune(status.inventory, applied.inventory)) {
       if (entry.kind === 'Namespace' && entry.name === env.spec.namespace) continue;
+      memory.generations.delete(workloadKey(entry));
       await ctx.objects.delete(entry);
       ctx.log.info('pruned', { environment: name, object: `${entry.kind}/${entry.namespace ?? ''}/${entry.name}` });
     }

@@ -4,7 +4,7 @@ import { metadata, scope, warn } from './context.js';
 import type { KubeObject } from './types.js';
 import { dnsLabel, endpointHost, serviceName } from './names.js';
 import type { Endpoint } from './endpoints.js';
-import { backendRef, routeRules } from './route-rules.js';
+import { backendRef, needsWeights, routeRules } from './route-rules.js';
 
 const GATEWAY_API = 'gateway.networking.k8s.io/v1';
 /** The standard-channel CRD allows at most 16 rules per HTTPRoute. */
@@ -17,7 +17,7 @@ function gatewayParent(ctx: RenderContext): Record<string, unknown> {
 
 /** An app or version endpoint as an HTTPRoute on the cluster's Gateway: one hostname, weighted backends. */
 export function endpointRoute(ctx: RenderContext, e: Endpoint): KubeObject {
-  const weighted = e.backends.length > 1;
+  const weighted = needsWeights(e.backends);
   return {
     apiVersion: GATEWAY_API,
     kind: 'HTTPRoute',

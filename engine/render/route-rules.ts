@@ -80,9 +80,14 @@ function routeRule(ctx: RenderContext, path: string, route: Route): Record<strin
   return {
     ...(matches.length > 0 ? { matches } : {}),
     ...(filters.length > 0 ? { filters } : {}),
-    ...(backends.length > 0 ? { backendRefs: backends.map((b) => backendRef(b, backends.length > 1)) } : {}),
+    ...(backends.length > 0 ? { backendRefs: backends.map((b) => backendRef(b, needsWeights(backends))) } : {}),
     ...(timeouts ? { timeouts } : {}),
   };
+}
+
+/** Weights are written when they decide something: several backends, or a lone one that gets no traffic. */
+export function needsWeights(backends: Backend[]): boolean {
+  return backends.length > 1 || backends.some((b) => b.weight === 0);
 }
 
 export function backendRef(b: Backend, weighted: boolean): Record<string, unknown> {

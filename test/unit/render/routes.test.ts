@@ -53,7 +53,9 @@ test('a second exposed port gets its own hostname', () => {
 
 test('all versions without weight is a warning: the endpoint would answer with errors', () => {
   const rf = riofile({ services: { web: service('web', { weight: 0, ports: [port({ port: 80 })] }) } });
-  assert.ok(codes(render(input(rf))).includes('EndpointNoWeight'));
+  const result = render(input(rf));
+  assert.ok(codes(result).includes('EndpointNoWeight'));
+  assert.deepEqual(at(find(result, 'HTTPRoute', 'web'), 'spec.rules.0.backendRefs'), [{ name: 'web-v0', port: 80, weight: 0 }], 'a lone backend without weight would get all traffic');
 });
 
 function ruleOf(r: Route) {

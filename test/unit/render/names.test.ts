@@ -74,3 +74,29 @@ test('label values are valid: kept when valid, otherwise slugged with a hash', (
   }
   assert.notEqual(labelValue('x'.repeat(64)), labelValue('x'.repeat(65)));
 });
+
+test('1,000 generated branch names: every namespace and hostname valid, no two alike', () => {
+  // A fixed linear congruential generator: the same names on every run.
+  let seed = 42;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+  const alphabet = ['a', 'Z', '0', '9', '/', '_', '.', '-', ' ', 'é', 'ß', '日', '🚀', '#', '@'];
+  const seen = new Map<string, string>();
+  for (let i = 0; i < 1000; i++) {
+    const length = 1 + (next() % 220);
+    const branch = Array.from({ length }, () => alphabet[next() % alphabet.length]).join('');
+    const env = branch_(branch);
+    const ns = environmentNamespace(env);
+    const host = endpointHost(['web'], env, 'apps.example.com').split('.')[0]!;
+    for (const name of [ns, host]) {
+      assert.match(name, DNS_LABEL, JSON.stringify(branch));
+      assert.ok(name.length <= 63);
+    }
+    const previous = seen.get(ns);
+    assert.ok(previous === undefined || previous === branch, `${JSON.stringify(previous)} and ${JSON.stringify(branch)} share ${ns}`);
+    seen.set(ns, branch);
+  }
+});
+
+function branch_(b: string): Environment {
+  return { app: 'shop', kind: 'branch', branch: b, commit: COMMIT };
+}

@@ -4,7 +4,7 @@
  * judges and give the precise message when a pattern fails.
  */
 export const PATTERNS = {
-  port: '^\\s*\\d+(:\\d+)?(/[A-Za-z0-9]+)?(\\s*,\\s*[A-Za-z0-9-]+(=[A-Za-z0-9-]*)?)*\\s*$',
+  port: '^\\s*\\d+(:\\d+)?(/([Tt][Cc][Pp]|[Uu][Dd][Pp]|[Ss][Cc][Tt][Pp]|[Hh][Tt][Tt][Pp]2?|[Gg][Rr][Pp][Cc]))?(\\s*,\\s*[A-Za-z0-9-]+(=[A-Za-z0-9-]*)?)*\\s*$',
   env: '^[-._a-zA-Z][-._a-zA-Z0-9]*(=[\\s\\S]*)?$',
   mount: '^[a-z0-9][-a-z0-9.]*(/[-._a-zA-Z0-9]+)?(:/.*)?$',
   volume: '^(/[^:,]*|[a-z0-9][-a-z0-9]*)(:/[^,]*)?(\\s*,\\s*[A-Za-z]+(=[A-Za-z]*)?)*$',

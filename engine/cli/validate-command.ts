@@ -15,8 +15,8 @@ Options:
   --print            print the normalized model as YAML
   --answers FILE     template answers (a YAML or JSON map of VARIABLE: value)
   --set KEY=VALUE    a template answer (repeatable; wins over --answers)
-  --namespace NS     the NAMESPACE template variable
-  --revision REV     the REVISION template variable`;
+  --namespace NS     the NAMESPACE template variable (default: default)
+  --revision REV     the REVISION template variable (default: local)`;
 
 interface Options {
   files: string[];
@@ -40,7 +40,8 @@ export const validateCommand: Command = {
     for (const file of options.files) {
       const source = await readSource(resolve(io.cwd, file));
       try {
-        const model = parseRiofile(source, { file, answers, ...(options.namespace ? { namespace: options.namespace } : {}), ...(options.revision ? { revision: options.revision } : {}) });
+        // The engine fills NAMESPACE and REVISION; locally a stand-in keeps `image: app:${REVISION}` readable.
+        const model = parseRiofile(source, { file, answers, namespace: options.namespace ?? 'default', revision: options.revision ?? 'local' });
         if (options.print) printed.push(`# ${file}\n${stringify(model)}`);
         else if (!options.json) io.stdout.write(`${file}: valid\n`);
       } catch (err) {

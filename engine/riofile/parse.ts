@@ -88,12 +88,30 @@ export function parseRiofile(source: string, options: ParseOptions = {}): Riofil
     issues.add(['services'], `${Object.keys(services).length} services; the limit is ${LIMITS.maxServices}`, { on: 'key', kind: RiofileErrorCode.Limit });
     fail(issues);
   }
-  if (!validateAgainstSchema(data, issues)) fail(issues);
+  const failed = validateAgainstSchema(data, issues);
+  if (failed.some((path) => path.length === 0)) fail(issues);
 
   const manifestNode = isMap(doc.contents) ? doc.getIn(['kubernetes', 'manifest'], true) : undefined;
-  const model = normalizeRiofile(data as Record<string, unknown>, issues, blockScalarOffsets(text, manifestNode));
+  // Entries that passed the schema are normalized even when others failed: one run shows every mistake.
+  const model = normalizeRiofile(withoutFailed(data as Record<string, unknown>, failed), issues, blockScalarOffsets(text, manifestNode));
   if (issues.count > 0) fail(issues);
   return model;
+}
+
+const ENTRY_SECTIONS = new Set(['services', 'routers', 'externalservices', 'externalServices', 'external_services']);
+
+/** Drops the entries (services.x, routers.y...) or top-level sections that failed the schema. */
+function withoutFailed(data: Record<string, unknown>, failed: readonly (readonly (string | number)[])[]): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...data };
+  for (const [section, entry] of failed) {
+    if (typeof section !== 'string' || !(section in out)) continue;
+    if (ENTRY_SECTIONS.has(section) && typeof entry === 'string' && out[section] && typeof out[section] === 'object') {
+      const copy = { ...(out[section] as Record<string, unknown>) };
+      delete copy[entry];
+      out[section] = copy;
+    } else delete out[section];
+  }
+  return out;
 }
 
 /** A key with no value means "not set" (Go's zero value in Rio), so `nodeAffinity:` alone is accepted. */

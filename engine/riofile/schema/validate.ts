@@ -30,12 +30,22 @@ function validator(): ValidateFunction {
   return compiled;
 }
 
-/** Validates the (template-expanded, null-free) document against the schema; reports located issues. Returns true when valid. */
-export function validateAgainstSchema(data: unknown, issues: IssueCollector): boolean {
+/**
+ * Validates the (template-expanded, null-free) document against the schema and reports located
+ * issues. Returns the paths that failed (empty when valid), so the caller can still normalize the
+ * entries that passed and report their mistakes in the same run.
+ */
+export function validateAgainstSchema(data: unknown, issues: IssueCollector): Path[] {
   const validate = validator();
-  if (validate(data)) return true;
-  for (const error of validate.errors ?? []) reportError(error, data, issues);
-  return false;
+  if (validate(data)) return [];
+  const failed: Path[] = [];
+  for (const error of validate.errors ?? []) {
+    const path = toPath(error.instancePath, data);
+    const key = (error.params as { additionalProperty?: string }).additionalProperty ?? error.propertyName;
+    failed.push(key === undefined ? path : [...path, key]);
+    reportError(error, data, issues);
+  }
+  return failed;
 }
 
 function reportError(error: ErrorObject, root: unknown, issues: IssueCollector): void {

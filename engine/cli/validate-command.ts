@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parse as parseYaml, stringify } from 'yaml';
 import { UsageError, errorMessage } from '../errors.js';
-import { formatIssue, parseRiofile, RiofileError, type RiofileIssue } from '../riofile/index.js';
+import { buildSchema, formatIssue, parseRiofile, RiofileError, type RiofileIssue } from '../riofile/index.js';
 import type { Command, CommandIO } from './command.js';
 
 const USAGE = `Usage: ria validate [FILE ...] [options]
@@ -16,12 +16,14 @@ Options:
   --answers FILE     template answers (a YAML or JSON map of VARIABLE: value)
   --set KEY=VALUE    a template answer (repeatable; wins over --answers)
   --namespace NS     the NAMESPACE template variable (default: default)
-  --revision REV     the REVISION template variable (default: local)`;
+  --revision REV     the REVISION template variable (default: local)
+  --schema           print the Riofile JSON Schema (for editors: # yaml-language-server: $schema=FILE)`;
 
 interface Options {
   files: string[];
   json: boolean;
   print: boolean;
+  schema: boolean;
   answersFile?: string;
   set: Record<string, string>;
   namespace?: string;
@@ -34,6 +36,10 @@ export const validateCommand: Command = {
   usage: USAGE,
   async run(args: string[], io: CommandIO): Promise<number> {
     const options = parseArgs(args);
+    if (options.schema) {
+      io.stdout.write(JSON.stringify(buildSchema(), null, 2) + '\n');
+      return 0;
+    }
     const answers = { ...(options.answersFile ? await readAnswers(resolve(io.cwd, options.answersFile)) : {}), ...options.set };
     const problems: RiofileIssue[] = [];
     const printed: string[] = [];
@@ -57,7 +63,7 @@ export const validateCommand: Command = {
 };
 
 function parseArgs(args: string[]): Options {
-  const options: Options = { files: [], json: false, print: false, set: {} };
+  const options: Options = { files: [], json: false, print: false, schema: false, set: {} };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const value = (): string => {
@@ -67,6 +73,7 @@ function parseArgs(args: string[]): Options {
     };
     if (arg === '--json') options.json = true;
     else if (arg === '--print') options.print = true;
+    else if (arg === '--schema') options.schema = true;
     else if (arg === '--answers') options.answersFile = value();
     else if (arg === '--namespace') options.namespace = value();
     else if (arg === '--revision') options.revision = value();

@@ -43,7 +43,7 @@ export interface Port {
   /** Default `http`. */
   protocol: Protocol;
   name?: string;
-  /** Exposed through the router (public endpoint). Default: true for `http`, false otherwise (Rio's rule). */
+  /** Exposed through the router (public endpoint). Default: true for `http` and `http2`, false otherwise (Rio's rule). */
   expose: boolean;
   /** Also bind the port on the node. Default false. */
   hostPort: boolean;
@@ -233,7 +233,11 @@ export interface VolumeTemplate {
   volumeMode?: 'Filesystem' | 'Block';
 }
 
-/** One deployable version of an app. */
+/**
+ * One deployable version of an app. A service with neither `image` nor `build` gets a default
+ * `build` (this repository, `Dockerfile`, context `.`), as `rio up` built the repository itself;
+ * `image: ./dir` becomes `build.context: ./dir` with no `image`.
+ */
 export interface Service extends Container {
   /** Default: the service name. */
   app: string;

@@ -58,7 +58,10 @@ export function parseRiofile(source: string, options: ParseOptions = {}): Riofil
   const docs = parseAllDocuments(text, { uniqueKeys: true });
   const list: Document[] = Array.isArray(docs) ? docs : [];
   for (const doc of list) {
-    for (const error of doc.errors) textIssues.addAt(error.pos[0], pathAtOffset(doc, error.pos[0]), yamlMessage(error.message), { kind: RiofileErrorCode.Syntax });
+    for (const error of doc.errors) {
+      const offset = firstNonSpace(text, error.pos[0]);
+      textIssues.addAt(offset, pathAtOffset(doc, offset), yamlMessage(error.message), { kind: RiofileErrorCode.Syntax });
+    }
   }
   if (textIssues.count > 0) fail(textIssues);
 
@@ -112,6 +115,13 @@ function withoutFailed(data: Record<string, unknown>, failed: readonly (readonly
     } else delete out[section];
   }
   return out;
+}
+
+/** `yaml` reports indentation errors at the start of the line; the user's mistake is where the text starts. */
+function firstNonSpace(text: string, offset: number): number {
+  let i = offset;
+  while (text[i] === ' ') i++;
+  return text[i] === '\n' || i >= text.length ? offset : i;
 }
 
 /** A key with no value means "not set" (Go's zero value in Rio), so `nodeAffinity:` alone is accepted. */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -91,4 +91,11 @@ test('usage errors exit 2: unknown option, bad --set, missing file, --json with 
     assert.equal(r.code, 2, args.join(' '));
     assert.ok(r.stderr.startsWith(`ria validate: ${message}`), r.stderr);
   }
+});
+
+test('--schema prints the published JSON Schema', async () => {
+  const r = await ria(['--schema'], '/');
+  assert.equal(r.code, 0);
+  const published = JSON.parse(readFileSync(`${FIXTURES}../../schemas/riofile.schema.json`, 'utf8')) as unknown;
+  assert.deepEqual(JSON.parse(r.stdout), published);
 });

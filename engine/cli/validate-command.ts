@@ -100,7 +100,13 @@ async function readSource(path: string): Promise<string> {
 
 /** An answers file is a flat map (Rio's answers.yaml); values are used as strings. */
 async function readAnswers(path: string): Promise<Record<string, string>> {
-  const data: unknown = parseYaml(await readSource(path));
+  let data: unknown;
+  try {
+    data = parseYaml(await readSource(path));
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`${path}: answers are not valid YAML: ${errorMessage(err).split('\n')[0]}`);
+  }
   if (data === null || data === undefined) return {};
   if (typeof data !== 'object' || Array.isArray(data)) throw new UsageError(`${path}: answers must be a map of VARIABLE: value`);
   const out: Record<string, string> = {};

@@ -79,8 +79,10 @@ test('--answers and --set feed template answers (--set wins); --print shows the 
 });
 
 test('usage errors exit 2: unknown option, bad --set, missing file, --json with --print', async () => {
-  const dir = workdir({ Riofile: 'services: {}\n' });
+  const dir = workdir({ Riofile: 'services: {}\n', 'bad.yaml': 'A: [1\n', 'list.yaml': '- a\n' });
   for (const [args, message] of [
+    [['--answers', 'bad.yaml'], `${join(dir, 'bad.yaml')}: answers are not valid YAML`],
+    [['--answers', 'list.yaml'], `${join(dir, 'list.yaml')}: answers must be a map of VARIABLE: value`],
     [['--frobnicate'], 'unknown option --frobnicate'],
     [['--set', 'NOVALUE'], '--set needs KEY=VALUE, got "NOVALUE"'],
     [['--answers'], '--answers needs a value'],

@@ -40,9 +40,15 @@ function closeObjects(schema: unknown): void {
   for (const value of Object.values(s)) closeObjects(value);
 }
 
-const ajv = new Ajv({ strict: false, allErrors: true, coerceTypes: false });
+// The formats GitHub's description uses; a target_url that is not a URL must fail like on GitHub.
+const formats: Record<string, true | RegExp> = {
+  uri: /^[a-z][a-z0-9+.-]*:[^\s]*$/i,
+  'date-time': /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/,
+  int64: true, email: true, 'uri-template': true, date: true, hostname: true, ipv4: true, ipv6: true, uuid: true, binary: true, regex: true, 'repo.nwo': true, 'ssh-key': true, 'ssh-key fingerprint': true, uint64: true,
+};
+const ajv = new Ajv({ strict: false, allErrors: true, coerceTypes: false, formats, logger: false });
 ajv.addSchema({ ...doc, $id: 'github' } as unknown as Json);
-const ajvQuery = new Ajv({ strict: false, coerceTypes: true });
+const ajvQuery = new Ajv({ strict: false, coerceTypes: true, formats, logger: false });
 
 const compiled = new Map<string, ValidateFunction>();
 function validatorFor(key: string, schema: Json, closed: boolean): ValidateFunction {

@@ -1,5 +1,5 @@
-import { isMap, parseAllDocuments, parseDocument, type Document } from 'yaml';
-import { RiofileError, RiofileErrorCode } from './errors.js';
+import { isMap, isScalar, isSeq, parseAllDocuments, parseDocument, type Document } from 'yaml';
+import { RiofileError, RiofileErrorCode, type RiofileIssue } from './errors.js';
 import { blockScalarOffsets, looksLikeKubernetes, parseObjects, yamlMessage } from './kubernetes.js';
 import { checkTextLimits, LIMITS } from './limits.js';
 import { IssueCollector, lineCounterMapper, pathAtOffset, type OffsetMapper } from './locate.js';
@@ -26,8 +26,9 @@ export interface ParseOptions {
 export function parseRiofile(source: string, options: ParseOptions = {}): Riofile {
   const file = options.file ?? 'Riofile';
   const sourcePosition = lineCounterMapper(source);
+  let unanswered: string[] = [];
   const fail = (issues: IssueCollector): never => {
-    throw new RiofileError(issues.issues);
+    throw new RiofileError(unanswered.length > 0 ? issues.issues.map((i) => withAnswerHint(i, source, unanswered)) : issues.issues);
   };
 
   const early = new IssueCollector(file, undefined, sourcePosition);
@@ -47,6 +48,7 @@ export function parseRiofile(source: string, options: ParseOptions = {}): Riofil
     fail(early);
   }
   const text = expanded.text;
+  unanswered = expanded.unanswered;
   const toPosition: OffsetMapper = (offset) => sourcePosition(expanded.toSource(offset));
   const textIssues = new IssueCollector(file, undefined, toPosition);
   const expandedLimit = text === source ? undefined : checkTextLimits(text);
@@ -85,7 +87,9 @@ export function parseRiofile(source: string, options: ParseOptions = {}): Riofil
     issues.addAt(0, [], `too many YAML aliases (more than ${LIMITS.maxAliasCount}): refusing a possible alias bomb`, { kind: RiofileErrorCode.Limit });
     fail(issues);
   }
-  data = dropNulls(data);
+  // A value emptied by an unanswered ${VAR} stays null, so the error lands on that line, not on its parent.
+  const keep = unanswered.length > 0 ? templatedNulls(doc, (offset) => lineMentions(source, sourceOffset(expanded.toSource(offset)), unanswered)) : new Set<string>();
+  data = dropNulls(data, [], keep);
   const services = (data as { services?: unknown }).services;
   if (services && typeof services === 'object' && Object.keys(services).length > LIMITS.maxServices) {
     issues.add(['services'], `${Object.keys(services).length} services; the limit is ${LIMITS.maxServices}`, { on: 'key', kind: RiofileErrorCode.Limit });
@@ -125,12 +129,54 @@ function firstNonSpace(text: string, offset: number): number {
 }
 
 /** A key with no value means "not set" (Go's zero value in Rio), so `nodeAffinity:` alone is accepted. */
-function dropNulls(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(dropNulls);
+function dropNulls(value: unknown, path: (string | number)[], keep: ReadonlySet<string>): unknown {
+  if (Array.isArray(value)) return value.map((v, i) => dropNulls(v, [...path, i], keep));
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (v !== null && v !== undefined) out[k] = dropNulls(v);
+    for (const [k, v] of Object.entries(value)) {
+      if ((v !== null && v !== undefined) || keep.has(pathKey([...path, k]))) out[k] = v === undefined ? null : dropNulls(v, [...path, k], keep);
+    }
     return out;
   }
   return value;
+}
+
+const pathKey = (path: readonly (string | number)[]) => path.join('\u0000');
+
+/** Paths of map values that are null and sit on a line for which `templated(offset)` holds. */
+function templatedNulls(doc: Document, templated: (offset: number) => boolean): Set<string> {
+  const out = new Set<string>();
+  const walk = (node: unknown, path: (string | number)[]): void => {
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+        if (key === undefined) continue;
+        const value = pair.value;
+        if ((value === null || (isScalar(value) && value.value === null)) && isScalar(pair.key) && pair.key.range && templated(pair.key.range[0])) out.add(pathKey([...path, key]));
+        else walk(value, [...path, key]);
+      }
+    } else if (isSeq(node)) node.items.forEach((item, i) => walk(item, [...path, i]));
+  };
+  walk(doc.contents, []);
+  return out;
+}
+
+function lineOf(source: string, offset: number): string {
+  const start = source.lastIndexOf('\n', offset - 1) + 1;
+  const end = source.indexOf('\n', offset);
+  return source.slice(start, end < 0 ? source.length : end);
+}
+
+const sourceOffset = (offset: number) => offset;
+
+function lineMentions(source: string, offset: number, variables: readonly string[]): boolean {
+  const line = lineOf(source, offset);
+  return variables.some((v) => line.includes(`\${${v}}`));
+}
+
+/** Errors on a line whose `${VAR}` had no answer say so: the empty value is rarely what was meant. */
+function withAnswerHint(issue: RiofileIssue, source: string, unanswered: readonly string[]): RiofileIssue {
+  const line = source.split('\n')[issue.line - 1] ?? '';
+  const missing = unanswered.filter((v) => line.includes(`\${${v}}`));
+  return missing.length === 0 ? issue : { ...issue, message: `${issue.message} (${missing.map((v) => `\${${v}}`).join(', ')} had no answer)` };
 }

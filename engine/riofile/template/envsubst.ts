@@ -9,9 +9,10 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * bash forms (`${#VAR}`, `${VAR/x/y}`...) are refused rather than passed through half-expanded.
  * An unanswered variable without a default becomes empty, as in Rio.
  */
-export function envSubst(text: string, values: ReadonlyMap<string, string>, failures: TemplateFailure[]): { text: string; map: OffsetMap; used: Set<string> } {
+export function envSubst(text: string, values: ReadonlyMap<string, string>, failures: TemplateFailure[]): { text: string; map: OffsetMap; unanswered: Set<string> } {
   const out = new OutputBuilder(text);
-  const used = new Set<string>();
+  /** Variables that became empty for want of an answer or default: named in later errors. */
+  const unanswered = new Set<string>();
   let copied = 0;
   let i = text.indexOf('$');
   while (i >= 0) {
@@ -40,8 +41,8 @@ export function envSubst(text: string, values: ReadonlyMap<string, string>, fail
     if (!NAME.test(name) || (op === undefined && fallback !== '') || fallback.includes('${')) {
       failures.push(new TemplateFailure(i, `unsupported substitution "\${${body}}"`, '${VAR}, ${VAR:-default} or ${VAR-default}'));
     } else {
-      used.add(name);
       const value = values.get(name);
+      if (value === undefined && op === undefined) unanswered.add(name);
       const replacement = op === ':-' ? (value === undefined || value === '' ? fallback : value) : op === '-' ? (value ?? fallback) : (value ?? '');
       out.copy(copied, i);
       out.emit(replacement, i);
@@ -50,5 +51,5 @@ export function envSubst(text: string, values: ReadonlyMap<string, string>, fail
     i = text.indexOf('$', close + 1);
   }
   out.copy(copied, text.length);
-  return { text: out.text, map: out.map(), used };
+  return { text: out.text, map: out.map(), unanswered };
 }

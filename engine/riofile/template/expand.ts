@@ -15,6 +15,8 @@ export interface Expanded {
   /** Offset in `text` -> offset in the source the user wrote. */
   toSource: OffsetMap;
   failures: TemplateFailure[];
+  /** `${VAR}`s that had no answer and no default (Rio made them empty; so do we, and say so in errors). */
+  unanswered: string[];
 }
 
 /**
@@ -25,18 +27,20 @@ export interface Expanded {
 export function expandTemplate(source: string, options: ExpandOptions): Expanded {
   const failures: TemplateFailure[] = [];
   const meta = readTemplateSection(source, failures);
-  if (!meta || (!meta.envSubst && !meta.goTemplate)) return { text: source, toSource: identityMap, failures };
+  if (!meta || (!meta.envSubst && !meta.goTemplate)) return { text: source, toSource: identityMap, failures, unanswered: [] };
   const values = resolveAnswers(meta.questions, options.answers ?? {}, { NAMESPACE: options.namespace, REVISION: options.revision }, failures);
-  if (failures.length > 0) return { text: source, toSource: identityMap, failures };
+  if (failures.length > 0) return { text: source, toSource: identityMap, failures, unanswered: [] };
 
   let text = source;
   let toSource: OffsetMap = identityMap;
+  let unanswered: string[] = [];
   if (meta.envSubst) {
     const sub: TemplateFailure[] = [];
     const result = envSubst(text, values, sub);
     failures.push(...sub);
     text = result.text;
     toSource = result.map;
+    unanswered = [...result.unanswered];
   }
   if (meta.goTemplate && failures.length === 0) {
     const sub: TemplateFailure[] = [];
@@ -47,5 +51,5 @@ export function expandTemplate(source: string, options: ExpandOptions): Expanded
     text = result.text;
     toSource = compose(inner, result.map);
   }
-  return { text, toSource, failures };
+  return { text, toSource, failures, unanswered };
 }

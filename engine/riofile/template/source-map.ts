@@ -26,25 +26,8 @@ export class OutputBuilder {
 
   /** Emits generated text attributed to the action at `sourceOffset`. */
   emit(text: string, sourceOffset: number): void {
-    if (text.length > 0) this.push(text, sourceOffset, false);
-  }
-
-  /** Removes trailing whitespace already emitted (Go's `{{-` trim marker). */
-  trimEnd(): void {
-    while (this.parts.length > 0) {
-      const last = this.parts[this.parts.length - 1]!;
-      const trimmed = last.replace(/[ \t\r\n]+$/, '');
-      const removed = last.length - trimmed.length;
-      this.length -= removed;
-      const seg = this.segments[this.segments.length - 1]!;
-      seg.length -= removed;
-      if (trimmed.length > 0) {
-        this.parts[this.parts.length - 1] = trimmed;
-        return;
-      }
-      this.parts.pop();
-      this.segments.pop();
-    }
+    // Empty output is recorded too: an error right where a variable expanded to nothing points at it.
+    this.push(text, sourceOffset, false);
   }
 
   get text(): string {
@@ -63,6 +46,8 @@ export class OutputBuilder {
         if (segments[mid]!.out <= offset) lo = mid;
         else hi = mid - 1;
       }
+      // Several segments can start at one offset (an empty expansion, then copied text): the first wins.
+      while (lo > 0 && segments[lo - 1]!.out === segments[lo]!.out && segments[lo]!.out === offset) lo--;
       const seg = segments[lo]!;
       if (!seg.copied) return seg.src;
       return seg.src + Math.min(Math.max(offset - seg.out, 0), Math.max(seg.length, 0));

@@ -122,6 +122,12 @@ test('08: MAX_SCALE is an int question; a non-number answer is refused at the qu
   ]);
 });
 
+test('08: without an answer for MAX_SCALE the error is on its line and says so', () => {
+  assert.deepEqual(brief(issuesOf(rio('08-watch-repo-template-autoscale-init.yaml'), { revision: 'r' })), [
+    '20:20 services.web1.autoscale.maxReplicas: wrong type: expected a whole number (${MAX_SCALE} had no answer)',
+  ]);
+});
+
 test('09: image ./ means build this directory; singular port alias', () => {
   const demo = parseRiofile(rio('09-dev-local-build-image-dot.yaml')).services.demo!;
   assert.equal(demo.image, undefined);
@@ -172,7 +178,9 @@ test('13: build stack, a persistent volume from an answer, and permission string
   assert.deepEqual(perms[5], { verbs: ['create', 'get', 'list'], apiGroup: '', resource: 'pods/log' });
   assert.deepEqual(perms[6], { verbs: READ_VERBS, apiGroup: '', resource: 'secrets' });
   assert.deepEqual(m.services.webhook!.args, ['gitwatcher', '--listen-address', ':8090']);
-  assert.match(issuesOf(rio('13-stacks-build-stack.yaml'))[0]!.message, /"persistent=" must be true or false/);
+  assert.deepEqual(brief(issuesOf(rio('13-stacks-build-stack.yaml'))), [
+    '34:9 services.buildkitd.containers[0].volume[0]: "persistent=" must be true or false (${PERSISTENT} had no answer)',
+  ]);
 });
 
 test('14-22: Rio system stacks', () => {

@@ -162,8 +162,11 @@ export class Engine {
       return;
     }
     const [, namespace, name] = key.split('/') as [string, string, string];
+    // Rendering needs the settings of ria.yaml: wait for the first config read (after a restart too).
+    if (!this.synced) { this.queue.addAfter(key, 500); return; }
     const outcome = await reconcileEnvironment(this.ctx, this.memory, namespace, name);
     this.ctx.hooks.reconciled?.(outcome.result, (Date.now() - started) / 1000);
+    this.ctx.log.debug('reconciled', { environment: name, result: outcome.result, requeueAfterMs: outcome.requeueAfterMs });
     this.backoff.succeed(key);
     const env = this.environments.get(key);
     if (env && outcome.result !== 'noop') {

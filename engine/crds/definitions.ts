@@ -86,7 +86,7 @@ export const environmentCrd = crd('Environment', 'environments', ['env', 'renv']
       service: { type: 'string' }, commit: { type: 'string' }, job: { type: 'string' }, image: { type: 'string' },
       phase: { type: 'string' }, message: { type: 'string' } } } },
     inventory: { type: 'array', items: objectRef },
-    appliedHash: str('Hash of the applied objects.'), lastAppliedTime: { type: 'string', format: 'date-time' },
+    inputsHash: str('Hash of the inputs last reconciled.'), appliedHash: str('Hash of the applied objects.'), lastAppliedTime: { type: 'string', format: 'date-time' },
     lastError: { type: 'object', properties: { message: { type: 'string' }, file: { type: 'string' }, line: { type: 'integer' },
       column: { type: 'integer' }, path: { type: 'string' } } },
     warnings: { type: 'array', items: { type: 'string' } },

@@ -103,6 +103,8 @@ export interface EnvironmentStatus {
   urls?: Record<string, string[]>;
   builds?: BuildState[];
   inventory?: InventoryEntry[];
+  /** Hash of the inputs last reconciled (commit, app spec, settings): same inputs, nothing to do. */
+  inputsHash?: string;
   /** Hash of what was last applied: a reconcile whose render hashes the same applies nothing. */
   appliedHash?: string;
   lastAppliedTime?: string;

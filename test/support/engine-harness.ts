@@ -72,10 +72,15 @@ export async function engineHarness(options: { settings?: string; hooks?: Engine
     appFile: (app, repo, extra = '') => `repo: ${git.urlFor(repo)}\nbranches: [main]\n${extra}`,
     environment: (name) => ctx.objects.get({ apiVersion: API_VERSION, kind: 'Environment', namespace, name }),
     async waitEnvironment(name, what, check, timeoutMs = 60_000) {
-      return eventually(`Environment ${name}: ${what}`, async () => {
-        const env = await h.environment(name);
-        return env && check(env) ? env : undefined;
-      }, timeoutMs);
+      let last: Environment | undefined;
+      try {
+        return await eventually(`Environment ${name}: ${what}`, async () => {
+          last = await h.environment(name);
+          return last && check(last) ? last : undefined;
+        }, timeoutMs);
+      } catch (err) {
+        throw new Error(`${(err as Error).message}; last seen: ${JSON.stringify({ spec: last?.spec, status: last?.status })}`);
+      }
     },
     app: (name) => ctx.objects.get({ apiVersion: API_VERSION, kind: 'App', namespace, name }),
     stopEngine: () => engine.stop(),

@@ -1,8 +1,8 @@
 import type { Settings } from '../../config/types.js';
 import type { ClusterSettings } from '../../render/types.js';
 
-/** Endpoints default to `*.localhost`, which browsers resolve to this machine: right for `ria dev`. */
-export const DEFAULT_DOMAIN = 'localhost';
+/** Endpoints default to `*.ria.localhost`, which browsers resolve to this machine: right for `ria dev`. */
+export const DEFAULT_DOMAIN = 'ria.localhost';
 export const DEFAULT_REGISTRY = 'registry.localhost:5000/ria';
 
 /** The render settings of the config repo's ria.yaml. Builds run in Ria's namespace, next to the clone Secrets. */

@@ -55,7 +55,14 @@ export async function reconcileEnvironment(ctx: EngineContext, memory: Reconcile
   }
   const now = ctx.now();
   const status: EnvironmentStatus = structuredClone(env.status ?? {});
-  const upToDate = status.observedGeneration === env.metadata.generation && status.observedCommit === env.spec.commit
+  const app = await ctx.objects.get<App & { metadata: { name: string } }>({ apiVersion: API_VERSION, kind: 'App', namespace, name: env.spec.app });
+  if (!app) {
+    await writeStatus(ctx, env, stalled(status, env, now, 'AppMissing', `App ${env.spec.app} does not exist`));
+    return { result: 'stalled' };
+  }
+  // Same commit, same app config, same settings as last time: nothing can have changed but drift.
+  const inputsHash = createHash('sha256').update(JSON.stringify([env.spec, app.spec, ctx.settings()])).digest('hex').slice(0, 16);
+  const upToDate = status.inputsHash === inputsHash && status.observedGeneration === env.metadata.generation
     && (status.phase === 'Ready' || (status.phase === 'Failed' && isStalled(status)))
     && !memory.dirty.has(key) && now.getTime() - (memory.lastApplied.get(key) ?? now.getTime()) < ctx.driftIntervalMs;
   if (upToDate) {
@@ -63,11 +70,7 @@ export async function reconcileEnvironment(ctx: EngineContext, memory: Reconcile
     return { result: 'noop' };
   }
   await ensureFinalizer(ctx, env);
-  const app = await ctx.objects.get<App & { metadata: { name: string } }>({ apiVersion: API_VERSION, kind: 'App', namespace, name: env.spec.app });
-  if (!app) {
-    await writeStatus(ctx, env, stalled(status, env, now, 'AppMissing', `App ${env.spec.app} does not exist`));
-    return { result: 'stalled' };
-  }
+  status.inputsHash = inputsHash;
 
   const commit = env.spec.commit;
   status.observedCommit = commit;

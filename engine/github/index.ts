@@ -77,7 +77,7 @@ export function createGitHubIntegration(options: GitHubIntegrationOptions): GitH
   const quotas = new PreviewQuotas(objects);
   const reporter = createReporter({ clients, objects, namespace, log,
     onRemoved: async (env) => { if (env.spec.kind === 'pr') await quotas.removed(env.spec.namespace); } });
-  const source = createPreviewSource({ clients, store, quotas, statuses: reporter.statuses, log, now });
+  const source = createPreviewSource({ clients, store, quotas, statuses: reporter.statuses, log, now, onQueued: reporter.hooks.environmentChanged });
   const routes: Route[] = [];
   if (options.webhookSecret) {
     const webhooks = new Webhooks({ secret: options.webhookSecret, log: { debug() {}, info() {}, warn: (m: string) => log.warn(m), error: (m: string) => log.error(m) } });

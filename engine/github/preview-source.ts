@@ -1,4 +1,4 @@
-import type { App } from '../crds/types.js';
+import { API_VERSION, type App, type Environment } from '../crds/types.js';
 import type { EngineContext, Log } from '../controller/context.js';
 import type { EnvironmentSource } from '../controller/app/sync.js';
 import type { DesiredEnvironment } from '../controller/app/desired.js';
@@ -18,6 +18,8 @@ export interface PreviewSourceOptions {
   quotas: PreviewQuotas;
   statuses: StatusPoster;
   log: Log;
+  /** A preview's head moved (or it is new): report it as queued before the engine picks it up. */
+  onQueued?: (env: Environment, app: App) => void;
   now?: () => number;
 }
 
@@ -31,6 +33,8 @@ export interface PreviewSourceOptions {
 export function createPreviewSource(options: PreviewSourceOptions): EnvironmentSource {
   const { clients, store, quotas, statuses, log, now = Date.now } = options;
   const inFlight = new Map<string, Promise<void>>();
+  /** app/pr -> head commit last returned; bounded by the open PRs of the apps. */
+  const lastHead = new Map<string, string>();
 
   const poll = async (repo: RepoRef, intervalMs: number): Promise<void> => {
     const key = repoKey(repo);
@@ -80,7 +84,12 @@ export function createPreviewSource(options: PreviewSourceOptions): EnvironmentS
         }
         const namespace = environmentNamespace({ app: appName, kind: 'pr', pr: pr.number, commit: pr.headSha });
         if (config.quota) await quotas.ensure(namespace, appName, config.quota);
-        out.push({ name: namespace, spec: { app: appName, kind: 'pr', target, pullRequest: pr.number, commit: pr.headSha, namespace } });
+        const d: DesiredEnvironment = { name: namespace, spec: { app: appName, kind: 'pr', target, pullRequest: pr.number, commit: pr.headSha, namespace } };
+        if (lastHead.get(`${appName}/${pr.number}`) !== pr.headSha) {
+          lastHead.set(`${appName}/${pr.number}`, pr.headSha);
+          options.onQueued?.({ apiVersion: API_VERSION, kind: 'Environment', metadata: { name: d.name, namespace: ctx.namespace }, spec: d.spec }, app);
+        }
+        out.push(d);
       }
       return out;
     },

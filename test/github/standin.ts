@@ -135,7 +135,7 @@ export async function startGitHubStandin(options: { token?: string } = {}): Prom
         const id = nextId++;
         return { status: 201, body: { url: `${repoUrl}/deployments/${d.id}/statuses/${id}`, id, node_id: `DES_${id}`, state: body!.state, creator: githubUser(),
           description: body!.description ?? '', environment: d.environment, target_url: `${repoUrl}/deployments/${d.id}`, created_at: now, updated_at: now,
-          deployment_url: `${repoUrl}/deployments/${d.id}`, repository_url: repoUrl, environment_url: body!.environment_url ?? '', log_url: `${repoUrl}/deployments/${d.id}` } };
+          deployment_url: `${repoUrl}/deployments/${d.id}`, repository_url: repoUrl, ...(body!.environment_url ? { environment_url: body!.environment_url } : {}), log_url: `${repoUrl}/deployments/${d.id}` } };
       }
       case 'issues/list-comments': {
         const list = [...s.comments].filter(([, c]) => c.issue === Number(p.issue_number)).map(([id, c]) => commentBody(id, c.issue, c.body, repoUrl, now));

@@ -38,10 +38,10 @@ test('a branch deploy reports a success status and a production deployment', asy
   const success = await eventually('success status on main', async () => h.gh.statusesFor(mainSha, context).find((s) => s.state === 'success'));
   assert.equal(success.target_url, env.status?.url);
   assert.equal(success.description, `deployed ${mainSha.slice(0, 7)}`);
-  const deployment = h.gh.deployments.find((d) => d.environment === `${app}/main` && d.sha === mainSha);
-  assert.equal(deployment?.production_environment, true);
-  assert.equal(deployment?.transient_environment, false);
-  await eventually('deployment success', async () => deployment?.statuses.at(-1)?.state === 'success');
+  const deployment = await eventually('deployment of main', async () => h.gh.deployments.find((d) => d.environment === `${app}/main` && d.sha === mainSha));
+  assert.equal(deployment.production_environment, true);
+  assert.equal(deployment.transient_environment, false);
+  await eventually('deployment success', async () => deployment.statuses.at(-1)?.state === 'success');
 });
 
 test('open PR → preview Ready at the PR head, success status with the preview URL, deployment success, quota, PR comment', async () => {
@@ -60,7 +60,7 @@ test('open PR → preview Ready at the PR head, success status with the preview 
   const states = h.gh.statusesFor(head, context).map((s) => `${s.state}:${s.description}`);
   assert.equal(new Set(states).size, states.length, `no status posted twice: ${states.join(' | ')}`);
   assert.ok(states[0]?.startsWith('pending:'), 'pending came first');
-  const deployment = h.gh.deployments.find((d) => d.environment === `${app}/pr-1` && d.sha === head);
+  const deployment = await eventually('deployment of the head', async () => h.gh.deployments.find((d) => d.environment === `${app}/pr-1` && d.sha === head));
   assert.equal(deployment?.transient_environment, true);
   assert.equal(deployment?.production_environment, false);
   await eventually('deployment success with the URL', async () => {

@@ -1,0 +1,81 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { githubHarness, type GitHubHarness } from '../../github/harness.js';
+import { examplePayload, pullRequestPayload, pushPayload, restPull, type RepoFixture } from '../../github/payloads.js';
+import { eventually } from '../../support/kube.js';
+
+// Polling once an hour: whatever happens within seconds here happened because of a webhook.
+let h: GitHubHarness;
+let repo: RepoFixture;
+let app: string;
+const riofile = (text: string) => `services:\n  web:\n    image: nginx:1.27\n    ports: 80/http\n    env: [TEXT=${text}]\n`;
+const commitOf = async (name: string) => (await h.environment(name))?.spec.commit;
+
+before(async () => {
+  h = await githubHarness({ pollInterval: '1h' });
+  repo = await h.repo('api');
+  app = h.appName('api');
+  const sha = await h.commitApp(repo, 'main', { Riofile: riofile('one') });
+  await h.commitConfig({ [`apps/${app}.yaml`]: h.appFile(repo, 'previews:\n  enabled: true\n') });
+  await h.waitEnvironment(`${app}-main`, 'created by the first poll', (e) => e.spec.commit === sha);
+});
+after(async () => {
+  await h.close();
+  assert.deepEqual(h.gh.violations, []);
+});
+
+test('a push webhook moves the branch environment at once (polling is hourly)', async () => {
+  const sha = await h.commitApp(repo, 'main', { Riofile: riofile('two') });
+  const started = Date.now();
+  const res = await h.deliver('push', pushPayload(repo, { ref: 'refs/heads/main', after: sha }));
+  assert.equal(res.status, 202);
+  await h.waitEnvironment(`${app}-main`, `at ${sha}`, (e) => e.spec.commit === sha, 10_000);
+  assert.ok(Date.now() - started < 10_000);
+  assert.match(h.metrics.registry.render(), /ria_webhook_deliveries_total\{event="push",result="accepted"\} 1/);
+});
+
+test('bad deliveries get the right answer and change nothing', async () => {
+  const before = await commitOf(`${app}-main`);
+  const sha = await h.commitApp(repo, 'main', { Riofile: riofile('three') });
+  const payload = pushPayload(repo, { ref: 'refs/heads/main', after: sha });
+  assert.equal((await h.deliver('push', payload, { secret: 'wrong-secret' })).status, 401);
+  assert.equal((await h.deliver('push', payload, { secret: null })).status, 401);
+  assert.equal((await h.deliver('push', undefined, { body: '{"ref":' })).status, 400);
+  assert.equal((await h.deliver('push', undefined, { body: Buffer.alloc(30 * 1024 * 1024, 0x20) })).status, 413);
+  assert.equal((await h.deliver('issues', examplePayload('issues', 'opened'))).status, 202);
+  await new Promise((r) => setTimeout(r, 3_000));
+  assert.equal(await commitOf(`${app}-main`), before, 'nothing moved');
+
+  // A replay of an earlier delivery id is not acted on either.
+  const first = await h.deliver('push', payload);
+  assert.equal(first.status, 202);
+  await h.waitEnvironment(`${app}-main`, `at ${sha}`, (e) => e.spec.commit === sha, 10_000);
+  const next = await h.commitApp(repo, 'main', { Riofile: riofile('four') });
+  const replay = await h.deliver('push', pushPayload(repo, { ref: 'refs/heads/main', after: next }), { id: first.id });
+  assert.equal(replay.status, 200);
+  await new Promise((r) => setTimeout(r, 3_000));
+  assert.equal(await commitOf(`${app}-main`), sha);
+  const metrics = h.metrics.registry.render();
+  for (const result of ['unauthorized', 'malformed', 'too_large', 'duplicate']) assert.match(metrics, new RegExp(`result="${result}"`));
+});
+
+test('a push to the config repo reloads the config at once', async () => {
+  const other = await h.repo('web');
+  const otherApp = h.appName('web');
+  const sha = await h.commitApp(other, 'main', { Riofile: riofile('web') });
+  await h.commitConfig({ [`apps/${otherApp}.yaml`]: h.appFile(other) });
+  const config: RepoFixture = { owner: 'acme', name: 'config', cloneUrl: h.git.urlFor('config'), id: 1 };
+  assert.equal((await h.deliver('push', pushPayload(config, { ref: 'refs/heads/main', after: sha }))).status, 202);
+  await h.waitEnvironment(`${otherApp}-main`, 'created', (e) => e.spec.commit === sha, 15_000);
+});
+
+test('pull_request opened → preview at once; closed → removed (webhooks alone)', async () => {
+  const main = (await commitOf(`${app}-main`))!;
+  const head = await h.pullCommit(repo, 9, main, { Riofile: riofile('pr9') });
+  h.gh.setPulls(`acme/${repo.name}`, [restPull(repo, { number: 9, headSha: head })]);
+  assert.equal((await h.deliver('pull_request', pullRequestPayload('opened', repo, { number: 9, headSha: head }))).status, 202);
+  await h.waitEnvironment(`${app}-pr-9`, 'created at the head', (e) => e.spec.commit === head && e.spec.pullRequest === 9, 10_000);
+  h.gh.setPulls(`acme/${repo.name}`, []);
+  assert.equal((await h.deliver('pull_request', pullRequestPayload('closed', repo, { number: 9, headSha: head, state: 'closed' }))).status, 202);
+  await eventually('preview removed', async () => (await h.environment(`${app}-pr-9`)) === undefined ? true : undefined, 60_000);
+});

@@ -1,0 +1,96 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { environmentReport, deploymentEnvironment, statusContext } from '../../../engine/github/environment-report.js';
+import { StatusPoster, MAX_STATUSES_PER_CONTEXT } from '../../../engine/github/status-poster.js';
+import { isProduction } from '../../../engine/github/deployments.js';
+import { githubSettings } from '../../../engine/github/settings.js';
+import { repoFromUrl } from '../../../engine/github/repo.js';
+import { GitHubSettingsError } from '../../../engine/github/errors.js';
+import { silentLog } from '../../../engine/controller/context.js';
+import type { App, Environment, EnvironmentStatus } from '../../../engine/crds/types.js';
+import type { GitHubApi } from '../../../engine/github/api.js';
+
+const A = 'a'.repeat(40);
+const B = 'b'.repeat(40);
+const env = (status?: EnvironmentStatus, kind: 'branch' | 'pr' = 'branch'): Environment => ({
+  apiVersion: 'ria.dev/v1alpha1', kind: 'Environment', metadata: { name: 'shop-main' },
+  spec: kind === 'pr' ? { app: 'shop', kind, target: 'pr-4', pullRequest: 4, commit: A, namespace: 'shop-pr-4' } : { app: 'shop', kind, target: 'main', branch: 'main', commit: A, namespace: 'shop-main' },
+  ...(status ? { status } : {}),
+});
+const cond = (type: string, status: 'True' | 'False', reason: string, message: string) => ({ type, status, reason, message, lastTransitionTime: '2026-01-01T00:00:00Z' });
+
+test('report: queued, building, deploying, success with URL', () => {
+  assert.deepEqual(environmentReport(env()), { commit: A, state: 'pending', description: 'queued: aaaaaaa waits to be deployed', deploymentState: 'in_progress' });
+  // A new commit not yet observed: the report is about the new one.
+  assert.equal(environmentReport({ ...env({ phase: 'Ready', observedCommit: B }) }).description, 'queued: aaaaaaa waits to be deployed');
+  const building = environmentReport(env({ phase: 'Building', observedCommit: A, conditions: [cond('Reconciling', 'True', 'Building', 'building api at aaaaaaa')] }));
+  assert.deepEqual([building.state, building.description], ['pending', 'building api at aaaaaaa']);
+  const deploying = environmentReport(env({ phase: 'Deploying', observedCommit: A, conditions: [cond('Reconciling', 'True', 'Progressing', 'Deployment web: 0/1 ready')] }));
+  assert.equal(deploying.description, 'deploying aaaaaaa: Deployment web: 0/1 ready');
+  const ready = environmentReport(env({ phase: 'Ready', observedCommit: A, appliedCommit: A, url: 'https://web-shop-main.apps.test' }));
+  assert.deepEqual(ready, { commit: A, state: 'success', description: 'deployed aaaaaaa', url: 'https://web-shop-main.apps.test', deploymentState: 'success' });
+});
+
+test('report: a located Riofile error is a failure of at most 140 characters; Ria\'s own fault is an error', () => {
+  const long = `Riofile:5: services.web.scale: ${'must be a number '.repeat(20)}`;
+  const failed = environmentReport(env({ phase: 'Failed', observedCommit: A, lastError: { message: 'x', file: 'Riofile', line: 5 }, conditions: [cond('Stalled', 'True', 'RiofileInvalid', long)] }));
+  assert.equal(failed.state, 'failure');
+  assert.equal(failed.description.length, 140);
+  assert.ok(failed.description.startsWith('Riofile:5: services.web.scale:'));
+  const ours = environmentReport(env({ phase: 'Failed', observedCommit: A, conditions: [cond('Stalled', 'True', 'AppMissing', 'App shop does not exist')] }));
+  assert.deepEqual([ours.state, ours.deploymentState, ours.description], ['error', 'error', 'Ria error (AppMissing): App shop does not exist']);
+});
+
+test('names: status context and deployment environment', () => {
+  assert.equal(statusContext('ria', 'shop', 'pr-4'), 'ria/shop/pr-4');
+  assert.equal(deploymentEnvironment(env(undefined, 'pr')), 'shop/pr-4');
+  assert.equal(deploymentEnvironment(env()), 'shop/main');
+});
+
+test('production: productionBranch, else the first plain branch', () => {
+  const app = (spec: Partial<App['spec']>): App => ({ apiVersion: 'ria.dev/v1alpha1', kind: 'App', metadata: { name: 'shop' }, spec: { repo: 'r', branches: ['main'], riofile: 'Riofile', ...spec } });
+  assert.equal(isProduction(env(), app({})), true);
+  assert.equal(isProduction(env(), app({ branches: ['release/*', 'main'] })), true);
+  assert.equal(isProduction(env(), app({ productionBranch: 'prod' })), false);
+  assert.equal(isProduction(env(undefined, 'pr'), app({})), false);
+});
+
+test('status poster: the same state and description are posted once; failures are forgotten; the cap holds', async () => {
+  const sent: string[] = [];
+  let fail = false;
+  const api = { async createStatus(_r: unknown, sha: string, body: { state: string; description: string }) {
+    if (fail) throw new Error('boom');
+    sent.push(`${sha.slice(0, 1)}:${body.state}:${body.description}`);
+  } } as unknown as GitHubApi;
+  const poster = new StatusPoster(silentLog);
+  const repo = { owner: 'acme', repo: 'shop' };
+  const body = { state: 'pending' as const, context: 'ria/shop/main', description: 'building' };
+  assert.equal(await poster.post(api, repo, A, body), 'posted');
+  assert.equal(await poster.post(api, repo, A, body), 'duplicate');
+  assert.equal(await poster.post(api, repo, B, body), 'posted', 'another commit');
+  fail = true;
+  await assert.rejects(poster.post(api, repo, A, { ...body, state: 'success', description: 'deployed' }));
+  fail = false;
+  assert.equal(await poster.post(api, repo, A, { ...body, state: 'success', description: 'deployed' }), 'posted', 'a failed post is retried');
+  assert.deepEqual(sent, ['a:pending:building', 'b:pending:building', 'a:success:deployed']);
+  for (let i = 2; i < MAX_STATUSES_PER_CONTEXT; i++) await poster.post(api, repo, A, { ...body, description: `step ${i}` });
+  assert.equal(await poster.post(api, repo, A, { ...body, description: 'one too many' }), 'capped');
+  assert.equal(sent.filter((s) => s.startsWith('a:')).length, MAX_STATUSES_PER_CONTEXT);
+});
+
+test('settings: defaults, GitHub Enterprise, invalid values', () => {
+  assert.deepEqual(githubSettings({}), { apiUrl: 'https://api.github.com', host: 'github.com', statusContext: 'ria', statuses: true, deployments: true, prComment: false, pollPullRequests: true });
+  const ghes = githubSettings({ github: { host: 'ghe.example.com', tokenSecret: 'gh' } });
+  assert.equal(ghes.apiUrl, 'https://ghe.example.com/api/v3');
+  assert.equal(githubSettings({ github: { apiUrl: 'https://ghe.example.com/api/v3/' } }).host, 'ghe.example.com');
+  assert.throws(() => githubSettings({ github: { statuses: 'yes' } }), GitHubSettingsError);
+  assert.throws(() => githubSettings({ github: { apiUrl: 'ghe.example.com' } }), /must be an http\(s\) URL/);
+});
+
+test('owner/repo from clone URLs on the GitHub host only', () => {
+  assert.deepEqual(repoFromUrl('https://github.com/acme/shop.git', 'github.com'), { owner: 'acme', repo: 'shop' });
+  assert.deepEqual(repoFromUrl('https://x-access-token:t@GitHub.com/acme/shop', 'github.com'), { owner: 'acme', repo: 'shop' });
+  assert.equal(repoFromUrl('https://gitlab.com/acme/shop.git', 'github.com'), undefined);
+  assert.equal(repoFromUrl('https://github.com/acme/shop/extra', 'github.com'), undefined);
+  assert.equal(repoFromUrl('not a url', 'github.com'), undefined);
+});

@@ -1,0 +1,45 @@
+import type { Command, CommandIO } from './command.js';
+import { UsageError } from '../errors.js';
+import { engineLogger, readEngineSettings, runEngine, type EngineSettings } from '../main.js';
+
+const usage = `Usage: ria engine [--config-repo URL] [--config-branch B] [--config-path P] [--config-secret NAME]
+                  [--namespace NS] [--kubeconfig FILE] [--http-port N] [--log-level L]
+
+Runs Ria's engine: watches the config repository and every app repository, and reconciles
+one environment per tracked branch and open pull request. Flags override the environment
+variables set by \`ria install\` (RIA_CONFIG_REPO, RIA_NAMESPACE, ...). Health: /healthz,
+/readyz; metrics: /metrics. SIGTERM stops gracefully (finishes in-flight work, releases the Lease).`;
+
+const flagNames: Record<string, keyof EngineSettings> = {
+  '--config-repo': 'configRepo', '--config-branch': 'configBranch', '--config-path': 'configPath', '--config-secret': 'configSecret',
+  '--namespace': 'namespace', '-n': 'namespace', '--kubeconfig': 'kubeconfig', '--http-port': 'httpPort', '--log-level': 'logLevel',
+  '--git-cache-dir': 'gitCacheDir',
+};
+
+export function parseEngineFlags(args: string[]): Partial<Record<keyof EngineSettings, string>> {
+  const flags: Partial<Record<keyof EngineSettings, string>> = {};
+  for (let i = 0; i < args.length; i++) {
+    const [name, inline] = args[i]!.split(/=(.*)/s, 2) as [string, string | undefined];
+    const key = flagNames[name];
+    if (!key) throw new UsageError(`unknown option "${name}"`);
+    const value = inline ?? args[++i];
+    if (value === undefined) throw new UsageError(`${name} needs a value`);
+    flags[key] = value;
+  }
+  return flags;
+}
+
+export const engineCommand: Command = {
+  name: 'engine',
+  summary: 'run the engine (in a cluster: what the Deployment runs)',
+  usage,
+  async run(args: string[], io: CommandIO): Promise<number> {
+    const settings = readEngineSettings(parseEngineFlags(args));
+    const log = engineLogger(settings.logLevel, io.stdout);
+    const running = await runEngine(settings, log);
+    await new Promise<void>((resolve) => { process.once('SIGTERM', resolve); process.once('SIGINT', resolve); });
+    log.info('shutting down');
+    await running.stop();
+    return 0;
+  },
+};

@@ -1,0 +1,139 @@
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CoordinationV1Api } from '@kubernetes/client-node';
+import { loadKubeConfig } from './kube/kubeconfig.js';
+import { createEngine } from './controller/create.js';
+import { ensureCrds } from './controller/install-crds.js';
+import type { Engine } from './controller/engine.js';
+import type { EngineHooks } from './controller/context.js';
+import type { Route } from './server/http-server.js';
+import { startHttpServer } from './server/http-server.js';
+import { startLeaderElection } from './leader/lease.js';
+import { createLogger, isLogLevel, type Logger } from './observe/logger.js';
+import { createEngineMetrics } from './observe/engine-metrics.js';
+import { ENGINE_ENV, LEASE_NAME, HTTP_PORT, DEFAULT_NAMESPACE } from './install/manifests.js';
+import { UsageError } from './errors.js';
+
+/** Everything `ria engine` is configured with, read once at start (flags win over environment). */
+export interface EngineSettings {
+  namespace: string;
+  configRepo: string;
+  configBranch: string;
+  configPath: string;
+  configSecret?: string;
+  webhookSecret?: string;
+  httpHost: string;
+  httpPort: number;
+  leaseName: string;
+  identity: string;
+  logLevel: string;
+  kubeconfig?: string;
+  gitCacheDir: string;
+}
+
+/** The only place Ria reads process.env: the rest of the engine gets these values passed in. */
+export function readEngineSettings(flags: Partial<Record<keyof EngineSettings, string>>, env: NodeJS.ProcessEnv = process.env): EngineSettings {
+  const configRepo = flags.configRepo ?? env[ENGINE_ENV.ConfigRepo];
+  if (!configRepo) throw new UsageError(`the config repository is required: --config-repo URL or ${ENGINE_ENV.ConfigRepo}`);
+  const port = Number(flags.httpPort ?? env[ENGINE_ENV.HttpPort] ?? HTTP_PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`the HTTP port must be a number from 0 to 65535, not "${flags.httpPort ?? env[ENGINE_ENV.HttpPort]}"`);
+  const logLevel = flags.logLevel ?? env[ENGINE_ENV.LogLevel] ?? 'info';
+  if (!isLogLevel(logLevel)) throw new UsageError(`the log level must be debug, info, warn or error, not "${logLevel}"`);
+  const configSecret = flags.configSecret ?? env[ENGINE_ENV.ConfigSecret];
+  const webhookSecret = env[ENGINE_ENV.WebhookSecret];
+  const kubeconfig = flags.kubeconfig ?? env.KUBECONFIG;
+  return {
+    namespace: flags.namespace ?? env[ENGINE_ENV.Namespace] ?? DEFAULT_NAMESPACE,
+    configRepo,
+    configBranch: flags.configBranch ?? env[ENGINE_ENV.ConfigBranch] ?? 'main',
+    configPath: flags.configPath ?? env[ENGINE_ENV.ConfigPath] ?? '',
+    ...(configSecret ? { configSecret } : {}),
+    ...(webhookSecret ? { webhookSecret } : {}),
+    httpHost: flags.httpHost ?? '0.0.0.0',
+    httpPort: port,
+    leaseName: env[ENGINE_ENV.LeaseName] ?? LEASE_NAME,
+    identity: env[ENGINE_ENV.PodName] ?? `${hostname()}-${process.pid}`,
+    logLevel,
+    ...(kubeconfig ? { kubeconfig: kubeconfig.split(':')[0]! } : {}),
+    gitCacheDir: flags.gitCacheDir ?? join(tmpdir(), 'ria-git-cache'),
+  };
+}
+
+/** Pieces other integrations (GitHub) add to the engine process. */
+export interface EngineExtensions {
+  routes?: Route[];
+  hooks?: EngineHooks;
+}
+
+export interface RunningEngine {
+  url: string;
+  isLeader(): boolean;
+  engine(): Engine | undefined;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs the engine process: HTTP server (health, readiness, metrics, webhooks) at once, and the
+ * reconcile loop only while this replica holds the leader Lease, so two replicas are safe.
+ */
+export async function runEngine(settings: EngineSettings, log: Logger, extensions: EngineExtensions = {}): Promise<RunningEngine> {
+  const kc = loadKubeConfig(settings.kubeconfig);
+  const metrics = createEngineMetrics();
+  let engine: Engine | undefined;
+  const hooks: EngineHooks = {
+    ...extensions.hooks,
+    reconciled: (result, seconds) => { metrics.recordReconcile(result, seconds); extensions.hooks?.reconciled?.(result, seconds); },
+    polled: (repo, seconds, error) => {
+      if (error) metrics.recordPollError(repo); else metrics.recordPoll(repo, seconds);
+      extensions.hooks?.polled?.(repo, seconds, error);
+    },
+    buildFinished: (app, service, seconds, ok) => { metrics.recordBuild(app, service, seconds); extensions.hooks?.buildFinished?.(app, service, seconds, ok); },
+  };
+  const engineLog = {
+    info: (msg: string, f?: Record<string, unknown>) => log.info(msg, f), warn: (msg: string, f?: Record<string, unknown>) => log.warn(msg, f),
+    error: (msg: string, f?: Record<string, unknown>) => log.error(msg, f), debug: (msg: string, f?: Record<string, unknown>) => log.debug(msg, f),
+  };
+  const depthTimer = setInterval(() => metrics.setQueueDepth(engine?.queue.depth ?? 0), 5_000);
+  depthTimer.unref();
+
+  const server = await startHttpServer({
+    host: settings.httpHost, port: settings.httpPort, logger: log, metrics: metrics.registry, routes: extensions.routes ?? [],
+    // Readiness does not depend on leadership: a standby must be Ready or rolling updates hang.
+    isReady: () => (engine && !engine.ready ? { ready: false, reason: 'waiting for the first read of the config repository' } : true),
+  });
+  log.info('engine listening', { url: server.url, namespace: settings.namespace, configRepo: settings.configRepo });
+
+  const election = startLeaderElection({
+    client: kc.makeApiClient(CoordinationV1Api), namespace: settings.namespace, name: settings.leaseName, identity: settings.identity, logger: log,
+    async onStartedLeading() {
+      log.info('leading: starting the reconcile loop');
+      const { engine: next, ctx } = createEngine({
+        kc, namespace: settings.namespace, gitCacheDir: settings.gitCacheDir, log: engineLog, hooks,
+        config: { url: settings.configRepo, branch: settings.configBranch, path: settings.configPath, ...(settings.configSecret ? { secret: settings.configSecret } : {}) },
+      });
+      await ensureCrds(ctx.objects);
+      engine = next;
+      next.start();
+    },
+    async onStoppedLeading() {
+      log.info('no longer leading: stopping the reconcile loop');
+      const current = engine;
+      engine = undefined;
+      await current?.stop();
+    },
+  });
+  return {
+    url: server.url,
+    isLeader: () => election.isLeader(),
+    engine: () => engine,
+    async stop() {
+      clearInterval(depthTimer);
+      await election.stop();
+      await server.close();
+    },
+  };
+}
+
+export function engineLogger(level: string, stream: NodeJS.WritableStream = process.stdout): Logger {
+  return createLogger({ stream, level: isLogLevel(level) ? level : 'info', base: { component: 'ria-engine' } });
+}

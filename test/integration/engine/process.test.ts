@@ -1,0 +1,75 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { startGitServer, type GitServer } from '../../../engine/dev/git-server.js';
+import { commitFiles, createRepo } from '../../../engine/dev/git-fixtures.js';
+import { testClients, eventually } from '../../support/kube.js';
+import { API_VERSION, type Environment } from '../../../engine/crds/types.js';
+
+const bin = fileURLToPath(new URL('../../../engine/cli/bin.js', import.meta.url));
+const { core, objects } = testClients();
+let git: GitServer;
+let child: ChildProcess;
+let output = '';
+const suffix = randomBytes(3).toString('hex');
+const namespace = `ria-proc-${suffix}`;
+const app = `proc-${suffix}`;
+
+before(async () => {
+  git = await startGitServer();
+  await createRepo(git, 'config');
+  await createRepo(git, 'app');
+  await commitFiles(git, 'app', 'main', { Riofile: 'services:\n  web:\n    image: nginx:1.27\n    ports: 80/http\n' }, 'app');
+  await commitFiles(git, 'config', 'main', {
+    'ria.yaml': 'pollInterval: 1s\ndomain: apps.test\n',
+    [`apps/${app}.yaml`]: `repo: ${git.urlFor('app')}\nbranches: [main]\n`,
+  }, 'config');
+  await core.createNamespace({ body: { metadata: { name: namespace } } });
+  child = spawn(process.execPath, [bin, 'engine', '--config-repo', git.urlFor('config'), '--namespace', namespace, '--http-port', '0'], {
+    env: { ...process.env, KUBECONFIG: process.env.RIA_TEST_KUBECONFIG, RIA_POD_NAME: `test-${suffix}` },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (c: Buffer) => { output += c.toString(); });
+  child.stderr!.on('data', (c: Buffer) => { output += c.toString(); });
+});
+after(async () => {
+  if (child.exitCode === null) child.kill('SIGKILL');
+  await git.stop();
+});
+
+function listeningUrl(): string | undefined {
+  for (const line of output.split('\n')) {
+    try {
+      const entry = JSON.parse(line) as { msg?: string; url?: string };
+      if (entry.msg === 'engine listening') return entry.url;
+    } catch { /* not JSON */ }
+  }
+  return undefined;
+}
+
+test('`ria engine` serves health and metrics, leads, deploys, and stops cleanly on SIGTERM', async () => {
+  const url = await eventually('the engine to listen', async () => listeningUrl(), 30_000);
+  const base = url.replace('0.0.0.0', '127.0.0.1');
+  assert.equal((await fetch(`${base}/healthz`)).status, 200);
+
+  const env = await eventually('Environment Ready', async () => {
+    const e = await objects.read({ apiVersion: API_VERSION, kind: 'Environment', metadata: { namespace, name: `${app}-main` } }).catch(() => undefined);
+    return (e as Environment | undefined)?.status?.phase === "Ready" ? (e as Environment) : undefined;
+  }, 90_000);
+  assert.equal(env.status?.url, `https://web-${app}-main.apps.test`);
+  assert.equal((await fetch(`${base}/readyz`)).status, 200);
+  const metrics = await (await fetch(`${base}/metrics`)).text();
+  assert.match(metrics, /ria_reconcile_total\{result="success"\} [1-9]/);
+  assert.match(metrics, /ria_poll_duration_seconds_count\{repo="http:\/\/127\.0\.0\.1:\d+\/config\.git"\} [1-9]/);
+
+  const lines = output.split('\n').filter((l) => l.startsWith('{'));
+  assert.ok(lines.length > 0 && lines.every((l) => { JSON.parse(l); return true; }), 'logs are JSON lines');
+
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0);
+  const lease = await objects.read({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { namespace, name: 'ria-engine' } }) as { spec?: { holderIdentity?: string } };
+  assert.ok(!lease.spec?.holderIdentity, 'the Lease is released so a standby takes over at once');
+});

@@ -18,7 +18,7 @@ export function looksLikeKubernetes(docs: Document[]): boolean {
  * file, so a mistake inside `kubernetes.manifest` is reported at its own line of the Riofile.
  */
 export function parseObjects(text: string, path: Path, issues: IssueCollector, toOffset: (offset: number) => number): KubernetesObject[] {
-  const docs = parseAllDocuments(text, { uniqueKeys: true });
+  const docs = parseAllDocuments(text, { uniqueKeys: true, logLevel: 'error' });
   const list = Array.isArray(docs) ? docs : [];
   const out: KubernetesObject[] = [];
   list.forEach((doc, index) => {

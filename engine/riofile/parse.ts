@@ -7,6 +7,7 @@ import type { Riofile } from './model.js';
 import { normalizeRiofile } from './normalize/riofile.js';
 import { validateAgainstSchema } from './schema/validate.js';
 import { expandTemplate } from './template/expand.js';
+import { collectionKeys } from './yaml-keys.js';
 
 export interface ParseOptions {
   /** Shown in errors. Default `Riofile`. */
@@ -57,9 +58,13 @@ export function parseRiofile(source: string, options: ParseOptions = {}): Riofil
     fail(textIssues);
   }
 
-  const docs = parseAllDocuments(text, { uniqueKeys: true });
+  // logLevel: problems become issues below; nothing is printed to the console behind the caller's back.
+  const docs = parseAllDocuments(text, { uniqueKeys: true, logLevel: 'error' });
   const list: Document[] = Array.isArray(docs) ? docs : [];
   for (const doc of list) {
+    for (const offset of doc.errors.length === 0 ? collectionKeys(doc) : []) {
+      textIssues.addAt(offset, pathAtOffset(doc, offset), 'a key must be a plain value, not a list or map', { kind: RiofileErrorCode.Syntax, expected: 'a string key' });
+    }
     for (const error of doc.errors) {
       const offset = firstNonSpace(text, error.pos[0]);
       textIssues.addAt(offset, pathAtOffset(doc, offset), yamlMessage(error.message), { kind: RiofileErrorCode.Syntax });

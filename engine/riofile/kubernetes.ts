@@ -30,9 +30,9 @@ export function parseObjects(text: string, path: Path, issues: IssueCollector, t
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: LIMITS.maxAliasCount });
-    } catch (err) {
+    } catch {
+      // toJS throws only for alias expansion past maxAliasCount (a possible alias bomb).
       issues.addAt(toOffset(doc.range[0]), where, `too many YAML aliases (more than ${LIMITS.maxAliasCount})`, { kind: RiofileErrorCode.Limit });
-      void err;
       return;
     }
     if (value === null || value === undefined) return; // a document with only comments, e.g. after a trailing ---

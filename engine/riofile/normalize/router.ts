@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { ExternalService, Route, RouteMatch, Router, StringMatch } from '../model.js';
+import type { ExternalService, Route, RouteMatch, Router, RouteTarget, StringMatch } from '../model.js';
 import type { IssueCollector } from '../locate.js';
 import type { Path } from '../path.js';
 import { parseDurationSeconds } from '../syntax/duration.js';
@@ -20,11 +20,11 @@ function route(raw: unknown, path: Path, issues: IssueCollector): Route {
   if (match) r.match = routeMatch(match, issues);
   for (const { value, path: p } of items(f.get('to'))) {
     const d = fieldsOf(value, 'destination', p, issues);
-    const target = { app: String(d.get('app')!.value) };
-    setIf(target as Route['to'][number], 'version', stringOf(d.get('version')));
-    setIf(target as Route['to'][number], 'port', numberOf(d.get('port')));
-    setIf(target as Route['to'][number], 'weight', numberOf(d.get('weight')));
-    setIf(target as Route['to'][number], 'namespace', stringOf(d.get('namespace')));
+    const target: RouteTarget = { app: String(d.get('app')!.value) };
+    setIf(target, 'version', stringOf(d.get('version')));
+    setIf(target, 'port', numberOf(d.get('port')));
+    setIf(target, 'weight', numberOf(d.get('weight')));
+    setIf(target, 'namespace', stringOf(d.get('namespace')));
     r.to.push(target);
   }
   const redirect = f.get('redirect');

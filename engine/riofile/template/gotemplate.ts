@@ -129,7 +129,7 @@ function truthy(v: Value | undefined): boolean {
 /** Evaluates `words` as one expression: a function call or a single operand. */
 function evaluate(words: Word[], values: ReadonlyMap<string, string>, failures: TemplateFailure[], offset: number): Value | undefined {
   const state = { i: 0 };
-  const v = expression(words, state, values, failures, offset, false);
+  const v = expression(words, state, values, failures, offset);
   const extra = words[state.i];
   if (v !== undefined && extra !== undefined) {
     // Pipes, assignments and the like show up here, after a complete operand.
@@ -140,15 +140,14 @@ function evaluate(words: Word[], values: ReadonlyMap<string, string>, failures: 
   return v;
 }
 
-function expression(words: Word[], s: { i: number }, values: ReadonlyMap<string, string>, failures: TemplateFailure[], offset: number, inParens: boolean): Value | undefined {
+function expression(words: Word[], s: { i: number }, values: ReadonlyMap<string, string>, failures: TemplateFailure[], offset: number): Value | undefined {
   const head = words[s.i];
   if (head === undefined) {
     failures.push(new TemplateFailure(offset, 'empty template action', SUPPORTED));
     return undefined;
   }
   if (head.kind !== 'ident') {
-    const v = operand(words, s, values, failures, offset);
-    return v;
+    return operand(words, s, values, failures);
   }
   if (!FUNCTIONS.includes(head.name)) {
     failures.push(new TemplateFailure(head.offset, `unsupported template construct: "${head.name}" is not a supported function or value (quote text as "${head.name}"; values are .Values.NAME)`, SUPPORTED));
@@ -157,15 +156,14 @@ function expression(words: Word[], s: { i: number }, values: ReadonlyMap<string,
   s.i++;
   const args: Value[] = [];
   while (s.i < words.length && words[s.i]!.kind !== 'close') {
-    const v = operand(words, s, values, failures, offset);
+    const v = operand(words, s, values, failures);
     if (v === undefined) return undefined;
     args.push(v);
   }
-  void inParens;
   return call(head.name, args, head.offset, failures);
 }
 
-function operand(words: Word[], s: { i: number }, values: ReadonlyMap<string, string>, failures: TemplateFailure[], offset: number): Value | undefined {
+function operand(words: Word[], s: { i: number }, values: ReadonlyMap<string, string>, failures: TemplateFailure[]): Value | undefined {
   const w = words[s.i]!;
   s.i++;
   switch (w.kind) {
@@ -174,7 +172,7 @@ function operand(words: Word[], s: { i: number }, values: ReadonlyMap<string, st
     case 'value':
       return values.get(w.name) ?? '';
     case 'open': {
-      const v = expression(words, s, values, failures, w.offset, true);
+      const v = expression(words, s, values, failures, w.offset);
       if (v === undefined) return undefined;
       if (words[s.i]?.kind !== 'close') {
         failures.push(new TemplateFailure(w.offset, 'unclosed "(" in template action', SUPPORTED));
@@ -191,7 +189,6 @@ function operand(words: Word[], s: { i: number }, values: ReadonlyMap<string, st
       return undefined;
     default:
       failures.push(new TemplateFailure(w.offset, `unsupported template construct "${w.text}"`, SUPPORTED));
-      void offset;
       return undefined;
   }
 }

@@ -69,7 +69,7 @@ test('a push to the config repo reloads the config at once', async () => {
   await h.waitEnvironment(`${otherApp}-main`, 'created', (e) => e.spec.commit === sha, 15_000);
 });
 
-test('pull_request opened → preview at once; closed → removed (webhooks alone)', async () => {
+test('pull_request opened → preview at once; closed → removed; reopened → back (webhooks alone)', async () => {
   const main = (await commitOf(`${app}-main`))!;
   const head = await h.pullCommit(repo, 9, main, { Riofile: riofile('pr9') });
   h.gh.setPulls(`acme/${repo.name}`, [restPull(repo, { number: 9, headSha: head })]);
@@ -78,4 +78,7 @@ test('pull_request opened → preview at once; closed → removed (webhooks alon
   h.gh.setPulls(`acme/${repo.name}`, []);
   assert.equal((await h.deliver('pull_request', pullRequestPayload('closed', repo, { number: 9, headSha: head, state: 'closed' }))).status, 202);
   await eventually('preview removed', async () => (await h.environment(`${app}-pr-9`)) === undefined ? true : undefined, 60_000);
+  h.gh.setPulls(`acme/${repo.name}`, [restPull(repo, { number: 9, headSha: head })]);
+  assert.equal((await h.deliver('pull_request', pullRequestPayload('reopened', repo, { number: 9, headSha: head }))).status, 202);
+  await h.waitEnvironment(`${app}-pr-9`, 'back after reopen', (e) => e.spec.commit === head, 10_000);
 });

@@ -1,4 +1,5 @@
 import { API_VERSION, type App, type Environment } from '../crds/types.js';
+import { APP_LABEL } from '../controller/app/sync.js';
 import type { EngineContext, Log } from '../controller/context.js';
 import type { EnvironmentSource } from '../controller/app/sync.js';
 import type { DesiredEnvironment } from '../controller/app/desired.js';
@@ -90,6 +91,16 @@ export function createPreviewSource(options: PreviewSourceOptions): EnvironmentS
           options.onQueued?.({ apiVersion: API_VERSION, kind: 'Environment', metadata: { name: d.name, namespace: ctx.namespace }, spec: d.spec }, app);
         }
         out.push(d);
+      }
+      // Webhooks only (no token, or the list failed so far): the store knows some PRs, not all.
+      // Previews of PRs it never heard of are kept as they are rather than pruned.
+      if (!store.listed(key)) {
+        const existing = await ctx.objects.list<Environment & { metadata: { name: string } }>(API_VERSION, 'Environment', { namespace: ctx.namespace, labelSelector: `${APP_LABEL}=${appName}` });
+        for (const env of existing) {
+          if (env.spec.kind === 'pr' && env.spec.pullRequest !== undefined && !store.mentioned(key, env.spec.pullRequest) && !env.metadata.deletionTimestamp) {
+            out.push({ name: env.metadata.name, spec: env.spec });
+          }
+        }
       }
       return out;
     },

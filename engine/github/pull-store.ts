@@ -51,6 +51,11 @@ export class PullRequestStore {
   /** True once the repo's open PRs are known (a list succeeded, or a webhook said something). */
   known(repo: string): boolean { const s = this.repos.get(repo); return !!s && (s.listed || s.prs.size > 0); }
 
+  /** True once a full list was read: until then the store knows only what webhooks said. */
+  listed(repo: string): boolean { return this.repos.get(repo)?.listed ?? false; }
+  /** Whether the store has heard of this PR at all (open or closed). */
+  mentioned(repo: string, n: number): boolean { return this.repos.get(repo)?.prs.has(n) ?? false; }
+
   /** Open PRs with the time their current head commit was first seen (for the preview TTL). */
   open(repo: string): Array<{ pr: PullRequest; headSince: number }> {
     return [...(this.repos.get(repo)?.prs.values() ?? [])].filter((e) => e.pr.state === 'open').map((e) => ({ pr: e.pr, headSince: e.headSince }))

@@ -62,7 +62,12 @@ export class RiofileError extends RiaError {
 }
 
 export function formatIssue(issue: RiofileIssue): string {
-  const detail = [issue.found !== undefined ? `found ${issue.found}` : '', issue.expected !== undefined ? `expected ${issue.expected}` : '']
+  // found/expected are added unless the message already says them (`unknown key "x"; did you mean "y"?`).
+  const says = (text: string) => issue.message.includes(text) || issue.message.includes(JSON.stringify(text));
+  const detail = [
+    issue.found !== undefined && !says(issue.found) ? `found ${issue.found}` : '',
+    issue.expected !== undefined && !says(issue.expected) ? `expected ${issue.expected}` : '',
+  ]
     .filter(Boolean)
     .join('; ');
   return `${issue.file}:${issue.line}:${issue.column}: ${issue.path}: ${issue.message}${detail ? ` (${detail})` : ''}`;

@@ -5,7 +5,7 @@ type Value = string | number | boolean;
 type Node = { kind: 'text'; start: number; end: number } | { kind: 'print'; words: Word[]; offset: number } | { kind: 'if'; branches: { cond: Word[]; body: Node[] }[]; otherwise: Node[] };
 
 const FUNCTIONS = ['eq', 'ne', 'and', 'or', 'not'];
-const SUPPORTED = '{{ .Values.X }}, {{ "text" }}, {{ if COND }} ... {{ else if COND }} ... {{ else }} ... {{ end }} with eq, ne, and, or, not, and {{- -}} trim markers';
+const SUPPORTED = '{{ .Values.X }}, {{ "text" }}, {{ if }}/{{ else if }}/{{ else }}/{{ end }} with eq, ne, and, or, not; {{- -}} trims';
 const KEYWORDS = ['range', 'with', 'define', 'template', 'block', 'break', 'continue', 'end', 'else', 'if'];
 
 /**

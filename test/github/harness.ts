@@ -36,6 +36,8 @@ export interface GitHubHarness {
   server: RunningHttpServer;
   metrics: EngineMetrics;
   secret: string;
+  /** Repository URLs the webhook handlers poked the engine with, in order. */
+  pokes: string[];
   appName(base: string): string;
   /** Creates the repository on first use; `acme/<base>-<suffix>`. */
   repo(base: string): Promise<RepoFixture>;
@@ -68,10 +70,11 @@ export async function githubHarness(options: { pollInterval?: string; github?: s
   const log = process.env.RIA_TEST_LOG ? createLogger({ stream: process.stderr, level: process.env.RIA_TEST_LOG as 'debug' }) : silentLogger;
   let engine: Engine | undefined;
   let ctx: EngineContext | undefined;
+  const pokes: string[] = [];
   const github = createGitHubIntegration({
     objects, namespace, log, webhookSecret: secret, metrics, registry: metrics.registry,
     settings: () => ctx!.settings(),
-    engine: { poke: (url) => engine?.poke(url) },
+    engine: { poke: (url) => { pokes.push(url); engine?.poke(url); } },
   });
   ({ engine, ctx } = createEngine({
     kc, namespace, gitCacheDir: cacheDir, config: { url: git.urlFor('config'), branch: 'main', path: '' },
@@ -93,7 +96,7 @@ export async function githubHarness(options: { pollInterval?: string; github?: s
   let repoId = 5000;
 
   const h: GitHubHarness = {
-    git, gh, namespace, suffix, github, server, metrics, secret,
+    git, gh, namespace, suffix, github, server, metrics, secret, pokes,
     get engine() { return engine!; },
     get ctx() { return ctx!; },
     appName: (base) => `${base}-${suffix}`,

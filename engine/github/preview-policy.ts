@@ -36,12 +36,17 @@ export type PreviewDecision = { build: true } | { build: false; reason: SkipReas
  * is the safety one (a fork's code must not run in the cluster unless a maintainer said so).
  * Descriptions become commit statuses, so they say what to do and stay under 140 characters.
  */
-export function decidePreview(pr: PullRequest, config: PreviewConfig, headSince: number, now: number): PreviewDecision {
+export function decidePreview(pr: PullRequest, config: PreviewConfig, headSince: number, now: number, labelHeads?: ReadonlyMap<string, string>): PreviewDecision {
   const has = (label: string) => pr.labels.some((l) => l.toLowerCase() === label.toLowerCase());
-  if (pr.fork && !config.forks && !(config.forkLabel && has(config.forkLabel))) {
-    return { build: false, reason: SkipReason.Fork, description: config.forkLabel
-      ? `preview not built: pull request from a fork; a maintainer can add the label "${config.forkLabel}"`
-      : 'preview not built: pull requests from forks are not built for this app' };
+  if (pr.fork && !config.forks) {
+    const label = config.forkLabel;
+    if (!label) return { build: false, reason: SkipReason.Fork, description: 'preview not built: pull requests from forks are not built for this app' };
+    if (!has(label)) return { build: false, reason: SkipReason.Fork, description: `preview not built: pull request from a fork; a maintainer can add the label "${label}"` };
+    // The label vouches for the commit it was added on, not for what the fork pushes later.
+    const vouched = labelHeads?.get(label.toLowerCase());
+    if (vouched !== undefined && vouched !== pr.headSha) {
+      return { build: false, reason: SkipReason.Fork, description: `preview not built: new commits on a fork since "${label}" was added; a maintainer can remove and re-add it` };
+    }
   }
   if (pr.draft && !config.drafts) {
     return { build: false, reason: SkipReason.Draft, description: 'preview not built: draft pull request; mark it ready for review' };

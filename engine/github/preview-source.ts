@@ -76,9 +76,9 @@ export function createPreviewSource(options: PreviewSourceOptions): EnvironmentS
       if (!store.known(key)) return undefined;
       const appName = app.metadata.name;
       const out: DesiredEnvironment[] = [];
-      for (const { pr, headSince } of store.open(key)) {
+      for (const { pr, headSince, labelHeads } of store.open(key)) {
         const target = `pr-${pr.number}`;
-        const decision = decidePreview(pr, config, headSince, now());
+        const decision = decidePreview(pr, config, headSince, now(), labelHeads);
         if (!decision.build) {
           void skipStatus(repo, pr.headSha, statusContext(settings.statusContext, appName, target), decision.description);
           continue;

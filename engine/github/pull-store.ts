@@ -1,6 +1,10 @@
 import type { PullRequest } from './pull-request.js';
 
-interface Entry { pr: PullRequest; receivedAt: number; headSince: number }
+/** `labelHeads`: label -> the head commit when the label was first seen on the PR. */
+interface Entry { pr: PullRequest; receivedAt: number; headSince: number; labelHeads: Map<string, string> }
+
+/** An open PR as the preview source needs it. */
+export interface OpenPull { pr: PullRequest; headSince: number; labelHeads: ReadonlyMap<string, string> }
 interface RepoState { prs: Map<number, Entry>; etag?: string; polledAt?: number; listed: boolean }
 
 /**
@@ -57,8 +61,8 @@ export class PullRequestStore {
   mentioned(repo: string, n: number): boolean { return this.repos.get(repo)?.prs.has(n) ?? false; }
 
   /** Open PRs with the time their current head commit was first seen (for the preview TTL). */
-  open(repo: string): Array<{ pr: PullRequest; headSince: number }> {
-    return [...(this.repos.get(repo)?.prs.values() ?? [])].filter((e) => e.pr.state === 'open').map((e) => ({ pr: e.pr, headSince: e.headSince }))
+  open(repo: string): OpenPull[] {
+    return [...(this.repos.get(repo)?.prs.values() ?? [])].filter((e) => e.pr.state === 'open').map((e) => ({ pr: e.pr, headSince: e.headSince, labelHeads: e.labelHeads }))
       .sort((a, b) => a.pr.number - b.pr.number);
   }
 
@@ -67,6 +71,11 @@ export class PullRequestStore {
     // First sight of a head: GitHub's updated_at is the best guess of when it was pushed.
     const headSince = known && known.pr.headSha === pr.headSha ? known.headSince
       : known ? at : Math.min(at, Date.parse(pr.updatedAt) || at);
-    s.prs.set(pr.number, { pr, receivedAt: at, headSince });
+    // A label vouches for the commit it was added on (a maintainer's "safe to preview" of a fork
+    // must not carry over to commits pushed after it). Removed labels are forgotten, so re-adding
+    // one vouches for the head of that moment. Labels lower-cased: GitHub compares them so.
+    const labelHeads = new Map<string, string>();
+    for (const label of pr.labels.map((l) => l.toLowerCase())) labelHeads.set(label, known?.labelHeads.get(label) ?? pr.headSha);
+    s.prs.set(pr.number, { pr, receivedAt: at, headSince, labelHeads });
   }
 }

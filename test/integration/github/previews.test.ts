@@ -118,4 +118,17 @@ test('fork PR found by polling (no webhook) → no build and a status saying why
   // A maintainer adds the label: GitHub's list changes (polling alone picks it up).
   h.gh.setPulls(`acme/${repo.name}`, [restPull(repo, { ...fork, labels: ['safe-to-preview'] })]);
   await h.waitEnvironment(`${app}-pr-2`, 'Ready after the label', (e) => e.status?.phase === 'Ready' && e.status.appliedCommit === head);
+
+  // The fork pushes again: the label vouched for the old commit only, so the preview goes and a status says why.
+  const pushed = await h.pullCommit(repo, 2, head, { Riofile: riofile('fork-v2') });
+  h.gh.setPulls(`acme/${repo.name}`, [restPull(repo, { ...fork, headSha: pushed, labels: ['safe-to-preview'] })]);
+  const why = await eventually('status on the new fork commit', async () => h.gh.statusesFor(pushed, `ria/${app}/pr-2`)[0], 30_000);
+  assert.match(why.description ?? '', /new commits on a fork since "safe-to-preview" was added/);
+  await eventually('preview of the fork removed', async () => (await h.environment(`${app}-pr-2`)) === undefined ? true : undefined, 60_000);
+  // A maintainer removes and re-adds the label (webhooks): the new commit is built.
+  const unlabeled = { ...fork, headSha: pushed };
+  await prEvent('unlabeled', unlabeled, [unlabeled]);
+  const relabeled = { ...fork, headSha: pushed, labels: ['safe-to-preview'] };
+  await prEvent('labeled', relabeled, [relabeled]);
+  await h.waitEnvironment(`${app}-pr-2`, 'Ready at the re-vouched commit', (e) => e.status?.phase === 'Ready' && e.status.appliedCommit === pushed);
 });

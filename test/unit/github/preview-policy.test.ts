@@ -52,3 +52,15 @@ test('TTL: a head older than the TTL is removed; a new commit brings it back', (
   assert.match(!stale.build ? stale.description : '', /no new commit for 7d/);
   assert.equal(decidePreview(pr(), config({ ttl: '7d' }), now - 6 * DAY, now).build, true);
 });
+
+test('a fork label vouches for the commit it was added on, not for later pushes', () => {
+  const cfg = config({ forkLabel: 'safe-to-preview' });
+  const head = 'a'.repeat(40);
+  const labelled = pr({ fork: true, labels: ['safe-to-preview'], headSha: head });
+  assert.equal(decidePreview(labelled, cfg, 0, 0, new Map([['safe-to-preview', head]])).build, true);
+  const pushed = decidePreview({ ...labelled, headSha: 'b'.repeat(40) }, cfg, 0, 0, new Map([['safe-to-preview', head]]));
+  assert.equal(pushed.build, false);
+  assert.match(!pushed.build ? pushed.description : '', /new commits on a fork since "safe-to-preview" was added/);
+  // Not a fork: labels vouch for nothing and are not needed.
+  assert.equal(decidePreview({ ...labelled, fork: false, headSha: 'b'.repeat(40) }, cfg, 0, 0, new Map([['safe-to-preview', head]])).build, true);
+});

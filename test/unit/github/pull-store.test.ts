@@ -42,3 +42,16 @@ test('the head time moves only with the head commit (preview TTL)', () => {
   store.fromWebhook('a/b', pr(4, { headSha: 'f'.repeat(40) }));
   assert.equal(store.open('a/b')[0]!.headSince, clock);
 });
+
+test('labels remember the head they were added on; removing and re-adding vouches for the new head', () => {
+  const store = new PullRequestStore(() => 1000);
+  const a = 'a'.repeat(40);
+  const b = 'b'.repeat(40);
+  store.fromWebhook('a/b', pr(5, { headSha: a, labels: ['Safe'] }));
+  assert.equal(store.open('a/b')[0]!.labelHeads.get('safe'), a);
+  store.fromWebhook('a/b', pr(5, { headSha: b, labels: ['Safe'] })); // synchronize: the fork pushed
+  assert.equal(store.open('a/b')[0]!.labelHeads.get('safe'), a);
+  store.fromWebhook('a/b', pr(5, { headSha: b, labels: [] })); // unlabeled
+  store.fromWebhook('a/b', pr(5, { headSha: b, labels: ['safe'] })); // labeled again
+  assert.equal(store.open('a/b')[0]!.labelHeads.get('safe'), b);
+});

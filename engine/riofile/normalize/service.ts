@@ -15,8 +15,9 @@ export function normalizeService(name: string, raw: unknown, path: Path, issues:
   const container = normalizeContainer(f, issues);
   // Neither image nor build: Rio built the app repository itself (rio up in a repo); so do we.
   if (container.image === undefined && container.build === undefined) container.build = defaultBuild();
-  const service: Service = {
-    ...container,
+  // Object.assign, not `{...container, app, ...}`: V8 builds a spread followed by ~20 more
+  // properties on a slow path (about 30x slower; it dominated validating 500 services).
+  const service: Service = Object.assign({}, container, {
     app: stringOf(f.get('app')) ?? name,
     version: stringOf(f.get('version')) ?? 'v0',
     weight: numberOf(f.get('weight')) ?? 100,
@@ -34,7 +35,7 @@ export function normalizeService(name: string, raw: unknown, path: Path, issues:
     volumeTemplates: volumeTemplates(f.get('volumeTemplates'), issues),
     labels: stringRecord(f.get('labels')?.value),
     annotations: stringRecord(f.get('annotations')?.value),
-  };
+  });
   scale(service, f.get('replicas'), f.get('autoscale'), issues);
   const rollout = f.get('rollout');
   if (rollout) {
@@ -120,7 +121,7 @@ function sidecars(service: string, entry: Entry | undefined, issues: IssueCollec
     names.set(name, out.length);
     const c = normalizeContainer(f, issues);
     if (c.image === undefined && c.build === undefined) issues.add(path, `container "${name}" has neither image nor build`, { expected: 'image or build' });
-    out.push({ ...c, name, init: boolOf(f.get('init'), false) });
+    out.push(Object.assign({}, c, { name, init: boolOf(f.get('init'), false) }));
   }
   return out;
 }

@@ -1,58 +1,220 @@
 import { join } from 'node:path';
 import type { Command, CommandIO } from './command.js';
-import { UsageError } from '../errors.js';
+import { RiaError, UsageError } from '../errors.js';
 import { startLocalCluster, type ClusterMode } from '../dev/cluster/local-cluster.js';
+import { runDev, type DevSession, type DevTimings, type RunDevOptions } from '../dev/run-dev.js';
+import { defaultStatePath, readDevState, requireDevState, type DevState } from '../dev/dev-state.js';
+import { closePullRequest, openPullRequest, pushExample, type ServedRepos } from '../dev/dev-repos.js';
+import { formatEnvironmentTable } from '../observe/environment-table.js';
+import { DEMO_SECRET } from '../dev/demo-objects.js';
 
-const usage = `Usage: ria dev [--mode full|apiserver] [--nodes N]
+const usage = `Usage: ria dev                                   deploy the examples on a local control plane
+       ria dev push EXAMPLE [--branch B] [-m MSG]  commit examples/EXAMPLE to the served repo
+       ria dev pr open|close EXAMPLE BRANCH        open or close a pull request (a preview environment)
+       ria dev --cluster-only [--mode full|apiserver] [--nodes N]
 
-Starts a local Kubernetes control plane on this machine (etcd, kube-apiserver and, in full mode,
-kube-controller-manager, kube-scheduler and kwok fake nodes), prints how to reach it, and keeps
-it running until Ctrl-C, which stops every process it started.
+ria dev (what "npm start" runs) starts a local Kubernetes control plane (etcd, kube-apiserver,
+controller-manager, scheduler, and kwok fake nodes: pods are simulated, they reach Running without
+running containers), installs Ria's CRDs and the Gateway API CRDs, serves examples/ from a local
+git server, runs the Ria engine against it, and prints the environments until all are Ready, then
+keeps running until Ctrl-C, which stops everything it started.
 
-The first run builds the control-plane binaries from the Go module proxy (needs Go 1.26; takes
-a while, see README); later runs reuse them from ~/.cache/ria and start in seconds.
-Pods are simulated by kwok: they reach Running without running any container.`;
+The first run builds the control-plane binaries from the Go module proxy (needs Go 1.26, takes
+15-25 min on 2 cores); later runs reuse them from ~/.cache/ria and start in seconds.
 
-function parse(args: string[]): { mode: ClusterMode; nodes: number } {
-  let mode: ClusterMode = 'full';
-  let nodes = 3;
+While it runs, from another terminal (with npm: npm start -- push hello):
+  push      commits the working copy of examples/EXAMPLE (config, hello, api, notes) to BRANCH
+            (default main; a new branch starts from main) and sends GitHub's push webhook
+  pr open   opens a pull request from BRANCH: Ria creates its preview environment
+  pr close  closes it: Ria removes the preview
+
+Options:
+  --cluster-only   only the control plane (the examples are not deployed)
+  --mode M         with --cluster-only: full (default) or apiserver
+  --nodes N        kwok nodes (default 3)
+  --branch B       push: the branch to commit to (default main)
+  -m MSG           push: the commit message`;
+
+export interface DevDeps {
+  /** The pointer file of a running ria dev; default $RIA_CACHE_DIR/dev/state.json (~/.cache/ria). */
+  statePath?: string;
+  /** Resolves when ria dev should stop (default: Ctrl-C / SIGTERM). */
+  until?: () => Promise<void>;
+  run?: (options: RunDevOptions) => Promise<DevSession>;
+}
+
+interface RunArgs { clusterOnly: boolean; mode: ClusterMode; nodes: number }
+
+function parseRun(args: string[]): RunArgs {
+  const out: RunArgs = { clusterOnly: false, mode: 'full', nodes: 3 };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const value = () => { const v = args[++i]; if (v === undefined) throw new UsageError(`${a} needs a value`); return v; };
-    if (a === '--mode') {
+    if (a === '--cluster-only') out.clusterOnly = true;
+    else if (a === '--mode') {
       const m = value();
       if (m !== 'full' && m !== 'apiserver') throw new UsageError(`--mode must be full or apiserver, not "${m}"`);
-      mode = m;
+      out.mode = m;
     } else if (a === '--nodes') {
-      nodes = Number(value());
-      if (!Number.isInteger(nodes) || nodes < 1 || nodes > 1000) throw new UsageError('--nodes must be a whole number from 1 to 1000');
+      out.nodes = Number(value());
+      if (!Number.isInteger(out.nodes) || out.nodes < 1 || out.nodes > 1000) throw new UsageError('--nodes must be a whole number from 1 to 1000');
     } else throw new UsageError(`unknown option "${a}"`);
   }
-  return { mode, nodes };
+  if (out.mode !== 'full' && !out.clusterOnly) throw new UsageError('--mode apiserver runs no pods: use it with --cluster-only');
+  return out;
 }
 
-export const devCommand: Command = {
-  name: 'dev',
-  summary: 'start a local control plane (and, later, Ria with the examples) on this machine',
-  usage,
-  async run(args: string[], io: CommandIO): Promise<number> {
-    const { mode, nodes } = parse(args);
-    const cluster = await startLocalCluster({ mode, nodes, onProgress: (l) => io.stderr.write(`${l}\n`) });
+interface PushArgs { example: string; branch: string; message?: string }
+
+function parsePush(args: string[]): PushArgs {
+  let branch = 'main';
+  let message: string | undefined;
+  const positional: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const value = () => { const v = args[++i]; if (v === undefined) throw new UsageError(`${a} needs a value`); return v; };
+    if (a === '--branch' || a === '-b') branch = value();
+    else if (a === '-m' || a === '--message') message = value();
+    else if (a.startsWith('-')) throw new UsageError(`unknown option "${a}"`);
+    else positional.push(a);
+  }
+  if (positional.length !== 1) throw new UsageError('push needs one EXAMPLE (a directory of examples/, e.g. hello or config)');
+  return { example: positional[0]!, branch, ...(message ? { message } : {}) };
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+
+function reposOf(state: DevState): ServedRepos {
+  return { gitRoot: state.gitRoot, gitUrl: state.gitUrl, examplesDir: state.examplesDir, webhook: { url: state.webhookUrl, secret: state.webhookSecret } };
+}
+
+/** What ria dev prints once every example environment is Ready. */
+export function readyText(session: Pick<DevSession, 'apps' | 'state' | 'logPath' | 'cluster'>, t: DevTimings): string {
+  const deploy = (t.readyMs ?? 0) - t.clusterMs - t.setupMs;
+  const remote = `${session.state.gitUrl}/ria-examples/hello.git`;
+  const kubectl = session.cluster ? join(session.cluster.binaries.k8sDir, 'kubectl') : 'kubectl';
+  return [
+    '',
+    `All ${session.apps.length} example apps are Ready, ${seconds(t.readyMs ?? 0)} after start `
+      + `(control plane ${seconds(t.clusterMs)}, CRDs + git server + engine ${seconds(t.setupMs)}, first deploys ${seconds(deploy)}).`,
+    '',
+    'Pods are simulated: kwok marks them Running on fake nodes without running any container, and',
+    'builds complete without running Kaniko (nothing is built or pushed). The URLs name where each',
+    'app would be served behind a gateway; nothing answers on them on this machine.',
+    '',
+    'Make a change (in another terminal; npm start -- ARGS runs ria dev ARGS):',
+    '  edit examples/hello/Riofile (say scale: 3), then    npm start -- push hello',
+    `  or with git:  git clone ${remote}, commit, git push (picked up within the 5s poll)`,
+    'Open a pull request and see its preview environment:',
+    '  npm start -- push hello --branch try-it             (after editing examples/hello)',
+    '  npm start -- pr open hello try-it                   → hello-pr-1 appears below',
+    '  npm start -- pr close hello try-it                  → and is removed',
+    'Look around:',
+    `  export KUBECONFIG=${session.state.kubeconfigPath}`,
+    `  ${kubectl} get environments -n ${session.state.namespace}`,
+    `  demo Secret for notes: ${DEMO_SECRET.namespace}/${DEMO_SECRET.name} (user ${DEMO_SECRET.user}, password ${DEMO_SECRET.password})`,
+    `  engine log: ${session.logPath}`,
+    'Ctrl-C stops everything ria dev started.',
+    '',
+  ].join('\n');
+}
+
+export function createDevCommand(deps: DevDeps = {}): Command {
+  const statePath = () => deps.statePath ?? defaultStatePath(process.env.RIA_CACHE_DIR || undefined);
+  const until = deps.until ?? untilSignal;
+  const run = deps.run ?? runDev;
+
+  async function push(args: string[], io: CommandIO): Promise<number> {
+    const p = parsePush(args);
+    const state = await requireDevState(statePath());
+    const r = await pushExample(reposOf(state), p.example, p.branch, p.message);
+    if (!r.changed) {
+      io.stdout.write(`examples/${p.example} matches ${r.repo} ${r.branch} (${r.sha.slice(0, 7)}): nothing to push\n`);
+      return 0;
+    }
+    io.stdout.write(`pushed examples/${p.example} to ${r.repo} ${r.branch}${r.created ? ' (new branch)' : ''}: ${r.sha.slice(0, 7)}\n`);
+    if (r.pullRequest !== undefined) io.stdout.write(`pull request #${r.pullRequest} follows ${r.branch}: its preview redeploys\n`);
+    else if (r.branch !== 'main' && p.example !== 'config') io.stdout.write(`no environment tracks ${r.branch} yet: ria dev pr open ${p.example} ${r.branch}\n`);
+    return 0;
+  }
+
+  async function pr(args: string[], io: CommandIO): Promise<number> {
+    const [action, example, branch, ...extra] = args;
+    if ((action !== 'open' && action !== 'close') || !example || !branch || extra.length > 0) {
+      throw new UsageError('pr needs: open|close EXAMPLE BRANCH');
+    }
+    if (example === 'config') throw new UsageError('the config repository has no previews; pick an app example');
+    const state = await requireDevState(statePath());
+    if (action === 'open') {
+      const r = await openPullRequest(reposOf(state), example, branch);
+      io.stdout.write(`${r.existed ? 'updated' : 'opened'} pull request #${r.number} of ria-examples/${example} from ${branch} (${r.sha.slice(0, 7)})\n`
+        + `its preview environment is ${example}-pr-${r.number}: watch the ria dev table\n`);
+    } else {
+      const r = await closePullRequest(reposOf(state), example, branch);
+      io.stdout.write(`closed pull request #${r.number} of ria-examples/${example}: Ria removes ${example}-pr-${r.number}\n`);
+    }
+    return 0;
+  }
+
+  async function clusterOnly(a: RunArgs, io: CommandIO): Promise<number> {
+    const cluster = await startLocalCluster({ mode: a.mode, nodes: a.nodes, onProgress: (l) => io.stderr.write(`${l}\n`) });
     io.stdout.write([
-      '',
-      `Local control plane (${mode} mode) is up: ${cluster.server}`,
-      `  export KUBECONFIG=${cluster.kubeconfigPath}`,
-      `  ${join(cluster.binaries.k8sDir, 'kubectl')} get nodes`,
-      `Logs: ${cluster.logDir}`,
-      'Press Ctrl-C to stop everything.',
-      '',
+      '', `Local control plane (${a.mode} mode) is up: ${cluster.server}`,
+      `  export KUBECONFIG=${cluster.kubeconfigPath}`, `  ${join(cluster.binaries.k8sDir, 'kubectl')} get nodes`,
+      `Logs: ${cluster.logDir}`, 'Press Ctrl-C to stop everything.', '',
     ].join('\n'));
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
+    await until();
     io.stderr.write('stopping the local control plane...\n');
     await cluster.stop();
     return 0;
-  },
-};
+  }
+
+  async function dev(a: RunArgs, io: CommandIO): Promise<number> {
+    const running = await readDevState(statePath());
+    if (running) throw new RiaError('DevAlreadyRunning', `ria dev is already running (pid ${running.pid}, git server ${running.gitUrl}); stop it first (Ctrl-C in its terminal)`);
+    let stopRequested = false;
+    const stopSignal = until().then(() => { stopRequested = true; });
+    const started = Date.now();
+    io.stderr.write('[ria dev] checking the control-plane binaries (cached in ~/.cache/ria; a first build takes 15-25 min and prints its progress)\n');
+    const session = await run({
+      statePath: statePath(), nodes: a.nodes,
+      onProgress: (l) => io.stderr.write(`[ria dev] ${l}\n`),
+      onTable: (envs) => io.stdout.write(`\n[+${seconds(Date.now() - started)}]\n${formatEnvironmentTable(envs, Date.now(), 'No environments yet: Ria is reading the config repository...')}`),
+    });
+    const stop = async () => {
+      io.stderr.write('[ria dev] stopping the engine, the git server and the control plane...\n');
+      await session.stop();
+      io.stderr.write('[ria dev] stopped\n');
+    };
+    if (stopRequested) { await stop(); return 0; }
+    io.stderr.write(`[ria dev] Ria is running (namespace ${session.state.namespace}); config repository ${session.state.gitUrl}/ria-examples/config.git\n`);
+    io.stderr.write('[ria dev] pods are simulated by kwok and builds complete without running Kaniko; waiting for every example environment to be Ready\n');
+    const outcome = await Promise.race([session.ready.then((t) => ({ t }), () => undefined), stopSignal.then(() => undefined)]);
+    if (outcome?.t) io.stdout.write(readyText(session, outcome.t));
+    if (!stopRequested) await stopSignal;
+    await stop();
+    return 0;
+  }
+
+  return {
+    name: 'dev',
+    summary: 'deploy the examples with Ria on a local control plane (npm start); push changes, open PRs',
+    usage,
+    async run(args: string[], io: CommandIO): Promise<number> {
+      const [first, ...rest] = args;
+      if (first === 'push') return push(rest, io);
+      if (first === 'pr') return pr(rest, io);
+      const a = parseRun(args);
+      return a.clusterOnly ? clusterOnly(a, io) : dev(a, io);
+    },
+  };
+}
+
+export const devCommand = createDevCommand();
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}

@@ -10,7 +10,10 @@ import { PullRequestStore } from './pull-store.js';
 import { PreviewQuotas } from './preview-quota.js';
 import { createPreviewSource } from './preview-source.js';
 import { createReporter, type Reporter } from './reporter.js';
-import { registerEventHandlers, type Poker } from './webhook-events.js';
+import { registerEventHandlers, type BranchPush, type Poker } from './webhook-events.js';
+import { API_VERSION, type App } from '../crds/types.js';
+import { branchMatches } from '../config/load.js';
+import { environmentNamespace } from '../render/names.js';
 import { webhookRoute } from './webhook-route.js';
 
 export { WEBHOOK_PATH, MAX_PAYLOAD_BYTES } from './webhook-route.js';
@@ -81,8 +84,27 @@ export function createGitHubIntegration(options: GitHubIntegrationOptions): GitH
   const routes: Route[] = [];
   if (options.webhookSecret) {
     const webhooks = new Webhooks({ secret: options.webhookSecret, log: { debug() {}, info() {}, warn: (m: string) => log.warn(m), error: (m: string) => log.error(m) } });
-    registerEventHandlers(webhooks, { engine: options.engine, store, log });
+    registerEventHandlers(webhooks, { engine: options.engine, store, log,
+      onBranchPush: (push) => void queueBranch(push).catch((err: unknown) => log.warn('queued status failed', { error: (err as Error).message })) });
     routes.push(webhookRoute({ webhooks, log, ...(options.metrics ? { metrics: options.metrics } : {}) }));
   }
   return { routes, sources: [source], hooks: reporter.hooks, store, reporter, clients };
+
+  /** A push to a tracked branch: "queued" on the pushed commit before the engine even lists it. */
+  async function queueBranch(push: BranchPush): Promise<void> {
+    const apps = await objects.list<App & { metadata: { name: string } }>(API_VERSION, 'App', { namespace });
+    for (const app of apps) {
+      if (sameRepo(app.spec.repo, push.cloneUrl) && branchMatches(push.branch, app.spec.branches)) {
+        const name = environmentNamespace({ app: app.metadata.name, kind: 'branch', branch: push.branch, commit: push.sha });
+        reporter.hooks.environmentChanged({ apiVersion: API_VERSION, kind: 'Environment', metadata: { name, namespace },
+          spec: { app: app.metadata.name, kind: 'branch', target: push.branch, branch: push.branch, commit: push.sha, namespace: name } }, app);
+      }
+    }
+  }
+}
+
+/** Clone URLs name one repository whatever their credentials, scheme or `.git` suffix. */
+function sameRepo(a: string, b: string): boolean {
+  const norm = (url: string) => url.replace(/^https?:\/\/[^@/]*@/, 'https://').replace(/^http:/, 'https:').replace(/\.git$/, '').replace(/\/$/, '').toLowerCase();
+  return norm(a) === norm(b);
 }

@@ -19,7 +19,10 @@ export const HANDLED_EVENTS = new Set(['push', 'pull_request', 'ping']);
  * A pull_request updates the PR store and pokes the repository, whose preview source then
  * creates, moves or removes the preview.
  */
-export function registerEventHandlers(webhooks: Webhooks, deps: { engine: Poker; store: PullRequestStore; log: Log }): void {
+/** A branch moved (not deleted): what the queued commit status needs. */
+export interface BranchPush { cloneUrl: string; branch: string; sha: string }
+
+export function registerEventHandlers(webhooks: Webhooks, deps: { engine: Poker; store: PullRequestStore; log: Log; onBranchPush?: (push: BranchPush) => void }): void {
   const { engine, store, log } = deps;
   webhooks.on('ping', ({ payload }) => {
     log.info('GitHub webhook ping', { hook: payload.hook_id, zen: payload.zen });
@@ -27,6 +30,9 @@ export function registerEventHandlers(webhooks: Webhooks, deps: { engine: Poker;
   webhooks.on('push', ({ payload }) => {
     log.debug('push', { repo: payload.repository.full_name, ref: payload.ref, deleted: payload.deleted });
     engine.poke(payload.repository.clone_url);
+    if (!payload.deleted && payload.ref.startsWith('refs/heads/')) {
+      deps.onBranchPush?.({ cloneUrl: payload.repository.clone_url, branch: payload.ref.slice('refs/heads/'.length), sha: payload.after });
+    }
   });
   webhooks.on('pull_request', ({ payload }) => {
     if (!PREVIEW_ACTIONS.has(payload.action)) return;

@@ -31,6 +31,10 @@ test('a push webhook moves the branch environment at once (polling is hourly)', 
   assert.equal(res.status, 202);
   await h.waitEnvironment(`${app}-main`, `at ${sha}`, (e) => e.spec.commit === sha, 10_000);
   assert.ok(Date.now() - started < 10_000);
+  // GitHub shows the commit as queued at once, then the engine's own reports follow.
+  const first = await eventually('a status on the pushed commit', async () => h.gh.statusesFor(sha, `ria/${app}/main`)[0]);
+  assert.deepEqual([first.state, first.description], ['pending', `queued: ${sha.slice(0, 7)} waits to be deployed`]);
+  await eventually('success on the pushed commit', async () => h.gh.statusesFor(sha, `ria/${app}/main`).some((s) => s.state === 'success'), 30_000);
   assert.match(h.metrics.registry.render(), /ria_webhook_deliveries_total\{event="push",result="accepted"\} 1/);
 });
 

@@ -13,6 +13,7 @@ const SECRET = 'test-webhook-secret';
 const repo: RepoFixture = { owner: 'acme', name: 'shop', cloneUrl: 'https://github.com/acme/shop.git', id: 7 };
 let server: RunningHttpServer;
 let pokes: string[];
+let branchPushes: string[];
 let deliveries: Array<[string, string]>;
 let store: PullRequestStore;
 let slowHandler: Promise<void> | undefined;
@@ -20,13 +21,14 @@ let slowHandler: Promise<void> | undefined;
 before(async () => {
   const webhooks = new Webhooks({ secret: SECRET });
   store = new PullRequestStore();
-  registerEventHandlers(webhooks, { engine: { poke: (url) => pokes.push(url) }, store, log: silentLogger });
+  registerEventHandlers(webhooks, { engine: { poke: (url) => pokes.push(url) }, store, log: silentLogger,
+    onBranchPush: (p) => branchPushes.push(`${p.branch}@${p.sha.slice(0, 1)}`) });
   webhooks.on('push', async () => { await slowHandler; });
   server = await startHttpServer({ port: 0, host: '127.0.0.1', logger: silentLogger, metrics: new MetricsRegistry(), isReady: () => true,
     routes: [webhookRoute({ webhooks, log: silentLogger, metrics: { recordWebhookDelivery: (e, r) => deliveries.push([e, r]) }, maxBytes: 25 * 1024 * 1024 })] });
 });
 after(() => server.close());
-beforeEach(() => { pokes = []; deliveries = []; slowHandler = undefined; });
+beforeEach(() => { pokes = []; branchPushes = []; deliveries = []; slowHandler = undefined; });
 
 async function post(event: string, body: string | Buffer, o: { signature?: string | null; id?: string; contentType?: string } = {}) {
   const headers: Record<string, string> = { 'content-type': o.contentType ?? 'application/json', 'x-github-event': event, 'x-github-delivery': o.id ?? `d-${Math.random()}` };
@@ -42,13 +44,16 @@ test('a signed push is acknowledged 202 and pokes the repository', async () => {
   assert.equal(res.status, 202);
   await settle();
   assert.deepEqual(pokes, [repo.cloneUrl]);
+  assert.deepEqual(branchPushes, ['main@a'], 'the pushed commit can be reported as queued');
   assert.deepEqual(deliveries, [['push', 'accepted']]);
 });
 
-test('a deleted branch pokes too (the listing then drops its environment)', async () => {
+test('a deleted branch and a tag poke too (the listing then drops or ignores them)', async () => {
   await post('push', JSON.stringify(pushPayload(repo, { ref: 'refs/heads/feature', after: '', deleted: true })));
+  await post('push', JSON.stringify(pushPayload(repo, { ref: 'refs/tags/v1', after: 'c'.repeat(40) })));
   await settle();
-  assert.deepEqual(pokes, [repo.cloneUrl]);
+  assert.deepEqual(pokes, [repo.cloneUrl, repo.cloneUrl]);
+  assert.deepEqual(branchPushes, [], 'no commit to queue for a deleted branch or a tag');
 });
 
 test('the answer does not wait for the work', async () => {

@@ -20,7 +20,7 @@ git server, runs the Ria engine against it, and prints the environments until al
 keeps running until Ctrl-C, which stops everything it started.
 
 The first run builds the control-plane binaries from the Go module proxy (needs Go 1.26, takes
-15-25 min on 2 cores); later runs reuse them from ~/.cache/ria and start in seconds.
+about 30 min on 2 cores); later runs reuse them from ~/.cache/ria and start in seconds.
 
 While it runs, from another terminal (with npm: npm start -- push hello):
   push      commits the working copy of examples/EXAMPLE (config, hello, api, notes) to BRANCH
@@ -175,7 +175,7 @@ export function createDevCommand(deps: DevDeps = {}): Command {
     let stopRequested = false;
     const stopSignal = until().then(() => { stopRequested = true; });
     const started = Date.now();
-    io.stderr.write('[ria dev] checking the control-plane binaries (cached in ~/.cache/ria; a first build takes 15-25 min and prints its progress)\n');
+    io.stderr.write('[ria dev] checking the control-plane binaries (cached in ~/.cache/ria; a first build takes about 30 min on 2 cores and prints its progress)\n');
     const session = await run({
       statePath: statePath(), nodes: a.nodes,
       onProgress: (l) => io.stderr.write(`[ria dev] ${l}\n`),
@@ -212,9 +212,21 @@ export function createDevCommand(deps: DevDeps = {}): Command {
 
 export const devCommand = createDevCommand();
 
+/**
+ * Resolves on the first Ctrl-C / SIGTERM. The handlers stay: a repeat within a second is the same
+ * press delivered twice (a terminal, or `timeout`, signals the process and its group) and is
+ * ignored; a later one means "stop now", and the exit hook of the control plane kills what is left.
+ */
 function untilSignal(): Promise<void> {
   return new Promise((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
+    let first: number | undefined;
+    const onSignal = () => {
+      if (first === undefined) { first = Date.now(); resolve(); return; }
+      if (Date.now() - first < 1000) return;
+      process.stderr.write('[ria dev] stopping now (second Ctrl-C)\n');
+      process.exit(130);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
   });
 }

@@ -1,9 +1,13 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp as mkdtempFs, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readDevState, removeDevState, requireDevState, writeDevState, type DevState } from '../../../engine/dev/dev-state.js';
+
+const dirs: string[] = [];
+const mkdtemp = async (prefix: string) => { const d = await mkdtempFs(prefix); dirs.push(d); return d; };
+after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
 
 const state = (pid: number): DevState => ({
   version: 1, pid, startedAt: '2026-01-01T00:00:00Z', gitRoot: '/tmp/g', gitUrl: 'http://127.0.0.1:7080', examplesDir: '/x/examples',

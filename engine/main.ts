@@ -13,6 +13,10 @@ import { createLogger, isLogLevel, type Logger } from './observe/logger.js';
 import { createEngineMetrics } from './observe/engine-metrics.js';
 import { ENGINE_ENV, LEASE_NAME, HTTP_PORT, DEFAULT_NAMESPACE } from './install/manifests.js';
 import { UsageError } from './errors.js';
+import { KubeRest } from './kube/rest.js';
+import { KubeObjects } from './kube/objects.js';
+import { defaultSettings } from './config/load.js';
+import { createGitHubIntegration } from './github/index.js';
 
 /** Everything `ria engine` is configured with, read once at start (flags win over environment). */
 export interface EngineSettings {
@@ -77,10 +81,24 @@ export interface RunningEngine {
  * reconcile loop only while this replica holds the leader Lease, so two replicas are safe.
  */
 export async function runEngine(settings: EngineSettings, log: Logger, extensions: EngineExtensions = {}): Promise<RunningEngine> {
+  const engineLog = {
+    info: (msg: string, f?: Record<string, unknown>) => log.info(msg, f), warn: (msg: string, f?: Record<string, unknown>) => log.warn(msg, f),
+    error: (msg: string, f?: Record<string, unknown>) => log.error(msg, f), debug: (msg: string, f?: Record<string, unknown>) => log.debug(msg, f),
+  };
   const kc = loadKubeConfig(settings.kubeconfig);
   const metrics = createEngineMetrics();
   let engine: Engine | undefined;
+  // GitHub: webhook route, pull-request previews, commit statuses and deployments. Without a token
+  // Secret in ria.yaml it makes no REST call; without a webhook secret it adds no route.
+  const github = createGitHubIntegration({
+    objects: new KubeObjects(new KubeRest(kc)), namespace: settings.namespace, log: engineLog,
+    settings: () => engine?.configState.settings ?? defaultSettings(),
+    engine: { poke: (url) => engine?.poke(url) },
+    ...(settings.webhookSecret ? { webhookSecret: settings.webhookSecret } : {}),
+    metrics, registry: metrics.registry,
+  });
   const hooks: EngineHooks = {
+    ...github.hooks,
     ...extensions.hooks,
     reconciled: (result, seconds) => { metrics.recordReconcile(result, seconds); extensions.hooks?.reconciled?.(result, seconds); },
     polled: (repo, seconds, error) => {
@@ -89,15 +107,11 @@ export async function runEngine(settings: EngineSettings, log: Logger, extension
     },
     buildFinished: (app, service, seconds, ok) => { metrics.recordBuild(app, service, seconds); extensions.hooks?.buildFinished?.(app, service, seconds, ok); },
   };
-  const engineLog = {
-    info: (msg: string, f?: Record<string, unknown>) => log.info(msg, f), warn: (msg: string, f?: Record<string, unknown>) => log.warn(msg, f),
-    error: (msg: string, f?: Record<string, unknown>) => log.error(msg, f), debug: (msg: string, f?: Record<string, unknown>) => log.debug(msg, f),
-  };
   const depthTimer = setInterval(() => metrics.setQueueDepth(engine?.queue.depth ?? 0), 5_000);
   depthTimer.unref();
 
   const server = await startHttpServer({
-    host: settings.httpHost, port: settings.httpPort, logger: log, metrics: metrics.registry, routes: extensions.routes ?? [],
+    host: settings.httpHost, port: settings.httpPort, logger: log, metrics: metrics.registry, routes: [...github.routes, ...(extensions.routes ?? [])],
     // Readiness does not depend on leadership: a standby must be Ready or rolling updates hang.
     isReady: () => (engine && !engine.ready ? { ready: false, reason: 'waiting for the first read of the config repository' } : true),
   });
@@ -108,7 +122,7 @@ export async function runEngine(settings: EngineSettings, log: Logger, extension
     async onStartedLeading() {
       log.info('leading: starting the reconcile loop');
       const { engine: next, ctx } = createEngine({
-        kc, namespace: settings.namespace, gitCacheDir: settings.gitCacheDir, log: engineLog, hooks,
+        kc, namespace: settings.namespace, gitCacheDir: settings.gitCacheDir, log: engineLog, hooks, sources: github.sources,
         config: { url: settings.configRepo, branch: settings.configBranch, path: settings.configPath, ...(settings.configSecret ? { secret: settings.configSecret } : {}) },
       });
       await ensureCrds(ctx.objects);

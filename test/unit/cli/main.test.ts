@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { main } from '../../../engine/cli/main.js';
+import { commands } from '../../../engine/cli/commands.js';
 import { captureIO } from '../../support/io.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -16,7 +17,8 @@ test('ria --help lists every command', async () => {
   const io = captureIO();
   assert.equal(await main(['--help'], io), 0);
   assert.match(io.out(), /^Usage: ria <command>/m);
-  assert.match(io.out(), /^ {2}dev +start a local control plane/m);
+  for (const command of commands) assert.match(io.out(), new RegExp(`^ {2}${command.name} +${command.summary.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+  assert.ok(commands.length >= 6, 'dev, engine, install, validate, render, ps');
 });
 
 test('ria with no command prints help and exits 2', async () => {

@@ -10,6 +10,8 @@ import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { runDev, type DevSession, type DevTimings } from '../../../engine/dev/run-dev.js';
 import { defaultExamplesDir } from '../../../engine/dev/examples.js';
 import { createDevCommand } from '../../../engine/cli/dev-command.js';
@@ -19,6 +21,7 @@ import { testClients, eventually } from '../../support/kube.js';
 import { captureIO } from '../../support/io.js';
 
 const { apps, core, batch } = testClients();
+const execFileAsync = promisify(execFile);
 let dir: string;
 let examplesDir: string;
 let statePath: string;
@@ -139,6 +142,21 @@ test('ria dev push: a scale change in the working copy is deployed', async () =>
   assert.match(await cli('push', 'hello'), /nothing to push/);
 });
 
+test('plain git against the printed remote: clone, commit, push → deployed at the next poll', async () => {
+  const clone = join(dir, 'clone');
+  const git = (...args: string[]) => execFileAsync('git', ['-c', 'user.name=Dev', '-c', 'user.email=dev@example.invalid', ...args],
+    { cwd: clone, env: { PATH: process.env.PATH, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', HOME: dir } });
+  await execFileAsync('git', ['clone', '--quiet', `${session.git.url}/ria-examples/notes.git`, clone], { env: { PATH: process.env.PATH, GIT_CONFIG_GLOBAL: '/dev/null', HOME: dir } });
+  const riofile = join(clone, 'Riofile');
+  await writeFile(riofile, (await readFile(riofile, 'utf8')).replace('<h1>Team notes</h1>', '<h1>Team notes, pushed with git</h1>'));
+  await git('commit', '--quiet', '-am', 'notes: new title');
+  await git('push', '--quiet', 'origin', 'main');
+  const sha = (await git('rev-parse', 'HEAD')).stdout.trim();
+  await waitEnv('notes-main', `applied ${sha}`, (x) => x.status?.appliedCommit === sha && x.status?.phase === 'Ready', 60_000);
+  const cm = await core.readNamespacedConfigMap({ namespace: 'notes-main', name: 'notes-site' });
+  assert.match(cm.data?.['index.html'] ?? '', /Team notes, pushed with git/);
+});
+
 test('ria dev pr open → a preview environment at the branch head; pr close → it is removed', async () => {
   await editRiofile('hello', '    weight: 20\n', '    weight: 50\n');
   await editRiofile('hello', '    weight: 80\n', '    weight: 50\n');
@@ -158,6 +176,14 @@ test('ria dev pr open → a preview environment at the branch head; pr close →
     { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: 'hello-main', name: 'hello' });
   assert.deepEqual(main?.spec.rules[0]?.backendRefs.map((b) => b.weight), [80, 20], 'main is untouched');
   await eventually('the table showed the preview', async () => tables.some((t) => t.some((e) => e.spec.target === `pr-${n}` && e.status?.phase === 'Ready')), 5_000);
+
+  // Pushing to the PR's branch moves the PR (synchronize) and redeploys the preview.
+  await editRiofile('hello', '    scale: 1\n', '    scale: 2\n');
+  const again = await cli('push', 'hello', '--branch', 'try-it');
+  assert.match(again, new RegExp(`pull request #${n} follows try-it`));
+  const head = /: ([0-9a-f]{7})\n/.exec(again)![1]!;
+  await waitEnv(`hello-pr-${n}`, `redeployed at ${head}`, (x) => x.status?.shortCommit === head && x.status?.phase === 'Ready');
+  assert.equal((await apps.readNamespacedDeployment({ namespace: `hello-pr-${n}`, name: 'hello-v2' })).spec?.replicas, 2);
 
   assert.match(await cli('pr', 'close', 'hello', 'try-it'), new RegExp(`closed pull request #${n}`));
   await eventually('preview Environment and namespace gone', async () => {

@@ -14,7 +14,8 @@ let compiled: { settings: ValidateFunction; app: ValidateFunction; schema: Recor
 function validators() {
   if (!compiled) {
     const schema = JSON.parse(readFileSync(new URL('../../../schemas/config.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
-    const ajv = new Ajv2020({ allErrors: true, strict: false });
+    // verbose: errors carry their parentSchema, whose property names feed "did you mean".
+    const ajv = new Ajv2020({ allErrors: true, strict: false, verbose: true });
     ajv.addSchema(schema);
     const id = schema.$id as string;
     compiled = { settings: ajv.getSchema(`${id}#/$defs/settings`)!, app: ajv.getSchema(`${id}#/$defs/app`)!, schema };

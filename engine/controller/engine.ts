@@ -149,7 +149,12 @@ export class Engine {
       if (!result.ok) { this.retryLater(key, result.error); return; }
       this.backoff.succeed(key);
       this.synced = true;
-      if (result.changed) await this.pollAll();
+      if (result.changed) {
+        // An app's config (answers, allow, secretsFrom) or the settings may have changed: every
+        // environment looks again; those whose inputs are unchanged stop at the no-op check.
+        for (const envKey of this.environments.keys()) this.queue.add(envKey);
+        await this.pollAll();
+      }
       return;
     }
     if (key.startsWith('app/')) {

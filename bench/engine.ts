@@ -75,6 +75,7 @@ try {
     for (;;) {
       const env = await ctx.objects.get<Environment>({ apiVersion: API_VERSION, kind: 'Environment', namespace: 'ria-system', name: 'a0-main' });
       if (env?.status?.appliedCommit === sha) return performance.now() - start;
+      if (performance.now() - start > 60_000) throw new Error(`push ${n} not applied in 60 s: spec ${env?.spec.commit}, status ${JSON.stringify(env?.status?.conditions)}`);
       await sleep(10);
     }
   };

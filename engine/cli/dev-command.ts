@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Command, CommandIO } from './command.js';
 import { RiaError, UsageError } from '../errors.js';
 import { startLocalCluster, type ClusterMode } from '../dev/cluster/local-cluster.js';
-import { runDev, type DevSession, type DevTimings, type RunDevOptions } from '../dev/run-dev.js';
+import { runDev, DevStoppedError, type DevSession, type DevTimings, type RunDevOptions } from '../dev/run-dev.js';
 import { defaultStatePath, readDevState, requireDevState, type DevState } from '../dev/dev-state.js';
 import { closePullRequest, openPullRequest, pushExample, type ServedRepos } from '../dev/dev-repos.js';
 import { formatEnvironmentTable } from '../observe/environment-table.js';
@@ -173,14 +173,28 @@ export function createDevCommand(deps: DevDeps = {}): Command {
     const running = await readDevState(statePath());
     if (running) throw new RiaError('DevAlreadyRunning', `ria dev is already running (pid ${running.pid}, git server ${running.gitUrl}); stop it first (Ctrl-C in its terminal)`);
     let stopRequested = false;
-    const stopSignal = until().then(() => { stopRequested = true; });
+    let up = false;
+    const abort = new AbortController();
+    const stopSignal = until().then(() => {
+      stopRequested = true;
+      if (!abort.signal.aborted && !up) io.stderr.write('[ria dev] stopping after the current step...\n');
+      abort.abort();
+    });
     const started = Date.now();
     io.stderr.write('[ria dev] checking the control-plane binaries (cached in ~/.cache/ria; a first build takes about 30 min on 2 cores and prints its progress)\n');
-    const session = await run({
-      statePath: statePath(), nodes: a.nodes,
-      onProgress: (l) => io.stderr.write(`[ria dev] ${l}\n`),
-      onTable: (envs) => io.stdout.write(`\n[+${seconds(Date.now() - started)}]\n${formatEnvironmentTable(envs, Date.now(), 'No environments yet: Ria is reading the config repository...')}`),
-    });
+    let session: DevSession;
+    try {
+      session = await run({
+        statePath: statePath(), nodes: a.nodes, signal: abort.signal,
+        onProgress: (l) => io.stderr.write(`[ria dev] ${l}\n`),
+        onTable: (envs) => io.stdout.write(`\n[+${seconds(Date.now() - started)}]\n${formatEnvironmentTable(envs, Date.now(), 'No environments yet: Ria is reading the config repository...')}`),
+      });
+    } catch (err) {
+      // Ctrl-C reaches the whole process group: a component that died of it is no failure.
+      if (err instanceof DevStoppedError || abort.signal.aborted) { io.stderr.write('[ria dev] stopped\n'); return 0; }
+      throw err;
+    }
+    up = true;
     const stop = async () => {
       io.stderr.write('[ria dev] stopping the engine, the git server and the control plane...\n');
       await session.stop();

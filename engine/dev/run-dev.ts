@@ -33,7 +33,7 @@ import { startHttpServer, type RunningHttpServer } from '../server/http-server.j
 import { createGitHubIntegration, WEBHOOK_PATH } from '../github/index.js';
 import { listEnvironments, watchEnvironments } from '../cli/ps-command.js';
 import type { Environment } from '../crds/types.js';
-import { errorMessage } from '../errors.js';
+import { RiaError, errorMessage } from '../errors.js';
 
 export interface RunDevOptions {
   /** A running cluster to use (tests); without it a local control plane is started (full mode). */
@@ -53,6 +53,8 @@ export interface RunDevOptions {
   onTable?: (envs: Environment[]) => void;
   tableIntervalMs?: number;
   now?: () => number;
+  /** Ctrl-C during set-up: stop after the current step and undo what was started. */
+  signal?: AbortSignal;
 }
 
 export interface DevTimings {
@@ -84,7 +86,8 @@ export interface DevSession {
 }
 
 export async function runDev(options: RunDevOptions): Promise<DevSession> {
-  const { namespace = 'ria-system', statePath, onProgress = () => {}, now = Date.now } = options;
+  const { namespace = 'ria-system', statePath, onProgress = () => {}, now = Date.now, signal } = options;
+  const checkpoint = () => { if (signal?.aborted) throw new DevStoppedError(); };
   const examplesDir = options.examplesDir ?? defaultExamplesDir();
   const started = now();
   const cleanups: Array<() => Promise<void>> = [];
@@ -115,6 +118,7 @@ export async function runDev(options: RunDevOptions): Promise<DevSession> {
     }
     gatewayCrds.catch(() => undefined);
     const clusterReady = now();
+    checkpoint();
 
     const dir = await mkdtemp(join(tmpdir(), 'ria-dev-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
@@ -150,6 +154,7 @@ export async function runDev(options: RunDevOptions): Promise<DevSession> {
       return git;
     })();
     const [git] = await Promise.all([serving, installing]);
+    checkpoint();
 
     const webhookSecret = randomBytes(24).toString('hex');
     let engine: Engine | undefined;
@@ -228,6 +233,13 @@ export async function runDev(options: RunDevOptions): Promise<DevSession> {
   } catch (err) {
     await cleanup();
     throw err;
+  }
+}
+
+/** Set-up was interrupted (Ctrl-C): everything started so far has been stopped. */
+export class DevStoppedError extends RiaError {
+  constructor() {
+    super('DevStopped', 'ria dev was stopped during set-up; everything it had started is stopped');
   }
 }
 

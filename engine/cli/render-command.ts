@@ -1,11 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { UsageError, errorMessage } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { parseRiofile, RiofileError } from '../riofile/index.js';
 import { environmentNamespace, render, RenderError, RenderErrorCode, toJson, toYaml } from '../render/index.js';
 import type { ClusterSettings, Environment } from '../render/index.js';
 import type { Command, CommandIO } from './command.js';
+import { readAnswers, readSource } from './read-input.js';
 
 const USAGE = `Usage: ria render [RIOFILE] --app NAME (--branch B | --pr N) --commit SHA [options]
 
@@ -151,31 +150,4 @@ function toEnvironment(o: Options): Environment {
   return o.pr !== undefined
     ? { app: o.app, kind: 'pr', pr: o.pr, commit: o.commit, ...ns }
     : { app: o.app, kind: 'branch', branch: o.branch!, commit: o.commit, ...ns };
-}
-
-async function readSource(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read ${path}: ${errorMessage(err)}`);
-  }
-}
-
-/** An answers file is a flat map (Rio's answers.yaml); values are used as strings. */
-async function readAnswers(path: string): Promise<Record<string, string>> {
-  let data: unknown;
-  try {
-    data = parseYaml(await readSource(path));
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    throw new UsageError(`${path}: not YAML: ${errorMessage(err)}`);
-  }
-  if (data === null || data === undefined) return {};
-  if (typeof data !== 'object' || Array.isArray(data)) throw new UsageError(`${path}: answers must be a map of VARIABLE: value`);
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(data)) {
-    if (v !== null && typeof v === 'object') throw new UsageError(`${path}: answer ${k} must be a single value`);
-    out[k] = v === null ? '' : String(v);
-  }
-  return out;
 }

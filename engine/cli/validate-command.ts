@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parse as parseYaml, stringify } from 'yaml';
-import { UsageError, errorMessage } from '../errors.js';
+import { stringify } from 'yaml';
+import { UsageError } from '../errors.js';
 import { buildSchema, formatIssue, parseRiofile, RiofileError, type RiofileIssue } from '../riofile/index.js';
 import type { Command, CommandIO } from './command.js';
+import { readAnswers, readSource } from './read-input.js';
 
 const USAGE = `Usage: ria validate [FILE ...] [options]
 
@@ -88,31 +88,4 @@ function parseArgs(args: string[]): Options {
   if (options.json && options.print) throw new UsageError('--json and --print cannot be combined');
   if (options.files.length === 0) options.files.push('Riofile');
   return options;
-}
-
-async function readSource(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read ${path}: ${errorMessage(err)}`);
-  }
-}
-
-/** An answers file is a flat map (Rio's answers.yaml); values are used as strings. */
-async function readAnswers(path: string): Promise<Record<string, string>> {
-  let data: unknown;
-  try {
-    data = parseYaml(await readSource(path));
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    throw new UsageError(`${path}: answers are not valid YAML: ${errorMessage(err).split('\n')[0]}`);
-  }
-  if (data === null || data === undefined) return {};
-  if (typeof data !== 'object' || Array.isArray(data)) throw new UsageError(`${path}: answers must be a map of VARIABLE: value`);
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(data)) {
-    if (v !== null && typeof v === 'object') throw new UsageError(`${path}: answer ${k} must be a single value`);
-    out[k] = v === null ? '' : String(v);
-  }
-  return out;
 }

@@ -109,6 +109,8 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     };
   } catch (err) {
     await group.stop(2000);
+    // Nothing of a failed start is worth keeping but the logs the error names.
+    if (!options.keepDir && !options.dir) await rm(join(dir, 'etcd'), { recursive: true, force: true }).catch(() => {});
     throw err;
   }
 }

@@ -19,6 +19,16 @@ function installExitHook(): void {
   exitHookInstalled = true;
   // 'exit' handlers must be synchronous: SIGKILL each remaining pid so no component outlives us.
   process.on('exit', () => { for (const g of liveGroups) g.killNow(); });
+  // A signal ends node without 'exit' handlers (a `timeout`, a closed terminal): stop the
+  // components first. When the program has its own handler (ria dev, the test runner) it decides
+  // when to exit; otherwise exit as the default action would have. SIGKILL cannot be caught.
+  for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130], ['SIGHUP', 129]] as const) {
+    const onSignal = () => {
+      for (const g of liveGroups) g.killNow();
+      if (process.listenerCount(signal) === 1) process.exit(code);
+    };
+    process.on(signal, onSignal);
+  }
 }
 
 /**

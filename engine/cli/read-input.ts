@@ -29,3 +29,10 @@ export async function readAnswers(path: string): Promise<Record<string, string>>
   }
   return out;
 }
+
+/** One `--set KEY=VALUE` template answer, added to `into`. */
+export function addSetAnswer(into: Record<string, string>, kv: string): void {
+  const eq = kv.indexOf('=');
+  if (eq <= 0) throw new UsageError(`--set needs KEY=VALUE, got "${kv}"`);
+  into[kv.slice(0, eq)] = kv.slice(eq + 1);
+}

@@ -4,7 +4,7 @@ import { parseRiofile, RiofileError } from '../riofile/index.js';
 import { environmentNamespace, render, RenderError, RenderErrorCode, toJson, toYaml } from '../render/index.js';
 import type { ClusterSettings, Environment } from '../render/index.js';
 import type { Command, CommandIO } from './command.js';
-import { readAnswers, readSource } from './read-input.js';
+import { addSetAnswer, readAnswers, readSource } from './read-input.js';
 
 const USAGE = `Usage: ria render [RIOFILE] --app NAME (--branch B | --pr N) --commit SHA [options]
 
@@ -124,13 +124,7 @@ function parseArgs(args: string[]): Options {
       case '--custom-metrics': o.customMetrics = true; break;
       case '--answers': o.answersFile = value(); break;
       case '--json': o.json = true; break;
-      case '--set': {
-        const kv = value();
-        const eq = kv.indexOf('=');
-        if (eq <= 0) throw new UsageError(`--set needs KEY=VALUE, got "${kv}"`);
-        o.set[kv.slice(0, eq)] = kv.slice(eq + 1);
-        break;
-      }
+      case '--set': addSetAnswer(o.set, value()); break;
       default:
         if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
         if (file !== undefined) throw new UsageError(`one Riofile at a time (got "${file}" and "${arg}")`);

@@ -3,7 +3,7 @@ import { stringify } from 'yaml';
 import { UsageError } from '../errors.js';
 import { buildSchema, formatIssue, parseRiofile, RiofileError, type RiofileIssue } from '../riofile/index.js';
 import type { Command, CommandIO } from './command.js';
-import { readAnswers, readSource } from './read-input.js';
+import { addSetAnswer, readAnswers, readSource } from './read-input.js';
 
 const USAGE = `Usage: ria validate [FILE ...] [options]
 
@@ -77,12 +77,8 @@ function parseArgs(args: string[]): Options {
     else if (arg === '--answers') options.answersFile = value();
     else if (arg === '--namespace') options.namespace = value();
     else if (arg === '--revision') options.revision = value();
-    else if (arg === '--set') {
-      const kv = value();
-      const eq = kv.indexOf('=');
-      if (eq <= 0) throw new UsageError(`--set needs KEY=VALUE, got "${kv}"`);
-      options.set[kv.slice(0, eq)] = kv.slice(eq + 1);
-    } else if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
+    else if (arg === '--set') addSetAnswer(options.set, value());
+    else if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
     else options.files.push(arg);
   }
   if (options.json && options.print) throw new UsageError('--json and --print cannot be combined');

@@ -173,11 +173,7 @@ export class Engine {
     this.ctx.hooks.reconciled?.(outcome.result, (Date.now() - started) / 1000);
     this.ctx.log.debug('reconciled', { environment: name, result: outcome.result, requeueAfterMs: outcome.requeueAfterMs });
     this.backoff.succeed(key);
-    const env = this.environments.get(key);
-    if (env && outcome.result !== 'noop') {
-      const fresh = await this.ctx.objects.get<Environment>({ apiVersion: API_VERSION, kind: 'Environment', namespace, name }).catch(() => undefined);
-      if (fresh) this.ctx.hooks.environmentChanged?.(fresh, this.knownApps.get(fresh.spec.app));
-    }
+    if (outcome.env && outcome.result !== 'noop') this.ctx.hooks.environmentChanged?.(outcome.env, this.knownApps.get(outcome.env.spec.app));
     if (outcome.requeueAfterMs !== undefined) this.queue.addAfter(key, outcome.requeueAfterMs);
   }
 

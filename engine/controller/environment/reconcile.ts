@@ -8,7 +8,7 @@ import type { Environment as RenderEnvironment, RenderResult } from '../../rende
 import { GitError } from '../../git/index.js';
 import { RiaError, errorMessage } from '../../errors.js';
 import type { EngineContext, ReconcileResult } from '../context.js';
-import { ConditionType, conditionMessage, setCondition } from '../conditions.js';
+import { ConditionType, conditionMessage, getCondition, removeCondition, setCondition } from '../conditions.js';
 import { loadRiofileText } from './source.js';
 import { checkPolicy } from './policy.js';
 import { ensureBuilds } from './builds.js';
@@ -35,7 +35,12 @@ export function memoryKey(namespace: string, name: string): string {
   return `${namespace}/${name}`;
 }
 
-export interface ReconcileOutcome { result: ReconcileResult; requeueAfterMs?: number }
+export interface ReconcileOutcome {
+  result: ReconcileResult;
+  requeueAfterMs?: number;
+  /** The Environment as this reconcile left it (status included), for reporting without a re-read. */
+  env?: Environment;
+}
 
 const RETRY_MS = 5_000;
 
@@ -47,6 +52,12 @@ const RETRY_MS = 5_000;
 export async function reconcileEnvironment(ctx: EngineContext, memory: ReconcileMemory, namespace: string, name: string): Promise<ReconcileOutcome> {
   const env = await ctx.objects.get<Environment & { metadata: { name: string } }>({ apiVersion: API_VERSION, kind: 'Environment', namespace, name });
   if (!env) return { result: 'noop' };
+  // writeStatus keeps env.status current, so the object returned is what the cluster holds now.
+  return { ...(await reconcileLoaded(ctx, memory, env, namespace, name)), env };
+}
+
+async function reconcileLoaded(ctx: EngineContext, memory: ReconcileMemory, env: Environment & { metadata: { name: string } },
+  namespace: string, name: string): Promise<ReconcileOutcome> {
   const key = memoryKey(namespace, name);
   if (env.metadata.deletionTimestamp) {
     const done = await finalizeEnvironment(ctx, env);
@@ -157,7 +168,7 @@ export async function reconcileEnvironment(ctx: EngineContext, memory: Reconcile
   if (secrets.missing.length) {
     status.conditions = setCondition(status.conditions, { type: 'SecretsReady', status: 'False', reason: 'SecretMissing',
       message: `Secrets ${secrets.missing.join(', ')} not found in namespace ${app.spec.secretsFrom ?? '(no secretsFrom set for this app)'}` }, now);
-  } else status.conditions = (status.conditions ?? []).filter((c) => c.type !== 'SecretsReady');
+  } else status.conditions = removeCondition(status.conditions, 'SecretsReady');
 
   const readiness = await environmentReadiness(ctx, objects);
   if (readiness.ready) {
@@ -174,7 +185,7 @@ export async function reconcileEnvironment(ctx: EngineContext, memory: Reconcile
 }
 
 function isStalled(status: EnvironmentStatus): boolean {
-  return status.conditions?.some((c) => c.type === ConditionType.Stalled && c.status === 'True') ?? false;
+  return getCondition(status.conditions, ConditionType.Stalled)?.status === 'True';
 }
 
 /** A person must act (bad Riofile, failed build): Failed + Stalled, the running objects untouched. */

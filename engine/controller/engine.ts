@@ -173,7 +173,8 @@ export class Engine {
     this.ctx.hooks.reconciled?.(outcome.result, (Date.now() - started) / 1000);
     this.ctx.log.debug('reconciled', { environment: name, result: outcome.result, requeueAfterMs: outcome.requeueAfterMs });
     this.backoff.succeed(key);
-    if (outcome.env && outcome.result !== 'noop') this.ctx.hooks.environmentChanged?.(outcome.env, this.knownApps.get(outcome.env.spec.app));
+    // A torn-down environment is reported once, by environmentRemoved (from the watch's delete).
+    if (outcome.env && outcome.result !== 'noop' && !outcome.env.metadata.deletionTimestamp) this.ctx.hooks.environmentChanged?.(outcome.env, this.knownApps.get(outcome.env.spec.app));
     if (outcome.requeueAfterMs !== undefined) this.queue.addAfter(key, outcome.requeueAfterMs);
   }
 

@@ -53,11 +53,17 @@ export function createReporter(options: ReporterOptions): Reporter {
     return api ? { app, settings, repo, api } : undefined;
   };
 
+  // Environments already reported removed (by uid). A change read before the delete can reach
+  // the queue after the removal; posting it would bring a deployment back from "inactive".
+  const removed = new RecentSet(1_000);
+
   return {
     statuses,
     idle: () => queue.idle(),
     hooks: {
       environmentChanged(env, app) {
+        // A torn-down environment is reported once, by environmentRemoved.
+        if (env.metadata.deletionTimestamp || (env.metadata.uid && removed.has(env.metadata.uid))) return;
         queue.push(env.metadata.name, async () => {
           const c = await context(env, app);
           if (!c) return;
@@ -75,12 +81,24 @@ export function createReporter(options: ReporterOptions): Reporter {
         });
       },
       environmentRemoved(env, app) {
+        if (env.metadata.uid) removed.add(env.metadata.uid);
         queue.push(env.metadata.name, async () => {
           await options.onRemoved?.(env);
           const c = await context(env, app);
           if (c?.settings.deployments) await deployments.inactive(c.api, c.repo, env);
-        });
+        }, { final: true });
       },
     },
   };
+}
+
+/** A set that forgets its oldest entries past `limit` (bounded memory for a long-running engine). */
+class RecentSet {
+  private readonly items = new Set<string>();
+  constructor(private readonly limit: number) {}
+  has(item: string): boolean { return this.items.has(item); }
+  add(item: string): void {
+    this.items.add(item);
+    if (this.items.size > this.limit) this.items.delete(this.items.values().next().value!);
+  }
 }

@@ -1,4 +1,5 @@
-import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { createHash } from 'node:crypto';
+import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeApiError, type KubeObjectRef } from './errors.js';
@@ -6,7 +7,11 @@ import { KubeApiError, type KubeObjectRef } from './errors.js';
 export type Verb = 'get' | 'list' | 'create' | 'apply' | 'patch' | 'update' | 'delete';
 const WRITE_VERBS: ReadonlySet<Verb> = new Set(['create', 'apply', 'patch', 'update', 'delete']);
 
-export interface RequestStats { reads: number; writes: number; byVerb: Record<string, number> }
+export interface RequestStats {
+  reads: number; writes: number; byVerb: Record<string, number>;
+  /** New connections opened (the rest reused a kept-alive one). */
+  connections: number;
+}
 
 export interface KubeRequest {
   verb: Verb;
@@ -25,8 +30,14 @@ export interface KubeRequest {
  * nothing; the count proves it). Watches use client-node's Watch, which only reads.
  */
 export class KubeRest {
-  readonly stats: RequestStats = { reads: 0, writes: 0, byVerb: {} };
+  readonly stats: RequestStats = { reads: 0, writes: 0, byVerb: {}, connections: 0 };
   private readonly server: URL;
+  /**
+   * One keep-alive agent for all calls. client-node makes a new Agent per request, which means a
+   * new TCP connection and TLS handshake (with client-certificate auth) per call: most of the
+   * time of a small request. Rebuilt when the TLS material changes (rotated certificates).
+   */
+  private agent?: { key: string; agent: HttpsAgent };
 
   constructor(private readonly kc: KubeConfig, private readonly defaultTimeoutMs = 30_000) {
     const cluster = kc.getCurrentCluster();
@@ -42,9 +53,14 @@ export class KubeRest {
       headers: { accept: 'application/json', ...(req.body !== undefined ? { 'content-type': req.contentType ?? 'application/json' } : {}) },
     };
     await this.kc.applyToHTTPSOptions(options);
+    if (url.protocol === 'https:') options.agent = this.sharedAgent(options);
     this.stats.byVerb[req.verb] = (this.stats.byVerb[req.verb] ?? 0) + 1;
     if (WRITE_VERBS.has(req.verb)) this.stats.writes++; else this.stats.reads++;
     const payload = req.body === undefined ? undefined : JSON.stringify(req.body);
+    // Always framed by Content-Length: Node sends a DELETE body without chunked encoding, so an
+    // unframed body would be read by the server as the start of the next request on a kept-alive
+    // connection (and answered "400 Bad Request").
+    if (payload !== undefined) (options.headers as Record<string, string | number>)['content-length'] = Buffer.byteLength(payload);
     const timeoutMs = req.timeoutMs ?? this.defaultTimeoutMs;
     const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
@@ -54,6 +70,7 @@ export class KubeRest {
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
         res.on('error', reject);
       });
+      r.on('socket', () => { if (!r.reusedSocket) this.stats.connections++; });
       r.on('timeout', () => r.destroy(new Error(`no answer within ${timeoutMs} ms`)));
       r.on('error', reject);
       if (payload !== undefined) r.write(payload);
@@ -68,5 +85,23 @@ export class KubeRest {
       reason = parsed.reason;
     } catch { if (body) message = `${message}: ${body.slice(0, 300)}`; }
     throw new KubeApiError(req.verb, req.ref, status, message, reason);
+  }
+
+  /** Closes idle keep-alive connections (tests and shutdown; open sockets would keep a process alive). */
+  close(): void {
+    this.agent?.agent.destroy();
+    this.agent = undefined;
+  }
+
+  private sharedAgent(options: RequestOptions): HttpsAgent {
+    const tls = { ca: options.ca, cert: options.cert, key: options.key, pfx: options.pfx, passphrase: options.passphrase,
+      rejectUnauthorized: options.rejectUnauthorized, servername: options.servername };
+    const key = createHash('sha256').update(JSON.stringify(tls, (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('base64') : v))).digest('hex');
+    if (this.agent?.key !== key) {
+      this.agent?.agent.destroy();
+      // Idle sockets are unref'd by Node's agent, so they never keep the process alive.
+      this.agent = { key, agent: new HttpsAgent({ ...tls, keepAlive: true, maxSockets: 64, maxFreeSockets: 16 } as ConstructorParameters<typeof HttpsAgent>[0]) };
+    }
+    return this.agent.agent;
   }
 }

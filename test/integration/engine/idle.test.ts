@@ -30,7 +30,11 @@ test(`an idle engine with ${BRANCHES} environments writes nothing to the API ser
   const stats = h.ctx.objects.rest.stats;
   const writesBefore = stats.writes;
   const readsBefore = stats.reads;
+  const connectionsBefore = stats.connections;
   await new Promise((r) => setTimeout(r, 60_000));
   assert.equal(stats.writes - writesBefore, 0, `writes during the idle minute: ${JSON.stringify(stats.byVerb)}`);
   assert.ok(stats.reads > readsBefore, 'the engine was polling the whole time');
+  const reads = stats.reads - readsBefore;
+  const connections = stats.connections - connectionsBefore;
+  assert.ok(connections * 10 < reads, `kept-alive connections: ${connections} opened for ${reads} reads`);
 });

@@ -2,22 +2,68 @@ import { isConflict } from '../../kube/errors.js';
 import { refOf, type KubeObject } from '../../kube/objects.js';
 import type { InventoryEntry } from '../../crds/types.js';
 import type { EngineContext } from '../context.js';
+import { inventoryKey } from './prune.js';
 
 export interface ApplyOutcome {
   inventory: InventoryEntry[];
   /** "field X of Deployment/ns/web was owned by kubectl-edit": taken over, said in a condition. */
   conflicts: string[];
-  /** resourceVersion/generation of workloads after the apply, for drift detection. */
+  /** Generation of each object after the apply (`Kind/ns/name`), for drift detection. */
   generations: Map<string, number>;
+  /** The objects as the API server returned them (status included), by `Kind/ns/name`. */
+  live: Map<string, KubeObject>;
+}
+
+/** Applies in flight at once for one environment: enough to hide round trips, few enough to be polite. */
+const APPLY_CONCURRENCY = 8;
+
+/**
+ * What must exist before what, for objects created now. Only the Namespace (and CRDs for their
+ * custom resources) are hard requirements of the API server; identities, config and storage go
+ * before workloads so the first Pods are not refused for a missing ServiceAccount or ConfigMap
+ * (the ReplicaSet controller would retry, but with backoff).
+ */
+function dependencyClass(kind: string): number {
+  switch (kind) {
+    case 'Namespace': return 0;
+    case 'CustomResourceDefinition': case 'PriorityClass': case 'StorageClass': case 'IngressClass': return 1;
+    case 'ServiceAccount': case 'Role': case 'ClusterRole': case 'RoleBinding': case 'ClusterRoleBinding':
+    case 'Secret': case 'ConfigMap': case 'PersistentVolume': case 'PersistentVolumeClaim':
+    case 'ResourceQuota': case 'LimitRange': return 2;
+    default: return 3;
+  }
 }
 
 /**
- * Server-side applies the objects in order (field manager `ria`). An apply is first tried
- * without force so a conflict names who else owns the field; then Ria's desired state wins.
+ * Pure: the objects in waves; each wave is applied in parallel, waves in order. An object waits
+ * only for the new objects (not in the previous inventory) of lower dependency classes: what
+ * exists already needs no waiting. So an update of a running environment is one wave, one round
+ * trip instead of one per object; a first deploy goes Namespace → identities and config → the
+ * rest; a new ConfigMap goes before the running Deployment that now mounts it. Render order
+ * within a wave.
  */
-export async function applyEnvironmentObjects(ctx: EngineContext, objects: KubeObject[]): Promise<ApplyOutcome> {
-  const outcome: ApplyOutcome = { inventory: [], conflicts: [], generations: new Map() };
+export function applyWaves(objects: KubeObject[], existing: readonly InventoryEntry[] = []): KubeObject[][] {
+  const known = new Set(existing.map(inventoryKey));
+  const newClasses = new Set(objects.filter((o) => !known.has(inventoryKey(refOf(o)))).map((o) => dependencyClass(o.kind)));
+  const waves: KubeObject[][] = [[], [], [], [], []];
   for (const obj of objects) {
+    const c = dependencyClass(obj.kind);
+    let after = -1;
+    for (const n of newClasses) if (n < c && n > after) after = n;
+    waves[after + 1]!.push(obj);
+  }
+  return waves.filter((w) => w.length);
+}
+
+/**
+ * Server-side applies the objects (field manager `ria`) in dependency waves. An apply is first
+ * tried without force so a conflict names who else owns the field; then Ria's desired state
+ * wins. When an apply fails, the rest of its wave still completes and the first error is thrown:
+ * the next reconcile applies everything again.
+ */
+export async function applyEnvironmentObjects(ctx: EngineContext, objects: KubeObject[], existing: readonly InventoryEntry[] = []): Promise<ApplyOutcome> {
+  const outcome: ApplyOutcome = { inventory: objects.map(refOf), conflicts: [], generations: new Map(), live: new Map() };
+  const applyOne = async (obj: KubeObject): Promise<void> => {
     let applied: KubeObject;
     try {
       applied = await ctx.objects.apply(obj, { force: false });
@@ -26,11 +72,29 @@ export async function applyEnvironmentObjects(ctx: EngineContext, objects: KubeO
       outcome.conflicts.push((err as Error).message);
       applied = await ctx.objects.apply(obj, { force: true });
     }
-    const ref = refOf(obj);
-    outcome.inventory.push(ref);
-    if (applied.metadata.generation !== undefined) outcome.generations.set(workloadKey(ref), applied.metadata.generation);
+    const key = workloadKey(refOf(obj));
+    outcome.live.set(key, applied);
+    if (applied.metadata.generation !== undefined) outcome.generations.set(key, applied.metadata.generation);
+  };
+  for (const wave of applyWaves(objects, existing)) {
+    const errors = await inParallel(wave, APPLY_CONCURRENCY, applyOne);
+    if (errors.length) throw errors[0];
   }
   return outcome;
+}
+
+/** Runs `fn` over `items` with at most `limit` at once; resolves once all settled, with their errors. */
+async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<unknown[]> {
+  const errors: unknown[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      try { await fn(item); } catch (err) { errors.push(err); }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return errors;
 }
 
 export function workloadKey(ref: { kind: string; namespace?: string; name: string }): string {

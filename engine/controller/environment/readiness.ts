@@ -1,4 +1,5 @@
-import type { KubeObject } from '../../kube/objects.js';
+import { refOf, type KubeObject } from '../../kube/objects.js';
+import { workloadKey } from './apply.js';
 import type { EngineContext } from '../context.js';
 
 interface WorkloadStatus {
@@ -27,14 +28,17 @@ export function workloadReady(obj: KubeObject): { ready: boolean; message: strin
   return { ready, message: `${name}: ${status.availableReplicas ?? 0}/${want} available` };
 }
 
-/** Reads the environment's workloads and says whether all have rolled out, and if not, which not. */
-export async function environmentReadiness(ctx: EngineContext, objects: KubeObject[]): Promise<{ ready: boolean; waiting: string[] }> {
-  const waiting: string[] = [];
-  for (const obj of objects) {
-    if (obj.kind !== 'Deployment' && obj.kind !== 'DaemonSet') continue;
-    const live = await ctx.objects.get({ apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace!, name: obj.metadata.name });
-    const state = live ? workloadReady(live) : { ready: false, message: `${obj.kind}/${obj.metadata.name}: not found` };
-    if (!state.ready) waiting.push(state.message);
-  }
+/**
+ * Whether all the environment's workloads have rolled out, and if not, which not. Uses `live`
+ * (the apply responses) when given, else reads the workloads, in parallel.
+ */
+export async function environmentReadiness(ctx: EngineContext, objects: KubeObject[], live?: ReadonlyMap<string, KubeObject>): Promise<{ ready: boolean; waiting: string[] }> {
+  const workloads = objects.filter((o) => o.kind === 'Deployment' || o.kind === 'DaemonSet');
+  const states = await Promise.all(workloads.map(async (obj) => {
+    const current = live?.get(workloadKey(refOf(obj)))
+      ?? await ctx.objects.get({ apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace!, name: obj.metadata.name });
+    return current ? workloadReady(current) : { ready: false, message: `${obj.kind}/${obj.metadata.name}: not found` };
+  }));
+  const waiting = states.filter((s) => !s.ready).map((s) => s.message);
   return { ready: waiting.length === 0, waiting };
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { App, Environment, EnvironmentStatus, LocatedError } from '../../crds/types.js';
+import type { App, Environment, EnvironmentStatus, InventoryEntry, LocatedError } from '../../crds/types.js';
 import { API_VERSION } from '../../crds/types.js';
 import { parseRiofile } from '../../riofile/index.js';
 import { RiofileError } from '../../riofile/errors.js';
@@ -7,6 +7,7 @@ import { render } from '../../render/index.js';
 import type { Environment as RenderEnvironment, RenderResult } from '../../render/types.js';
 import { GitError } from '../../git/index.js';
 import { RiaError, errorMessage } from '../../errors.js';
+import type { KubeObject } from '../../kube/objects.js';
 import type { EngineContext, ReconcileResult } from '../context.js';
 import { ConditionType, conditionMessage, getCondition, removeCondition, setCondition } from '../conditions.js';
 import { loadRiofileText } from './source.js';
@@ -24,10 +25,27 @@ import { clusterSettings } from './cluster-settings.js';
 export interface ReconcileMemory {
   /** Environment key -> when its objects were last applied or checked for drift. */
   lastApplied: Map<string, number>;
-  /** Environments with an owned object changed by hand: re-apply on the next reconcile. */
-  dirty: Set<string>;
-  /** Workload (`Kind/ns/name`) -> generation Ria last produced or saw: a higher one is someone else's edit. */
-  generations: Map<string, number>;
+  /** Workload (`Kind/ns/name`) -> generation Ria's last apply produced. */
+  applied: Map<string, number>;
+  /**
+   * Workload -> newest generation the watch saw (-1: deleted). Higher than `applied` means
+   * someone else changed the spec (kubectl scale/edit): re-apply. Compared in the reconcile, not
+   * in the watch handler, so the watch event of Ria's own apply (which may arrive before the
+   * apply's response) is never mistaken for an edit.
+   */
+  observed: Map<string, number>;
+}
+
+/** Pure: workloads of the inventory changed or deleted by someone else since Ria applied them. */
+export function driftedWorkloads(memory: Pick<ReconcileMemory, 'applied' | 'observed'>, inventory: readonly InventoryEntry[] | undefined): string[] {
+  const drifted: string[] = [];
+  for (const entry of inventory ?? []) {
+    const key = workloadKey(entry);
+    const applied = memory.applied.get(key);
+    const observed = memory.observed.get(key);
+    if (applied !== undefined && observed !== undefined && (observed === -1 || observed > applied)) drifted.push(key);
+  }
+  return drifted;
 }
 
 /** The key of an environment in ReconcileMemory. */
@@ -62,6 +80,9 @@ async function reconcileLoaded(ctx: EngineContext, memory: ReconcileMemory, env:
   if (env.metadata.deletionTimestamp) {
     const done = await finalizeEnvironment(ctx, env);
     memory.lastApplied.delete(key);
+    if (done === 'done') {
+      for (const entry of env.status?.inventory ?? []) { memory.applied.delete(workloadKey(entry)); memory.observed.delete(workloadKey(entry)); }
+    }
     return done === 'done' ? { result: 'success' } : { result: 'requeue', requeueAfterMs: 1_000 };
   }
   const now = ctx.now();
@@ -75,7 +96,7 @@ async function reconcileLoaded(ctx: EngineContext, memory: ReconcileMemory, env:
   const inputsHash = createHash('sha256').update(JSON.stringify([env.spec, app.spec, ctx.settings()])).digest('hex').slice(0, 16);
   const upToDate = status.inputsHash === inputsHash && status.observedGeneration === env.metadata.generation
     && (status.phase === 'Ready' || (status.phase === 'Failed' && isStalled(status)))
-    && !memory.dirty.has(key) && now.getTime() - (memory.lastApplied.get(key) ?? now.getTime()) < ctx.driftIntervalMs;
+    && driftedWorkloads(memory, status.inventory).length === 0 && now.getTime() - (memory.lastApplied.get(key) ?? now.getTime()) < ctx.driftIntervalMs;
   if (upToDate) {
     if (!memory.lastApplied.has(key)) memory.lastApplied.set(key, now.getTime());
     return { result: 'noop' };
@@ -138,15 +159,23 @@ async function reconcileLoaded(ctx: EngineContext, memory: ReconcileMemory, env:
   const secrets = await secretCopies(ctx, secretNames, app.spec.secretsFrom, env.spec.namespace, labels);
   const objects = [...result.objects.slice(0, 1), ...secrets.objects, ...result.objects.slice(1)];
   const hash = createHash('sha256').update(JSON.stringify(objects)).digest('hex').slice(0, 16);
-  const mustApply = hash !== status.appliedHash || memory.dirty.has(key) || now.getTime() - (memory.lastApplied.get(key) ?? 0) >= ctx.driftIntervalMs;
+  const drifted = driftedWorkloads(memory, status.inventory);
+  if (drifted.length) ctx.log.info('owned objects changed by someone else; re-applying', { environment: name, objects: drifted });
+  const mustApply = hash !== status.appliedHash || drifted.length > 0 || now.getTime() - (memory.lastApplied.get(key) ?? 0) >= ctx.driftIntervalMs;
+  let live: Map<string, KubeObject> | undefined;
   if (mustApply) {
-    memory.dirty.delete(key);
-    const applied = await applyEnvironmentObjects(ctx, objects);
+    const applied = await applyEnvironmentObjects(ctx, objects, status.inventory);
     ctx.log.debug('applied', { environment: name, objects: applied.inventory.length, conflicts: applied.conflicts });
-    for (const [workload, generation] of applied.generations) memory.generations.set(workload, generation);
+    for (const [workload, generation] of applied.generations) {
+      memory.applied.set(workload, generation);
+      // Older than what Ria just produced: a stale event, not an edit.
+      if ((memory.observed.get(workload) ?? 0) < generation) memory.observed.delete(workload);
+    }
+    live = applied.live;
     for (const entry of toPrune(status.inventory, applied.inventory)) {
       if (entry.kind === 'Namespace' && entry.name === env.spec.namespace) continue;
-      memory.generations.delete(workloadKey(entry));
+      memory.applied.delete(workloadKey(entry));
+      memory.observed.delete(workloadKey(entry));
       await ctx.objects.delete(entry);
       ctx.log.info('pruned', { environment: name, object: `${entry.kind}/${entry.namespace ?? ''}/${entry.name}` });
     }
@@ -170,7 +199,8 @@ async function reconcileLoaded(ctx: EngineContext, memory: ReconcileMemory, env:
       message: `Secrets ${secrets.missing.join(', ')} not found in namespace ${app.spec.secretsFrom ?? '(no secretsFrom set for this app)'}` }, now);
   } else status.conditions = removeCondition(status.conditions, 'SecretsReady');
 
-  const readiness = await environmentReadiness(ctx, objects);
+  // Right after an apply, its responses say it all (a changed workload is not ready yet): no reads.
+  const readiness = await environmentReadiness(ctx, objects, live);
   if (readiness.ready) {
     status.phase = 'Ready';
     status.conditions = setCondition(status.conditions, { type: ConditionType.Ready, status: 'True', reason: 'Deployed', message: `deployed ${shortCommit(commit)}` }, now);

@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { applyWaves } from '../../../engine/controller/environment/apply.js';
+import { driftedWorkloads } from '../../../engine/controller/environment/reconcile.js';
+import { usablePushHint } from '../../../engine/controller/app/push.js';
+import { ObjectCaches } from '../../../engine/git/object-cache.js';
+import { refOf, type KubeObject } from '../../../engine/kube/objects.js';
+
+const obj = (kind: string, name: string, namespace: string | undefined = 'shop-main'): KubeObject => ({
+  apiVersion: kind === 'Deployment' ? 'apps/v1' : 'v1', kind, metadata: { name, ...(namespace ? { namespace } : {}) },
+});
+const names = (waves: KubeObject[][]) => waves.map((w) => w.map((o) => `${o.kind}/${o.metadata.name}`));
+const rendered = [obj('Namespace', 'shop-main', undefined), obj('ServiceAccount', 'web'), obj('ConfigMap', 'conf'), obj('Deployment', 'web'), obj('Service', 'web')];
+
+test('apply waves: a first deploy goes Namespace, then identities and config, then the rest', () => {
+  assert.deepEqual(names(applyWaves(rendered)), [
+    ['Namespace/shop-main'], ['ServiceAccount/web', 'ConfigMap/conf'], ['Deployment/web', 'Service/web'],
+  ]);
+});
+
+test('apply waves: an update of a running environment is one wave', () => {
+  assert.deepEqual(names(applyWaves(rendered, rendered.map(refOf))), [rendered.map((o) => `${o.kind}/${o.metadata.name}`)]);
+});
+
+test('apply waves: a new ConfigMap goes before the running Deployment that now mounts it; the rest at once', () => {
+  const existing = rendered.filter((o) => o.kind !== 'ConfigMap').map(refOf);
+  assert.deepEqual(names(applyWaves(rendered, existing)), [
+    ['Namespace/shop-main', 'ServiceAccount/web', 'ConfigMap/conf'], ['Deployment/web', 'Service/web'],
+  ]);
+});
+
+test('drift: a generation above what Ria applied, or a deletion, is someone else\'s change; Ria\'s own apply is not', () => {
+  const inventory = [refOf(obj('Deployment', 'web')), refOf(obj('Deployment', 'worker')), refOf(obj('Service', 'web'))];
+  const memory = { applied: new Map([['Deployment/shop-main/web', 3], ['Deployment/shop-main/worker', 2]]), observed: new Map<string, number>() };
+  assert.deepEqual(driftedWorkloads(memory, inventory), [], 'nothing observed yet');
+  memory.observed.set('Deployment/shop-main/web', 3); // the watch event of Ria's own apply
+  memory.observed.set('Deployment/shop-main/worker', 1); // a stale event
+  assert.deepEqual(driftedWorkloads(memory, inventory), []);
+  memory.observed.set('Deployment/shop-main/web', 4); // kubectl scale
+  memory.observed.set('Deployment/shop-main/worker', -1); // kubectl delete
+  assert.deepEqual(driftedWorkloads(memory, inventory), ['Deployment/shop-main/web', 'Deployment/shop-main/worker']);
+  assert.deepEqual(driftedWorkloads(memory, undefined), []);
+});
+
+test('push hints: only a branch that moved to a full SHA stands in for a listing', () => {
+  const sha = 'a'.repeat(40);
+  assert.equal(usablePushHint({ ref: 'refs/heads/main', sha, before: '0'.repeat(40) }), true);
+  assert.equal(usablePushHint({ ref: 'refs/heads/main', sha: '0'.repeat(40), before: sha }), false, 'a deleted branch');
+  assert.equal(usablePushHint({ ref: 'refs/tags/v1', sha, before: '0'.repeat(40) }), false);
+  assert.equal(usablePushHint({ ref: 'refs/heads/main', sha: 'abc', before: sha }), false);
+});
+
+test('object caches: one per directory, the least recently used forgotten past the limit', () => {
+  const caches = new ObjectCaches(2);
+  const a = caches.for('/a');
+  assert.equal(caches.for('/a'), a);
+  caches.for('/b');
+  caches.for('/a'); // /a is now the most recent
+  caches.for('/c'); // /b goes
+  assert.equal(caches.for('/a'), a);
+  caches.markPrepared('/a', 'https://x/a.git');
+  assert.equal(caches.isPrepared('/a', 'https://x/a.git'), true);
+  assert.equal(caches.isPrepared('/a', 'https://x/other.git'), false, 'a new URL for the directory prepares it again');
+  caches.drop('/a');
+  assert.notEqual(caches.for('/a'), a);
+  assert.equal(caches.isPrepared('/a', 'https://x/a.git'), false);
+});

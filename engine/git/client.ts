@@ -7,12 +7,15 @@ import type { FsClient, HttpClient } from 'isomorphic-git';
 import { listRemoteRefs, type ListRefsOptions, type RemoteRefs } from './list-refs.js';
 import { fetchCommit, type FetchCommitOptions } from './fetch-commit.js';
 import { readFileAt, type ReadFileOptions } from './read-file.js';
+import { ObjectCaches } from './object-cache.js';
 
 export interface GitIO {
   fs: FsClient;
   http: HttpClient;
   /** Deadline for each network call (all of its requests together); 30 s by default. */
   timeoutMs?: number;
+  /** Parsed packs per cache directory (see object-cache.ts); none means every read parses them again. */
+  caches?: ObjectCaches;
 }
 
 export interface GitClient {
@@ -23,6 +26,7 @@ export interface GitClient {
 
 export function createGitClient(io: GitIO): GitClient {
   if (!io?.fs || !io.http) throw new TypeError('ria/git: createGitClient needs { fs, http }');
+  io = { ...io, caches: io.caches ?? new ObjectCaches() };
   return {
     listRemoteRefs: (url, options) => listRemoteRefs(io, url, options),
     fetchCommit: (options) => fetchCommit(io, options),

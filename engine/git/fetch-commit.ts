@@ -9,6 +9,8 @@
  * One fetch per cache directory at a time (the engine's per-app queue gives that); two
  * concurrent fetches into one directory may race on its refs and shallow file.
  */
+import { readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import git from 'isomorphic-git';
 import type { GitIO } from './client.js';
 import { GitRefNotFoundError } from './errors.js';
@@ -60,6 +62,7 @@ export async function fetchCommit(io: GitIO, options: FetchCommitOptions): Promi
         singleBranch: true,
         depth: options.depth ?? 1,
         tags: false,
+        ...(io.caches ? { cache: io.caches.for(dir) } : {}),
         headers: authHeaders(auth),
       }),
     );
@@ -68,6 +71,8 @@ export async function fetchCommit(io: GitIO, options: FetchCommitOptions): Promi
     if (!sha) throw new GitRefNotFoundError(context.url, { op: 'fetchCommit', ref });
     return sha;
   } catch (err) {
+    // The directory may have been emptied under us: prepare it again next time.
+    io.caches?.drop(dir);
     throw toGitError(err, context);
   }
 }
@@ -77,16 +82,31 @@ export function fullRef(ref: string): string {
   return ref === 'HEAD' || ref.startsWith('refs/') ? ref : `refs/heads/${ref}`;
 }
 
+/**
+ * Past this many packs the cache is emptied and refetched at depth 1 (one pack). Each fetch adds
+ * a pack and isomorphic-git never repacks; a lookup of a missing object checks every pack.
+ */
+export const MAX_CACHED_PACKS = 32;
+
 /** Bare repo with an `origin` that mirrors refs under their own names (refs/pull/* included). */
 async function prepareCache(io: GitIO, dir: string, url: string): Promise<void> {
+  // The cache directory is always on disk (node:fs), whatever fs isomorphic-git is given.
+  const packs = await readdir(join(dir, 'objects', 'pack')).then((names) => names.filter((n) => n.endsWith('.idx')).length, () => 0);
+  if (packs > MAX_CACHED_PACKS) {
+    await rm(dir, { recursive: true, force: true });
+    io.caches?.drop(dir);
+  }
+  // Prepared earlier by this process and still there (a cache directory may be deleted any time).
+  if (io.caches?.isPrepared(dir, url) && (await stat(join(dir, 'config')).then(() => true, () => false))) return;
   await git.init({ fs: io.fs, gitdir: dir, bare: true });
   await git.setConfig({ fs: io.fs, gitdir: dir, path: `remote.${REMOTE}.url`, value: url });
   await git.setConfig({ fs: io.fs, gitdir: dir, path: `remote.${REMOTE}.fetch`, value: '+refs/*:refs/*' });
+  io.caches?.markPrepared(dir, url);
 }
 
 async function hasCommit(io: GitIO, dir: string, sha: string): Promise<boolean> {
   try {
-    await git.readCommit({ fs: io.fs, gitdir: dir, oid: sha });
+    await git.readCommit({ fs: io.fs, gitdir: dir, oid: sha, ...(io.caches ? { cache: io.caches.for(dir) } : {}) });
     return true;
   } catch {
     return false;

@@ -12,10 +12,11 @@ export interface ReadFileOptions {
 }
 
 /** The file's content as UTF-8, or null when the commit has no such file. */
-export async function readFileAt(io: Pick<GitIO, 'fs'>, { dir, sha, path }: ReadFileOptions): Promise<string | null> {
+export async function readFileAt(io: Pick<GitIO, 'fs' | 'caches'>, { dir, sha, path }: ReadFileOptions): Promise<string | null> {
   const filepath = path.replace(/^\/+/, '');
+  const cache = io.caches?.for(dir);
   try {
-    await git.readCommit({ fs: io.fs, gitdir: dir, oid: sha });
+    await git.readCommit({ fs: io.fs, gitdir: dir, oid: sha, ...(cache ? { cache } : {}) });
   } catch (err) {
     throw new GitError(
       `commit ${sha} is not in the git cache at ${dir}; fetch it first`,
@@ -24,7 +25,7 @@ export async function readFileAt(io: Pick<GitIO, 'fs'>, { dir, sha, path }: Read
     );
   }
   try {
-    const { blob } = await git.readBlob({ fs: io.fs, gitdir: dir, oid: sha, filepath });
+    const { blob } = await git.readBlob({ fs: io.fs, gitdir: dir, oid: sha, filepath, ...(cache ? { cache } : {}) });
     return Buffer.from(blob).toString('utf8');
   } catch (err) {
     const code = (err as { code?: string }).code;

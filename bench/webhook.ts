@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     cluster = await startLocalCluster({ mode: 'full', nodes: 1, onProgress: (l) => process.stderr.write(`[cluster] ${l}\n`) });
     process.env.RIA_TEST_KUBECONFIG = cluster.kubeconfigPath;
   }
-  const h = await githubHarness({ pollInterval: '1h' });
+  const h = await githubHarness({ pollInterval: '1h', gitServerProcess: true, ...(process.env.BENCH_NO_REPORT ? { github: '  statuses: false\n  deployments: false\n' } : {}) });
   try {
     const repo = await h.repo('bench');
     const app = h.appName('bench');
@@ -31,13 +31,16 @@ async function main(): Promise<void> {
     const first = await h.commitApp(repo, 'main', { Riofile: riofile(0) });
     await h.commitConfig({ [`apps/${app}.yaml`]: h.appFile(repo) });
     await h.waitEnvironment(name, 'Ready', (e) => e.status?.phase === 'Ready' && e.status.appliedCommit === first, 120_000);
+    let previous = first;
     const samples: number[] = [];
     const toSpec: number[] = [];
     const answered: number[] = [];
     for (let i = 1; i <= rounds; i++) {
+      const before = previous;
       const sha = await h.commitApp(repo, 'main', { Riofile: riofile(i) });
+      previous = sha;
       const started = performance.now();
-      const res = await h.deliver('push', pushPayload(repo, { ref: 'refs/heads/main', after: sha }));
+      const res = await h.deliver('push', pushPayload(repo, { ref: 'refs/heads/main', before, after: sha }));
       if (res.status !== 202) throw new Error(`webhook answered ${res.status}: ${res.text}`);
       answered.push(performance.now() - started);
       let seen: number | undefined;

@@ -8,7 +8,10 @@ import { Backoff } from './backoff.js';
 import { watchCollection, type WatchHandle } from './informers.js';
 import { syncConfig, type ConfigSource, type ConfigState } from './config/sync.js';
 import { syncApp, type EnvironmentSource } from './app/sync.js';
-import { memoryKey, reconcileEnvironment, type ReconcileMemory } from './environment/reconcile.js';
+import { syncAppFromPush, usablePushHint, type PushHint } from './app/push.js';
+import { prefetchCommit } from './environment/source.js';
+import { branchMatches } from '../config/load.js';
+import { reconcileEnvironment, type ReconcileMemory } from './environment/reconcile.js';
 import { deleteSupersededBuilds } from './environment/builds.js';
 import { workloadKey } from './environment/apply.js';
 
@@ -35,7 +38,7 @@ const envKey = (namespace: string, name: string) => `env/${namespace}/${name}`;
  */
 export class Engine {
   readonly queue: KeyedQueue;
-  readonly memory: ReconcileMemory = { lastApplied: new Map(), dirty: new Set(), generations: new Map() };
+  readonly memory: ReconcileMemory = { lastApplied: new Map(), applied: new Map(), observed: new Map() };
   readonly configState: ConfigState = {};
   private readonly backoff = new Backoff();
   private readonly watches: WatchHandle[] = [];
@@ -81,18 +84,12 @@ export class Engine {
     this.watches.push(watchCollection<KubernetesObject>(kc, rest, '/apis/apps/v1/deployments', 'app.kubernetes.io/managed-by=ria', (d, event) => {
       const meta = d.metadata ?? {};
       const wk = workloadKey({ kind: 'Deployment', namespace: meta.namespace ?? '', name: meta.name ?? '' });
-      for (const [key, env] of this.environments) {
-        if (env.spec.namespace !== meta.namespace) continue;
-        // A spec change we did not make (kubectl scale/edit) bumps the generation: put it back at once.
-        const seen = this.memory.generations.get(wk);
-        if (seen !== undefined && (event === 'delete' || (meta.generation ?? 0) > seen)) {
-          this.ctx.log.info('owned object changed by someone else; re-applying', { environment: env.metadata.name, object: wk, event });
-          this.memory.dirty.add(memoryKey(ns, env.metadata.name));
-        }
-        if (event === 'delete') this.memory.generations.delete(wk);
-        else if (seen === undefined || (meta.generation ?? 0) > seen) this.memory.generations.set(wk, meta.generation ?? 0);
-        this.queue.add(key);
-      }
+      // Remember the newest generation; the reconcile compares it with what Ria applied (a spec
+      // change we did not make, kubectl scale/edit, is put back at once). Only workloads Ria applied.
+      // Any event requeues the environment: a status change may be the rollout finishing.
+      const observed = event === 'delete' ? -1 : meta.generation ?? 0;
+      if (this.memory.applied.has(wk) && (observed === -1 || observed > (this.memory.observed.get(wk) ?? 0))) this.memory.observed.set(wk, observed);
+      for (const [key, env] of this.environments) if (env.spec.namespace === meta.namespace) this.queue.add(key);
     }, this.ctx.log));
     this.resync = CronJob.from({ cronTime: this.options.resyncCron ?? '0 */5 * * * *', start: true, onTick: () => {
       for (const key of this.environments.keys()) this.queue.add(key);
@@ -100,12 +97,31 @@ export class Engine {
     this.schedulePoll(0);
   }
 
-  /** Poke: a webhook said this repository changed. Polls it (and whatever uses it) now. */
-  poke(repoUrl: string): void {
+  /**
+   * Poke: a webhook said this repository changed. Polls it (and whatever uses it) now. With the
+   * push's ref and SHAs, the branch's Environment is updated without listing first, and the
+   * commit is fetched meanwhile.
+   */
+  poke(repoUrl: string, push?: PushHint): void {
     const norm = normalizeUrl(repoUrl);
     if (normalizeUrl(this.options.config.url) === norm) this.queue.add(CONFIG_KEY);
-    for (const app of this.knownApps.values()) if (normalizeUrl(app.spec.repo) === norm) this.queue.add(appKey(app.metadata.name));
+    for (const app of this.knownApps.values()) {
+      if (normalizeUrl(app.spec.repo) !== norm) continue;
+      const name = app.metadata.name;
+      if (push && usablePushHint(push) && branchMatches(push.ref.slice('refs/heads/'.length), app.spec.branches)) {
+        const hints = this.pushHints.get(name) ?? new Map<string, PushHint>();
+        // Two pushes before the sync runs: one move from the first's `before` to the last's SHA.
+        const earlier = hints.get(push.ref);
+        hints.set(push.ref, earlier && earlier.sha === push.before ? { ...push, before: earlier.before } : push);
+        this.pushHints.set(name, hints);
+        prefetchCommit(this.ctx, app, push.ref, push.sha).catch((err: Error) => this.ctx.log.debug('prefetch failed; the reconcile fetches again', { app: name, error: err.message }));
+      }
+      this.queue.add(appKey(name));
+    }
   }
+
+  /** Pushes seen by webhook and not yet applied, per app and ref (the newest per ref wins). */
+  private readonly pushHints = new Map<string, Map<string, PushHint>>();
 
   async stop(): Promise<void> {
     if (this.pollTimer) clearTimeout(this.pollTimer);
@@ -159,6 +175,13 @@ export class Engine {
     }
     if (key.startsWith('app/')) {
       const name = key.slice(4);
+      const hints = this.pushHints.get(name);
+      if (hints) {
+        this.pushHints.delete(name);
+        const pushed = await syncAppFromPush(this.ctx, name, [...hints.values()]);
+        if (pushed.ok) { this.backoff.succeed(key); return; }
+        this.ctx.log.debug('push not applied as is; listing the repository', { app: name, reason: pushed.reason });
+      }
       const result = await syncApp(this.ctx, name, this.options.sources ?? []);
       if (!result.ok) { this.retryLater(key, result.error); return; }
       this.backoff.succeed(key);

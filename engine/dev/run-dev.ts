@@ -162,7 +162,7 @@ export async function runDev(options: RunDevOptions): Promise<DevSession> {
     const github = createGitHubIntegration({
       objects, namespace, log, webhookSecret,
       settings: () => ctx!.settings(),
-      engine: { poke: (url) => engine?.poke(url) },
+      engine: { poke: (url, push) => engine?.poke(url, push) },
     });
     ({ engine, ctx } = createEngine({
       kc, namespace, log, gitCacheDir: join(dir, 'git-cache'), gitTimeoutMs: 10_000,

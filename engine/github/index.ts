@@ -27,7 +27,7 @@ export interface GitHubIntegrationOptions {
   namespace: string;
   /** The engine's current settings (ria.yaml); read on every use, so a config push applies at once. */
   settings: () => Pick<Settings, 'github'>;
-  /** Usually `(url) => engine.poke(url)`; called lazily, so the engine may be created after this. */
+  /** Usually `(url, push) => engine.poke(url, push)`; called lazily, so the engine may be created after this. */
   engine: Poker;
   log: Log;
   /** The webhook secret (from the Secret given at install). Without it, no webhook route. */

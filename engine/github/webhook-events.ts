@@ -3,9 +3,10 @@ import type { Log } from '../controller/context.js';
 import { pullFromApi } from './pull-request.js';
 import type { PullRequestStore } from './pull-store.js';
 import { repoKey } from './repo.js';
+import type { PushHint } from '../controller/app/push.js';
 
-/** The part of the Engine a webhook needs: "this repository changed, look now". */
-export interface Poker { poke(repoUrl: string): void }
+/** The part of the Engine a webhook needs: "this repository changed, look now" (and, for a push, what moved). */
+export interface Poker { poke(repoUrl: string, push?: PushHint): void }
 
 /** pull_request actions that change whether or where a preview runs; the rest change nothing. */
 export const PREVIEW_ACTIONS = new Set(['opened', 'reopened', 'synchronize', 'closed', 'labeled', 'unlabeled', 'ready_for_review', 'converted_to_draft', 'edited']);
@@ -29,7 +30,7 @@ export function registerEventHandlers(webhooks: Webhooks, deps: { engine: Poker;
   });
   webhooks.on('push', ({ payload }) => {
     log.debug('push', { repo: payload.repository.full_name, ref: payload.ref, deleted: payload.deleted });
-    engine.poke(payload.repository.clone_url);
+    engine.poke(payload.repository.clone_url, payload.deleted ? undefined : { ref: payload.ref, sha: payload.after, before: payload.before });
     if (!payload.deleted && payload.ref.startsWith('refs/heads/')) {
       deps.onBranchPush?.({ cloneUrl: payload.repository.clone_url, branch: payload.ref.slice('refs/heads/'.length), sha: payload.after });
     }

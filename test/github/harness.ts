@@ -8,7 +8,8 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { startGitServer, type GitServer } from '../../engine/dev/git-server.js';
+import { startGitServer, type GitServer, type RequestInfo } from '../../engine/dev/git-server.js';
+import { startGitServerProcess } from '../../engine/dev/git-server-process.js';
 import { commitFiles, createCommit, createRepo, setPullRef } from '../../engine/dev/git-fixtures.js';
 import { createEngine } from '../../engine/controller/create.js';
 import { ensureCrds } from '../../engine/controller/install-crds.js';
@@ -38,6 +39,10 @@ export interface GitHubHarness {
   secret: string;
   /** Repository URLs the webhook handlers poked the engine with, in order. */
   pokes: string[];
+  /** Requests the git server answered (in-process server only). */
+  gitRequests: RequestInfo[];
+  /** How many times the engine listed a repository's refs (protocol v2 ls-refs), per repository path. */
+  listings(repo: RepoFixture): number;
   appName(base: string): string;
   /** Creates the repository on first use; `acme/<base>-<suffix>`. */
   repo(base: string): Promise<RepoFixture>;
@@ -56,12 +61,21 @@ export interface GitHubHarness {
 let crdsInstalled: Promise<void> | undefined;
 let dateCounter = 0;
 
-export async function githubHarness(options: { pollInterval?: string; github?: string } = {}): Promise<GitHubHarness> {
+export interface GitHubHarnessOptions {
+  pollInterval?: string;
+  /** Extra lines of ria.yaml's `github:` block. */
+  github?: string;
+  /** Run the git server in a child process, as a real git host is (benchmarks). */
+  gitServerProcess?: boolean;
+}
+
+export async function githubHarness(options: GitHubHarnessOptions = {}): Promise<GitHubHarness> {
   const kc = testKubeConfig();
   const suffix = randomBytes(3).toString('hex');
   const namespace = `ria-${suffix}`;
   const secret = `whsec-${randomBytes(8).toString('hex')}`;
-  const git = await startGitServer();
+  const gitRequests: RequestInfo[] = [];
+  const git = options.gitServerProcess ? await startGitServerProcess() : await startGitServer({ onRequest: (r) => gitRequests.push(r) });
   const gh = await startGitHubStandin();
   const cacheDir = await mkdtemp(join(tmpdir(), 'ria-github-cache-'));
   const objects = new KubeObjects(new KubeRest(kc));
@@ -74,7 +88,7 @@ export async function githubHarness(options: { pollInterval?: string; github?: s
   const github = createGitHubIntegration({
     objects, namespace, log, webhookSecret: secret, metrics, registry: metrics.registry,
     settings: () => ctx!.settings(),
-    engine: { poke: (url) => { pokes.push(url); engine?.poke(url); } },
+    engine: { poke: (url, push) => { pokes.push(url); engine?.poke(url, push); } },
   });
   ({ engine, ctx } = createEngine({
     kc, namespace, gitCacheDir: cacheDir, config: { url: git.urlFor('config'), branch: 'main', path: '' },
@@ -96,7 +110,8 @@ export async function githubHarness(options: { pollInterval?: string; github?: s
   let repoId = 5000;
 
   const h: GitHubHarness = {
-    git, gh, namespace, suffix, github, server, metrics, secret, pokes,
+    git, gh, namespace, suffix, github, server, metrics, secret, pokes, gitRequests,
+    listings: (r) => gitRequests.filter((q) => q.path === `/acme/${r.name}.git/info/refs` && q.gitProtocol === 'version=2').length,
     get engine() { return engine!; },
     get ctx() { return ctx!; },
     appName: (base) => `${base}-${suffix}`,

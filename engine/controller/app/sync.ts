@@ -52,13 +52,7 @@ export async function syncApp(ctx: EngineContext, appName: string, extraSources:
   for (const d of desired) {
     const current = byName.get(d.name);
     if (current && isDeepStrictEqual(current.spec, d.spec)) continue;
-    await ctx.objects.apply({
-      apiVersion: API_VERSION, kind: 'Environment',
-      metadata: { name: d.name, namespace: ctx.namespace, labels: { [APP_LABEL]: appName, 'app.kubernetes.io/managed-by': 'ria' },
-        ownerReferences: [{ apiVersion: API_VERSION, kind: 'App', name: appName, uid: app.metadata.uid!, controller: true, blockOwnerDeletion: true }] },
-      spec: d.spec,
-    }, { force: true });
-    ctx.log.info(current ? 'environment updated' : 'environment created', { environment: d.name, commit: d.spec.commit });
+    await applyEnvironment(ctx, app, d, current !== undefined);
     changed++;
   }
   const wanted = new Set(desired.map((d) => d.name));
@@ -72,6 +66,17 @@ export async function syncApp(ctx: EngineContext, appName: string, extraSources:
   status.conditions = setCondition(status.conditions, { type: ConditionType.SourceReady, status: 'True', reason: 'Listed', message: '' }, now);
   await writeAppStatus(ctx, app, status);
   return { ok: true, changed };
+}
+
+/** Creates or updates one Environment, owned by its App (deleting the App deletes it). */
+export async function applyEnvironment(ctx: EngineContext, app: App & { metadata: { name: string } }, d: DesiredEnvironment, exists: boolean): Promise<void> {
+  await ctx.objects.apply({
+    apiVersion: API_VERSION, kind: 'Environment',
+    metadata: { name: d.name, namespace: ctx.namespace, labels: { [APP_LABEL]: app.metadata.name, 'app.kubernetes.io/managed-by': 'ria' },
+      ownerReferences: [{ apiVersion: API_VERSION, kind: 'App', name: app.metadata.name, uid: app.metadata.uid!, controller: true, blockOwnerDeletion: true }] },
+    spec: d.spec,
+  }, { force: true });
+  ctx.log.info(exists ? 'environment updated' : 'environment created', { environment: d.name, commit: d.spec.commit });
 }
 
 export async function writeAppStatus(ctx: EngineContext, app: App, status: AppStatus): Promise<void> {

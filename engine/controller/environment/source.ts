@@ -39,3 +39,14 @@ export async function loadRiofileText(ctx: EngineContext, app: App, env: Environ
   if (text === null) throw new RiofileMissingError(file, env.spec.commit);
   return { text, file };
 }
+
+/**
+ * Fetches a pushed commit into the cache while its Environment is still being updated, so the
+ * reconcile that follows finds it there (the webhook knows the SHA before anything else does).
+ * Failures are left to that reconcile, which reports them where the user sees them.
+ */
+export async function prefetchCommit(ctx: EngineContext, app: App, ref: string, sha: string): Promise<void> {
+  const dir = repoCacheDir(ctx, app.spec.repo);
+  const auth = await ctx.credentials(app.spec.cloneSecret);
+  await cacheLocks.run(dir, () => ctx.git.fetchCommit({ url: app.spec.repo, ref, sha, dir, ...(auth ? { auth } : {}) }));
+}

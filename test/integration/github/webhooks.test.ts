@@ -24,18 +24,38 @@ after(async () => {
   assert.deepEqual(h.gh.violations, []);
 });
 
-test('a push webhook moves the branch environment at once (polling is hourly)', async () => {
+test('a push webhook moves the branch environment at once (polling is hourly), without listing the repository', async () => {
+  const previous = (await commitOf(`${app}-main`))!;
+  const listings = h.listings(repo);
   const sha = await h.commitApp(repo, 'main', { Riofile: riofile('two') });
   const started = Date.now();
-  const res = await h.deliver('push', pushPayload(repo, { ref: 'refs/heads/main', after: sha }));
+  const res = await h.deliver('push', pushPayload(repo, { ref: 'refs/heads/main', before: previous, after: sha }));
   assert.equal(res.status, 202);
   await h.waitEnvironment(`${app}-main`, `at ${sha}`, (e) => e.spec.commit === sha, 10_000);
   assert.ok(Date.now() - started < 10_000);
+  assert.equal(h.listings(repo), listings, 'the signed push said where main moved: no listing needed');
   // GitHub shows the commit as queued at once, then the engine's own reports follow.
   const first = await eventually('a status on the pushed commit', async () => h.gh.statusesFor(sha, `ria/${app}/main`)[0]);
   assert.deepEqual([first.state, first.description], ['pending', `queued: ${sha.slice(0, 7)} waits to be deployed`]);
   await eventually('success on the pushed commit', async () => h.gh.statusesFor(sha, `ria/${app}/main`).some((s) => s.state === 'success'), 30_000);
   assert.match(h.metrics.registry.render(), /ria_webhook_deliveries_total\{event="push",result="accepted"\} 1/);
+});
+
+test('a push that does not follow the deployed commit (out of order, or one missed) is checked by listing; an old one never moves back', async () => {
+  const deployed = (await commitOf(`${app}-main`))!;
+  const missed = await h.commitApp(repo, 'main', { Riofile: riofile('missed') });
+  const head = await h.commitApp(repo, 'main', { Riofile: riofile('head') });
+  let listings = h.listings(repo);
+  // The delivery of `missed` never came: this one says it moved from `missed`, not from what runs.
+  assert.equal((await h.deliver('push', pushPayload(repo, { ref: 'refs/heads/main', before: missed, after: head }))).status, 202);
+  await h.waitEnvironment(`${app}-main`, `at ${head}`, (e) => e.spec.commit === head, 10_000);
+  assert.ok(h.listings(repo) > listings, 'listed instead of trusting the push');
+  // The late delivery of the older push arrives now: listed again, and main stays at its head.
+  listings = h.listings(repo);
+  assert.equal((await h.deliver('push', pushPayload(repo, { ref: 'refs/heads/main', before: deployed, after: missed }))).status, 202);
+  await eventually('the late push was checked', async () => h.listings(repo) > listings);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(await commitOf(`${app}-main`), head, 'an old push never moves the environment back');
 });
 
 test('bad deliveries get the right answer and change nothing', async () => {

@@ -1,0 +1,15 @@
+/** Entry of startGitServerProcess: runs startGitServer and answers its parent over IPC. */
+import { startGitServer } from './git-server.js';
+
+const options = JSON.parse(process.argv[2] ?? '{}') as Parameters<typeof startGitServer>[0];
+const server = await startGitServer(options);
+process.on('message', (m: { id: number; setDown?: Parameters<typeof server.setDown>[0] }) => {
+  void (async () => {
+    if (m.setDown !== undefined) await server.setDown(m.setDown);
+    process.send?.({ done: m.id });
+  })();
+});
+process.on('SIGTERM', () => { void server.stop().finally(() => process.exit(0)); });
+// The parent went away without stopping us: do not outlive it.
+process.on('disconnect', () => { void server.stop().finally(() => process.exit(0)); });
+process.send?.({ ready: { url: server.url, root: server.root } });

@@ -8,6 +8,7 @@ import type { Engine } from './controller/engine.js';
 import type { EngineHooks } from './controller/context.js';
 import type { Route } from './server/http-server.js';
 import { startHttpServer } from './server/http-server.js';
+import { labelLeaderPod } from './leader/pod-label.js';
 import { startLeaderElection } from './leader/lease.js';
 import { createLogger, isLogLevel, type Logger } from './observe/logger.js';
 import { createEngineMetrics } from './observe/engine-metrics.js';
@@ -30,6 +31,8 @@ export interface EngineSettings {
   httpPort: number;
   leaseName: string;
   identity: string;
+  /** This replica's Pod (in-cluster): labelled while it leads, so the Service sends webhooks to it. */
+  podName?: string;
   logLevel: string;
   kubeconfig?: string;
   gitCacheDir: string;
@@ -57,6 +60,7 @@ export function readEngineSettings(flags: Partial<Record<keyof EngineSettings, s
     httpPort: port,
     leaseName: env[ENGINE_ENV.LeaseName] ?? LEASE_NAME,
     identity: env[ENGINE_ENV.PodName] ?? `${hostname()}-${process.pid}`,
+    ...(env[ENGINE_ENV.PodName] ? { podName: env[ENGINE_ENV.PodName] } : {}),
     logLevel,
     ...(kubeconfig ? { kubeconfig: kubeconfig.split(':')[0]! } : {}),
     gitCacheDir: flags.gitCacheDir ?? join(tmpdir(), 'ria-git-cache'),
@@ -90,10 +94,11 @@ export async function runEngine(settings: EngineSettings, log: Logger, extension
   let engine: Engine | undefined;
   // GitHub: webhook route, pull-request previews, commit statuses and deployments. Without a token
   // Secret in ria.yaml it makes no REST call; without a webhook secret it adds no route.
+  const objects = new KubeObjects(new KubeRest(kc));
   const github = createGitHubIntegration({
-    objects: new KubeObjects(new KubeRest(kc)), namespace: settings.namespace, log: engineLog,
+    objects, namespace: settings.namespace, log: engineLog,
     settings: () => engine?.configState.settings ?? defaultSettings(),
-    engine: { poke: (url) => engine?.poke(url) },
+    engine: { poke: (url, push) => engine?.poke(url, push) },
     ...(settings.webhookSecret ? { webhookSecret: settings.webhookSecret } : {}),
     metrics, registry: metrics.registry,
   });
@@ -117,6 +122,16 @@ export async function runEngine(settings: EngineSettings, log: Logger, extension
   });
   log.info('engine listening', { url: server.url, namespace: settings.namespace, configRepo: settings.configRepo });
 
+  // The Service selects the leader's Pod. A container restarted in the Pod that led keeps the
+  // label: clear it before anything else, the election sets it again if this replica wins.
+  const markLeader = async (leading: boolean): Promise<void> => {
+    if (!settings.podName) return;
+    await labelLeaderPod(objects, settings.namespace, settings.podName, leading).catch((err: Error) =>
+      log.warn(leading ? 'could not label this Pod as the leader: webhooks may reach the standby and wait for the next poll' : 'could not remove the leader label from this Pod',
+        { pod: settings.podName, error: err.message }));
+  };
+  await markLeader(false);
+
   const election = startLeaderElection({
     client: kc.makeApiClient(CoordinationV1Api), namespace: settings.namespace, name: settings.leaseName, identity: settings.identity, logger: log,
     async onStartedLeading() {
@@ -128,11 +143,13 @@ export async function runEngine(settings: EngineSettings, log: Logger, extension
       await ensureCrds(ctx.objects);
       engine = next;
       next.start();
+      await markLeader(true);
     },
     async onStoppedLeading() {
       log.info('no longer leading: stopping the reconcile loop');
       const current = engine;
       engine = undefined;
+      await markLeader(false);
       await current?.stop();
     },
   });

@@ -8,6 +8,7 @@ import type { KubeObject } from '../kube/apply.js';
 import { redactRepoUrl } from '../observe/redact.js';
 import { RiaError } from '../errors.js';
 import { CLUSTER_RULES, leaseRules } from './rbac.js';
+import { LEADER_LABEL } from '../leader/pod-label.js';
 
 export const DEFAULT_NAMESPACE = 'ria-system';
 export const ENGINE_NAME = 'ria-engine';
@@ -109,8 +110,9 @@ export function installManifests(options: InstallOptions): KubeObject[] {
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: meta(`${ENGINE_NAME}-leader-election`), rules: leaseRules(LEASE_NAME).map((r) => r.rule) },
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: meta(`${ENGINE_NAME}-leader-election`),
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${ENGINE_NAME}-leader-election` }, subjects: [subject] },
+    // Only the leader's Pod (labelled while it leads): webhooks must reach the replica that acts.
     { apiVersion: 'v1', kind: 'Service', metadata: meta(ENGINE_NAME), spec: {
-      type: 'ClusterIP', selector,
+      type: 'ClusterIP', selector: { ...selector, [LEADER_LABEL]: 'true' },
       ports: [{ name: 'http', port: HTTP_PORT, targetPort: 'http', protocol: 'TCP' }],
     } },
     { apiVersion: 'apps/v1', kind: 'Deployment', metadata: meta(ENGINE_NAME), spec: {

@@ -86,5 +86,7 @@ export function leaseRules(leaseName: string): Array<{ why: string; rule: Policy
       rule: { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] } },
     { why: 'Leader election reads and renews its one Lease.',
       rule: { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'update'], resourceNames: [leaseName] } },
+    { why: 'The leader labels its own Pod so the engine Service sends webhooks to it (Pod names are not known in advance).',
+      rule: { apiGroups: [''], resources: ['pods'], verbs: ['patch'] } },
   ];
 }

@@ -27,6 +27,9 @@ before(async () => {
     [`apps/${app}.yaml`]: `repo: ${git.urlFor('app')}\nbranches: [main]\n`,
   }, 'config');
   await core.createNamespace({ body: { metadata: { name: namespace } } });
+  // The Pod this engine pretends to run in (RIA_POD_NAME): the leader labels it.
+  await core.createNamespacedPod({ namespace, body: { metadata: { name: `test-${suffix}`, labels: { 'app.kubernetes.io/name': 'ria', 'ria.dev/leader': 'true' } },
+    spec: { containers: [{ name: 'engine', image: 'ria:test' }] } } });
   child = spawn(process.execPath, [bin, 'engine', '--config-repo', git.urlFor('config'), '--namespace', namespace, '--http-port', '0'], {
     env: { ...process.env, KUBECONFIG: process.env.RIA_TEST_KUBECONFIG, RIA_POD_NAME: `test-${suffix}` },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -49,7 +52,9 @@ function listeningUrl(): string | undefined {
   return undefined;
 }
 
-test('`ria engine` serves health and metrics, leads, deploys, and stops cleanly on SIGTERM', async () => {
+const leaderLabel = async () => (await core.readNamespacedPod({ namespace, name: `test-${suffix}` })).metadata?.labels?.['ria.dev/leader'];
+
+test('`ria engine` serves health and metrics, leads, labels its Pod as the leader, deploys, and stops cleanly on SIGTERM', async () => {
   const url = await eventually('the engine to listen', async () => listeningUrl(), 30_000);
   const base = url.replace('0.0.0.0', '127.0.0.1');
   assert.equal((await fetch(`${base}/healthz`)).status, 200);
@@ -59,6 +64,9 @@ test('`ria engine` serves health and metrics, leads, deploys, and stops cleanly 
     return (e as Environment | undefined)?.status?.phase === "Ready" ? (e as Environment) : undefined;
   }, 90_000);
   assert.equal(env.status?.url, `https://web-${app}-main.apps.test`);
+  // The Service selects this label: webhooks go to the replica that acts on them.
+  assert.equal(await eventually('the leader label', async () => leaderLabel(), 10_000), 'true');
+  assert.equal((await core.readNamespacedPod({ namespace, name: `test-${suffix}` })).metadata?.labels?.['app.kubernetes.io/name'], 'ria', 'other labels stay');
   assert.equal((await fetch(`${base}/readyz`)).status, 200);
   const metrics = await (await fetch(`${base}/metrics`)).text();
   assert.match(metrics, /ria_reconcile_total\{result="success"\} [1-9]/);
@@ -72,4 +80,5 @@ test('`ria engine` serves health and metrics, leads, deploys, and stops cleanly 
   assert.equal(await exited, 0);
   const lease = await objects.read({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { namespace, name: 'ria-engine' } }) as { spec?: { holderIdentity?: string } };
   assert.ok(!lease.spec?.holderIdentity, 'the Lease is released so a standby takes over at once');
+  assert.equal(await leaderLabel(), undefined, 'no longer the leader: the Service stops sending it webhooks');
 });

@@ -102,9 +102,12 @@ test('the engine service account can do what Ria does, and nothing else', async 
     ['bind', 'rbac.authorization.k8s.io', 'roles', elsewhere],
     ['update', 'coordination.k8s.io', 'leases', ns, 'ria-engine'],
     ['create', 'coordination.k8s.io', 'leases', ns],
+    ['patch', '', 'pods', ns], // the leader labels its own Pod
   ];
   const denied: Array<[string, string, string, string | undefined, string?]> = [
     ['create', '', 'pods', elsewhere],
+    ['patch', '', 'pods', elsewhere],
+    ['delete', '', 'pods', ns],
     ['get', '', 'nodes', undefined],
     ['update', 'coordination.k8s.io', 'leases', 'kube-system', 'kube-scheduler'],
     ['update', 'coordination.k8s.io', 'leases', ns, 'someone-else'],

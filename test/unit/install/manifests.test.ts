@@ -69,6 +69,10 @@ test('the ClusterRole covers every managed kind with the verbs apply and prune n
   assert.ok(!allows(roleRules, 'coordination.k8s.io', 'leases', 'update', 'kube-scheduler'));
   assert.ok(allows(roleRules, 'coordination.k8s.io', 'leases', 'create'));
   assert.ok(!allows(roleRules, 'coordination.k8s.io', 'leases', 'delete', LEASE_NAME));
+  // Pods: only patch (the leader label), only in its namespace.
+  assert.ok(allows(roleRules, '', 'pods', 'patch'));
+  assert.ok(!allows(clusterRules, '', 'pods', 'patch'));
+  assert.ok(!allows(roleRules, '', 'pods', 'delete'));
 });
 
 test('bindings grant the roles to the engine service account', () => {
@@ -112,7 +116,8 @@ test('the engine Deployment runs non-root on a read-only root fs with probes and
   assert.deepEqual(env[ENGINE_ENV.WebhookSecret], { secretKeyRef: { name: 'gh-hook', key: 'secret' } });
   assert.deepEqual(env[ENGINE_ENV.PodName], { fieldRef: { fieldPath: 'metadata.name' } });
   const service = find(objs, 'Service')[0]!;
-  assert.deepEqual(service.spec.selector, deployment.spec.selector.matchLabels);
+  // The engine's Pods, and of them only the leader's (it labels itself while it leads).
+  assert.deepEqual(service.spec.selector, { ...deployment.spec.selector.matchLabels, 'ria.dev/leader': 'true' });
   assert.deepEqual(service.spec.ports, [{ name: 'http', port: 8080, targetPort: 'http', protocol: 'TCP' }]);
   for (const [k, v] of Object.entries(deployment.spec.selector.matchLabels)) assert.equal(deployment.spec.template.metadata.labels[k], v);
 });

@@ -1,4 +1,5 @@
 import type { GitClient, Credentials } from '../git/index.js';
+import type { SharedListings } from './app/shared-listings.js';
 import type { KubeObjects } from '../kube/objects.js';
 import type { Settings } from '../config/types.js';
 
@@ -41,4 +42,6 @@ export interface EngineContext {
   driftIntervalMs: number;
   /** Credentials of an app repository from its clone Secret (undefined for public repos). */
   credentials(secretName: string | undefined): Promise<Credentials | undefined>;
+  /** Branch listings of app repositories, shared by the apps of one repository within a poll. */
+  listings: SharedListings;
 }

@@ -1,12 +1,13 @@
 import fs from 'node:fs';
 import http from 'isomorphic-git/http/node';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { SharedListings } from './app/shared-listings.js';
 import { createGitClient, type GitClient } from '../git/index.js';
 import { KubeRest } from '../kube/rest.js';
 import { KubeObjects } from '../kube/objects.js';
 import { defaultSettings } from '../config/load.js';
 import { silentLog, type EngineContext, type EngineHooks, type Log } from './context.js';
-import { readCredentials } from './credentials.js';
+import { readCredentials, cachedCredentials } from './credentials.js';
 import { Engine } from './engine.js';
 import type { ConfigSource } from './config/sync.js';
 import type { EnvironmentSource } from './app/sync.js';
@@ -40,7 +41,11 @@ export function createEngine(options: CreateEngineOptions): { engine: Engine; ct
     hooks: options.hooks ?? {},
     now: () => new Date(),
     driftIntervalMs: options.driftIntervalMs ?? 5 * 60_000,
-    credentials: (name) => readCredentials(objects, options.namespace, name),
+    credentials: cachedCredentials((name) => readCredentials(objects, options.namespace, name), 10_000),
+    // Kept for half a poll interval (at most 5 s): long enough for every app of a monorepo in one
+    // poll round to share one listing, short enough that the next round always lists again.
+    listings: new SharedListings((url, auth) => git.listRemoteRefs(url, { ...(auth ? { auth } : {}), prefixes: ['refs/heads/'] }),
+      () => Math.min(5_000, (engine?.configState.settings ?? defaultSettings()).pollIntervalMs / 2)),
   };
   engine = new Engine(ctx, {
     kc: options.kc, fs, config: options.config,

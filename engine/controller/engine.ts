@@ -108,6 +108,7 @@ export class Engine {
     for (const app of this.knownApps.values()) {
       if (normalizeUrl(app.spec.repo) !== norm) continue;
       const name = app.metadata.name;
+      this.ctx.listings.invalidate(app.spec.repo);
       if (push && usablePushHint(push) && branchMatches(push.ref.slice('refs/heads/'.length), app.spec.branches)) {
         const hints = this.pushHints.get(name) ?? new Map<string, PushHint>();
         // Two pushes before the sync runs: one move from the first's `before` to the last's SHA.
@@ -128,6 +129,11 @@ export class Engine {
     await this.resync?.stop();
     for (const w of this.watches) w.stop();
     await this.queue.stop();
+  }
+
+  /** The Environment watch (the first one started) has delivered its initial list. */
+  private watchesSynced(): boolean {
+    return this.watches[0]?.synced() ?? false;
   }
 
   private readonly knownApps = new Map<string, App & { metadata: { name: string } }>();
@@ -182,7 +188,11 @@ export class Engine {
         if (pushed.ok) { this.backoff.succeed(key); return; }
         this.ctx.log.debug('push not applied as is; listing the repository', { app: name, reason: pushed.reason });
       }
-      const result = await syncApp(this.ctx, name, this.options.sources ?? []);
+      const known = this.knownApps.get(name);
+      const result = await syncApp(this.ctx, name, this.options.sources ?? [], {
+        ...(known ? { app: known } : {}),
+        ...(this.watchesSynced() ? { environments: () => [...this.environments.values()].filter((e) => e.spec.app === name) } : {}),
+      });
       if (!result.ok) { this.retryLater(key, result.error); return; }
       this.backoff.succeed(key);
       const commits = new Set([...this.environments.values()].filter((e) => e.spec.app === name).map((e) => e.spec.commit));

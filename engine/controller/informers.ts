@@ -2,7 +2,11 @@ import { makeInformer, type KubeConfig, type KubernetesObject, type KubernetesLi
 import type { KubeRest } from '../kube/rest.js';
 import type { Log } from './context.js';
 
-export interface WatchHandle { stop(): void }
+export interface WatchHandle {
+  stop(): void;
+  /** True once the initial list was delivered (the caller's cache is complete from then on). */
+  synced(): boolean;
+}
 
 /**
  * Watches one collection and calls `onChange` for every added, changed or deleted object. The
@@ -14,12 +18,13 @@ export function watchCollection<T = KubernetesObject>(kc: KubeConfig, rest: Kube
   const list = () => rest.call<KubernetesListObject<KubernetesObject>>({ verb: 'list', method: 'GET', path, query: { labelSelector } });
   const informer = makeInformer<KubernetesObject>(kc, path, list, labelSelector);
   let stopped = false;
+  let synced = false;
   informer.on('add', (o) => onChange(o as T, 'add'));
   informer.on('update', (o) => onChange(o as T, 'update'));
   informer.on('delete', (o) => onChange(o as T, 'delete'));
   const start = (): void => {
     if (stopped) return;
-    informer.start().catch((err: unknown) => {
+    informer.start().then(() => { synced = true; }, (err: unknown) => {
       log.warn('watch failed to start; retrying', { path, error: String((err as Error)?.message ?? err) });
       setTimeout(start, 2_000).unref();
     });
@@ -30,5 +35,5 @@ export function watchCollection<T = KubernetesObject>(kc: KubeConfig, rest: Kube
     setTimeout(start, 2_000).unref();
   });
   start();
-  return { stop() { stopped = true; void informer.stop(); } };
+  return { stop() { stopped = true; void informer.stop(); }, synced: () => synced };
 }

@@ -5,6 +5,7 @@ import type { EngineHooks, Log } from '../controller/context.js';
 import type { EnvironmentSource } from '../controller/app/sync.js';
 import type { Route } from '../server/http-server.js';
 import type { MetricsRegistry } from '../observe/metrics.js';
+import { createRateLimitConditions } from './rate-limit-condition.js';
 import { createGitHubClients, type GitHubClients } from './clients.js';
 import { PullRequestStore } from './pull-store.js';
 import { PreviewQuotas } from './preview-quota.js';
@@ -69,11 +70,14 @@ export function createGitHubIntegration(options: GitHubIntegrationOptions): GitH
     throw new TypeError('[ria/github] option "webhookSecret" must not be empty (leave it out to disable the webhook route)');
   }
   const rateLimited = options.registry?.counter({ name: 'ria_github_rate_limited_total', help: 'Times GitHub told Ria to back off (rate limits).' });
+  // `clients` is read lazily: the condition writer needs the settings the clients parse.
+  const conditions = createRateLimitConditions({ objects, namespace, log, now, settings: () => clients.settings() });
   const clients = createGitHubClients({
     objects, namespace, settings: options.settings, log, now, ...(options.fetch ? { fetch: options.fetch } : {}),
     onRateLimited: (until, reason) => {
       rateLimited?.inc();
       log.warn('GitHub rate limit: backing off, no GitHub call until then', { until: until.toISOString(), reason });
+      conditions.limited(until, reason).catch((err: Error) => log.warn('could not write the rate-limit condition', { error: err.message }));
     },
   });
   const store = new PullRequestStore(now);

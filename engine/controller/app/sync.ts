@@ -12,6 +12,15 @@ export interface EnvironmentSource {
   desired(ctx: EngineContext, app: App & { metadata: { name: string } }): Promise<DesiredEnvironment[] | undefined>;
 }
 
+/**
+ * What the engine already holds (the App from this poll round's listing, the app's Environments
+ * from the watch), so a poll of 1,000 apps does not cost 2,000 reads. Without it, both are read.
+ */
+export interface AppSyncCache {
+  app?: App & { metadata: { name: string } };
+  environments?: () => Array<Environment & { metadata: { name: string } }>;
+}
+
 export type AppSyncResult = { ok: true; changed: number } | { ok: false; error: Error };
 
 /**
@@ -20,8 +29,8 @@ export type AppSyncResult = { ok: true; changed: number } | { ok: false; error: 
  * untracked branch → Environment deleted (its finalizer removes what it deployed). A listing
  * that fails changes nothing: an unreachable repository never causes a prune.
  */
-export async function syncApp(ctx: EngineContext, appName: string, extraSources: EnvironmentSource[] = []): Promise<AppSyncResult> {
-  const app = await ctx.objects.get<App & { metadata: { name: string } }>({ apiVersion: API_VERSION, kind: 'App', namespace: ctx.namespace, name: appName });
+export async function syncApp(ctx: EngineContext, appName: string, extraSources: EnvironmentSource[] = [], cached: AppSyncCache = {}): Promise<AppSyncResult> {
+  const app = cached.app ?? await ctx.objects.get<App & { metadata: { name: string } }>({ apiVersion: API_VERSION, kind: 'App', namespace: ctx.namespace, name: appName });
   if (!app || app.metadata.deletionTimestamp) return { ok: true, changed: 0 };
   const now = ctx.now();
   const status: AppStatus = structuredClone(app.status ?? {});
@@ -30,7 +39,7 @@ export async function syncApp(ctx: EngineContext, appName: string, extraSources:
   const ownedKinds = new Set<string>(['branch']);
   try {
     const auth = await ctx.credentials(app.spec.cloneSecret);
-    const { refs } = await ctx.git.listRemoteRefs(app.spec.repo, { ...(auth ? { auth } : {}), prefixes: ['refs/heads/'] });
+    const { refs } = await ctx.listings.get(app.spec.repo, auth);
     ctx.hooks.polled?.(app.spec.repo, (Date.now() - started) / 1000);
     desired = desiredBranchEnvironments(appName, app.spec, refs);
     status.observedRefs = Object.fromEntries(desired.map((d) => [d.spec.target, d.spec.commit]));
@@ -46,7 +55,7 @@ export async function syncApp(ctx: EngineContext, appName: string, extraSources:
     return { ok: false, error: err as Error };
   }
 
-  const existing = await ctx.objects.list<Environment & { metadata: { name: string } }>(API_VERSION, 'Environment', { namespace: ctx.namespace, labelSelector: `${APP_LABEL}=${appName}` });
+  const existing = cached.environments?.() ?? await ctx.objects.list<Environment & { metadata: { name: string } }>(API_VERSION, 'Environment', { namespace: ctx.namespace, labelSelector: `${APP_LABEL}=${appName}` });
   const byName = new Map(existing.map((e) => [e.metadata.name, e]));
   let changed = 0;
   for (const d of desired) {
@@ -79,13 +88,25 @@ export async function applyEnvironment(ctx: EngineContext, app: App & { metadata
   ctx.log.info(exists ? 'environment updated' : 'environment created', { environment: d.name, commit: d.spec.commit });
 }
 
+/**
+ * Conditions other parts of Ria own on the App, each with its own field manager (the GitHub
+ * integration's rate-limit condition). This writer neither applies nor compares them, so it
+ * never puts back an older copy it read.
+ */
+export function ownedElsewhere(type: string): boolean {
+  return type.startsWith('GitHub');
+}
+
 export async function writeAppStatus(ctx: EngineContext, app: App, status: AppStatus): Promise<void> {
+  status.conditions = status.conditions?.filter((c) => !ownedElsewhere(c.type));
   // Ready sums up the other conditions, for `kubectl get apps`.
   const failing = (status.conditions ?? []).filter((c) => c.type !== ConditionType.Ready && c.status === 'False');
   status.conditions = setCondition(status.conditions, failing.length
     ? { type: ConditionType.Ready, status: 'False', reason: failing[0]!.reason, message: failing[0]!.message }
     : { type: ConditionType.Ready, status: 'True', reason: 'Ready', message: '' }, ctx.now());
-  if (isDeepStrictEqual(JSON.parse(JSON.stringify(status)), app.status ?? {})) return;
+  const current = { ...(app.status ?? {}), conditions: app.status?.conditions?.filter((c) => !ownedElsewhere(c.type)) };
+  if (!current.conditions) delete current.conditions;
+  if (isDeepStrictEqual(JSON.parse(JSON.stringify(status)), current)) return;
   await ctx.objects.applyStatus({ apiVersion: API_VERSION, kind: 'App', metadata: { name: app.metadata.name, namespace: app.metadata.namespace! }, status });
-  app.status = status;
+  app.status = { ...status, conditions: [...(status.conditions ?? []), ...(app.status?.conditions?.filter((c) => ownedElsewhere(c.type)) ?? [])] };
 }

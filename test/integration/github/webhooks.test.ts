@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { githubHarness, type GitHubHarness } from '../../github/harness.js';
 import { examplePayload, pullRequestPayload, pushPayload, restPull, type RepoFixture } from '../../github/payloads.js';
 import { eventually } from '../../support/kube.js';
+import { API_VERSION, type App } from '../../../engine/crds/types.js';
 
 // Polling once an hour: whatever happens within seconds here happened because of a webhook.
 let h: GitHubHarness;
@@ -108,4 +109,27 @@ test('pull_request opened → preview at once; closed → removed; reopened → 
   h.gh.setPulls(`acme/${repo.name}`, [restPull(repo, { number: 9, headSha: head })]);
   assert.equal((await h.deliver('pull_request', pullRequestPayload('reopened', repo, { number: 9, headSha: head }))).status, 202);
   await h.waitEnvironment(`${app}-pr-9`, 'back after reopen', (e) => e.spec.commit === head, 10_000);
+});
+
+test('a GitHub rate limit is said on the App (GitHubReporting=False until when), deploys go on, and it clears once the wait is over', async () => {
+  const appRef = { apiVersion: API_VERSION, kind: 'App', namespace: h.namespace, name: app };
+  const condition = async () => (await h.ctx.objects.get<App>(appRef))?.status?.conditions?.find((c) => c.type === 'GitHubReporting');
+  const previous = (await commitOf(`${app}-main`))!;
+  // GitHub's secondary limit: the next call is refused with retry-after.
+  h.gh.failNext(1, 403, { 'retry-after': '3' }, 'You have exceeded a secondary rate limit.');
+  const sha = await h.commitApp(repo, 'main', { Riofile: riofile('limited') });
+  assert.equal((await h.deliver('push', pushPayload(repo, { ref: 'refs/heads/main', before: previous, after: sha }))).status, 202);
+  const limited = await eventually('the condition', async () => { const c = await condition(); return c?.status === 'False' ? c : undefined; }, 15_000);
+  assert.equal(limited.reason, 'RateLimited');
+  assert.match(limited.message, /^GitHub asked Ria to wait until \d{4}-\d\d-\d\dT[\d:.]+Z \(secondary rate limit: retry-after 3s\)/);
+  // The deploy does not wait for GitHub.
+  await h.waitEnvironment(`${app}-main`, `Ready at ${sha}`, (e) => e.status?.phase === 'Ready' && e.status.appliedCommit === sha, 30_000);
+  const app0 = (await h.ctx.objects.get<App>(appRef))!;
+  assert.equal(app0.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True', 'reporting is not deploying: the App stays Ready');
+  const resumed = await eventually('the condition cleared', async () => { const c = await condition(); return c?.status === 'True' ? c : undefined; }, 15_000);
+  assert.equal(resumed.reason, 'Resumed');
+  // The App's own sync keeps the condition (it is written by another field manager).
+  h.engine.poke(repo.cloneUrl);
+  await h.engine.queue.idle();
+  assert.equal((await condition())?.status, 'True');
 });

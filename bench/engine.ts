@@ -19,6 +19,7 @@ import { startLocalCluster } from '../engine/dev/cluster/local-cluster.js';
 import { startGitServerProcess } from '../engine/dev/git-server-process.js';
 import { commitFiles, createRepo } from '../engine/dev/git-fixtures.js';
 import { createEngine } from '../engine/controller/create.js';
+import { createLogger } from '../engine/observe/logger.js';
 import { ensureCrds } from '../engine/controller/install-crds.js';
 import { API_VERSION, type Environment } from '../engine/crds/types.js';
 import { parseRiofile } from '../engine/riofile/index.js';
@@ -46,7 +47,9 @@ try {
   await commitFiles(git, 'app', 'main', { Riofile: riofile(0) }, 'app', at());
   const apps: Record<string, string> = {};
   for (let i = 0; i < APPS; i++) apps[`apps/a${i}.yaml`] = `repo: ${git.urlFor('app')}\nbranches: [main]\n`;
-  const { engine, ctx } = createEngine({ kc, namespace: 'ria-system', gitCacheDir: cache, concurrency: 8, config: { url: git.urlFor('config'), branch: 'main', path: '' } });
+  const { engine, ctx } = createEngine({ kc, namespace: 'ria-system', gitCacheDir: cache, concurrency: 8,
+    // BENCH_LOG=debug shows the engine's log on stderr.
+    ...(process.env.BENCH_LOG ? { log: createLogger({ stream: process.stderr, level: process.env.BENCH_LOG as 'debug' }) } : {}), config: { url: git.urlFor('config'), branch: 'main', path: '' } });
   await ensureCrds(ctx.objects);
   await ctx.objects.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ria-system' } });
   await commitFiles(git, 'config', 'main', { 'ria.yaml': 'pollInterval: 2s\ndomain: apps.test\n', ...apps }, 'config', at());

@@ -24,6 +24,8 @@ export interface ObjectMeta {
   uid?: string;
   deletionTimestamp?: string;
   creationTimestamp?: string;
+  /** Who set which fields (server-side apply); read to know whether a field manager already owns its part. */
+  managedFields?: Array<{ manager?: string; operation?: string; subresource?: string }>;
 }
 
 /** One app of the config repo (`apps/<name>.yaml`). The spec is the file, as validated. */

@@ -15,7 +15,7 @@ export interface EnvironmentReport {
 }
 
 /** Reasons where the person who pushed must act; any other stall is Ria's own fault (state error). */
-const USER_REASONS = new Set(['RiofileInvalid', 'RiofileMissing', 'BuildFailed']);
+const USER_REASONS = new Set(['RiofileInvalid', 'RiofileMissing', 'BuildFailed', 'ApplyRefused']);
 
 /**
  * Pure: what GitHub should show for an environment right now. A commit not yet picked up is
@@ -34,7 +34,8 @@ export function environmentReport(env: Environment): EnvironmentReport {
     case 'Ready':
       return { commit, state: 'success', description: `deployed ${short(commit)}`, ...(s.url ? { url: s.url } : {}), deploymentState: 'success' };
     case 'Failed': {
-      const stalled = condition('Stalled');
+      // Stalled says why when a person must act; a failure that is retried says it in Ready.
+      const stalled = condition('Stalled')?.status === 'True' ? condition('Stalled') : condition('Ready');
       const reason = stalled?.reason ?? '';
       const userFault = USER_REASONS.has(reason) || !!s.lastError?.file || /^Riofile|^Template|^Policy/.test(reason);
       const message = stalled?.message || s.lastError?.message || 'failed';

@@ -88,25 +88,36 @@ export async function applyEnvironment(ctx: EngineContext, app: App & { metadata
   ctx.log.info(exists ? 'environment updated' : 'environment created', { environment: d.name, commit: d.spec.commit });
 }
 
+/** The config sync's field manager on App status: `configCommit` and the ConfigValid condition. */
+export const CONFIG_FIELD_MANAGER = 'ria-config';
+
 /**
- * Conditions other parts of Ria own on the App, each with its own field manager (the GitHub
- * integration's rate-limit condition). This writer neither applies nor compares them, so it
- * never puts back an older copy it read.
+ * Conditions other writers own on the App, each with its own field manager: the config sync
+ * (ConfigValid, and `configCommit`) and the GitHub integration (rate limits). The config sync and
+ * the app sync run at the same time; if each applied the whole status it read, one would put
+ * back an older copy of the other's fields. So this writer neither applies nor compares them.
  */
 export function ownedElsewhere(type: string): boolean {
-  return type.startsWith('GitHub');
+  return type === ConditionType.ConfigValid || type.startsWith('GitHub');
+}
+
+/** The part of an App's status the app sync owns. */
+function ownPart(status: AppStatus | undefined): AppStatus {
+  const { configCommit: _elsewhere, ...own } = structuredClone(status ?? {});
+  if (own.conditions) own.conditions = own.conditions.filter((c) => !ownedElsewhere(c.type));
+  if (own.conditions?.length === 0) delete own.conditions;
+  return own;
 }
 
 export async function writeAppStatus(ctx: EngineContext, app: App, status: AppStatus): Promise<void> {
-  status.conditions = status.conditions?.filter((c) => !ownedElsewhere(c.type));
-  // Ready sums up the other conditions, for `kubectl get apps`.
-  const failing = (status.conditions ?? []).filter((c) => c.type !== ConditionType.Ready && c.status === 'False');
+  // Ready sums up the other conditions (ConfigValid included; reporting to GitHub is not
+  // deploying, so GitHub's are not), for `kubectl get apps`.
+  const failing = (status.conditions ?? []).filter((c) => c.type !== ConditionType.Ready && c.status === 'False' && !c.type.startsWith('GitHub'));
   status.conditions = setCondition(status.conditions, failing.length
     ? { type: ConditionType.Ready, status: 'False', reason: failing[0]!.reason, message: failing[0]!.message }
     : { type: ConditionType.Ready, status: 'True', reason: 'Ready', message: '' }, ctx.now());
-  const current = { ...(app.status ?? {}), conditions: app.status?.conditions?.filter((c) => !ownedElsewhere(c.type)) };
-  if (!current.conditions) delete current.conditions;
-  if (isDeepStrictEqual(JSON.parse(JSON.stringify(status)), current)) return;
-  await ctx.objects.applyStatus({ apiVersion: API_VERSION, kind: 'App', metadata: { name: app.metadata.name, namespace: app.metadata.namespace! }, status });
-  app.status = { ...status, conditions: [...(status.conditions ?? []), ...(app.status?.conditions?.filter((c) => ownedElsewhere(c.type)) ?? [])] };
+  const own = ownPart(status);
+  if (isDeepStrictEqual(JSON.parse(JSON.stringify(own)), JSON.parse(JSON.stringify(ownPart(app.status))))) return;
+  await ctx.objects.applyStatus({ apiVersion: API_VERSION, kind: 'App', metadata: { name: app.metadata.name, namespace: app.metadata.namespace! }, status: own });
+  app.status = status;
 }

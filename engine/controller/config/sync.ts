@@ -6,7 +6,7 @@ import type { Settings } from '../../config/types.js';
 import { ConditionType, conditionMessage, setCondition } from '../conditions.js';
 import type { EngineContext } from '../context.js';
 import { cacheLocks, repoCacheDir } from '../environment/source.js';
-import { APP_LABEL, writeAppStatus } from '../app/sync.js';
+import { APP_LABEL, CONFIG_FIELD_MANAGER } from '../app/sync.js';
 import { readConfigFiles } from './files.js';
 
 export interface ConfigSource {
@@ -93,10 +93,17 @@ export async function syncConfig(ctx: EngineContext, fs: FsClient, source: Confi
   return { ok: true, changed: true, commit: sha, config };
 }
 
+/**
+ * Writes `configCommit` and ConfigValid with the config sync's own field manager (the app sync
+ * writes the rest of the status at the same time; see ownedElsewhere). Skipped when nothing
+ * changed and this manager already owns them.
+ */
 async function setConfigCondition(ctx: EngineContext, app: App, commit: string, now: Date,
   c: { status: 'True' | 'False'; reason: string; message: string }): Promise<void> {
-  const status: AppStatus = structuredClone(app.status ?? {});
-  status.configCommit = commit;
-  status.conditions = setCondition(status.conditions, { type: ConditionType.ConfigValid, ...c, message: conditionMessage(c.message) }, now);
-  await writeAppStatus(ctx, app, status);
+  const current = app.status?.conditions?.find((x) => x.type === ConditionType.ConfigValid);
+  const [condition] = setCondition(current ? [current] : [], { type: ConditionType.ConfigValid, ...c, message: conditionMessage(c.message) }, now);
+  const owned = (app.metadata.managedFields ?? []).some((f) => f.manager === CONFIG_FIELD_MANAGER && f.subresource === 'status');
+  if (owned && app.status?.configCommit === commit && isDeepStrictEqual(current, condition)) return;
+  await ctx.objects.applyStatus({ apiVersion: API_VERSION, kind: 'App', metadata: { name: app.metadata.name, namespace: app.metadata.namespace! },
+    status: { configCommit: commit, conditions: [condition!] } }, CONFIG_FIELD_MANAGER);
 }

@@ -8,6 +8,7 @@ import type { Environment as RenderEnvironment, RenderResult } from '../../rende
 import { GitError } from '../../git/index.js';
 import { RiaError, errorMessage } from '../../errors.js';
 import type { KubeObject } from '../../kube/objects.js';
+import { KubeApiError } from '../../kube/errors.js';
 import type { EngineContext, ReconcileResult } from '../context.js';
 import { ConditionType, conditionMessage, getCondition, removeCondition, setCondition } from '../conditions.js';
 import { loadRiofileText } from './source.js';
@@ -58,6 +59,8 @@ export interface ReconcileOutcome {
   requeueAfterMs?: number;
   /** The Environment as this reconcile left it (status included), for reporting without a re-read. */
   env?: Environment;
+  /** A failure already written to the status (the caller retries with backoff). */
+  error?: Error;
 }
 
 const RETRY_MS = 5_000;
@@ -164,7 +167,16 @@ async function reconcileLoaded(ctx: EngineContext, memory: ReconcileMemory, env:
   const mustApply = hash !== status.appliedHash || drifted.length > 0 || now.getTime() - (memory.lastApplied.get(key) ?? 0) >= ctx.driftIntervalMs;
   let live: Map<string, KubeObject> | undefined;
   if (mustApply) {
-    const applied = await applyEnvironmentObjects(ctx, objects, status.inventory);
+    let applied: Awaited<ReturnType<typeof applyEnvironmentObjects>>;
+    try {
+      applied = await applyEnvironmentObjects(ctx, objects, status.inventory);
+    } catch (err) {
+      if (!(err instanceof KubeApiError)) throw err;
+      // The API server refused an object (invalid, over quota, a full Service IP range...). What
+      // ran before keeps running (nothing is pruned) and the reason is where users look.
+      await writeStatus(ctx, env, applyFailed(status, env, now, err));
+      return { result: 'failed', error: err };
+    }
     ctx.log.debug('applied', { environment: name, objects: applied.inventory.length, conflicts: applied.conflicts });
     for (const [workload, generation] of applied.generations) {
       memory.applied.set(workload, generation);
@@ -212,6 +224,21 @@ async function reconcileLoaded(ctx: EngineContext, memory: ReconcileMemory, env:
   }
   const wrote = await writeStatus(ctx, env, status);
   return readiness.ready ? { result: mustApply || wrote ? 'success' : 'noop' } : { result: 'requeue', requeueAfterMs: 30_000 };
+}
+
+/**
+ * An apply the API server refused: Failed with the server's message, not Stalled (it is retried
+ * with backoff). 4xx means the objects need a change (ApplyRefused: the user's to fix), anything
+ * else is the cluster's trouble (ApplyFailed).
+ */
+function applyFailed(status: EnvironmentStatus, env: Environment, now: Date, err: KubeApiError): EnvironmentStatus {
+  const reason = err.status >= 400 && err.status < 500 && err.status !== 429 ? 'ApplyRefused' : 'ApplyFailed';
+  const message = conditionMessage(`${err.message}; retrying with backoff, the objects of the last good commit keep running`);
+  const next: EnvironmentStatus = { ...status, phase: 'Failed', observedCommit: env.spec.commit, observedGeneration: env.metadata.generation ?? 0, lastError: { message } };
+  next.conditions = setCondition(next.conditions, { type: ConditionType.Ready, status: 'False', reason, message }, now);
+  next.conditions = setCondition(next.conditions, { type: ConditionType.Reconciling, status: 'True', reason, message }, now);
+  next.conditions = setCondition(next.conditions, { type: ConditionType.Stalled, status: 'False', reason, message: '' }, now);
+  return next;
 }
 
 function isStalled(status: EnvironmentStatus): boolean {

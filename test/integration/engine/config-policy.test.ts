@@ -59,6 +59,12 @@ test('a broken app file marks the App and leaves its environment running; removi
     return c?.status === 'False' ? c : undefined;
   }, 30_000);
   assert.match(marked.message, new RegExp(`apps/${app}\\.yaml:3:1: brnaches: unknown key "brnaches"; did you mean "branches"\\?`));
+  // The App's Ready sums it up, and the app's own sync (it runs at the same time, writing the rest
+  // of the status) leaves it alone.
+  await eventually('App Ready=False (ConfigInvalid)', async () => (await h.app(app))?.status?.conditions?.find((x) => x.type === 'Ready' && x.status === 'False' && x.reason === 'ConfigInvalid'), 30_000);
+  h.engine.poke(h.git.urlFor('gone'));
+  await h.engine.queue.idle();
+  assert.equal((await h.app(app))?.status?.conditions?.find((x) => x.type === 'ConfigValid')?.status, 'False');
   const still = await apps.readNamespacedDeployment({ namespace: `${app}-main`, name: 'web' });
   assert.equal(still.metadata?.uid, deployment.metadata?.uid);
   assert.equal(still.metadata?.resourceVersion, deployment.metadata?.resourceVersion);

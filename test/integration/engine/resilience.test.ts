@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { engineHarness, phaseIs, type EngineHarness } from '../../support/engine-harness.js';
 import { testClients, eventually } from '../../support/kube.js';
 
-const { apps, batch } = testClients();
+const { apps, batch, core } = testClients();
 let h: EngineHarness;
 
 before(async () => {
@@ -92,4 +92,28 @@ test('git server down: backoff, a condition saying so, nothing deleted; back up:
   assert.equal((await apps.readNamespacedDeployment({ namespace: `${app}-main`, name: 'web' })).spec?.replicas, 2);
   const a = await h.app(app);
   assert.equal(a?.status?.conditions?.find((x) => x.type === 'SourceReady')?.status, 'True');
+});
+
+test('an object the API server refuses (over quota) fails the environment with the server\'s reason, keeps what runs, and is retried until it goes through', async () => {
+  const web = 'services:\n  web:\n    image: nginx:1.27\n    ports: 80/http\n';
+  const { app, sha } = await startApp('quota', web);
+  const ns = `${app}-main`;
+  await h.waitEnvironment(ns, 'Ready', (e) => e.status?.appliedCommit === sha && e.status.phase === 'Ready');
+  const running = await apps.readNamespacedDeployment({ namespace: ns, name: 'web' });
+  const services = (await core.listNamespacedService({ namespace: ns })).items.length;
+  // Someone caps the namespace at the Services it has; the next commit adds an exposed service.
+  await core.createNamespacedResourceQuota({ namespace: ns, body: { metadata: { name: 'cap' }, spec: { hard: { services: String(services) } } } });
+  await eventually('quota status', async () => (await core.readNamespacedResourceQuota({ namespace: ns, name: 'cap' })).status?.hard ? true : undefined);
+  const next = await h.commitApp('quota', 'main', { Riofile: `${web}  api:\n    image: busybox:1.36\n    ports: 8080/http\n` });
+  h.engine.poke(h.git.urlFor('quota'));
+  const failed = await h.waitEnvironment(ns, 'Failed with the reason', (e) => e.status?.observedCommit === next && e.status.phase === 'Failed');
+  const ready = failed.status?.conditions?.find((c) => c.type === 'Ready');
+  assert.equal(ready?.reason, 'ApplyRefused');
+  assert.match(ready?.message ?? '', /apply Service\/.+: .*exceeded quota/);
+  assert.equal(failed.status?.appliedCommit, sha, 'the last good commit is what is applied');
+  const still = await apps.readNamespacedDeployment({ namespace: ns, name: 'web' });
+  assert.equal(still.metadata?.uid, running.metadata?.uid, 'what ran keeps running');
+  // The cap is lifted: the retry (with backoff, no poke needed) goes through.
+  await core.deleteNamespacedResourceQuota({ namespace: ns, name: 'cap' });
+  await h.waitEnvironment(ns, 'Ready at the new commit', (e) => e.status?.appliedCommit === next && e.status.phase === 'Ready', 90_000);
 });

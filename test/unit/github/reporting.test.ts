@@ -41,6 +41,14 @@ test('report: a located Riofile error is a failure of at most 140 characters; Ri
   assert.deepEqual([ours.state, ours.deploymentState, ours.description], ['error', 'error', 'Ria error (AppMissing): App shop does not exist']);
 });
 
+test('report: an apply the API server refused is the user\'s to fix (failure); a cluster trouble is an error; both from the Ready condition', () => {
+  const applied = cond('Stalled', 'False', 'ApplyRefused', '');
+  const refused = environmentReport(env({ phase: 'Failed', observedCommit: A, conditions: [applied, cond('Ready', 'False', 'ApplyRefused', 'apply Service/shop-main/api: exceeded quota: cap')] }));
+  assert.deepEqual([refused.state, refused.description], ['failure', 'apply Service/shop-main/api: exceeded quota: cap']);
+  const full = environmentReport(env({ phase: 'Failed', observedCommit: A, conditions: [applied, cond('Ready', 'False', 'ApplyFailed', 'apply Service/shop-main/web: range is full')] }));
+  assert.deepEqual([full.state, full.description], ['error', 'Ria error (ApplyFailed): apply Service/shop-main/web: range is full']);
+});
+
 test('names: status context and deployment environment', () => {
   assert.equal(statusContext('ria', 'shop', 'pr-4'), 'ria/shop/pr-4');
   assert.equal(deploymentEnvironment(env(undefined, 'pr')), 'shop/pr-4');

@@ -67,14 +67,15 @@ export class Engine {
     const { kc } = this.options;
     const rest = this.ctx.objects.rest;
     const ns = this.ctx.namespace;
-    this.watches.push(watchCollection<Environment & { metadata: { name: string } }>(kc, rest, `/apis/${API_VERSION}/namespaces/${ns}/environments`, undefined, (env, event) => {
+    this.environmentWatch = watchCollection<Environment & { metadata: { name: string } }>(kc, rest, `/apis/${API_VERSION}/namespaces/${ns}/environments`, undefined, (env, event) => {
       const key = envKey(ns, env.metadata.name);
       if (event === 'delete') {
         this.environments.delete(key);
         this.ctx.hooks.environmentRemoved?.(env, this.knownApps.get(env.spec.app));
       } else this.environments.set(key, env);
       this.queue.add(key);
-    }, this.ctx.log));
+    }, this.ctx.log);
+    this.watches.push(this.environmentWatch);
     this.watches.push(watchCollection<KubernetesObject>(kc, rest, `/apis/batch/v1/namespaces/${ns}/jobs`, 'app.kubernetes.io/managed-by=ria', (job) => {
       const labels = job.metadata?.labels ?? {};
       for (const [key, env] of this.environments) {
@@ -131,9 +132,11 @@ export class Engine {
     await this.queue.stop();
   }
 
-  /** The Environment watch (the first one started) has delivered its initial list. */
+  private environmentWatch?: WatchHandle;
+
+  /** The Environment watch has delivered its initial list: `this.environments` is complete. */
   private watchesSynced(): boolean {
-    return this.watches[0]?.synced() ?? false;
+    return this.environmentWatch?.synced() ?? false;
   }
 
   private readonly knownApps = new Map<string, App & { metadata: { name: string } }>();

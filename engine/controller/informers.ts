@@ -19,17 +19,21 @@ export function watchCollection<T = KubernetesObject>(kc: KubeConfig, rest: Kube
   const informer = makeInformer<KubernetesObject>(kc, path, list, labelSelector);
   let stopped = false;
   let synced = false;
+  let errors = 0;
   informer.on('add', (o) => onChange(o as T, 'add'));
   informer.on('update', (o) => onChange(o as T, 'update'));
   informer.on('delete', (o) => onChange(o as T, 'delete'));
   const start = (): void => {
     if (stopped) return;
-    informer.start().then(() => { synced = true; }, (err: unknown) => {
+    const before = errors;
+    // start() also resolves when its list failed (it reports that as an 'error' event).
+    informer.start().then(() => { if (errors === before) synced = true; }, (err: unknown) => {
       log.warn('watch failed to start; retrying', { path, error: String((err as Error)?.message ?? err) });
       setTimeout(start, 2_000).unref();
     });
   };
   informer.on('error', (err) => {
+    errors++;
     if (stopped) return;
     log.warn('watch interrupted; restarting', { path, error: String((err as Error)?.message ?? err) });
     setTimeout(start, 2_000).unref();

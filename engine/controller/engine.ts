@@ -92,9 +92,7 @@ export class Engine {
       if (this.memory.applied.has(wk) && (observed === -1 || observed > (this.memory.observed.get(wk) ?? 0))) this.memory.observed.set(wk, observed);
       for (const [key, env] of this.environments) if (env.spec.namespace === meta.namespace) this.queue.add(key);
     }, this.ctx.log));
-    this.resync = CronJob.from({ cronTime: this.options.resyncCron ?? '0 */5 * * * *', start: true, onTick: () => {
-      for (const key of this.environments.keys()) this.queue.add(key);
-    } });
+    this.resync = CronJob.from({ cronTime: this.options.resyncCron ?? '0 */5 * * * *', start: true, onTick: () => { void this.resyncAll(); } });
     this.schedulePoll(0);
   }
 
@@ -137,6 +135,33 @@ export class Engine {
   /** The Environment watch has delivered its initial list: `this.environments` is complete. */
   private watchesSynced(): boolean {
     return this.environmentWatch?.synced() ?? false;
+  }
+
+  /**
+   * Every environment looks again (drift). Listed from the API server, not taken from the watch:
+   * a watch that died quietly would otherwise hide new Environments, or deletions, until a restart.
+   */
+  private async resyncAll(): Promise<void> {
+    const ns = this.ctx.namespace;
+    try {
+      const listed = await this.ctx.objects.list<Environment & { metadata: { name: string } }>(API_VERSION, 'Environment', { namespace: ns });
+      const seen = new Set<string>();
+      for (const env of listed) {
+        const key = envKey(ns, env.metadata.name);
+        seen.add(key);
+        if (!this.environments.has(key)) this.environments.set(key, env);
+      }
+      for (const [key, env] of [...this.environments]) {
+        if (seen.has(key)) continue;
+        // Not listed: gone without the watch saying so, or created since the list was served.
+        if (await this.ctx.objects.get({ apiVersion: API_VERSION, kind: 'Environment', namespace: ns, name: env.metadata.name })) continue;
+        if (!this.environments.delete(key)) continue; // the watch got there meanwhile
+        this.ctx.hooks.environmentRemoved?.(env, this.knownApps.get(env.spec.app));
+      }
+    } catch (err) {
+      this.ctx.log.warn('listing Environments for the resync failed; using the watch\'s view', { error: (err as Error).message });
+    }
+    for (const key of this.environments.keys()) this.queue.add(key);
   }
 
   private readonly knownApps = new Map<string, App & { metadata: { name: string } }>();

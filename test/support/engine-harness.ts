@@ -38,7 +38,7 @@ let crdsInstalled: Promise<void> | undefined;
 let dateCounter = 0;
 
 /** A real git server, config repo, Ria namespace with CRDs, and an engine polling every second. */
-export async function engineHarness(options: { settings?: string; hooks?: EngineHooks; driftIntervalMs?: number } = {}): Promise<EngineHarness> {
+export async function engineHarness(options: { settings?: string; hooks?: EngineHooks; driftIntervalMs?: number; resyncCron?: string } = {}): Promise<EngineHarness> {
   const kc = testKubeConfig();
   const suffix = randomBytes(3).toString('hex');
   const namespace = `ria-${suffix}`;
@@ -47,6 +47,7 @@ export async function engineHarness(options: { settings?: string; hooks?: Engine
   const make = () => createEngine({
     kc, namespace, gitCacheDir: cacheDir, config: { url: git.urlFor('config'), branch: 'main', path: '' },
     driftIntervalMs: options.driftIntervalMs ?? 10 * 60_000, gitTimeoutMs: 5_000, ...(options.hooks ? { hooks: options.hooks } : {}),
+    ...(options.resyncCron ? { resyncCron: options.resyncCron } : {}),
     ...(process.env.RIA_TEST_LOG ? { log: stderrLog(suffix) } : {}),
   });
   let { engine, ctx } = make();

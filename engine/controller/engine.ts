@@ -209,14 +209,14 @@ export class Engine {
     }
     if (key.startsWith('app/')) {
       const name = key.slice(4);
+      const known = this.knownApps.get(name);
       const hints = this.pushHints.get(name);
       if (hints) {
         this.pushHints.delete(name);
-        const pushed = await syncAppFromPush(this.ctx, name, [...hints.values()]);
+        const pushed = await syncAppFromPush(this.ctx, name, [...hints.values()], known);
         if (pushed.ok) { this.backoff.succeed(key); return; }
         this.ctx.log.debug('push not applied as is; listing the repository', { app: name, reason: pushed.reason });
       }
-      const known = this.knownApps.get(name);
       const result = await syncApp(this.ctx, name, this.options.sources ?? [], {
         ...(known ? { app: known } : {}),
         ...(this.watchesSynced() ? { environments: () => [...this.environments.values()].filter((e) => e.spec.app === name) } : {}),

@@ -23,7 +23,7 @@ export interface RateLimitConditionsOptions {
  * RateLimited) saying until when and what waits (statuses, deployments, PR polling; deploys go
  * on); when the time has passed, `True` again. Written only on a change: no rate limit, no write.
  */
-export function createRateLimitConditions(options: RateLimitConditionsOptions): { limited(until: Date, reason: string): Promise<void>; stop(): void } {
+export function createRateLimitConditions(options: RateLimitConditionsOptions): { limited(until: Date, reason: string): Promise<void> } {
   const { objects, namespace, log, now = Date.now } = options;
   let timer: NodeJS.Timeout | undefined;
 
@@ -52,9 +52,6 @@ export function createRateLimitConditions(options: RateLimitConditionsOptions): 
       }, Math.max(0, until.getTime() - now()) + 1_000);
       timer.unref();
       await write('False', 'RateLimited', message);
-    },
-    stop() {
-      if (timer) clearTimeout(timer);
     },
   };
 }

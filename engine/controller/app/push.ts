@@ -31,8 +31,8 @@ export function usablePushHint(hint: PushHint): boolean {
  * `before` is not the commit the Environment is at (webhooks can arrive out of order, or one was
  * missed) is refused, and the caller lists the repository instead. Never deletes anything.
  */
-export async function syncAppFromPush(ctx: EngineContext, appName: string, hints: readonly PushHint[]): Promise<PushSyncResult> {
-  const app = await ctx.objects.get<App & { metadata: { name: string } }>({ apiVersion: API_VERSION, kind: 'App', namespace: ctx.namespace, name: appName });
+export async function syncAppFromPush(ctx: EngineContext, appName: string, hints: readonly PushHint[], cachedApp?: App & { metadata: { name: string } }): Promise<PushSyncResult> {
+  const app = cachedApp ?? await ctx.objects.get<App & { metadata: { name: string } }>({ apiVersion: API_VERSION, kind: 'App', namespace: ctx.namespace, name: appName });
   if (!app || app.metadata.deletionTimestamp) return { ok: true, changed: 0 };
   let changed = 0;
   for (const hint of hints) {

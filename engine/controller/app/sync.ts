@@ -98,7 +98,12 @@ export const CONFIG_FIELD_MANAGER = 'ria-config';
  * back an older copy of the other's fields. So this writer neither applies nor compares them.
  */
 export function ownedElsewhere(type: string): boolean {
-  return type === ConditionType.ConfigValid || type.startsWith('GitHub');
+  return type === ConditionType.ConfigValid || isReportingCondition(type);
+}
+
+/** Conditions about reporting to GitHub (`GitHubReporting`): reporting is not deploying, so not part of Ready. */
+function isReportingCondition(type: string): boolean {
+  return type.startsWith('GitHub');
 }
 
 /** The part of an App's status the app sync owns. */
@@ -112,7 +117,7 @@ function ownPart(status: AppStatus | undefined): AppStatus {
 export async function writeAppStatus(ctx: EngineContext, app: App, status: AppStatus): Promise<void> {
   // Ready sums up the other conditions (ConfigValid included; reporting to GitHub is not
   // deploying, so GitHub's are not), for `kubectl get apps`.
-  const failing = (status.conditions ?? []).filter((c) => c.type !== ConditionType.Ready && c.status === 'False' && !c.type.startsWith('GitHub'));
+  const failing = (status.conditions ?? []).filter((c) => c.type !== ConditionType.Ready && c.status === 'False' && !isReportingCondition(c.type));
   status.conditions = setCondition(status.conditions, failing.length
     ? { type: ConditionType.Ready, status: 'False', reason: failing[0]!.reason, message: failing[0]!.message }
     : { type: ConditionType.Ready, status: 'True', reason: 'Ready', message: '' }, ctx.now());

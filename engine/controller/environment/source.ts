@@ -29,13 +29,8 @@ export class RiofileMissingError extends RiaError {
  * (unreachable, auth) propagate typed: the caller keeps the running environment and retries.
  */
 export async function loadRiofileText(ctx: EngineContext, app: App, env: Environment): Promise<{ text: string; file: string }> {
-  const dir = repoCacheDir(ctx, app.spec.repo);
-  const auth = await ctx.credentials(app.spec.cloneSecret);
   const file = app.spec.riofile;
-  const text = await cacheLocks.run(dir, async () => {
-    await ctx.git.fetchCommit({ url: app.spec.repo, ref: environmentRef(env), sha: env.spec.commit, dir, ...(auth ? { auth } : {}) });
-    return ctx.git.readFileAt({ dir, sha: env.spec.commit, path: file });
-  });
+  const text = await withCommit(ctx, app, environmentRef(env), env.spec.commit, (dir) => ctx.git.readFileAt({ dir, sha: env.spec.commit, path: file }));
   if (text === null) throw new RiofileMissingError(file, env.spec.commit);
   return { text, file };
 }
@@ -46,7 +41,15 @@ export async function loadRiofileText(ctx: EngineContext, app: App, env: Environ
  * Failures are left to that reconcile, which reports them where the user sees them.
  */
 export async function prefetchCommit(ctx: EngineContext, app: App, ref: string, sha: string): Promise<void> {
+  await withCommit(ctx, app, ref, sha, async () => undefined);
+}
+
+/** Fetches `sha` of `ref` into the app's cache directory (if not there yet) and runs `read` on it, holding the directory's lock. */
+async function withCommit<T>(ctx: EngineContext, app: App, ref: string, sha: string, read: (dir: string) => Promise<T>): Promise<T> {
   const dir = repoCacheDir(ctx, app.spec.repo);
   const auth = await ctx.credentials(app.spec.cloneSecret);
-  await cacheLocks.run(dir, () => ctx.git.fetchCommit({ url: app.spec.repo, ref, sha, dir, ...(auth ? { auth } : {}) }));
+  return cacheLocks.run(dir, async () => {
+    await ctx.git.fetchCommit({ url: app.spec.repo, ref, sha, dir, ...(auth ? { auth } : {}) });
+    return read(dir);
+  });
 }

@@ -70,9 +70,9 @@ export class Engine {
     this.environmentWatch = watchCollection<Environment & { metadata: { name: string } }>(kc, rest, `/apis/${API_VERSION}/namespaces/${ns}/environments`, undefined, (env, event) => {
       const key = envKey(ns, env.metadata.name);
       if (event === 'delete') {
-        this.environments.delete(key);
+        this.forgetEnvironment(key);
         this.ctx.hooks.environmentRemoved?.(env, this.knownApps.get(env.spec.app));
-      } else this.environments.set(key, env);
+      } else this.rememberEnvironment(key, env);
       this.queue.add(key);
     }, this.ctx.log);
     this.watches.push(this.environmentWatch);
@@ -90,7 +90,8 @@ export class Engine {
       // Any event requeues the environment: a status change may be the rollout finishing.
       const observed = event === 'delete' ? -1 : meta.generation ?? 0;
       if (this.memory.applied.has(wk) && (observed === -1 || observed > (this.memory.observed.get(wk) ?? 0))) this.memory.observed.set(wk, observed);
-      for (const [key, env] of this.environments) if (env.spec.namespace === meta.namespace) this.queue.add(key);
+      const key = this.environmentInNamespace.get(meta.namespace ?? '');
+      if (key) this.queue.add(key);
     }, this.ctx.log));
     this.resync = CronJob.from({ cronTime: this.options.resyncCron ?? '0 */5 * * * *', start: true, onTick: () => { void this.resyncAll(); } });
     this.schedulePoll(0);
@@ -131,6 +132,23 @@ export class Engine {
   }
 
   private environmentWatch?: WatchHandle;
+  /** Target namespace → Environment key: a Deployment event finds its environment without a scan. */
+  private readonly environmentInNamespace = new Map<string, string>();
+
+  private rememberEnvironment(key: string, env: Environment & { metadata: { name: string } }): void {
+    const previous = this.environments.get(key);
+    if (previous && previous.spec.namespace !== env.spec.namespace) this.environmentInNamespace.delete(previous.spec.namespace);
+    this.environments.set(key, env);
+    this.environmentInNamespace.set(env.spec.namespace, key);
+  }
+
+  private forgetEnvironment(key: string): boolean {
+    const env = this.environments.get(key);
+    if (!env) return false;
+    this.environments.delete(key);
+    if (this.environmentInNamespace.get(env.spec.namespace) === key) this.environmentInNamespace.delete(env.spec.namespace);
+    return true;
+  }
 
   /** The Environment watch has delivered its initial list: `this.environments` is complete. */
   private watchesSynced(): boolean {
@@ -149,13 +167,13 @@ export class Engine {
       for (const env of listed) {
         const key = envKey(ns, env.metadata.name);
         seen.add(key);
-        if (!this.environments.has(key)) this.environments.set(key, env);
+        if (!this.environments.has(key)) this.rememberEnvironment(key, env);
       }
       for (const [key, env] of [...this.environments]) {
         if (seen.has(key)) continue;
         // Not listed: gone without the watch saying so, or created since the list was served.
         if (await this.ctx.objects.get({ apiVersion: API_VERSION, kind: 'Environment', namespace: ns, name: env.metadata.name })) continue;
-        if (!this.environments.delete(key)) continue; // the watch got there meanwhile
+        if (!this.forgetEnvironment(key)) continue; // the watch got there meanwhile
         this.ctx.hooks.environmentRemoved?.(env, this.knownApps.get(env.spec.app));
       }
     } catch (err) {

@@ -2,6 +2,7 @@ import type { GitClient, Credentials } from '../git/index.js';
 import type { SharedListings } from './app/shared-listings.js';
 import type { KubeObjects } from '../kube/objects.js';
 import type { Settings } from '../config/types.js';
+import type { EventRecorder } from './events.js';
 
 /** The logging shape the controller needs; engine/observe provides the real one. */
 export interface Log {
@@ -37,6 +38,8 @@ export interface EngineContext {
   settings(): Settings;
   log: Log;
   hooks: EngineHooks;
+  /** Kubernetes Events for `kubectl describe` (best effort, aggregated). */
+  events: EventRecorder;
   now(): Date;
   /** How old an apply may get before it is repeated to put back changes made by hand. */
   driftIntervalMs: number;

@@ -9,6 +9,7 @@ import { defaultSettings } from '../config/load.js';
 import { silentLog, type EngineContext, type EngineHooks, type Log } from './context.js';
 import { readCredentials, cachedCredentials } from './credentials.js';
 import { Engine } from './engine.js';
+import { KubeEventRecorder } from './events.js';
 import type { ConfigSource } from './config/sync.js';
 import type { EnvironmentSource } from './app/sync.js';
 
@@ -34,12 +35,15 @@ export function createEngine(options: CreateEngineOptions): { engine: Engine; ct
   const objects = new KubeObjects(rest);
   const git = options.git ?? createGitClient({ fs, http, timeoutMs: options.gitTimeoutMs ?? 30_000 });
   let engine: Engine | undefined;
+  const log = options.log ?? silentLog;
+  const now = () => new Date();
   const ctx: EngineContext = {
     objects, git, gitCacheDir: options.gitCacheDir, namespace: options.namespace,
     settings: () => engine?.configState.settings ?? defaultSettings(),
-    log: options.log ?? silentLog,
+    log,
     hooks: options.hooks ?? {},
-    now: () => new Date(),
+    events: new KubeEventRecorder(objects, { now, log }),
+    now,
     driftIntervalMs: options.driftIntervalMs ?? 5 * 60_000,
     credentials: cachedCredentials((name) => readCredentials(objects, options.namespace, name), 10_000),
     // Kept for half a poll interval (at most 5 s): long enough for every app of a monorepo in one

@@ -251,14 +251,9 @@ export class Engine {
     const outcome = await reconcileEnvironment(this.ctx, this.memory, namespace, name);
     this.ctx.hooks.reconciled?.(outcome.result, (Date.now() - started) / 1000);
     this.ctx.log.debug('reconciled', { environment: name, result: outcome.result, requeueAfterMs: outcome.requeueAfterMs });
-    if (outcome.error) {
-      if (outcome.env) this.ctx.hooks.environmentChanged?.(outcome.env, this.knownApps.get(outcome.env.spec.app));
-      this.retryLater(key, outcome.error);
-      return;
-    }
+    // Status, Events and the GitHub report were sent by the reconcile itself, on every path.
+    if (outcome.error) { this.retryLater(key, outcome.error); return; }
     this.backoff.succeed(key);
-    // A torn-down environment is reported once, by environmentRemoved (from the watch's delete).
-    if (outcome.env && outcome.result !== 'noop' && !outcome.env.metadata.deletionTimestamp) this.ctx.hooks.environmentChanged?.(outcome.env, this.knownApps.get(outcome.env.spec.app));
     if (outcome.requeueAfterMs !== undefined) this.queue.addAfter(key, outcome.requeueAfterMs);
   }
 

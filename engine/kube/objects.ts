@@ -50,6 +50,13 @@ export class KubeObjects {
     return items;
   }
 
+  /** Creates (POST); a 409 means the name is taken. Used where apply does not fit (Events: new name each time). */
+  async create<T = KubeObject>(obj: KubeObject): Promise<T> {
+    const ref = refOf(obj);
+    const { name: _name, ...collection } = ref;
+    return this.rest.call<T>({ verb: 'create', method: 'POST', path: await this.paths.path(collection), ref, body: obj });
+  }
+
   /** Server-side apply. `force` takes fields other managers own; without it a conflict is a 409 naming them. */
   async apply<T = KubeObject>(obj: KubeObject, options: { force?: boolean; dryRun?: boolean; fieldManager?: string } = {}): Promise<T> {
     const ref = refOf(obj);

@@ -1,0 +1,250 @@
+import { createHash } from 'node:crypto';
+import { API_VERSION } from '../../crds/types.js';
+import { parseRiofile } from '../../riofile/index.js';
+import { RiofileError } from '../../riofile/errors.js';
+import { render } from '../../render/index.js';
+import { GitError } from '../../git/index.js';
+import { RiaError, errorMessage } from '../../errors.js';
+import type { LocatedError } from '../../crds/types.js';
+import { ConditionType, conditionMessage, getCondition, removeCondition, setCondition } from '../conditions.js';
+import { Reason } from '../reasons.js';
+import { loadRiofileText, RiofileMissingError } from './source.js';
+import { RenderError } from '../../render/errors.js';
+import { checkPolicy } from './policy.js';
+import { ensureBuilds } from './builds.js';
+import { applyEnvironmentObjects } from './apply.js';
+import { referencedSecrets, secretCopies } from './secrets.js';
+import { toPrune } from './prune.js';
+import { environmentReadiness } from './readiness.js';
+import { shortCommit } from './status.js';
+import { ensureFinalizer, finalizeEnvironment } from './finalize.js';
+import { clusterSettings } from './cluster-settings.js';
+import { driftedWorkloads, forgetWorkloads } from './memory.js';
+import { renderEnvironment } from './render-environment.js';
+import { StalledError, type LoadedApp, type NamedStep, type Outcome, type ReconcileRun } from './outcome.js';
+
+const RETRY_MS = 5_000;
+
+/** The App this environment belongs to; without it nothing can be rendered. */
+export async function loadApp(run: ReconcileRun): Promise<Outcome | undefined> {
+  const { ctx, env } = run;
+  const app = await ctx.objects.get<LoadedApp>({ apiVersion: API_VERSION, kind: 'App', namespace: env.metadata.namespace!, name: env.spec.app });
+  if (!app) throw new StalledError(Reason.AppMissing, `App ${env.spec.app} does not exist`);
+  run.app = app;
+  return undefined;
+}
+
+/** Same commit, same app config, same settings as last time: nothing can have changed but drift. */
+export async function checkUpToDate(run: ReconcileRun): Promise<Outcome | undefined> {
+  const { ctx, env, memory, status, now, key } = run;
+  const inputsHash = createHash('sha256').update(JSON.stringify([env.spec, run.app!.spec, ctx.settings()])).digest('hex').slice(0, 16);
+  const settled = status.phase === 'Ready' || (status.phase === 'Failed' && getCondition(status.conditions, ConditionType.Stalled)?.status === 'True');
+  const upToDate = status.inputsHash === inputsHash && status.observedGeneration === env.metadata.generation && settled
+    && driftedWorkloads(memory, status.inventory).length === 0 && now.getTime() - (memory.lastApplied.get(key) ?? now.getTime()) < ctx.driftIntervalMs;
+  if (upToDate) {
+    if (!memory.lastApplied.has(key)) memory.lastApplied.set(key, now.getTime());
+    return { kind: 'noop' };
+  }
+  status.inputsHash = inputsHash;
+  if (status.observedCommit !== env.spec.commit) {
+    run.events.push({ type: 'Normal', reason: Reason.DeployStarted, message: `deploying commit ${shortCommit(env.spec.commit)}${status.appliedCommit ? ` (running ${shortCommit(status.appliedCommit)})` : ''}` });
+  }
+  status.observedCommit = env.spec.commit;
+  status.observedGeneration = env.metadata.generation;
+  status.shortCommit = shortCommit(status.appliedCommit ?? env.spec.commit);
+  return undefined;
+}
+
+export async function addFinalizer(run: ReconcileRun): Promise<Outcome | undefined> {
+  await ensureFinalizer(run.ctx, run.env);
+  return undefined;
+}
+
+/**
+ * Source, Riofile, policy, render. A broken commit never takes down what runs: an unreachable
+ * source waits, an invalid Riofile stalls with the located error.
+ */
+export async function renderCommit(run: ReconcileRun): Promise<Outcome | undefined> {
+  const { ctx, env, status } = run;
+  const app = run.app!;
+  try {
+    const { text, file } = await loadRiofileText(ctx, app, env);
+    const riofile = parseRiofile(text, { file, answers: app.spec.answers ?? {}, namespace: env.spec.namespace, revision: env.spec.commit });
+    const violation = checkPolicy(riofile, app.spec, app.metadata.name, file, text);
+    if (violation) throw violation;
+    run.rendered = render({
+      riofile, environment: renderEnvironment(env), cluster: clusterSettings(ctx.settings(), ctx.namespace),
+      source: { repoUrl: app.spec.repo, ...(app.spec.cloneSecret ? { cloneSecretName: app.spec.cloneSecret } : {}) },
+    });
+    run.secretNames = referencedSecrets(riofile);
+  } catch (err) {
+    if (err instanceof GitError || (err instanceof RiaError && err.code === 'CloneSecretMissing')) {
+      return { kind: 'waiting', reason: Reason.SourceUnavailable, message: err.message, requeueAfterMs: RETRY_MS };
+    }
+    if (err instanceof RiofileError) throw new StalledError(Reason.RiofileInvalid, err.summary(1024), locate(err));
+    const reason = stalledReason(err);
+    if (reason) throw new StalledError(reason, errorMessage(err), { message: conditionMessage(errorMessage(err)) });
+    throw err;
+  }
+  status.warnings = run.rendered.warnings.map((w) => `${w.path}: ${w.message}`);
+  if (status.warnings.length === 0) delete status.warnings;
+  return undefined;
+}
+
+/** Builds: one Job per (app, service, commit); the Job watch requeues us when one finishes. */
+export async function runBuilds(run: ReconcileRun): Promise<Outcome | undefined> {
+  const { ctx, status, env } = run;
+  const previous = new Set((status.builds ?? []).filter((b) => b.commit === env.spec.commit).map((b) => b.job));
+  const builds = await ensureBuilds(ctx, run.rendered!.buildJobs);
+  if (builds.length) status.builds = builds; else delete status.builds;
+  for (const b of builds) {
+    if (!previous.has(b.job) && b.phase !== 'Succeeded' && b.phase !== 'Failed') {
+      run.events.push({ type: 'Normal', reason: Reason.BuildStarted, message: `building ${b.service} at ${shortCommit(b.commit)} (Job ${ctx.namespace}/${b.job})` });
+    }
+  }
+  const failed = builds.find((b) => b.phase === 'Failed');
+  if (failed) throw new StalledError(Reason.BuildFailed, `build of ${failed.service} failed (Job ${ctx.namespace}/${failed.job}): ${failed.message ?? ''}`);
+  const pending = builds.filter((b) => b.phase !== 'Succeeded');
+  if (pending.length) {
+    return { kind: 'waiting', reason: Reason.Building, phase: 'Building', requeueAfterMs: 60_000,
+      message: `building ${pending.map((b) => b.service).join(', ')} at ${shortCommit(env.spec.commit)}` };
+  }
+  return undefined;
+}
+
+/** Copies the Secrets the Riofile references from the app's `secretsFrom` namespace. */
+export async function copySecrets(run: ReconcileRun): Promise<Outcome | undefined> {
+  const rendered = run.rendered!;
+  const labels = rendered.objects[0]?.metadata.labels ?? {};
+  const secrets = await secretCopies(run.ctx, run.secretNames ?? [], run.app!.spec.secretsFrom, run.env.spec.namespace, labels);
+  run.objects = [...rendered.objects.slice(0, 1), ...secrets.objects, ...rendered.objects.slice(1)];
+  run.missingSecrets = secrets.missing;
+  return undefined;
+}
+
+/**
+ * Server-side apply, only when the desired state changed, for drift, or once per drift interval.
+ * A refusal keeps what ran before (nothing is pruned before an apply succeeded).
+ */
+export async function applyObjects(run: ReconcileRun): Promise<Outcome | undefined> {
+  const { ctx, memory, status, now, key, env } = run;
+  const objects = run.objects!;
+  const hash = createHash('sha256').update(JSON.stringify(objects)).digest('hex').slice(0, 16);
+  const drifted = driftedWorkloads(memory, status.inventory);
+  if (drifted.length) ctx.log.info('owned objects changed by someone else; re-applying', { environment: env.metadata.name, objects: drifted });
+  run.mustApply = hash !== status.appliedHash || drifted.length > 0 || now.getTime() - (memory.lastApplied.get(key) ?? 0) >= ctx.driftIntervalMs;
+  if (!run.mustApply) return undefined;
+  const applied = await applyEnvironmentObjects(ctx, objects, status.inventory);
+  run.applied = applied;
+  ctx.log.debug('applied', { environment: env.metadata.name, objects: applied.inventory.length, conflicts: applied.conflicts });
+  for (const [workload, generation] of applied.generations) {
+    memory.applied.set(workload, generation);
+    // Older than what Ria just produced: a stale event, not an edit.
+    if ((memory.observed.get(workload) ?? 0) < generation) memory.observed.delete(workload);
+  }
+  if (hash !== status.appliedHash) {
+    status.lastAppliedTime = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    run.events.push({ type: 'Normal', reason: Reason.Applied, message: `applied ${applied.inventory.length} objects at ${shortCommit(env.spec.commit)}` });
+  }
+  // Recorded by the prune step once it succeeded: until then the same render is applied (and pruned) again.
+  run.appliedHash = hash;
+  if (applied.conflicts.length) {
+    status.conditions = setCondition(status.conditions, { type: 'FieldsTakenOver', status: 'True', reason: Reason.ConflictForced, message: conditionMessage(applied.conflicts.join('; ')) }, now);
+  }
+  return undefined;
+}
+
+/**
+ * Deletes what the previous inventory had and this apply does not. The new inventory is
+ * recorded as each object goes, so a prune that fails half-way is finished by the next try.
+ */
+export async function pruneObjects(run: ReconcileRun): Promise<Outcome | undefined> {
+  const { ctx, memory, status, env, now, key } = run;
+  if (!run.applied) return undefined;
+  const pruned: string[] = [];
+  const remaining = [...(status.inventory ?? [])];
+  try {
+    for (const entry of toPrune(status.inventory, run.applied.inventory)) {
+      if (entry.kind === 'Namespace' && entry.name === env.spec.namespace) continue;
+      forgetWorkloads(memory, [entry]);
+      await ctx.objects.delete(entry);
+      remaining.splice(remaining.indexOf(entry), 1);
+      pruned.push(`${entry.kind}/${entry.name}`);
+      ctx.log.info('pruned', { environment: env.metadata.name, object: `${entry.kind}/${entry.namespace ?? ''}/${entry.name}` });
+    }
+  } catch (err) {
+    // Keep what is not pruned yet in the inventory (with the new objects), so the next try prunes it.
+    const applied = new Set(run.applied.inventory.map((e) => JSON.stringify(e)));
+    status.inventory = [...run.applied.inventory, ...remaining.filter((e) => !applied.has(JSON.stringify(e)))];
+    throw err;
+  } finally {
+    if (pruned.length) run.events.push({ type: 'Normal', reason: Reason.Pruned, message: conditionMessage(`pruned ${pruned.join(', ')}`) });
+  }
+  memory.lastApplied.set(key, now.getTime());
+  status.inventory = run.applied.inventory;
+  status.appliedHash = run.appliedHash;
+  status.appliedCommit = env.spec.commit;
+  status.shortCommit = shortCommit(env.spec.commit);
+  return undefined;
+}
+
+/** URLs, Secrets that were not found, and whether the workloads rolled out. */
+export async function checkReadiness(run: ReconcileRun): Promise<Outcome | undefined> {
+  const { ctx, status, now } = run;
+  const rendered = run.rendered!;
+  status.urls = rendered.urls;
+  const firstUrl = Object.values(rendered.urls).flat()[0];
+  if (firstUrl) status.url = firstUrl; else delete status.url;
+  delete status.lastError;
+  status.conditions = setCondition(status.conditions, { type: ConditionType.Stalled, status: 'False', reason: Reason.Applied, message: '' }, now);
+  if (run.missingSecrets?.length) {
+    status.conditions = setCondition(status.conditions, { type: 'SecretsReady', status: 'False', reason: Reason.SecretMissing,
+      message: `Secrets ${run.missingSecrets.join(', ')} not found in namespace ${run.app!.spec.secretsFrom ?? '(no secretsFrom set for this app)'}` }, now);
+  } else status.conditions = removeCondition(status.conditions, 'SecretsReady');
+  // Right after an apply, its responses say it all (a changed workload is not ready yet): no reads.
+  const readiness = await environmentReadiness(ctx, run.objects!, run.applied?.live);
+  if (readiness.ready) return { kind: 'ready' };
+  return { kind: 'waiting', reason: Reason.Progressing, phase: 'Deploying', message: readiness.waiting.join('; '), requeueAfterMs: 30_000 };
+}
+
+/** Deletion: the finalizer removes the namespace and cluster-scoped objects, then lets go. */
+export async function finalize(run: ReconcileRun): Promise<Outcome | undefined> {
+  const { ctx, env, memory, key } = run;
+  const done = await finalizeEnvironment(ctx, env);
+  memory.lastApplied.delete(key);
+  if (done === 'waiting') {
+    return { kind: 'waiting', reason: Reason.Deleting, message: `waiting for namespace ${env.spec.namespace} to be deleted`, requeueAfterMs: 1_000 };
+  }
+  forgetWorkloads(memory, env.status?.inventory);
+  return { kind: 'removed' };
+}
+
+/** The steps of a reconcile, in order, with the reason a throw of each is reported under. */
+export const deploySteps: readonly NamedStep[] = [
+  { name: 'app', run: loadApp, failReason: Reason.ReconcileError },
+  { name: 'up-to-date', run: checkUpToDate, failReason: Reason.ReconcileError },
+  { name: 'finalizer', run: addFinalizer, failReason: Reason.ReconcileError },
+  { name: 'render', run: renderCommit, failReason: Reason.ReconcileError },
+  { name: 'builds', run: runBuilds, failReason: Reason.BuildStartFailed },
+  { name: 'secrets', run: copySecrets, failReason: Reason.SecretCopyFailed },
+  { name: 'apply', run: applyObjects, failReason: Reason.ApplyFailed },
+  { name: 'prune', run: pruneObjects, failReason: Reason.PruneFailed },
+  { name: 'readiness', run: checkReadiness, failReason: Reason.ReconcileError },
+];
+
+export const deleteSteps: readonly NamedStep[] = [
+  { name: 'finalize', run: finalize, failReason: Reason.FinalizeFailed },
+];
+
+/** Errors of the commit or the app's config that retrying cannot fix (anything else is retried with backoff). */
+function stalledReason(err: unknown): Reason | undefined {
+  if (err instanceof RenderError) return Reason.RenderFailed;
+  if (err instanceof RiofileMissingError) return Reason.RiofileMissing;
+  if (err instanceof RiaError && err.code === 'CloneSecretInvalid') return Reason.CloneSecretInvalid;
+  return undefined;
+}
+
+function locate(err: RiofileError): LocatedError {
+  const first = err.issues[0]!;
+  return { message: conditionMessage(err.format()), file: first.file, line: first.line, column: first.column, path: first.path };
+}

@@ -1,0 +1,49 @@
+/**
+ * Every reason Ria writes in a condition or an Event, named once. Users search for these
+ * (`kubectl get environments -o yaml`, `kubectl describe`), so they are part of the interface:
+ * each is listed in engine/controller/README.md with what it means and what to do.
+ */
+export const Reason = {
+  // Environment: settled
+  Deployed: 'Deployed',
+  Applied: 'Applied',
+  // Environment: moving on its own (requeued)
+  Progressing: 'Progressing',
+  Building: 'Building',
+  SourceUnavailable: 'SourceUnavailable',
+  Deleting: 'Deleting',
+  // Environment: a person must act (Stalled)
+  AppMissing: 'AppMissing',
+  RiofileInvalid: 'RiofileInvalid',
+  RiofileMissing: 'RiofileMissing',
+  RenderFailed: 'RenderFailed',
+  CloneSecretInvalid: 'CloneSecretInvalid',
+  BuildFailed: 'BuildFailed',
+  // Environment: retried with backoff
+  ApplyRefused: 'ApplyRefused',
+  ApplyFailed: 'ApplyFailed',
+  BuildStartFailed: 'BuildStartFailed',
+  SecretCopyFailed: 'SecretCopyFailed',
+  PruneFailed: 'PruneFailed',
+  FinalizeFailed: 'FinalizeFailed',
+  ReconcileError: 'ReconcileError',
+  // Environment: side conditions
+  SecretMissing: 'SecretMissing',
+  ConflictForced: 'ConflictForced',
+  // App
+  Ready: 'Ready',
+  Listed: 'Listed',
+  SourceError: 'SourceError',
+  Valid: 'Valid',
+  ConfigInvalid: 'ConfigInvalid',
+  SettingsInvalid: 'SettingsInvalid',
+  // App and the config status: the config repository
+  ConfigSynced: 'Synced',
+  ConfigFetchFailed: 'ConfigFetchFailed',
+  // Events only
+  DeployStarted: 'DeployStarted',
+  BuildStarted: 'BuildStarted',
+  Pruned: 'Pruned',
+  Removed: 'Removed',
+} as const;
+export type Reason = (typeof Reason)[keyof typeof Reason];

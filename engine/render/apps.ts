@@ -1,4 +1,5 @@
-import type { Port, Riofile, Service } from '../riofile/model.js';
+import type { Port, Service } from '../riofile/model.js';
+import type { VersionSource } from './versions.js';
 import { dnsLabel, serviceName } from './names.js';
 
 /**
@@ -12,6 +13,8 @@ export interface AppVersion {
   /** The key under `services:`. */
   key: string;
   service: Service;
+  /** A version per commit: its Riofile service, and the other live versions (weighted backends only). */
+  source?: VersionSource;
 }
 
 export interface AppGroup {
@@ -20,11 +23,12 @@ export interface AppGroup {
   versions: AppVersion[];
 }
 
-export function groupApps(riofile: Riofile): AppGroup[] {
+export function groupApps(services: Record<string, Service>, sources: ReadonlyMap<string, VersionSource> = new Map()): AppGroup[] {
   const groups = new Map<string, AppGroup>();
-  for (const [key, service] of Object.entries(riofile.services)) {
+  for (const [key, service] of Object.entries(services)) {
     const group = groups.get(service.app) ?? { app: service.app, versions: [] };
-    group.versions.push({ key, service });
+    const source = sources.get(key);
+    group.versions.push({ key, service, ...(source ? { source } : {}) });
     groups.set(service.app, group);
   }
   return [...groups.values()];

@@ -49,9 +49,13 @@ export function resolveTargets(ctx: RenderContext, path: string, targets: { app:
       out.push({ name: versionServiceName(t.app, t.version!), port: t.port ?? 80, weight: scale });
       return;
     }
-    for (const { service } of versions) {
+    for (const { service, source } of versions) {
       const weight = t.version !== undefined ? scale : Math.round((scale * trafficWeight(service)) / 100);
       out.push({ name: versionServiceName(service.app, service.version), port: t.port ?? defaultPort(service), weight });
+      // The app as a whole: versions of earlier commits still serving get their share too.
+      if (t.version === undefined) {
+        for (const r of source?.retained ?? []) out.push({ name: versionServiceName(service.app, r.version), port: t.port ?? defaultPort(service), weight: Math.round((scale * r.weight) / 100) });
+      }
     }
   });
   return out;

@@ -4,6 +4,7 @@ import { RenderError, RenderErrorCode } from './errors.js';
 import { environmentNamespace, environmentSlug } from './names.js';
 import { objectLabels, type LabelScope } from './labels.js';
 import { groupApps, type AppGroup } from './apps.js';
+import { expandVersions, type VersionSource } from './versions.js';
 
 /**
  * What every object renderer needs, computed once per render. The only mutable part is the
@@ -23,6 +24,10 @@ export interface RenderContext {
   /** Services grouped by app (see apps.ts), in Riofile order; computed once. */
   apps: AppGroup[];
   appsByName: Map<string, AppGroup>;
+  /** The services to render: the Riofile's, versioned ones replaced by this commit's version (versions.ts). */
+  services: Record<string, Service>;
+  /** Version key -> the Riofile service it is a version of. */
+  versionSources: Map<string, VersionSource>;
 }
 
 const COMMIT = /^[0-9a-f]{7,64}$/;
@@ -44,10 +49,12 @@ export function createContext(input: RenderInput): RenderContext {
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace) || namespace.length > 63) {
     throw new RenderError(RenderErrorCode.Input, `the namespace "${namespace}" is not a DNS-1123 label`);
   }
-  const apps = groupApps(input.riofile);
+  const expanded = expandVersions(input.riofile, env.commit, input.rollouts);
+  const apps = groupApps(expanded.services, expanded.sources);
   return {
     riofile: input.riofile, env, cluster, input, namespace, envSlug: environmentSlug(env), commit: env.commit,
     warnings: [], labelCache: new Map(), apps, appsByName: new Map(apps.map((g) => [g.app, g])),
+    services: expanded.services, versionSources: expanded.sources,
   };
 }
 

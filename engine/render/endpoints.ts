@@ -23,6 +23,8 @@ export interface Endpoint {
   timeoutSeconds?: number;
   scope: LabelScope;
   path: string;
+  /** The version endpoint of a version per commit: the Riofile service it is a version of. */
+  versionOf?: string;
 }
 
 export function appEndpoints(ctx: RenderContext): Endpoint[] {
@@ -36,7 +38,11 @@ export function appEndpoints(ctx: RenderContext): Endpoint[] {
     ports.forEach((port, i) => {
       const portPart = i === 0 ? [] : [port.name ?? String(port.port)];
       const versions = group.versions.filter((v) => exposedHttpPorts(v.service).some((p) => p.port === port.port));
-      const backends = versions.map(({ service }) => ({ name: versionServiceName(service.app, service.version), port: port.port, weight: trafficWeight(service) }));
+      // Versions of earlier commits (kept by the engine, not rendered here) share the traffic too.
+      const backends = versions.flatMap(({ service, source }) => [
+        { name: versionServiceName(service.app, service.version), port: port.port, weight: trafficWeight(service) },
+        ...(source?.retained ?? []).map((r) => ({ name: versionServiceName(service.app, r.version), port: port.port, weight: r.weight })),
+      ]);
       const path = `services.${versions[0]!.key}.ports`;
       if (backends.every((b) => b.weight === 0)) {
         warn(ctx, 'EndpointNoWeight', path, `every version of app ${group.app} has weight 0 or is stage-only: its endpoint answers with errors`);
@@ -46,13 +52,14 @@ export function appEndpoints(ctx: RenderContext): Endpoint[] {
         name: joinLabel([dnsLabel(group.app), ...portPart.map((p) => dnsLabel(p))]),
         host: endpointHost([group.app, ...portPart], ctx.env, ctx.cluster.domain),
         backends,
-        services: versions.filter((v) => trafficWeight(v.service) > 0).map((v) => v.key),
+        // A versioned service is reached through the app URL even while its new version has no share.
+        services: versions.filter((v) => trafficWeight(v.service) > 0 || v.source).map((v) => v.key),
         ...(timeouts.length > 0 ? { timeoutSeconds: Math.max(...timeouts) } : {}),
         scope: appScope,
         path,
       });
-      if (group.versions.length < 2) return;
-      for (const { key, service } of versions) {
+      if (group.versions.length < 2 && !group.versions.some((v) => v.source)) return;
+      for (const { key, service, source } of versions) {
         out.push({
           name: joinLabel([dnsLabel(group.app), dnsLabel(service.version), ...portPart.map((p) => dnsLabel(p))]),
           host: endpointHost([group.app, service.version, ...portPart], ctx.env, ctx.cluster.domain),
@@ -60,7 +67,8 @@ export function appEndpoints(ctx: RenderContext): Endpoint[] {
           services: [key],
           ...(service.requestTimeoutSeconds !== undefined ? { timeoutSeconds: service.requestTimeoutSeconds } : {}),
           scope: scope(ctx, key, service),
-          path: `services.${key}.ports`,
+          path: `services.${source?.key ?? key}.ports`,
+          ...(source ? { versionOf: source.key } : {}),
         });
       }
     });

@@ -28,7 +28,9 @@ export function buildOf(container: Container): Build | undefined {
  */
 export function builtImage(ctx: RenderContext, serviceKey: string, build: Build, sidecar?: string): string {
   const registry = (build.pushRegistry ?? ctx.cluster.registry).replace(/\/+$/, '');
-  const name = build.imageName ?? dnsLabel([ctx.env.app, serviceKey, ...(sidecar ? [sidecar] : [])].join('-'));
+  // A version per commit builds under its Riofile service's name: the commit tag tells versions apart.
+  const key = ctx.versionSources.get(serviceKey)?.key ?? serviceKey;
+  const name = build.imageName ?? dnsLabel([ctx.env.app, key, ...(sidecar ? [sidecar] : [])].join('-'));
   const lastSegment = name.slice(name.lastIndexOf('/') + 1);
   const tagged = lastSegment.includes(':') || lastSegment.includes('@') ? name : `${name}:${ctx.commit}`;
   return `${registry}/${tagged}`;

@@ -16,6 +16,9 @@ import { renderBuildJobs } from './build-job.js';
 import { renderManifests } from './manifests.js';
 import { assertUnique, objectKey, orderObjects } from './order.js';
 import { containerImage } from './images.js';
+import { LabelKeys } from './labels.js';
+import { labelValue } from './names.js';
+import type { RenderedVersion } from './types.js';
 
 /**
  * (Riofile, environment, cluster settings) -> the environment's Kubernetes objects and the build
@@ -30,12 +33,18 @@ export function render(input: RenderInput): RenderResult {
   const images: Record<string, string> = {};
   const addUrl = (key: string, url: string) => { (urls[key] ??= []).includes(url) || urls[key]!.push(url); };
 
-  for (const [key, service] of Object.entries(ctx.riofile.services)) {
+  // A version per commit is reported under its Riofile service's name.
+  const riofileKey = (key: string) => ctx.versionSources.get(key)?.key ?? key;
+  const versionUrls: Record<string, string> = {};
+  for (const [key, service] of Object.entries(ctx.services)) {
     generated.push(...renderRbac(ctx, key, service), ...renderClaims(ctx, key, service), renderWorkload(ctx, key, service));
     const hpa = renderHpa(ctx, key, service);
     if (hpa) generated.push(hpa);
-    images[key] = containerImage(ctx, key, service) ?? '';
-    for (const c of service.containers) images[`${key}/${c.name}`] = containerImage(ctx, key, c, c.name) ?? '';
+    images[riofileKey(key)] = containerImage(ctx, key, service) ?? '';
+    for (const c of service.containers) images[`${riofileKey(key)}/${c.name}`] = containerImage(ctx, key, c, c.name) ?? '';
+    if (ctx.versionSources.has(key) && service.volumeTemplates.length > 0) {
+      warn(ctx, 'VersionedVolumes', `services.${riofileKey(key)}.volumeTemplates`, 'every version of a versioned service (template/rollout) gets its own volumes; data is not shared between versions');
+    }
   }
   for (const group of ctx.apps) generated.push(...renderServices(ctx, group));
   for (const [name, ext] of Object.entries(ctx.riofile.externalServices)) generated.push(...renderExternalService(ctx, name, ext));
@@ -43,7 +52,8 @@ export function render(input: RenderInput): RenderResult {
   const useGateway = ctx.cluster.gateway !== undefined;
   for (const e of appEndpoints(ctx)) {
     generated.push(useGateway ? endpointRoute(ctx, e) : endpointIngress(ctx, e));
-    for (const key of e.services) addUrl(key, endpointUrl(ctx, e.host));
+    for (const key of e.services) addUrl(riofileKey(key), endpointUrl(ctx, e.host));
+    if (e.versionOf !== undefined) versionUrls[e.versionOf] ??= endpointUrl(ctx, e.host);
   }
   for (const [name, router] of Object.entries(ctx.riofile.routers)) {
     const objects = useGateway ? routerRoutes(ctx, name, router) : routerIngress(ctx, name, router);
@@ -57,7 +67,22 @@ export function render(input: RenderInput): RenderResult {
   const objects = orderObjects([...withoutOverridden(ctx, generated, manifests), ...manifests]);
   const buildJobs = renderBuildJobs(ctx);
   assertUnique(buildJobs);
-  return { objects, buildJobs, warnings: ctx.warnings, urls: sortedUrls(urls), images };
+  return { objects, buildJobs, warnings: ctx.warnings, urls: sortedUrls(urls), images, versions: renderedVersions(ctx, objects, versionUrls) };
+}
+
+/** Per versioned service: the version rendered now, its URL, and its objects (found by their service label). */
+function renderedVersions(ctx: RenderContext, objects: KubeObject[], urls: Record<string, string>): Record<string, RenderedVersion> {
+  const out: Record<string, RenderedVersion> = {};
+  for (const [versionKey, source] of ctx.versionSources) {
+    const label = labelValue(versionKey);
+    out[source.key] = {
+      version: source.version,
+      ...(urls[source.key] ? { url: urls[source.key] } : {}),
+      objects: objects.filter((o) => o.metadata.labels?.[LabelKeys.service] === label)
+        .map((o) => ({ apiVersion: o.apiVersion, kind: o.kind, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}), name: o.metadata.name })),
+    };
+  }
+  return out;
 }
 
 /**

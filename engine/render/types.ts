@@ -1,4 +1,5 @@
 import type { Riofile } from '../riofile/model.js';
+import type { ServiceVersions } from './versions.js';
 
 /** One environment of an app: a long-lived branch or a pull request preview. */
 export type Environment =
@@ -65,6 +66,11 @@ export interface RenderInput {
   environment: Environment;
   cluster: ClusterSettings;
   source?: SourceSettings;
+  /**
+   * Versioned services (`template: true` or `rollout`): the engine's rollout decision per Riofile
+   * service key. Absent for a service: the version of this commit serves alone.
+   */
+  rollouts?: Record<string, ServiceVersions>;
 }
 
 /** Any Kubernetes object as rendered: plain JSON, keys in a stable order. */
@@ -94,4 +100,16 @@ export interface RenderResult {
   urls: Record<string, string[]>;
   /** Riofile service name -> image of its main container (`service/container` for sidecars). */
   images: Record<string, string>;
+  /**
+   * Versioned services: Riofile service key -> the version rendered for this commit, its own URL,
+   * and the objects that make it (kept by the engine while the version lives on after later commits).
+   */
+  versions: Record<string, RenderedVersion>;
+}
+
+export interface RenderedVersion {
+  version: string;
+  /** The version's own URL (absent when it exposes no HTTP port). */
+  url?: string;
+  objects: { apiVersion: string; kind: string; namespace?: string; name: string }[];
 }

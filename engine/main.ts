@@ -12,7 +12,7 @@ import { labelLeaderPod } from './leader/pod-label.js';
 import { startLeaderElection } from './leader/lease.js';
 import { createLogger, isLogLevel, type Logger } from './observe/logger.js';
 import { createEngineMetrics } from './observe/engine-metrics.js';
-import { ENGINE_ENV, LEASE_NAME, HTTP_PORT, DEFAULT_NAMESPACE } from './install/manifests.js';
+import { ENGINE_ENV, LEASE_NAME, HTTP_PORT, OPS_PORT, DEFAULT_NAMESPACE } from './install/manifests.js';
 import { UsageError } from './errors.js';
 import { KubeRest } from './kube/rest.js';
 import { KubeObjects } from './kube/objects.js';
@@ -28,7 +28,10 @@ export interface EngineSettings {
   configSecret?: string;
   webhookSecret?: string;
   httpHost: string;
+  /** The webhook port: the one exposed to the internet (through the Service), /hooks/github only. */
   httpPort: number;
+  /** The operations port: /healthz, /readyz, /metrics, for the kubelet and Prometheus. */
+  opsPort: number;
   leaseName: string;
   identity: string;
   /** This replica's Pod (in-cluster): labelled while it leads, so the Service sends webhooks to it. */
@@ -42,8 +45,9 @@ export interface EngineSettings {
 export function readEngineSettings(flags: Partial<Record<keyof EngineSettings, string>>, env: NodeJS.ProcessEnv = process.env): EngineSettings {
   const configRepo = flags.configRepo ?? env[ENGINE_ENV.ConfigRepo];
   if (!configRepo) throw new UsageError(`the config repository is required: --config-repo URL or ${ENGINE_ENV.ConfigRepo}`);
-  const port = Number(flags.httpPort ?? env[ENGINE_ENV.HttpPort] ?? HTTP_PORT);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`the HTTP port must be a number from 0 to 65535, not "${flags.httpPort ?? env[ENGINE_ENV.HttpPort]}"`);
+  const port = portSetting('webhook (HTTP) port', flags.httpPort ?? env[ENGINE_ENV.HttpPort], HTTP_PORT);
+  const opsPort = portSetting('operations port', flags.opsPort ?? env[ENGINE_ENV.OpsPort], OPS_PORT);
+  if (port === opsPort && port !== 0) throw new UsageError(`the webhook port and the operations port must differ (both ${port})`);
   const logLevel = flags.logLevel ?? env[ENGINE_ENV.LogLevel] ?? 'info';
   if (!isLogLevel(logLevel)) throw new UsageError(`the log level must be debug, info, warn or error, not "${logLevel}"`);
   const configSecret = flags.configSecret ?? env[ENGINE_ENV.ConfigSecret];
@@ -58,6 +62,7 @@ export function readEngineSettings(flags: Partial<Record<keyof EngineSettings, s
     ...(webhookSecret ? { webhookSecret } : {}),
     httpHost: flags.httpHost ?? '0.0.0.0',
     httpPort: port,
+    opsPort,
     leaseName: env[ENGINE_ENV.LeaseName] ?? LEASE_NAME,
     identity: env[ENGINE_ENV.PodName] ?? `${hostname()}-${process.pid}`,
     ...(env[ENGINE_ENV.PodName] ? { podName: env[ENGINE_ENV.PodName] } : {}),
@@ -67,6 +72,12 @@ export function readEngineSettings(flags: Partial<Record<keyof EngineSettings, s
   };
 }
 
+function portSetting(what: string, raw: string | undefined, dflt: number): number {
+  const port = Number(raw ?? dflt);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`the ${what} must be a number from 0 to 65535, not "${raw}"`);
+  return port;
+}
+
 /** Pieces other integrations (GitHub) add to the engine process. */
 export interface EngineExtensions {
   routes?: Route[];
@@ -74,15 +85,19 @@ export interface EngineExtensions {
 }
 
 export interface RunningEngine {
+  /** The webhook listener. */
   url: string;
+  /** The operations listener (probes, metrics). */
+  opsUrl: string;
   isLeader(): boolean;
   engine(): Engine | undefined;
   stop(): Promise<void>;
 }
 
 /**
- * Runs the engine process: HTTP server (health, readiness, metrics, webhooks) at once, and the
- * reconcile loop only while this replica holds the leader Lease, so two replicas are safe.
+ * Runs the engine process: two HTTP listeners at once (operations: health, readiness, metrics;
+ * webhooks: the internet-facing one), and the reconcile loop only while this replica holds the
+ * leader Lease, so two replicas are safe.
  */
 export async function runEngine(settings: EngineSettings, log: Logger, extensions: EngineExtensions = {}): Promise<RunningEngine> {
   const engineLog = {
@@ -115,12 +130,15 @@ export async function runEngine(settings: EngineSettings, log: Logger, extension
   const depthTimer = setInterval(() => metrics.setQueueDepth(engine?.queue.depth ?? 0), 5_000);
   depthTimer.unref();
 
-  const server = await startHttpServer({
-    host: settings.httpHost, port: settings.httpPort, logger: log, metrics: metrics.registry, routes: [...github.routes, ...(extensions.routes ?? [])],
+  const ops = await startHttpServer({
+    name: 'ops', host: settings.httpHost, port: settings.opsPort, logger: log, metrics: metrics.registry,
     // Readiness does not depend on leadership: a standby must be Ready or rolling updates hang.
     isReady: () => (engine && !engine.ready ? { ready: false, reason: 'waiting for the first read of the config repository' } : true),
   });
-  log.info('engine listening', { url: server.url, namespace: settings.namespace, configRepo: settings.configRepo });
+  const server = await startHttpServer({
+    name: 'webhook', host: settings.httpHost, port: settings.httpPort, logger: log, routes: [...github.routes, ...(extensions.routes ?? [])],
+  }).catch(async (err: unknown) => { await ops.close(); throw err; });
+  log.info('engine listening', { url: server.url, opsUrl: ops.url, namespace: settings.namespace, configRepo: settings.configRepo });
 
   // The Service selects the leader's Pod. A container restarted in the Pod that led keeps the
   // label: clear it before anything else, the election sets it again if this replica wins.
@@ -155,12 +173,13 @@ export async function runEngine(settings: EngineSettings, log: Logger, extension
   });
   return {
     url: server.url,
+    opsUrl: ops.url,
     isLeader: () => election.isLeader(),
     engine: () => engine,
     async stop() {
       clearInterval(depthTimer);
       await election.stop();
-      await server.close();
+      await Promise.all([server.close(), ops.close()]);
     },
   };
 }

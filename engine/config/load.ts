@@ -101,6 +101,7 @@ function toAppSpec(raw: Record<string, unknown>): AppSpec {
     branches: (raw.branches as string[] | undefined) ?? ['main'],
     riofile: (raw.riofile as string | undefined) ?? 'Riofile',
     ...(raw.cloneSecret ? { cloneSecret: raw.cloneSecret as string } : {}),
+    ...(raw.webhookSecret ? { webhookSecret: raw.webhookSecret as string } : {}),
     ...(raw.secretsFrom ? { secretsFrom: raw.secretsFrom as string } : {}),
     ...(answers ? { answers: Object.fromEntries(Object.entries(answers).map(([k, v]) => [k, String(v)])) } : {}),
     ...(raw.allow ? { allow: raw.allow as AppSpec['allow'] } : {}),

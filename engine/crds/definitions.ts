@@ -46,6 +46,7 @@ export const appCrd = crd('App', 'apps', ['rapp'], {
     branches: { type: 'array', items: { type: 'string' }, description: 'Branches to deploy, one environment each; globs allowed.' },
     riofile: str('Path of the Riofile in the app repository.'),
     cloneSecret: str('Secret with username/password or token for a private repository.'),
+    webhookSecret: str('Secret (key "secret") whose value alone signs this repository\'s GitHub webhooks.'),
     secretsFrom: str('Namespace whose Secrets are copied into each environment.'),
     answers: strMap('Template answers.'),
     allow: { type: 'object', properties: { permissions: { type: 'boolean' }, globalPermissions: { type: 'boolean' } } },

@@ -34,6 +34,8 @@ export interface AppSpec {
   branches: string[];
   riofile: string;
   cloneSecret?: string;
+  /** Secret in Ria's namespace (key `secret`): this repository's webhooks must be signed with it. */
+  webhookSecret?: string;
   secretsFrom?: string;
   answers?: Record<string, string>;
   allow?: { permissions?: boolean; globalPermissions?: boolean };

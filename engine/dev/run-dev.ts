@@ -28,7 +28,6 @@ import type { EngineContext } from '../controller/context.js';
 import { KubeRest } from '../kube/rest.js';
 import { KubeObjects, type KubeObject } from '../kube/objects.js';
 import { createLogger, type Logger } from '../observe/logger.js';
-import { MetricsRegistry } from '../observe/metrics.js';
 import { startHttpServer, type RunningHttpServer } from '../server/http-server.js';
 import { createGitHubIntegration, WEBHOOK_PATH } from '../github/index.js';
 import { listEnvironments, watchEnvironments } from '../cli/ps-command.js';
@@ -169,8 +168,10 @@ export async function runDev(options: RunDevOptions): Promise<DevSession> {
       config: { url: git.urlFor(servedRepoName(CONFIG_EXAMPLE)), branch: 'main', path: '' },
       sources: github.sources, hooks: github.hooks,
     }));
+    // The webhook listener only, as in a cluster (where probes and /metrics have a port of their
+    // own); nothing probes `ria dev`, and its table says when the environments are Ready.
     const http: RunningHttpServer = await startHttpServer({
-      host: '127.0.0.1', port: 0, logger: log, metrics: new MetricsRegistry(), isReady: () => engine!.ready, routes: github.routes,
+      name: 'webhook', host: '127.0.0.1', port: 0, logger: log, routes: github.routes,
     });
     cleanups.push(() => http.close());
     engine.start();

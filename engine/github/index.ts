@@ -16,6 +16,8 @@ import { API_VERSION, type App } from '../crds/types.js';
 import { branchMatches } from '../config/load.js';
 import { environmentNamespace } from '../render/names.js';
 import { webhookRoute } from './webhook-route.js';
+import { normalizeRepoUrl } from './repo.js';
+import { createWebhookSecretStore } from './webhook-secret-store.js';
 
 export { WEBHOOK_PATH, MAX_PAYLOAD_BYTES } from './webhook-route.js';
 export { githubSettings, type GitHubSettings } from './settings.js';
@@ -31,7 +33,7 @@ export interface GitHubIntegrationOptions {
   /** Usually `(url, push) => engine.poke(url, push)`; called lazily, so the engine may be created after this. */
   engine: Poker;
   log: Log;
-  /** The webhook secret (from the Secret given at install). Without it, no webhook route. */
+  /** The shared webhook secret (from the Secret given at install); repositories may have their own (app files' `webhookSecret`). */
   webhookSecret?: string;
   /** ria_webhook_deliveries_total. */
   metrics?: { recordWebhookDelivery(event: string, result: string): void };
@@ -43,7 +45,7 @@ export interface GitHubIntegrationOptions {
 }
 
 export interface GitHubIntegration {
-  /** For startHttpServer({ routes }): POST /hooks/github, when a webhook secret is set. */
+  /** For startHttpServer({ routes }): POST /hooks/github. */
   routes: Route[];
   /** For createEngine({ sources }). */
   sources: EnvironmentSource[];
@@ -85,13 +87,15 @@ export function createGitHubIntegration(options: GitHubIntegrationOptions): GitH
   const reporter = createReporter({ clients, objects, namespace, log,
     onRemoved: async (env) => { if (env.spec.kind === 'pr') await quotas.removed(env.spec.namespace); } });
   const source = createPreviewSource({ clients, store, quotas, statuses: reporter.statuses, log, now, onQueued: reporter.hooks.environmentChanged });
-  const routes: Route[] = [];
-  if (options.webhookSecret) {
-    const webhooks = new Webhooks({ secret: options.webhookSecret, log: { debug() {}, info() {}, warn: (m: string) => log.warn(m), error: (m: string) => log.error(m) } });
-    registerEventHandlers(webhooks, { engine: options.engine, store, log,
-      onBranchPush: (push) => void queueBranch(push).catch((err: unknown) => log.warn('queued status failed', { error: (err as Error).message })) });
-    routes.push(webhookRoute({ webhooks, log, ...(options.metrics ? { metrics: options.metrics } : {}) }));
-  }
+  // The route is always there: deliveries are signed with the shared secret (from the install)
+  // or with a repository's own (`webhookSecret` in its app file); with neither, all get 401.
+  const webhooks = new Webhooks({ secret: options.webhookSecret ?? 'unused: the route verifies signatures itself',
+    log: { debug() {}, info() {}, warn: (m: string) => log.warn(m), error: (m: string) => log.error(m) } });
+  registerEventHandlers(webhooks, { engine: options.engine, store, log,
+    onBranchPush: (push) => void queueBranch(push).catch((err: unknown) => log.warn('queued status failed', { error: (err as Error).message })) });
+  const secrets = createWebhookSecretStore({ objects, namespace, now, ...(options.webhookSecret ? { shared: options.webhookSecret } : {}),
+    onError: (err) => log.warn('reading the per-repository webhook secrets failed', { error: err.message }) });
+  const routes: Route[] = [webhookRoute({ webhooks, secrets, log, ...(options.metrics ? { metrics: options.metrics } : {}) })];
   return { routes, sources: [source], hooks: reporter.hooks, store, reporter, clients };
 
   /** A push to a tracked branch: "queued" on the pushed commit before the engine even lists it. */
@@ -109,6 +113,5 @@ export function createGitHubIntegration(options: GitHubIntegrationOptions): GitH
 
 /** Clone URLs name one repository whatever their credentials, scheme or `.git` suffix. */
 function sameRepo(a: string, b: string): boolean {
-  const norm = (url: string) => url.replace(/^https?:\/\/[^@/]*@/, 'https://').replace(/^http:/, 'https:').replace(/\.git$/, '').replace(/\/$/, '').toLowerCase();
-  return norm(a) === norm(b);
+  return normalizeRepoUrl(a) === normalizeRepoUrl(b);
 }

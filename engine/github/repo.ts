@@ -23,3 +23,11 @@ export function repoFromUrl(url: string, host: string): RepoRef | undefined {
 export function repoKey(ref: RepoRef): string {
   return `${ref.owner}/${ref.repo}`.toLowerCase();
 }
+
+/**
+ * One key per repository whatever the URL's credentials, scheme, case or `.git` suffix: how a
+ * webhook's `clone_url` is matched with the `repo:` of an app file.
+ */
+export function normalizeRepoUrl(url: string): string {
+  return url.replace(/^https?:\/\/[^@/]*@/, 'https://').replace(/^http:/, 'https:').replace(/\/+$/, '').replace(/\.git$/, '').toLowerCase();
+}

@@ -1,57 +1,107 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Webhooks, type EmitterWebhookEvent } from '@octokit/webhooks';
+import { createHash } from 'node:crypto';
+import type { Webhooks, EmitterWebhookEvent } from '@octokit/webhooks';
 import type { Route } from '../server/http-server.js';
 import type { Log } from '../controller/context.js';
 import { WebhookError } from './errors.js';
 import { DeliveryLog } from './delivery-log.js';
 import { HANDLED_EVENTS } from './webhook-events.js';
+import { declaredTooLarge, parseSignature, readSignedBody } from './webhook-body.js';
+import { authorizeDelivery, candidateSecrets, type WebhookSecrets, type WebhookSecretsLookup } from './webhook-secrets.js';
 
 export const WEBHOOK_PATH = '/hooks/github';
-/** GitHub caps payloads at 25 MB and drops larger ones; anything bigger is not from GitHub. */
-export const MAX_PAYLOAD_BYTES = 25 * 1024 * 1024;
+/**
+ * The largest body read. GitHub caps payloads at 25 MB, but the events Ria acts on are small:
+ * a pull_request payload is tens of KB, and a push lists at most 20 commits (with their changed
+ * paths), typically under 100 KB and well under 1 MB even for large commits. 4 MiB leaves room
+ * for pushes touching tens of thousands of files while keeping the worst case (every in-flight
+ * body at the cap) at MAX_BODIES_IN_FLIGHT × 4 MiB = 32 MiB of a 512 Mi engine.
+ */
+export const MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
+/** Bodies read at once; past this a delivery gets 503 with Retry-After, before any byte is read. */
+export const MAX_BODIES_IN_FLIGHT = 8;
 
-export type DeliveryResult = 'accepted' | 'ignored' | 'duplicate' | 'unauthorized' | 'malformed' | 'too_large' | 'bad_request' | 'failed';
+export type DeliveryResult = 'accepted' | 'ignored' | 'duplicate' | 'unauthorized' | 'malformed' | 'too_large' | 'bad_request' | 'busy' | 'failed';
 
 export interface WebhookRouteOptions {
+  /** Dispatches verified events to the handlers (its own secret is not used: see `secrets`). */
   webhooks: Webhooks;
+  /** The secrets a delivery may be signed with, per repository; a plain string is one shared secret. */
+  secrets: string | WebhookSecretsLookup;
   log: Log;
   metrics?: { recordWebhookDelivery(event: string, result: string): void };
   deliveries?: DeliveryLog;
   maxBytes?: number;
+  maxInFlight?: number;
 }
 
 /**
  * POST /hooks/github. Checks in this order, each failure answered at once and acting on nothing:
- * size (413), signature over the raw bytes (401), headers (400), JSON (400), replay (200). Then
- * it answers 202 and hands the event to the handlers in the background, so GitHub's 10-second
- * delivery timeout is never hit however slow the work is.
+ * from the headers alone, size (413), signature present (401), event and delivery id (400), a
+ * free reading slot (503); then the body, streamed under the cap (413) through HMAC-SHA256 with
+ * each known secret; signature (401); JSON (400); the secret allowed for the payload's repository
+ * (401); replay, by delivery id or identical signed body (200). Then it answers 202 and hands the
+ * event to the handlers in the background, so GitHub's 10-second delivery timeout is never hit.
+ *
+ * An answer given before the body is read closes the connection (Connection: close, then the
+ * socket is destroyed): the unread body is never read, not even to discard it.
  */
 export function webhookRoute(options: WebhookRouteOptions): Route {
-  const { webhooks, log, metrics, deliveries = new DeliveryLog(), maxBytes = MAX_PAYLOAD_BYTES } = options;
+  const { webhooks, log, metrics, deliveries = new DeliveryLog(), maxBytes = MAX_PAYLOAD_BYTES, maxInFlight = MAX_BODIES_IN_FLIGHT } = options;
+  const lookup: WebhookSecretsLookup = typeof options.secrets === 'string'
+    ? ((fixed: WebhookSecrets) => async () => fixed)({ shared: options.secrets, repos: new Map() })
+    : options.secrets;
   const record = (event: string, result: DeliveryResult) => metrics?.recordWebhookDelivery(HANDLED_EVENTS.has(event) ? event : 'other', result);
+  let reading = 0;
   return {
     method: 'POST', path: WEBHOOK_PATH,
     async handler(req, res) {
       const event = header(req, 'x-github-event') ?? '';
       const id = header(req, 'x-github-delivery');
-      let body: Buffer;
-      try {
-        body = await readBody(req, maxBytes);
-        const signature = header(req, 'x-hub-signature-256');
-        if (!signature || !(await webhooks.verify(body.toString('utf8'), signature).catch(() => false))) {
-          throw new WebhookError('WebhookUnauthorized', 'missing or wrong X-Hub-Signature-256', 401);
-        }
-        if (!event || !id) throw new WebhookError('WebhookBadRequest', 'X-GitHub-Event and X-GitHub-Delivery are required', 400);
-      } catch (err) {
-        return refuse(res, err, event, record);
+      if (declaredTooLarge(req, maxBytes)) return refuseUnread(req, res, new WebhookError('WebhookTooLarge', `payload over ${maxBytes} bytes`, 413), event, record);
+      const signature = parseSignature(header(req, 'x-hub-signature-256'));
+      if (!signature) return refuseUnread(req, res, new WebhookError('WebhookUnauthorized', 'missing or malformed X-Hub-Signature-256', 401), event, record);
+      if (!event || !id) return refuseUnread(req, res, new WebhookError('WebhookBadRequest', 'X-GitHub-Event and X-GitHub-Delivery are required', 400), event, record);
+      if (reading >= maxInFlight) {
+        record(event, 'busy');
+        res.setHeader('Retry-After', '1');
+        return closeUnread(req, res, 503, 'too many deliveries being read; retry shortly\n');
       }
+
+      reading++;
+      let body: Buffer;
+      let matched: string[];
+      let secrets: WebhookSecrets;
+      try {
+        try {
+          secrets = await lookup();
+        } catch (err) {
+          log.warn('webhook secrets unavailable; delivery refused with 503', { error: (err as Error).message });
+          record(event, 'busy');
+          res.setHeader('Retry-After', '5');
+          return closeUnread(req, res, 503, 'webhook secrets unavailable; retry shortly\n');
+        }
+        ({ body, matched } = await readSignedBody(req, { maxBytes, secrets: candidateSecrets(secrets), signature }));
+      } catch (err) {
+        // Too large mid-stream: the request is paused, answer then cut the connection.
+        if (err instanceof WebhookError && err.status === 413) return refuseUnread(req, res, err, event, record);
+        if (err instanceof WebhookError) return refuse(res, err, event, record);
+        throw err;
+      } finally {
+        reading--;
+      }
+      if (!matched.length) return refuse(res, new WebhookError('WebhookUnauthorized', 'wrong X-Hub-Signature-256', 401), event, record);
       let payload: unknown;
       try {
         payload = parsePayload(body, header(req, 'content-type'));
       } catch (err) {
         return refuse(res, err, event, record);
       }
-      if (!deliveries.add(id)) {
+      const allowed = authorizeDelivery(secrets, matched, payload);
+      if (!allowed.ok) return refuse(res, new WebhookError('WebhookUnauthorized', allowed.reason, 401), event, record);
+      // The delivery id is not signed: the same signed body under a new id is the same delivery.
+      const bodyKey = `body:${createHash('sha256').update(body).digest('hex')}`;
+      if (!deliveries.add(id) || !deliveries.add(bodyKey)) {
         record(event, 'duplicate');
         return send(res, 200, `delivery ${id} already received\n`);
       }
@@ -71,43 +121,37 @@ export function webhookRoute(options: WebhookRouteOptions): Route {
   };
 }
 
+function resultOf(err: WebhookError): DeliveryResult {
+  return err.status === 401 ? 'unauthorized' : err.status === 413 ? 'too_large' : err.code === 'WebhookMalformed' ? 'malformed' : 'bad_request';
+}
+
 function refuse(res: ServerResponse, err: unknown, event: string, record: (event: string, result: DeliveryResult) => void): void {
   if (!(err instanceof WebhookError)) throw err;
-  const result: DeliveryResult = err.status === 401 ? 'unauthorized' : err.status === 413 ? 'too_large' : err.code === 'WebhookMalformed' ? 'malformed' : 'bad_request';
-  record(event, result);
+  record(event, resultOf(err));
   send(res, err.status, `${err.message}\n`);
+}
+
+/** A refusal with the body (partly) unread. */
+function refuseUnread(req: IncomingMessage, res: ServerResponse, err: WebhookError, event: string, record: (event: string, result: DeliveryResult) => void): void {
+  record(event, resultOf(err));
+  closeUnread(req, res, err.status, `${err.message}\n`);
+}
+
+/**
+ * Answers, then destroys the socket once the answer is written: Node would otherwise read (and
+ * drop) the rest of the body to keep the connection alive, which is what a flood wants.
+ */
+function closeUnread(req: IncomingMessage, res: ServerResponse, status: number, text: string): void {
+  req.pause();
+  res.shouldKeepAlive = false;
+  res.setHeader('Connection', 'close');
+  res.once('finish', () => req.socket.destroy());
+  send(res, status, text);
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
-}
-
-/**
- * Reads at most `max` bytes. A larger body is not kept: the rest is read and dropped (up to
- * twice the cap, then the connection is cut) so that the sender gets a clean 413, not a reset.
- */
-function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const declared = Number(req.headers['content-length']);
-    let tooLarge = Number.isFinite(declared) && declared > max;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > max) tooLarge = true;
-      if (!tooLarge) chunks.push(chunk);
-      else if (size > 2 * max) {
-        req.destroy();
-        reject(new WebhookError('WebhookTooLarge', `payload over ${max} bytes`, 413));
-      }
-    });
-    req.on('end', () => {
-      if (tooLarge) reject(new WebhookError('WebhookTooLarge', `payload over ${max} bytes`, 413));
-      else resolve(Buffer.concat(chunks));
-    });
-    req.on('error', reject);
-  });
 }
 
 /** GitHub sends JSON, or a form with the JSON in `payload` when the hook is set to that type. */

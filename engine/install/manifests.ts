@@ -14,7 +14,10 @@ export const DEFAULT_NAMESPACE = 'ria-system';
 export const ENGINE_NAME = 'ria-engine';
 /** The Lease the engine replicas elect a leader on (in the install namespace). */
 export const LEASE_NAME = 'ria-engine';
+/** The webhook port: the only one the Service exposes (GitHub reaches it from the internet). */
 export const HTTP_PORT = 8080;
+/** Probes and /metrics: reached by the kubelet and Prometheus on the Pod IP, never through the Service. */
+export const OPS_PORT = 9090;
 
 /** Environment variables the engine entry point reads (engine/main.ts is the only reader). */
 export const ENGINE_ENV = {
@@ -28,6 +31,7 @@ export const ENGINE_ENV = {
   /** The GitHub webhook secret itself, from the Secret given at install (key `secret`). */
   WebhookSecret: 'RIA_WEBHOOK_SECRET',
   HttpPort: 'RIA_HTTP_PORT',
+  OpsPort: 'RIA_OPS_PORT',
   LeaseName: 'RIA_LEASE_NAME',
   LogLevel: 'RIA_LOG_LEVEL',
 } as const;
@@ -88,6 +92,7 @@ export function installManifests(options: InstallOptions): KubeObject[] {
     { name: ENGINE_ENV.ConfigBranch, value: configBranch },
     { name: ENGINE_ENV.ConfigPath, value: configPath },
     { name: ENGINE_ENV.HttpPort, value: String(HTTP_PORT) },
+    { name: ENGINE_ENV.OpsPort, value: String(OPS_PORT) },
     { name: ENGINE_ENV.LeaseName, value: LEASE_NAME },
     { name: ENGINE_ENV.LogLevel, value: logLevel },
     // The git cache and anything else written at runtime goes to the emptyDir (root fs is read-only).
@@ -96,7 +101,7 @@ export function installManifests(options: InstallOptions): KubeObject[] {
     ...(webhookSecret ? [{ name: ENGINE_ENV.WebhookSecret, valueFrom: { secretKeyRef: { name: webhookSecret, key: 'secret' } } }] : []),
   ];
   const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({
-    httpGet: { path, port: 'http' }, periodSeconds, failureThreshold, timeoutSeconds: 2,
+    httpGet: { path, port: 'ops' }, periodSeconds, failureThreshold, timeoutSeconds: 2,
   });
 
   return [
@@ -111,16 +116,18 @@ export function installManifests(options: InstallOptions): KubeObject[] {
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: meta(`${ENGINE_NAME}-leader-election`),
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${ENGINE_NAME}-leader-election` }, subjects: [subject] },
     // Only the leader's Pod (labelled while it leads): webhooks must reach the replica that acts.
+    // Only the webhook port: whatever exposes this Service to GitHub exposes nothing else.
     { apiVersion: 'v1', kind: 'Service', metadata: meta(ENGINE_NAME), spec: {
       type: 'ClusterIP', selector: { ...selector, [LEADER_LABEL]: 'true' },
-      ports: [{ name: 'http', port: HTTP_PORT, targetPort: 'http', protocol: 'TCP' }],
+      ports: [{ name: 'webhook', port: HTTP_PORT, targetPort: 'webhook', protocol: 'TCP' }],
     } },
     { apiVersion: 'apps/v1', kind: 'Deployment', metadata: meta(ENGINE_NAME), spec: {
       // Two replicas: the standby takes over through the Lease within seconds if the leader dies.
       replicas, selector: { matchLabels: selector },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 1 } },
       template: {
-        metadata: { labels },
+        // Prometheus scrapes each replica on the operations port (the standby's metrics count too).
+        metadata: { labels, annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(OPS_PORT), 'prometheus.io/path': '/metrics' } },
         spec: {
           serviceAccountName: ENGINE_NAME,
           automountServiceAccountToken: true,
@@ -132,7 +139,7 @@ export function installManifests(options: InstallOptions): KubeObject[] {
           }] } },
           containers: [{
             name: 'engine', image, imagePullPolicy: 'IfNotPresent', args: ['engine'], env,
-            ports: [{ name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' }],
+            ports: [{ name: 'webhook', containerPort: HTTP_PORT, protocol: 'TCP' }, { name: 'ops', containerPort: OPS_PORT, protocol: 'TCP' }],
             livenessProbe: probe('/healthz', 10, 3),
             readinessProbe: probe('/readyz', 5, 2),
             resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },

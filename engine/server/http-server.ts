@@ -1,8 +1,9 @@
 /**
- * The engine's one HTTP listener: health probes for the kubelet, /metrics for Prometheus, and
- * extra routes (the GitHub webhook) registered by the caller. Plain node:http: the surface is a
- * handful of fixed paths, and the webhook needs the raw body for its signature check, which
- * frameworks tend to parse away.
+ * The engine's HTTP listeners. Two of them, on two ports: the operations port (health probes for
+ * the kubelet, /metrics for Prometheus; reached from inside the cluster only) and the webhook
+ * port, the one exposed to the internet, which serves the GitHub webhook and nothing else.
+ * Plain node:http: the surface is a handful of fixed paths, and the webhook needs the raw body
+ * for its signature check, which frameworks tend to parse away.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,14 +23,39 @@ export interface Route {
 /** Readiness with an optional reason, returned in the 503 body so `kubectl describe` says why. */
 export type Readiness = boolean | { ready: boolean; reason?: string };
 
+/**
+ * What a slow or greedy client may hold. Node's defaults let a trickled request hold its socket
+ * for 300 s (`requestTimeout`) and accept any number of connections.
+ */
+export interface ServerLimits {
+  /** All headers must arrive within this (Slowloris). */
+  headersTimeoutMs: number;
+  /** The whole request, body included; GitHub gives up on a delivery after 10 s anyway. */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** Connections beyond this are closed as they arrive. */
+  maxConnections: number;
+  /** How often Node checks the two timeouts above (its default, 30 s, would stretch them). */
+  checkIntervalMs: number;
+}
+
+export const DEFAULT_LIMITS: ServerLimits = {
+  headersTimeoutMs: 5_000, requestTimeoutMs: 15_000, keepAliveTimeoutMs: 5_000, maxConnections: 256, checkIntervalMs: 1_000,
+};
+
 export interface HttpServerOptions {
   host?: string;
   /** 0 picks a free port (tests). */
   port: number;
   logger: Logger;
-  metrics: Pick<MetricsRegistry, 'render'>;
-  isReady: () => Readiness;
+  /** With `isReady`: serve /healthz, /readyz and /metrics (the operations port). */
+  metrics?: Pick<MetricsRegistry, 'render'>;
+  isReady?: () => Readiness;
   routes?: Route[];
+  limits?: Partial<ServerLimits>;
+  /** For log lines: which listener this is ("ops", "webhook"). */
+  name?: string;
 }
 
 export interface RunningHttpServer {
@@ -45,27 +71,32 @@ export class HttpServerError extends RiaError {
 }
 
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
-  const { host = '0.0.0.0', port, logger, metrics, isReady, routes = [] } = options;
-  const builtIn: Route[] = [
+  const { host = '0.0.0.0', port, logger, metrics, isReady, routes = [], name = 'http' } = options;
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const builtIn: Route[] = metrics && isReady ? [
     { method: 'GET', path: '/healthz', handler: (_req, res) => send(res, 200, 'ok\n') },
     { method: 'GET', path: '/readyz', handler: (_req, res) => readyz(res, isReady) },
     { method: 'GET', path: '/metrics', handler: (_req, res) => send(res, 200, metrics.render(), METRICS_CONTENT_TYPE) },
-  ];
+  ] : [];
   const all = [...builtIn, ...routes];
   for (const r of routes) {
     if (builtIn.some((b) => b.path === r.path)) throw new HttpServerError(`route ${r.method} ${r.path} clashes with a built-in path`, { path: r.path });
   }
 
-  const server = createServer((req, res) => {
+  const server = createServer({
+    headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs, connectionsCheckingInterval: limits.checkIntervalMs,
+  }, (req, res) => {
     void dispatch(all, req, res, logger);
   });
+  server.maxConnections = limits.maxConnections;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) => reject(new HttpServerError(`cannot listen on ${host}:${port}: ${errorMessage(err)}`, { host, port }, err)));
     server.listen(port, host, resolve);
   });
   const bound = (server.address() as AddressInfo).port;
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-  logger.info('http server listening', { host, port: bound });
+  logger.info('http server listening', { server: name, host, port: bound });
   return {
     port: bound,
     url: `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${bound}`,

@@ -30,7 +30,7 @@ before(async () => {
   // The Pod this engine pretends to run in (RIA_POD_NAME): the leader labels it.
   await core.createNamespacedPod({ namespace, body: { metadata: { name: `test-${suffix}`, labels: { 'app.kubernetes.io/name': 'ria', 'ria.dev/leader': 'true' } },
     spec: { containers: [{ name: 'engine', image: 'ria:test' }] } } });
-  child = spawn(process.execPath, [bin, 'engine', '--config-repo', git.urlFor('config'), '--namespace', namespace, '--http-port', '0'], {
+  child = spawn(process.execPath, [bin, 'engine', '--config-repo', git.urlFor('config'), '--namespace', namespace, '--http-port', '0', '--ops-port', '0'], {
     env: { ...process.env, KUBECONFIG: process.env.RIA_TEST_KUBECONFIG, RIA_POD_NAME: `test-${suffix}` },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -42,11 +42,11 @@ after(async () => {
   await git.stop();
 });
 
-function listeningUrl(): string | undefined {
+function listeningUrls(): { url: string; opsUrl: string } | undefined {
   for (const line of output.split('\n')) {
     try {
-      const entry = JSON.parse(line) as { msg?: string; url?: string };
-      if (entry.msg === 'engine listening') return entry.url;
+      const entry = JSON.parse(line) as { msg?: string; url?: string; opsUrl?: string };
+      if (entry.msg === 'engine listening' && entry.url && entry.opsUrl) return { url: entry.url, opsUrl: entry.opsUrl };
     } catch { /* not JSON */ }
   }
   return undefined;
@@ -55,9 +55,14 @@ function listeningUrl(): string | undefined {
 const leaderLabel = async () => (await core.readNamespacedPod({ namespace, name: `test-${suffix}` })).metadata?.labels?.['ria.dev/leader'];
 
 test('`ria engine` serves health and metrics, leads, labels its Pod as the leader, deploys, and stops cleanly on SIGTERM', async () => {
-  const url = await eventually('the engine to listen', async () => listeningUrl(), 30_000);
-  const base = url.replace('0.0.0.0', '127.0.0.1');
+  const urls = await eventually('the engine to listen', async () => listeningUrls(), 30_000);
+  const base = urls.opsUrl.replace('0.0.0.0', '127.0.0.1');
+  const webhookBase = urls.url.replace('0.0.0.0', '127.0.0.1');
+  assert.notEqual(base, webhookBase, 'two listeners');
   assert.equal((await fetch(`${base}/healthz`)).status, 200);
+  // The internet-facing port serves the webhook and nothing else.
+  for (const path of ['/healthz', '/readyz', '/metrics']) assert.equal((await fetch(`${webhookBase}${path}`)).status, 404, path);
+  assert.equal((await fetch(`${webhookBase}/hooks/github`, { method: 'POST', body: '{}' })).status, 401);
 
   const env = await eventually('Environment Ready', async () => {
     const e = await objects.read({ apiVersion: API_VERSION, kind: 'Environment', metadata: { namespace, name: `${app}-main` } }).catch(() => undefined);

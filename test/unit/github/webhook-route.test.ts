@@ -25,7 +25,7 @@ before(async () => {
     onBranchPush: (p) => branchPushes.push(`${p.branch}@${p.sha.slice(0, 1)}`) });
   webhooks.on('push', async () => { await slowHandler; });
   server = await startHttpServer({ port: 0, host: '127.0.0.1', logger: silentLogger, metrics: new MetricsRegistry(), isReady: () => true,
-    routes: [webhookRoute({ webhooks, log: silentLogger, metrics: { recordWebhookDelivery: (e, r) => deliveries.push([e, r]) }, maxBytes: 25 * 1024 * 1024 })] });
+    routes: [webhookRoute({ webhooks, secrets: SECRET, log: silentLogger, metrics: { recordWebhookDelivery: (e, r) => deliveries.push([e, r]) }, maxBytes: 25 * 1024 * 1024 })] });
 });
 after(() => server.close());
 beforeEach(() => { pokes = []; branchPushes = []; deliveries = []; slowHandler = undefined; });

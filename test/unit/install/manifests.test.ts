@@ -100,7 +100,11 @@ test('the engine Deployment runs non-root on a read-only root fs with probes and
   assert.deepEqual(c.args, ['engine']);
   assert.equal(c.livenessProbe.httpGet.path, '/healthz');
   assert.equal(c.readinessProbe.httpGet.path, '/readyz');
-  assert.deepEqual(c.ports, [{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+  // Probes and metrics on the operations port; the webhook port is the one the Service exposes.
+  assert.deepEqual(c.ports, [{ name: 'webhook', containerPort: 8080, protocol: 'TCP' }, { name: 'ops', containerPort: 9090, protocol: 'TCP' }]);
+  assert.equal(c.livenessProbe.httpGet.port, 'ops');
+  assert.equal(c.readinessProbe.httpGet.port, 'ops');
+  assert.equal(deployment.spec.template.metadata.annotations['prometheus.io/port'], '9090');
   assert.equal(pod.securityContext.runAsNonRoot, true);
   assert.equal(c.securityContext.readOnlyRootFilesystem, true);
   assert.equal(c.securityContext.allowPrivilegeEscalation, false);
@@ -115,10 +119,12 @@ test('the engine Deployment runs non-root on a read-only root fs with probes and
   assert.equal(env[ENGINE_ENV.ConfigSecret], 'config-creds');
   assert.deepEqual(env[ENGINE_ENV.WebhookSecret], { secretKeyRef: { name: 'gh-hook', key: 'secret' } });
   assert.deepEqual(env[ENGINE_ENV.PodName], { fieldRef: { fieldPath: 'metadata.name' } });
+  assert.equal(env[ENGINE_ENV.HttpPort], '8080');
+  assert.equal(env[ENGINE_ENV.OpsPort], '9090');
   const service = find(objs, 'Service')[0]!;
   // The engine's Pods, and of them only the leader's (it labels itself while it leads).
   assert.deepEqual(service.spec.selector, { ...deployment.spec.selector.matchLabels, 'ria.dev/leader': 'true' });
-  assert.deepEqual(service.spec.ports, [{ name: 'http', port: 8080, targetPort: 'http', protocol: 'TCP' }]);
+  assert.deepEqual(service.spec.ports, [{ name: 'webhook', port: 8080, targetPort: 'webhook', protocol: 'TCP' }], 'the Service exposes the webhook port only');
   for (const [k, v] of Object.entries(deployment.spec.selector.matchLabels)) assert.equal(deployment.spec.template.metadata.labels[k], v);
 });
 

@@ -63,3 +63,11 @@ test('close() returns even with a keep-alive connection open', async () => {
   await server.close();
   await assert.rejects(fetch(`${server.url}/healthz`));
 });
+
+test('without metrics and readiness (the webhook port) there are no probes or /metrics', async (t) => {
+  const server = await startHttpServer({ host: '127.0.0.1', port: 0, logger: silentLogger, name: 'webhook',
+    routes: [{ method: 'POST', path: '/hooks/github', handler: (_req, res) => { res.writeHead(202).end(); } }] });
+  t.after(() => server.close());
+  for (const path of ['/healthz', '/readyz', '/metrics']) assert.equal((await fetch(`${server.url}${path}`)).status, 404, path);
+  assert.equal((await fetch(`${server.url}/hooks/github`, { method: 'POST' })).status, 202);
+});

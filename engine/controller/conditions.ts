@@ -1,6 +1,11 @@
 import type { Condition } from '../crds/types.js';
 
-export const ConditionType = { Ready: 'Ready', Reconciling: 'Reconciling', Stalled: 'Stalled', SourceReady: 'SourceReady', ConfigValid: 'ConfigValid' } as const;
+export const ConditionType = {
+  Ready: 'Ready', Reconciling: 'Reconciling', Stalled: 'Stalled', SourceReady: 'SourceReady', ConfigValid: 'ConfigValid',
+  /** On every App: the config repository as a whole was read and all its files were usable. */
+  ConfigSynced: 'ConfigSynced',
+  SecretsReady: 'SecretsReady', FieldsTakenOver: 'FieldsTakenOver',
+} as const;
 
 /**
  * Returns the conditions with `next` set. The transition time changes only when the status

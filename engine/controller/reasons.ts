@@ -1,3 +1,5 @@
+import { GitErrorCode } from '../git/errors.js';
+
 /**
  * Every reason Ria writes in a condition or an Event, named once. Users search for these
  * (`kubectl get environments -o yaml`, `kubectl describe`), so they are part of the interface:
@@ -34,6 +36,14 @@ export const Reason = {
   Ready: 'Ready',
   Listed: 'Listed',
   SourceError: 'SourceError',
+  // App SourceReady=False: the git error's code
+  GitAuthFailed: GitErrorCode.Auth,
+  GitUnreachable: GitErrorCode.Unreachable,
+  GitRefNotFound: GitErrorCode.RefNotFound,
+  GitRepoNotFound: GitErrorCode.RepoNotFound,
+  GitCommitNotFetched: GitErrorCode.CommitNotFetched,
+  GitError: GitErrorCode.Generic,
+  CloneSecretMissing: 'CloneSecretMissing',
   Valid: 'Valid',
   ConfigInvalid: 'ConfigInvalid',
   SettingsInvalid: 'SettingsInvalid',
@@ -47,3 +57,11 @@ export const Reason = {
   Removed: 'Removed',
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
+
+const known = new Set<string>(Object.values(Reason));
+
+/** The reason of a failed listing of an app repository: the git error's code, else SourceError. */
+export function sourceReason(err: unknown): Reason {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && known.has(code) ? code as Reason : Reason.SourceError;
+}

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { API_VERSION, type App, type AppStatus, type Environment } from '../../crds/types.js';
 import { ConditionType, conditionMessage, setCondition } from '../conditions.js';
+import { Reason, sourceReason } from '../reasons.js';
 import type { EngineContext } from '../context.js';
 import { desiredBranchEnvironments, type DesiredEnvironment } from './desired.js';
 
@@ -50,7 +51,7 @@ export async function syncApp(ctx: EngineContext, appName: string, extraSources:
   } catch (err) {
     ctx.hooks.polled?.(app.spec.repo, (Date.now() - started) / 1000, err);
     status.conditions = setCondition(status.conditions, { type: ConditionType.SourceReady, status: 'False',
-      reason: (err as { code?: string }).code ?? 'SourceError', message: conditionMessage(`${(err as Error).message}; retrying with backoff, nothing deployed is changed`) }, now);
+      reason: sourceReason(err), message: conditionMessage(`${(err as Error).message}; retrying with backoff, nothing deployed is changed`) }, now);
     await writeAppStatus(ctx, app, status);
     return { ok: false, error: err as Error };
   }
@@ -72,7 +73,7 @@ export async function syncApp(ctx: EngineContext, appName: string, extraSources:
     changed++;
   }
   status.environments = desired.length;
-  status.conditions = setCondition(status.conditions, { type: ConditionType.SourceReady, status: 'True', reason: 'Listed', message: '' }, now);
+  status.conditions = setCondition(status.conditions, { type: ConditionType.SourceReady, status: 'True', reason: Reason.Listed, message: '' }, now);
   await writeAppStatus(ctx, app, status);
   return { ok: true, changed };
 }
@@ -98,7 +99,7 @@ export const CONFIG_FIELD_MANAGER = 'ria-config';
  * back an older copy of the other's fields. So this writer neither applies nor compares them.
  */
 export function ownedElsewhere(type: string): boolean {
-  return type === ConditionType.ConfigValid || isReportingCondition(type);
+  return type === ConditionType.ConfigValid || type === ConditionType.ConfigSynced || isReportingCondition(type);
 }
 
 /** Conditions about reporting to GitHub (`GitHubReporting`): reporting is not deploying, so not part of Ready. */
@@ -117,10 +118,13 @@ function ownPart(status: AppStatus | undefined): AppStatus {
 export async function writeAppStatus(ctx: EngineContext, app: App, status: AppStatus): Promise<void> {
   // Ready sums up the other conditions (ConfigValid included; reporting to GitHub is not
   // deploying, so GitHub's are not), for `kubectl get apps`.
-  const failing = (status.conditions ?? []).filter((c) => c.type !== ConditionType.Ready && c.status === 'False' && !isReportingCondition(c.type));
+  // ConfigSynced is about the config repository as a whole (another app's file, an unreachable
+  // config repo): this app's deployments are not affected, so it is not part of this Ready either.
+  const failing = (status.conditions ?? []).filter((c) => c.type !== ConditionType.Ready && c.status === 'False'
+    && !isReportingCondition(c.type) && c.type !== ConditionType.ConfigSynced);
   status.conditions = setCondition(status.conditions, failing.length
     ? { type: ConditionType.Ready, status: 'False', reason: failing[0]!.reason, message: failing[0]!.message }
-    : { type: ConditionType.Ready, status: 'True', reason: 'Ready', message: '' }, ctx.now());
+    : { type: ConditionType.Ready, status: 'True', reason: Reason.Ready, message: '' }, ctx.now());
   const own = ownPart(status);
   if (isDeepStrictEqual(JSON.parse(JSON.stringify(own)), JSON.parse(JSON.stringify(ownPart(app.status))))) return;
   await ctx.objects.applyStatus({ apiVersion: API_VERSION, kind: 'App', metadata: { name: app.metadata.name, namespace: app.metadata.namespace! }, status: own });

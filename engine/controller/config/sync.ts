@@ -1,13 +1,15 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { FsClient } from 'isomorphic-git';
-import { API_VERSION, type App, type AppStatus } from '../../crds/types.js';
+import { API_VERSION, type App } from '../../crds/types.js';
 import { loadConfig, type LoadedConfig } from '../../config/load.js';
 import type { Settings } from '../../config/types.js';
-import { ConditionType, conditionMessage, setCondition } from '../conditions.js';
+import { errorMessage } from '../../errors.js';
 import type { EngineContext } from '../context.js';
 import { cacheLocks, repoCacheDir } from '../environment/source.js';
-import { APP_LABEL, CONFIG_FIELD_MANAGER } from '../app/sync.js';
+import { APP_LABEL } from '../app/sync.js';
+import { Reason } from '../reasons.js';
 import { readConfigFiles } from './files.js';
+import { fetchFailedVerdict, syncedVerdict, writeConfigConditions, type Verdict } from './status.js';
 
 export interface ConfigSource {
   url: string;
@@ -22,16 +24,24 @@ export interface ConfigState {
   /** The config commit last applied (memory only: after a restart the config is read once more). */
   commit?: string;
   settings?: Settings;
+  /** ConfigSynced of the last commit read, put back on the Apps once a failure is over. */
+  synced?: Verdict;
+  /** The last sync failed and the Apps say so (ConfigSynced=False). */
+  failing?: boolean;
 }
 
 export type ConfigSyncResult =
   | { ok: true; changed: boolean; commit: string; config?: LoadedConfig }
   | { ok: false; error: Error };
 
+type LoadedApp = App & { metadata: { name: string } };
+
 /**
  * Lists the config repository's refs; when the branch moved, fetches it and makes the App
  * objects match the apps/ files. A file that is invalid marks its App with a condition and
  * leaves its spec (and so its running environments) alone; a missing file deletes its App.
+ * Every App carries ConfigSynced: whether the config repository could be read, and whether all
+ * of its files were usable (a fetch error or a broken file is shown there, not only logged).
  */
 export async function syncConfig(ctx: EngineContext, fs: FsClient, source: ConfigSource, state: ConfigState): Promise<ConfigSyncResult> {
   const started = Date.now();
@@ -44,7 +54,11 @@ export async function syncConfig(ctx: EngineContext, fs: FsClient, source: Confi
     ctx.hooks.polled?.(source.url, (Date.now() - started) / 1000);
     const head = refs.get(ref);
     if (!head) throw new Error(`config repository has no branch "${source.branch}"`);
-    if (head === state.commit) return { ok: true, changed: false, commit: head };
+    if (head === state.commit) {
+      // Reachable again with nothing new: the Apps go back to what the last commit read said.
+      if (state.failing && state.synced) await markApps(ctx, state, undefined, state.synced);
+      return { ok: true, changed: false, commit: head };
+    }
     const dir = repoCacheDir(ctx, source.url);
     ({ sha, files } = await cacheLocks.run(dir, async () => {
       const fetched = await ctx.git.fetchCommit({ url: source.url, ref, sha: head, dir, ...(auth ? { auth } : {}) });
@@ -52,36 +66,51 @@ export async function syncConfig(ctx: EngineContext, fs: FsClient, source: Confi
     }));
   } catch (err) {
     ctx.hooks.polled?.(source.url, (Date.now() - started) / 1000, err);
+    await markApps(ctx, state, undefined, fetchFailedVerdict(source.url, source.branch, err as Error, state.commit));
     return { ok: false, error: err as Error };
   }
 
-  const config = loadConfig(files);
+  let config: LoadedConfig;
+  try {
+    config = loadConfig(files);
+  } catch (err) {
+    // The loader failed in a way it does not report as a located ConfigError (a bug, an input it
+    // did not foresee): nothing is changed, and the Apps say why. Retried with backoff.
+    ctx.log.error('reading the config failed; nothing is changed', { commit: sha, error: errorMessage(err) });
+    await markApps(ctx, state, undefined, { status: 'False', reason: Reason.ConfigInvalid,
+      message: `config commit ${sha.slice(0, 7)} could not be read: ${errorMessage(err)}; nothing is changed` });
+    return { ok: false, error: err as Error };
+  }
   if (config.settingsError) {
     ctx.log.error('ria.yaml is invalid; keeping the previous settings', { error: config.settingsError.format() });
   } else {
     state.settings = config.settings;
   }
-  const now = ctx.now();
-  const existing = await ctx.objects.list<App & { metadata: { name: string } }>(API_VERSION, 'App', { namespace: ctx.namespace });
+  const synced = syncedVerdict(config, sha);
+  const existing = await ctx.objects.list<LoadedApp>(API_VERSION, 'App', { namespace: ctx.namespace });
   const byName = new Map(existing.map((a) => [a.metadata.name, a]));
   for (const app of config.apps) {
     let current = byName.get(app.name);
     if (!current || !isDeepStrictEqual(current.spec, app.spec)) {
-      current = await ctx.objects.apply<App & { metadata: { name: string } }>({
+      current = await ctx.objects.apply<LoadedApp>({
         apiVersion: API_VERSION, kind: 'App',
         metadata: { name: app.name, namespace: ctx.namespace, labels: { [APP_LABEL]: app.name, 'app.kubernetes.io/managed-by': 'ria' } },
         spec: app.spec,
       }, { force: true });
       ctx.log.info('app configured', { app: app.name, file: app.file, commit: sha });
     }
-    await setConfigCondition(ctx, current, sha, now, config.settingsError
-      ? { status: 'False', reason: 'SettingsInvalid', message: config.settingsError.format() }
-      : { status: 'True', reason: 'Valid', message: '' });
+    const valid: Verdict = config.settingsError
+      ? { status: 'False', reason: Reason.SettingsInvalid, message: config.settingsError.format() }
+      : { status: 'True', reason: Reason.Valid, message: '' };
+    const wrote = await writeConfigConditions(ctx, current, sha, { valid, synced });
+    if (wrote && config.settingsError) await ctx.events.record(current, 'Warning', Reason.SettingsInvalid, valid.message);
   }
   for (const [name, error] of config.appErrors) {
     const current = byName.get(name);
     ctx.log.error('app config is invalid; its environments are left as they are', { app: name, error: error.format() });
-    if (current) await setConfigCondition(ctx, current, sha, now, { status: 'False', reason: 'ConfigInvalid', message: error.format() });
+    if (!current) continue;
+    const valid: Verdict = { status: 'False', reason: Reason.ConfigInvalid, message: error.format() };
+    if (await writeConfigConditions(ctx, current, sha, { valid, synced })) await ctx.events.record(current, 'Warning', Reason.ConfigInvalid, valid.message);
   }
   const named = new Set([...config.apps.map((a) => a.name), ...config.appErrors.keys()]);
   for (const app of existing) {
@@ -90,20 +119,27 @@ export async function syncConfig(ctx: EngineContext, fs: FsClient, source: Confi
     ctx.log.info('app removed from the config repository: deleting it and its environments', { app: app.metadata.name });
   }
   state.commit = sha;
+  state.synced = synced;
+  state.failing = false;
   return { ok: true, changed: true, commit: sha, config };
 }
 
 /**
- * Writes `configCommit` and ConfigValid with the config sync's own field manager (the app sync
- * writes the rest of the status at the same time; see ownedElsewhere). Skipped when nothing
- * changed and this manager already owns them.
+ * Sets ConfigSynced on every App (the config sync's failure, or its end). Never throws: the
+ * failure being reported is what the caller returns. A Warning Event goes with each change to
+ * False (a failure that lasts changes nothing and records nothing more).
  */
-async function setConfigCondition(ctx: EngineContext, app: App, commit: string, now: Date,
-  c: { status: 'True' | 'False'; reason: string; message: string }): Promise<void> {
-  const current = app.status?.conditions?.find((x) => x.type === ConditionType.ConfigValid);
-  const [condition] = setCondition(current ? [current] : [], { type: ConditionType.ConfigValid, ...c, message: conditionMessage(c.message) }, now);
-  const owned = (app.metadata.managedFields ?? []).some((f) => f.manager === CONFIG_FIELD_MANAGER && f.subresource === 'status');
-  if (owned && app.status?.configCommit === commit && isDeepStrictEqual(current, condition)) return;
-  await ctx.objects.applyStatus({ apiVersion: API_VERSION, kind: 'App', metadata: { name: app.metadata.name, namespace: app.metadata.namespace! },
-    status: { configCommit: commit, conditions: [condition!] } }, CONFIG_FIELD_MANAGER);
+async function markApps(ctx: EngineContext, state: ConfigState, commit: string | undefined, synced: Verdict): Promise<void> {
+  state.failing = synced.status === 'False';
+  try {
+    const apps = await ctx.objects.list<LoadedApp>(API_VERSION, 'App', { namespace: ctx.namespace });
+    for (const app of apps) {
+      if (app.metadata.deletionTimestamp) continue;
+      const wrote = await writeConfigConditions(ctx, app, commit, { synced });
+      if (wrote && synced.status === 'False') await ctx.events.record(app, 'Warning', synced.reason, synced.message);
+    }
+  } catch (err) {
+    state.failing = true; // try again next time
+    ctx.log.warn('could not mark the Apps with the config sync\'s state', { reason: synced.reason, error: errorMessage(err) });
+  }
 }

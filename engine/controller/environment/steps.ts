@@ -78,7 +78,7 @@ export async function renderCommit(run: ReconcileRun): Promise<Outcome | undefin
     });
     run.secretNames = referencedSecrets(riofile);
   } catch (err) {
-    if (err instanceof GitError || (err instanceof RiaError && err.code === 'CloneSecretMissing')) {
+    if (err instanceof GitError || (err instanceof RiaError && err.code === Reason.CloneSecretMissing)) {
       return { kind: 'waiting', reason: Reason.SourceUnavailable, message: err.message, requeueAfterMs: RETRY_MS };
     }
     if (err instanceof RiofileError) throw new StalledError(Reason.RiofileInvalid, err.summary(1024), locate(err));
@@ -149,7 +149,7 @@ export async function applyObjects(run: ReconcileRun): Promise<Outcome | undefin
   // Recorded by the prune step once it succeeded: until then the same render is applied (and pruned) again.
   run.appliedHash = hash;
   if (applied.conflicts.length) {
-    status.conditions = setCondition(status.conditions, { type: 'FieldsTakenOver', status: 'True', reason: Reason.ConflictForced, message: conditionMessage(applied.conflicts.join('; ')) }, now);
+    status.conditions = setCondition(status.conditions, { type: ConditionType.FieldsTakenOver, status: 'True', reason: Reason.ConflictForced, message: conditionMessage(applied.conflicts.join('; ')) }, now);
   }
   return undefined;
 }
@@ -198,9 +198,9 @@ export async function checkReadiness(run: ReconcileRun): Promise<Outcome | undef
   delete status.lastError;
   status.conditions = setCondition(status.conditions, { type: ConditionType.Stalled, status: 'False', reason: Reason.Applied, message: '' }, now);
   if (run.missingSecrets?.length) {
-    status.conditions = setCondition(status.conditions, { type: 'SecretsReady', status: 'False', reason: Reason.SecretMissing,
+    status.conditions = setCondition(status.conditions, { type: ConditionType.SecretsReady, status: 'False', reason: Reason.SecretMissing,
       message: `Secrets ${run.missingSecrets.join(', ')} not found in namespace ${run.app!.spec.secretsFrom ?? '(no secretsFrom set for this app)'}` }, now);
-  } else status.conditions = removeCondition(status.conditions, 'SecretsReady');
+  } else status.conditions = removeCondition(status.conditions, ConditionType.SecretsReady);
   // Right after an apply, its responses say it all (a changed workload is not ready yet): no reads.
   const readiness = await environmentReadiness(ctx, run.objects!, run.applied?.live);
   if (readiness.ready) return { kind: 'ready' };
@@ -240,7 +240,7 @@ export const deleteSteps: readonly NamedStep[] = [
 function stalledReason(err: unknown): Reason | undefined {
   if (err instanceof RenderError) return Reason.RenderFailed;
   if (err instanceof RiofileMissingError) return Reason.RiofileMissing;
-  if (err instanceof RiaError && err.code === 'CloneSecretInvalid') return Reason.CloneSecretInvalid;
+  if (err instanceof RiaError && err.code === Reason.CloneSecretInvalid) return Reason.CloneSecretInvalid;
   return undefined;
 }
 

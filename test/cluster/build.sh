@@ -7,7 +7,12 @@
 #   ${RIA_CACHE_DIR:-$HOME/.cache/ria}/<component>-<version>/<binary>
 # A cached binary is never rebuilt. Prints the cache directory of each component on the
 # last lines as KEY=DIR, which engine/cluster reads (see test/cluster/versions.json).
+#
+# With --node, also builds the real node (kubelet, kube-proxy, containerd, runc, crane, Kaniko:
+# test/cluster/build-node.sh), which the `real` cluster mode needs.
 set -euo pipefail
+node=0
+for arg in "$@"; do case "$arg" in --node) node=1;; *) echo "usage: build.sh [--node]" >&2; exit 2;; esac; done
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cache="${RIA_CACHE_DIR:-$HOME/.cache/ria}"
@@ -79,6 +84,8 @@ if [ ! -f "$gwdir/standard-install.yaml" ]; then
   mv "$gwdir/.tmp.yaml" "$gwdir/standard-install.yaml"
   say "Gateway API $GWAPI standard CRDs: $gwdir/standard-install.yaml"
 fi
+
+if [ "$node" = 1 ]; then bash "$here/build-node.sh"; fi
 
 echo "K8S_BIN_DIR=$k8sdir"
 echo "ETCD_BIN_DIR=$etcddir"

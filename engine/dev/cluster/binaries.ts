@@ -11,6 +11,19 @@ export interface ClusterBinaries {
   kwokDir: string;
   /** standard-install.yaml: the Gateway API standard CRDs */
   gatewayApiDir: string;
+  /** Only when built with `{ node: true }` (the `real` mode): see NodeBinaries. */
+  node?: NodeBinaries;
+}
+
+/** The real node's binaries (test/cluster/build-node.sh). kubelet and kube-proxy are in k8sDir. */
+export interface NodeBinaries {
+  /** containerd, containerd-shim-runc-v2 */
+  containerdDir: string;
+  runcDir: string;
+  /** crane: the local registry (`crane registry serve`) and the tool that assembles images */
+  craneDir: string;
+  /** executor: the Kaniko executor, put into an image by images.ts */
+  kanikoDir: string;
 }
 
 /** test/cluster/build.sh, found relative to this file both from engine/ (ts) and dist/engine/ (js). */
@@ -23,9 +36,9 @@ export function buildScriptPath(): string {
  * Makes sure the control-plane binaries exist (building them from the Go module proxy the first
  * time, which takes a while) and returns where they are. Progress lines go to `onProgress`.
  */
-export function ensureBinaries(onProgress: (line: string) => void = () => {}): Promise<ClusterBinaries> {
+export function ensureBinaries(onProgress: (line: string) => void = () => {}, options: { node?: boolean } = {}): Promise<ClusterBinaries> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [buildScriptPath()], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', [buildScriptPath(), ...(options.node ? ['--node'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
     const found: Record<string, string> = {};
     const errors: string[] = [];
     let stdout = '';
@@ -38,7 +51,7 @@ export function ensureBinaries(onProgress: (line: string) => void = () => {}): P
     child.on('close', (code) => {
       if (code !== 0) {
         const last = errors.filter((l) => l.includes('ERROR')).pop() ?? errors.slice(-3).join('\n');
-        reject(new ClusterComponentError('build', `building the control plane failed: ${last}`));
+        reject(new ClusterComponentError('build', `building the ${options.node ? 'control plane and node' : 'control plane'} failed: ${last}`));
         return;
       }
       for (const line of stdout.split('\n')) {
@@ -50,7 +63,15 @@ export function ensureBinaries(onProgress: (line: string) => void = () => {}): P
         reject(new ClusterComponentError('build', 'build script did not report its binary directories'));
         return;
       }
-      resolve({ k8sDir: K8S_BIN_DIR, etcdDir: ETCD_BIN_DIR, kwokDir: KWOK_BIN_DIR, gatewayApiDir: GATEWAY_API_DIR });
+      const { CONTAINERD_BIN_DIR, RUNC_BIN_DIR, CRANE_BIN_DIR, KANIKO_BIN_DIR } = found;
+      const node = options.node && CONTAINERD_BIN_DIR && RUNC_BIN_DIR && CRANE_BIN_DIR && KANIKO_BIN_DIR
+        ? { containerdDir: CONTAINERD_BIN_DIR, runcDir: RUNC_BIN_DIR, craneDir: CRANE_BIN_DIR, kanikoDir: KANIKO_BIN_DIR }
+        : undefined;
+      if (options.node && !node) {
+        reject(new ClusterComponentError('build', 'build script did not report the node\'s binary directories'));
+        return;
+      }
+      resolve({ k8sDir: K8S_BIN_DIR, etcdDir: ETCD_BIN_DIR, kwokDir: KWOK_BIN_DIR, gatewayApiDir: GATEWAY_API_DIR, ...(node ? { node } : {}) });
     });
   });
 }

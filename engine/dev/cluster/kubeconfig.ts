@@ -5,6 +5,12 @@ const b64 = async (file: string) => (await readFile(file)).toString('base64');
 
 /** A self-contained kubeconfig (certificates embedded) for the admin user of a local cluster. */
 export async function adminKubeconfig(server: string, pki: Pki, contextName = 'ria-local'): Promise<string> {
+  return clientKubeconfig(server, pki, { cert: pki.adminCert, key: pki.adminKey }, contextName, `${contextName}-admin`);
+}
+
+/** The same for another client certificate (the kubelet's, kube-proxy's). */
+export async function clientKubeconfig(server: string, pki: Pki, client: { cert: string; key: string },
+  contextName: string, user: string): Promise<string> {
   return [
     'apiVersion: v1',
     'kind: Config',
@@ -14,15 +20,15 @@ export async function adminKubeconfig(server: string, pki: Pki, contextName = 'r
     `    server: ${server}`,
     `    certificate-authority-data: ${await b64(pki.caCert)}`,
     'users:',
-    `- name: ${contextName}-admin`,
+    `- name: ${user}`,
     '  user:',
-    `    client-certificate-data: ${await b64(pki.adminCert)}`,
-    `    client-key-data: ${await b64(pki.adminKey)}`,
+    `    client-certificate-data: ${await b64(client.cert)}`,
+    `    client-key-data: ${await b64(client.key)}`,
     'contexts:',
     `- name: ${contextName}`,
     '  context:',
     `    cluster: ${contextName}`,
-    `    user: ${contextName}-admin`,
+    `    user: ${user}`,
     `current-context: ${contextName}`,
     '',
   ].join('\n');

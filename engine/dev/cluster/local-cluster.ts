@@ -8,10 +8,15 @@ import { ProcessGroup } from './processes.js';
 import { adminKubeconfig } from './kubeconfig.js';
 import { adminClient, type AdminCall } from './admin-client.js';
 import { ClusterComponentError } from './errors.js';
+import { basename } from 'node:path';
+import { planRealNode, realNodeApiserverArgs, startRealNode, type RealNode, type RealNodePlan } from './real-node.js';
 
 /** `apiserver`: etcd + kube-apiserver (fast, envtest-like). `full`: plus controller-manager,
- * scheduler and kwok, so Deployments become Available and Job pods Succeed on fake nodes. */
-export type ClusterMode = 'apiserver' | 'full';
+ * scheduler and kwok, so Deployments become Available and Job pods Succeed on fake nodes.
+ * `real`: controller-manager and scheduler with one real node (kubelet, containerd, kube-proxy,
+ * a local registry) in a network namespace of its own: pods really run (see real-node.ts; needs
+ * Linux, root and `build.sh --node`; capability.ts says whether this machine can). */
+export type ClusterMode = 'apiserver' | 'full' | 'real';
 
 export interface LocalClusterOptions {
   mode: ClusterMode;
@@ -33,6 +38,8 @@ export interface LocalCluster {
   logDir: string;
   binaries: ClusterBinaries;
   pids: Record<string, number>;
+  /** The real node, in `real` mode: its namespace, registry, images and helpers (see RealNode). */
+  node?: RealNode;
   /** Milliseconds from start() to ready, binaries already built. */
   startupMs: number;
   stop(): Promise<void>;
@@ -56,13 +63,14 @@ async function waitFor(what: string, component: string, group: ProcessGroup, log
 /** Starts a local control plane on free loopback ports with a fresh PKI and data dir. */
 export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
   const { mode, nodes = 3, onProgress = () => {} } = options;
-  const binaries = options.binaries ?? await ensureBinaries(onProgress);
+  const binaries = options.binaries ?? await ensureBinaries(onProgress, { node: mode === 'real' });
   const started = Date.now();
   const dir = options.dir ?? await mkdtemp(join(tmpdir(), 'ria-cluster-'));
   const logDir = join(dir, 'logs');
   await mkdir(logDir, { recursive: true });
   const group = new ProcessGroup();
   const log = (name: string) => join(logDir, `${name}.log`);
+  let stopNode: (() => Promise<void>) | undefined;
   try {
     const pki = await createPki(join(dir, 'pki'));
     const [etcdClient, etcdPeer, apiPort, kcmPort, schedPort, kwokPort] = await freePorts(6) as [number, number, number, number, number, number];
@@ -71,8 +79,10 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     onProgress(`starting etcd on 127.0.0.1:${etcdClient}`);
     group.start('etcd', join(binaries.etcdDir, 'etcd'), etcdArgs(join(dir, 'etcd'), etcdClient, etcdPeer), log('etcd'));
 
+    const plan: RealNodePlan | undefined = mode === 'real' ? await planRealNode(dir) : undefined;
     onProgress(`starting kube-apiserver on ${server}`);
-    group.start('kube-apiserver', join(binaries.k8sDir, 'kube-apiserver'), apiserverArgs(pki, etcdClient, apiPort, mode), log('kube-apiserver'));
+    group.start('kube-apiserver', join(binaries.k8sDir, 'kube-apiserver'),
+      [...apiserverArgs(pki, etcdClient, apiPort, mode), ...(plan ? realNodeApiserverArgs(plan, pki) : [])], log('kube-apiserver'));
     const call = adminClient(server, pki);
     await waitFor('/readyz', 'kube-apiserver', group, log('kube-apiserver'), 60_000,
       async () => (await call('GET', '/readyz')).status === 200);
@@ -81,6 +91,21 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     const kubeconfigPath = join(dir, 'kubeconfig');
     await writeFile(kubeconfigPath, kubeconfig, { mode: 0o600 });
 
+    let node: RealNode | undefined;
+    if (mode === 'real' && plan) {
+      onProgress('starting kube-controller-manager and kube-scheduler');
+      group.start('kube-controller-manager', join(binaries.k8sDir, 'kube-controller-manager'), controllerManagerArgs(pki, kubeconfigPath, kcmPort), log('kube-controller-manager'));
+      group.start('kube-scheduler', join(binaries.k8sDir, 'kube-scheduler'), schedulerArgs(kubeconfigPath, schedPort), log('kube-scheduler'));
+      const started = await startRealNode({
+        plan, dir, logDir, apiPort, pki, binaries, group, call, onProgress,
+        kanikoVersion: basename(binaries.node!.kanikoDir).replace(/^kaniko-/, ''),
+        waitFor: (what, component, logFile, timeoutMs, check) => waitFor(what, component, group, logFile, timeoutMs, check),
+      });
+      node = started.node;
+      stopNode = started.stop;
+      await waitFor('the default ServiceAccount', 'kube-controller-manager', group, log('kube-controller-manager'), 60_000,
+        async () => (await call('GET', '/api/v1/namespaces/default/serviceaccounts/default')).status === 200);
+    }
     if (mode === 'full') {
       onProgress('starting kube-controller-manager, kube-scheduler and kwok');
       group.start('kube-controller-manager', join(binaries.k8sDir, 'kube-controller-manager'), controllerManagerArgs(pki, kubeconfigPath, kcmPort), log('kube-controller-manager'));
@@ -98,17 +123,19 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     onProgress(`local cluster (${mode}) ready in ${(startupMs / 1000).toFixed(1)}s: KUBECONFIG=${kubeconfigPath}`);
     let stopped = false;
     return {
-      mode, server, kubeconfigPath, kubeconfig, dir, logDir, binaries, startupMs,
+      mode, server, kubeconfigPath, kubeconfig, dir, logDir, binaries, startupMs, ...(node ? { node } : {}),
       get pids() { return group.pids; },
       async stop() {
         if (stopped) return;
         stopped = true;
         await group.stop();
+        if (stopNode) await stopNode();
         if (!options.keepDir && !options.dir) await rm(dir, { recursive: true, force: true });
       },
     };
   } catch (err) {
     await group.stop(2000);
+    if (stopNode) await stopNode();
     // Nothing of a failed start is worth keeping but the logs the error names.
     if (!options.keepDir && !options.dir) await rm(join(dir, 'etcd'), { recursive: true, force: true }).catch(() => {});
     throw err;

@@ -24,6 +24,9 @@ export interface Pki {
 const serverSans = [
   'DNS:localhost', 'DNS:kubernetes', 'DNS:kubernetes.default', 'DNS:kubernetes.default.svc',
   'DNS:kubernetes.default.svc.cluster.local', 'IP:127.0.0.1', 'IP:10.0.0.1',
+  // The `kubernetes` Service's ClusterIP (first of --service-cluster-ip-range) and the real
+  // node's bridge address: what pods on the real node reach the API server at.
+  'IP:10.96.0.1', 'IP:10.244.0.1',
 ].join(',');
 
 async function openssl(args: string[]): Promise<void> {
@@ -63,4 +66,15 @@ export async function createPki(dir: string): Promise<Pki> {
   await openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-out', pki.serviceAccountKey]);
   await openssl(['pkey', '-in', pki.serviceAccountKey, '-pubout', '-out', pki.serviceAccountPub]);
   return pki;
+}
+
+/** A client certificate signed by the cluster CA, e.g. the kubelet's (`O=system:nodes/CN=system:node:NAME`). */
+export async function issueClientCert(pki: Pki, name: string, subject: string): Promise<{ cert: string; key: string }> {
+  const p = (f: string) => join(pki.dir, f);
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  await writeFile(p(`${name}.ext`), 'extendedKeyUsage=clientAuth\n');
+  await openssl(['req', '-new', ...ec, '-keyout', p(`${name}.key`), '-out', p(`${name}.csr`), '-subj', subject]);
+  await openssl(['x509', '-req', '-in', p(`${name}.csr`), '-CA', pki.caCert, '-CAkey', pki.caKey, '-CAcreateserial',
+    '-out', p(`${name}.crt`), '-days', '30', '-extfile', p(`${name}.ext`)]);
+  return { cert: p(`${name}.crt`), key: p(`${name}.key`) };
 }

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Builds the real node's binaries (kubelet, kube-proxy, containerd + its runc shim, runc, crane,
+# the Kaniko executor) from the Go module proxy, using the pinned wrapper modules in
+# test/cluster/go/. Called by build.sh with --node; runnable on its own.
+#
+# Cached like the control plane, keyed by version:
+#   ${RIA_CACHE_DIR:-$HOME/.cache/ria}/<component>-<version>/<binary>
+# Prints KEY=DIR lines last (read by engine/dev/cluster/binaries.ts).
+#
+# Needs (Debian): gcc, libseccomp-dev and pkg-config (runc is built with cgo and seccomp, as
+# upstream ships it: without seccomp, containers run with no syscall filter at all).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cache="${RIA_CACHE_DIR:-$HOME/.cache/ria}"
+versions="$here/versions.json"
+export GOTOOLCHAIN=local GOFLAGS=-mod=mod
+
+say() { printf '[ria node build] %s\n' "$*" >&2; }
+fail() { say "ERROR: $*"; exit 1; }
+
+command -v go >/dev/null 2>&1 || fail "the Go toolchain is missing: install Go 1.26 and put 'go' on PATH"
+v() { sed -n "s/.*\"$1\": *\"\\([^\"]*\\)\".*/\\1/p" "$versions"; }
+K8S=$(v kubernetes); CONTAINERD=$(v containerd); RUNC=$(v runc); CRANE=$(v crane); KANIKO=$(v kaniko)
+[ -n "$K8S" ] && [ -n "$CONTAINERD" ] && [ -n "$RUNC" ] && [ -n "$CRANE" ] && [ -n "$KANIKO" ] || fail "cannot read versions from $versions"
+
+minor=${K8S#v1.}; minor=${minor%%.*}
+ldk8s="-s -w -X k8s.io/component-base/version.gitVersion=$K8S -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/client-go/pkg/version.gitVersion=$K8S -X k8s.io/client-go/pkg/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean"
+ldcontainerd="-s -w -X github.com/containerd/containerd/v2/version.Version=$CONTAINERD -X github.com/containerd/containerd/v2/version.Package=github.com/containerd/containerd/v2"
+ldrunc="-s -w -X main.version=${RUNC#v}"
+ldcrane="-s -w -X github.com/google/go-containerregistry/cmd/crane/cmd.Version=$CRANE"
+ldkaniko="-s -w -X github.com/GoogleContainerTools/kaniko/pkg/version.version=$KANIKO"
+
+logdir="$cache/build-logs"; mkdir -p "$logdir"
+
+# build <wrapper dir> <package> <output binary> <ldflags> <component dir> <cgo 0|1> <tags>
+build() {
+  local wrapper=$1 pkg=$2 out=$3 ld=$4 dir=$5 cgo=$6 tags=$7
+  if [ -x "$dir/$out" ]; then say "$out: cached in $dir"; return 0; fi
+  mkdir -p "$dir"
+  local log="$logdir/$out.log" start=$SECONDS
+  say "$out: building $pkg (log: $log)"
+  ( while sleep 60; do say "$out: still building ($(( SECONDS - start ))s)"; done ) & local ticker=$!
+  if ! (cd "$here/go/$wrapper" && CGO_ENABLED=$cgo go build -trimpath -tags="$tags" -ldflags "$ld" -o "$dir/.$out.tmp" "$pkg") >"$log" 2>&1; then
+    kill $ticker 2>/dev/null || true
+    tail -n 20 "$log" >&2
+    fail "$out: build failed; full log: $log"
+  fi
+  kill $ticker 2>/dev/null || true
+  mv "$dir/.$out.tmp" "$dir/$out"
+  say "$out: built in $(( SECONDS - start ))s"
+}
+
+k8sdir="$cache/kubernetes-$K8S"; ctrdir="$cache/containerd-$CONTAINERD"; runcdir="$cache/runc-$RUNC"
+cranedir="$cache/crane-$CRANE"; kanikodir="$cache/kaniko-$KANIKO"
+
+if [ ! -x "$runcdir/runc" ]; then
+  command -v gcc >/dev/null 2>&1 && pkg-config --exists libseccomp 2>/dev/null \
+    || fail "runc needs gcc, pkg-config and libseccomp-dev (apt-get install gcc pkg-config libseccomp-dev)"
+fi
+build crane github.com/google/go-containerregistry/cmd/crane crane "$ldcrane" "$cranedir" 0 ""
+build runc github.com/opencontainers/runc runc "$ldrunc" "$runcdir" 1 "seccomp urfave_cli_no_docs"
+build containerd github.com/containerd/containerd/v2/cmd/containerd containerd "$ldcontainerd" "$ctrdir" 0 "no_btrfs no_devmapper no_zfs no_aufs"
+build containerd github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2 containerd-shim-runc-v2 "$ldcontainerd" "$ctrdir" 0 ""
+build kubernetes k8s.io/kubernetes/cmd/kubelet kubelet "$ldk8s" "$k8sdir" 0 "selinux,notest"
+build kubernetes k8s.io/kubernetes/cmd/kube-proxy kube-proxy "$ldk8s" "$k8sdir" 0 "selinux,notest"
+build kaniko github.com/GoogleContainerTools/kaniko/cmd/executor executor "$ldkaniko" "$kanikodir" 0 ""
+
+echo "CONTAINERD_BIN_DIR=$ctrdir"
+echo "RUNC_BIN_DIR=$runcdir"
+echo "CRANE_BIN_DIR=$cranedir"
+echo "KANIKO_BIN_DIR=$kanikodir"

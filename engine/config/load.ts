@@ -1,3 +1,4 @@
+import { compileBranchGlob, matchBranchGlob } from './branch-glob.js';
 import { parseConfigFile } from './validate.js';
 import { parseDuration } from './duration.js';
 import { ConfigError } from './errors.js';
@@ -110,12 +111,10 @@ function toAppSpec(raw: Record<string, unknown>): AppSpec {
   };
 }
 
-/** Whether a branch is tracked by one of the app's patterns (`*` matches within a path segment, `**` across). */
+/**
+ * Whether a branch is tracked by one of the app's patterns (`*` matches within a path segment,
+ * `**` across). Linear in the branch name: see branch-glob.ts for why this is not a RegExp.
+ */
 export function branchMatches(branch: string, patterns: readonly string[]): boolean {
-  return patterns.some((p) => globToRegExp(p).test(branch));
-}
-
-function globToRegExp(glob: string): RegExp {
-  const re = glob.split('**').map((part) => part.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')).join('.*');
-  return new RegExp(`^${re}$`);
+  return patterns.some((p) => matchBranchGlob(compileBranchGlob(p), branch));
 }

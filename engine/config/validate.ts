@@ -5,6 +5,7 @@ import { IssueCollector, lineCounterMapper } from '../riofile/locate.js';
 import { closest } from '../riofile/suggest.js';
 import type { Path } from '../riofile/path.js';
 import { ConfigError } from './errors.js';
+import { isSecretParam } from '../git/redact.js';
 
 const MAX_CONFIG_BYTES = 256 * 1024;
 
@@ -44,7 +45,29 @@ export function parseConfigFile(file: string, text: string, kind: 'settings' | '
     for (const err of validate.errors ?? []) addAjvIssue(located, err);
     throw new ConfigError(located.issues);
   }
+  if (kind === 'app') checkRepoCredentials((value as { repo: string }).repo, located);
+  if (located.count) throw new ConfigError(located.issues);
   return value as Record<string, unknown>;
+}
+
+/**
+ * A repository URL with a user name, password or token in it (`https://bot:ghp_x@host/r.git`,
+ * `?access_token=`) is refused: the config repository is read by everyone who reviews it, and
+ * the URL would travel into Environments, logs and commit statuses. The message names neither
+ * the credential nor the URL as written; it says where credentials go instead.
+ */
+function checkRepoCredentials(repo: string, issues: IssueCollector): void {
+  let url: URL;
+  try {
+    url = new URL(repo);
+  } catch {
+    return; // the schema's pattern already refused what is not a URL
+  }
+  const secretParams = [...url.searchParams.keys()].filter(isSecretParam);
+  if (!url.username && !url.password && secretParams.length === 0) return;
+  const what = url.username || url.password ? 'a user name or password' : `a secret query parameter (${secretParams.join(', ')})`;
+  issues.add(['repo'], `the repository URL carries credentials (${what}); put them in a Secret in Ria's namespace (keys username and password, or token) and name it in "cloneSecret"`,
+    { expected: `${url.protocol}//${url.host}${url.pathname} and cloneSecret: <secret name>`, code: 'CONFIG_REPO_CREDENTIALS' });
 }
 
 function addAjvIssue(issues: IssueCollector, err: ErrorObject): void {

@@ -4,8 +4,24 @@
  * the library never sees (or echoes) them.
  */
 
-/** Query parameters whose values are secrets in the wild (signed URLs, tokens in links). */
-const SECRET_PARAMS = /^(access_token|token|private_token|password|passwd|pass|secret|key|sig|signature|x-amz-signature|x-amz-credential|x-amz-security-token)$/i;
+/**
+ * Names of query parameters (and `name=value` pairs in free text) whose values are secrets in
+ * the wild: tokens in links, signed URLs, passwords in connection strings. Matched anywhere in
+ * the name, any case; redacting a harmless value costs nothing, missing a token costs a leak.
+ */
+const SECRET_PARAM = /token|secret|passw|^pass$|^pwd$|^key$|api[-_]?key|^sig$|signature|credential|^auth|^code$|^jwt$|session/i;
+
+/** `name=value` after a start, a separator of a query/fragment, or a separator of free text. */
+const ASSIGNMENT = /(^|[\s?&#;,('"{[])([A-Za-z0-9_.-]+)=([^\s&#;,'")}\]]*)/g;
+
+export function isSecretParam(name: string): boolean {
+  return SECRET_PARAM.test(name);
+}
+
+/** Replaces the values of secret-named `name=value` pairs (`?access_token=...`, `password=...`). Linear: every match starts at a separator. */
+export function redactSecretParams(text: string): string {
+  return text.replace(ASSIGNMENT, (all, before: string, name: string, value: string) => (value !== '' && value !== REDACTED && isSecretParam(name) ? `${before}${name}=${REDACTED}` : all));
+}
 
 export const REDACTED = '***';
 
@@ -19,15 +35,17 @@ export function redactUrl(url: string): string {
     parsed = new URL(url);
   } catch {
     // Not a URL we can parse (scp-like `git@host:repo`, or garbage): redact anything before an @.
-    return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/@\s]*@/i, (_m, scheme: string | undefined) => `${scheme ?? ''}${REDACTED}@`);
+    return redactSecretParams(url.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/@\s]*@/i, (_m, scheme: string | undefined) => `${scheme ?? ''}${REDACTED}@`));
   }
   if (parsed.username || parsed.password) {
     parsed.username = REDACTED;
     parsed.password = '';
   }
   for (const key of [...parsed.searchParams.keys()]) {
-    if (SECRET_PARAMS.test(key)) parsed.searchParams.set(key, REDACTED);
+    if (isSecretParam(key)) parsed.searchParams.set(key, REDACTED);
   }
+  // OAuth's implicit flow puts tokens in the fragment (`#access_token=...`).
+  if (parsed.hash.includes('=')) parsed.hash = redactSecretParams(parsed.hash);
   // URL encodes the `*`s in user info and query; show them plainly.
   return parsed.toString().replace(/%2A%2A%2A/gi, REDACTED);
 }

@@ -3,15 +3,12 @@
  * log aggregators that many more people can read than the cluster's Secrets, so redaction is
  * done once, here, on every field, rather than trusting each call site to remember.
  */
-import { redactUrl, REDACTED } from '../git/redact.js';
+import { redactSecretParams, redactUrl, REDACTED } from '../git/redact.js';
 
 export { REDACTED };
 
 /** Keys whose values are secrets whatever they contain (matched anywhere in the key, any case). */
 const SECRET_KEY = /pass(word|wd|phrase)?$|token|secret|authorization|api[-_]?key|credential|cookie|private[-_]?key|signature/i;
-
-/** `scheme://user[:pass]@` anywhere in a string. */
-const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@'"]+@/gi;
 
 /** `Bearer abc` / `Basic abc` in free text (a header value echoed in an error message). */
 const AUTH_SCHEME = /\b(Bearer|Basic|token)\s+[A-Za-z0-9._~+/=-]{8,}/g;
@@ -22,9 +19,60 @@ export function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key);
 }
 
-/** Masks credentials inside free text: user info of URLs and auth header values. */
+/**
+ * Masks credentials inside free text: user info of URLs (a password may hold a raw `@`: the
+ * user info runs to the last `@` before the path, as URL parsers read it), values of
+ * secret-named parameters (`?access_token=`, `password=`), and auth header values.
+ */
 export function redactText(text: string): string {
-  return text.replace(URL_USERINFO, `$1${REDACTED}@`).replace(AUTH_SCHEME, `$1 ${REDACTED}`);
+  return redactSecretParams(redactUserInfo(text)).replace(AUTH_SCHEME, `$1 ${REDACTED}`);
+}
+
+const SCHEME_CHAR = /[a-z0-9+.-]/i;
+/** Where a URL written in text ends. */
+const URL_END = /[\s'"<>`]/;
+
+/**
+ * `scheme://user:pass@host` -> `scheme://***@host` everywhere in `text`. A hand-written scan
+ * rather than a RegExp: one pass, so a long log value cannot make it backtrack.
+ */
+function redactUserInfo(text: string): string {
+  let out = '';
+  let copied = 0;
+  let i = text.indexOf('://');
+  while (i >= 0) {
+    let s = i;
+    while (s > 0 && SCHEME_CHAR.test(text[s - 1]!)) s--;
+    while (s < i && !/[a-z]/i.test(text[s]!)) s++;
+    const start = i + 3;
+    let end = start;
+    while (end < text.length && !URL_END.test(text[end]!)) end++;
+    if (s < i) {
+      const url = text.slice(start, end);
+      const authorityEnd = firstOf(url, '/?#');
+      let at = url.lastIndexOf('@', authorityEnd - 1);
+      // `user:pa/ss@host`: a raw `/` in the password ends the authority early; a non-numeric
+      // "port" before it gives the credentials away.
+      if (at < 0 && hasNonNumericPort(url.slice(0, authorityEnd))) at = url.lastIndexOf('@');
+      if (at >= 0) {
+        out += text.slice(copied, start) + REDACTED;
+        copied = start + at;
+      }
+    }
+    i = text.indexOf('://', Math.max(end, i + 3));
+  }
+  return copied === 0 ? text : out + text.slice(copied);
+}
+
+function firstOf(text: string, chars: string): number {
+  for (let i = 0; i < text.length; i++) if (chars.includes(text[i]!)) return i;
+  return text.length;
+}
+
+function hasNonNumericPort(authority: string): boolean {
+  if (authority.startsWith('[')) return false; // IPv6 literal
+  const colon = authority.indexOf(':');
+  return colon >= 0 && !/^\d*$/.test(authority.slice(colon + 1));
 }
 
 /**

@@ -27,6 +27,11 @@ export interface RiofileIssue {
   /** What would have been accepted. */
   expected?: string;
   kind: RiofileErrorCode;
+  /**
+   * A stable, searchable name for this exact problem (`RIOFILE_TOO_LARGE`), set where the kind
+   * alone does not tell users what to look up: budgets and internal errors. Listed in README.md.
+   */
+  code?: string;
 }
 
 /**
@@ -57,7 +62,9 @@ export class RiofileError extends RiaError {
     const first = this.issues[0]!;
     const more = this.issues.length > 1 ? ` (+${this.issues.length - 1} more)` : '';
     const head = `${basename(first.file)}:${first.line}: ${first.path}: ${first.message}`;
-    return truncate(head, max - more.length) + more;
+    // The code survives truncation: it is what users search for.
+    const code = first.code ? ` [${first.code}]` : '';
+    return truncate(head, max - more.length - code.length) + code + more;
   }
 }
 
@@ -70,7 +77,7 @@ export function formatIssue(issue: RiofileIssue): string {
   ]
     .filter(Boolean)
     .join('; ');
-  return `${issue.file}:${issue.line}:${issue.column}: ${issue.path}: ${issue.message}${detail ? ` (${detail})` : ''}`;
+  return `${issue.file}:${issue.line}:${issue.column}: ${issue.path}: ${issue.message}${detail ? ` (${detail})` : ''}${issue.code ? ` [${issue.code}]` : ''}`;
 }
 
 /** Stable order: by position, then path, so output and tests do not depend on discovery order. */

@@ -33,6 +33,8 @@ export interface IssueDetails {
   /** Point at the key rather than the value (unknown or misplaced keys). */
   on?: 'key' | 'value';
   kind?: RiofileErrorCode;
+  /** A searchable code for this exact problem (see RiofileIssue.code). */
+  code?: string;
 }
 
 /**
@@ -59,6 +61,7 @@ export class IssueCollector {
     const issue: RiofileIssue = { file: this.file, line, column, path: formatPath(path), message, kind: details.kind ?? RiofileErrorCode.Invalid };
     if (details.found !== undefined) issue.found = details.found;
     if (details.expected !== undefined) issue.expected = details.expected;
+    if (details.code !== undefined) issue.code = details.code;
     this.issues.push(issue);
   }
 

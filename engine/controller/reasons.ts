@@ -14,6 +14,10 @@ export const Reason = {
   Building: 'Building',
   SourceUnavailable: 'SourceUnavailable',
   Deleting: 'Deleting',
+  /** A new version takes traffic step by step (engine/rollout). */
+  RollingOut: 'RollingOut',
+  /** The rollout holds: `rollout.pause` after the first step, or `ria rollout pause`. */
+  RolloutPaused: 'RolloutPaused',
   // Environment: a person must act (Stalled)
   AppMissing: 'AppMissing',
   RiofileInvalid: 'RiofileInvalid',
@@ -21,6 +25,8 @@ export const Reason = {
   RenderFailed: 'RenderFailed',
   CloneSecretInvalid: 'CloneSecretInvalid',
   BuildFailed: 'BuildFailed',
+  /** The new version stopped being Ready or failed during its rollout (or was aborted): the stable version serves. */
+  RolledBack: 'RolledBack',
   // Environment: retried with backoff
   ApplyRefused: 'ApplyRefused',
   ApplyFailed: 'ApplyFailed',
@@ -54,6 +60,8 @@ export const Reason = {
   DeployStarted: 'DeployStarted',
   BuildStarted: 'BuildStarted',
   Pruned: 'Pruned',
+  /** A rollout step, pause, rollback, promotion or removal of a version. */
+  Rollout: 'Rollout',
   Removed: 'Removed',
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];

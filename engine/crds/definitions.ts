@@ -21,6 +21,48 @@ const objectRef = {
   properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, namespace: { type: 'string' }, name: { type: 'string' } },
 };
 
+const version = (description: string, extra: Record<string, unknown> = {}) => ({
+  type: 'object', description, required: ['name', 'commit'],
+  properties: {
+    name: str('Version name: v + the first hex digits of its commit (part of object names and the version URL).'),
+    commit: str('The commit this version was rendered from.'),
+    objects: { type: 'array', items: objectRef, description: 'Objects of this version, kept while it lives after later commits.' },
+    ...extra,
+  },
+});
+/** status.rollout: the state of each versioned service's rollout (engine/rollout/types.ts). */
+const rolloutStatus = {
+  type: 'object', description: 'Progressive delivery of versioned services (template: true or rollout).',
+  properties: {
+    summary: str('One line, e.g. "v9f3c1 30% → 40%".'),
+    lastAction: str('The last operator action acted on (the ria.dev/rollout-action annotation value).'),
+    services: {
+      type: 'object', description: 'Riofile service -> its rollout.',
+      additionalProperties: {
+        type: 'object', required: ['phase', 'weight', 'step', 'lastTransition', 'reason'],
+        properties: {
+          phase: { type: 'string', enum: ['Progressing', 'Paused', 'Staged', 'RolledBack', 'Complete'] },
+          stable: version('The version that serves while a new one rolls out.'),
+          canary: version('The new version being rolled out, staged or rolled back.'),
+          weight: { type: 'integer', minimum: 0, maximum: 100, description: 'The new version\'s share of the traffic, percent.' },
+          step: int('Steps taken for the new version.'),
+          started: { type: 'string', format: 'date-time', description: 'When the new version was created.' },
+          lastTransition: { type: 'string', format: 'date-time', description: 'When the phase or the weight last changed.' },
+          nextStepAt: { type: 'string', format: 'date-time', description: 'When the next step is due.' },
+          reason: str('Reason of the last transition (Stepped, NotReady, Failing, Aborted, Promoted, RolledOut...).'),
+          message: str('What happened, with the version and the step.'),
+          pausedByOperator: { type: 'boolean' },
+          scaleDownAt: { type: 'string', format: 'date-time', description: 'A rolled-back version is scaled to zero then.' },
+          scaledToZero: { type: 'boolean' },
+          retired: { type: 'array', description: 'Versions draining with weight 0 before removal.', items: version('A version on its way out.', {
+            removeAt: { type: 'string', format: 'date-time' }, reason: { type: 'string', enum: ['Replaced', 'Superseded'] },
+          }) },
+        },
+      },
+    },
+  },
+};
+
 function crd(kind: string, plural: string, shortNames: string[], spec: object, status: object, columns: object[]) {
   return {
     apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition',
@@ -91,6 +133,7 @@ export const environmentCrd = crd('Environment', 'environments', ['env', 'renv']
     lastError: { type: 'object', properties: { message: { type: 'string' }, file: { type: 'string' }, line: { type: 'integer' },
       column: { type: 'integer' }, path: { type: 'string' } } },
     warnings: { type: 'array', items: { type: 'string' } },
+    rollout: rolloutStatus,
     conditions,
   },
 }, [
@@ -98,6 +141,7 @@ export const environmentCrd = crd('Environment', 'environments', ['env', 'renv']
   { name: 'Branch/PR', type: 'string', jsonPath: '.spec.target' },
   { name: 'Commit', type: 'string', jsonPath: '.status.shortCommit' },
   { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
+  { name: 'Rollout', type: 'string', jsonPath: '.status.rollout.summary' },
   { name: 'URL', type: 'string', jsonPath: '.status.url' },
   { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
 ]);

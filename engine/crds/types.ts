@@ -114,6 +114,8 @@ export interface EnvironmentStatus {
   lastAppliedTime?: string;
   lastError?: LocatedError;
   warnings?: string[];
+  /** Progressive delivery of versioned services (template/rollout): versions, weights, step (engine/rollout). */
+  rollout?: import('../rollout/types.js').RolloutStatus;
   conditions?: Condition[];
 }
 

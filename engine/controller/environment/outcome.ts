@@ -64,6 +64,10 @@ export interface ReconcileRun {
   appliedHash?: string;
   /** Whether this reconcile applied (a changed render, drift, or the drift interval). */
   mustApply?: boolean;
+  /** Set by the rollout planning (in the render step): the plan of each versioned service. */
+  rolloutPlans?: Record<string, import('../../rollout/plan.js').Plan>;
+  /** Something is due then (a rollout step, a drain, a scale-down): requeue at the latest after this, whatever the outcome. */
+  wakeAfterMs?: number;
 }
 
 /** One step of the reconcile; all share this signature. `undefined` = go on to the next step. */

@@ -97,7 +97,8 @@ async function finish(run: ReconcileRun, outcome: Outcome, deleting: boolean): P
   if (result !== 'noop' && !deleting) ctx.hooks.environmentChanged?.(env, run.app);
   return {
     result, env,
-    ...(outcome.kind === 'waiting' ? { requeueAfterMs: outcome.requeueAfterMs } : {}),
+    ...(outcome.kind === 'waiting' || run.wakeAfterMs !== undefined
+      ? { requeueAfterMs: Math.min(outcome.kind === 'waiting' ? outcome.requeueAfterMs : Infinity, run.wakeAfterMs ?? Infinity) } : {}),
     ...(outcome.kind === 'failed' ? { error: outcome.error } : {}),
   };
 }

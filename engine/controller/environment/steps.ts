@@ -22,6 +22,9 @@ import { clusterSettings } from './cluster-settings.js';
 import { driftedWorkloads, forgetWorkloads } from './memory.js';
 import { renderEnvironment } from './render-environment.js';
 import { StalledError, type LoadedApp, type NamedStep, type Outcome, type ReconcileRun } from './outcome.js';
+import { keptVersionObjects, planRollouts, recordVersionObjects, rolledBackWorkloads, rolloutBusy, rolloutOutcome } from './rollout.js';
+import { workloadKey } from './apply.js';
+import { refOf } from '../../kube/objects.js';
 
 const RETRY_MS = 5_000;
 
@@ -40,7 +43,8 @@ export async function checkUpToDate(run: ReconcileRun): Promise<Outcome | undefi
   const inputsHash = createHash('sha256').update(JSON.stringify([env.spec, run.app!.spec, ctx.settings()])).digest('hex').slice(0, 16);
   const settled = status.phase === 'Ready' || (status.phase === 'Failed' && getCondition(status.conditions, ConditionType.Stalled)?.status === 'True');
   const upToDate = status.inputsHash === inputsHash && status.observedGeneration === env.metadata.generation && settled
-    && driftedWorkloads(memory, status.inventory).length === 0 && now.getTime() - (memory.lastApplied.get(key) ?? now.getTime()) < ctx.driftIntervalMs;
+    && driftedWorkloads(memory, status.inventory).length === 0 && now.getTime() - (memory.lastApplied.get(key) ?? now.getTime()) < ctx.driftIntervalMs
+    && !rolloutBusy(status, env.metadata.annotations);
   if (upToDate) {
     if (!memory.lastApplied.has(key)) memory.lastApplied.set(key, now.getTime());
     return { kind: 'noop' };
@@ -72,10 +76,14 @@ export async function renderCommit(run: ReconcileRun): Promise<Outcome | undefin
     const riofile = parseRiofile(text, { file, answers: app.spec.answers ?? {}, namespace: env.spec.namespace, revision: env.spec.commit });
     const violation = checkPolicy(riofile, app.spec, app.metadata.name, file, text);
     if (violation) throw violation;
+    // Versioned services: the planner decides this commit's version and the weights (rollout.ts).
+    const rollouts = await planRollouts(run, riofile);
     run.rendered = render({
       riofile, environment: renderEnvironment(env), cluster: clusterSettings(ctx.settings(), ctx.namespace),
       source: { repoUrl: app.spec.repo, ...(app.spec.cloneSecret ? { cloneSecretName: app.spec.cloneSecret } : {}) },
+      ...(rollouts ? { rollouts } : {}),
     });
+    recordVersionObjects(run);
     run.secretNames = referencedSecrets(riofile);
   } catch (err) {
     if (err instanceof GitError || (err instanceof RiaError && err.code === Reason.CloneSecretMissing)) {
@@ -155,6 +163,17 @@ export async function applyObjects(run: ReconcileRun): Promise<Outcome | undefin
 }
 
 /**
+ * Versions of earlier commits still live (stable, draining) are not rendered now: their objects
+ * join the new inventory as they are, so the prune below leaves them until their version goes.
+ */
+export async function keepVersions(run: ReconcileRun): Promise<Outcome | undefined> {
+  if (!run.applied) return undefined;
+  const have = new Set(run.applied.inventory.map(workloadKey));
+  for (const entry of keptVersionObjects(run)) if (!have.has(workloadKey(entry))) run.applied.inventory.push(entry);
+  return undefined;
+}
+
+/**
  * Deletes what the previous inventory had and this apply does not. The new inventory is
  * recorded as each object goes, so a prune that fails half-way is finished by the next try.
  */
@@ -202,8 +221,11 @@ export async function checkReadiness(run: ReconcileRun): Promise<Outcome | undef
       message: `Secrets ${run.missingSecrets.join(', ')} not found in namespace ${run.app!.spec.secretsFrom ?? '(no secretsFrom set for this app)'}` }, now);
   } else status.conditions = removeCondition(status.conditions, ConditionType.SecretsReady);
   // Right after an apply, its responses say it all (a changed workload is not ready yet): no reads.
-  const readiness = await environmentReadiness(ctx, run.objects!, run.applied?.live);
-  if (readiness.ready) return { kind: 'ready' };
+  // A rolled-back new version is kept for inspection; it does not decide whether the environment is Ready.
+  const ignored = rolledBackWorkloads(run);
+  const objects = ignored.size ? run.objects!.filter((o) => !ignored.has(workloadKey(refOf(o)))) : run.objects!;
+  const readiness = await environmentReadiness(ctx, objects, run.applied?.live);
+  if (readiness.ready) return rolloutOutcome(run) ?? { kind: 'ready' };
   return { kind: 'waiting', reason: Reason.Progressing, phase: 'Deploying', message: readiness.waiting.join('; '), requeueAfterMs: 30_000 };
 }
 
@@ -228,6 +250,7 @@ export const deploySteps: readonly NamedStep[] = [
   { name: 'builds', run: runBuilds, failReason: Reason.BuildStartFailed },
   { name: 'secrets', run: copySecrets, failReason: Reason.SecretCopyFailed },
   { name: 'apply', run: applyObjects, failReason: Reason.ApplyFailed },
+  { name: 'versions', run: keepVersions, failReason: Reason.ReconcileError },
   { name: 'prune', run: pruneObjects, failReason: Reason.PruneFailed },
   { name: 'readiness', run: checkReadiness, failReason: Reason.ReconcileError },
 ];

@@ -1,0 +1,176 @@
+import type { Riofile } from '../../riofile/model.js';
+import type { InventoryEntry } from '../../crds/types.js';
+import { workloadKey } from './apply.js';
+import { workloadReady } from './readiness.js';
+import { workloadName } from '../../render/apps.js';
+import { labelValue, LabelKeys } from '../../render/index.js';
+import type { ServiceVersions } from '../../render/versions.js';
+import type { KubeObject } from '../../kube/objects.js';
+import {
+  isVersioned, planRollout, rolloutSummary, stepSettings, versionOf,
+  ROLLOUT_ACTION_ANNOTATION, ROLLOUT_ACTIONS, RolloutPhase,
+  type CanaryHealth, type Plan, type RolloutAction, type RolloutStatus, type ServiceRolloutState, type StepSettings,
+} from '../../rollout/index.js';
+import type { Outcome, ReconcileRun } from './outcome.js';
+import { Reason } from '../reasons.js';
+
+/** Restarts of a container of the new version that count as a crash loop (rollback). */
+const CRASH_RESTARTS = 3;
+
+/**
+ * The rollout part of a reconcile, between parsing the Riofile and rendering it: reads the state
+ * from the status, the operator action from the annotation and the health of each new version
+ * from the cluster, runs the pure planner, and leaves the new state in the status (written once
+ * with the rest) and the weights for the render. Returns undefined when no service is versioned.
+ */
+export async function planRollouts(run: ReconcileRun, riofile: Riofile): Promise<Record<string, ServiceVersions> | undefined> {
+  const { env, status, now } = run;
+  const previous = status.rollout;
+  const versioned = Object.entries(riofile.services).filter(([, s]) => isVersioned(s));
+  if (versioned.length === 0) {
+    if (previous) delete status.rollout;
+    return undefined;
+  }
+  const annotation = env.metadata.annotations?.[ROLLOUT_ACTION_ANNOTATION];
+  const action = annotation !== undefined && annotation !== previous?.lastAction ? parseAction(annotation) : undefined;
+  if (annotation !== undefined && annotation !== previous?.lastAction && !action) {
+    run.ctx.log.warn('unknown rollout action ignored', { environment: env.metadata.name, annotation, expected: ROLLOUT_ACTIONS.join('|') });
+  }
+  const next: RolloutStatus = { services: {}, ...(annotation !== undefined ? { lastAction: annotation } : {}) };
+  const out: Record<string, ServiceVersions> = {};
+  const settings: Record<string, StepSettings> = {};
+  run.rolloutPlans = {};
+  for (const [key, service] of versioned) {
+    const state = previous?.services[key];
+    settings[key] = stepSettings(service);
+    const existing = versionOf(state, env.spec.commit);
+    const health = existing && state?.canary?.name === existing.name ? await canaryHealth(run, `${key}-${existing.name}`) : { state: 'pending' as const };
+    const plan = planRollout({ state, now, commit: env.spec.commit, settings: settings[key]!, health, ...(action ? { action } : {}) });
+    for (const line of plan.transitions) {
+      run.ctx.log.info('rollout', { environment: env.metadata.name, service: key, transition: line });
+      run.events.push({ type: plan.state.phase === RolloutPhase.RolledBack ? 'Warning' : 'Normal', reason: Reason.Rollout, message: `${key}: ${line}` });
+    }
+    next.services[key] = plan.state;
+    run.rolloutPlans[key] = plan;
+    out[key] = { current: plan.current, weights: plan.weights, ...(plan.currentScaledToZero ? { scaledToZero: true } : {}) };
+  }
+  next.summary = rolloutSummary(next.services, settings);
+  status.rollout = next;
+  const wake = rolloutWake(run.rolloutPlans);
+  if (wake) run.wakeAfterMs = Math.max(1_000, wake.getTime() - now.getTime());
+  return out;
+}
+
+/**
+ * What the rollout says about the environment once its workloads are Ready: a rolled-back
+ * version stalls it (a person decides: push a fix, or `ria rollout resume`), a rollout in
+ * progress keeps it Deploying until the next step, a paused one waits for an operator.
+ */
+export function rolloutOutcome(run: ReconcileRun): Outcome | undefined {
+  const r = run.status.rollout;
+  if (!r) return undefined;
+  const states = Object.values(r.services);
+  const rolledBack = states.find((s) => s.phase === RolloutPhase.RolledBack);
+  if (rolledBack) return { kind: 'stalled', reason: Reason.RolledBack, message: rolledBack.message ?? `${rolledBack.canary?.name} rolled back` };
+  const wakeMs = run.wakeAfterMs;
+  if (states.some((s) => s.phase === RolloutPhase.Progressing)) {
+    return { kind: 'waiting', reason: Reason.RollingOut, phase: 'Deploying', message: `rolling out ${r.summary ?? ''}`, requeueAfterMs: wakeMs ?? 30_000 };
+  }
+  const paused = states.find((s) => s.phase === RolloutPhase.Paused);
+  if (paused) return { kind: 'waiting', reason: Reason.RolloutPaused, phase: 'Deploying', message: paused.message ?? `rollout paused: ${r.summary ?? ''}`, requeueAfterMs: wakeMs ?? 300_000 };
+  return undefined;
+}
+
+/**
+ * After the render: the objects of each current version are recorded in its state, so they are
+ * kept (not pruned, not re-rendered) once a later commit comes.
+ */
+export function recordVersionObjects(run: ReconcileRun): void {
+  const rollout = run.status.rollout;
+  const versions = run.rendered?.versions;
+  if (!rollout || !versions) return;
+  for (const [key, rendered] of Object.entries(versions)) {
+    const s = rollout.services[key];
+    if (!s) continue;
+    for (const v of [s.stable, s.canary]) {
+      if (v?.name === rendered.version && v.commit === run.env.spec.commit) v.objects = rendered.objects.map((o) => ({ ...o }));
+    }
+  }
+}
+
+/**
+ * The objects of live versions of earlier commits: in the previous inventory, not rendered now.
+ * They join the new inventory without being applied, so pruning leaves them until their version goes.
+ */
+export function keptVersionObjects(run: ReconcileRun): InventoryEntry[] {
+  const rollout = run.status.rollout;
+  if (!rollout) return [];
+  const previous = new Set((run.status.inventory ?? []).map((e) => workloadKey(e)));
+  const kept: InventoryEntry[] = [];
+  for (const s of Object.values(rollout.services)) {
+    for (const v of [s.stable, s.canary, ...(s.retired ?? [])]) {
+      if (!v || v.commit === run.env.spec.commit) continue;
+      for (const o of v.objects ?? []) if (previous.has(workloadKey(o))) kept.push(o);
+    }
+  }
+  return kept;
+}
+
+/** Workloads whose readiness does not decide the environment's: rolled-back new versions. */
+export function rolledBackWorkloads(run: ReconcileRun): Set<string> {
+  const out = new Set<string>();
+  for (const [key, s] of Object.entries(run.status.rollout?.services ?? {})) {
+    if (s.phase === RolloutPhase.RolledBack && s.canary) out.add(workloadKey({ kind: 'Deployment', namespace: run.env.spec.namespace, name: workloadName(`${key}-${s.canary.name}`) }));
+  }
+  return out;
+}
+
+/** True while a rollout has something due (a step, a drain, a scale-down) or an operator action waits. */
+export function rolloutBusy(status: { rollout?: RolloutStatus }, annotations: Record<string, string> | undefined): boolean {
+  const r = status.rollout;
+  const annotation = annotations?.[ROLLOUT_ACTION_ANNOTATION];
+  if (annotation !== undefined && annotation !== r?.lastAction) return true;
+  return Object.values(r?.services ?? {}).some(busy);
+}
+
+function busy(s: ServiceRolloutState): boolean {
+  return s.phase === RolloutPhase.Progressing || (s.retired?.length ?? 0) > 0 || (s.phase === RolloutPhase.RolledBack && !s.scaledToZero);
+}
+
+/** The earliest time a plan of this reconcile is due again. */
+export function rolloutWake(plans: Record<string, Plan> | undefined): Date | undefined {
+  const times = Object.values(plans ?? {}).flatMap((p) => (p.wakeAt ? [p.wakeAt.getTime()] : []));
+  return times.length ? new Date(Math.min(...times)) : undefined;
+}
+
+/** `pause/2026-12-02T06:30:00Z` (what `ria rollout` writes) or a bare `pause`. */
+export function parseAction(value: string): RolloutAction | undefined {
+  const action = value.split('/')[0]!.trim().toLowerCase();
+  return (ROLLOUT_ACTIONS as readonly string[]).includes(action) ? action as RolloutAction : undefined;
+}
+
+/**
+ * Health of a new version: its Deployment rolled out (ready), not yet (pending), or failing: a
+ * rollout stuck past its progress deadline, or a container restarting over and over (crash loop).
+ */
+async function canaryHealth(run: ReconcileRun, versionKey: string): Promise<CanaryHealth> {
+  const { ctx, env } = run;
+  const name = workloadName(versionKey);
+  const deployment = await ctx.objects.get<KubeObject>({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: env.spec.namespace, name });
+  if (!deployment) return { state: 'pending', message: `Deployment/${name}: not created yet` };
+  const conditions = ((deployment.status ?? {}) as { conditions?: Array<{ type: string; status: string; reason?: string; message?: string }> }).conditions ?? [];
+  const stuck = conditions.find((c) => c.type === 'Progressing' && c.status === 'False');
+  if (stuck) return { state: 'failed', message: `Deployment/${name}: ${stuck.message ?? stuck.reason ?? 'rollout stuck'}` };
+  const pods = await ctx.objects.list<KubeObject>('v1', 'Pod', { namespace: env.spec.namespace, labelSelector: `${LabelKeys.service}=${labelValue(versionKey)}` });
+  for (const pod of pods) {
+    const statuses = ((pod.status ?? {}) as { containerStatuses?: Array<{ name: string; restartCount?: number; state?: { waiting?: { reason?: string } } }> }).containerStatuses ?? [];
+    for (const c of statuses) {
+      if (c.state?.waiting?.reason === 'CrashLoopBackOff' || (c.restartCount ?? 0) >= CRASH_RESTARTS) {
+        return { state: 'failed', message: `Pod ${pod.metadata.name}: container ${c.name} ${c.state?.waiting?.reason === 'CrashLoopBackOff' ? 'in CrashLoopBackOff' : 'restarting'} (${c.restartCount ?? 0} restarts)` };
+      }
+    }
+  }
+  const ready = workloadReady(deployment);
+  return ready.ready ? { state: 'ready' } : { state: 'pending', message: ready.message };
+}
+

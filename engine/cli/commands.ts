@@ -5,6 +5,7 @@ import { validateCommand } from './validate-command.js';
 import { psCommand } from './ps-command.js';
 import { renderCommand } from './render-command.js';
 import { engineCommand } from './engine-command.js';
+import { rolloutCommand } from './rollout-command.js';
 
 /** Every `ria` subcommand, in the order `ria --help` lists them. Subcommands register here. */
-export const commands: Command[] = [devCommand, engineCommand, installCommand, validateCommand, renderCommand, psCommand];
+export const commands: Command[] = [devCommand, engineCommand, installCommand, validateCommand, renderCommand, psCommand, rolloutCommand];

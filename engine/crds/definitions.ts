@@ -26,6 +26,7 @@ const version = (description: string, extra: Record<string, unknown> = {}) => ({
   properties: {
     name: str('Version name: v + the first hex digits of its commit (part of object names and the version URL).'),
     commit: str('The commit this version was rendered from.'),
+    url: str('The version\'s own URL.'),
     objects: { type: 'array', items: objectRef, description: 'Objects of this version, kept while it lives after later commits.' },
     ...extra,
   },

@@ -27,7 +27,8 @@ export class DeploymentTracker {
       t = { commit: report.commit, id };
       this.tracked.set(key, t);
     }
-    await this.post(api, repo, t, report.deploymentState, report.description, report.url);
+    // A version per commit has its own URL: the deployment of that commit points there.
+    await this.post(api, repo, t, report.deploymentState, report.description, report.versionUrl ?? report.url);
   }
 
   /** The environment is gone: its last deployment goes inactive (GitHub greys it out). */

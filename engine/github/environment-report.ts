@@ -11,11 +11,13 @@ export interface EnvironmentReport {
   description: string;
   /** The environment's URL once deployed (status target_url and deployment environment_url). */
   url?: string;
+  /** A versioned service: the URL of this commit's own version (the deployment's environment_url). */
+  versionUrl?: string;
   deploymentState: DeploymentState;
 }
 
 /** Reasons where the person who pushed must act; any other stall is Ria's own fault (state error). */
-const USER_REASONS = new Set(['RiofileInvalid', 'RiofileMissing', 'BuildFailed', 'ApplyRefused']);
+const USER_REASONS = new Set(['RiofileInvalid', 'RiofileMissing', 'BuildFailed', 'ApplyRefused', 'RolledBack']);
 
 /**
  * Pure: what GitHub should show for an environment right now. A commit not yet picked up is
@@ -30,9 +32,25 @@ export function environmentReport(env: Environment): EnvironmentReport {
   }
   const commit = s.observedCommit;
   const condition = (type: string) => s.conditions?.find((c) => c.type === type);
+  const rollout = commitRollout(env);
+  const versionUrl = rollout?.version.url;
+  const withVersion = <T extends EnvironmentReport>(r: T): T => (versionUrl ? { ...r, versionUrl } : r);
+  if (rollout && (s.phase === 'Deploying' || s.phase === 'Ready')) {
+    const { state, version } = rollout;
+    // A versioned service on its way: "rolling out (30 %)", held, or staged; then "deployed".
+    if (state.phase === 'Progressing') {
+      return withVersion({ commit, state: 'pending', description: truncate(`rolling out (${state.weight} %): ${version.name}${s.rollout?.summary ? `, ${s.rollout.summary}` : ''}`), deploymentState: 'in_progress' });
+    }
+    if (state.phase === 'Paused') {
+      return withVersion({ commit, state: 'pending', description: truncate(`rollout paused (${state.weight} %): ${version.name}; ria rollout resume|promote|abort`), deploymentState: 'in_progress' });
+    }
+    if (state.phase === 'Staged' && s.phase === 'Ready') {
+      return withVersion({ commit, state: 'success', description: truncate(`staged ${version.name}: no share of the traffic until promoted`), ...(versionUrl ? { url: versionUrl } : s.url ? { url: s.url } : {}), deploymentState: 'success' });
+    }
+  }
   switch (s.phase) {
     case 'Ready':
-      return { commit, state: 'success', description: `deployed ${short(commit)}`, ...(s.url ? { url: s.url } : {}), deploymentState: 'success' };
+      return withVersion({ commit, state: 'success', description: `deployed ${short(commit)}`, ...(s.url ? { url: s.url } : {}), deploymentState: 'success' });
     case 'Failed': {
       // Stalled says why when a person must act; a failure that is retried says it in Ready.
       const stalled = condition('Stalled')?.status === 'True' ? condition('Stalled') : condition('Ready');
@@ -51,6 +69,16 @@ export function environmentReport(env: Environment): EnvironmentReport {
     default:
       return { commit, state: 'pending', description: truncate(condition('Reconciling')?.message || `working on ${short(commit)}`), deploymentState: 'in_progress' };
   }
+}
+
+/** The rollout of this commit's version (the first versioned service that has one), if any. */
+function commitRollout(env: Environment) {
+  for (const state of Object.values(env.status?.rollout?.services ?? {})) {
+    for (const version of [state.canary, state.stable]) {
+      if (version?.commit === env.spec.commit) return { state, version };
+    }
+  }
+  return undefined;
 }
 
 export function truncate(text: string, max = MAX_DESCRIPTION): string {

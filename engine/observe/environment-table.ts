@@ -17,6 +17,8 @@ export interface EnvironmentRow {
   age: string;
   /** The Ready condition's message when the environment is not Ready, else empty. */
   message: string;
+  /** A versioned service's rollout (`v9f3c1 30% → 40%`), when the environment has one. */
+  rollout?: string;
 }
 
 const HEADERS = ['APP', 'BRANCH/PR', 'COMMIT', 'PHASE', 'URL', 'AGE', 'MESSAGE'] as const;
@@ -63,6 +65,7 @@ export function environmentRow(env: Environment, now: number): EnvironmentRow {
     createdAt: created,
     age: created ? formatAge(now - Date.parse(created)) : '<unknown>',
     message,
+    ...(status.rollout?.summary ? { rollout: status.rollout.summary } : {}),
   };
 }
 
@@ -75,10 +78,14 @@ export function environmentRows(envs: Environment[], now: number): EnvironmentRo
 /** The table as text (with a trailing newline), or `emptyText` when there is nothing to show. */
 export function formatEnvironmentTable(envs: Environment[], now: number, emptyText = 'No environments found.'): string {
   if (envs.length === 0) return `${emptyText}\n`;
-  const cells = environmentRows(envs, now).map((r) => [r.app, r.target, r.commit, r.phase, r.url, r.age, r.message]);
-  const widths = HEADERS.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i]!.length)));
+  const rows = environmentRows(envs, now);
+  // The ROLLOUT column appears only when some environment rolls out a versioned service.
+  const withRollout = rows.some((r) => r.rollout !== undefined);
+  const headers: readonly string[] = withRollout ? [...HEADERS.slice(0, 4), 'ROLLOUT', ...HEADERS.slice(4)] : HEADERS;
+  const cells = rows.map((r) => [r.app, r.target, r.commit, r.phase, ...(withRollout ? [r.rollout ?? NONE] : []), r.url, r.age, r.message]);
+  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i]!.length)));
   const line = (row: readonly string[]) => row.map((c, i) => c.padEnd(widths[i]!)).join('   ').trimEnd();
-  return `${[line(HEADERS), ...cells.map(line)].join('\n')}\n`;
+  return `${[line(headers), ...cells.map(line)].join('\n')}\n`;
 }
 
 function oneLine(text: string | undefined): string {

@@ -93,7 +93,9 @@ export function recordVersionObjects(run: ReconcileRun): void {
     const s = rollout.services[key];
     if (!s) continue;
     for (const v of [s.stable, s.canary]) {
-      if (v?.name === rendered.version && v.commit === run.env.spec.commit) v.objects = rendered.objects.map((o) => ({ ...o }));
+      if (v?.name !== rendered.version || v.commit !== run.env.spec.commit) continue;
+      v.objects = rendered.objects.map((o) => ({ ...o }));
+      if (rendered.url) v.url = rendered.url; else delete v.url;
     }
   }
 }

@@ -102,3 +102,24 @@ test('owner/repo from clone URLs on the GitHub host only', () => {
   assert.equal(repoFromUrl('https://github.com/acme/shop/extra', 'github.com'), undefined);
   assert.equal(repoFromUrl('not a url', 'github.com'), undefined);
 });
+
+test('report: a versioned service says "rolling out (30 %)" then "deployed"; the deployment carries the version URL', () => {
+  const versionUrl = 'https://web-vaaaaa-shop-main.apps.test';
+  const rollout = (phase: 'Progressing' | 'Paused' | 'Complete' | 'RolledBack', weight: number) => ({
+    services: { web: phase === 'Complete'
+      ? { phase, weight: 0, step: 0, lastTransition: 't', reason: 'RolledOut', stable: { name: 'vaaaaa', commit: A, url: versionUrl } }
+      : { phase, weight, step: 3, lastTransition: 't', reason: 'Stepped', stable: { name: 'vbbbbb', commit: B }, canary: { name: 'vaaaaa', commit: A, url: versionUrl } } },
+    summary: phase === 'Progressing' ? 'vaaaaa 30% → 40%' : 'vaaaaa',
+  });
+  const rolling = environmentReport(env({ phase: 'Deploying', observedCommit: A, rollout: rollout('Progressing', 30) }));
+  assert.equal(rolling.state, 'pending');
+  assert.equal(rolling.description, 'rolling out (30 %): vaaaaa, vaaaaa 30% → 40%');
+  assert.equal(rolling.versionUrl, versionUrl);
+  assert.match(environmentReport(env({ phase: 'Deploying', observedCommit: A, rollout: rollout('Paused', 10) })).description, /^rollout paused \(10 %\)/);
+  const done = environmentReport(env({ phase: 'Ready', observedCommit: A, url: 'https://web-shop-main.apps.test', rollout: rollout('Complete', 0) }));
+  assert.deepEqual([done.state, done.description, done.url, done.versionUrl], ['success', 'deployed aaaaaaa', 'https://web-shop-main.apps.test', versionUrl]);
+  const rolledBack = environmentReport(env({ phase: 'Failed', observedCommit: A, rollout: rollout('RolledBack', 0),
+    conditions: [cond('Stalled', 'True', 'RolledBack', 'vaaaaa rolled back at step 3 (30%): Deployment/web-vaaaaa: 0/1 available; vbbbbb serves 100%')] }));
+  assert.equal(rolledBack.state, 'failure', 'the pushed version failed: the pusher acts');
+  assert.match(rolledBack.description, /^vaaaaa rolled back at step 3 \(30%\)/);
+});

@@ -66,3 +66,17 @@ test('long messages are cut to one short line; PR numbers sort numerically', () 
   ], NOW);
   assert.ok(table.indexOf('pr-9') < table.indexOf('pr-10'), table);
 });
+
+test('a rollout adds the ROLLOUT column (v9f3c1 30% → 40%); without one the table is unchanged', () => {
+  const rolling = env('web-main', {}, {
+    phase: 'Deploying', shortCommit: '9f3c1aa', url: 'https://web.example.com',
+    rollout: { services: {}, summary: 'v9f3c1 30% → 40%' },
+  }, 60_000);
+  assert.equal(formatEnvironmentTable([rolling, env('api-main', { app: 'api' }, undefined, 5_000)], NOW), [
+    'APP   BRANCH/PR   COMMIT    PHASE       ROLLOUT            URL                       AGE   MESSAGE',
+    'api   main        0123456   Pending     -                  -                         5s',
+    'web   main        9f3c1aa   Deploying   v9f3c1 30% → 40%   https://web.example.com   60s',
+    '',
+  ].join('\n'));
+  assert.equal(environmentRow(rolling, NOW).rollout, 'v9f3c1 30% → 40%');
+});

@@ -13,6 +13,7 @@ export const GitErrorCode = {
   RefNotFound: 'GitRefNotFound',
   RepoNotFound: 'GitRepoNotFound',
   CommitNotFetched: 'GitCommitNotFetched',
+  RedirectRefused: 'GitRedirectRefused',
   Generic: 'GitError',
 } as const;
 export type GitErrorCode = (typeof GitErrorCode)[keyof typeof GitErrorCode];
@@ -59,5 +60,20 @@ export class GitRefNotFoundError extends GitError {
 export class GitRepoNotFoundError extends GitError {
   constructor(url: string, data: { op: GitOp; status: number }) {
     super(`repository not found at ${redactUrl(url)} (HTTP ${data.status})`, { url: redactUrl(url), ...data }, { code: GitErrorCode.RepoNotFound });
+  }
+}
+
+/**
+ * The server redirected to another origin (scheme, host or port), or redirected too often. Not
+ * retryable: the app file's URL must change. Both URLs are shown redacted.
+ */
+export class GitRedirectError extends GitError {
+  constructor(url: string, data: { location: string; status: number; tooMany?: number }) {
+    const from = redactUrl(url);
+    const to = redactUrl(data.location);
+    const message = data.tooMany !== undefined
+      ? `${from}: more than ${data.tooMany} redirects (the last to ${to})`
+      : `${from} redirected (HTTP ${data.status}) to ${to}, another origin; Ria follows git redirects only within the same scheme, host and port: put the new URL in the app file if the move is real`;
+    super(message, { url: from, location: to, status: data.status }, { code: GitErrorCode.RedirectRefused });
   }
 }

@@ -2,10 +2,11 @@
  * What every network call shares: credentials sent up front as a basic Authorization header
  * (one round trip, and the library never holds them), and a deadline that both aborts the
  * in-flight request and rejects the call, so a server that accepts and never answers cannot
- * stall a poll.
+ * stall a poll. Every call goes through withDeadline, so every call gets the redirect rule too.
  */
 import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git';
 import type { Credentials } from './redact.js';
+import { sameOriginRedirects } from './redirects.js';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
@@ -23,8 +24,9 @@ export class DeadlineError extends Error {
 }
 
 /**
- * Runs `fn` with an http client bound to an AbortSignal that fires after `ms`. Resolves or
- * rejects with whatever `fn` does, or rejects with DeadlineError when time runs out first.
+ * Runs `fn` with an http client bound to an AbortSignal that fires after `ms`, and following
+ * redirects only within the request's origin (redirects.ts). Resolves or rejects with whatever
+ * `fn` does, or rejects with DeadlineError when time runs out first.
  */
 export async function withDeadline<T>(
   http: HttpClient,
@@ -33,9 +35,9 @@ export async function withDeadline<T>(
   timers: { setTimeout: typeof setTimeout; clearTimeout: typeof clearTimeout } = globalThis,
 ): Promise<T> {
   const controller = new AbortController();
-  const bound: HttpClient = {
+  const bound: HttpClient = sameOriginRedirects({
     request: (req: GitHttpRequest): Promise<GitHttpResponse> => http.request({ ...req, signal: controller.signal }),
-  };
+  });
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = timers.setTimeout(() => {

@@ -82,7 +82,11 @@ export function outcomeOfError(err: unknown, step: NamedStep, run?: Pick<Reconci
 async function finish(run: ReconcileRun, outcome: Outcome, deleting: boolean): Promise<ReconcileOutcome> {
   const { ctx, env } = run;
   if (outcome.kind === 'noop') return { result: 'noop', env };
-  if (outcome.kind === 'removed') return { result: 'success', env };
+  if (outcome.kind === 'removed') {
+    // Nothing left to write a status on; the Event stays listable (`kubectl get events`) for its TTL.
+    await ctx.events.record(env, 'Normal', Reason.Removed, `removed namespace ${env.spec.namespace} and the environment's cluster-scoped objects`);
+    return { result: 'success', env };
+  }
   const previousPhase = env.status?.phase;
   let wrote = false;
   try {

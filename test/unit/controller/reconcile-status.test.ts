@@ -214,6 +214,7 @@ test('each step forced to throw: the Environment shows the error, a Warning Even
     assert.equal(condition(s.env(), 'Reconciling')?.reason, Reason.Deleting);
     assert.equal((await s.reconcile()).result, 'success', 'namespace gone: finalizer removed');
     assert.deepEqual(s.env().metadata.finalizers, []);
+    assert.equal(s.events.at(-1)?.reason, Reason.Removed);
   });
 });
 

@@ -75,6 +75,8 @@ export const CLUSTER_RULES: ReadonlyArray<{ why: string; rule: PolicyRule }> = [
     'gate is the config repo (`allow.permissions` / `allow.globalPermissions` per app), reviewed by its owners.',
   ].join(' '),
   rule: { apiGroups: ['rbac.authorization.k8s.io'], resources: byGroup('rbac.authorization.k8s.io'), verbs: [...MANAGED_VERBS, 'bind', 'escalate'] } },
+  { why: 'Rollouts: the pods of a new version are listed to tell a crash loop (roll back at once) from a slow start (read only).',
+    rule: { apiGroups: [''], resources: ['pods'], verbs: ['list'] } },
   { why: 'Events on Apps and Environments (build started, deploy failed) for `kubectl describe`.',
     rule: { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] } },
 ];

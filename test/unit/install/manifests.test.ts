@@ -73,6 +73,9 @@ test('the ClusterRole covers every managed kind with the verbs apply and prune n
   assert.ok(allows(roleRules, '', 'pods', 'patch'));
   assert.ok(!allows(clusterRules, '', 'pods', 'patch'));
   assert.ok(!allows(roleRules, '', 'pods', 'delete'));
+  // Rollouts read the new version's pods (crash loops): list only.
+  assert.ok(allows(clusterRules, '', 'pods', 'list'));
+  assert.ok(!allows(clusterRules, '', 'pods', 'delete'));
 });
 
 test('bindings grant the roles to the engine service account', () => {

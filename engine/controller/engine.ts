@@ -8,8 +8,8 @@ import { Backoff } from './backoff.js';
 import { watchCollection, type WatchHandle } from './informers.js';
 import { syncConfig, type ConfigSource, type ConfigState } from './config/sync.js';
 import { syncApp, type EnvironmentSource } from './app/sync.js';
-import { syncAppFromPush, usablePushHint, type PushHint } from './app/push.js';
-import { prefetchCommit } from './environment/source.js';
+import { syncAppFromPush, usablePushHint, type PushHint, type VerifiablePush } from './app/push.js';
+import { fetchRefTip } from './environment/source.js';
 import { branchMatches } from '../config/load.js';
 import { reconcileEnvironment, type ReconcileMemory } from './environment/reconcile.js';
 import { deleteSupersededBuilds } from './environment/builds.js';
@@ -110,19 +110,24 @@ export class Engine {
       const name = app.metadata.name;
       this.ctx.listings.invalidate(app.spec.repo);
       if (push && usablePushHint(push) && branchMatches(push.ref.slice('refs/heads/'.length), app.spec.branches)) {
-        const hints = this.pushHints.get(name) ?? new Map<string, PushHint>();
+        const hints = this.pushHints.get(name) ?? new Map<string, VerifiablePush>();
+        // The fetch starts now (the reconcile then finds the commit cached) and says what the ref's
+        // tip really is: the hint is used only if that is the pushed SHA (see syncAppFromPush).
+        const tip = fetchRefTip(this.ctx, app, push.ref).catch((err: Error) => {
+          this.ctx.log.debug('fetch of the pushed ref failed; the repository is listed instead', { app: name, error: err.message });
+          return undefined;
+        });
         // Two pushes before the sync runs: one move from the first's `before` to the last's SHA.
         const earlier = hints.get(push.ref);
-        hints.set(push.ref, earlier && earlier.sha === push.before ? { ...push, before: earlier.before } : push);
+        hints.set(push.ref, { ...push, ...(earlier && earlier.sha === push.before ? { before: earlier.before } : {}), tip });
         this.pushHints.set(name, hints);
-        prefetchCommit(this.ctx, app, push.ref, push.sha).catch((err: Error) => this.ctx.log.debug('prefetch failed; the reconcile fetches again', { app: name, error: err.message }));
       }
       this.queue.add(appKey(name));
     }
   }
 
   /** Pushes seen by webhook and not yet applied, per app and ref (the newest per ref wins). */
-  private readonly pushHints = new Map<string, Map<string, PushHint>>();
+  private readonly pushHints = new Map<string, Map<string, VerifiablePush>>();
 
   async stop(): Promise<void> {
     if (this.pollTimer) clearTimeout(this.pollTimer);

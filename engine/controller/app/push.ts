@@ -17,6 +17,14 @@ export interface PushHint {
   before: string;
 }
 
+/**
+ * A push hint with what the fetch of its ref resolved to (started when the webhook came): the
+ * ref's tip per the server, or undefined when the fetch failed.
+ */
+export interface VerifiablePush extends PushHint {
+  tip: Promise<string | undefined>;
+}
+
 export type PushSyncResult = { ok: true; changed: number } | { ok: false; reason: string };
 
 const ZERO_SHA = /^0+$/;
@@ -29,9 +37,13 @@ export function usablePushHint(hint: PushHint): boolean {
 /**
  * Applies the pushed commits to their branch Environments. Only moves forward: a hint whose
  * `before` is not the commit the Environment is at (webhooks can arrive out of order, or one was
- * missed) is refused, and the caller lists the repository instead. Never deletes anything.
+ * missed) is refused, and the caller lists the repository instead. Only to the ref's real tip:
+ * a webhook is signed but replayable, and its delivery id is not signed, so a replayed or forged
+ * `{ref: main, before: <deployed>, after: <a pull request's head>}` would otherwise deploy that
+ * code as main; the hint counts only when the fetch of the ref itself resolved to `after`.
+ * Never deletes anything.
  */
-export async function syncAppFromPush(ctx: EngineContext, appName: string, hints: readonly PushHint[], cachedApp?: App & { metadata: { name: string } }): Promise<PushSyncResult> {
+export async function syncAppFromPush(ctx: EngineContext, appName: string, hints: readonly VerifiablePush[], cachedApp?: App & { metadata: { name: string } }): Promise<PushSyncResult> {
   const app = cachedApp ?? await ctx.objects.get<App & { metadata: { name: string } }>({ apiVersion: API_VERSION, kind: 'App', namespace: ctx.namespace, name: appName });
   if (!app || app.metadata.deletionTimestamp) return { ok: true, changed: 0 };
   let changed = 0;
@@ -43,6 +55,8 @@ export async function syncAppFromPush(ctx: EngineContext, appName: string, hints
     if (current && isDeepStrictEqual(current.spec, desired.spec)) continue;
     const fromKnownCommit = current ? current.spec.commit === hint.before : ZERO_SHA.test(hint.before);
     if (!fromKnownCommit || current?.metadata.deletionTimestamp) return { ok: false, reason: `${hint.ref}: the push does not follow the deployed commit` };
+    const tip = await hint.tip;
+    if (tip !== hint.sha) return { ok: false, reason: `${hint.ref}: the fetch found ${tip ? `${tip.slice(0, 7)} at its tip` : 'no tip (it failed)'}, not the pushed ${hint.sha.slice(0, 7)}` };
     await applyEnvironment(ctx, app, desired, current !== undefined);
     changed++;
   }

@@ -13,9 +13,15 @@ export function environmentRef(env: Environment): string {
   return env.spec.kind === 'pr' ? `refs/pull/${env.spec.pullRequest}/head` : `refs/heads/${env.spec.branch}`;
 }
 
-/** One cache directory per repository URL (hashed: URLs may carry characters paths cannot). */
-export function repoCacheDir(ctx: Pick<EngineContext, 'gitCacheDir'>, url: string): string {
-  return join(ctx.gitCacheDir, createHash('sha256').update(url).digest('hex').slice(0, 24));
+/**
+ * One cache directory per repository URL (hashed: URLs may carry characters paths cannot), and
+ * a second one for its pull-request refs. A commit found in a cache directory is used without
+ * asking the server (fetchCommit's `sha`); keeping pull-request heads apart means a commit
+ * fetched for a pull request (anyone's code, forks included) is never taken for a branch's.
+ */
+export function repoCacheDir(ctx: Pick<EngineContext, 'gitCacheDir'>, url: string, ref?: string): string {
+  const base = join(ctx.gitCacheDir, createHash('sha256').update(url).digest('hex').slice(0, 24));
+  return ref?.startsWith('refs/pull/') ? `${base}-pulls` : base;
 }
 
 export class RiofileMissingError extends RiaError {
@@ -36,17 +42,20 @@ export async function loadRiofileText(ctx: EngineContext, app: App, env: Environ
 }
 
 /**
- * Fetches a pushed commit into the cache while its Environment is still being updated, so the
- * reconcile that follows finds it there (the webhook knows the SHA before anything else does).
- * Failures are left to that reconcile, which reports them where the user sees them.
+ * Fetches a pushed ref into the cache while its Environment is still being updated, so the
+ * reconcile that follows finds the commit there (the webhook knows the SHA before anything else
+ * does). Always asks the server (no cached shortcut): the SHA it resolves to is the ref's tip per
+ * the fetch itself, which is what a push hint is checked against before it moves anything.
  */
-export async function prefetchCommit(ctx: EngineContext, app: App, ref: string, sha: string): Promise<void> {
-  await withCommit(ctx, app, ref, sha, async () => undefined);
+export async function fetchRefTip(ctx: EngineContext, app: App, ref: string): Promise<string> {
+  const dir = repoCacheDir(ctx, app.spec.repo, ref);
+  const auth = await ctx.credentials(app.spec.cloneSecret);
+  return cacheLocks.run(dir, () => ctx.git.fetchCommit({ url: app.spec.repo, ref, dir, ...(auth ? { auth } : {}) }));
 }
 
-/** Fetches `sha` of `ref` into the app's cache directory (if not there yet) and runs `read` on it, holding the directory's lock. */
+/** Fetches `sha` of `ref` into the ref's cache directory (if not there yet) and runs `read` on it, holding the directory's lock. */
 async function withCommit<T>(ctx: EngineContext, app: App, ref: string, sha: string, read: (dir: string) => Promise<T>): Promise<T> {
-  const dir = repoCacheDir(ctx, app.spec.repo);
+  const dir = repoCacheDir(ctx, app.spec.repo, ref);
   const auth = await ctx.credentials(app.spec.cloneSecret);
   return cacheLocks.run(dir, async () => {
     await ctx.git.fetchCommit({ url: app.spec.repo, ref, sha, dir, ...(auth ? { auth } : {}) });

@@ -87,6 +87,24 @@ test('bad deliveries get the right answer and change nothing', async () => {
   for (const result of ['unauthorized', 'malformed', 'too_large', 'duplicate']) assert.match(metrics, new RegExp(`result="${result}"`));
 });
 
+test('a signed push naming a pull request head for main (forged, or replayed) never deploys it: the fetch says where main is', async () => {
+  const deployed = (await commitOf(`${app}-main`))!;
+  const prHead = await h.pullCommit(repo, 12, deployed, { Riofile: riofile('pr12-not-main') });
+  // The preview fetches the PR head into the engine's cache first: a cache shared with branches
+  // would have served it for main without asking the server.
+  h.gh.setPulls(`acme/${repo.name}`, [restPull(repo, { number: 12, headSha: prHead })]);
+  assert.equal((await h.deliver('pull_request', pullRequestPayload('opened', repo, { number: 12, headSha: prHead }))).status, 202);
+  await h.waitEnvironment(`${app}-pr-12`, 'applied at the PR head', (e) => e.status?.appliedCommit === prHead, 60_000);
+  const tip = await h.commitApp(repo, 'main', { Riofile: riofile('real-main') });
+  const listings = h.listings(repo);
+  assert.equal((await h.deliver('push', pushPayload(repo, { ref: 'refs/heads/main', before: deployed, after: prHead }))).status, 202);
+  await eventually('the push was checked by listing', async () => h.listings(repo) > listings, 10_000);
+  await h.waitEnvironment(`${app}-main`, `at the real tip ${tip}`, (e) => e.spec.commit === tip, 10_000);
+  await h.waitEnvironment(`${app}-main`, 'applied at the real tip', (e) => e.status?.appliedCommit === tip, 30_000);
+  h.gh.setPulls(`acme/${repo.name}`, []);
+  assert.equal((await h.deliver('pull_request', pullRequestPayload('closed', repo, { number: 12, headSha: prHead, state: 'closed' }))).status, 202);
+});
+
 test('a push to the config repo reloads the config at once', async () => {
   const other = await h.repo('web');
   const otherApp = h.appName('web');

@@ -155,7 +155,7 @@ export function parseAction(value: string): RolloutAction | undefined {
  * Health of a new version: its Deployment rolled out (ready), not yet (pending), or failing: a
  * rollout stuck past its progress deadline, or a container restarting over and over (crash loop).
  */
-async function canaryHealth(run: ReconcileRun, versionKey: string): Promise<CanaryHealth> {
+export async function canaryHealth(run: Pick<ReconcileRun, 'ctx' | 'env'>, versionKey: string): Promise<CanaryHealth> {
   const { ctx, env } = run;
   const name = workloadName(versionKey);
   const deployment = await ctx.objects.get<KubeObject>({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: env.spec.namespace, name });

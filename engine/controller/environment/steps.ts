@@ -167,9 +167,12 @@ export async function applyObjects(run: ReconcileRun): Promise<Outcome | undefin
  * join the new inventory as they are, so the prune below leaves them until their version goes.
  */
 export async function keepVersions(run: ReconcileRun): Promise<Outcome | undefined> {
+  const kept = keptVersionObjects(run);
+  // Not applied any more, so not put back either: a hand-made change to them is no drift to chase.
+  forgetWorkloads(run.memory, kept);
   if (!run.applied) return undefined;
   const have = new Set(run.applied.inventory.map(workloadKey));
-  for (const entry of keptVersionObjects(run)) if (!have.has(workloadKey(entry))) run.applied.inventory.push(entry);
+  for (const entry of kept) if (!have.has(workloadKey(entry))) run.applied.inventory.push(entry);
   return undefined;
 }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { keptVersionObjects, parseAction, rolledBackWorkloads, rolloutBusy, rolloutOutcome } from '../../../engine/controller/environment/rollout.js';
+import { canaryHealth, keptVersionObjects, parseAction, rolledBackWorkloads, rolloutBusy, rolloutOutcome } from '../../../engine/controller/environment/rollout.js';
 import type { ReconcileRun } from '../../../engine/controller/environment/outcome.js';
 import type { EnvironmentStatus } from '../../../engine/crds/types.js';
 
@@ -48,4 +48,25 @@ test('controller rollout: actions from the annotation', () => {
   assert.equal(parseAction('pause/2026-12-02T06:00:00.000Z'), 'pause');
   assert.equal(parseAction('Promote'), 'promote');
   assert.equal(parseAction('rollback'), undefined);
+});
+
+test('controller rollout: health of a new version from its Deployment and Pods: ready, starting, stuck, crash-looping', async () => {
+  const deployment = (status: Record<string, unknown>) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web-vbbbbb', generation: 1 }, spec: { replicas: 1 }, status: { observedGeneration: 1, ...status } });
+  const pod = (restartCount: number, waiting?: string) => ({ metadata: { name: 'web-vbbbbb-x' }, status: { containerStatuses: [{ name: 'web-vbbbbb', restartCount, ...(waiting ? { state: { waiting: { reason: waiting } } } : {}) }] } });
+  const health = (d: unknown, pods: unknown[]) => {
+    const lists: string[] = [];
+    const objects = { get: async () => d, list: async (_v: string, _k: string, o: { labelSelector: string }) => { lists.push(o.labelSelector); return pods; } };
+    const r = { ctx: { objects }, env: { spec: { namespace: 'shop-main' } } } as unknown as ReconcileRun;
+    return canaryHealth(r, 'web-vbbbbb').then((h) => ({ ...h, lists }));
+  };
+  assert.deepEqual(await health(undefined, []), { state: 'pending', message: 'Deployment/web-vbbbbb: not created yet', lists: [] });
+  const ready = await health(deployment({ replicas: 1, updatedReplicas: 1, availableReplicas: 1 }), [pod(0)]);
+  assert.equal(ready.state, 'ready');
+  assert.deepEqual(ready.lists, ['ria.dev/service=web-vbbbbb'], 'only the new version\'s pods');
+  assert.equal((await health(deployment({ replicas: 1, updatedReplicas: 1, availableReplicas: 0 }), [pod(0)])).state, 'pending');
+  const stuck = await health(deployment({ conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "web-vbbbbb-1" has timed out progressing.' }] }), []);
+  assert.deepEqual([stuck.state, stuck.message], ['failed', 'Deployment/web-vbbbbb: ReplicaSet "web-vbbbbb-1" has timed out progressing.']);
+  const crashing = await health(deployment({ replicas: 1, updatedReplicas: 1, availableReplicas: 1 }), [pod(2, 'CrashLoopBackOff')]);
+  assert.deepEqual([crashing.state, crashing.message], ['failed', 'Pod web-vbbbbb-x: container web-vbbbbb in CrashLoopBackOff (2 restarts)']);
+  assert.equal((await health(deployment({ replicas: 1, updatedReplicas: 1, availableReplicas: 1 }), [pod(3)])).state, 'failed', 'restarted 3 times');
 });

@@ -2,6 +2,7 @@ import { compileBranchGlob, matchBranchGlob } from './branch-glob.js';
 import { parseConfigFile } from './validate.js';
 import { parseDuration } from './duration.js';
 import { ConfigError } from './errors.js';
+import { DEFAULT_POD_SECURITY, type PodSecurity } from '../policy/pod-security.js';
 import {
   DEFAULT_BUILDER_IMAGE, DEFAULT_GIT_IMAGE, DEFAULT_POLL_INTERVAL_MS,
   type AppSpec, type LoadedApp, type Settings,
@@ -27,6 +28,7 @@ export function defaultSettings(): Settings {
     customMetrics: false,
     builder: { image: DEFAULT_BUILDER_IMAGE, gitImage: DEFAULT_GIT_IMAGE, timeoutSeconds: 600 },
     pollIntervalMs: DEFAULT_POLL_INTERVAL_MS,
+    podSecurity: { ...DEFAULT_POD_SECURITY },
   };
 }
 
@@ -90,6 +92,7 @@ function toSettings(raw: Record<string, unknown>): Settings {
       ...(builder.resources ? { resources: builder.resources as Record<string, unknown> } : {}),
     },
     pollIntervalMs: raw.pollInterval ? Math.max(1000, parseDuration(raw.pollInterval as string)) : s.pollIntervalMs,
+    podSecurity: { ...s.podSecurity, ...(raw.podSecurity as Partial<PodSecurity> | undefined) },
     ...(raw.defaultResources ? { defaultResources: raw.defaultResources as Record<string, string> } : {}),
     ...(raw.github ? { github: raw.github as Record<string, unknown> } : {}),
   };

@@ -1,4 +1,5 @@
 import type { AppSpec } from '../crds/types.js';
+import type { PodSecurity } from '../policy/pod-security.js';
 
 /** ria.yaml after validation, with defaults applied. */
 export interface Settings {
@@ -16,6 +17,8 @@ export interface Settings {
     resources?: Record<string, unknown>;
   };
   pollIntervalMs: number;
+  /** Pod Security Admission levels of environment namespaces (default baseline enforced, restricted warned). */
+  podSecurity: PodSecurity;
   defaultResources?: Record<string, string>;
   github?: Record<string, unknown>;
 }

@@ -22,6 +22,8 @@ export const Reason = {
   AppMissing: 'AppMissing',
   RiofileInvalid: 'RiofileInvalid',
   RiofileMissing: 'RiofileMissing',
+  /** The Riofile asks for what the app's `allow:` does not grant (engine/policy, SECURITY.md). */
+  PolicyDenied: 'PolicyDenied',
   RenderFailed: 'RenderFailed',
   CloneSecretInvalid: 'CloneSecretInvalid',
   BuildFailed: 'BuildFailed',

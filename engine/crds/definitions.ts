@@ -92,7 +92,12 @@ export const appCrd = crd('App', 'apps', ['rapp'], {
     webhookSecret: str('Secret (key "secret") whose value alone signs this repository\'s GitHub webhooks.'),
     secretsFrom: str('Namespace whose Secrets are copied into each environment.'),
     answers: strMap('Template answers.'),
-    allow: { type: 'object', properties: { permissions: { type: 'boolean' }, globalPermissions: { type: 'boolean' } } },
+    allow: { type: 'object', description: "What the app's Riofile may ask for (SECURITY.md).", properties: {
+      permissions: { type: 'boolean' }, globalPermissions: { type: 'boolean' },
+      clusterRoles: { type: 'array', items: { type: 'string' } }, clusterKinds: { type: 'array', items: { type: 'string' } },
+      privileged: { type: 'boolean' }, capabilities: { type: 'array', items: { type: 'string' } },
+      hostNamespaces: { type: 'boolean' }, hostPath: { type: 'boolean' }, hostPorts: { type: 'boolean' }, runAsRoot: { type: 'boolean' },
+    } },
     previews: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, description: 'Pull-request previews.' },
     productionBranch: str('Branch whose GitHub deployment is the production one.'),
   },

@@ -38,7 +38,11 @@ export interface AppSpec {
   webhookSecret?: string;
   secretsFrom?: string;
   answers?: Record<string, string>;
-  allow?: { permissions?: boolean; globalPermissions?: boolean };
+  /** What the Riofile may ask for (engine/policy/allow.ts reads it with defaults). */
+  allow?: {
+    permissions?: boolean; globalPermissions?: boolean; clusterRoles?: string[]; clusterKinds?: string[];
+    privileged?: boolean; capabilities?: string[]; hostNamespaces?: boolean; hostPath?: boolean; hostPorts?: boolean; runAsRoot?: boolean;
+  };
   previews?: Record<string, unknown>;
   /** Branch whose GitHub deployment is the production one. */
   productionBranch?: string;

@@ -3,6 +3,7 @@ import type { RenderContext } from './context.js';
 import { scope, warn } from './context.js';
 import type { KubeObject } from './types.js';
 import { LabelKeys, objectLabels, sortKeys } from './labels.js';
+import { namespaceSecurityLabels } from './namespace.js';
 
 /** Kinds that have no namespace (core and common add-ons). CRDs in the same manifest add their own. */
 export const CLUSTER_SCOPED_KINDS: ReadonlySet<string> = new Set([
@@ -60,7 +61,9 @@ export function renderManifests(ctx: RenderContext): KubeObject[] {
     checkEnvValues(ctx, path, copy);
     const user = (meta.labels ?? {}) as Record<string, string>;
     const own = Object.fromEntries(Object.entries(ria).filter(([k]) => k.startsWith('ria.dev/') || k === LabelKeys.managedBy || k === LabelKeys.partOf));
-    meta.labels = sortKeys({ ...ria, ...user, ...own });
+    // The environment's own Namespace keeps its Pod Security levels: they are the config's to set.
+    const security = copy.kind === 'Namespace' && meta.name === ctx.namespace ? namespaceSecurityLabels(ctx) : {};
+    meta.labels = sortKeys({ ...ria, ...user, ...own, ...security });
     if (!meta.name) warn(ctx, 'ManifestNoName', path, `${copy.kind} has no metadata.name; server-side apply needs one (generateName cannot be applied)`);
     return { ...copy, metadata: meta } as KubeObject;
   });

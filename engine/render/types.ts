@@ -1,5 +1,6 @@
 import type { Riofile } from '../riofile/model.js';
 import type { ServiceVersions } from './versions.js';
+import type { PodSecurity } from '../policy/pod-security.js';
 
 /** One environment of an app: a long-lived branch or a pull request preview. */
 export type Environment =
@@ -71,6 +72,11 @@ export interface RenderInput {
    * service key. Absent for a service: the version of this commit serves alone.
    */
   rollouts?: Record<string, ServiceVersions>;
+  /**
+   * Pod Security Admission levels written on the environment's Namespace (also over a Namespace
+   * a manifest supplies). Absent: `baseline` enforced, `restricted` warned and audited.
+   */
+  podSecurity?: PodSecurity;
 }
 
 /** Any Kubernetes object as rendered: plain JSON, keys in a stable order. */

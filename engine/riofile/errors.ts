@@ -10,6 +10,8 @@ export const RiofileErrorCode = {
   Invalid: 'RiofileInvalid',
   /** Over a size, nesting, alias or count limit. */
   Limit: 'RiofileLimit',
+  /** Valid, but asks for what the app's `allow:` in the config repository does not grant. */
+  Policy: 'PolicyDenied',
 } as const;
 export type RiofileErrorCode = (typeof RiofileErrorCode)[keyof typeof RiofileErrorCode];
 

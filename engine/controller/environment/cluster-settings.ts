@@ -1,5 +1,8 @@
 import type { Settings } from '../../config/types.js';
-import type { ClusterSettings } from '../../render/types.js';
+import type { AppSpec } from '../../crds/types.js';
+import { allowOf } from '../../policy/allow.js';
+import { podSecurityFor } from '../../policy/pod-security.js';
+import type { ClusterSettings, RenderInput } from '../../render/types.js';
 
 /** Endpoints default to `*.ria.localhost`, which browsers resolve to this machine: right for `ria dev`. */
 export const DEFAULT_DOMAIN = 'ria.localhost';
@@ -23,5 +26,17 @@ export function clusterSettings(settings: Settings, riaNamespace: string): Clust
       ...(b.pushSecret ? { registrySecretName: b.pushSecret } : {}),
       ...(b.resources ? { resources: b.resources as NonNullable<ClusterSettings['builder']>['resources'] } : {}),
     },
+  };
+}
+
+/**
+ * Everything of a render input that comes from the config repository (ria.yaml and the app's
+ * file) rather than from the app repository. The engine and `ria render --config` both use it.
+ */
+export function appRenderSettings(settings: Settings, spec: AppSpec, riaNamespace: string): Omit<RenderInput, 'riofile' | 'environment'> {
+  return {
+    cluster: clusterSettings(settings, riaNamespace),
+    source: { repoUrl: spec.repo, ...(spec.cloneSecret ? { cloneSecretName: spec.cloneSecret } : {}) },
+    podSecurity: podSecurityFor(settings.podSecurity, allowOf(spec)),
   };
 }

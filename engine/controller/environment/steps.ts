@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { API_VERSION } from '../../crds/types.js';
 import { parseRiofile } from '../../riofile/index.js';
-import { RiofileError } from '../../riofile/errors.js';
+import { RiofileError, RiofileErrorCode } from '../../riofile/errors.js';
 import { render } from '../../render/index.js';
 import { GitError } from '../../git/index.js';
 import { RiaError, errorMessage } from '../../errors.js';
@@ -18,7 +18,7 @@ import { toPrune } from './prune.js';
 import { environmentReadiness } from './readiness.js';
 import { shortCommit } from './status.js';
 import { ensureFinalizer, finalizeEnvironment } from './finalize.js';
-import { clusterSettings } from './cluster-settings.js';
+import { appRenderSettings } from './cluster-settings.js';
 import { driftedWorkloads, forgetWorkloads } from './memory.js';
 import { renderEnvironment } from './render-environment.js';
 import { StalledError, type LoadedApp, type NamedStep, type Outcome, type ReconcileRun } from './outcome.js';
@@ -74,13 +74,12 @@ export async function renderCommit(run: ReconcileRun): Promise<Outcome | undefin
   try {
     const { text, file } = await loadRiofileText(ctx, app, env);
     const riofile = parseRiofile(text, { file, answers: app.spec.answers ?? {}, namespace: env.spec.namespace, revision: env.spec.commit });
-    const violation = checkPolicy(riofile, app.spec, app.metadata.name, file, text);
+    const violation = checkPolicy({ riofile, source: text, file, app: app.metadata.name, spec: app.spec, namespace: env.spec.namespace, kind: env.spec.kind });
     if (violation) throw violation;
     // Versioned services: the planner decides this commit's version and the weights (rollout.ts).
     const rollouts = await planRollouts(run, riofile);
     run.rendered = render({
-      riofile, environment: renderEnvironment(env), cluster: clusterSettings(ctx.settings(), ctx.namespace),
-      source: { repoUrl: app.spec.repo, ...(app.spec.cloneSecret ? { cloneSecretName: app.spec.cloneSecret } : {}) },
+      riofile, environment: renderEnvironment(env), ...appRenderSettings(ctx.settings(), app.spec, ctx.namespace),
       ...(rollouts ? { rollouts } : {}),
     });
     recordVersionObjects(run);
@@ -89,7 +88,7 @@ export async function renderCommit(run: ReconcileRun): Promise<Outcome | undefin
     if (err instanceof GitError || (err instanceof RiaError && err.code === Reason.CloneSecretMissing)) {
       return { kind: 'waiting', reason: Reason.SourceUnavailable, message: err.message, requeueAfterMs: RETRY_MS };
     }
-    if (err instanceof RiofileError) throw new StalledError(Reason.RiofileInvalid, err.summary(1024), locate(err));
+    if (err instanceof RiofileError) throw new StalledError(err.code === RiofileErrorCode.Policy ? Reason.PolicyDenied : Reason.RiofileInvalid, err.summary(1024), locate(err));
     const reason = stalledReason(err);
     if (reason) throw new StalledError(reason, errorMessage(err), { message: conditionMessage(errorMessage(err)) });
     throw err;

@@ -52,11 +52,12 @@ test('prune: what the old inventory has and the new one lacks, in reverse apply 
 test('policy: permissions need allow.permissions, located at the key as the user wrote it', () => {
   const source = 'services:\n  web:\n    image: nginx\n    global_permissions:\n    - get nodes\n';
   const riofile = parseRiofile(source, { file: 'Riofile' });
-  const err = checkPolicy(riofile, { repo: 'r', branches: ['main'], riofile: 'Riofile' }, 'shop', 'Riofile', source);
+  const input = { riofile, source, file: 'Riofile', app: 'shop', namespace: 'shop-main', kind: 'branch' as const };
+  const err = checkPolicy({ ...input, spec: { repo: 'r', branches: ['main'], riofile: 'Riofile' } });
   assert.equal(err?.issues[0]?.line, 4);
   assert.equal(err?.issues[0]?.path, 'services.web.globalPermissions');
   assert.match(err?.issues[0]?.message ?? '', /allow: \{ globalPermissions: true \}" in apps\/shop\.yaml/);
-  assert.equal(checkPolicy(riofile, { repo: 'r', branches: ['main'], riofile: 'Riofile', allow: { globalPermissions: true } }, 'shop', 'Riofile', source), undefined);
+  assert.equal(checkPolicy({ ...input, spec: { repo: 'r', branches: ['main'], riofile: 'Riofile', allow: { globalPermissions: true } } }), undefined);
 });
 
 test('a Deployment is ready only when its current generation is rolled out and available', () => {

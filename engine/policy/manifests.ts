@@ -1,0 +1,61 @@
+import type { KubernetesObject, Riofile } from '../riofile/model.js';
+import { CLUSTER_SCOPED_KINDS } from '../render/manifests.js';
+import { howToAllow, type Allow } from './allow.js';
+import type { Finding } from './finding.js';
+import { podSpecHostAccess, podSpecs } from './pods.js';
+
+const RBAC_GROUP = 'rbac.authorization.k8s.io';
+/** Rights inside the environment's namespace: what `permissions` renders. */
+const NAMESPACE_RBAC = new Set(['Role', 'RoleBinding']);
+/** Cluster-wide rights: what `globalPermissions` renders. */
+const CLUSTER_RBAC = new Set(['ClusterRole', 'ClusterRoleBinding']);
+
+/**
+ * `kubernetes:` manifests stay inside the environment: namespaced kinds only (render moves them
+ * into the environment's namespace, whatever namespace they name), no Namespace but the
+ * environment's own, RBAC only as `permissions`/`globalPermissions` would allow, bindings only
+ * to ClusterRoles the config names, and the same pod rules as services.
+ */
+export function manifestFindings(app: string, riofile: Riofile, namespace: string, allow: Allow): Finding[] {
+  const manifests = riofile.kubernetesManifests;
+  const clusterKinds = new Set(CLUSTER_SCOPED_KINDS);
+  for (const m of manifests) {
+    const spec = m.kind === 'CustomResourceDefinition' ? (m.spec as { scope?: string; names?: { kind?: string } } | undefined) : undefined;
+    if (spec?.scope === 'Cluster' && spec.names?.kind) clusterKinds.add(spec.names.kind);
+  }
+  const ownClusterRoles = new Set(manifests.filter((m) => m.kind === 'ClusterRole' && isRbac(m)).map((m) => m.metadata?.name ?? ''));
+  const out: Finding[] = [];
+  manifests.forEach((m, i) => {
+    const at = ['kubernetes', 'manifest', i] as const;
+    const what = `${m.kind} ${m.metadata?.name ?? ''}`.trim();
+    if (m.kind === 'Namespace' && isCore(m)) {
+      // Only the environment's own namespace (which Ria renders anyway): another one would be
+      // created, relabelled or deleted by an app repository.
+      if (m.metadata?.name !== namespace) {
+        out.push({ path: [...at, 'metadata', 'name'], message: `${what}: a manifest may not create or change a Namespace other than the environment's own ("${namespace}"); no allow key grants this` });
+      }
+    } else if (isRbac(m) && NAMESPACE_RBAC.has(m.kind)) {
+      if (!allow.permissions) out.push({ path: [...at, 'kind'], message: `${what} grants rights in the environment's namespace, which app "${app}" is not allowed: ${howToAllow(app, 'permissions')}` });
+    } else if (isRbac(m) && CLUSTER_RBAC.has(m.kind)) {
+      if (!allow.globalPermissions) out.push({ path: [...at, 'kind'], message: `${what} grants cluster-wide rights, which app "${app}" is not allowed: ${howToAllow(app, 'globalPermissions')}` });
+    } else if (clusterKinds.has(m.kind) && !allow.clusterKinds.includes(m.kind)) {
+      out.push({ path: [...at, 'kind'], message: `${what} is cluster-scoped (outside the environment), which app "${app}" is not allowed: ${howToAllow(app, 'clusterKinds', m.kind)}` });
+    }
+    if (isRbac(m) && (m.kind === 'RoleBinding' || m.kind === 'ClusterRoleBinding')) {
+      const ref = (m.roleRef ?? {}) as { kind?: string; name?: string };
+      if (ref.kind === 'ClusterRole' && ref.name && !ownClusterRoles.has(ref.name) && !allow.clusterRoles.includes(ref.name)) {
+        out.push({ path: [...at, 'roleRef', 'name'], message: `${what} binds the ClusterRole ${ref.name}, which app "${app}" is not allowed: ${howToAllow(app, 'clusterRoles', ref.name)}` });
+      }
+    }
+    for (const pod of podSpecs(m)) out.push(...podSpecHostAccess(app, what, pod.spec, [...at, ...pod.path], allow));
+  });
+  return out;
+}
+
+function isRbac(m: KubernetesObject): boolean {
+  return m.apiVersion.split('/')[0] === RBAC_GROUP;
+}
+
+function isCore(m: KubernetesObject): boolean {
+  return m.apiVersion === 'v1';
+}

@@ -1,0 +1,161 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseRiofile } from '../../../engine/riofile/index.js';
+import { checkPolicy, policyFindings, type PolicyInput } from '../../../engine/policy/check.js';
+import type { AppSpec } from '../../../engine/crds/types.js';
+
+// Setup: one helper per shape of input; every test names the rule it checks.
+function input(source: string, allow: AppSpec['allow'] = {}, file = 'Riofile'): PolicyInput {
+  return { riofile: parseRiofile(source, { file }), source, file, app: 'shop', spec: { repo: 'r', branches: ['main'], riofile: 'Riofile', allow }, namespace: 'shop-main', kind: 'branch' };
+}
+function refused(source: string, allow: AppSpec['allow'] = {}) {
+  const err = checkPolicy(input(source, allow));
+  assert.ok(err, 'expected a refusal');
+  assert.equal(err.code, 'PolicyDenied');
+  return err.issues;
+}
+const service = (body: string) => `services:\n  web:\n    image: nginx\n${body}`;
+const manifest = (yaml: string) => `services:\n  web:\n    image: nginx\nkubernetes:\n  manifest: |-\n${yaml.split('\n').map((l) => `    ${l}`).join('\n')}\n`;
+
+test('policy: a plain service in its own namespace passes with the default config (allow: {})', () => {
+  assert.equal(checkPolicy(input(service('    ports: 80/http\n    volumes: data:/data\n'))), undefined);
+});
+
+test('policy: privileged is refused at its line, naming allow.privileged; allowed with it', () => {
+  const src = service('    ports: 80/http\n    privileged: true\n');
+  const [issue] = refused(src);
+  assert.equal(issue!.line, 5);
+  assert.equal(issue!.path, 'services.web.privileged');
+  assert.match(issue!.message, /set "allow: \{ privileged: true \}" in apps\/shop\.yaml of the config repository/);
+  assert.equal(checkPolicy(input(src, { privileged: true })), undefined);
+});
+
+test('policy: runAsUser 0 (any spelling) is refused naming allow.runAsRoot; a non-root uid passes', () => {
+  const [issue] = refused(service('    user: 0\n'));
+  assert.equal(issue!.line, 4);
+  assert.equal(issue!.path, 'services.web.runAsUser');
+  assert.match(issue!.message, /allow: \{ runAsRoot: true \}/);
+  assert.equal(checkPolicy(input(service('    user: 1000\n'))), undefined);
+  assert.equal(checkPolicy(input(service('    user: 0\n'), { runAsRoot: true })), undefined);
+});
+
+test('policy: hostNetwork is refused naming allow.hostNamespaces', () => {
+  const [issue] = refused(service('    host_network: true\n'));
+  assert.equal(issue!.line, 4);
+  assert.match(issue!.message, /hostNetwork.*allow: \{ hostNamespaces: true \}/);
+  assert.equal(checkPolicy(input(service('    hostNetwork: true\n'), { hostNamespaces: true })), undefined);
+});
+
+test('policy: a port bound on the node is refused at that port, naming allow.hostPorts', () => {
+  const issues = refused(service('    ports:\n    - 80/http\n    - 9090/tcp,hostport\n'));
+  assert.equal(issues.length, 1);
+  assert.equal(issues[0]!.path, 'services.web.ports[1]');
+  assert.equal(issues[0]!.line, 6);
+  assert.match(issues[0]!.message, /allow: \{ hostPorts: true \}/);
+});
+
+test('policy: a hostPath volume is refused, also in a sidecar, naming allow.hostPath', () => {
+  const src = service('    volumes:\n    - /var/run/docker.sock:/var/run/docker.sock\n    containers:\n    - name: agent\n      image: busybox\n      volumes: /:/host\n');
+  const issues = refused(src);
+  assert.deepEqual(issues.map((i) => i.path), ['services.web.volumes[0]', 'services.web.containers[0].volumes[0]']);
+  assert.deepEqual(issues.map((i) => i.line), [5, 9]);
+  assert.ok(issues.every((i) => /allow: \{ hostPath: true \}/.test(i.message)));
+  assert.equal(checkPolicy(input(src, { hostPath: true })), undefined);
+});
+
+test('policy: permissions binding an existing ClusterRole need allow.clusterRoles listing it', () => {
+  const src = service('    permissions:\n    - role=cluster-admin\n');
+  const issues = refused(src, { permissions: true });
+  assert.equal(issues.length, 1);
+  assert.equal(issues[0]!.path, 'services.web.permissions[0]');
+  assert.match(issues[0]!.message, /binds the ClusterRole cluster-admin.*allow: \{ clusterRoles: \[cluster-admin\] \}/);
+  assert.equal(checkPolicy(input(src, { permissions: true, clusterRoles: ['cluster-admin'] })), undefined);
+});
+
+test('policy: a manifest ClusterRoleBinding of cluster-admin is refused twice over, located inside the manifest', () => {
+  const src = manifest('apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: own-the-cluster\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: cluster-admin\nsubjects:\n- kind: ServiceAccount\n  name: default\n  namespace: shop-main');
+  const issues = refused(src);
+  assert.deepEqual(issues.map((i) => i.path), ['kubernetes.manifest[0].kind', 'kubernetes.manifest[0].roleRef.name']);
+  assert.deepEqual(issues.map((i) => i.line), [7, 13]);
+  assert.match(issues[0]!.message, /grants cluster-wide rights.*allow: \{ globalPermissions: true \}/);
+  assert.match(issues[1]!.message, /allow: \{ clusterRoles: \[cluster-admin\] \}/);
+  // Both keys are needed; a ClusterRole of the same manifest needs no clusterRoles entry.
+  assert.equal(refused(src, { globalPermissions: true }).length, 1);
+  assert.equal(checkPolicy(input(src, { globalPermissions: true, clusterRoles: ['cluster-admin'] })), undefined);
+  const own = manifest('apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: reader\nrules: []\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: reader\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: reader\nsubjects: []');
+  assert.equal(checkPolicy(input(own, { globalPermissions: true })), undefined);
+});
+
+test('policy: a manifest Role or RoleBinding needs allow.permissions', () => {
+  const src = manifest('apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: edit-all\nrules:\n- apiGroups: ["*"]\n  resources: ["*"]\n  verbs: ["*"]');
+  assert.match(refused(src)[0]!.message, /Role edit-all grants rights in the environment's namespace.*allow: \{ permissions: true \}/);
+  assert.equal(checkPolicy(input(src, { permissions: true })), undefined);
+});
+
+test('policy: a Namespace other than the environment\'s own is refused whatever allow says; its own passes', () => {
+  const src = manifest('apiVersion: v1\nkind: Namespace\nmetadata:\n  name: kube-system');
+  const [issue] = refused(src, { clusterKinds: ['Namespace'], globalPermissions: true });
+  assert.equal(issue!.path, 'kubernetes.manifest[0].metadata.name');
+  assert.equal(issue!.line, 9);
+  assert.match(issue!.message, /Namespace other than the environment's own \("shop-main"\); no allow key grants this/);
+  assert.equal(checkPolicy(input(manifest('apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop-main'))), undefined);
+});
+
+test('policy: other cluster-scoped kinds (and kinds a CRD of the manifest declares cluster-scoped) need allow.clusterKinds', () => {
+  const src = manifest('apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\nspec:\n  scope: Cluster\n  names:\n    kind: Widget\n---\napiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w');
+  const issues = refused(src);
+  assert.deepEqual(issues.map((i) => i.message.match(/clusterKinds: \[(\w+)\]/)?.[1]), ['CustomResourceDefinition', 'Widget']);
+  assert.equal(checkPolicy(input(src, { clusterKinds: ['CustomResourceDefinition', 'Widget'] })), undefined);
+  // Namespaced objects are fine (render moves them into the environment's namespace).
+  assert.equal(checkPolicy(input(manifest('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: kube-system'))), undefined);
+});
+
+test('policy: pod templates of manifests get the same host-access rules, each naming its key', () => {
+  const deployment = [
+    'apiVersion: apps/v1', 'kind: Deployment', 'metadata:', '  name: escape', 'spec:', '  template:', '    spec:',
+    '      hostPID: true', '      hostIPC: true', '      securityContext:', '        runAsUser: 0',
+    '      volumes:', '      - name: root', '        hostPath:', '          path: /',
+    '      containers:', '      - name: c', '        image: busybox', '        ports:', '        - containerPort: 80', '          hostPort: 80',
+    '        securityContext:', '          privileged: true', '          allowPrivilegeEscalation: true', '          runAsNonRoot: false',
+    '          capabilities:', '            add: [SYS_ADMIN, NET_BIND_SERVICE]',
+  ].join('\n');
+  const issues = refused(manifest(deployment));
+  const byKey = (key: string) => issues.filter((i) => i.message.includes(`allow: { ${key}:`)).map((i) => i.path.replace('kubernetes.manifest[0].spec.template.spec.', ''));
+  assert.deepEqual(byKey('hostNamespaces'), ['hostPID', 'hostIPC']);
+  assert.deepEqual(byKey('hostPath'), ['volumes[0].hostPath']);
+  assert.deepEqual(byKey('hostPorts'), ['containers[0].ports[0].hostPort']);
+  assert.deepEqual(byKey('privileged'), ['containers[0].securityContext.privileged', 'containers[0].securityContext.allowPrivilegeEscalation']);
+  assert.deepEqual(byKey('runAsRoot'), ['securityContext.runAsUser', 'containers[0].securityContext.runAsNonRoot']);
+  assert.deepEqual(byKey('capabilities'), ['containers[0].securityContext.capabilities.add[0]', 'containers[0].securityContext.capabilities.add[1]']);
+  // Lines point into the manifest (the block starts on line 6 of the Riofile).
+  assert.equal(issues.find((i) => i.path.endsWith('hostPID'))!.line, 5 + 8);
+  assert.equal(issues.find((i) => i.path.endsWith('privileged'))!.line, 5 + 23);
+  const all = { hostNamespaces: true, hostPath: true, hostPorts: true, privileged: true, runAsRoot: true, capabilities: ['SYS_ADMIN', 'NET_BIND_SERVICE'] };
+  assert.equal(checkPolicy(input(manifest(deployment), all)), undefined);
+  assert.equal(refused(manifest(deployment), { ...all, capabilities: ['NET_BIND_SERVICE'] }).length, 1, 'capabilities are allowed one by one');
+});
+
+test('policy: pod specs are found wherever they sit: Pod, CronJob, a custom resource', () => {
+  const pod = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  hostNetwork: true\n  containers:\n  - name: c\n    image: busybox';
+  const cron = 'apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: c\nspec:\n  schedule: "* * * * *"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          hostNetwork: true\n          containers:\n          - name: c\n            image: busybox';
+  const custom = 'apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: k\nspec:\n  template:\n    spec:\n      hostNetwork: true\n      containers:\n      - image: busybox';
+  for (const m of [pod, cron, custom]) {
+    const issues = refused(manifest(m));
+    assert.equal(issues.length, 1, m);
+    assert.match(issues[0]!.path, /hostNetwork$/);
+  }
+});
+
+test('policy: a plain-Kubernetes file is checked the same way, located in its own documents', () => {
+  const source = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: all\nrules: []\n';
+  const err = checkPolicy(input(source));
+  assert.equal(err?.issues[0]?.path, 'kubernetes.manifest[1].kind');
+  assert.equal(err?.issues[0]?.line, 7);
+});
+
+test('policy: every refusal is reported at once, in file order, and the error summary fits a commit status', () => {
+  const err = checkPolicy(input(service('    privileged: true\n    hostNetwork: true\n    user: 0\n')));
+  assert.deepEqual(err?.issues.map((i) => i.line), [4, 5, 6]);
+  assert.ok(err!.summary().length <= 140);
+  assert.equal(policyFindings(input(service('    privileged: true\n'), { privileged: true })).length, 0);
+});

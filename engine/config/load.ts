@@ -2,10 +2,11 @@ import { compileBranchGlob, matchBranchGlob } from './branch-glob.js';
 import { parseConfigFile } from './validate.js';
 import { parseDuration } from './duration.js';
 import { ConfigError } from './errors.js';
+import { DEFAULT_BUILD_TIMEOUT_SECONDS } from '../render/build-job.js';
 import { DEFAULT_POD_SECURITY, type PodSecurity } from '../policy/pod-security.js';
 import {
   DEFAULT_BUILDER_IMAGE, DEFAULT_GIT_IMAGE, DEFAULT_POLL_INTERVAL_MS,
-  type AppSpec, type LoadedApp, type Settings,
+  type AppSpec, type BuilderEgress, type LoadedApp, type Settings,
 } from './types.js';
 
 export const SETTINGS_FILE = 'ria.yaml';
@@ -26,7 +27,7 @@ export interface LoadedConfig {
 export function defaultSettings(): Settings {
   return {
     customMetrics: false,
-    builder: { image: DEFAULT_BUILDER_IMAGE, gitImage: DEFAULT_GIT_IMAGE, timeoutSeconds: 600 },
+    builder: { image: DEFAULT_BUILDER_IMAGE, gitImage: DEFAULT_GIT_IMAGE, timeoutSeconds: DEFAULT_BUILD_TIMEOUT_SECONDS },
     pollIntervalMs: DEFAULT_POLL_INTERVAL_MS,
     podSecurity: { ...DEFAULT_POD_SECURITY },
   };
@@ -88,6 +89,8 @@ function toSettings(raw: Record<string, unknown>): Settings {
       gitImage: (builder.gitImage as string | undefined) ?? s.builder.gitImage,
       ...(builder.cacheRepo ? { cacheRepo: builder.cacheRepo as string } : {}),
       ...(builder.pushSecret ? { pushSecret: builder.pushSecret as string } : {}),
+      ...(builder.previews ? { previews: builder.previews as NonNullable<Settings['builder']['previews']> } : {}),
+      ...(builder.egress ? { egress: builder.egress as BuilderEgress[] } : {}),
       timeoutSeconds: builder.timeout ? parseDuration(builder.timeout as string) / 1000 : s.builder.timeoutSeconds,
       ...(builder.resources ? { resources: builder.resources as Record<string, unknown> } : {}),
     },

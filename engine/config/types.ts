@@ -1,6 +1,9 @@
 import type { AppSpec } from '../crds/types.js';
 import type { PodSecurity } from '../policy/pod-security.js';
 
+/** One destination build pods may reach: an address range and, optionally, its ports. */
+export interface BuilderEgress { cidr: string; ports?: number[] }
+
 /** ria.yaml after validation, with defaults applied. */
 export interface Settings {
   domain?: string;
@@ -13,6 +16,10 @@ export interface Settings {
     gitImage: string;
     cacheRepo?: string;
     pushSecret?: string;
+    /** Preview (pull request) builds: their own registry path and push credential. */
+    previews?: { registry?: string; pushSecret?: string };
+    /** Where build pods may connect besides DNS (a NetworkPolicy); absent: no egress policy. */
+    egress?: BuilderEgress[];
     timeoutSeconds: number;
     resources?: Record<string, unknown>;
   };

@@ -13,6 +13,7 @@ import { fetchRefTip } from './environment/source.js';
 import { branchMatches } from '../config/load.js';
 import { reconcileEnvironment, type ReconcileMemory } from './environment/reconcile.js';
 import { deleteSupersededBuilds } from './environment/builds.js';
+import { builderNamespace } from './environment/cluster-settings.js';
 import { workloadKey } from './environment/apply.js';
 
 export interface EngineOptions {
@@ -76,7 +77,7 @@ export class Engine {
       this.queue.add(key);
     }, this.ctx.log);
     this.watches.push(this.environmentWatch);
-    this.watches.push(watchCollection<KubernetesObject>(kc, rest, `/apis/batch/v1/namespaces/${ns}/jobs`, 'app.kubernetes.io/managed-by=ria', (job) => {
+    this.watches.push(watchCollection<KubernetesObject>(kc, rest, `/apis/batch/v1/namespaces/${builderNamespace(ns)}/jobs`, 'app.kubernetes.io/managed-by=ria', (job) => {
       const labels = job.metadata?.labels ?? {};
       for (const [key, env] of this.environments) {
         if (env.spec.app === labels['ria.dev/app'] && env.spec.commit === labels['ria.dev/commit']) this.queue.add(key);

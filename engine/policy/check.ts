@@ -6,6 +6,7 @@ import type { Finding } from './finding.js';
 import { createLocator } from './locate.js';
 import { manifestFindings } from './manifests.js';
 import { serviceHostAccess } from './pods.js';
+import { buildFindings } from './builds.js';
 
 /** Everything the policy decides from; the engine and `ria validate/render --config` fill it alike. */
 export interface PolicyInput {
@@ -46,6 +47,7 @@ export function policyFindings(input: PolicyInput): Finding[] {
   for (const [key, service] of Object.entries(riofile.services)) {
     out.push(...permissionFindings(app, key, service, allow));
     out.push(...serviceHostAccess(app, key, service, allow));
+    out.push(...buildFindings(app, input.spec.repo, key, service));
   }
   out.push(...manifestFindings(app, riofile, input.namespace, allow));
   return out;

@@ -7,7 +7,7 @@ import { RenderError, RenderErrorCode } from './errors.js';
 import { objectLabels, podLabels, type LabelScope } from './labels.js';
 import { dnsLabel, shorten } from './names.js';
 import { shortHash } from './hash.js';
-import { buildOf, builtImage } from './images.js';
+import { buildOf, builtImage, imageNameInApp } from './images.js';
 
 /**
  * Kaniko is archived upstream (June 2025); v1.23.2 is its last release and still works. The
@@ -19,6 +19,8 @@ export const DEFAULT_EXECUTOR_IMAGE = 'gcr.io/kaniko-project/executor:v1.23.2';
 export const DEFAULT_GIT_IMAGE = 'alpine/git:v2.47.2';
 export const DEFAULT_BUILDER_NAMESPACE = 'ria-builds';
 export const DEFAULT_BUILD_TTL_SECONDS = 3600;
+/** The longest a build may run unless the config says otherwise; a Riofile can only lower it. */
+export const DEFAULT_BUILD_TIMEOUT_SECONDS = 1800;
 
 /**
  * Fetches exactly the commit: first by SHA (GitHub and most servers allow fetching a reachable
@@ -52,25 +54,45 @@ export function renderBuildJobs(ctx: RenderContext): KubeObject[] {
   return jobs;
 }
 
-/** Deterministic per (app, service, commit): two environments at the same commit share one build. */
-export function buildJobName(app: string, target: string, commit: string): string {
-  const head = shorten(`build-${dnsLabel(app)}-${dnsLabel(target)}-${commit.slice(0, 12)}`, 63 - 9);
-  return `${head}-${shortHash(`${app}\n${target}\n${commit}`)}`;
+/**
+ * Deterministic per (app, service, commit): two environments at the same commit share one build.
+ * Preview builds are apart (`-pr-`): they push elsewhere, with another credential.
+ */
+export function buildJobName(app: string, target: string, commit: string, preview = false): string {
+  const head = shorten(`build-${dnsLabel(app)}-${preview ? 'pr-' : ''}${dnsLabel(target)}-${commit.slice(0, 12)}`, 63 - 9);
+  return `${head}-${shortHash(`${app}\n${target}\n${commit}${preview ? '\npreview' : ''}`)}`;
 }
 
 function buildJob(ctx: RenderContext, key: string, service: Service, build: Build, sidecar?: string): KubeObject {
   const path = sidecar ? `services.${key}.containers[${sidecar}].build` : `services.${key}.build`;
   const builder = ctx.cluster.builder ?? {};
-  const repoUrl = build.repo ?? ctx.input.source?.repoUrl;
-  if (!repoUrl) throw new RenderError(RenderErrorCode.Input, `${path}: building an image needs the app's repository URL (source.repoUrl or build.repo)`, { path });
+  // What is fetched, with which credentials, and where it is pushed come from the config only:
+  // a Riofile (a pull request) choosing them could send the clone credential to any host or
+  // push over another app's images. The engine's policy refuses these keys; render ignores them.
+  const repoUrl = ctx.input.source?.repoUrl;
+  if (!repoUrl) throw new RenderError(RenderErrorCode.Input, `${path}: building an image needs the app's repository URL (source.repoUrl)`, { path });
   if (build.revision !== undefined) warn(ctx, 'BuildRevisionIgnored', `${path}.revision`, `Ria builds the environment's commit ${ctx.commit}; revision ${build.revision} is not used`);
+  for (const key of ['repo', 'cloneSecretName', 'pushRegistry', 'pushRegistrySecretName'] as const) {
+    if (build[key] !== undefined) warn(ctx, 'BuildKeyIgnored', `${path}.${key}`, `${key} is not used: the repository, its credentials and the registry come from the config repository`);
+  }
+  if (build.imageName !== undefined && !imageNameInApp(ctx.env.app, build.imageName)) {
+    warn(ctx, 'BuildKeyIgnored', `${path}.imageName`, `imageName "${build.imageName}" is not under the app's image path "${ctx.env.app}/"; the default name is used`);
+  }
+  const maxTimeout = builder.timeoutSeconds ?? DEFAULT_BUILD_TIMEOUT_SECONDS;
+  if (build.timeoutSeconds !== undefined && build.timeoutSeconds > maxTimeout) {
+    warn(ctx, 'BuildTimeoutCapped', `${path}.timeout`, `timeout ${build.timeoutSeconds}s is above the config's builder.timeout (${maxTimeout}s); the build gets ${maxTimeout}s`);
+  }
+  const timeout = Math.min(build.timeoutSeconds ?? maxTimeout, maxTimeout);
+  const preview = ctx.env.kind === 'pr';
   const image = builtImage(ctx, key, build, sidecar);
   const contextDir = repoPath(path, 'context', build.context);
   const dockerfile = build.dockerfile === 'Dockerfile'
     ? posix.join(contextDir, 'Dockerfile')
     : repoPath(path, 'dockerfile', build.dockerfile);
-  const cloneSecret = build.cloneSecretName ?? ctx.input.source?.cloneSecretName;
-  const registrySecret = build.pushRegistrySecretName ?? builder.registrySecretName;
+  const cloneSecret = ctx.input.source?.cloneSecretName;
+  // A preview pushes with the preview credential only (none unless configured): the RUN steps of
+  // a pull request's Dockerfile can read the credential the build mounts.
+  const registrySecret = preview ? builder.previewRegistrySecretName : builder.registrySecretName;
   const fetchRef = ctx.env.kind === 'pr' ? `refs/pull/${ctx.env.pr}/head` : `refs/heads/${ctx.env.branch}`;
   const target = sidecar ? `${key}-${sidecar}` : key;
   // Shared by every environment at this commit, so no environment label.
@@ -88,14 +110,14 @@ function buildJob(ctx: RenderContext, key: string, service: Service, build: Buil
     apiVersion: 'batch/v1',
     kind: 'Job',
     metadata: {
-      name: buildJobName(ctx.env.app, target, ctx.commit),
+      name: buildJobName(ctx.env.app, target, ctx.commit, preview),
       namespace: builder.namespace ?? DEFAULT_BUILDER_NAMESPACE,
       labels: objectLabels(labelScope),
       annotations: { 'ria.dev/image': image },
     },
     spec: {
       backoffLimit: 0,
-      activeDeadlineSeconds: build.timeoutSeconds > 0 ? build.timeoutSeconds : 600,
+      activeDeadlineSeconds: timeout,
       ttlSecondsAfterFinished: builder.ttlSecondsAfterFinished ?? DEFAULT_BUILD_TTL_SECONDS,
       template: {
         metadata: { labels: podLabels(objectLabels(labelScope), {}) },

@@ -15,25 +15,39 @@ export function isLocalPath(image: string | undefined): image is string {
 export function buildOf(container: Container): Build | undefined {
   if (container.build) return container.build;
   if (isLocalPath(container.image) || container.image === undefined || container.image === '') {
-    return { dockerfile: 'Dockerfile', context: container.image || '.', args: {}, noCache: false, timeoutSeconds: 600, pr: false, tag: false };
+    return { dockerfile: 'Dockerfile', context: container.image || '.', args: {}, noCache: false, pr: false, tag: false };
   }
   return undefined;
 }
 
 /**
- * The image reference a build pushes and the workload runs: `<registry>/<app>-<service>:<commit>`.
- * The commit tag makes the reference immutable, so a Deployment always runs exactly what was built
- * for the commit it was rendered from. `build.pushRegistry` and `build.imageName` override (Rio's
- * fields); an imageName without a tag gets the commit as tag.
+ * The image reference a build pushes and the workload runs: `<registry>/<app>/<service>:<commit>`
+ * (a sidecar: `<service>-<sidecar>`); previews push under the config's preview path, with their
+ * own credential. Only the config chooses the registry (and so which credential pushes where):
+ * `build.imageName` may rename the image inside the app's path, never leave it, and the tag is
+ * always the commit, so a Deployment runs exactly what was built for the commit it was rendered
+ * from and one app can never overwrite another's images.
  */
 export function builtImage(ctx: RenderContext, serviceKey: string, build: Build, sidecar?: string): string {
-  const registry = (build.pushRegistry ?? ctx.cluster.registry).replace(/\/+$/, '');
+  const registry = (ctx.env.kind === 'pr' ? previewRegistry(ctx.cluster) : ctx.cluster.registry).replace(/\/+$/, '');
   // A version per commit builds under its Riofile service's name: the commit tag tells versions apart.
   const key = ctx.versionSources.get(serviceKey)?.key ?? serviceKey;
-  const name = build.imageName ?? dnsLabel([ctx.env.app, key, ...(sidecar ? [sidecar] : [])].join('-'));
-  const lastSegment = name.slice(name.lastIndexOf('/') + 1);
-  const tagged = lastSegment.includes(':') || lastSegment.includes('@') ? name : `${name}:${ctx.commit}`;
-  return `${registry}/${tagged}`;
+  const name = imageNameInApp(ctx.env.app, build.imageName) ?? `${dnsLabel(ctx.env.app)}/${dnsLabel([key, ...(sidecar ? [sidecar] : [])].join('-'))}`;
+  return `${registry}/${name}:${ctx.commit}`;
+}
+
+/** Where preview images go: the config's preview registry path, else `<registry>/previews`. */
+export function previewRegistry(cluster: { registry: string; builder?: { previewRegistry?: string } }): string {
+  return cluster.builder?.previewRegistry ?? `${cluster.registry.replace(/\/+$/, '')}/previews`;
+}
+
+const IMAGE_PATH = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+
+/** `build.imageName` when it names an image under the app's own path (`<app>/...`, no tag), else undefined. */
+export function imageNameInApp(app: string, imageName: string | undefined): string | undefined {
+  if (imageName === undefined || !IMAGE_PATH.test(imageName)) return undefined;
+  const [first, ...rest] = imageName.split('/');
+  return first === dnsLabel(app) && rest.length > 0 ? imageName : undefined;
 }
 
 /** The image a container runs: the built one when it has a build, else its own reference. */

@@ -19,6 +19,12 @@ export interface BuilderSettings {
   cacheRepo?: string;
   /** A `kubernetes.io/dockerconfigjson` Secret in the builder namespace, mounted at /kaniko/.docker/config.json. */
   registrySecretName?: string;
+  /** Registry path preview (pull request) images go to. Default `<registry>/previews`. */
+  previewRegistry?: string;
+  /** The push credential of preview builds (none when absent: never the main one). */
+  previewRegistrySecretName?: string;
+  /** The longest a build may run, in seconds (`activeDeadlineSeconds`); a Riofile can only lower it. Default 1800. */
+  timeoutSeconds?: number;
   /** Requests and limits of the executor container. */
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
   /** Seconds a finished Job is kept. Default 3600. */

@@ -170,8 +170,8 @@ export interface Build {
   args: Record<string, string>;
   /** Default false. */
   noCache: boolean;
-  /** Default 600 (Rio's 10 minutes). */
-  timeoutSeconds: number;
+  /** Absent: the config's build timeout (`builder.timeout`); a Riofile can only lower it. */
+  timeoutSeconds?: number;
   pushRegistry?: string;
   pushRegistrySecretName?: string;
   imageName?: string;

@@ -1,6 +1,8 @@
 import type { BuildState } from '../../crds/types.js';
 import type { KubeObject } from '../../kube/objects.js';
 import type { EngineContext } from '../context.js';
+import { jobSecrets, prepareBuilderNamespace } from './builder-namespace.js';
+import { builderNamespace } from './cluster-settings.js';
 
 const SERVICE_LABEL = 'ria.dev/service';
 const APP_LABEL = 'ria.dev/app';
@@ -35,6 +37,8 @@ export async function ensureBuilds(ctx: EngineContext, jobs: KubeObject[]): Prom
     const ref = { apiVersion: 'batch/v1', kind: 'Job', namespace: job.metadata.namespace ?? ctx.namespace, name: job.metadata.name };
     let current: KubeObject | undefined = await ctx.objects.get<KubeObject>(ref);
     if (!current) {
+      const missing = await prepareBuilderNamespace(ctx, ref.namespace, jobSecrets(job), ctx.settings().builder.egress);
+      if (missing.length) ctx.log.warn('build Secrets not found in Ria\'s namespace; the build may not start', { job: ref.name, secrets: missing });
       current = await ctx.objects.apply<KubeObject>({ ...job, metadata: { ...job.metadata, namespace: ref.namespace } });
       ctx.log.info('build started', { job: ref.name, service: job.metadata.labels?.[SERVICE_LABEL] });
     }
@@ -53,12 +57,13 @@ export async function ensureBuilds(ctx: EngineContext, jobs: KubeObject[]): Prom
  * Background propagation removes their pods.
  */
 export async function deleteSupersededBuilds(ctx: EngineContext, app: string, liveCommits: ReadonlySet<string>): Promise<string[]> {
-  const jobs = await ctx.objects.list('batch/v1', 'Job', { namespace: ctx.namespace, labelSelector: `${APP_LABEL}=${app},app.kubernetes.io/managed-by=ria` });
+  const namespace = builderNamespace(ctx.namespace);
+  const jobs = await ctx.objects.list('batch/v1', 'Job', { namespace, labelSelector: `${APP_LABEL}=${app},app.kubernetes.io/managed-by=ria` });
   const deleted: string[] = [];
   for (const job of jobs) {
     const commit = job.metadata.labels?.[COMMIT_LABEL];
     if (!commit || liveCommits.has(commit)) continue;
-    await ctx.objects.delete({ apiVersion: 'batch/v1', kind: 'Job', namespace: ctx.namespace, name: job.metadata.name });
+    await ctx.objects.delete({ apiVersion: 'batch/v1', kind: 'Job', namespace, name: job.metadata.name });
     deleted.push(job.metadata.name);
   }
   return deleted;

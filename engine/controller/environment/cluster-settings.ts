@@ -8,7 +8,15 @@ import type { ClusterSettings, RenderInput } from '../../render/types.js';
 export const DEFAULT_DOMAIN = 'ria.localhost';
 export const DEFAULT_REGISTRY = 'registry.localhost:5000/ria';
 
-/** The render settings of the config repo's ria.yaml. Builds run in Ria's namespace, next to the clone Secrets. */
+/**
+ * Builds run in their own namespace, never in Ria's: it holds only the Secrets builds use (copied
+ * there when a build starts), and ria.yaml's builder.egress limits where its pods connect.
+ */
+export function builderNamespace(riaNamespace: string): string {
+  return `${riaNamespace}-builds`;
+}
+
+/** The render settings of the config repo's ria.yaml. */
 export function clusterSettings(settings: Settings, riaNamespace: string): ClusterSettings {
   const b = settings.builder;
   return {
@@ -19,11 +27,14 @@ export function clusterSettings(settings: Settings, riaNamespace: string): Clust
     customMetrics: settings.customMetrics,
     ...(settings.defaultResources ? { defaultRequests: settings.defaultResources } : {}),
     builder: {
-      namespace: riaNamespace,
+      namespace: builderNamespace(riaNamespace),
       executorImage: b.image,
       gitImage: b.gitImage,
+      timeoutSeconds: b.timeoutSeconds,
       ...(b.cacheRepo ? { cacheRepo: b.cacheRepo } : {}),
       ...(b.pushSecret ? { registrySecretName: b.pushSecret } : {}),
+      ...(b.previews?.registry ? { previewRegistry: b.previews.registry } : {}),
+      ...(b.previews?.pushSecret ? { previewRegistrySecretName: b.previews.pushSecret } : {}),
       ...(b.resources ? { resources: b.resources as NonNullable<ClusterSettings['builder']>['resources'] } : {}),
     },
   };

@@ -64,7 +64,7 @@ export function normalizeContainer(fields: Fields, issues: IssueCollector): Cont
 }
 
 export function defaultBuild(): Build {
-  return { dockerfile: 'Dockerfile', context: '.', args: {}, noCache: false, timeoutSeconds: 600, pr: false, tag: false };
+  return { dockerfile: 'Dockerfile', context: '.', args: {}, noCache: false, pr: false, tag: false };
 }
 
 function build(entry: Entry, issues: IssueCollector): Build {
@@ -80,7 +80,7 @@ function build(entry: Entry, issues: IssueCollector): Build {
   b.tag = boolOf(f.get('tag'), false);
   setIf(b, 'stageOnly', optionalBool(f.get('stageOnly')));
   const timeout = f.get('timeout');
-  if (timeout) b.timeoutSeconds = parsed(parseDurationSeconds(timeout.value as string | number), timeout.path, timeout.value, issues) ?? b.timeoutSeconds;
+  if (timeout) setIf(b, 'timeoutSeconds', parsed(parseDurationSeconds(timeout.value as string | number), timeout.path, timeout.value, issues));
   const args = f.get('args');
   if (args && Array.isArray(args.value)) {
     for (const item of items(args)) {

@@ -103,7 +103,7 @@ test('the examples\' objects: weighted versions, a completed build with an HPA a
   const api = (await env('api-main'))!;
   const build = api.status?.builds?.[0];
   assert.equal(build?.phase, 'Succeeded');
-  const job = await batch.readNamespacedJob({ namespace, name: build!.job });
+  const job = await batch.readNamespacedJob({ namespace: `${namespace}-builds`, name: build!.job });
   assert.ok(job.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True'), 'the build Job completed (simulated)');
   const deployment = await apps.readNamespacedDeployment({ namespace: 'api-main', name: 'api' });
   assert.equal(deployment.spec?.template.spec?.containers[0]?.image, build!.image);

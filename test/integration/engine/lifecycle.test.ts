@@ -42,7 +42,7 @@ test('a config repo with two apps: Apps and Environments appear, builds complete
   assert.equal(build?.service, 'api');
   assert.equal(build?.phase, 'Succeeded');
   assert.equal(build?.commit, apiEnv.spec.commit);
-  const job = await batch.readNamespacedJob({ namespace: h.namespace, name: build!.job });
+  const job = await batch.readNamespacedJob({ namespace: `${h.namespace}-builds`, name: build!.job });
   assert.ok(job.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True'));
   const deployment = await apps.readNamespacedDeployment({ namespace: `${api}-main`, name: 'api' });
   assert.equal(deployment.spec?.template.spec?.containers[0]?.image, build!.image, 'the Deployment runs the built image');

@@ -13,7 +13,7 @@ before(async () => {
 after(() => h.close());
 
 const buildRiofile = (n: number) => `services:\n  api:\n    image: ./\n    ports: 8080/http\n    env:\n    - REVISION_NUMBER=${n}\n`;
-const jobsOf = async (app: string) => (await batch.listNamespacedJob({ namespace: h.namespace, labelSelector: `ria.dev/app=${app}` })).items;
+const jobsOf = async (app: string) => (await batch.listNamespacedJob({ namespace: `${h.namespace}-builds`, labelSelector: `ria.dev/app=${app}` })).items;
 
 async function startApp(base: string, riofile: string): Promise<{ app: string; sha: string }> {
   const app = h.appName(base);

@@ -159,3 +159,23 @@ test('policy: every refusal is reported at once, in file order, and the error su
   assert.ok(err!.summary().length <= 140);
   assert.equal(policyFindings(input(service('    privileged: true\n'), { privileged: true })).length, 0);
 });
+
+test('policy: a Riofile cannot choose the build\'s repository, credentials or registry; each refusal is located', () => {
+  const src = service('    build:\n      repo: https://evil.example.com/steal.git\n      cloneSecretName: other-app-clone\n      pushRegistry: docker.io\n      pushRegistrySecretName: prod-push\n      imageName: other-app/web\n').replace('    image: nginx\n', '');
+  const issues = refused(src, { privileged: true, hostPath: true, hostNamespaces: true, hostPorts: true, runAsRoot: true, permissions: true, globalPermissions: true });
+  assert.deepEqual(issues.map((i) => [i.line, i.path]), [
+    [4, 'services.web.build.repo'], [5, 'services.web.build.cloneSecretName'], [6, 'services.web.build.pushRegistry'],
+    [7, 'services.web.build.pushRegistrySecretName'], [8, 'services.web.build.imageName'],
+  ]);
+  assert.match(issues[0]!.message, /repo in apps\/shop\.yaml of the config repository/);
+  assert.match(issues[1]!.message, /cloneSecret in apps\/shop\.yaml/);
+  assert.match(issues[3]!.message, /builder\.pushSecret of ria\.yaml/);
+  assert.match(issues[4]!.message, /outside the app's image path: use "shop\/<name>"/);
+});
+
+test('policy: build.repo equal to the app\'s own repository and an imageName inside the app path pass; sidecar builds are checked too', () => {
+  assert.equal(checkPolicy(input(service('    build:\n      repo: r\n      imageName: shop/site\n').replace('    image: nginx\n', ''))), undefined);
+  const issues = refused(service('    containers:\n    - name: helper\n      build:\n        cloneSecretName: x\n'));
+  assert.equal(issues[0]!.path, 'services.web.containers[0].build.cloneSecretName');
+  assert.equal(issues[0]!.line, 7);
+});

@@ -8,6 +8,7 @@ const built = (over = {}) => riofile({ services: { web: service('web', { image: 
 
 test('a build Job: deterministic name, no retries, deadline from build.timeout, TTL', () => {
   const [job, ...rest] = render(input(built({ timeoutSeconds: 900 }))).buildJobs;
+  assert.equal(at(render(input(built())).buildJobs[0], 'spec.activeDeadlineSeconds'), 1800, 'the default ceiling');
   assert.equal(rest.length, 0);
   assert.equal(job!.metadata.name, buildJobName('shop', 'web', COMMIT));
   assert.match(job!.metadata.name, /^build-shop-web-0123456789ab-[0-9a-f]{8}$/);
@@ -17,7 +18,8 @@ test('a build Job: deterministic name, no retries, deadline from build.timeout, 
   assert.equal(at(job, 'spec.ttlSecondsAfterFinished'), 3600);
   assert.equal(at(job, 'spec.template.spec.restartPolicy'), 'Never');
   assert.equal(render(input(built())).buildJobs[0]!.metadata.name, job!.metadata.name, 'same (app, service, commit): same name');
-  assert.equal(render(input(built(), { environment: prEnv })).buildJobs[0]!.metadata.name, job!.metadata.name, 'a PR at the same commit shares the build');
+  assert.equal(render(input(built(), { environment: prEnv })).buildJobs[0]!.metadata.name, buildJobName('shop', 'web', COMMIT, true), 'a PR builds apart: it pushes elsewhere');
+  assert.notEqual(buildJobName('shop', 'web', COMMIT, true), job!.metadata.name);
   assert.notEqual(buildJobName('shop', 'web', 'f'.repeat(40)), job!.metadata.name);
   assert.notEqual(buildJobName('a-b', 'c', COMMIT), buildJobName('a', 'b-c', COMMIT), 'the hash keeps ambiguous joins apart');
   assert.ok(buildJobName('a'.repeat(80), 'b'.repeat(80), COMMIT).length <= 63);
@@ -55,7 +57,7 @@ test('kaniko: context, dockerfile, destination, build args, cache, registry cred
   assert.deepEqual(kaniko.args, [
     '--context=dir:///workspace/src/web',
     '--dockerfile=/workspace/src/web/Dockerfile',
-    `--destination=registry.example.com/ria/shop-web:${COMMIT}`,
+    `--destination=registry.example.com/ria/shop/web:${COMMIT}`,
     '--build-arg=VERSION=1',
     '--build-arg=MODE=prod',
     '--cache=true',
@@ -88,14 +90,42 @@ test('image: ./dir, a service without image and a built sidecar each get a Job',
   } });
   const result = render(input(rf));
   assert.deepEqual(result.buildJobs.map((j) => at(j, 'spec.template.spec.containers.0.args.0')), ['--context=dir:///workspace/services/a', '--context=dir:///workspace', '--context=dir:///workspace/helper']);
-  assert.equal(result.images['c/helper'], `registry.example.com/ria/shop-c-helper:${COMMIT}`);
+  assert.equal(result.images['c/helper'], `registry.example.com/ria/shop/c-helper:${COMMIT}`);
   assert.equal(result.images.c, 'nginx:1.27');
 });
 
-test('build.imageName and pushRegistry override the image reference', () => {
-  const result = render(input(built({ pushRegistry: 'docker.io', imageName: 'me/web' })));
-  assert.equal(result.images.web, `docker.io/me/web:${COMMIT}`);
-  assert.equal(render(input(built({ imageName: 'me/web:stable' }))).images.web, 'registry.example.com/ria/me/web:stable');
+test('the image is always <registry>/<app>/<service>:<commit>: pushRegistry, a foreign imageName or a tag are ignored with a warning', () => {
+  const result = render(input(built({ pushRegistry: 'docker.io', imageName: 'other-app/web' })));
+  assert.equal(result.images.web, `registry.example.com/ria/shop/web:${COMMIT}`);
+  assert.deepEqual(result.warnings.filter((w) => w.code === 'BuildKeyIgnored').map((w) => w.path), ['services.web.build.pushRegistry', 'services.web.build.imageName']);
+  assert.equal(render(input(built({ imageName: 'shop/web:stable' }))).images.web, `registry.example.com/ria/shop/web:${COMMIT}`);
+  assert.equal(render(input(built({ imageName: 'shop/frontend' }))).images.web, `registry.example.com/ria/shop/frontend:${COMMIT}`, 'renamed inside the app path');
+});
+
+test('the repository, clone Secret and push Secret come from the config, whatever the Riofile says', () => {
+  const job = render(input(built({ repo: 'https://evil.example.com/x.git', cloneSecretName: 'other-app-clone', pushRegistrySecretName: 'prod-push' }))).buildJobs[0]!;
+  const env = at(job, 'spec.template.spec.initContainers.0.env');
+  assert.equal(env.find((e: { name: string }) => e.name === 'REPO_URL').value, 'https://github.com/example/shop.git');
+  assert.equal(env.find((e: { name: string }) => e.name === 'GIT_PASSWORD').valueFrom.secretKeyRef.name, 'github-clone');
+  assert.equal(at(job, 'spec.template.spec.volumes.0.secret.secretName'), 'registry-push');
+});
+
+test('previews push under the preview path with the preview credential only, never the main one', () => {
+  const preview = render(input(built(), { environment: prEnv })).buildJobs[0]!;
+  assert.ok(at(preview, 'spec.template.spec.containers.0.args').includes(`--destination=registry.example.com/ria/previews/shop/web:${COMMIT}`));
+  assert.equal(at(preview, 'spec.template.spec.volumes').some((v: { name: string }) => v.name === 'docker-config'), false, 'no preview credential configured: none mounted');
+  const settings = { ...cluster, builder: { ...cluster.builder, previewRegistry: 'registry.example.com/previews', previewRegistrySecretName: 'preview-push' } };
+  const configured = render(input(built(), { environment: prEnv, cluster: settings }));
+  assert.equal(configured.images.web, `registry.example.com/previews/shop/web:${COMMIT}`);
+  assert.equal(at(configured.buildJobs[0], 'spec.template.spec.volumes.0.secret.secretName'), 'preview-push');
+});
+
+test('the build timeout is the config\'s ceiling: a Riofile can lower it, not raise it', () => {
+  const settings = { ...cluster, builder: { ...cluster.builder, timeoutSeconds: 600 } };
+  assert.equal(at(render(input(built({ timeoutSeconds: 300 }), { cluster: settings })).buildJobs[0], 'spec.activeDeadlineSeconds'), 300);
+  const capped = render(input(built({ timeoutSeconds: 360_000_000 }), { cluster: settings }));
+  assert.equal(at(capped.buildJobs[0], 'spec.activeDeadlineSeconds'), 600);
+  assert.ok(capped.warnings.some((w) => w.code === 'BuildTimeoutCapped'));
 });
 
 test('building needs the repository URL', () => {

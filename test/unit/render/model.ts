@@ -31,7 +31,7 @@ export function port(spec: Partial<Port> & { port: number }): Port {
 }
 
 export function build(over: Partial<Build> = {}): Build {
-  return { dockerfile: 'Dockerfile', context: '.', args: {}, noCache: false, timeoutSeconds: 600, pr: false, tag: false, ...over };
+  return { dockerfile: 'Dockerfile', context: '.', args: {}, noCache: false, pr: false, tag: false, ...over };
 }
 
 export function route(over: Partial<Route> = {}): Route {

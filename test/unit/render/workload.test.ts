@@ -139,7 +139,7 @@ test('the Deployment runs the image its build Job pushes', () => {
   const rf = riofile({ services: { web: service('web', { image: './' }) } });
   const result = render(input(rf));
   const image = at(find(result, 'Deployment'), 'spec.template.spec.containers.0.image');
-  assert.equal(image, 'registry.example.com/ria/shop-web:0123456789abcdef0123456789abcdef01234567');
+  assert.equal(image, 'registry.example.com/ria/shop/web:0123456789abcdef0123456789abcdef01234567');
   assert.equal(result.images.web, image);
   assert.ok(at(result.buildJobs[0], 'spec.template.spec.containers.0.args').includes(`--destination=${image}`));
 });

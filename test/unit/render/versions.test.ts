@@ -71,7 +71,7 @@ test('versions: a rolled-back version scaled to zero has 0 replicas and no autos
 
 test('versions: built images keep the service name (the commit tag tells versions apart)', () => {
   const r = render(fixtureInput(parseRiofile('services:\n  web:\n    build:\n      context: .\n    ports: 80/http\n    template: true\n')));
-  assert.equal(r.images['web'], `registry.example.com/ria/demo-web:${FIXTURE_COMMIT}`);
+  assert.equal(r.images['web'], `registry.example.com/ria/demo/web:${FIXTURE_COMMIT}`);
   assert.equal(at(find(r, 'Deployment', `web-${V}`), 'spec.template.spec.containers.0.image'), r.images['web']);
   assert.equal(r.buildJobs.length, 1);
 });

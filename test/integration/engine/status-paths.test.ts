@@ -24,10 +24,12 @@ const eventsOf = async (name: string): Promise<CoreV1Event[]> =>
   (await core.listNamespacedEvent({ namespace: h.namespace, fieldSelector: `involvedObject.name=${name}` })).items;
 const summary = (events: CoreV1Event[]) => events.map((e) => `${e.type} ${e.reason} x${e.count}`).sort();
 
-test('a build Job Ria may not create (quota in Ria\'s namespace): Failed with BuildStartFailed and a Warning Event, then Ready once lifted; a no-op reconcile records no Event', async () => {
-  // Setup: Ria's namespace may hold no Job at all.
-  await core.createNamespacedResourceQuota({ namespace: h.namespace, body: { metadata: { name: 'no-jobs' }, spec: { hard: { 'count/jobs.batch': '0' } } } });
-  await eventually('quota status', async () => (await core.readNamespacedResourceQuota({ namespace: h.namespace, name: 'no-jobs' })).status?.hard ? true : undefined);
+test('a build Job Ria may not create (quota in the builder namespace): Failed with BuildStartFailed and a Warning Event, then Ready once lifted; a no-op reconcile records no Event', async () => {
+  // Setup: the builder namespace (builds never run in Ria's own) may hold no Job at all.
+  const builds = `${h.namespace}-builds`;
+  await core.createNamespace({ body: { metadata: { name: builds } } });
+  await core.createNamespacedResourceQuota({ namespace: builds, body: { metadata: { name: 'no-jobs' }, spec: { hard: { 'count/jobs.batch': '0' } } } });
+  await eventually('quota status', async () => (await core.readNamespacedResourceQuota({ namespace: builds, name: 'no-jobs' })).status?.hard ? true : undefined);
   const app = h.appName('nojob');
   const env = `${app}-main`;
   const sha = await h.commitApp('nojob', 'main', { Riofile: 'services:\n  api:\n    image: ./\n    ports: 8080/http\n', Dockerfile: 'FROM scratch\n' });
@@ -46,7 +48,7 @@ test('a build Job Ria may not create (quota in Ria\'s namespace): Failed with Bu
   assert.equal(warning.involvedObject.kind, 'Environment');
   assert.ok((await eventsOf(env)).some((e) => e.reason === 'DeployStarted'), 'deploy started');
 
-  await core.deleteNamespacedResourceQuota({ namespace: h.namespace, name: 'no-jobs' });
+  await core.deleteNamespacedResourceQuota({ namespace: builds, name: 'no-jobs' });
   // Retried with backoff, no poke needed.
   await h.waitEnvironment(env, 'Ready after the quota went', (e) => e.status?.appliedCommit === sha && e.status.phase === 'Ready', 120_000);
   const events = await eventually('Normal events', async () => {

@@ -1,5 +1,5 @@
 import type { Environment, EnvironmentStatus } from '../../crds/types.js';
-import { ConditionType, conditionMessage, setCondition } from '../conditions.js';
+import { ConditionType, conditionMessage, getCondition, setCondition } from '../conditions.js';
 import { Reason } from '../reasons.js';
 import type { Outcome } from './outcome.js';
 import { shortCommit } from './status.js';
@@ -23,10 +23,13 @@ export function summarize(status: EnvironmentStatus, outcome: Outcome, env: Envi
       set(ConditionType.Reconciling, 'False', Reason.Deployed, '');
       return next;
     case 'waiting':
-      // A rollout or build in progress says so in Ready too; an unreachable source or a deletion
-      // in progress leaves Ready as it was (what runs is still what it was).
+      // A rollout in progress says so in Ready too. A build, an unreachable source or a deletion
+      // leave a Ready=True as it is (what runs is still what it was); with no Ready=True yet (a
+      // first deploy, a failure before), Ready says why it is not (`ria ps` shows that message).
       if (outcome.phase) next.phase = outcome.phase;
-      if (outcome.reason === Reason.Progressing) set(ConditionType.Ready, 'False', outcome.reason, outcome.message);
+      if (outcome.reason === Reason.Progressing || getCondition(next.conditions, ConditionType.Ready)?.status !== 'True') {
+        set(ConditionType.Ready, 'False', outcome.reason, outcome.message);
+      }
       set(ConditionType.Reconciling, 'True', outcome.reason, outcome.message);
       return next;
     case 'stalled': {

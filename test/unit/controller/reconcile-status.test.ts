@@ -134,6 +134,14 @@ test('each step forced to throw: the Environment shows the error, a Warning Even
     const env = s.env();
     assert.equal(condition(env, 'Reconciling')?.reason, Reason.SourceUnavailable);
     assert.match(condition(env, 'Reconciling')?.message ?? '', /unreachable/);
+    assert.equal(condition(env, 'Ready')?.reason, Reason.SourceUnavailable, 'nothing deployed yet: Ready says why (ria ps shows it)');
+    s.failGit(undefined);
+    assert.equal((await s.reconcile()).result, 'success');
+    s.push(C2, TWO);
+    s.failGit(() => new GitUnreachableError('https://git.example.com/acme/shop.git', { op: 'fetchCommit', reason: 'ECONNREFUSED' }));
+    assert.equal((await s.reconcile()).result, 'requeue');
+    assert.equal(condition(s.env(), 'Ready')?.status, 'True', 'what runs is still Ready');
+    assert.equal(condition(s.env(), 'Reconciling')?.reason, Reason.SourceUnavailable);
   });
   await t.test('parse: an invalid Riofile stalls with the located error', async () => {
     const s = setup('services:\n  web:\n    image: nginx\n    portz: 80\n');

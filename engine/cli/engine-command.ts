@@ -3,19 +3,20 @@ import { UsageError } from '../errors.js';
 import { engineLogger, readEngineSettings, runEngine, type EngineSettings } from '../main.js';
 
 const usage = `Usage: ria engine [--config-repo URL] [--config-branch B] [--config-path P] [--config-secret NAME]
-                  [--namespace NS] [--kubeconfig FILE] [--http-port N] [--ops-port N] [--log-level L]
+                  [--namespace NS] [--kubeconfig FILE] [--http-host H] [--http-port N] [--ops-port N] [--log-level L]
 
 Runs Ria's engine: watches the config repository and every app repository, and reconciles
 one environment per tracked branch and open pull request. Flags override the environment
 variables set by \`ria install\` (RIA_CONFIG_REPO, RIA_NAMESPACE, ...).
 Two ports: --http-port (8080, RIA_HTTP_PORT) serves only the GitHub webhook, POST /hooks/github,
 and is the one to expose; --ops-port (9090, RIA_OPS_PORT) serves /healthz, /readyz and /metrics
-for the kubelet and Prometheus, and should stay inside the cluster.
+for the kubelet and Prometheus, and should stay inside the cluster. Both bind --http-host
+(all interfaces by default).
 SIGTERM stops gracefully (finishes in-flight work, releases the Lease).`;
 
 const flagNames: Record<string, keyof EngineSettings> = {
   '--config-repo': 'configRepo', '--config-branch': 'configBranch', '--config-path': 'configPath', '--config-secret': 'configSecret',
-  '--namespace': 'namespace', '-n': 'namespace', '--kubeconfig': 'kubeconfig', '--http-port': 'httpPort', '--ops-port': 'opsPort', '--log-level': 'logLevel',
+  '--namespace': 'namespace', '-n': 'namespace', '--kubeconfig': 'kubeconfig', '--http-host': 'httpHost', '--http-port': 'httpPort', '--ops-port': 'opsPort', '--log-level': 'logLevel',
   '--git-cache-dir': 'gitCacheDir',
 };
 

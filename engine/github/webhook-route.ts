@@ -18,6 +18,9 @@ export const WEBHOOK_PATH = '/hooks/github';
  * body at the cap) at MAX_BODIES_IN_FLIGHT × 4 MiB = 32 MiB of a 512 Mi engine.
  */
 export const MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
+/** After an early answer, how long and how much of the unread body is dropped before the socket is cut. */
+const LINGER_MS = 500;
+const LINGER_BYTES = 1024 * 1024;
 /** Bodies read at once; past this a delivery gets 503 with Retry-After, before any byte is read. */
 export const MAX_BODIES_IN_FLIGHT = 8;
 
@@ -43,8 +46,9 @@ export interface WebhookRouteOptions {
  * (401); replay, by delivery id or identical signed body (200). Then it answers 202 and hands the
  * event to the handlers in the background, so GitHub's 10-second delivery timeout is never hit.
  *
- * An answer given before the body is read closes the connection (Connection: close, then the
- * socket is destroyed): the unread body is never read, not even to discard it.
+ * An answer given before the body is read (or with it partly read) does not read the rest: at
+ * most LINGER_BYTES more are dropped, for LINGER_MS, so the client can read the answer, then the
+ * socket is destroyed.
  */
 export function webhookRoute(options: WebhookRouteOptions): Route {
   const { webhooks, log, metrics, deliveries = new DeliveryLog(), maxBytes = MAX_PAYLOAD_BYTES, maxInFlight = MAX_BODIES_IN_FLIGHT } = options;
@@ -75,15 +79,15 @@ export function webhookRoute(options: WebhookRouteOptions): Route {
       try {
         try {
           secrets = await lookup();
-        } catch (err) {
-          log.warn('webhook secrets unavailable; delivery refused with 503', { error: (err as Error).message });
+        } catch {
+          // Logged by the secret store, once per failed read (not per delivery).
           record(event, 'busy');
           res.setHeader('Retry-After', '5');
           return closeUnread(req, res, 503, 'webhook secrets unavailable; retry shortly\n');
         }
         ({ body, matched } = await readSignedBody(req, { maxBytes, secrets: candidateSecrets(secrets), signature }));
       } catch (err) {
-        // Too large mid-stream: the request is paused, answer then cut the connection.
+        // Too large mid-stream: the request is paused; answer, then cut the connection.
         if (err instanceof WebhookError && err.status === 413) return refuseUnread(req, res, err, event, record);
         if (err instanceof WebhookError) return refuse(res, err, event, record);
         throw err;
@@ -138,14 +142,24 @@ function refuseUnread(req: IncomingMessage, res: ServerResponse, err: WebhookErr
 }
 
 /**
- * Answers, then destroys the socket once the answer is written: Node would otherwise read (and
- * drop) the rest of the body to keep the connection alive, which is what a flood wants.
+ * An answer given with the body (partly) unread. Node then reads and drops the rest to keep the
+ * connection alive, which is what a flood wants; closing at once instead resets the connection
+ * with the answer possibly still unread by the client (it sees ECONNRESET, not the 413). So, as
+ * web servers' "lingering close": the rest is dropped for at most LINGER_MS or LINGER_BYTES,
+ * enough for the client to read the answer, then the socket is destroyed.
  */
 function closeUnread(req: IncomingMessage, res: ServerResponse, status: number, text: string): void {
-  req.pause();
-  res.shouldKeepAlive = false;
-  res.setHeader('Connection', 'close');
-  res.once('finish', () => req.socket.destroy());
+  res.once('finish', () => {
+    if (req.complete) return;
+    let dropped = 0;
+    const cut = () => { clearTimeout(timer); req.socket.destroy(); };
+    const timer = setTimeout(cut, LINGER_MS);
+    timer.unref();
+    req.on('data', (chunk: Buffer) => { dropped += chunk.length; if (dropped > LINGER_BYTES) cut(); });
+    req.once('end', () => clearTimeout(timer));
+    req.once('close', () => clearTimeout(timer));
+    req.resume();
+  });
   send(res, status, text);
 }
 

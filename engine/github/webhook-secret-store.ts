@@ -22,6 +22,8 @@ export interface WebhookSecretStoreOptions {
   /** The install's shared secret (RIA_WEBHOOK_SECRET), if any. */
   shared?: string;
   ttlMs?: number;
+  /** After a failed read, the next one is tried no sooner than this. */
+  retryMs?: number;
   now?: () => number;
   onError?: (err: Error) => void;
 }
@@ -29,9 +31,10 @@ export interface WebhookSecretStoreOptions {
 type SecretObject = { data?: Record<string, string> };
 
 export function createWebhookSecretStore(options: WebhookSecretStoreOptions): WebhookSecretsLookup {
-  const { objects, namespace, shared, ttlMs = 30_000, now = Date.now, onError } = options;
+  const { objects, namespace, shared, ttlMs = 30_000, retryMs = 5_000, now = Date.now, onError } = options;
   let last: { at: number; value: WebhookSecrets } | undefined;
   let pending: Promise<WebhookSecrets> | undefined;
+  let failed: { at: number; error: Error } | undefined;
 
   async function load(): Promise<WebhookSecrets> {
     const apps = await objects.list<App>(API_VERSION, 'App', { namespace });
@@ -49,12 +52,21 @@ export function createWebhookSecretStore(options: WebhookSecretStoreOptions): We
 
   return () => {
     if (last && now() - last.at < ttlMs) return Promise.resolve(last.value);
+    // A failed read is not retried for a while: a burst of deliveries during an API server
+    // outage must not turn into a burst of requests to it (or of log lines).
+    if (!last && failed && now() - failed.at < retryMs) return Promise.reject(failed.error);
     pending ??= load().then((value) => {
       last = { at: now(), value };
+      failed = undefined;
       return value;
     }, (err: Error) => {
       onError?.(err);
-      if (last) return last.value;
+      failed = { at: now(), error: err };
+      if (last) {
+        // Keep the last good answer, and ask again only after `retryMs`.
+        last = { at: now() - ttlMs + retryMs, value: last.value };
+        return last.value;
+      }
       throw err;
     }).finally(() => { pending = undefined; });
     return pending;

@@ -61,8 +61,18 @@ test('the store reads Apps and Secrets once per TTL, keeps the last good answer 
   failing = true;
   assert.equal(await lookup(), a, 'the last good answer while the API server fails');
   assert.equal(lists, 2);
+  await lookup();
+  assert.equal(lists, 2, 'after a failure, the last answer is used until retryMs (5 s) passed');
+  now = 7_500;
+  await lookup();
+  assert.equal(lists, 3);
   const fresh = createWebhookSecretStore({ objects, namespace: 'ria-system', now: () => now });
   await assert.rejects(fresh(), /apiserver down/);
+  await assert.rejects(fresh(), /apiserver down/);
+  assert.equal(lists, 4, 'a failure with nothing to fall back on is not retried at once either');
+  now = 20_000;
+  failing = false;
+  assert.equal((await fresh()).repos.size, 2, 'and is retried after retryMs');
 });
 
 test('signature header and Content-Length checks, from the headers alone', () => {

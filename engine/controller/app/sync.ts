@@ -50,9 +50,15 @@ export async function syncApp(ctx: EngineContext, appName: string, extraSources:
     }
   } catch (err) {
     ctx.hooks.polled?.(app.spec.repo, (Date.now() - started) / 1000, err);
+    const before = status.conditions?.find((c) => c.type === ConditionType.SourceReady);
     status.conditions = setCondition(status.conditions, { type: ConditionType.SourceReady, status: 'False',
       reason: sourceReason(err), message: conditionMessage(`${(err as Error).message}; retrying with backoff, nothing deployed is changed`) }, now);
     await writeAppStatus(ctx, app, status);
+    const after = status.conditions.find((c) => c.type === ConditionType.SourceReady)!;
+    // One Warning per change (kubectl describe app); a failure that lasts records nothing more.
+    if (before?.status !== 'False' || before.reason !== after.reason || before.message !== after.message) {
+      await ctx.events.record(app, 'Warning', after.reason as Reason, after.message);
+    }
     return { ok: false, error: err as Error };
   }
 

@@ -124,3 +124,24 @@ test('config repository unreachable: every App gets ConfigSynced=False and one W
   await syncConfig(ctx, undefined as never, source, state);
   assert.equal(cluster.writes, after, 'an unchanged config repository writes nothing');
 });
+
+test('app repository unreachable: SourceReady=False with the git reason and one Warning Event on the App; a lasting failure records nothing more', async () => {
+  // Setup
+  const cluster = new FakeCluster();
+  cluster.put({ apiVersion: API_VERSION, kind: 'App', metadata: { name: 'shop', namespace: 'ria' },
+    spec: { repo: 'https://git.example.com/shop.git', branches: ['main'], riofile: 'Riofile' } });
+  const recorded: Array<{ name: string; type: EventType; reason: string }> = [];
+  const ctx = {
+    objects: cluster.objects, namespace: 'ria', log: silentLog, hooks: {}, now: () => new Date(Date.UTC(2026, 0, 2)), credentials: async () => undefined,
+    listings: { get: async (url: string) => { throw new GitUnreachableError(url, { op: 'listRemoteRefs', reason: 'ECONNREFUSED' }); } },
+    events: { record: async (t: { metadata: { name: string } }, type: EventType, reason: string) => { recorded.push({ name: t.metadata.name, type, reason }); } },
+  } as unknown as EngineContext;
+  // Test
+  const { syncApp } = await import('../../../engine/controller/app/sync.js');
+  assert.equal((await syncApp(ctx, 'shop')).ok, false);
+  const app = cluster.find(API_VERSION, 'App', 'ria', 'shop') as unknown as App;
+  assert.equal(app.status?.conditions?.find((c) => c.type === 'SourceReady')?.reason, Reason.GitUnreachable);
+  assert.deepEqual(recorded, [{ name: 'shop', type: 'Warning', reason: Reason.GitUnreachable }]);
+  assert.equal((await syncApp(ctx, 'shop')).ok, false);
+  assert.equal(recorded.length, 1);
+});

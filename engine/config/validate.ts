@@ -3,6 +3,8 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import { parseDocument, type Document } from 'yaml';
 import { IssueCollector, lineCounterMapper } from '../riofile/locate.js';
 import { closest } from '../riofile/suggest.js';
+import { DUPLICATE_KEY_MESSAGE, keyProblems } from '../riofile/yaml-keys.js';
+import { checkTextLimits } from '../riofile/limits.js';
 import type { Path } from '../riofile/path.js';
 import { ConfigError } from './errors.js';
 import { isSecretParam } from '../git/redact.js';
@@ -31,8 +33,16 @@ export function parseConfigFile(file: string, text: string, kind: 'settings' | '
     issues.addAt(0, [], `file is larger than ${MAX_CONFIG_BYTES / 1024} KiB`, { kind: 'RiofileLimit' });
     throw new ConfigError(issues.issues);
   }
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  // The Riofile's nesting and entry budgets: the YAML parser recurses per level and is slow per node.
+  const limit = checkTextLimits(text);
+  if (limit) {
+    issues.addAt(limit.offset, [], limit.message, { kind: 'RiofileLimit', code: limit.code.replace(/^RIOFILE_/, 'CONFIG_') });
+    throw new ConfigError(issues.issues);
+  }
+  // uniqueKeys: false because yaml's check is quadratic; keyProblems finds duplicates in one pass.
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: false });
   for (const err of doc.errors) issues.addAt(err.pos[0], [], err.message.split('\n')[0]!, { kind: 'RiofileSyntax' });
+  for (const offset of keyProblems(doc).duplicateKeys) issues.addAt(offset, [], DUPLICATE_KEY_MESSAGE, { kind: 'RiofileSyntax' });
   if (issues.count) throw new ConfigError(issues.issues);
   const value = doc.toJS({ maxAliasCount: 100 }) ?? {};
   const located = new IssueCollector(file, doc as Document, lineCounterMapper(text));

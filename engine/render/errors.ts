@@ -8,6 +8,8 @@ export const RenderErrorCode = {
   Conflict: 'RenderConflict',
   /** A path in the Riofile escapes the repository (`context: ../..`) or similar. */
   Invalid: 'RenderInvalid',
+  /** Rendering threw in a way Ria did not foresee (a bug): reported as this, never thrown raw. */
+  Internal: 'RenderInternal',
 } as const;
 export type RenderErrorCode = (typeof RenderErrorCode)[keyof typeof RenderErrorCode];
 

@@ -12,6 +12,8 @@ export const RiofileErrorCode = {
   Limit: 'RiofileLimit',
   /** Valid, but asks for what the app's `allow:` in the config repository does not grant. */
   Policy: 'PolicyDenied',
+  /** Reading the file failed in a way Ria did not foresee (a bug): reported, never thrown raw. */
+  Internal: 'RiofileInternal',
 } as const;
 export type RiofileErrorCode = (typeof RiofileErrorCode)[keyof typeof RiofileErrorCode];
 

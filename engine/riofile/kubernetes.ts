@@ -3,7 +3,8 @@ import type { IssueCollector } from './locate.js';
 import { RiofileErrorCode } from './errors.js';
 import type { KubernetesObject } from './model.js';
 import { describeValue, type Path } from './path.js';
-import { LIMITS } from './limits.js';
+import { LimitCode, LIMITS } from './limits.js';
+import { DUPLICATE_KEY_MESSAGE, keyProblems } from './yaml-keys.js';
 
 /** True when the documents are plain Kubernetes objects rather than a Riofile (Rio applied those as-is). */
 export function looksLikeKubernetes(docs: Document[]): boolean {
@@ -18,7 +19,8 @@ export function looksLikeKubernetes(docs: Document[]): boolean {
  * file, so a mistake inside `kubernetes.manifest` is reported at its own line of the Riofile.
  */
 export function parseObjects(text: string, path: Path, issues: IssueCollector, toOffset: (offset: number) => number): KubernetesObject[] {
-  const docs = parseAllDocuments(text, { uniqueKeys: true, logLevel: 'error' });
+  // uniqueKeys: false because yaml's check is quadratic; keyProblems finds duplicates in one pass.
+  const docs = parseAllDocuments(text, { uniqueKeys: false, logLevel: 'error' });
   const list = Array.isArray(docs) ? docs : [];
   const out: KubernetesObject[] = [];
   list.forEach((doc, index) => {
@@ -26,13 +28,15 @@ export function parseObjects(text: string, path: Path, issues: IssueCollector, t
     for (const error of doc.errors) {
       issues.addAt(toOffset(error.pos[0]), where, yamlMessage(error.message), { kind: RiofileErrorCode.Syntax });
     }
-    if (doc.errors.length > 0 || doc.contents === null) return;
+    const duplicates = keyProblems(doc).duplicateKeys;
+    for (const offset of duplicates) issues.addAt(toOffset(offset), where, DUPLICATE_KEY_MESSAGE, { kind: RiofileErrorCode.Syntax });
+    if (doc.errors.length > 0 || duplicates.length > 0 || doc.contents === null) return;
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: LIMITS.maxAliasCount });
     } catch {
       // toJS throws only for alias expansion past maxAliasCount (a possible alias bomb).
-      issues.addAt(toOffset(doc.range[0]), where, `too many YAML aliases (more than ${LIMITS.maxAliasCount})`, { kind: RiofileErrorCode.Limit });
+      issues.addAt(toOffset(doc.range[0]), where, `too many YAML aliases (more than ${LIMITS.maxAliasCount})`, { kind: RiofileErrorCode.Limit, code: LimitCode.TooManyAliases });
       return;
     }
     if (value === null || value === undefined) return; // a document with only comments, e.g. after a trailing ---

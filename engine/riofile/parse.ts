@@ -1,13 +1,13 @@
 import { isMap, isScalar, isSeq, parseAllDocuments, parseDocument, type Document } from 'yaml';
 import { RiofileError, RiofileErrorCode, type RiofileIssue } from './errors.js';
 import { blockScalarOffsets, looksLikeKubernetes, parseObjects, yamlMessage } from './kubernetes.js';
-import { checkTextLimits, LIMITS } from './limits.js';
+import { checkTextLimits, LimitCode, LIMITS } from './limits.js';
 import { IssueCollector, lineCounterMapper, pathAtOffset, type OffsetMapper } from './locate.js';
 import type { Riofile } from './model.js';
 import { normalizeRiofile } from './normalize/riofile.js';
 import { validateAgainstSchema } from './schema/validate.js';
 import { expandTemplate } from './template/expand.js';
-import { collectionKeys } from './yaml-keys.js';
+import { DUPLICATE_KEY_MESSAGE, keyProblems } from './yaml-keys.js';
 
 export interface ParseOptions {
   /** Shown in errors. Default `Riofile`. */
@@ -23,28 +23,56 @@ export interface ParseOptions {
 /**
  * Riofile text -> validated, normalized model. Throws `RiofileError` listing every problem found,
  * each located in `source` (also problems found after template expansion or normalization).
+ * Nothing else escapes: an unexpected exception (Ria's bug, or a parser limit not yet known)
+ * becomes a RiofileError coded RIOFILE_INTERNAL, so the environment shows it instead of the
+ * reconcile failing without a word.
  */
 export function parseRiofile(source: string, options: ParseOptions = {}): Riofile {
   const file = options.file ?? 'Riofile';
+  try {
+    return parseChecked(source, file, options);
+  } catch (err) {
+    if (err instanceof RiofileError) throw err;
+    throw internalError(file, err);
+  }
+}
+
+function internalError(file: string, err: unknown): RiofileError {
+  const what = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return new RiofileError([{
+    file, line: 1, column: 1, path: '(root)', kind: RiofileErrorCode.Internal, code: LimitCode.Internal,
+    message: `Ria could not read this Riofile (${what.slice(0, 200)}); this is a bug in Ria, please report it with the file`,
+  }]);
+}
+
+function parseChecked(source: string, file: string, options: ParseOptions): Riofile {
   const sourcePosition = lineCounterMapper(source);
   let unanswered: string[] = [];
   const fail = (issues: IssueCollector): never => {
-    throw new RiofileError(unanswered.length > 0 ? issues.issues.map((i) => withAnswerHint(i, source, unanswered)) : issues.issues);
+    if (unanswered.length === 0) throw new RiofileError(issues.issues);
+    const lines = source.split('\n');
+    throw new RiofileError(issues.issues.map((i) => withAnswerHint(i, lines, unanswered)));
   };
 
   const early = new IssueCollector(file, undefined, sourcePosition);
-  const limit = checkTextLimits(source);
+  // A template's `${}` and `{{ }}` are not YAML: counted leniently here, strictly after expansion.
+  const templated = /^template:/m.test(source);
+  const limit = checkTextLimits(source, templated);
   if (limit) {
-    early.addAt(limit.offset, [], limit.message, { kind: RiofileErrorCode.Limit });
+    early.addAt(limit.offset, [], limit.message, { kind: RiofileErrorCode.Limit, code: limit.code });
     fail(early);
   }
 
   const expanded = expandTemplate(source, options);
   if (expanded.failures.length > 0) {
-    // Paths for template errors come from the unexpanded text, read leniently (it may not be valid YAML yet).
-    const raw = parseDocument(source, { uniqueKeys: false });
+    // Paths for template errors come from the unexpanded text, read leniently (it may not be valid
+    // YAML yet), and only when that text is within the YAML budgets: it was checked as a template
+    // (`{{` not counted as nesting), and 30k nested `{{ if }}` are 60k nested flow maps to YAML.
+    const raw = checkTextLimits(source) ? undefined : parseDocument(source, { uniqueKeys: false });
     for (const f of expanded.failures) {
-      early.addAt(f.offset, pathAtOffset(raw, f.offset), f.message, { kind: RiofileErrorCode.Template, ...(f.expected ? { expected: f.expected } : {}) });
+      early.addAt(f.offset, raw ? pathAtOffset(raw, f.offset) : [], f.message, {
+        kind: f.code ? RiofileErrorCode.Limit : RiofileErrorCode.Template, ...(f.expected ? { expected: f.expected } : {}), ...(f.code ? { code: f.code } : {}),
+      });
     }
     fail(early);
   }
@@ -52,17 +80,21 @@ export function parseRiofile(source: string, options: ParseOptions = {}): Riofil
   unanswered = expanded.unanswered;
   const toPosition: OffsetMapper = (offset) => sourcePosition(expanded.toSource(offset));
   const textIssues = new IssueCollector(file, undefined, toPosition);
-  const expandedLimit = text === source ? undefined : checkTextLimits(text);
+  const expandedLimit = text === source && !templated ? undefined : checkTextLimits(text);
   if (expandedLimit) {
-    textIssues.addAt(expandedLimit.offset, [], `after template expansion: ${expandedLimit.message}`, { kind: RiofileErrorCode.Limit });
+    const code = expandedLimit.code === LimitCode.TooLarge ? LimitCode.TemplateOutputTooLarge : expandedLimit.code;
+    textIssues.addAt(expandedLimit.offset, [], `after template expansion: ${expandedLimit.message}`, { kind: RiofileErrorCode.Limit, code });
     fail(textIssues);
   }
 
   // logLevel: problems become issues below; nothing is printed to the console behind the caller's back.
-  const docs = parseAllDocuments(text, { uniqueKeys: true, logLevel: 'error' });
+  // uniqueKeys: false because yaml's check is quadratic; keyProblems finds duplicates in one pass.
+  const docs = parseAllDocuments(text, { uniqueKeys: false, logLevel: 'error' });
   const list: Document[] = Array.isArray(docs) ? docs : [];
   for (const doc of list) {
-    for (const offset of doc.errors.length === 0 ? collectionKeys(doc) : []) {
+    const keys = keyProblems(doc);
+    for (const offset of keys.duplicateKeys) textIssues.addAt(offset, pathAtOffset(doc, offset), DUPLICATE_KEY_MESSAGE, { kind: RiofileErrorCode.Syntax });
+    for (const offset of doc.errors.length === 0 ? keys.collectionKeys : []) {
       textIssues.addAt(offset, pathAtOffset(doc, offset), 'a key must be a plain value, not a list or map', { kind: RiofileErrorCode.Syntax, expected: 'a string key' });
     }
     for (const error of doc.errors) {
@@ -89,7 +121,7 @@ export function parseRiofile(source: string, options: ParseOptions = {}): Riofil
   try {
     data = doc.toJS({ maxAliasCount: LIMITS.maxAliasCount }) ?? {};
   } catch {
-    issues.addAt(0, [], `too many YAML aliases (more than ${LIMITS.maxAliasCount}): refusing a possible alias bomb`, { kind: RiofileErrorCode.Limit });
+    issues.addAt(0, [], `too many YAML aliases (more than ${LIMITS.maxAliasCount}): refusing a possible alias bomb`, { kind: RiofileErrorCode.Limit, code: LimitCode.TooManyAliases });
     fail(issues);
   }
   // A value emptied by an unanswered ${VAR} stays null, so the error lands on that line, not on its parent.
@@ -97,7 +129,7 @@ export function parseRiofile(source: string, options: ParseOptions = {}): Riofil
   data = dropNulls(data, [], keep);
   const services = (data as { services?: unknown }).services;
   if (services && typeof services === 'object' && Object.keys(services).length > LIMITS.maxServices) {
-    issues.add(['services'], `${Object.keys(services).length} services; the limit is ${LIMITS.maxServices}`, { on: 'key', kind: RiofileErrorCode.Limit });
+    issues.add(['services'], `${Object.keys(services).length} services; the limit is ${LIMITS.maxServices}`, { on: 'key', kind: RiofileErrorCode.Limit, code: LimitCode.TooManyServices });
     fail(issues);
   }
   const failed = validateAgainstSchema(data, issues);
@@ -180,8 +212,8 @@ function lineMentions(source: string, offset: number, variables: readonly string
 }
 
 /** Errors on a line whose `${VAR}` had no answer say so: the empty value is rarely what was meant. */
-function withAnswerHint(issue: RiofileIssue, source: string, unanswered: readonly string[]): RiofileIssue {
-  const line = source.split('\n')[issue.line - 1] ?? '';
+function withAnswerHint(issue: RiofileIssue, lines: readonly string[], unanswered: readonly string[]): RiofileIssue {
+  const line = lines[issue.line - 1] ?? '';
   const missing = unanswered.filter((v) => line.includes(`\${${v}}`));
   return missing.length === 0 ? issue : { ...issue, message: `${issue.message} (${missing.map((v) => `\${${v}}`).join(', ')} had no answer)` };
 }

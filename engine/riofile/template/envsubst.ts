@@ -7,10 +7,11 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * empty) and `${VAR-default}` (unset). `$${` writes a literal `${`. Bare `$VAR` is left alone: in
  * Riofiles it appears in comments and shell snippets far more often than as a variable. Other
  * bash forms (`${#VAR}`, `${VAR/x/y}`...) are refused rather than passed through half-expanded.
- * An unanswered variable without a default becomes empty, as in Rio.
+ * An unanswered variable without a default becomes empty, as in Rio. Throws OutputTooLarge past
+ * `maxOutput` characters.
  */
-export function envSubst(text: string, values: ReadonlyMap<string, string>, failures: TemplateFailure[]): { text: string; map: OffsetMap; unanswered: Set<string> } {
-  const out = new OutputBuilder(text);
+export function envSubst(text: string, values: ReadonlyMap<string, string>, failures: TemplateFailure[], maxOutput = Infinity): { text: string; map: OffsetMap; unanswered: Set<string> } {
+  const out = new OutputBuilder(text, maxOutput);
   /** Variables that became empty for want of an answer or default: named in later errors. */
   const unanswered = new Set<string>();
   let copied = 0;

@@ -2,7 +2,8 @@ import { resolveAnswers } from './answers.js';
 import { envSubst } from './envsubst.js';
 import { goTemplate } from './gotemplate.js';
 import { readTemplateSection } from './section.js';
-import { compose, identityMap, TemplateFailure, type OffsetMap } from './source-map.js';
+import { compose, identityMap, OutputTooLarge, TemplateFailure, type OffsetMap } from './source-map.js';
+import { LimitCode, LIMITS } from '../limits.js';
 
 export interface ExpandOptions {
   answers?: Readonly<Record<string, string>>;
@@ -22,7 +23,8 @@ export interface Expanded {
 /**
  * Expands a Riofile's template before it is read as YAML, in Rio's order: the `template:` section
  * is read first, then `${VAR}` substitution (envSubst), then Go-template actions (goTemplate).
- * Failures carry source offsets.
+ * Failures carry source offsets. Each step stops as soon as its output passes
+ * LIMITS.maxTemplateOutputBytes, reported at the action that crossed it.
  */
 export function expandTemplate(source: string, options: ExpandOptions): Expanded {
   const failures: TemplateFailure[] = [];
@@ -34,9 +36,16 @@ export function expandTemplate(source: string, options: ExpandOptions): Expanded
   let text = source;
   let toSource: OffsetMap = identityMap;
   let unanswered: string[] = [];
+  const max = LIMITS.maxTemplateOutputBytes;
   if (meta.envSubst) {
     const sub: TemplateFailure[] = [];
-    const result = envSubst(text, values, sub);
+    let result: ReturnType<typeof envSubst>;
+    try {
+      result = envSubst(text, values, sub, max);
+    } catch (err) {
+      if (!(err instanceof OutputTooLarge)) throw err;
+      return { text: source, toSource: identityMap, failures: [tooLarge(err.sourceOffset)], unanswered: [] };
+    }
     failures.push(...sub);
     text = result.text;
     toSource = result.map;
@@ -44,12 +53,23 @@ export function expandTemplate(source: string, options: ExpandOptions): Expanded
   }
   if (meta.goTemplate && failures.length === 0) {
     const sub: TemplateFailure[] = [];
-    const result = goTemplate(text, values, sub);
     // goTemplate offsets are in the envSubst output; map them to the source.
     const inner = toSource;
-    failures.push(...sub.map((f) => new TemplateFailure(inner(f.offset), f.message, f.expected)));
+    let result: ReturnType<typeof goTemplate>;
+    try {
+      result = goTemplate(text, values, sub, max);
+    } catch (err) {
+      if (!(err instanceof OutputTooLarge)) throw err;
+      return { text: source, toSource: identityMap, failures: [tooLarge(inner(err.sourceOffset))], unanswered: [] };
+    }
+    failures.push(...sub.map((f) => new TemplateFailure(inner(f.offset), f.message, f.expected, f.code)));
     text = result.text;
     toSource = compose(inner, result.map);
   }
   return { text, toSource, failures, unanswered };
+}
+
+function tooLarge(offset: number): TemplateFailure {
+  return new TemplateFailure(offset, `template output passes ${LIMITS.maxTemplateOutputBytes} bytes (1 MiB) here: a large value (an answer, a default) used many times multiplies the file`,
+    'an expanded Riofile of at most 1 MiB', LimitCode.TemplateOutputTooLarge);
 }

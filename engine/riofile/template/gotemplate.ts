@@ -1,5 +1,6 @@
 import { lexAction, lexTemplate, type Token, type Word } from './gotemplate-lex.js';
 import { OutputBuilder, TemplateFailure, type OffsetMap } from './source-map.js';
+import { LimitCode, LIMITS } from '../limits.js';
 
 type Value = string | number | boolean;
 type Node = { kind: 'text'; start: number; end: number } | { kind: 'print'; words: Word[]; offset: number } | { kind: 'if'; branches: { cond: Word[]; body: Node[] }[]; otherwise: Node[] };
@@ -11,13 +12,15 @@ const KEYWORDS = ['range', 'with', 'define', 'template', 'block', 'break', 'cont
 /**
  * The subset of Go templates Rio's Riofiles use. Anything else is refused with its position
  * ("unsupported template construct"), never passed through: a half-expanded file could still be
- * valid YAML and deploy something nobody wrote.
+ * valid YAML and deploy something nobody wrote. Blocks nest at most LIMITS.maxTemplateDepth deep
+ * (parsing and rendering recurse per level); output past `maxOutput` characters throws
+ * OutputTooLarge.
  */
-export function goTemplate(text: string, values: ReadonlyMap<string, string>, failures: TemplateFailure[]): { text: string; map: OffsetMap } {
+export function goTemplate(text: string, values: ReadonlyMap<string, string>, failures: TemplateFailure[], maxOutput = Infinity): { text: string; map: OffsetMap } {
   const tokens = lexTemplate(text, failures);
-  const parser = { tokens, i: 0, failures };
+  const parser: Parser = { tokens, i: 0, failures, depth: 0 };
   const nodes = parseNodes(parser, false);
-  const out = new OutputBuilder(text);
+  const out = new OutputBuilder(text, maxOutput);
   if (failures.length === 0) render(nodes, out, values, failures);
   return { text: out.text, map: out.map() };
 }
@@ -26,11 +29,32 @@ interface Parser {
   tokens: Token[];
   i: number;
   failures: TemplateFailure[];
+  /** Blocks open around the current token. */
+  depth: number;
+  /** Stopped at the depth limit: the blocks left open are not reported one by one. */
+  aborted?: boolean;
 }
 
 /** Parses until `{{ end }}` / `{{ else }}` (left for the caller) or the end of input. */
 function parseNodes(p: Parser, nested: boolean): Node[] {
   const nodes: Node[] = [];
+  if (nested && ++p.depth > LIMITS.maxTemplateDepth) {
+    const t = p.tokens[p.i - 1];
+    p.failures.push(new TemplateFailure(t?.kind === 'action' ? t.offset : 0, `template blocks nested more than ${LIMITS.maxTemplateDepth} deep`,
+      `at most ${LIMITS.maxTemplateDepth} levels of {{ if }}`, LimitCode.TemplateTooDeep));
+    p.i = p.tokens.length; // nothing after this can be read reliably; one error is enough
+    p.aborted = true;
+    p.depth--;
+    return nodes;
+  }
+  try {
+    return parseNodesAt(p, nested, nodes);
+  } finally {
+    if (nested) p.depth--;
+  }
+}
+
+function parseNodesAt(p: Parser, nested: boolean, nodes: Node[]): Node[] {
   while (p.i < p.tokens.length) {
     const t = p.tokens[p.i]!;
     if (t.kind === 'text') {
@@ -78,7 +102,7 @@ function parseIf(p: Parser, start: Token & { kind: 'action' }): Node {
     const body = parseNodes(p, true);
     const t = p.tokens[p.i];
     if (t === undefined || t.kind !== 'action') {
-      p.failures.push(new TemplateFailure(start.offset, '"{{ if }}" without "{{ end }}"', SUPPORTED));
+      if (!p.aborted) p.failures.push(new TemplateFailure(start.offset, '"{{ if }}" without "{{ end }}"', SUPPORTED));
       node.branches.push({ cond, body });
       return node;
     }
@@ -91,7 +115,7 @@ function parseIf(p: Parser, start: Token & { kind: 'action' }): Node {
       node.branches.push({ cond, body });
       node.otherwise = parseNodes(p, true);
       const end = p.tokens[p.i];
-      if (end?.kind !== 'action' || end.body !== 'end') p.failures.push(new TemplateFailure(start.offset, '"{{ if }}" without "{{ end }}"', SUPPORTED));
+      if ((end?.kind !== 'action' || end.body !== 'end') && !p.aborted) p.failures.push(new TemplateFailure(start.offset, '"{{ if }}" without "{{ end }}"', SUPPORTED));
       p.i++;
       return node;
     }

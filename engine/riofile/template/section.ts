@@ -1,5 +1,6 @@
 import { isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
 import { TemplateFailure } from './source-map.js';
+import { DUPLICATE_KEY_MESSAGE, keyProblems } from '../yaml-keys.js';
 
 /** A question as written, with the source offset of its entry (for "missing answer" errors). */
 export interface RawQuestion {
@@ -27,9 +28,12 @@ export function readTemplateSection(source: string, failures: TemplateFailure[])
   const next = /^[^\s#-]|^---/m.exec(source.slice(bodyStart));
   const end = next ? bodyStart + next.index : source.length;
   const section = source.slice(start, end);
-  const doc = parseDocument(section, { uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    failures.push(new TemplateFailure(start + (doc.errors[0]!.pos[0] ?? 0), `the template: section must be plain YAML: ${doc.errors[0]!.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`));
+  // uniqueKeys: false because yaml's check is quadratic; keyProblems finds duplicates in one pass.
+  const doc = parseDocument(section, { uniqueKeys: false });
+  const duplicate = keyProblems(doc).duplicateKeys[0];
+  if (doc.errors.length > 0 || duplicate !== undefined) {
+    const [offset, message] = doc.errors.length > 0 ? [doc.errors[0]!.pos[0] ?? 0, doc.errors[0]!.message] : [duplicate!, DUPLICATE_KEY_MESSAGE];
+    failures.push(new TemplateFailure(start + offset, `the template: section must be plain YAML: ${message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`));
     return undefined;
   }
   const root = doc.get('template', true) as Node | null | undefined;

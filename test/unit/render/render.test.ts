@@ -104,3 +104,14 @@ test('the YAML reads back as exactly the rendered objects (strings like "0", "ye
   const back = parseAllDocuments(toYaml(all)).map((d) => d.toJS());
   assert.deepEqual(back, JSON.parse(JSON.stringify(all)));
 });
+
+test('an unforeseen exception while rendering becomes a RenderError (RENDER_INTERNAL), never a raw throw', () => {
+  // A model the parser never produces (a service that is null): what a bug upstream would hand over.
+  const broken = riofile({ services: { web: null as never } });
+  assert.throws(() => render(input(broken)), (err: unknown) => {
+    assert.ok(err instanceof RenderError, String(err));
+    assert.equal(err.code, 'RenderInternal');
+    assert.match(err.message, /TypeError: .*a bug in Ria.*\[RENDER_INTERNAL\]$/);
+    return true;
+  });
+});

@@ -1,5 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { githubHarness, type GitHubHarness } from '../../github/harness.js';
 import { examplePayload, pullRequestPayload, pushPayload, restPull, type RepoFixture } from '../../github/payloads.js';
 import { eventually } from '../../support/kube.js';
@@ -103,6 +104,34 @@ test('a signed push naming a pull request head for main (forged, or replayed) ne
   await h.waitEnvironment(`${app}-main`, 'applied at the real tip', (e) => e.status?.appliedCommit === tip, 30_000);
   h.gh.setPulls(`acme/${repo.name}`, []);
   assert.equal((await h.deliver('pull_request', pullRequestPayload('closed', repo, { number: 12, headSha: prHead, state: 'closed' }))).status, 202);
+});
+
+test('a repository with its own webhook secret (app file webhookSecret → Secret) accepts only that secret; others keep the shared one', async () => {
+  const own = await h.repo('own');
+  const ownApp = h.appName('own');
+  const first = await h.commitApp(own, 'main', { Riofile: riofile('own-1') });
+  await h.ctx.objects.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'own-hook', namespace: h.namespace }, type: 'Opaque',
+    data: { secret: Buffer.from('own-repo-secret').toString('base64') } });
+  await h.commitConfig({ [`apps/${ownApp}.yaml`]: h.appFile(own, 'webhookSecret: own-hook\n') });
+  assert.equal((await h.deliver('push', pushPayload({ owner: 'acme', name: 'config', cloneUrl: h.git.urlFor('config'), id: 1 }, { ref: 'refs/heads/main', after: first }))).status, 202);
+  await h.waitEnvironment(`${ownApp}-main`, 'created', (e) => e.spec.commit === first, 15_000);
+  const second = await h.commitApp(own, 'main', { Riofile: riofile('own-2') });
+  const push = pushPayload(own, { ref: 'refs/heads/main', before: first, after: second });
+  // The App list is read at most every 30 s: until then the shared secret may still be taken.
+  // Probe with throwaway bodies (an untracked branch) until the shared secret is refused.
+  const shared = await eventually('the shared secret refused for it', async () => {
+    const res = await h.deliver('push', pushPayload(own, { ref: `refs/heads/probe-${Date.now()}`, after: randomBytes(20).toString('hex') }));
+    return res.status === 401 ? res : undefined;
+  }, 45_000, 1_000);
+  assert.equal((await h.deliver('push', push)).status, 401, 'the real push signed with the shared secret');
+  const pokes = h.pokes.length;
+  assert.match(shared.text, /own webhook secret/);
+  // Its secret signs for no other repository.
+  const borrowed = await h.deliver('push', pushPayload(repo, { ref: 'refs/heads/main', after: second }), { secret: 'own-repo-secret' });
+  assert.equal(borrowed.status, 401);
+  assert.equal((await h.deliver('push', push, { secret: 'own-repo-secret' })).status, 202);
+  await h.waitEnvironment(`${ownApp}-main`, `at ${second}`, (e) => e.spec.commit === second, 10_000);
+  assert.ok(h.pokes.slice(pokes).every((url) => url === own.cloneUrl), 'only the delivery signed with its own secret acted');
 });
 
 test('a push to the config repo reloads the config at once', async () => {

@@ -95,9 +95,17 @@ function toSettings(raw: Record<string, unknown>): Settings {
       ...(builder.resources ? { resources: builder.resources as Record<string, unknown> } : {}),
     },
     pollIntervalMs: raw.pollInterval ? Math.max(1000, parseDuration(raw.pollInterval as string)) : s.pollIntervalMs,
+    ...(raw.rollouts ? { rollouts: rolloutSettings(raw.rollouts as { drain?: string; keepRolledBack?: string }) } : {}),
     podSecurity: { ...s.podSecurity, ...(raw.podSecurity as Partial<PodSecurity> | undefined) },
     ...(raw.defaultResources ? { defaultResources: raw.defaultResources as Record<string, string> } : {}),
     ...(raw.github ? { github: raw.github as Record<string, unknown> } : {}),
+  };
+}
+
+function rolloutSettings(raw: { drain?: string; keepRolledBack?: string }): NonNullable<Settings['rollouts']> {
+  return {
+    ...(raw.drain !== undefined ? { drainMs: parseDuration(raw.drain) } : {}),
+    ...(raw.keepRolledBack !== undefined ? { scaleDownMs: parseDuration(raw.keepRolledBack) } : {}),
   };
 }
 

@@ -24,6 +24,8 @@ export interface Settings {
     resources?: Record<string, unknown>;
   };
   pollIntervalMs: number;
+  /** Versioned services: drain time of a replaced version, inspection time of a rolled-back one (defaults in engine/rollout/settings.ts). */
+  rollouts?: { drainMs?: number; scaleDownMs?: number };
   /** Pod Security Admission levels of environment namespaces (default baseline enforced, restricted warned). */
   podSecurity: PodSecurity;
   defaultResources?: Record<string, string>;

@@ -173,6 +173,8 @@ function applyAction(s: ServiceRolloutState, action: RolloutAction, now: Date, s
       transition(s, t, 'Resumed', `${canary.name} resumed at ${s.weight}% by an operator`);
       break;
     case RolloutAction.Promote:
+      // All traffic to a version with no pods would be an outage: it has to start again first.
+      if (s.scaledToZero) { note(`promote: ${canary.name} runs no pods (scaled to zero after its rollback); resume it, then promote once it is Ready`); return; }
       transition(s, t, 'Promoted', `${canary.name} promoted to 100% by an operator`);
       s.weight = 100;
       promote(s, now, settings, 'Promoted');

@@ -42,7 +42,7 @@ export async function planRollouts(run: ReconcileRun, riofile: Riofile): Promise
   run.rolloutPlans = {};
   for (const [key, service] of versioned) {
     const state = previous?.services[key];
-    settings[key] = stepSettings(service);
+    settings[key] = stepSettings(service, run.ctx.settings().rollouts);
     const existing = versionOf(state, env.spec.commit);
     const health = existing && state?.canary?.name === existing.name ? await canaryHealth(run, `${key}-${existing.name}`) : { state: 'pending' as const };
     const plan = planRollout({ state, now, commit: env.spec.commit, settings: settings[key]!, health, ...(action ? { action } : {}) });

@@ -138,6 +138,9 @@ test('rollout: a new version that stops being Ready after the first step rolls b
   assert.equal(later.currentScaledToZero, true);
   assert.equal(later.wakeAt, undefined);
   assert.equal(rolloutSummary({ web: later.state }), 'vbbbbb rolled back');
+  const refused = h.tick(C2, ready, 'promote');
+  assert.deepEqual(refused.weights, { [V1]: 100, [V2]: 0 }, 'no promotion of a version without pods');
+  assert.ok(refused.transitions.some((t) => t.includes('runs no pods')));
 });
 
 test('rollout: a crash-looping new version rolls back even before its first step; a slow one only waits', () => {

@@ -28,3 +28,15 @@ test('rollout settings: template or rollout makes a service versioned per commit
   assert.equal(isVersioned(service('    rollout:\n      increment: 5\n')), true);
   assert.equal(isVersioned(service('    weight: 50\n')), false);
 });
+
+test('rollout settings: drain and keepRolledBack come from ria.yaml (rollouts:), validated there', async () => {
+  const { loadConfig } = await import('../../../engine/config/load.js');
+  const ok = loadConfig(new Map([['ria.yaml', 'rollouts:\n  drain: 5s\n  keepRolledBack: 2m\n']]));
+  assert.deepEqual(ok.settings.rollouts, { drainMs: 5_000, scaleDownMs: 120_000 });
+  const s = stepSettings(service('    template: true\n'), ok.settings.rollouts);
+  assert.deepEqual([s.drainMs, s.scaleDownMs], [5_000, 120_000]);
+  assert.deepEqual([stepSettings(service('    template: true\n')).drainMs, stepSettings(service('    template: true\n')).scaleDownMs], [30_000, 600_000], 'defaults');
+  const bad = loadConfig(new Map([['ria.yaml', 'rollouts:\n  drain: soon\n']]));
+  assert.ok(bad.settingsError, 'an invalid duration is a located settings error');
+  assert.match(bad.settingsError!.message, /rollouts/);
+});

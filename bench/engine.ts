@@ -20,6 +20,8 @@ import { startLocalCluster } from '../engine/dev/cluster/local-cluster.js';
 import { startGitServerProcess } from '../engine/dev/git-server-process.js';
 import { commitFiles, createRepo } from '../engine/dev/git-fixtures.js';
 import { createEngine } from '../engine/controller/create.js';
+import { identityObjects } from '../engine/controller/environment/identity.js';
+import type { KubeObject } from '../engine/kube/objects.js';
 import { createLogger } from '../engine/observe/logger.js';
 import { ensureCrds } from '../engine/controller/install-crds.js';
 import { API_VERSION, type Environment } from '../engine/crds/types.js';
@@ -112,7 +114,9 @@ try {
   const kubectlTimes: number[] = [];
   for (let i = 0; i < 5; i++) {
     let t = performance.now();
-    await applyEnvironmentObjects(ctx, forNs(`cmp-ria-${i}`) as never);
+    const owner = { app: 'cmp', environment: 'main', namespace: `cmp-ria-${i}`, name: `cmp-ria-${i}` };
+    const [ns, ...rest] = forNs(owner.namespace) as never as KubeObject[];
+    await applyEnvironmentObjects(ctx, owner, [ns!, ...identityObjects(owner, { permissions: false }), ...rest]);
     ria.push(performance.now() - t);
     const file = join(cache, `cmp-${i}.yaml`);
     await writeFile(file, toYaml(forNs(`cmp-kubectl-${i}`) as never));

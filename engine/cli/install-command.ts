@@ -12,7 +12,9 @@ const usage = `Usage: ria install --config-repo URL [options]
 
 Installs Ria in the cluster of the current kubeconfig context with server-side apply: its CRDs
 (waiting until they are Established), a namespace, a service account with a least-privilege
-ClusterRole, and the engine Deployment (2 replicas, leader election) with its Service.
+ClusterRole, the ClusterRoles each environment's own service account is bound to (Ria applies an
+environment's objects as that environment), an admission policy bounding what both identities
+write, and the engine Deployment (2 replicas, leader election) with its Service.
 Running it again updates what changed and leaves the rest untouched.
 
 Options:
@@ -21,6 +23,9 @@ Options:
   --config-path P        directory of the config in that repository (default: .)
   --config-secret NAME   Secret in the namespace with the config repository credentials
   --webhook-secret NAME  Secret in the namespace whose key "secret" is the GitHub webhook secret
+  --global-role NAME     a ClusterRole apps may be bound to cluster-wide (Riofile globalPermissions
+                         role=NAME, for apps whose config allows globalPermissions); repeatable.
+                         Without it no app can be granted cluster-wide rights
   --image IMG            engine image (default: ${defaultImage()})
   --namespace NS         namespace to install into (default: ${DEFAULT_NAMESPACE})
   --kubeconfig FILE      kubeconfig to use (default: $KUBECONFIG or ~/.kube/config)
@@ -37,13 +42,18 @@ export function parseInstallArgs(args: string[]): Parsed {
   const values: Record<string, string> = {};
   let yaml = false;
   let dryRun = false;
+  const globalRoles: string[] = [];
   const valued = ['--namespace', '--image', '--config-repo', '--config-branch', '--config-path', '--config-secret', '--webhook-secret', '--kubeconfig'];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
     if (flag === '--yaml') yaml = true;
     else if (flag === '--dry-run') dryRun = true;
-    else if (valued.includes(flag)) {
+    else if (flag === '--global-role') {
+      const v = inline ?? args[++i];
+      if (v === undefined || v === '') throw new UsageError(`${flag} needs a value`);
+      globalRoles.push(v);
+    } else if (valued.includes(flag)) {
       const v = inline ?? args[++i];
       if (v === undefined || v === '') throw new UsageError(`${flag} needs a value`);
       values[flag.slice(2)] = v;
@@ -59,6 +69,7 @@ export function parseInstallArgs(args: string[]): Parsed {
     ...(values['config-path'] ? { configPath: values['config-path'] } : {}),
     ...(values['config-secret'] ? { configSecret: values['config-secret'] } : {}),
     ...(values['webhook-secret'] ? { webhookSecret: values['webhook-secret'] } : {}),
+    ...(globalRoles.length ? { globalRoles } : {}),
   };
   return { options, yaml, dryRun, ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}) };
 }

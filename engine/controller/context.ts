@@ -3,6 +3,7 @@ import type { SharedListings } from './app/shared-listings.js';
 import type { KubeObjects } from '../kube/objects.js';
 import type { Settings } from '../config/types.js';
 import type { EventRecorder } from './events.js';
+import type { EnvironmentIdentities } from './environment/identity.js';
 
 /** The logging shape the controller needs; engine/observe provides the real one. */
 export interface Log {
@@ -29,7 +30,10 @@ export type ReconcileResult = 'success' | 'noop' | 'failed' | 'stalled' | 'reque
 
 /** Everything a reconcile needs, passed in: clients, settings, time. Nothing is global. */
 export interface EngineContext {
+  /** The engine's own identity: its state, and the frame of each environment. */
   objects: KubeObjects;
+  /** Environments' objects are written as the environment (impersonation; see environment/identity.ts). */
+  identities: EnvironmentIdentities;
   git: GitClient;
   /** Where fetched repositories are cached (not state: losing it costs a refetch). */
   gitCacheDir: string;

@@ -10,6 +10,7 @@ import { silentLog, type EngineContext, type EngineHooks, type Log } from './con
 import { readCredentials, cachedCredentials } from './credentials.js';
 import { Engine } from './engine.js';
 import { KubeEventRecorder } from './events.js';
+import { EnvironmentIdentities } from './environment/identity.js';
 import type { ConfigSource } from './config/sync.js';
 import type { EnvironmentSource } from './app/sync.js';
 
@@ -38,7 +39,7 @@ export function createEngine(options: CreateEngineOptions): { engine: Engine; ct
   const log = options.log ?? silentLog;
   const now = () => new Date();
   const ctx: EngineContext = {
-    objects, git, gitCacheDir: options.gitCacheDir, namespace: options.namespace,
+    objects, identities: new EnvironmentIdentities(objects, log), git, gitCacheDir: options.gitCacheDir, namespace: options.namespace,
     settings: () => engine?.configState.settings ?? defaultSettings(),
     log,
     hooks: options.hooks ?? {},

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { KubeObjects } from '../kube/objects.js';
+import { PREVIEW_FIELD_MANAGER as FIELD_MANAGER, type KubeObjects } from '../kube/objects.js';
 
 export const PREVIEW_LABEL = 'ria.dev/preview';
 export const QUOTA_NAME = 'ria-preview';
-const FIELD_MANAGER = 'ria-previews';
 
 /**
  * A preview's namespace and its ResourceQuota (`previews.quota`), created before the preview's

@@ -7,7 +7,8 @@ import { riaCrds } from '../crds/definitions.js';
 import type { KubeObject } from '../kube/apply.js';
 import { redactRepoUrl } from '../observe/redact.js';
 import { RiaError } from '../errors.js';
-import { CLUSTER_RULES, leaseRules } from './rbac.js';
+import { ENVIRONMENT_PERMISSIONS_ROLE, ENVIRONMENT_ROLE, engineClusterRules, environmentPermissionRules, environmentRules, leaseRules } from './rbac.js';
+import { admissionPolicy } from './admission-policy.js';
 import { LEADER_LABEL } from '../leader/pod-label.js';
 
 export const DEFAULT_NAMESPACE = 'ria-system';
@@ -48,6 +49,12 @@ export interface InstallOptions {
   webhookSecret?: string;
   replicas?: number;
   logLevel?: string;
+  /**
+   * ClusterRoles apps may be bound to cluster-wide (Riofile `globalPermissions: role=NAME`, for
+   * apps the config allows `globalPermissions`). Without any, the engine holds no cluster-wide
+   * `bind` and the API server refuses every globalPermissions binding.
+   */
+  globalRoles?: string[];
 }
 
 export class InstallError extends RiaError {
@@ -69,7 +76,7 @@ function hasCredentials(url: string): boolean {
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 export function installManifests(options: InstallOptions): KubeObject[] {
-  const { namespace = DEFAULT_NAMESPACE, image, configRepo, configBranch = 'main', configPath = '.', configSecret, webhookSecret, replicas = 2, logLevel = 'info' } = options;
+  const { namespace = DEFAULT_NAMESPACE, image, configRepo, configBranch = 'main', configPath = '.', configSecret, webhookSecret, replicas = 2, logLevel = 'info', globalRoles = [] } = options;
   if (!DNS_LABEL.test(namespace)) throw new InstallError(`namespace "${namespace}" is not a valid DNS label`, { namespace });
   if (!image) throw new InstallError('an engine image is required', {});
   if (!configRepo) throw new InstallError('the config repository URL is required', {});
@@ -79,6 +86,13 @@ export function installManifests(options: InstallOptions): KubeObject[] {
   }
   for (const [flag, name] of [['config-secret', configSecret], ['webhook-secret', webhookSecret]] as const) {
     if (name !== undefined && !DNS_LABEL.test(name)) throw new InstallError(`--${flag} "${name}" is not a valid Secret name`, { [flag]: name });
+  }
+  for (const role of globalRoles) {
+    // Not a path segment, not a wildcard: RBAC matches resourceNames literally.
+    if (!/^[a-z0-9]([-a-z0-9.:]*[a-z0-9])?$/.test(role)) throw new InstallError(`--global-role "${role}" is not a valid ClusterRole name`, { role });
+    if (role === 'cluster-admin' || role.startsWith('system:')) {
+      throw new InstallError(`--global-role "${role}": Ria does not bind ${role === 'cluster-admin' ? 'cluster-admin' : 'system roles'} for apps; name a ClusterRole made for them`, { role });
+    }
   }
   const labels = { 'app.kubernetes.io/name': 'ria', 'app.kubernetes.io/component': 'engine', 'app.kubernetes.io/part-of': 'ria', 'app.kubernetes.io/managed-by': 'ria' };
   const selector = { 'app.kubernetes.io/name': 'ria', 'app.kubernetes.io/component': 'engine' };
@@ -107,7 +121,11 @@ export function installManifests(options: InstallOptions): KubeObject[] {
   return [
     ...riaCrds.map((crd) => structuredClone(crd) as KubeObject),
     { apiVersion: 'v1', kind: 'Namespace', metadata: meta(namespace, false) },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: meta(ENGINE_NAME, false), rules: CLUSTER_RULES.map((r) => r.rule) },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: meta(ENGINE_NAME, false),
+      rules: engineClusterRules({ globalRoles, crdNames: riaCrds.map((c) => c.metadata.name) }).map((r) => r.rule) },
+    // Bound per environment namespace (by the engine, to the environment's ServiceAccount).
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: meta(ENVIRONMENT_ROLE, false), rules: environmentRules().map((r) => r.rule) },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: meta(ENVIRONMENT_PERMISSIONS_ROLE, false), rules: environmentPermissionRules().map((r) => r.rule) },
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(ENGINE_NAME) },
     // Named after the namespace: the binding belongs to this install (the ClusterRole is the same for all).
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: meta(`${ENGINE_NAME}-${namespace}`, false),
@@ -115,6 +133,8 @@ export function installManifests(options: InstallOptions): KubeObject[] {
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: meta(`${ENGINE_NAME}-leader-election`), rules: leaseRules(LEASE_NAME).map((r) => r.rule) },
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: meta(`${ENGINE_NAME}-leader-election`),
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${ENGINE_NAME}-leader-election` }, subjects: [subject] },
+    // Before the engine starts: it never runs without the admission policy that bounds its writes.
+    ...admissionPolicy({ namespace, engineServiceAccount: ENGINE_NAME, name: `${ENGINE_NAME}-${namespace}`, labels }),
     // Only the leader's Pod (labelled while it leads): webhooks must reach the replica that acts.
     // Only the webhook port: whatever exposes this Service to GitHub exposes nothing else.
     { apiVersion: 'v1', kind: 'Service', metadata: meta(ENGINE_NAME), spec: {

@@ -1,8 +1,10 @@
-import type { KubeRest } from './rest.js';
+import type { KubeRest, KubeRequest } from './rest.js';
 import { ResourcePaths } from './resources.js';
 import { isNotFound, type KubeObjectRef } from './errors.js';
 
 export const FIELD_MANAGER = 'ria';
+/** Field manager of preview namespaces and quotas, made before their Environment (engine/github/preview-quota.ts). */
+export const PREVIEW_FIELD_MANAGER = 'ria-previews';
 
 export interface KubeObject {
   apiVersion: string;
@@ -20,14 +22,30 @@ export function refOf(obj: { apiVersion: string; kind: string; metadata: { name:
 /** Typed object operations over KubeRest: get, list, server-side apply, status patch, delete. */
 export class KubeObjects {
   readonly paths: ResourcePaths;
+  /** The user every request is made as (see {@link KubeObjects.as}); undefined: the kubeconfig's own. */
+  readonly impersonate: string | undefined;
 
-  constructor(readonly rest: KubeRest) {
-    this.paths = new ResourcePaths(rest);
+  constructor(readonly rest: KubeRest, options: { impersonate?: string; paths?: ResourcePaths } = {}) {
+    this.paths = options.paths ?? new ResourcePaths(rest);
+    this.impersonate = options.impersonate;
+  }
+
+  /**
+   * The same operations made as `user` (impersonation): one connection pool, one discovery cache,
+   * one request count. Discovery itself stays with the kubeconfig's identity (it reveals nothing
+   * an environment may not know, and is cached across identities).
+   */
+  as(user: string): KubeObjects {
+    return new KubeObjects(this.rest, { impersonate: user, paths: this.paths });
+  }
+
+  private call<T>(req: KubeRequest): Promise<T> {
+    return this.rest.call<T>(this.impersonate ? { ...req, impersonate: this.impersonate } : req);
   }
 
   async get<T = KubeObject>(ref: KubeObjectRef): Promise<T | undefined> {
     try {
-      return await this.rest.call<T>({ verb: 'get', method: 'GET', path: await this.paths.path(ref), ref });
+      return await this.call<T>({ verb: 'get', method: 'GET', path: await this.paths.path(ref), ref });
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -41,7 +59,7 @@ export class KubeObjects {
     const items: T[] = [];
     let cont: string | undefined;
     do {
-      const page = await this.rest.call<{ items: T[]; metadata?: { continue?: string } }>({
+      const page = await this.call<{ items: T[]; metadata?: { continue?: string } }>({
         verb: 'list', method: 'GET', path, query: { labelSelector: options.labelSelector, limit: 500, continue: cont },
       });
       for (const item of page.items) items.push({ ...(item as object), apiVersion, kind } as T);
@@ -54,13 +72,20 @@ export class KubeObjects {
   async create<T = KubeObject>(obj: KubeObject): Promise<T> {
     const ref = refOf(obj);
     const { name: _name, ...collection } = ref;
-    return this.rest.call<T>({ verb: 'create', method: 'POST', path: await this.paths.path(collection), ref, body: obj });
+    return this.call<T>({ verb: 'create', method: 'POST', path: await this.paths.path(collection), ref, body: obj });
+  }
+
+  /** Whether this client's user may do `verb` on `resource` (SelfSubjectAccessReview: any user may ask about itself). */
+  async allowed(attributes: { verb: string; group?: string; resource: string; namespace?: string; name?: string }): Promise<boolean> {
+    const review = await this.call<{ status?: { allowed?: boolean } }>({ verb: 'create', method: 'POST', path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+      body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: attributes } } });
+    return review.status?.allowed === true;
   }
 
   /** Server-side apply. `force` takes fields other managers own; without it a conflict is a 409 naming them. */
   async apply<T = KubeObject>(obj: KubeObject, options: { force?: boolean; dryRun?: boolean; fieldManager?: string } = {}): Promise<T> {
     const ref = refOf(obj);
-    return this.rest.call<T>({
+    return this.call<T>({
       verb: 'apply', method: 'PATCH', path: await this.paths.path(ref), ref, body: obj,
       contentType: 'application/apply-patch+yaml',
       query: { fieldManager: options.fieldManager ?? FIELD_MANAGER, force: options.force ? true : undefined, dryRun: options.dryRun ? 'All' : undefined },
@@ -70,7 +95,7 @@ export class KubeObjects {
   /** Server-side apply of the status subresource (only the fields given are owned). */
   async applyStatus<T = KubeObject>(obj: KubeObject, fieldManager = FIELD_MANAGER): Promise<T> {
     const ref = refOf(obj);
-    return this.rest.call<T>({
+    return this.call<T>({
       verb: 'apply', method: 'PATCH', path: `${await this.paths.path(ref)}/status`, ref, body: obj,
       contentType: 'application/apply-patch+yaml', query: { fieldManager, force: true },
     });
@@ -78,13 +103,18 @@ export class KubeObjects {
 
   /** JSON merge patch (used for finalizers, where apply would fight other owners). */
   async mergePatch<T = KubeObject>(ref: KubeObjectRef, patch: unknown): Promise<T> {
-    return this.rest.call<T>({ verb: 'patch', method: 'PATCH', path: await this.paths.path(ref), ref, body: patch, contentType: 'application/merge-patch+json' });
+    return this.call<T>({ verb: 'patch', method: 'PATCH', path: await this.paths.path(ref), ref, body: patch, contentType: 'application/merge-patch+json' });
   }
 
-  /** Deletes; a missing object is not an error. Background propagation lets the GC remove dependents. */
-  async delete(ref: KubeObjectRef, propagationPolicy: 'Background' | 'Foreground' = 'Background'): Promise<boolean> {
+  /**
+   * Deletes; a missing object is not an error. Background propagation lets the GC remove
+   * dependents. With `uid`, only that very object is deleted (the server answers 409 when the name
+   * now belongs to another one): what was checked before the delete is what gets deleted.
+   */
+  async delete(ref: KubeObjectRef, propagationPolicy: 'Background' | 'Foreground' = 'Background', options: { uid?: string } = {}): Promise<boolean> {
+    const preconditions = options.uid ? { preconditions: { uid: options.uid } } : {};
     try {
-      await this.rest.call({ verb: 'delete', method: 'DELETE', path: await this.paths.path(ref), ref, body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy } });
+      await this.call({ verb: 'delete', method: 'DELETE', path: await this.paths.path(ref), ref, body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy, ...preconditions } });
       return true;
     } catch (err) {
       if (isNotFound(err)) return false;

@@ -22,6 +22,12 @@ export interface KubeRequest {
   contentType?: string;
   ref?: KubeObjectRef;
   timeoutMs?: number;
+  /**
+   * Make the request as this user (`Impersonate-User`), e.g. an environment's ServiceAccount
+   * `system:serviceaccount:NS:NAME`: the API server authorizes (and admits) it as that identity,
+   * provided the kubeconfig's own identity may impersonate it. Same connection, same counts.
+   */
+  impersonate?: string;
 }
 
 /**
@@ -50,7 +56,11 @@ export class KubeRest {
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const options: RequestOptions = {
       method: req.method,
-      headers: { accept: 'application/json', ...(req.body !== undefined ? { 'content-type': req.contentType ?? 'application/json' } : {}) },
+      headers: {
+        accept: 'application/json',
+        ...(req.body !== undefined ? { 'content-type': req.contentType ?? 'application/json' } : {}),
+        ...(req.impersonate ? { 'impersonate-user': req.impersonate } : {}),
+      },
     };
     await this.kc.applyToHTTPSOptions(options);
     if (url.protocol === 'https:') options.agent = this.sharedAgent(options);

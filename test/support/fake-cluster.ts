@@ -80,15 +80,16 @@ export class FakeCluster {
         return [...self.store.values()].filter((o) => o.apiVersion === apiVersion && o.kind === kind
           && (!options.namespace || o.metadata.namespace === options.namespace)).map((o) => structuredClone(o) as T);
       },
-      async apply<T>(obj: KubeObject): Promise<T> {
+      async apply<T>(obj: KubeObject, options: { fieldManager?: string } = {}): Promise<T> {
         self.check('apply', obj.kind, obj.metadata.name);
+        const managedFields = [{ manager: options.fieldManager ?? 'ria', operation: 'Apply' }];
         const current = self.find(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name);
         const changed = !current || JSON.stringify(current.spec) !== JSON.stringify(obj.spec);
         const generation = (current?.metadata.generation ?? 0) + (changed ? 1 : 0);
         const rolledOut = obj.kind === 'Deployment' && self.rollOut
           ? { status: { observedGeneration: generation, replicas: 1, updatedReplicas: 1, availableReplicas: 1 } } : {};
         return self.put({ ...obj, ...(current?.status ? { status: current.status } : {}), ...rolledOut,
-          metadata: { ...current?.metadata, ...obj.metadata, generation, ...(current?.metadata.uid ? { uid: current.metadata.uid } : {}) } }) as T;
+          metadata: { ...current?.metadata, ...obj.metadata, generation, managedFields, ...(current?.metadata.uid ? { uid: current.metadata.uid } : {}) } }) as T;
       },
       async applyStatus<T>(obj: KubeObject): Promise<T> {
         self.check('applyStatus', obj.kind, obj.metadata.name);
@@ -108,6 +109,9 @@ export class FakeCluster {
         self.check('delete', ref.kind, ref.name);
         return self.store.delete(keyOf(ref));
       },
+      /** No RBAC here: every identity may do everything (the real authorizer is tested on the control plane). */
+      as: () => api,
+      async allowed(): Promise<boolean> { return true; },
       async create<T>(obj: KubeObject): Promise<T> {
         self.check('create', obj.kind, obj.metadata.name);
         if (self.find(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name)) {

@@ -3,6 +3,8 @@ import { refOf, type KubeObject } from '../../kube/objects.js';
 import type { InventoryEntry } from '../../crds/types.js';
 import type { EngineContext } from '../context.js';
 import { inventoryKey } from './prune.js';
+import { ObjectNotOwnedError, notOwnedReason, outsideEnvironment, type EnvironmentOwner } from './ownership.js';
+import { isIdentityObject } from './identity.js';
 
 export interface ApplyOutcome {
   inventory: InventoryEntry[];
@@ -23,8 +25,9 @@ const APPLY_CONCURRENCY = 8;
  * before workloads so the first Pods are not refused for a missing ServiceAccount or ConfigMap
  * (the ReplicaSet controller would retry, but with backoff).
  */
-function dependencyClass(kind: string): number {
-  switch (kind) {
+function dependencyClass(obj: KubeObject): number {
+  if (isIdentityObject(refOf(obj))) return 1; // what every other object of the environment is written with
+  switch (obj.kind) {
     case 'Namespace': return 0;
     case 'CustomResourceDefinition': case 'PriorityClass': case 'StorageClass': case 'IngressClass': return 1;
     case 'ServiceAccount': case 'Role': case 'ClusterRole': case 'RoleBinding': case 'ClusterRoleBinding':
@@ -44,10 +47,10 @@ function dependencyClass(kind: string): number {
  */
 export function applyWaves(objects: KubeObject[], existing: readonly InventoryEntry[] = []): KubeObject[][] {
   const known = new Set(existing.map(inventoryKey));
-  const newClasses = new Set(objects.filter((o) => !known.has(inventoryKey(refOf(o)))).map((o) => dependencyClass(o.kind)));
+  const newClasses = new Set(objects.filter((o) => !known.has(inventoryKey(refOf(o)))).map(dependencyClass));
   const waves: KubeObject[][] = [[], [], [], [], []];
   for (const obj of objects) {
-    const c = dependencyClass(obj.kind);
+    const c = dependencyClass(obj);
     let after = -1;
     for (const n of newClasses) if (n < c && n > after) after = n;
     waves[after + 1]!.push(obj);
@@ -56,21 +59,45 @@ export function applyWaves(objects: KubeObject[], existing: readonly InventoryEn
 }
 
 /**
- * Server-side applies the objects (field manager `ria`) in dependency waves. An apply is first
- * tried without force so a conflict names who else owns the field; then Ria's desired state
- * wins. When an apply fails, the rest of its wave still completes and the first error is thrown:
- * the next reconcile applies everything again.
+ * Server-side applies the objects (field manager `ria`) in dependency waves. Ownership first
+ * (see ownership.ts): nothing outside the environment's namespace, and an object that is new to
+ * this environment (not in its inventory) must not exist yet unless it is already the
+ * environment's; the Namespace is checked on every apply (adopting someone else's namespace would
+ * put the environment's objects in it). An apply is tried without force so a conflict names who
+ * else owns the field; Ria's desired state then wins only over the environment's own object
+ * (a `kubectl edit` of an owned Deployment), never over someone else's. When an apply fails,
+ * the rest of its wave still completes and the first error is thrown: the next reconcile applies
+ * everything again.
  */
-export async function applyEnvironmentObjects(ctx: EngineContext, objects: KubeObject[], existing: readonly InventoryEntry[] = []): Promise<ApplyOutcome> {
+export async function applyEnvironmentObjects(ctx: EngineContext, owner: EnvironmentOwner, objects: KubeObject[], existing: readonly InventoryEntry[] = []): Promise<ApplyOutcome> {
+  const seen = new Set<string>();
+  for (const obj of objects) {
+    const why = outsideEnvironment(owner, obj);
+    if (why) throw new ObjectNotOwnedError(refOf(obj), owner, why);
+    const key = inventoryKey(refOf(obj));
+    // Only a Riofile object named like the environment's identity can repeat here (render refuses its own duplicates).
+    if (seen.has(key)) throw new ObjectNotOwnedError(refOf(obj), owner, 'the name is taken by the environment\'s own identity, which Ria writes; rename it in the Riofile');
+    seen.add(key);
+  }
+  await ctx.identities.ensureRoles();
+  const known = new Set(existing.map(inventoryKey));
   const outcome: ApplyOutcome = { inventory: objects.map(refOf), conflicts: [], generations: new Map(), live: new Map() };
+  const refuseUnowned = async (obj: KubeObject, context = ''): Promise<void> => {
+    const live = await ctx.identities.clientFor(obj).get(refOf(obj));
+    const why = live && notOwnedReason(owner, live);
+    if (why) throw new ObjectNotOwnedError(refOf(obj), owner, `${why}${context}`);
+  };
   const applyOne = async (obj: KubeObject): Promise<void> => {
+    if (obj.kind === 'Namespace' || !known.has(inventoryKey(refOf(obj)))) await refuseUnowned(obj);
+    const client = ctx.identities.clientFor(obj);
     let applied: KubeObject;
     try {
-      applied = await ctx.objects.apply(obj, { force: false });
+      applied = await client.apply(obj, { force: false });
     } catch (err) {
       if (!isConflict(err)) throw err;
+      await refuseUnowned(obj, `; the apply conflicted: ${(err as Error).message}`);
       outcome.conflicts.push((err as Error).message);
-      applied = await ctx.objects.apply(obj, { force: true });
+      applied = await client.apply(obj, { force: true });
     }
     const key = workloadKey(refOf(obj));
     outcome.live.set(key, applied);
@@ -79,6 +106,8 @@ export async function applyEnvironmentObjects(ctx: EngineContext, objects: KubeO
   for (const wave of applyWaves(objects, existing)) {
     const errors = await inParallel(wave, APPLY_CONCURRENCY, applyOne);
     if (errors.length) throw errors[0];
+    // A binding just made: the next wave is written with it.
+    if (wave.some((o) => isIdentityObject(refOf(o)) && o.kind === 'RoleBinding' && !known.has(inventoryKey(refOf(o))))) await ctx.identities.waitAuthorized(owner.namespace);
   }
   return outcome;
 }

@@ -14,7 +14,9 @@ import { checkPolicy } from './policy.js';
 import { ensureBuilds } from './builds.js';
 import { applyEnvironmentObjects } from './apply.js';
 import { referencedSecrets, secretCopies } from './secrets.js';
-import { toPrune } from './prune.js';
+import { pruneEntry, toPrune } from './prune.js';
+import { environmentOwner } from './ownership.js';
+import { identityObjects } from './identity.js';
 import { environmentReadiness } from './readiness.js';
 import { shortCommit } from './status.js';
 import { ensureFinalizer, finalizeEnvironment } from './finalize.js';
@@ -124,7 +126,10 @@ export async function copySecrets(run: ReconcileRun): Promise<Outcome | undefine
   const rendered = run.rendered!;
   const labels = rendered.objects[0]?.metadata.labels ?? {};
   const secrets = await secretCopies(run.ctx, run.secretNames ?? [], run.app!.spec.secretsFrom, run.env.spec.namespace, labels);
-  run.objects = [...rendered.objects.slice(0, 1), ...secrets.objects, ...rendered.objects.slice(1)];
+  // The environment's identity (ServiceAccount, RoleBindings) right after its Namespace: written
+  // by the engine, everything after it as the environment (identity.ts).
+  const identity = identityObjects(environmentOwner(run.env), { permissions: Boolean(run.app!.spec.allow?.permissions) });
+  run.objects = [...rendered.objects.slice(0, 1), ...identity, ...secrets.objects, ...rendered.objects.slice(1)];
   run.missingSecrets = secrets.missing;
   return undefined;
 }
@@ -141,7 +146,7 @@ export async function applyObjects(run: ReconcileRun): Promise<Outcome | undefin
   if (drifted.length) ctx.log.info('owned objects changed by someone else; re-applying', { environment: env.metadata.name, objects: drifted });
   run.mustApply = hash !== status.appliedHash || drifted.length > 0 || now.getTime() - (memory.lastApplied.get(key) ?? 0) >= ctx.driftIntervalMs;
   if (!run.mustApply) return undefined;
-  const applied = await applyEnvironmentObjects(ctx, objects, status.inventory);
+  const applied = await applyEnvironmentObjects(ctx, environmentOwner(env), objects, status.inventory);
   run.applied = applied;
   ctx.log.debug('applied', { environment: env.metadata.name, objects: applied.inventory.length, conflicts: applied.conflicts });
   for (const [workload, generation] of applied.generations) {
@@ -185,13 +190,20 @@ export async function pruneObjects(run: ReconcileRun): Promise<Outcome | undefin
   const pruned: string[] = [];
   const remaining = [...(status.inventory ?? [])];
   try {
+    const owner = environmentOwner(env);
     for (const entry of toPrune(status.inventory, run.applied.inventory)) {
       if (entry.kind === 'Namespace' && entry.name === env.spec.namespace) continue;
       forgetWorkloads(memory, [entry]);
-      await ctx.objects.delete(entry);
+      // Only the environment's own objects are deleted (ownership.ts); others leave the inventory untouched.
+      const done = await pruneEntry(ctx, owner, entry);
       remaining.splice(remaining.indexOf(entry), 1);
+      const object = `${entry.kind}/${entry.namespace ?? ''}/${entry.name}`;
+      if (done.result === 'skipped') {
+        ctx.log.warn('not pruned: not the environment\'s object', { environment: env.metadata.name, object, why: done.why });
+        continue;
+      }
       pruned.push(`${entry.kind}/${entry.name}`);
-      ctx.log.info('pruned', { environment: env.metadata.name, object: `${entry.kind}/${entry.namespace ?? ''}/${entry.name}` });
+      ctx.log.info('pruned', { environment: env.metadata.name, object });
     }
   } catch (err) {
     // Keep what is not pruned yet in the inventory (with the new objects), so the next try prunes it.

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiextensionsV1Api, AuthorizationV1Api, CustomObjectsApi, RbacAuthorizationV1Api } from '@kubernetes/client-node';
-import { testClients, uniqueName } from '../../support/kube.js';
+import { testClients, uniqueName, eventually } from '../../support/kube.js';
+import { KubeRest } from '../../../engine/kube/rest.js';
+import { KubeObjects } from '../../../engine/kube/objects.js';
 import { captureIO } from '../../support/io.js';
 import { main } from '../../../engine/cli/main.js';
 import { installManifests } from '../../../engine/install/manifests.js';
@@ -47,7 +49,7 @@ test('ria install applies everything, the CRDs become Established, and a second 
 
   // Test
   const first = await install(ns);
-  assert.equal(first.length, 10, first.join('\n'));
+  assert.equal(first.length, 14, first.join('\n'));
   for (const line of first.filter((l) => !l.startsWith('CustomResourceDefinition/'))) assert.match(line, / created$/);
   for (const name of ['apps.ria.dev', 'environments.ria.dev']) {
     const crd = await apiext.readCustomResourceDefinition({ name });
@@ -60,10 +62,16 @@ test('ria install applies everything, the CRDs become Established, and a second 
   const binding = await rbac.readClusterRoleBinding({ name: `ria-engine-${ns}` });
   assert.deepEqual(binding.subjects?.map(({ kind, name, namespace }) => ({ kind, name, namespace })), [{ kind: 'ServiceAccount', name: 'ria-engine', namespace: ns }]);
 
-  const before = await versions(ns);
+  const allUnchanged = first.map((l) => l.replace(/ (created|configured|unchanged)$/, ' unchanged'));
+  // The API server's policy type-checker applies the ValidatingAdmissionPolicy's status right after
+  // it is created; the next apply of ours then rewrites managedFields once (same spec, same
+  // generation, a new resourceVersion: an SSA quirk). From then on, nothing at all is written.
   const second = await install(ns);
-  assert.deepEqual(second, first.map((l) => l.replace(/ (created|configured|unchanged)$/, ' unchanged')));
-  assert.deepEqual(await versions(ns), before, 'a second install writes nothing');
+  assert.deepEqual(second.map((l) => l.replace(/^(ValidatingAdmissionPolicy\/\S+) configured$/, '$1 unchanged')), allUnchanged);
+  const before = await versions(ns);
+  const third = await install(ns);
+  assert.deepEqual(third, allUnchanged);
+  assert.deepEqual(await versions(ns), before, 'a repeated install writes nothing');
 });
 
 test('an Environment created after ria install is listed by ria ps', async () => {
@@ -94,17 +102,35 @@ test('the engine service account can do what Ria does, and nothing else', async 
   const allowed: Array<[string, string, string, string | undefined, string?]> = [
     ['patch', 'ria.dev', 'environments', elsewhere],
     ['update', 'ria.dev', 'environments/status', elsewhere],
+    ['get', 'apiextensions.k8s.io', 'customresourcedefinitions', undefined, 'environments.ria.dev'],
+    ['patch', 'apiextensions.k8s.io', 'customresourcedefinitions', undefined, 'apps.ria.dev'],
     ['create', '', 'namespaces', undefined],
-    ['create', 'apps', 'deployments', elsewhere],
-    ['delete', 'gateway.networking.k8s.io', 'httproutes', elsewhere],
-    ['create', 'batch', 'jobs', elsewhere],
-    ['escalate', 'rbac.authorization.k8s.io', 'clusterroles', undefined],
-    ['bind', 'rbac.authorization.k8s.io', 'roles', elsewhere],
+    ['create', '', 'serviceaccounts', elsewhere],
+    ['create', 'rbac.authorization.k8s.io', 'rolebindings', elsewhere],
+    ['bind', 'rbac.authorization.k8s.io', 'clusterroles', elsewhere, 'ria-environment'],
+    ['impersonate', '', 'serviceaccounts', elsewhere, 'ria-environment'],
+    ['watch', 'apps', 'deployments', undefined],
+    ['get', '', 'secrets', elsewhere],
+    ['create', 'batch', 'jobs', ns], // builds, in its own namespace
     ['update', 'coordination.k8s.io', 'leases', ns, 'ria-engine'],
     ['create', 'coordination.k8s.io', 'leases', ns],
     ['patch', '', 'pods', ns], // the leader labels its own Pod
   ];
   const denied: Array<[string, string, string, string | undefined, string?]> = [
+    ['create', 'apps', 'deployments', elsewhere],
+    ['delete', 'gateway.networking.k8s.io', 'httproutes', elsewhere],
+    ['create', '', 'secrets', elsewhere],
+    ['patch', '', 'secrets', ns],
+    ['list', '', 'secrets', elsewhere],
+    ['create', 'batch', 'jobs', elsewhere],
+    ['escalate', 'rbac.authorization.k8s.io', 'clusterroles', undefined],
+    ['escalate', 'rbac.authorization.k8s.io', 'roles', elsewhere],
+    ['bind', 'rbac.authorization.k8s.io', 'clusterroles', undefined, 'cluster-admin'],
+    ['bind', 'rbac.authorization.k8s.io', 'roles', elsewhere, 'anything'],
+    ['create', 'rbac.authorization.k8s.io', 'clusterrolebindings', undefined],
+    ['create', 'rbac.authorization.k8s.io', 'clusterroles', undefined],
+    ['impersonate', '', 'serviceaccounts', 'kube-system', 'default'],
+    ['impersonate', '', 'users', undefined, 'admin'],
     ['create', '', 'pods', elsewhere],
     ['patch', '', 'pods', elsewhere],
     ['delete', '', 'pods', ns],
@@ -112,6 +138,7 @@ test('the engine service account can do what Ria does, and nothing else', async 
     ['update', 'coordination.k8s.io', 'leases', 'kube-system', 'kube-scheduler'],
     ['update', 'coordination.k8s.io', 'leases', ns, 'someone-else'],
     ['create', 'apiextensions.k8s.io', 'customresourcedefinitions', undefined],
+    ['patch', 'apiextensions.k8s.io', 'customresourcedefinitions', undefined, 'gateways.gateway.networking.k8s.io'],
     ['update', 'apps', 'deployments', elsewhere],
   ];
   for (const [verb, group, resource, namespace, name] of allowed) {
@@ -120,6 +147,45 @@ test('the engine service account can do what Ria does, and nothing else', async 
   for (const [verb, group, resource, namespace, name] of denied) {
     assert.equal(await can(ns, verb, group, resource, namespace, name), false, `denied: ${verb} ${group}/${resource} in ${namespace} ${name ?? ''}`);
   }
+});
+
+test('the admission policy keeps the engine to objects Ria labels, away from kube-* and its own namespace', async () => {
+  // Setup: requests made as the engine's ServiceAccount (the admin impersonates it).
+  const ns = uniqueName('ria-vap');
+  await install(ns);
+  const engine = new KubeObjects(new KubeRest(kc)).as(`system:serviceaccount:${ns}:ria-engine`);
+  const riaLabels = { 'app.kubernetes.io/managed-by': 'ria', 'ria.dev/app': 'shop', 'ria.dev/environment': 'main' };
+  const foreign = uniqueName('foreign');
+  await core.createNamespace({ body: { metadata: { name: foreign } } });
+  const refused = (pattern: RegExp) => (err: Error & { status?: number }) => err.status === 403 && pattern.test(err.message);
+
+  // Test: the policy is in force once installed (the API server loads policies asynchronously).
+  await eventually('the policy refuses an unlabelled namespace', async () => {
+    const probe = uniqueName('probe');
+    try {
+      await engine.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: probe } });
+      await core.deleteNamespace({ name: probe });
+      return false;
+    } catch (err) { return refused(/carrying its labels/)(err as Error) ? true : false; }
+  }, 30_000, 500);
+  const own = uniqueName('shop-main');
+  await engine.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: own, labels: riaLabels } });
+  await engine.apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'ria-environment', namespace: own, labels: riaLabels } });
+
+  await assert.rejects(engine.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kube-ria-test', labels: riaLabels } }), refused(/kube-\* namespaces/));
+  await assert.rejects(engine.apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'ria-environment', namespace: 'kube-system', labels: riaLabels } }),
+    refused(/kube-\* namespaces/));
+  await assert.rejects(engine.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: foreign, labels: riaLabels } }), refused(/did not label/), 'no take-over by labelling');
+  await assert.rejects(engine.delete({ apiVersion: 'v1', kind: 'Namespace', name: foreign }), refused(/did not label/));
+  await assert.rejects(engine.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: riaLabels } }), refused(/own namespace/));
+  await assert.rejects(engine.apply({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'ria-environment', namespace: foreign, labels: riaLabels },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'ria-environment' }, subjects: [{ kind: 'ServiceAccount', name: 'ria-environment', namespace: foreign }] }),
+  refused(/only in namespaces it made/), 'RBAC allows RoleBindings in any namespace; the policy only in namespaces Ria made');
+  await assert.rejects(engine.as(`system:serviceaccount:${own}:ria-environment`).apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: foreign, labels: riaLabels } }),
+    refused(/./), 'an environment identity outside its namespace');
+  assert.equal((await core.readNamespace({ name: foreign })).metadata?.labels?.['app.kubernetes.io/managed-by'], undefined);
+  await core.deleteNamespace({ name: own });
+  await core.deleteNamespace({ name: foreign });
 });
 
 test('ria install --dry-run validates on the server and creates nothing', async () => {

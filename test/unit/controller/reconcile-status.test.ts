@@ -15,6 +15,7 @@ import type { EventType } from '../../../engine/controller/events.js';
 import { GitUnreachableError } from '../../../engine/git/errors.js';
 import type { GitClient } from '../../../engine/git/index.js';
 import { FakeCluster } from '../../support/fake-cluster.js';
+import { EnvironmentIdentities } from '../../../engine/controller/environment/identity.js';
 
 const NS = 'ria';
 const C1 = 'a'.repeat(40);
@@ -41,7 +42,7 @@ function setup(riofile = WEB, appExtra: Record<string, unknown> = {}) {
   const reported: Array<string | undefined> = [];
   let clock = Date.UTC(2026, 0, 1);
   const ctx: EngineContext = {
-    objects: cluster.objects, git, gitCacheDir: '/nonexistent', namespace: NS, settings: defaultSettings, log: silentLog,
+    objects: cluster.objects, identities: new EnvironmentIdentities(cluster.objects, silentLog), git, gitCacheDir: '/nonexistent', namespace: NS, settings: defaultSettings, log: silentLog,
     hooks: { environmentChanged: (env) => { reported.push(env.status?.phase); } },
     events: { record: async (_target, type, reason, message) => { events.push({ type, reason, message }); } },
     now: () => new Date(clock), driftIntervalMs: 5 * 60_000, credentials: async () => undefined,

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseAllDocuments } from 'yaml';
 import { installManifests, LEASE_NAME, ENGINE_ENV, InstallError } from '../../../engine/install/manifests.js';
-import { MANAGED_RESOURCES, MANAGED_VERBS, type PolicyRule } from '../../../engine/install/rbac.js';
+import { ENVIRONMENT_RESOURCES, MANAGED_VERBS, type PolicyRule } from '../../../engine/install/rbac.js';
 import { main } from '../../../engine/cli/main.js';
 import { captureIO } from '../../support/io.js';
 
@@ -20,62 +20,132 @@ function allows(rules: PolicyRule[], group: string, resource: string, verb: stri
 test('CRDs come first, then the namespace; every namespaced object is in it', () => {
   const objs = render({ namespace: 'ria-test' });
   assert.deepEqual(objs.map((o) => o.kind), [
-    'CustomResourceDefinition', 'CustomResourceDefinition', 'Namespace', 'ClusterRole', 'ServiceAccount',
-    'ClusterRoleBinding', 'Role', 'RoleBinding', 'Service', 'Deployment',
+    'CustomResourceDefinition', 'CustomResourceDefinition', 'Namespace', 'ClusterRole', 'ClusterRole', 'ClusterRole', 'ServiceAccount',
+    'ClusterRoleBinding', 'Role', 'RoleBinding', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'Service', 'Deployment',
   ]);
   assert.deepEqual(objs.slice(0, 2).map((o) => o.metadata.name), ['apps.ria.dev', 'environments.ria.dev']);
   assert.equal(objs[2]!.metadata.name, 'ria-test');
   for (const o of objs.filter((x) => ['ServiceAccount', 'Role', 'RoleBinding', 'Service', 'Deployment'].includes(x.kind))) {
     assert.equal(o.metadata.namespace, 'ria-test', `${o.kind} namespace`);
   }
-  for (const o of objs.filter((x) => ['CustomResourceDefinition', 'Namespace', 'ClusterRole', 'ClusterRoleBinding'].includes(x.kind))) {
+  for (const o of objs.filter((x) => ['CustomResourceDefinition', 'Namespace', 'ClusterRole', 'ClusterRoleBinding', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding'].includes(x.kind))) {
     assert.equal(o.metadata.namespace, undefined, `${o.kind} is cluster-scoped`);
   }
 });
 
-test('the ClusterRole covers every managed kind with the verbs apply and prune need, and no wildcards', () => {
+const roles = (objs: Obj[]): Record<string, PolicyRule[]> => Object.fromEntries(find(objs, 'ClusterRole').map((r) => [r.metadata.name, r.rules as PolicyRule[]]));
+
+test('the engine\'s ClusterRole: what the engine needs itself, no escalate, bind only to the environment roles, no Secret writes, no wildcard', () => {
   // Setup
   const objs = render();
-  const clusterRules = find(objs, 'ClusterRole')[0]!.rules as PolicyRule[];
+  const { 'ria-engine': engine, 'ria-environment': environment, 'ria-environment-permissions': permissions } = roles(objs);
   const roleRules = find(objs, 'Role')[0]!.rules as PolicyRule[];
 
-  // Test
-  assert.ok(MANAGED_RESOURCES.length >= 17);
-  for (const { group, resource } of MANAGED_RESOURCES) {
-    for (const verb of MANAGED_VERBS) assert.ok(allows(clusterRules, group, resource, verb), `${verb} ${group || 'core'}/${resource}`);
-  }
-  for (const rule of [...clusterRules, ...roleRules]) {
-    for (const field of ['apiGroups', 'resources', 'verbs'] as const) {
-      assert.ok(!rule[field].some((v) => v.includes('*')), `wildcard in ${field}: ${JSON.stringify(rule)}`);
+  // Test: no wildcard in any rule Ria installs.
+  for (const rule of [...engine!, ...environment!, ...permissions!, ...roleRules]) {
+    for (const field of ['apiGroups', 'resources', 'verbs', 'resourceNames'] as const) {
+      assert.ok(!(rule[field] ?? []).some((v) => v.includes('*')), `wildcard in ${field}: ${JSON.stringify(rule)}`);
     }
   }
-  for (const resource of ['apps', 'environments']) {
-    for (const verb of ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete']) assert.ok(allows(clusterRules, 'ria.dev', resource, verb), `${verb} ${resource}`);
-    assert.ok(allows(clusterRules, 'ria.dev', `${resource}/status`, 'patch'));
-    assert.ok(allows(clusterRules, 'ria.dev', `${resource}/finalizers`, 'update'));
+  // No escalate; bind only by name, only to the fixed environment roles.
+  assert.ok(!engine!.some((r) => r.verbs.includes('escalate')), 'no escalate');
+  const binds = engine!.filter((r) => r.verbs.includes('bind'));
+  assert.deepEqual(binds.map((r) => [r.resources, r.resourceNames]), [[['clusterroles'], ['ria-environment', 'ria-environment-permissions']]]);
+  assert.ok(!allows(engine!, 'rbac.authorization.k8s.io', 'clusterrolebindings', 'create'), 'no ClusterRoleBinding writes by default');
+  assert.ok(!allows(engine!, 'rbac.authorization.k8s.io', 'clusterroles', 'create'));
+  // No Secret writes by the engine; the environment role (which writes them) is never bound cluster-wide.
+  for (const verb of ['create', 'patch', 'update', 'delete', 'list', 'watch']) assert.ok(!allows(engine!, '', 'secrets', verb), `no ${verb} on secrets`);
+  assert.ok(allows(engine!, '', 'secrets', 'get'), 'clone credentials and secretsFrom sources are read');
+  assert.deepEqual(find(objs, 'ClusterRoleBinding').map((b) => b.roleRef.name), ['ria-engine']);
+  // No writes of rendered kinds: those are the environments'.
+  for (const { group, resource } of ENVIRONMENT_RESOURCES) {
+    for (const verb of ['create', 'patch', 'delete']) {
+      if (resource !== 'serviceaccounts') assert.ok(!allows(engine!, group, resource, verb), `engine does not ${verb} ${group || 'core'}/${resource}`);
+    }
   }
-  for (const verb of ['create', 'delete', 'get']) assert.ok(allows(clusterRules, '', 'namespaces', verb));
-  assert.ok(allows(clusterRules, '', 'events', 'create'));
-  // Granting app permissions goes through escalate/bind, on RBAC kinds only.
-  assert.ok(allows(clusterRules, 'rbac.authorization.k8s.io', 'clusterroles', 'escalate'));
-  assert.ok(allows(clusterRules, 'rbac.authorization.k8s.io', 'roles', 'bind'));
-  assert.ok(!clusterRules.some((r) => (r.verbs.includes('escalate') || r.verbs.includes('bind')) && !r.apiGroups.every((g) => g === 'rbac.authorization.k8s.io')));
+  // What it does need: its state, its CRDs (by name: the start-up check), namespaces, environment identities.
+  for (const resource of ['apps', 'environments']) {
+    for (const verb of ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete']) assert.ok(allows(engine!, 'ria.dev', resource, verb), `${verb} ${resource}`);
+    assert.ok(allows(engine!, 'ria.dev', `${resource}/status`, 'patch'));
+    assert.ok(allows(engine!, 'ria.dev', `${resource}/finalizers`, 'update'));
+  }
+  for (const verb of ['get', 'patch']) assert.ok(allows(engine!, 'apiextensions.k8s.io', 'customresourcedefinitions', verb, 'environments.ria.dev'));
+  assert.ok(!allows(engine!, 'apiextensions.k8s.io', 'customresourcedefinitions', 'patch', 'gateways.gateway.networking.k8s.io'));
+  for (const verb of ['create', 'delete', 'get', 'patch']) assert.ok(allows(engine!, '', 'namespaces', verb));
+  assert.ok(allows(engine!, '', 'serviceaccounts', 'impersonate', 'ria-environment'));
+  assert.ok(!allows(engine!, '', 'serviceaccounts', 'impersonate', 'default'));
+  assert.ok(!allows(engine!, '', 'users', 'impersonate') && !allows(engine!, '', 'groups', 'impersonate'));
+  assert.ok(allows(engine!, 'apps', 'deployments', 'watch'), 'workload health');
   // Nothing Ria never touches.
-  assert.ok(!allows(clusterRules, '', 'pods', 'create'));
-  assert.ok(!allows(clusterRules, '', 'nodes', 'get'));
-  assert.ok(!allows(clusterRules, 'coordination.k8s.io', 'leases', 'update'), 'leases are granted in the namespace only');
-  // Leases: only its own, only in its namespace.
+  assert.ok(!allows(engine!, '', 'pods', 'create'));
+  assert.ok(!allows(engine!, '', 'nodes', 'get'));
+  assert.ok(!allows(engine!, 'coordination.k8s.io', 'leases', 'update'), 'leases are granted in the namespace only');
+  // In its namespace: its Lease only, the leader label, build Jobs.
   assert.ok(allows(roleRules, 'coordination.k8s.io', 'leases', 'update', LEASE_NAME));
   assert.ok(!allows(roleRules, 'coordination.k8s.io', 'leases', 'update', 'kube-scheduler'));
   assert.ok(allows(roleRules, 'coordination.k8s.io', 'leases', 'create'));
   assert.ok(!allows(roleRules, 'coordination.k8s.io', 'leases', 'delete', LEASE_NAME));
-  // Pods: only patch (the leader label), only in its namespace.
   assert.ok(allows(roleRules, '', 'pods', 'patch'));
-  assert.ok(!allows(clusterRules, '', 'pods', 'patch'));
+  assert.ok(!allows(engine!, '', 'pods', 'patch'));
   assert.ok(!allows(roleRules, '', 'pods', 'delete'));
+  assert.ok(allows(roleRules, 'batch', 'jobs', 'create'));
   // Rollouts read the new version's pods (crash loops): list only.
-  assert.ok(allows(clusterRules, '', 'pods', 'list'));
-  assert.ok(!allows(clusterRules, '', 'pods', 'delete'));
+  assert.ok(allows(engine!, '', 'pods', 'list'));
+  assert.ok(!allows(engine!, '', 'pods', 'delete'));
+});
+
+test('the environment role covers every kind Ria renders in a namespace, nothing cluster-scoped; permissions are a separate role', () => {
+  const { 'ria-environment': environment, 'ria-environment-permissions': permissions } = roles(render());
+  for (const { group, resource } of ENVIRONMENT_RESOURCES) {
+    for (const verb of MANAGED_VERBS) assert.ok(allows(environment!, group, resource, verb), `${verb} ${group || 'core'}/${resource}`);
+  }
+  for (const resource of ['namespaces', 'clusterroles', 'clusterrolebindings', 'roles', 'rolebindings', 'resourcequotas', 'pods']) {
+    assert.ok(!environment!.some((r) => r.resources.includes(resource)), `no ${resource} in the base environment role`);
+  }
+  assert.ok(!environment!.some((r) => r.verbs.includes('bind') || r.verbs.includes('escalate') || r.verbs.includes('impersonate')));
+  assert.ok(allows(permissions!, 'rbac.authorization.k8s.io', 'roles', 'create'));
+  assert.ok(allows(permissions!, 'rbac.authorization.k8s.io', 'rolebindings', 'create'));
+  assert.ok(!permissions!.some((r) => r.resources.some((x) => x === 'clusterrolebindings')), 'never cluster-wide bindings');
+});
+
+test('--global-role: bind to exactly the ClusterRoles named, and ClusterRoleBindings; cluster-admin and system roles refused', async () => {
+  // Setup
+  const io = captureIO();
+
+  // Test
+  assert.equal(await main(['install', '--yaml', '--config-repo', base.configRepo, '--global-role', 'view', '--global-role=metrics-reader'], io), 0, io.err());
+  const engine = roles(parseAllDocuments(io.out()).map((d) => d.toJS() as Obj))['ria-engine']!;
+  assert.ok(allows(engine, 'rbac.authorization.k8s.io', 'clusterroles', 'bind', 'view'));
+  assert.ok(allows(engine, 'rbac.authorization.k8s.io', 'clusterroles', 'bind', 'metrics-reader'));
+  assert.ok(!allows(engine, 'rbac.authorization.k8s.io', 'clusterroles', 'bind', 'cluster-admin'));
+  assert.ok(!allows(engine, 'rbac.authorization.k8s.io', 'clusterroles', 'bind', 'edit'));
+  assert.ok(allows(engine, 'rbac.authorization.k8s.io', 'clusterrolebindings', 'create'));
+  assert.ok(!engine.some((r) => r.verbs.includes('escalate')));
+  assert.throws(() => render({ globalRoles: ['cluster-admin'] }), /does not bind cluster-admin/);
+  assert.throws(() => render({ globalRoles: ['system:controller:foo'] }), /system roles/);
+  assert.throws(() => render({ globalRoles: ['*'] }), /not a valid ClusterRole name/);
+});
+
+test('the admission policy is installed and bound (Deny), for the engine and the environment identities', () => {
+  // Setup
+  const objs = render({ namespace: 'ria-ops' });
+  const [policy] = find(objs, 'ValidatingAdmissionPolicy');
+  const [binding] = find(objs, 'ValidatingAdmissionPolicyBinding');
+
+  // Test
+  assert.equal(policy!.apiVersion, 'admissionregistration.k8s.io/v1');
+  assert.equal(policy!.spec.failurePolicy, 'Fail');
+  assert.deepEqual(binding!.spec, { policyName: policy!.metadata.name, validationActions: ['Deny'] });
+  assert.match(policy!.spec.matchConditions[0].expression, /system:serviceaccount:ria-ops:ria-engine/);
+  assert.match(policy!.spec.matchConditions[0].expression, /:ria-environment'/);
+  const matched = new Set(policy!.spec.matchConstraints.resourceRules.flatMap((r: Obj) => r.resources.map((x: string) => `${r.apiGroups[0]}/${x}`)));
+  for (const r of ['/namespaces', '/secrets', '/serviceaccounts', 'apps/deployments', 'rbac.authorization.k8s.io/clusterrolebindings', 'rbac.authorization.k8s.io/rolebindings']) {
+    assert.ok(matched.has(r), `${r} guarded`);
+  }
+  const validations = policy!.spec.validations.map((v: Obj) => v.expression).join('\n');
+  assert.match(validations, /startsWith\('kube-'\)/);
+  assert.match(validations, /'ria-ops'/);
+  assert.match(validations, /oldObject.metadata.labels/);
 });
 
 test('bindings grant the roles to the engine service account', () => {

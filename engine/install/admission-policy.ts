@@ -1,0 +1,75 @@
+/**
+ * A ValidatingAdmissionPolicy (admissionregistration.k8s.io/v1) that bounds what Ria's
+ * identities write, below RBAC: RBAC cannot limit the engine's namespace, ServiceAccount and
+ * RoleBinding writes (nor its impersonation) to the environments' namespaces, because those are
+ * made at runtime. Checked by the API server on every create, update and delete of the kinds Ria
+ * writes, made by the engine's ServiceAccount or by an environment's ServiceAccount:
+ *
+ * 1. never in a `kube-*` namespace (nor a `kube-*` Namespace itself);
+ * 2. never in Ria's own namespace for an environment, and never Ria's own Namespace object:
+ *    the engine's writes there (build Jobs, its Lease) are its namespaced Role's, not matched here;
+ * 3. an environment's ServiceAccount writes only in its own namespace, and namespaced writes go
+ *    only into namespaces labelled by Ria (which the engine can create, but cannot label after
+ *    the fact: rule 4): a foreign namespace gets no Ria ServiceAccount, binding or object;
+ * 4. only objects carrying Ria's labels (`app.kubernetes.io/managed-by: ria` and `ria.dev/app`),
+ *    before and after the write: Ria cannot create an unlabelled object, and cannot take over
+ *    (update, label, delete) one it did not label.
+ */
+import type { KubeObject } from '../kube/apply.js';
+import { ENVIRONMENT_RESOURCES, ENVIRONMENT_SERVICE_ACCOUNT } from './rbac.js';
+
+const BY_GROUP = new Map<string, string[]>();
+for (const r of ENVIRONMENT_RESOURCES) BY_GROUP.set(r.group, [...(BY_GROUP.get(r.group) ?? []), r.resource]);
+
+/** Resources the policy watches: the environment kinds, plus what the engine writes around them. */
+export function guardedResources(): Array<{ group: string; resources: string[] }> {
+  const core = [...new Set([...(BY_GROUP.get('') ?? []), 'namespaces', 'resourcequotas', 'serviceaccounts'])].sort();
+  return [
+    { group: '', resources: core },
+    ...[...BY_GROUP].filter(([g]) => g !== '').map(([group, resources]) => ({ group, resources: [...resources].sort() })),
+    { group: 'rbac.authorization.k8s.io', resources: ['clusterrolebindings', 'clusterroles', 'rolebindings', 'roles'] },
+  ];
+}
+
+const labelled = (o: string) =>
+  `has(${o}.metadata.labels) && 'app.kubernetes.io/managed-by' in ${o}.metadata.labels && ${o}.metadata.labels['app.kubernetes.io/managed-by'] == 'ria' && 'ria.dev/app' in ${o}.metadata.labels`;
+
+export function admissionPolicy(options: { namespace: string; engineServiceAccount: string; name: string; labels: Record<string, string> }): KubeObject[] {
+  const { namespace, engineServiceAccount, name, labels } = options;
+  const engineUser = `system:serviceaccount:${namespace}:${engineServiceAccount}`;
+  return [
+    { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy', metadata: { name, labels }, spec: {
+      failurePolicy: 'Fail',
+      matchConstraints: {
+        resourceRules: guardedResources().map(({ group, resources }) => ({
+          apiGroups: [group], apiVersions: ['*'], operations: ['CREATE', 'UPDATE', 'DELETE'], resources, scope: '*',
+        })),
+      },
+      matchConditions: [{
+        name: 'ria-identities',
+        expression: `request.userInfo.username == '${engineUser}' || (request.userInfo.username.startsWith('system:serviceaccount:') && request.userInfo.username.endsWith(':${ENVIRONMENT_SERVICE_ACCOUNT}'))`,
+      }],
+      variables: [
+        { name: 'isEngine', expression: `request.userInfo.username == '${engineUser}'` },
+        { name: 'target', expression: `request.resource.resource == 'namespaces' ? request.name : request.namespace` },
+      ],
+      validations: [
+        { expression: `!variables.target.startsWith('kube-')`,
+          messageExpression: `'Ria never writes in kube-* namespaces (' + variables.target + ')'`, reason: 'Forbidden' },
+        { expression: `variables.target != '${namespace}' || (variables.isEngine && request.resource.resource != 'namespaces')`,
+          message: `an environment never writes in Ria's own namespace ${namespace}, and Ria never changes that namespace`, reason: 'Forbidden' },
+        { expression: `variables.isEngine || variables.target == request.userInfo.username.split(':')[2]`,
+          messageExpression: `'an environment writes only in its own namespace, not ' + variables.target`, reason: 'Forbidden' },
+        { expression: `request.resource.resource == 'namespaces' || request.namespace == '' || (namespaceObject != null && has(namespaceObject.metadata.labels) && 'app.kubernetes.io/managed-by' in namespaceObject.metadata.labels && namespaceObject.metadata.labels['app.kubernetes.io/managed-by'] == 'ria')`,
+          messageExpression: `'Ria writes only in namespaces it made (labelled app.kubernetes.io/managed-by: ria), not in ' + request.namespace`, reason: 'Forbidden' },
+        { expression: `request.operation == 'DELETE' || (${labelled('object')})`,
+          message: 'Ria writes only objects carrying its labels (app.kubernetes.io/managed-by: ria and ria.dev/app)', reason: 'Forbidden' },
+        { expression: `request.operation == 'CREATE' || (${labelled('oldObject')})`,
+          message: 'Ria never changes or deletes an object it did not label (app.kubernetes.io/managed-by: ria and ria.dev/app)', reason: 'Forbidden' },
+      ],
+    } },
+    { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name, labels }, spec: {
+      policyName: name, validationActions: ['Deny'],
+    } },
+  ];
+}

@@ -6,12 +6,13 @@
  * writes, made by the engine's ServiceAccount or by an environment's ServiceAccount:
  *
  * 1. never in a `kube-*` namespace (nor a `kube-*` Namespace itself);
- * 2. never in Ria's own namespace for an environment, and never Ria's own Namespace object:
- *    the engine's writes there (build Jobs, its Lease) are its namespaced Role's, not matched here;
+ * 2. never in Ria's own namespace for an environment, and never Ria's own Namespace object
+ *    (the engine's writes there, its Lease and Events, are its namespaced Role's);
  * 3. an environment's ServiceAccount writes only in its own namespace, and namespaced writes go
  *    only into namespaces labelled by Ria (which the engine can create, but cannot label after
  *    the fact: rule 4): a foreign namespace gets no Ria ServiceAccount, binding or object;
- * 4. only objects carrying Ria's labels (`app.kubernetes.io/managed-by: ria` and `ria.dev/app`),
+ * 4. only objects carrying Ria's labels (`app.kubernetes.io/managed-by: ria` and `ria.dev/app`, or
+ *    `ria.dev/role` for the builder namespace's),
  *    before and after the write: Ria cannot create an unlabelled object, and cannot take over
  *    (update, label, delete) one it did not label.
  */
@@ -28,11 +29,12 @@ export function guardedResources(): Array<{ group: string; resources: string[] }
     { group: '', resources: core },
     ...[...BY_GROUP].filter(([g]) => g !== '').map(([group, resources]) => ({ group, resources: [...resources].sort() })),
     { group: 'rbac.authorization.k8s.io', resources: ['clusterrolebindings', 'clusterroles', 'rolebindings', 'roles'] },
-  ];
+  ].map((g) => (g.group === 'networking.k8s.io' ? { ...g, resources: [...new Set([...g.resources, 'networkpolicies'])].sort() } : g));
 }
 
+/** Ria's: managed by Ria, and for an app (`ria.dev/app`) or for a role of Ria's own (`ria.dev/role`: the builder namespace). */
 const labelled = (o: string) =>
-  `has(${o}.metadata.labels) && 'app.kubernetes.io/managed-by' in ${o}.metadata.labels && ${o}.metadata.labels['app.kubernetes.io/managed-by'] == 'ria' && 'ria.dev/app' in ${o}.metadata.labels`;
+  `has(${o}.metadata.labels) && 'app.kubernetes.io/managed-by' in ${o}.metadata.labels && ${o}.metadata.labels['app.kubernetes.io/managed-by'] == 'ria' && ('ria.dev/app' in ${o}.metadata.labels || 'ria.dev/role' in ${o}.metadata.labels)`;
 
 export function admissionPolicy(options: { namespace: string; engineServiceAccount: string; name: string; labels: Record<string, string> }): KubeObject[] {
   const { namespace, engineServiceAccount, name, labels } = options;

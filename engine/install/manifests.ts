@@ -7,7 +7,9 @@ import { riaCrds } from '../crds/definitions.js';
 import type { KubeObject } from '../kube/apply.js';
 import { redactRepoUrl } from '../observe/redact.js';
 import { RiaError } from '../errors.js';
-import { ENVIRONMENT_PERMISSIONS_ROLE, ENVIRONMENT_ROLE, engineClusterRules, environmentPermissionRules, environmentRules, leaseRules } from './rbac.js';
+import { ENVIRONMENT_PERMISSIONS_ROLE, ENVIRONMENT_ROLE, engineClusterRules, environmentPermissionRules, environmentRules, leaseRules, builderRules } from './rbac.js';
+import { builderNamespaceObjects } from '../controller/environment/builder-namespace.js';
+import { builderNamespace } from '../controller/environment/cluster-settings.js';
 import { admissionPolicy } from './admission-policy.js';
 import { LEADER_LABEL } from '../leader/pod-label.js';
 
@@ -98,6 +100,7 @@ export function installManifests(options: InstallOptions): KubeObject[] {
   const selector = { 'app.kubernetes.io/name': 'ria', 'app.kubernetes.io/component': 'engine' };
   const meta = (name: string, namespaced = true) => ({ name, ...(namespaced ? { namespace } : {}), labels });
   const subject = { kind: 'ServiceAccount', name: ENGINE_NAME, namespace };
+  const builds = builderNamespace(namespace);
 
   const env: object[] = [
     { name: ENGINE_ENV.Namespace, valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
@@ -121,6 +124,8 @@ export function installManifests(options: InstallOptions): KubeObject[] {
   return [
     ...riaCrds.map((crd) => structuredClone(crd) as KubeObject),
     { apiVersion: 'v1', kind: 'Namespace', metadata: meta(namespace, false) },
+    // Exactly as the engine applies it before a build (same field manager: no tug of war over labels).
+    builderNamespaceObjects(builds, undefined)[0] as unknown as KubeObject,
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: meta(ENGINE_NAME, false),
       rules: engineClusterRules({ globalRoles, crdNames: riaCrds.map((c) => c.metadata.name) }).map((r) => r.rule) },
     // Bound per environment namespace (by the engine, to the environment's ServiceAccount).
@@ -133,6 +138,9 @@ export function installManifests(options: InstallOptions): KubeObject[] {
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: meta(`${ENGINE_NAME}-leader-election`), rules: leaseRules(LEASE_NAME).map((r) => r.rule) },
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: meta(`${ENGINE_NAME}-leader-election`),
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${ENGINE_NAME}-leader-election` }, subjects: [subject] },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { ...meta(`${ENGINE_NAME}-builds`), namespace: builds }, rules: builderRules().map((r) => r.rule) },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { ...meta(`${ENGINE_NAME}-builds`), namespace: builds },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${ENGINE_NAME}-builds` }, subjects: [subject] },
     // Before the engine starts: it never runs without the admission policy that bounds its writes.
     ...admissionPolicy({ namespace, engineServiceAccount: ENGINE_NAME, name: `${ENGINE_NAME}-${namespace}`, labels }),
     // Only the leader's Pod (labelled while it leads): webhooks must reach the replica that acts.

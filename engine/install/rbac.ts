@@ -152,7 +152,7 @@ export function environmentPermissionRules(): Rule[] {
   ];
 }
 
-/** In Ria's own namespace only: the leader-election Lease, the leader's Pod label, build Jobs. */
+/** In Ria's own namespace only: the leader-election Lease, the leader's Pod label, Events. */
 export function leaseRules(leaseName: string): Rule[] {
   return [
     { why: 'Creating a Lease cannot be limited by name (the name is not known to the authorizer before it exists).',
@@ -161,9 +161,22 @@ export function leaseRules(leaseName: string): Rule[] {
       rule: { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'update'], resourceNames: [leaseName] } },
     { why: 'The leader labels its own Pod so the engine Service sends webhooks to it (Pod names are not known in advance).',
       rule: { apiGroups: [''], resources: ['pods'], verbs: ['patch'] } },
-    { why: 'Image builds run as Jobs in Ria\'s namespace, next to the clone Secrets they use.',
-      rule: { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] } },
     { why: 'Events on Apps and Environments (build started, deploy failed) for `kubectl describe`.',
       rule: { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] } },
+  ];
+}
+
+/**
+ * In the builder namespace (`<ria-namespace>-builds`, made by `ria install`) only: build Jobs, the
+ * copies of exactly the Secrets a build mounts, and the egress NetworkPolicy of build pods.
+ */
+export function builderRules(): Rule[] {
+  return [
+    { why: 'Image builds run as Jobs here, apart from Ria\'s namespace and its credentials.',
+      rule: { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] } },
+    { why: 'A build gets copies of the Secrets it mounts (clone and push credentials), and nothing else.',
+      rule: { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'create', 'patch', 'delete'] } },
+    { why: 'ria.yaml builder.egress becomes a NetworkPolicy on build pods (removed when unset).',
+      rule: { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['get', 'create', 'patch', 'delete'] } },
   ];
 }

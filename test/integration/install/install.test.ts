@@ -49,7 +49,7 @@ test('ria install applies everything, the CRDs become Established, and a second 
 
   // Test
   const first = await install(ns);
-  assert.equal(first.length, 14, first.join('\n'));
+  assert.equal(first.length, 17, first.join('\n'));
   for (const line of first.filter((l) => !l.startsWith('CustomResourceDefinition/'))) assert.match(line, / created$/);
   for (const name of ['apps.ria.dev', 'environments.ria.dev']) {
     const crd = await apiext.readCustomResourceDefinition({ name });
@@ -111,7 +111,8 @@ test('the engine service account can do what Ria does, and nothing else', async 
     ['impersonate', '', 'serviceaccounts', elsewhere, 'ria-environment'],
     ['watch', 'apps', 'deployments', undefined],
     ['get', '', 'secrets', elsewhere],
-    ['create', 'batch', 'jobs', ns], // builds, in its own namespace
+    ['create', 'batch', 'jobs', `${ns}-builds`], // builds, in the builder namespace
+    ['create', '', 'secrets', `${ns}-builds`], // the Secrets a build mounts, copied there
     ['update', 'coordination.k8s.io', 'leases', ns, 'ria-engine'],
     ['create', 'coordination.k8s.io', 'leases', ns],
     ['patch', '', 'pods', ns], // the leader labels its own Pod
@@ -123,6 +124,7 @@ test('the engine service account can do what Ria does, and nothing else', async 
     ['patch', '', 'secrets', ns],
     ['list', '', 'secrets', elsewhere],
     ['create', 'batch', 'jobs', elsewhere],
+    ['create', 'batch', 'jobs', ns],
     ['escalate', 'rbac.authorization.k8s.io', 'clusterroles', undefined],
     ['escalate', 'rbac.authorization.k8s.io', 'roles', elsewhere],
     ['bind', 'rbac.authorization.k8s.io', 'clusterroles', undefined, 'cluster-admin'],

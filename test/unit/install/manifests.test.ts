@@ -20,12 +20,14 @@ function allows(rules: PolicyRule[], group: string, resource: string, verb: stri
 test('CRDs come first, then the namespace; every namespaced object is in it', () => {
   const objs = render({ namespace: 'ria-test' });
   assert.deepEqual(objs.map((o) => o.kind), [
-    'CustomResourceDefinition', 'CustomResourceDefinition', 'Namespace', 'ClusterRole', 'ClusterRole', 'ClusterRole', 'ServiceAccount',
-    'ClusterRoleBinding', 'Role', 'RoleBinding', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'Service', 'Deployment',
+    'CustomResourceDefinition', 'CustomResourceDefinition', 'Namespace', 'Namespace', 'ClusterRole', 'ClusterRole', 'ClusterRole', 'ServiceAccount',
+    'ClusterRoleBinding', 'Role', 'RoleBinding', 'Role', 'RoleBinding', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'Service', 'Deployment',
   ]);
+  assert.equal(objs[3]!.metadata.name, 'ria-test-builds');
+  for (const o of objs.filter((x) => x.metadata.name === 'ria-engine-builds')) assert.equal(o.metadata.namespace, 'ria-test-builds', `${o.kind} in the builder namespace`);
   assert.deepEqual(objs.slice(0, 2).map((o) => o.metadata.name), ['apps.ria.dev', 'environments.ria.dev']);
   assert.equal(objs[2]!.metadata.name, 'ria-test');
-  for (const o of objs.filter((x) => ['ServiceAccount', 'Role', 'RoleBinding', 'Service', 'Deployment'].includes(x.kind))) {
+  for (const o of objs.filter((x) => ['ServiceAccount', 'Role', 'RoleBinding', 'Service', 'Deployment'].includes(x.kind) && x.metadata.name !== 'ria-engine-builds')) {
     assert.equal(o.metadata.namespace, 'ria-test', `${o.kind} namespace`);
   }
   for (const o of objs.filter((x) => ['CustomResourceDefinition', 'Namespace', 'ClusterRole', 'ClusterRoleBinding', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding'].includes(x.kind))) {
@@ -88,7 +90,13 @@ test('the engine\'s ClusterRole: what the engine needs itself, no escalate, bind
   assert.ok(allows(roleRules, '', 'pods', 'patch'));
   assert.ok(!allows(engine!, '', 'pods', 'patch'));
   assert.ok(!allows(roleRules, '', 'pods', 'delete'));
-  assert.ok(allows(roleRules, 'batch', 'jobs', 'create'));
+  // In the builder namespace: build Jobs, the Secrets they mount, their egress policy.
+  const builderRules = find(objs, 'Role').find((r) => r.metadata.name === 'ria-engine-builds')!.rules as PolicyRule[];
+  assert.ok(allows(builderRules, 'batch', 'jobs', 'create'));
+  assert.ok(allows(builderRules, '', 'secrets', 'create'));
+  assert.ok(allows(builderRules, 'networking.k8s.io', 'networkpolicies', 'patch'));
+  assert.ok(!allows(roleRules, 'batch', 'jobs', 'create'), 'no builds in Ria\'s own namespace');
+  for (const rule of builderRules) for (const field of ['apiGroups', 'resources', 'verbs'] as const) assert.ok(!rule[field].some((v) => v.includes('*')));
   // Rollouts read the new version's pods (crash loops): list only.
   assert.ok(allows(engine!, '', 'pods', 'list'));
   assert.ok(!allows(engine!, '', 'pods', 'delete'));

@@ -11,6 +11,8 @@ export interface PreviewConfig {
   labels: string[];
   ttlMs?: number;
   quota?: Record<string, string>;
+  /** Secrets (of the app's secretsFrom namespace) a preview may receive. Default none. */
+  secretsFrom: string[];
 }
 
 export function previewConfig(spec: Pick<AppSpec, 'previews'>): PreviewConfig {
@@ -23,6 +25,7 @@ export function previewConfig(spec: Pick<AppSpec, 'previews'>): PreviewConfig {
     labels: Array.isArray(p.labels) ? p.labels.filter((l): l is string => typeof l === 'string') : [],
     ...(typeof p.ttl === 'string' ? { ttlMs: parseDuration(p.ttl) } : {}),
     ...(p.quota && typeof p.quota === 'object' ? { quota: p.quota as Record<string, string> } : {}),
+    secretsFrom: Array.isArray(p.secretsFrom) ? p.secretsFrom.filter((s): s is string => typeof s === 'string') : [],
   };
 }
 

@@ -7,6 +7,8 @@ import { createLocator } from './locate.js';
 import { manifestFindings } from './manifests.js';
 import { serviceHostAccess } from './pods.js';
 import { buildFindings } from './builds.js';
+import { previewSecretFindings } from './secrets.js';
+import { previewConfig } from '../github/preview-policy.js';
 
 /** Everything the policy decides from; the engine and `ria validate/render --config` fill it alike. */
 export interface PolicyInput {
@@ -50,6 +52,7 @@ export function policyFindings(input: PolicyInput): Finding[] {
     out.push(...buildFindings(app, input.spec.repo, key, service));
   }
   out.push(...manifestFindings(app, riofile, input.namespace, allow));
+  if (input.kind === 'pr') out.push(...previewSecretFindings(app, riofile, previewConfig(input.spec).secretsFrom));
   return out;
 }
 

@@ -179,3 +179,14 @@ test('policy: build.repo equal to the app\'s own repository and an imageName ins
   assert.equal(issues[0]!.path, 'services.web.containers[0].build.cloneSecretName');
   assert.equal(issues[0]!.line, 7);
 });
+
+test('policy: a preview receives only the Secrets previews.secretsFrom lists (default none); branches are not limited', () => {
+  const src = service('    env:\n    - DB=secret://db/password\n    secrets: tls\n    imagePullSecrets: [regcred]\n');
+  const pr = (previews?: Record<string, unknown>) => ({ ...input(src), kind: 'pr' as const, spec: { repo: 'r', branches: ['main'], riofile: 'Riofile', ...(previews ? { previews } : {}) } });
+  const err = checkPolicy(pr());
+  assert.deepEqual(err?.issues.map((i) => [i.line, i.path]), [[5, 'services.web.env[0]'], [6, 'services.web.secrets[0]'], [7, 'services.web.imagePullSecrets[0]']]);
+  assert.match(err!.issues[0]!.message, /"db" is not: add it to "previews: \{ secretsFrom: \[db\] \}" in apps\/shop\.yaml/);
+  assert.deepEqual(checkPolicy(pr({ secretsFrom: ['db', 'regcred'] }))?.issues.map((i) => i.path), ['services.web.secrets[0]']);
+  assert.equal(checkPolicy(pr({ secretsFrom: ['db', 'regcred', 'tls'] })), undefined);
+  assert.equal(checkPolicy(input(src)), undefined, 'a branch environment uses the app\'s secretsFrom as before');
+});

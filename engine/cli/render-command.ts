@@ -5,6 +5,10 @@ import { environmentNamespace, render, RenderError, RenderErrorCode, toJson, toY
 import type { ClusterSettings, Environment } from '../render/index.js';
 import type { Command, CommandIO } from './command.js';
 import { addSetAnswer, readAnswers, readSource } from './read-input.js';
+import { enginePolicy, readConfigApp } from './config-checkout.js';
+import { appRenderSettings } from '../controller/environment/cluster-settings.js';
+import type { LoadedApp, Settings } from '../config/types.js';
+import type { RenderResult } from '../render/types.js';
 
 const USAGE = `Usage: ria render [RIOFILE] --app NAME (--branch B | --pr N) --commit SHA [options]
 
@@ -14,6 +18,12 @@ express) go to stderr. RIOFILE defaults to ./Riofile.
 Exit status: 0 rendered, 1 invalid Riofile (located errors) or unrenderable, 2 usage error.
 
 Options:
+  --config DIR           a checkout of the config repository: settings, repository, credentials and
+                         template answers come from ria.yaml and apps/<app>.yaml, and the engine's
+                         policy is applied first (a refusal is printed as the engine reports it, exit 1);
+                         --domain, --registry, --gateway, --ingress-class, --repo, --clone-secret and
+                         --custom-metrics are then not accepted
+  --ria-namespace NS     Ria's namespace, with --config (build Jobs go to NS-builds; default ria-system)
   --app NAME             the app (namespace <app>-<branch> or <app>-pr-<n>)
   --branch B | --pr N    the environment: a branch, or a pull request number
   --commit SHA           the commit rendered (tags built images, fills REVISION)
@@ -46,6 +56,10 @@ interface Options {
   answersFile?: string;
   set: Record<string, string>;
   json: boolean;
+  config?: string;
+  riaNamespace: string;
+  /** Flags that set what --config sets (refused together with it). */
+  clusterFlags: string[];
 }
 
 export const renderCommand: Command = {
@@ -55,16 +69,29 @@ export const renderCommand: Command = {
   async run(args: string[], io: CommandIO): Promise<number> {
     const o = parseArgs(args);
     const environment = toEnvironment(o);
-    const answers = { ...(o.answersFile ? await readAnswers(resolve(io.cwd, o.answersFile)) : {}), ...o.set };
+    let config: { settings: Settings; app: LoadedApp } | undefined;
+    if (o.config !== undefined) {
+      const loaded = await readConfigApp(resolve(io.cwd, o.config), o.app!);
+      if (!loaded.ok) { io.stderr.write(`${loaded.error.format()}\n`); return 1; }
+      config = loaded;
+    }
+    const answers = { ...(config?.app.spec.answers ?? {}), ...(o.answersFile ? await readAnswers(resolve(io.cwd, o.answersFile)) : {}), ...o.set };
     const path = resolve(io.cwd, o.file);
     const source = await readSource(path);
+    const file = relative(io.cwd, path) || o.file;
     let riofile;
     try {
-      riofile = parseRiofile(source, { file: relative(io.cwd, path) || o.file, answers, namespace: environmentNamespace(environment), revision: environment.commit });
+      riofile = parseRiofile(source, { file, answers, namespace: environmentNamespace(environment), revision: environment.commit });
+      const refused = config ? enginePolicy(riofile, source, file, config.app, environment) : undefined;
+      if (refused) throw refused;
     } catch (err) {
       if (!(err instanceof RiofileError)) throw err;
       io.stderr.write(`${err.format()}\n`);
       return 1;
+    }
+    if (config) {
+      const result = render({ riofile, environment, ...appRenderSettings(config.settings, config.app.spec, o.riaNamespace) });
+      return print(result, o, io);
     }
     const cluster: ClusterSettings = {
       domain: o.domain,
@@ -81,15 +108,19 @@ export const renderCommand: Command = {
       if (err instanceof RenderError && err.code === RenderErrorCode.Input) throw new UsageError(err.message.replace('(source.repoUrl or build.repo)', '(--repo URL)'));
       throw err;
     }
-    for (const w of result.warnings) io.stderr.write(`warning: ${w.path}: ${w.message} [${w.code}]\n`);
-    const all = [...result.buildJobs, ...result.objects];
-    io.stdout.write(o.json ? toJson(all) : toYaml(all));
-    return 0;
+    return print(result, o, io);
   },
 };
 
+function print(result: RenderResult, o: Options, io: CommandIO): number {
+  for (const w of result.warnings) io.stderr.write(`warning: ${w.path}: ${w.message} [${w.code}]\n`);
+  const all = [...result.buildJobs, ...result.objects];
+  io.stdout.write(o.json ? toJson(all) : toYaml(all));
+  return 0;
+}
+
 function parseArgs(args: string[]): Options {
-  const o: Options = { file: 'Riofile', domain: 'localtest.me', registry: 'localhost:5000', customMetrics: false, set: {}, json: false };
+  const o: Options = { file: 'Riofile', domain: 'localtest.me', registry: 'localhost:5000', customMetrics: false, set: {}, json: false, riaNamespace: 'ria-system', clusterFlags: [] };
   let file: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -98,7 +129,10 @@ function parseArgs(args: string[]): Options {
       if (v === undefined || v.startsWith('--')) throw new UsageError(`${arg} needs a value`);
       return v;
     };
+    if (['--domain', '--registry', '--gateway', '--ingress-class', '--repo', '--clone-secret', '--custom-metrics'].includes(arg)) o.clusterFlags.push(arg);
     switch (arg) {
+      case '--config': o.config = value(); break;
+      case '--ria-namespace': o.riaNamespace = value(); break;
       case '--app': o.app = value(); break;
       case '--branch': o.branch = value(); break;
       case '--pr': {
@@ -133,6 +167,7 @@ function parseArgs(args: string[]): Options {
   }
   if (file !== undefined) o.file = file;
   if (o.gateway && o.ingressClass) throw new UsageError('--gateway and --ingress-class exclude each other');
+  if (o.config !== undefined && o.clusterFlags.length) throw new UsageError(`${o.clusterFlags.join(', ')}: with --config these come from the config repository`);
   return o;
 }
 

@@ -3,6 +3,11 @@ import assert from 'node:assert/strict';
 import { RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { engineHarness, phaseIs, type EngineHarness } from '../../support/engine-harness.js';
 import { testClients } from '../../support/kube.js';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../../engine/cli/main.js';
+import { captureIO } from '../../support/io.js';
 
 const clients = testClients();
 const { apps, core } = clients;
@@ -81,4 +86,26 @@ test('what the config allows deploys: a privileged service with allow.privileged
   assert.equal(ns.metadata?.labels?.['pod-security.kubernetes.io/enforce'], 'privileged');
   const deployment = await apps.readNamespacedDeployment({ namespace: `${app}-main`, name: 'web' });
   assert.equal(deployment.spec?.template.spec?.containers[0]?.securityContext?.privileged, true);
+});
+
+test('ria validate --config gives the engine\'s verdict: the same located message the Environment shows', async () => {
+  const app = h.appName('same');
+  const riofile = `${web}    env:\n    - A=b\n    volumes:\n    - /var/run/docker.sock:/var/run/docker.sock\n`;
+  const appFile = h.appFile(app, 'same');
+  await h.commitApp('same', 'main', { Riofile: riofile });
+  await h.commitConfig({ [`apps/${app}.yaml`]: appFile });
+  const failed = await h.waitEnvironment(`${app}-main`, 'Failed (PolicyDenied)', phaseIs('Failed'));
+  assert.equal(failed.status?.conditions?.find((c) => c.type === 'Stalled')?.reason, 'PolicyDenied');
+
+  // The same files, checked out: the CLI prints exactly what the engine wrote.
+  const dir = await mkdtemp(join(tmpdir(), 'ria-same-'));
+  await mkdir(join(dir, 'config', 'apps'), { recursive: true });
+  await writeFile(join(dir, 'config', 'ria.yaml'), 'pollInterval: 1s\ndomain: apps.test\n');
+  await writeFile(join(dir, 'config', 'apps', `${app}.yaml`), appFile);
+  await writeFile(join(dir, 'Riofile'), riofile);
+  const io = captureIO(dir);
+  assert.equal(await main(['validate', '--config', 'config', '--app', app, 'Riofile'], io), 1);
+  assert.equal(io.out().trim(), failed.status?.lastError?.message);
+  assert.equal(failed.status?.lastError?.line, 8);
+  assert.match(io.out(), /^Riofile:8:7: services\.web\.volumes\[0\]: .*allow: \{ hostPath: true \}/);
 });

@@ -7,8 +7,9 @@ const DAY = 86_400_000;
 const pr = (over: Partial<PullRequest> = {}): PullRequest => ({ number: 3, state: 'open', headSha: 'a'.repeat(40), headRef: 'f', draft: false, labels: [], fork: false, updatedAt: '2026-01-01T00:00:00Z', ...over });
 const config = (previews: Record<string, unknown>) => previewConfig({ previews: { enabled: true, ...previews } });
 
-test('config defaults: forks and drafts off, no labels, no TTL', () => {
-  assert.deepEqual(previewConfig({}), { enabled: false, forks: false, drafts: false, labels: [] });
+test('config defaults: forks and drafts off, no labels, no TTL, no preview secrets', () => {
+  assert.deepEqual(previewConfig({}), { enabled: false, forks: false, drafts: false, labels: [], secretsFrom: [] });
+  assert.deepEqual(previewConfig({ previews: { secretsFrom: ['a', 3] } }).secretsFrom, ['a']);
   assert.equal(config({ ttl: '7d' }).ttlMs, 7 * DAY);
 });
 

@@ -74,6 +74,8 @@ async function leftoverPids(dir: string, cgroupRoot: string): Promise<number[]> 
   for (const entry of await readdir('/proc')) {
     const pid = Number(entry);
     if (!Number.isInteger(pid) || pid === process.pid) continue;
+    const state = (await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')).replace(/^.*\) /, '')[0];
+    if (state === 'Z' || state === undefined) continue; // exited, waiting for its parent: nothing to kill
     const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
     const cgroup = await readFile(`/proc/${pid}/cgroup`, 'utf8').catch(() => '');
     if (cmdline.includes(dir) || cgroup.includes(`/${cgroupRoot}/`)) pids.push(pid);

@@ -21,6 +21,10 @@ export interface Netns {
   bridgeIp: string;
   /** The pods' subnet, on the bridge. */
   podCidr: string;
+  /** ClusterIPs: routed to the bridge so that connections from the namespace itself (kubelet's
+   * probes are to pod IPs, but a test's request or a gateway's is to a Service) get a route;
+   * kube-proxy's DNAT then sends them to a pod. */
+  serviceCidr: string;
 }
 
 export const NETNS_PREFIX = 'ria-';
@@ -45,14 +49,15 @@ export function netnsName(pid = process.pid): string {
   return `${NETNS_PREFIX}${pid}-${Math.random().toString(36).slice(2, 7)}`;
 }
 
-export async function createNetns(name: string): Promise<Netns> {
-  const netns: Netns = { name, path: `/var/run/netns/${name}`, bridge: 'ria0', bridgeIp: '10.244.0.1', podCidr: '10.244.0.0/24' };
+export async function createNetns(name: string, serviceCidr = '10.96.0.0/16'): Promise<Netns> {
+  const netns: Netns = { name, path: `/var/run/netns/${name}`, bridge: 'ria0', bridgeIp: '10.244.0.1', podCidr: '10.244.0.0/24', serviceCidr };
   await sh('ip', ['netns', 'add', name]);
   try {
     await sh('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
     await sh('ip', ['-n', name, 'link', 'add', netns.bridge, 'type', 'bridge']);
     await sh('ip', ['-n', name, 'addr', 'add', `${netns.bridgeIp}/24`, 'dev', netns.bridge]);
     await sh('ip', ['-n', name, 'link', 'set', netns.bridge, 'up']);
+    await sh('ip', ['-n', name, 'route', 'add', serviceCidr, 'dev', netns.bridge, 'src', netns.bridgeIp]);
     // Per-namespace: routes Service traffic (kube-proxy's DNAT) between pods on the bridge.
     const [cmd, args] = nsenterArgs(netns, 'sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1']);
     await sh(cmd, args);

@@ -259,7 +259,7 @@ function requestVia(connect: (host: string, port: number) => Promise<Socket>, ur
     connect(u.hostname, Number(u.port || 80)).then((socket) => {
       const req = httpRequest({
         host: u.hostname, port: u.port || 80, path: `${u.pathname}${u.search}`, method: options.method ?? 'GET',
-        headers: options.headers ?? {}, createConnection: () => socket, timeout: options.timeoutMs ?? 10_000, agent: false,
+        headers: options.headers ?? {}, createConnection: () => socket, timeout: options.timeoutMs ?? 10_000,
       }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

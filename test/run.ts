@@ -7,12 +7,19 @@
  *   node dist/test/run.js            unit + integration
  *   node dist/test/run.js --unit     unit only
  *   node dist/test/run.js --integration [FILTER]   integration only (FILTER: path substring)
+ *
+ * Tests under integration/real/ need real pods (Kaniko builds, HTTP to Services): they run after
+ * the others, on a second cluster in `real` mode, when this machine can run one (capability.ts:
+ * Linux, root, the host tools). Otherwise they are skipped with the reason, unless
+ * RIA_REQUIRE_REAL_NODE=1 (CI), which makes that a failure. They get the node through
+ * RIA_TEST_REAL_NODE (JSON RealNodeInfo; nodeClient() in real-node.ts).
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startLocalCluster, type LocalCluster } from '../engine/dev/cluster/local-cluster.js';
+import { realNodeCapability } from '../engine/dev/cluster/capability.js';
 
 const distTest = fileURLToPath(new URL('.', import.meta.url));
 
@@ -41,23 +48,44 @@ async function main(): Promise<number> {
   const filter = args.find((a) => !a.startsWith('--'));
   const pick = (files: string[]) => (filter ? files.filter((f) => f.includes(filter)) : files);
   const unit = pick(findTests(join(distTest, 'unit')));
-  const integration = pick(findTests(join(distTest, 'integration')));
+  const allIntegration = pick(findTests(join(distTest, 'integration')));
+  const isReal = (f: string) => f.includes(`${join('integration', 'real')}/`);
+  const integration = allIntegration.filter((f) => !isReal(f));
+  const real = allIntegration.filter(isReal);
 
   let failed = false;
   if (!integrationOnly) {
     process.stdout.write(`\n== unit tests (${unit.length} files) ==\n`);
     failed = (await runNodeTest(unit, process.env)) !== 0;
   }
-  if (unitOnly || integration.length === 0) return failed ? 1 : 0;
+  if (unitOnly || allIntegration.length === 0) return failed ? 1 : 0;
+  if (integration.length > 0) failed = (await runIntegration(integration, 'full')) || failed;
+  if (real.length > 0) {
+    const can = await realNodeCapability();
+    if (can.ok) {
+      failed = (await runIntegration(real, 'real')) || failed;
+    } else if (process.env.RIA_REQUIRE_REAL_NODE === '1') {
+      process.stderr.write(`\nreal-node tests (${real.length} files) cannot run here and RIA_REQUIRE_REAL_NODE=1: ${can.reasons.join('; ')}\n`);
+      failed = true;
+    } else {
+      process.stdout.write(`\n== real-node tests (${real.length} files) SKIPPED: this machine cannot run a real node: ${can.reasons.join('; ')} ==\n`);
+    }
+  }
+  return failed ? 1 : 0;
+}
 
-  process.stdout.write(`\n== integration tests (${integration.length} files) on a local control plane ==\n`);
+/** One cluster for a set of integration files; true when a test failed. */
+async function runIntegration(files: string[], mode: 'full' | 'real'): Promise<boolean> {
+  const integration = files;
+  let failed = false;
+
+  process.stdout.write(`\n== integration tests (${integration.length} files) on a local cluster (${mode === 'real' ? 'real node' : 'control plane + kwok'}) ==\n`);
   let cluster: LocalCluster | undefined;
   const stop = async () => { await cluster?.stop(); };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => { void stop().then(() => process.exit(130)); });
-  }
+  const onSignal = () => { void stop().then(() => process.exit(130)); };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, onSignal);
   try {
-    cluster = await startLocalCluster({ mode: 'full', nodes: 3, onProgress: (l) => process.stdout.write(`[cluster] ${l}\n`) });
+    cluster = await startLocalCluster({ mode, nodes: 3, onProgress: (l) => process.stdout.write(`[cluster] ${l}\n`) });
     const env = {
       ...process.env,
       RIA_TEST_KUBECONFIG: cluster.kubeconfigPath,
@@ -65,13 +93,15 @@ async function main(): Promise<number> {
       RIA_TEST_GATEWAY_API_CRDS: join(cluster.binaries.gatewayApiDir, 'standard-install.yaml'),
       RIA_TEST_KUBECTL: join(cluster.binaries.k8sDir, 'kubectl'),
       RIA_TEST_CLUSTER_STARTUP_MS: String(cluster.startupMs),
+      ...(cluster.node ? { RIA_TEST_REAL_NODE: JSON.stringify(cluster.node.info) } : {}),
     };
     process.stdout.write(`[cluster] logs: ${relative(process.cwd(), cluster.logDir) || cluster.logDir}\n`);
     failed = (await runNodeTest(integration, env)) !== 0 || failed;
   } finally {
     await stop();
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.off(signal, onSignal);
   }
-  return failed ? 1 : 0;
+  return failed;
 }
 
 main().then((code) => { process.exitCode = code; }, (err: unknown) => {

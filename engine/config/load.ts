@@ -93,6 +93,8 @@ function toSettings(raw: Record<string, unknown>): Settings {
       ...(builder.egress ? { egress: builder.egress as BuilderEgress[] } : {}),
       timeoutSeconds: builder.timeout ? parseDuration(builder.timeout as string) / 1000 : s.builder.timeoutSeconds,
       ...(builder.resources ? { resources: builder.resources as Record<string, unknown> } : {}),
+      ...(builder.hostNetwork === true ? { hostNetwork: true } : {}),
+      ...(Array.isArray(builder.extraArgs) && builder.extraArgs.length ? { extraArgs: builder.extraArgs as string[] } : {}),
     },
     pollIntervalMs: raw.pollInterval ? Math.max(1000, parseDuration(raw.pollInterval as string)) : s.pollIntervalMs,
     ...(raw.rollouts ? { rollouts: rolloutSettings(raw.rollouts as { drain?: string; keepRolledBack?: string }) } : {}),

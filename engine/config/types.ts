@@ -22,6 +22,8 @@ export interface Settings {
     egress?: BuilderEgress[];
     timeoutSeconds: number;
     resources?: Record<string, unknown>;
+    hostNetwork?: boolean;
+    extraArgs?: string[];
   };
   pollIntervalMs: number;
   /** Versioned services: drain time of a replaced version, inspection time of a rolled-back one (defaults in engine/rollout/settings.ts). */

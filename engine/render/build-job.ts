@@ -124,6 +124,7 @@ function buildJob(ctx: RenderContext, key: string, service: Service, build: Buil
         spec: {
           restartPolicy: 'Never',
           automountServiceAccountToken: false,
+          ...(builder.hostNetwork ? { hostNetwork: true } : {}),
           initContainers: [{
             name: 'fetch-source',
             image: builder.gitImage ?? DEFAULT_GIT_IMAGE,

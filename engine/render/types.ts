@@ -31,6 +31,9 @@ export interface BuilderSettings {
   ttlSecondsAfterFinished?: number;
   /** Extra kaniko flags (e.g. `--insecure` for a local registry), appended in order. */
   extraArgs?: string[];
+  /** Build pods on the node's network: for a one-node local cluster whose registry and git
+   * server are on the node's loopback (ria dev's real node). */
+  hostNetwork?: boolean;
 }
 
 /** Settings of the cluster the app is deployed to; later read from the config repo. */

@@ -36,6 +36,8 @@ export function clusterSettings(settings: Settings, riaNamespace: string): Clust
       ...(b.previews?.registry ? { previewRegistry: b.previews.registry } : {}),
       ...(b.previews?.pushSecret ? { previewRegistrySecretName: b.previews.pushSecret } : {}),
       ...(b.resources ? { resources: b.resources as NonNullable<ClusterSettings['builder']>['resources'] } : {}),
+      ...(b.hostNetwork ? { hostNetwork: true } : {}),
+      ...(b.extraArgs ? { extraArgs: b.extraArgs } : {}),
     },
   };
 }

@@ -45,6 +45,8 @@ export const REGISTRY_PORT = 5000;
  * - `registry` / `images`: the registry's name inside the namespace and the images pushed to it.
  */
 export interface RealNode {
+  /** What another process needs to use this node (JSON-serializable): see nodeClient(). */
+  info: RealNodeInfo;
   netns: Netns;
   nodeName: string;
   registry: string;
@@ -57,6 +59,44 @@ export interface RealNode {
   request(url: string, options?: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number }): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }>;
   publish(host: string, port: number): Promise<{ port: number; close(): Promise<void> }>;
   exposeHostPort(port: number): Promise<void>;
+}
+
+/** The node as another process (a test, a helper) sees it; nodeClient(info) gives it the helpers. */
+export interface RealNodeInfo {
+  netnsName: string;
+  netnsPath: string;
+  bridgeIp: string;
+  connectSocket: string;
+  sockDir: string;
+  logDir: string;
+  registry: string;
+  images: LocalImages;
+}
+
+/** connect / request / publish / exposeHostPort for any process that has the node's info. */
+export function nodeClient(info: RealNodeInfo) {
+  const connect = (host: string, port: number) => connectVia(info.connectSocket, host, port);
+  return {
+    connect,
+    request: (url: string, options: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {}) => requestVia(connect, url, options),
+    publish: (host: string, port: number) => publishVia(connect, host, port),
+    /** The host loopback `port` inside the namespace (at 127.0.0.1:port and bridgeIp:port), by two
+     * agents in `group` (stopped with it). */
+    exposeHostPort: async (port: number, group: ProcessGroup): Promise<void> => {
+      const sock = join(info.sockDir, `host-${port}.sock`);
+      const hostLog = join(info.logDir, `agent-host-${port}.log`);
+      const nsLog = join(info.logDir, `agent-netns-${port}.log`);
+      group.start(`agent-host-${port}`, process.execPath, [agentScript(), `--forward=unix:${sock}=tcp:127.0.0.1:${port}`], hostLog);
+      const [cmd, args] = nsenterArgs({ path: info.netnsPath }, process.execPath, [agentScript(), `--forward=tcp:0.0.0.0:${port}=unix:${sock}`]);
+      group.start(`agent-netns-${port}`, cmd, args, nsLog);
+      const deadline = Date.now() + 15_000;
+      while (!((await fileHas(nsLog, 'ready')) && (await fileHas(hostLog, 'ready')))) {
+        group.checkAllAlive();
+        if (Date.now() > deadline) throw new ClusterComponentError(`agent-netns-${port}`, `host port ${port} not exposed in the namespace within 15s`, nsLog);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+  };
 }
 
 /** Files the API server needs before it starts (its egress goes through the node's proxy). */
@@ -193,18 +233,15 @@ export async function startRealNode(o: StartOptions): Promise<{ node: RealNode; 
     await o.waitFor(`Node ${NODE_NAME} Ready`, 'kubelet', log('kubelet'), 90_000, async () => nodeReady(o.call, NODE_NAME));
     o.onProgress(`node ${NODE_NAME} Ready (InternalIP ${ns.bridgeIp}); registry ${registry} in the namespace`);
 
+    const info: RealNodeInfo = {
+      netnsName: ns.name, netnsPath: ns.path, bridgeIp: ns.bridgeIp, connectSocket: o.plan.connectSocket,
+      sockDir: o.plan.sockDir, logDir: o.logDir, registry, images,
+    };
+    const client = nodeClient(info);
     const node: RealNode = {
-      netns: ns, nodeName: NODE_NAME, registry, images, processes: o.group, cgroupRoot,
-      startInNetns, exec, connect,
-      request: (url, options = {}) => requestVia(connect, url, options),
-      publish: async (host, port) => publishVia(connect, host, port),
-      exposeHostPort: async (port) => {
-        const sock = join(o.plan.sockDir, `host-${port}.sock`);
-        o.group.start(`agent-host-${port}`, process.execPath, [agentScript(), `--forward=unix:${sock}=tcp:127.0.0.1:${port}`], log(`agent-host-${port}`));
-        startInNetns(`agent-netns-${port}`, process.execPath, [agentScript(), `--forward=tcp:0.0.0.0:${port}=unix:${sock}`]);
-        await o.waitFor(`host port ${port} in the namespace`, `agent-netns-${port}`, log(`agent-netns-${port}`), 15_000, async () =>
-          (await fileHas(log(`agent-netns-${port}`), 'ready')) && (await fileHas(log(`agent-host-${port}`), 'ready')));
-      },
+      info, netns: ns, nodeName: NODE_NAME, registry, images, processes: o.group, cgroupRoot,
+      startInNetns, exec, connect: client.connect, request: client.request, publish: client.publish,
+      exposeHostPort: (port) => client.exposeHostPort(port, o.group),
     };
     return { node, stop: undo };
   } catch (err) {

@@ -9,11 +9,14 @@ const LABELS = { 'app.kubernetes.io/managed-by': 'ria', 'ria.dev/role': 'builds'
  * `baseline` is enforced. With `egress` set, build pods may reach only cluster DNS and those
  * ranges (a Dockerfile's RUN steps are the pull request author's code), and nothing may
  * connect to them; without it, no NetworkPolicy is written (SECURITY.md says so).
+ * `builder.hostNetwork` (ria dev's one-node local cluster only: its registry and git server are
+ * on the node's loopback) is a host namespace, which baseline forbids: then `privileged`.
  */
-export function builderNamespaceObjects(namespace: string, egress: readonly BuilderEgress[] | undefined): KubeObject[] {
+export function builderNamespaceObjects(namespace: string, egress: readonly BuilderEgress[] | undefined, hostNetwork = false): KubeObject[] {
+  const level = hostNetwork ? 'privileged' : 'baseline';
   const out: KubeObject[] = [{
     apiVersion: 'v1', kind: 'Namespace',
-    metadata: { name: namespace, labels: { ...LABELS, 'pod-security.kubernetes.io/enforce': 'baseline', 'pod-security.kubernetes.io/warn': 'baseline' } },
+    metadata: { name: namespace, labels: { ...LABELS, 'pod-security.kubernetes.io/enforce': level, 'pod-security.kubernetes.io/warn': level } },
   }];
   if (egress) {
     out.push({
@@ -43,8 +46,8 @@ export function builderNamespaceObjects(namespace: string, egress: readonly Buil
  * Secrets this build mounts (from Ria's namespace, where the operator keeps them), and its
  * egress policy is current. Returns the Secrets not found (the build would hang without them).
  */
-export async function prepareBuilderNamespace(ctx: EngineContext, namespace: string, secrets: readonly string[], egress: readonly BuilderEgress[] | undefined): Promise<string[]> {
-  for (const obj of builderNamespaceObjects(namespace, egress)) await ctx.objects.apply(obj);
+export async function prepareBuilderNamespace(ctx: EngineContext, namespace: string, secrets: readonly string[], egress: readonly BuilderEgress[] | undefined, hostNetwork = false): Promise<string[]> {
+  for (const obj of builderNamespaceObjects(namespace, egress, hostNetwork)) await ctx.objects.apply(obj);
   if (!egress) await ctx.objects.delete({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', namespace, name: 'ria-builds-egress' });
   const missing: string[] = [];
   for (const name of [...new Set(secrets)].sort()) {

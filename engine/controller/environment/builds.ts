@@ -37,7 +37,7 @@ export async function ensureBuilds(ctx: EngineContext, jobs: KubeObject[]): Prom
     const ref = { apiVersion: 'batch/v1', kind: 'Job', namespace: job.metadata.namespace ?? ctx.namespace, name: job.metadata.name };
     let current: KubeObject | undefined = await ctx.objects.get<KubeObject>(ref);
     if (!current) {
-      const missing = await prepareBuilderNamespace(ctx, ref.namespace, jobSecrets(job), ctx.settings().builder.egress);
+      const missing = await prepareBuilderNamespace(ctx, ref.namespace, jobSecrets(job), ctx.settings().builder.egress, ctx.settings().builder.hostNetwork === true);
       if (missing.length) ctx.log.warn('build Secrets not found in Ria\'s namespace; the build may not start', { job: ref.name, secrets: missing });
       current = await ctx.objects.apply<KubeObject>({ ...job, metadata: { ...job.metadata, namespace: ref.namespace } });
       ctx.log.info('build started', { job: ref.name, service: job.metadata.labels?.[SERVICE_LABEL] });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { engineHarness, phaseIs, type EngineHarness } from '../../support/engine-harness.js';
 import { testClients, eventually } from '../../support/kube.js';
 import { realNode, realBuildSettings } from '../../support/real-node.js';
+import { builderNamespace } from '../../../engine/controller/environment/cluster-settings.js';
 
 // A push → a Kaniko Job on the real node builds the Dockerfile at exactly that commit → the image
 // is in the local registry → new pods run it → the Service answers with the new commit's code.
@@ -58,16 +59,16 @@ test('push → Kaniko builds the Dockerfile on the node → the image is in the 
   const env1 = await h.waitEnvironment(`${api}-main`, `Ready at ${first}`, (e) => e.status?.appliedCommit === first && phaseIs('Ready')(e), 300_000);
   const build = env1.status!.builds![0]!;
   assert.equal(build.phase, 'Succeeded');
-  assert.equal(build.image, `${node.info.registry}/ria/${api}-api:${first}`);
+  assert.equal(build.image, `${node.info.registry}/ria/${api}/api:${first}`);
 
   // The builder's log shows the Dockerfile's steps, really run.
-  const pods = await core.listNamespacedPod({ namespace: h.namespace, labelSelector: `job-name=${build.job}` });
-  const log = await core.readNamespacedPodLog({ namespace: h.namespace, name: pods.items[0]!.metadata!.name!, container: 'kaniko' });
+  const pods = await core.listNamespacedPod({ namespace: builderNamespace(h.namespace), labelSelector: `job-name=${build.job}` });
+  const log = await core.readNamespacedPodLog({ namespace: builderNamespace(h.namespace), name: pods.items[0]!.metadata!.name!, container: 'kaniko' });
   assert.match(log, /RUN echo "built by kaniko"/);
   assert.match(log, /Pushing image to/);
 
   // The image tagged with the commit is in the registry.
-  const manifest = await node.request(`http://${node.info.registry}/v2/ria/${api}-api/manifests/${first}`,
+  const manifest = await node.request(`http://${node.info.registry}/v2/ria/${api}/api/manifests/${first}`,
     { headers: { accept: 'application/vnd.oci.image.manifest.v1+json,application/vnd.docker.distribution.manifest.v2+json' } });
   assert.equal(manifest.status, 200, manifest.body);
 
@@ -79,11 +80,15 @@ test('push → Kaniko builds the Dockerfile on the node → the image is in the 
 
   // A second push: new build, new pods, the new answer.
   const second = await h.commitApp('api', 'main', { 'server.js': server('two') });
-  await h.waitEnvironment(`${api}-main`, `Ready at ${second}`, (e) => e.status?.appliedCommit === second && phaseIs('Ready')(e), 300_000);
+  const env2 = await h.waitEnvironment(`${api}-main`, `Ready at ${second}`, (e) => e.status?.appliedCommit === second && phaseIs('Ready')(e), 300_000);
+  const build2 = env2.status!.builds![0]!;
+  assert.equal(build2.commit, second);
+  assert.equal(build2.phase, 'Succeeded');
+  assert.equal(build2.image, `${node.info.registry}/ria/${api}/api:${second}`);
   await eventually('the Service answers with the second commit', async () => {
     const b = await serviceAnswer(`${api}-main`);
     return b && JSON.parse(b).version === 'two' ? b : undefined;
   }, 90_000, 500);
-  const jobs = await batch.listNamespacedJob({ namespace: h.namespace });
+  const jobs = await batch.listNamespacedJob({ namespace: builderNamespace(h.namespace) });
   assert.equal(jobs.items.filter((j) => j.metadata?.name?.includes(second.slice(0, 12))).length, 1, 'one build for the second commit');
 });

@@ -15,6 +15,18 @@ const APP_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** App names become namespace prefixes (`<app>-<env>`), so keep room for the environment part. */
 const MAX_APP_NAME = 40;
 
+/**
+ * Why an app name cannot be used, if it cannot. Its environments' namespaces are `<app>-<env>`:
+ * `kube` + branch `system` is `kube-system`, `ria` + `system` is Ria's own namespace, and
+ * Kubernetes reserves the `kube-` prefix for itself.
+ */
+export function reservedAppName(name: string): string | undefined {
+  if (name === 'kube' || name.startsWith('kube-')) return 'Kubernetes reserves namespaces starting with "kube-" (kube + system would be kube-system)';
+  if (name === 'default') return 'its environments would sit next to the "default" namespace and read as it';
+  if (name === 'ria' || name.startsWith('ria-system')) return 'Ria\'s own namespace is ria-system (ria + branch system would be it)';
+  return undefined;
+}
+
 export interface LoadedConfig {
   settings: Settings;
   /** ria.yaml was present but invalid: the engine keeps its previous settings and reports this. */
@@ -56,6 +68,12 @@ export function loadConfig(files: ReadonlyMap<string, string>): LoadedConfig {
     if (!APP_NAME.test(name) || name.length > MAX_APP_NAME) {
       result.appErrors.set(name, new ConfigError([{ file: path, line: 1, column: 1, path: '(root)', kind: 'RiofileInvalid',
         message: `app name "${name}" (the file name) must be a DNS label of at most ${MAX_APP_NAME} characters: lower-case letters, digits and '-'` }]));
+      continue;
+    }
+    const reserved = reservedAppName(name);
+    if (reserved) {
+      result.appErrors.set(name, new ConfigError([{ file: path, line: 1, column: 1, path: '(root)', kind: 'RiofileInvalid', code: 'CONFIG_APP_NAME_RESERVED',
+        message: `app name "${name}" (the file name) is reserved: ${reserved}; rename the file` }]));
       continue;
     }
     if (result.apps.some((a) => a.name === name)) {

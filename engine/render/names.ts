@@ -55,9 +55,19 @@ export function serviceName(text: string): string {
   return /^[a-z]/.test(label) ? label : shorten(`s-${label}`, MAX_LABEL, text);
 }
 
-/** The environment's short name: a branch slug (hash-suffixed when lossy) or `pr-<n>`. */
+/** What a pull request's slug looks like; a branch slug never does. */
+const PR_SLUG = /^pr-\d+$/;
+
+/**
+ * The environment's short name: a branch slug (hash-suffixed when lossy) or `pr-<n>`. A branch
+ * whose slug would read `pr-<n>` (a branch named `pr-1`, `PR_1`...) is hash-suffixed too:
+ * otherwise it would share the namespace and hostnames of pull request #n, and a branch pushed
+ * by anyone could take over a preview (or the other way round).
+ */
 export function environmentSlug(env: Environment): string {
-  return env.kind === 'pr' ? `pr-${env.pr}` : dnsLabel(env.branch, 40);
+  if (env.kind === 'pr') return `pr-${env.pr}`;
+  const label = dnsLabel(env.branch, 40);
+  return PR_SLUG.test(label) ? `${label}-${shortHash(env.branch, HASH_LENGTH)}` : label;
 }
 
 /** The app's short name as it appears in namespaces and hostnames. */

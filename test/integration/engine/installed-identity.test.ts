@@ -1,0 +1,102 @@
+/**
+ * The engine under the identity `ria install` gives it: RBAC, CRDs and the admission policy
+ * installed as `ria install` does, a token for the engine's ServiceAccount (TokenRequest), and the
+ * in-process engine running with a kubeconfig of that token. An app deploys end to end, and what
+ * a Riofile must not do is refused by the API server itself.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { testClients, eventually, uniqueName } from '../../support/kube.js';
+import { captureIO } from '../../support/io.js';
+import { main } from '../../../engine/cli/main.js';
+import { startGitServer, type GitServer } from '../../../engine/dev/git-server.js';
+import { commitFiles, createRepo } from '../../../engine/dev/git-fixtures.js';
+import { createEngine } from '../../../engine/controller/create.js';
+import { ensureCrds } from '../../../engine/controller/install-crds.js';
+import type { Engine } from '../../../engine/controller/engine.js';
+import type { EngineContext } from '../../../engine/controller/context.js';
+import { API_VERSION, type Environment } from '../../../engine/crds/types.js';
+import { environmentUser } from '../../../engine/controller/environment/identity.js';
+
+const { kc, core } = testClients();
+let ns: string;
+let git: GitServer;
+let cacheDir: string;
+let engine: Engine;
+let ctx: EngineContext;
+
+before(async () => {
+  ns = uniqueName('ria-sa');
+  const io = captureIO();
+  assert.equal(await main(['install', '--namespace', ns, '--config-repo', 'http://unused.invalid/config.git', '--image', 'ria:test', '--kubeconfig', process.env.RIA_TEST_KUBECONFIG!], io), 0, io.err());
+  const token = await core.createNamespacedServiceAccountToken({ namespace: ns, name: 'ria-engine', body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+  const cluster = kc.getCurrentCluster()!;
+  const engineKc = new KubeConfig();
+  engineKc.loadFromOptions({
+    clusters: [{ name: 'c', server: cluster.server, caData: cluster.caData, skipTLSVerify: false }],
+    users: [{ name: 'ria-engine', token: token.status!.token }],
+    contexts: [{ name: 'engine', cluster: 'c', user: 'ria-engine' }], currentContext: 'engine',
+  });
+  git = await startGitServer();
+  cacheDir = await mkdtemp(join(tmpdir(), 'ria-sa-cache-'));
+  await createRepo(git, 'config');
+  await commitFiles(git, 'config', 'main', { 'ria.yaml': 'pollInterval: 1s\ndomain: apps.test\n' }, 'settings');
+  ({ engine, ctx } = createEngine({ kc: engineKc, namespace: ns, gitCacheDir: cacheDir, gitTimeoutMs: 5_000, config: { url: git.urlFor('config'), branch: 'main', path: '' } }));
+  // What the engine does at start (issue 10, item 8: it used to be refused here).
+  await ensureCrds(ctx.objects);
+  engine.start();
+});
+after(async () => {
+  await engine?.stop();
+  await git?.stop();
+  if (cacheDir) await rm(cacheDir, { recursive: true, force: true });
+});
+
+test('the engine under its installed identity deploys an app end to end', async () => {
+  // Setup
+  const app = uniqueName('sa');
+  await createRepo(git, app);
+  await commitFiles(git, app, 'main', { Riofile: 'services:\n  web:\n    image: nginx:1.27\n    ports: 80/http\n' }, 'app');
+
+  // Test
+  await commitFiles(git, 'config', 'main', { [`apps/${app}.yaml`]: `repo: ${git.urlFor(app)}\nbranches: [main]\n` }, 'app');
+  const env = await eventually(`Environment ${app}-main Ready`, async () => {
+    const e = await ctx.objects.get<Environment>({ apiVersion: API_VERSION, kind: 'Environment', namespace: ns, name: `${app}-main` });
+    return e?.status?.phase === 'Ready' ? e : undefined;
+  }, 90_000);
+  assert.equal(env.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
+  const sa = await core.readNamespacedServiceAccount({ namespace: `${app}-main`, name: 'ria-environment' });
+  assert.equal(sa.metadata?.labels?.['app.kubernetes.io/managed-by'], 'ria');
+  // Written as the environment: its managedFields name Ria's field manager, the API server let its identity create it.
+  const { apps } = testClients();
+  assert.equal((await apps.readNamespacedDeployment({ namespace: `${app}-main`, name: 'web' })).metadata?.labels?.['ria.dev/app'], app);
+});
+
+test('what a Riofile must not do is refused by the API server: cluster-admin binding, kube-system, a Secret elsewhere', async () => {
+  // Setup: an environment namespace and identity made by the engine (as in a deploy).
+  const app = uniqueName('evil');
+  const owned = `${app}-main`;
+  const labels = { 'app.kubernetes.io/managed-by': 'ria', 'ria.dev/app': app, 'ria.dev/environment': 'main' };
+  await ctx.objects.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: owned, labels } });
+  const asEnvironment = ctx.objects.as(environmentUser(owned));
+  const forbidden = (err: Error & { status?: number }) => err.status === 403;
+
+  // Test: as the engine (cluster-scoped objects are applied with its identity).
+  await assert.rejects(ctx.objects.apply({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: `${app}-admin`, labels },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+    subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: owned }] }), forbidden);
+  await assert.rejects(ctx.objects.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kube-system', labels } }), forbidden);
+  await assert.rejects(ctx.objects.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x', namespace: 'default', labels }, stringData: { a: 'b' } }), forbidden);
+  // As the environment: nothing outside its namespace, nothing cluster-scoped.
+  await assert.rejects(asEnvironment.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x', namespace: 'default', labels }, stringData: { a: 'b' } }), forbidden);
+  await assert.rejects(asEnvironment.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x', namespace: 'kube-system', labels }, stringData: { a: 'b' } }), forbidden);
+  await assert.rejects(asEnvironment.apply({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: `${app}-admin2`, labels },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+    subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: owned }] }), forbidden);
+  await assert.rejects(core.readNamespacedSecret({ namespace: 'default', name: 'x' }), (err: { code?: number }) => err.code === 404);
+  await core.deleteNamespace({ name: owned });
+});

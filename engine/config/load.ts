@@ -94,12 +94,12 @@ export function loadConfig(files: ReadonlyMap<string, string>): LoadedConfig {
 function toSettings(raw: Record<string, unknown>): Settings {
   const s = defaultSettings();
   const builder = (raw.builder ?? {}) as Record<string, unknown>;
-  const gateway = raw.gateway as { namespace?: string; name: string; sectionName?: string } | undefined;
+  const gateway = raw.gateway as { namespace?: string; name: string; sectionName?: string; served?: boolean } | undefined;
   return {
     ...s,
     ...(raw.domain ? { domain: raw.domain as string } : {}),
     ...(raw.registry ? { registry: raw.registry as string } : {}),
-    ...(gateway ? { gateway: { namespace: gateway.namespace ?? 'ria-system', name: gateway.name, ...(gateway.sectionName ? { sectionName: gateway.sectionName } : {}) } } : {}),
+    ...(gateway ? { gateway: { namespace: gateway.namespace ?? 'ria-system', name: gateway.name, ...(gateway.sectionName ? { sectionName: gateway.sectionName } : {}), ...(typeof gateway.served === 'boolean' ? { served: gateway.served } : {}) } } : {}),
     ...(raw.ingressClass ? { ingressClass: raw.ingressClass as string } : {}),
     customMetrics: raw.customMetrics === true,
     builder: {

@@ -8,7 +8,8 @@ export interface BuilderEgress { cidr: string; ports?: number[] }
 export interface Settings {
   domain?: string;
   registry?: string;
-  gateway?: { namespace: string; name: string; sectionName?: string };
+  /** `served`: whether a controller serves the Gateway (Ready waits for route conditions); unset: the GatewayClass's Accepted decides. */
+  gateway?: { namespace: string; name: string; sectionName?: string; served?: boolean };
   ingressClass?: string;
   customMetrics: boolean;
   builder: {

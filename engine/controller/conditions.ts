@@ -5,6 +5,8 @@ export const ConditionType = {
   /** On every App: the config repository as a whole was read and all its files were usable. */
   ConfigSynced: 'ConfigSynced',
   SecretsReady: 'SecretsReady', FieldsTakenOver: 'FieldsTakenOver',
+  /** On Environments: whether the Gateway's controller serves the routes (see environment/route-serving.ts). */
+  RoutesServed: 'RoutesServed',
 } as const;
 
 /**

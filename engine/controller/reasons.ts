@@ -37,8 +37,16 @@ export const Reason = {
   PruneFailed: 'PruneFailed',
   FinalizeFailed: 'FinalizeFailed',
   ReconcileError: 'ReconcileError',
+  // Environment: the gateway refused a route (retried with backoff)
+  RouteRejected: 'RouteRejected',
   // Environment: side conditions
   SecretMissing: 'SecretMissing',
+  /** RoutesServed: every HTTPRoute Accepted with its references resolved by the Gateway's controller. */
+  RoutesAccepted: 'Accepted',
+  /** RoutesServed: the gateway has not written conditions for the current routes yet. */
+  RoutesPending: 'Pending',
+  /** RoutesServed=Unknown: no controller serves the Gateway (or ria.yaml says gateway.served: false). */
+  NoGatewayController: 'NoGatewayController',
   ConflictForced: 'ConflictForced',
   // App
   Ready: 'Ready',

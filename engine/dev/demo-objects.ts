@@ -18,10 +18,13 @@ export function htpasswdLine(user: string, password: string): string {
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 
-export function demoObjects(riaNamespace: string): KubeObject[] {
+/**
+ * `recordOnlyGateway`: the Gateway of a class no controller implements (simulated nodes). On the
+ * real node the Gateway is the real gateway's (see dev-gateway.ts) and is left out here.
+ */
+export function demoObjects(riaNamespace: string, { recordOnlyGateway = true }: { recordOnlyGateway?: boolean } = {}): KubeObject[] {
   const labels = { 'app.kubernetes.io/managed-by': 'ria-dev' };
-  return [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: riaNamespace, labels } },
+  const gateway: KubeObject[] = [
     {
       apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name: GATEWAY_CLASS, labels },
       // No controller implements this class locally: the Gateway stays unprogrammed, and that is
@@ -35,6 +38,10 @@ export function demoObjects(riaNamespace: string): KubeObject[] {
         listeners: [{ name: 'http', protocol: 'HTTP', port: 80, hostname: '*.ria.localhost', allowedRoutes: { namespaces: { from: 'All' } } }],
       },
     },
+  ];
+  return [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: riaNamespace, labels } },
+    ...(recordOnlyGateway ? gateway : []),
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: DEMO_SECRET.namespace, labels } },
     {
       apiVersion: 'v1', kind: 'Secret', type: 'Opaque',

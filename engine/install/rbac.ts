@@ -118,6 +118,8 @@ export function engineClusterRules(options: { globalRoles?: readonly string[]; c
       rule: { apiGroups: [''], resources: inGroup(ENVIRONMENT_RESOURCES, '').filter((r) => r !== 'secrets'), verbs: ['get', 'list', 'watch'] } },
     { why: 'Rollouts: the pods of a new version are listed to tell a crash loop (roll back at once) from a slow start (read only).',
       rule: { apiGroups: [''], resources: ['pods'], verbs: ['list'] } },
+    { why: 'Whether a controller serves the cluster Gateway (its GatewayClass Accepted) and which route features it declares (supportedFeatures).',
+      rule: { apiGroups: ['gateway.networking.k8s.io'], resources: ['gateways', 'gatewayclasses'], verbs: ['get'] } },
     ...(globalRoles.length ? [
       { why: `Riofile globalPermissions as role=NAME: ClusterRoleBindings to the ClusterRoles \`ria install --global-role\` named (${globalRoles.join(', ')}).`,
         rule: { apiGroups: [RBAC_GROUP], resources: ['clusterrolebindings'], verbs: ['get', 'create', 'patch', 'delete'] } },

@@ -62,6 +62,20 @@ export function warn(ctx: RenderContext, code: string, path: string, message: st
   ctx.warnings.push({ code, path, message });
 }
 
+/**
+ * Whether the cluster's gateway serves a Gateway API extended feature (e.g. `HTTPRouteRequestMirror`).
+ * Unknown (no declared features, or no gateway): assumed served, as the standard says it may be.
+ */
+export function gatewaySupports(ctx: RenderContext, feature: string): boolean {
+  const features = ctx.cluster.gateway?.supportedFeatures;
+  return !features || features.includes(feature);
+}
+
+/** A route part the gateway would not serve: left out, with a warning naming it and the feature. */
+export function warnUnsupported(ctx: RenderContext, path: string, what: string, feature: string): void {
+  warn(ctx, 'GatewayFeatureUnsupported', path, `the cluster's gateway does not serve ${what} (Gateway API feature ${feature} is not in its GatewayClass's supportedFeatures); the route is rendered without it`);
+}
+
 export function scope(ctx: RenderContext, serviceName?: string, service?: Service): LabelScope {
   return {
     app: ctx.env.app,

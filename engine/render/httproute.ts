@@ -4,7 +4,7 @@ import { metadata, scope, warn } from './context.js';
 import type { KubeObject } from './types.js';
 import { dnsLabel, endpointHost, serviceName } from './names.js';
 import type { Endpoint } from './endpoints.js';
-import { backendRef, needsWeights, routeRules } from './route-rules.js';
+import { backendRef, needsWeights, requestTimeout, routeRules } from './route-rules.js';
 
 const GATEWAY_API = 'gateway.networking.k8s.io/v1';
 /** The standard-channel CRD allows at most 16 rules per HTTPRoute. */
@@ -18,6 +18,7 @@ function gatewayParent(ctx: RenderContext): Record<string, unknown> {
 /** An app or version endpoint as an HTTPRoute on the cluster's Gateway: one hostname, weighted backends. */
 export function endpointRoute(ctx: RenderContext, e: Endpoint): KubeObject {
   const weighted = needsWeights(e.backends);
+  const timeouts = e.timeoutSeconds !== undefined && e.timeoutSeconds > 0 ? requestTimeout(ctx, e.path.replace(/\.ports$/, '.requestTimeoutSeconds'), e.timeoutSeconds) : undefined;
   return {
     apiVersion: GATEWAY_API,
     kind: 'HTTPRoute',
@@ -27,7 +28,7 @@ export function endpointRoute(ctx: RenderContext, e: Endpoint): KubeObject {
       hostnames: [e.host],
       rules: [{
         backendRefs: e.backends.map((b) => backendRef(b, weighted)),
-        ...(e.timeoutSeconds !== undefined && e.timeoutSeconds > 0 ? { timeouts: { request: `${e.timeoutSeconds}s` } } : {}),
+        ...(timeouts ? { timeouts } : {}),
       }],
     },
   };

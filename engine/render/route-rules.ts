@@ -1,6 +1,6 @@
 import type { Route, RouteMatch, StringMatch } from '../riofile/model.js';
 import type { RenderContext } from './context.js';
-import { warn } from './context.js';
+import { gatewaySupports, warn, warnUnsupported } from './context.js';
 import { resolveOne, resolveTargets, type Backend } from './backends.js';
 
 /**
@@ -67,7 +67,9 @@ function routeRule(ctx: RenderContext, path: string, route: Route): Record<strin
     }
     if (route.mirror) {
       const m = resolveOne(ctx, `${path}.mirror`, route.mirror);
-      filters.push({ type: 'RequestMirror', requestMirror: { backendRef: backendRef(m, false) } });
+      // A gateway that does not implement the filter may fail the whole rule (Traefik answers 500).
+      if (gatewaySupports(ctx, 'HTTPRouteRequestMirror')) filters.push({ type: 'RequestMirror', requestMirror: { backendRef: backendRef(m, false) } });
+      else warnUnsupported(ctx, `${path}.mirror`, 'request mirroring', 'HTTPRouteRequestMirror');
     }
   }
   if (route.fault) {
@@ -76,13 +78,20 @@ function routeRule(ctx: RenderContext, path: string, route: Route): Record<strin
   if (route.retry) {
     warn(ctx, 'RouteRetryUnsupported', `${path}.retry`, 'HTTPRoute retries are not in the Gateway API standard channel this cluster runs (v1.6); the route is rendered without retries');
   }
-  const timeouts = route.timeoutSeconds !== undefined && route.timeoutSeconds > 0 ? { request: `${route.timeoutSeconds}s` } : undefined;
+  const timeouts = route.timeoutSeconds !== undefined && route.timeoutSeconds > 0 ? requestTimeout(ctx, `${path}.timeoutSeconds`, route.timeoutSeconds) : undefined;
   return {
     ...(matches.length > 0 ? { matches } : {}),
     ...(filters.length > 0 ? { filters } : {}),
     ...(backends.length > 0 ? { backendRefs: backends.map((b) => backendRef(b, needsWeights(backends))) } : {}),
     ...(timeouts ? { timeouts } : {}),
   };
+}
+
+/** `timeouts.request`, when the gateway serves it (extended feature HTTPRouteRequestTimeout). */
+export function requestTimeout(ctx: RenderContext, path: string, seconds: number): { request: string } | undefined {
+  if (gatewaySupports(ctx, 'HTTPRouteRequestTimeout')) return { request: `${seconds}s` };
+  warnUnsupported(ctx, path, `a request timeout (${seconds}s)`, 'HTTPRouteRequestTimeout');
+  return undefined;
 }
 
 /** Weights are written when they decide something: several backends, or a lone one that gets no traffic. */

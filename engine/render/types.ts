@@ -43,7 +43,15 @@ export interface ClusterSettings {
   /** Registry (and optional path) built images are pushed to, e.g. `registry.example.com/ria`. */
   registry: string;
   /** Gateway that HTTPRoutes attach to. When absent, Ingress objects are rendered instead. */
-  gateway?: { namespace: string; name: string; sectionName?: string };
+  gateway?: {
+    namespace: string; name: string; sectionName?: string;
+    /**
+     * Gateway API features the gateway's controller declares (GatewayClass status.supportedFeatures,
+     * e.g. `HTTPRouteRequestMirror`). When given, route parts of an extended feature it lacks are
+     * left out with a warning instead of being rendered for a gateway that would not serve them.
+     */
+    supportedFeatures?: string[];
+  };
   /** IngressClass of the Ingress fallback (absent: the cluster's default class). */
   ingressClass?: string;
   /** Builder Job settings. */

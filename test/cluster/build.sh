@@ -9,7 +9,8 @@
 # last lines as KEY=DIR, which engine/cluster reads (see test/cluster/versions.json).
 #
 # With --node, also builds the real node (kubelet, kube-proxy, containerd, runc, crane, Kaniko:
-# test/cluster/build-node.sh), which the `real` cluster mode needs.
+# test/cluster/build-node.sh) and its gateway (Traefik: build-gateway.sh), which the `real`
+# cluster mode needs.
 set -euo pipefail
 node=0
 for arg in "$@"; do case "$arg" in --node) node=1;; *) echo "usage: build.sh [--node]" >&2; exit 2;; esac; done
@@ -85,7 +86,8 @@ if [ ! -f "$gwdir/standard-install.yaml" ]; then
   say "Gateway API $GWAPI standard CRDs: $gwdir/standard-install.yaml"
 fi
 
-if [ "$node" = 1 ]; then bash "$here/build-node.sh"; fi
+# The real node, and its gateway (Traefik: build-gateway.sh).
+if [ "$node" = 1 ]; then bash "$here/build-node.sh"; bash "$here/build-gateway.sh"; fi
 
 echo "K8S_BIN_DIR=$k8sdir"
 echo "ETCD_BIN_DIR=$etcddir"

@@ -16,13 +16,17 @@ export function builderNamespace(riaNamespace: string): string {
   return `${riaNamespace}-builds`;
 }
 
-/** The render settings of the config repo's ria.yaml. */
-export function clusterSettings(settings: Settings, riaNamespace: string): ClusterSettings {
+/**
+ * The render settings of the config repo's ria.yaml. `gatewayFeatures`: what the Gateway's
+ * controller declares it serves (GatewayClass supportedFeatures, see gateway-info.ts).
+ */
+export function clusterSettings(settings: Settings, riaNamespace: string, gatewayFeatures?: string[]): ClusterSettings {
   const b = settings.builder;
+  const g = settings.gateway;
   return {
     domain: settings.domain ?? DEFAULT_DOMAIN,
     registry: settings.registry ?? DEFAULT_REGISTRY,
-    ...(settings.gateway ? { gateway: settings.gateway } : {}),
+    ...(g ? { gateway: { namespace: g.namespace, name: g.name, ...(g.sectionName ? { sectionName: g.sectionName } : {}), ...(gatewayFeatures ? { supportedFeatures: gatewayFeatures } : {}) } } : {}),
     ...(settings.ingressClass ? { ingressClass: settings.ingressClass } : {}),
     customMetrics: settings.customMetrics,
     ...(settings.defaultResources ? { defaultRequests: settings.defaultResources } : {}),
@@ -46,9 +50,9 @@ export function clusterSettings(settings: Settings, riaNamespace: string): Clust
  * Everything of a render input that comes from the config repository (ria.yaml and the app's
  * file) rather than from the app repository. The engine and `ria render --config` both use it.
  */
-export function appRenderSettings(settings: Settings, spec: AppSpec, riaNamespace: string): Omit<RenderInput, 'riofile' | 'environment'> {
+export function appRenderSettings(settings: Settings, spec: AppSpec, riaNamespace: string, gatewayFeatures?: string[]): Omit<RenderInput, 'riofile' | 'environment'> {
   return {
-    cluster: clusterSettings(settings, riaNamespace),
+    cluster: clusterSettings(settings, riaNamespace, gatewayFeatures),
     source: { repoUrl: spec.repo, ...(spec.cloneSecret ? { cloneSecretName: spec.cloneSecret } : {}) },
     podSecurity: podSecurityFor(settings.podSecurity, allowOf(spec)),
   };

@@ -21,6 +21,9 @@ import { environmentReadiness } from './readiness.js';
 import { shortCommit } from './status.js';
 import { ensureFinalizer, finalizeEnvironment } from './finalize.js';
 import { appRenderSettings } from './cluster-settings.js';
+import { gatewayInfo } from './gateway-info.js';
+import { routesServing } from './route-serving.js';
+import { locateWarnings } from './warning-lines.js';
 import { driftedWorkloads, forgetWorkloads } from './memory.js';
 import { renderEnvironment } from './render-environment.js';
 import { StalledError, type LoadedApp, type NamedStep, type Outcome, type ReconcileRun } from './outcome.js';
@@ -42,7 +45,11 @@ export async function loadApp(run: ReconcileRun): Promise<Outcome | undefined> {
 /** Same commit, same app config, same settings as last time: nothing can have changed but drift. */
 export async function checkUpToDate(run: ReconcileRun): Promise<Outcome | undefined> {
   const { ctx, env, memory, status, now, key } = run;
-  const inputsHash = createHash('sha256').update(JSON.stringify([env.spec, run.app!.spec, ctx.settings()])).digest('hex').slice(0, 16);
+  const gateway = ctx.settings().gateway;
+  // What the Gateway's controller serves is an input too: a gateway that comes or goes re-renders.
+  if (gateway) run.gateway = await gatewayInfo(ctx.objects, gateway, now.getTime());
+  const inputsHash = createHash('sha256').update(JSON.stringify([env.spec, run.app!.spec, ctx.settings(), run.gateway?.served, run.gateway?.supportedFeatures]))
+    .digest('hex').slice(0, 16);
   const settled = status.phase === 'Ready' || (status.phase === 'Failed' && getCondition(status.conditions, ConditionType.Stalled)?.status === 'True');
   const upToDate = status.inputsHash === inputsHash && status.observedGeneration === env.metadata.generation && settled
     && driftedWorkloads(memory, status.inventory).length === 0 && now.getTime() - (memory.lastApplied.get(key) ?? now.getTime()) < ctx.driftIntervalMs
@@ -81,11 +88,13 @@ export async function renderCommit(run: ReconcileRun): Promise<Outcome | undefin
     // Versioned services: the planner decides this commit's version and the weights (rollout.ts).
     const rollouts = await planRollouts(run, riofile);
     run.rendered = render({
-      riofile, environment: renderEnvironment(env), ...appRenderSettings(ctx.settings(), app.spec, ctx.namespace),
+      riofile, environment: renderEnvironment(env), ...appRenderSettings(ctx.settings(), app.spec, ctx.namespace, run.gateway?.supportedFeatures),
       ...(rollouts ? { rollouts } : {}),
     });
     recordVersionObjects(run);
     run.secretNames = referencedSecrets(riofile);
+    // Warnings name the Riofile line as well as the path: that is where users look.
+    status.warnings = locateWarnings(text, file, run.rendered.warnings);
   } catch (err) {
     if (err instanceof GitError || (err instanceof RiaError && err.code === Reason.CloneSecretMissing)) {
       return { kind: 'waiting', reason: Reason.SourceUnavailable, message: err.message, requeueAfterMs: RETRY_MS };
@@ -95,8 +104,7 @@ export async function renderCommit(run: ReconcileRun): Promise<Outcome | undefin
     if (reason) throw new StalledError(reason, errorMessage(err), { message: conditionMessage(errorMessage(err)) });
     throw err;
   }
-  status.warnings = run.rendered.warnings.map((w) => `${w.path}: ${w.message}`);
-  if (status.warnings.length === 0) delete status.warnings;
+  if (status.warnings?.length === 0) delete status.warnings;
   return undefined;
 }
 
@@ -221,7 +229,7 @@ export async function pruneObjects(run: ReconcileRun): Promise<Outcome | undefin
   return undefined;
 }
 
-/** URLs, Secrets that were not found, and whether the workloads rolled out. */
+/** URLs, Secrets that were not found, whether the workloads rolled out and the gateway serves the routes. */
 export async function checkReadiness(run: ReconcileRun): Promise<Outcome | undefined> {
   const { ctx, status, now } = run;
   const rendered = run.rendered!;
@@ -239,8 +247,21 @@ export async function checkReadiness(run: ReconcileRun): Promise<Outcome | undef
   const ignored = rolledBackWorkloads(run);
   const objects = ignored.size ? run.objects!.filter((o) => !ignored.has(workloadKey(refOf(o)))) : run.objects!;
   const readiness = await environmentReadiness(ctx, objects, run.applied?.live);
-  if (readiness.ready) return rolloutOutcome(run) ?? { kind: 'ready' };
-  return { kind: 'waiting', reason: Reason.Progressing, phase: 'Deploying', message: readiness.waiting.join('; '), requeueAfterMs: 30_000 };
+  // Ready means served: with a gateway controller, each route must be accepted by it too.
+  const gateway = ctx.settings().gateway;
+  const routes = gateway && run.gateway ? await routesServing(ctx, run.objects!, gateway, run.gateway, run.applied?.live) : undefined;
+  if (routes) status.conditions = setCondition(status.conditions, routes.condition, now);
+  else status.conditions = removeCondition(status.conditions, ConditionType.RoutesServed);
+  if (routes?.rejected) {
+    // The gateway refused a route: the app may run, its URL does not answer. Retried with
+    // backoff (a gateway change or the next commit can fix it); what ran before keeps running.
+    return { kind: 'failed', reason: Reason.RouteRejected, message: routes.rejected, error: new Error(routes.rejected) };
+  }
+  const waiting = [...readiness.waiting, ...(routes?.waiting ?? [])];
+  if (waiting.length === 0) return rolloutOutcome(run) ?? { kind: 'ready' };
+  // Workload events requeue at once (the Deployment watch); route conditions are not watched,
+  // and a gateway writes them well within a second: look again soon.
+  return { kind: 'waiting', reason: Reason.Progressing, phase: 'Deploying', message: waiting.join('; '), requeueAfterMs: readiness.ready ? 1_000 : 30_000 };
 }
 
 /** Deletion: the finalizer removes the namespace and cluster-scoped objects, then lets go. */

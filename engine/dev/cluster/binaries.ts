@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { ClusterComponentError } from './errors.js';
 
 export interface ClusterBinaries {
@@ -24,6 +27,22 @@ export interface NodeBinaries {
   craneDir: string;
   /** executor: the Kaniko executor, put into an image by images.ts */
   kanikoDir: string;
+  /** traefik: the gateway (Gateway API implementation) in front of the node's pods, see gateway.ts */
+  traefikDir: string;
+}
+
+/**
+ * The Traefik binary when `build.sh --node` has built it (else undefined): the gateway tests run
+ * it in any mode, without building the node.
+ */
+export function builtTraefik(cacheDir = process.env.RIA_CACHE_DIR ?? join(homedir(), '.cache', 'ria')): string | undefined {
+  try {
+    const versions = JSON.parse(readFileSync(join(dirname(buildScriptPath()), 'versions.json'), 'utf8')) as { traefik?: string };
+    const binary = join(cacheDir, `traefik-${versions.traefik}`, 'traefik');
+    return versions.traefik && existsSync(binary) ? binary : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** test/cluster/build.sh, found relative to this file both from engine/ (ts) and dist/engine/ (js). */
@@ -63,9 +82,9 @@ export function ensureBinaries(onProgress: (line: string) => void = () => {}, op
         reject(new ClusterComponentError('build', 'build script did not report its binary directories'));
         return;
       }
-      const { CONTAINERD_BIN_DIR, RUNC_BIN_DIR, CRANE_BIN_DIR, KANIKO_BIN_DIR } = found;
-      const node = options.node && CONTAINERD_BIN_DIR && RUNC_BIN_DIR && CRANE_BIN_DIR && KANIKO_BIN_DIR
-        ? { containerdDir: CONTAINERD_BIN_DIR, runcDir: RUNC_BIN_DIR, craneDir: CRANE_BIN_DIR, kanikoDir: KANIKO_BIN_DIR }
+      const { CONTAINERD_BIN_DIR, RUNC_BIN_DIR, CRANE_BIN_DIR, KANIKO_BIN_DIR, TRAEFIK_BIN_DIR } = found;
+      const node = options.node && CONTAINERD_BIN_DIR && RUNC_BIN_DIR && CRANE_BIN_DIR && KANIKO_BIN_DIR && TRAEFIK_BIN_DIR
+        ? { containerdDir: CONTAINERD_BIN_DIR, runcDir: RUNC_BIN_DIR, craneDir: CRANE_BIN_DIR, kanikoDir: KANIKO_BIN_DIR, traefikDir: TRAEFIK_BIN_DIR }
         : undefined;
       if (options.node && !node) {
         reject(new ClusterComponentError('build', 'build script did not report the node\'s binary directories'));

@@ -29,7 +29,7 @@ const serverSans = [
   'IP:10.96.0.1', 'IP:10.244.0.1',
 ].join(',');
 
-async function openssl(args: string[]): Promise<void> {
+export async function openssl(args: string[]): Promise<void> {
   try {
     await run('openssl', args);
   } catch (err) {

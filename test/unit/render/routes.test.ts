@@ -184,3 +184,28 @@ test('a prefix rewrite on a route matching several methods becomes one rule per 
   ]);
   for (const r of rules) assert.deepEqual(r.filters, [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/' } } }]);
 });
+
+test('a gateway that declares its features: mirror and timeouts it does not serve are left out with a warning naming the Riofile path', () => {
+  // Traefik v3.6's GatewayClass declares no HTTPRouteRequestMirror and no HTTPRouteRequestTimeout.
+  const traefik = { ...cluster, gateway: { ...cluster.gateway!, supportedFeatures: ['HTTPRoute', 'HTTPRouteMethodMatching', 'HTTPRoutePathRewrite'] } };
+  const rf = twoVersions();
+  rf.services.web = { ...rf.services.web!, requestTimeoutSeconds: 7 };
+  rf.routers = { api: router([route({ mirror: { app: 'web', version: 'v3' }, to: [{ app: 'web', version: 'v0' }], timeoutSeconds: 5 })]) };
+  const result = render(input(rf, { cluster: traefik }));
+  const rule = at(find(result, 'HTTPRoute', 'api'), 'spec.rules.0');
+  assert.equal(rule.filters, undefined, 'no RequestMirror filter: Traefik would answer the whole rule with 500');
+  assert.equal(rule.timeouts, undefined);
+  assert.deepEqual(rule.backendRefs, [{ name: 'web-v0', port: 80 }]);
+  assert.equal(at(find(result, 'HTTPRoute', 'web'), 'spec.rules.0.timeouts'), undefined);
+  const unsupported = result.warnings.filter((w) => w.code === 'GatewayFeatureUnsupported');
+  assert.deepEqual(unsupported.map((w) => w.path).sort(), [
+    'routers.api.routes[0].mirror', 'routers.api.routes[0].timeoutSeconds', 'services.web.requestTimeoutSeconds', 'services.web.requestTimeoutSeconds',
+  ]);
+  assert.match(unsupported.find((w) => w.path.endsWith('.mirror'))!.message, /request mirroring \(Gateway API feature HTTPRouteRequestMirror/);
+
+  // A gateway declaring both gets both; one declaring nothing is assumed to serve the standard.
+  const full = render(input(rf, { cluster: { ...cluster, gateway: { ...cluster.gateway!, supportedFeatures: ['HTTPRouteRequestMirror', 'HTTPRouteRequestTimeout'] } } }));
+  assert.deepEqual(at(find(full, 'HTTPRoute', 'api'), 'spec.rules.0.timeouts'), { request: '5s' });
+  assert.equal(full.warnings.filter((w) => w.code === 'GatewayFeatureUnsupported').length, 0);
+  assert.equal(render(input(rf)).warnings.filter((w) => w.code === 'GatewayFeatureUnsupported').length, 0);
+});

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Builds Traefik, the real node's gateway (its Kubernetes Gateway provider serves the HTTPRoutes
+# Ria renders), from the Go module proxy through the pinned wrapper module test/cluster/go/traefik
+# (which copies Traefik's three `replace` directives). Called by build.sh with --node; runnable
+# on its own. Cached like the rest: ${RIA_CACHE_DIR:-$HOME/.cache/ria}/traefik-<version>/traefik.
+# Prints TRAEFIK_BIN_DIR=DIR last (read by engine/dev/cluster/binaries.ts).
+#
+# Measured on this project's 2-core machine: see the README (First run).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cache="${RIA_CACHE_DIR:-$HOME/.cache/ria}"
+versions="$here/versions.json"
+export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
+
+say() { printf '[ria gateway build] %s\n' "$*" >&2; }
+fail() { say "ERROR: $*"; exit 1; }
+
+command -v go >/dev/null 2>&1 || fail "the Go toolchain is missing: install Go 1.26 and put 'go' on PATH"
+TRAEFIK=$(sed -n 's/.*"traefik": *"\([^"]*\)".*/\1/p' "$versions")
+[ -n "$TRAEFIK" ] || fail "cannot read the traefik version from $versions"
+
+dir="$cache/traefik-$TRAEFIK"
+logdir="$cache/build-logs"; mkdir -p "$logdir" "$dir"
+if [ -x "$dir/traefik" ]; then
+  say "traefik: cached in $dir"
+else
+  log="$logdir/traefik.log" start=$SECONDS
+  say "traefik: building github.com/traefik/traefik/v3/cmd/traefik $TRAEFIK (2,500 packages: 10-60 min on 2 cores, longest on a busy machine; log: $log)"
+  # Progress while building: one line a minute so a long build never looks stuck.
+  ( while sleep 60; do say "traefik: still building ($(( SECONDS - start ))s)"; done ) & ticker=$!
+  if ! (cd "$here/go/traefik" && go build -trimpath -ldflags "-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=$TRAEFIK" \
+        -o "$dir/.traefik.tmp" github.com/traefik/traefik/v3/cmd/traefik) >"$log" 2>&1; then
+    kill $ticker 2>/dev/null || true
+    tail -n 20 "$log" >&2
+    fail "traefik: build failed; full log: $log"
+  fi
+  kill $ticker 2>/dev/null || true
+  mv "$dir/.traefik.tmp" "$dir/traefik"
+  say "traefik: built in $(( SECONDS - start ))s"
+fi
+
+echo "TRAEFIK_BIN_DIR=$dir"

@@ -10,6 +10,8 @@ import { adminClient, type AdminCall } from './admin-client.js';
 import { ClusterComponentError } from './errors.js';
 import { basename } from 'node:path';
 import { planRealNode, realNodeApiserverArgs, startRealNode, type RealNode, type RealNodePlan } from './real-node.js';
+import { startNodeGateway } from './node-gateway.js';
+import type { RunningGateway } from './gateway.js';
 
 /** `apiserver`: etcd + kube-apiserver (fast, envtest-like). `full`: plus controller-manager,
  * scheduler and kwok, so Deployments become Available and Job pods Succeed on fake nodes.
@@ -40,6 +42,8 @@ export interface LocalCluster {
   pids: Record<string, number>;
   /** The real node, in `real` mode: its namespace, registry, images and helpers (see RealNode). */
   node?: RealNode;
+  /** The gateway (Traefik) in front of the real node: its GatewayClass and listener ports (see node-gateway.ts). */
+  gateway?: RunningGateway;
   /** Milliseconds from start() to ready, binaries already built. */
   startupMs: number;
   stop(): Promise<void>;
@@ -92,6 +96,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     await writeFile(kubeconfigPath, kubeconfig, { mode: 0o600 });
 
     let node: RealNode | undefined;
+    let gateway: RunningGateway | undefined;
     if (mode === 'real' && plan) {
       onProgress('starting kube-controller-manager and kube-scheduler');
       group.start('kube-controller-manager', join(binaries.k8sDir, 'kube-controller-manager'), controllerManagerArgs(pki, kubeconfigPath, kcmPort), log('kube-controller-manager'));
@@ -105,6 +110,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       stopNode = started.stop;
       await waitFor('the default ServiceAccount', 'kube-controller-manager', group, log('kube-controller-manager'), 60_000,
         async () => (await call('GET', '/api/v1/namespaces/default/serviceaccounts/default')).status === 200);
+      gateway = await startNodeGateway({ binaries, dir, logDir, call, server, apiCaCert: pki.caCert, node, onProgress, checkAlive: () => group.checkAllAlive() });
     }
     if (mode === 'full') {
       onProgress('starting kube-controller-manager, kube-scheduler and kwok');
@@ -123,7 +129,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     onProgress(`local cluster (${mode}) ready in ${(startupMs / 1000).toFixed(1)}s: KUBECONFIG=${kubeconfigPath}`);
     let stopped = false;
     return {
-      mode, server, kubeconfigPath, kubeconfig, dir, logDir, binaries, startupMs, ...(node ? { node } : {}),
+      mode, server, kubeconfigPath, kubeconfig, dir, logDir, binaries, startupMs, ...(node ? { node } : {}), ...(gateway ? { gateway } : {}),
       get pids() { return group.pids; },
       async stop() {
         if (stopped) return;

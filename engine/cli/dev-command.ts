@@ -11,7 +11,8 @@ import { DEMO_SECRET } from '../dev/demo-objects.js';
 const usage = `Usage: ria dev                                   deploy the examples on a local control plane
        ria dev push EXAMPLE [--branch B] [-m MSG]  commit examples/EXAMPLE to the served repo
        ria dev pr open|close EXAMPLE BRANCH        open or close a pull request (a preview environment)
-       ria dev --cluster-only [--mode full|apiserver] [--nodes N]
+       ria dev --mode real                         the same on a real node: pods run, URLs answer
+       ria dev --cluster-only [--mode full|apiserver|real] [--nodes N]
 
 ria dev (what "npm start" runs) starts a local Kubernetes control plane (etcd, kube-apiserver,
 controller-manager, scheduler, and kwok fake nodes: pods are simulated, they reach Running without
@@ -30,7 +31,9 @@ While it runs, from another terminal (with npm: npm start -- push hello):
 
 Options:
   --cluster-only   only the control plane (the examples are not deployed)
-  --mode M         with --cluster-only: full (default) or apiserver
+  --mode M         full (default; pods simulated), real (a real node behind a gateway, Traefik:
+                   Linux, root, test/cluster/build.sh --node; URLs answer on host ports 8080/8443),
+                   or, with --cluster-only, apiserver
   --nodes N        kwok nodes (default 3)
   --branch B       push: the branch to commit to (default main)
   -m MSG           push: the commit message`;
@@ -53,14 +56,14 @@ function parseRun(args: string[]): RunArgs {
     if (a === '--cluster-only') out.clusterOnly = true;
     else if (a === '--mode') {
       const m = value();
-      if (m !== 'full' && m !== 'apiserver') throw new UsageError(`--mode must be full or apiserver, not "${m}"`);
+      if (m !== 'full' && m !== 'apiserver' && m !== 'real') throw new UsageError(`--mode must be full, real or apiserver, not "${m}"`);
       out.mode = m;
     } else if (a === '--nodes') {
       out.nodes = Number(value());
       if (!Number.isInteger(out.nodes) || out.nodes < 1 || out.nodes > 1000) throw new UsageError('--nodes must be a whole number from 1 to 1000');
     } else throw new UsageError(`unknown option "${a}"`);
   }
-  if (out.mode !== 'full' && !out.clusterOnly) throw new UsageError('--mode apiserver runs no pods: use it with --cluster-only');
+  if (out.mode === 'apiserver' && !out.clusterOnly) throw new UsageError('--mode apiserver runs no pods: use it with --cluster-only');
   return out;
 }
 
@@ -89,7 +92,7 @@ function reposOf(state: DevState): ServedRepos {
 }
 
 /** What ria dev prints once every example environment is Ready. */
-export function readyText(session: Pick<DevSession, 'apps' | 'state' | 'logPath' | 'cluster'>, t: DevTimings): string {
+export function readyText(session: Pick<DevSession, 'apps' | 'state' | 'logPath' | 'cluster' | 'gateway'>, t: DevTimings): string {
   const deploy = (t.readyMs ?? 0) - t.clusterMs - t.setupMs;
   const remote = `${session.state.gitUrl}/ria-examples/hello.git`;
   const kubectl = session.cluster ? join(session.cluster.binaries.k8sDir, 'kubectl') : 'kubectl';
@@ -98,9 +101,12 @@ export function readyText(session: Pick<DevSession, 'apps' | 'state' | 'logPath'
     `All ${session.apps.length} example apps are Ready, ${seconds(t.readyMs ?? 0)} after start `
       + `(control plane ${seconds(t.clusterMs)}, CRDs + git server + engine ${seconds(t.setupMs)}, first deploys ${seconds(deploy)}).`,
     '',
-    'Pods are simulated: kwok marks them Running on fake nodes without running any container, and',
-    'builds complete without running Kaniko (nothing is built or pushed). The URLs name where each',
-    'app would be served behind a gateway; nothing answers on them on this machine.',
+    ...(session.gateway ? gatewayLines(session.gateway) : [
+      'Pods are simulated: kwok marks them Running on fake nodes without running any container, and',
+      'builds complete without running Kaniko (nothing is built or pushed). The URLs name where each',
+      'app would be served behind a gateway; nothing answers on them on this machine',
+      '(ria dev --mode real runs them on a real node behind a gateway).',
+    ]),
     '',
     'Make a change (in another terminal; npm start -- ARGS runs ria dev ARGS):',
     '  edit examples/hello/Riofile (say scale: 3), then    npm start -- push hello',
@@ -117,6 +123,17 @@ export function readyText(session: Pick<DevSession, 'apps' | 'state' | 'logPath'
     'Ctrl-C stops everything ria dev started.',
     '',
   ].join('\n');
+}
+
+/** How to reach the apps through the real gateway (*.localhost resolves to this machine in curl and browsers). */
+export function gatewayLines(gw: { httpPort: number; httpsPort: number; caCert: string }): string[] {
+  const host = 'hello-hello-main.ria.localhost';
+  return [
+    'The apps run on a real node behind a gateway (Traefik). Their URLs answer on this machine:',
+    `  curl http://${host}:${gw.httpPort}/`,
+    `  curl --cacert ${gw.caCert} https://${host}:${gw.httpsPort}/`,
+    `HTTPS uses a local CA (kept in ${gw.caCert.replace(/\/[^/]+$/, '')}); to trust it in a browser, import ${gw.caCert}.`,
+  ];
 }
 
 export function createDevCommand(deps: DevDeps = {}): Command {
@@ -184,10 +201,13 @@ export function createDevCommand(deps: DevDeps = {}): Command {
     io.stderr.write('[ria dev] checking the control-plane binaries (cached in ~/.cache/ria; a first build takes about 30 min on 2 cores and prints its progress)\n');
     let session: DevSession;
     try {
+      // Real mode: the table shows each URL as it answers from this machine (the gateway's host port).
+      let urlFor: ((url: string) => string) | undefined;
       session = await run({
-        statePath: statePath(), nodes: a.nodes, signal: abort.signal,
+        statePath: statePath(), nodes: a.nodes, signal: abort.signal, ...(a.mode === 'real' ? { mode: 'real' as const } : {}),
+        onGateway: (gw) => { urlFor = gw.local; },
         onProgress: (l) => io.stderr.write(`[ria dev] ${l}\n`),
-        onTable: (envs) => io.stdout.write(`\n[+${seconds(Date.now() - started)}]\n${formatEnvironmentTable(envs, Date.now(), 'No environments yet: Ria is reading the config repository...')}`),
+        onTable: (envs) => io.stdout.write(`\n[+${seconds(Date.now() - started)}]\n${formatEnvironmentTable(envs, Date.now(), 'No environments yet: Ria is reading the config repository...', urlFor)}`),
       });
     } catch (err) {
       // Ctrl-C reaches the whole process group: a component that died of it is no failure.
@@ -202,7 +222,9 @@ export function createDevCommand(deps: DevDeps = {}): Command {
     };
     if (stopRequested) { await stop(); return 0; }
     io.stderr.write(`[ria dev] Ria is running (namespace ${session.state.namespace}); config repository ${session.state.gitUrl}/ria-examples/config.git\n`);
-    io.stderr.write('[ria dev] pods are simulated by kwok and builds complete without running Kaniko; waiting for every example environment to be Ready\n');
+    io.stderr.write(session.gateway
+      ? '[ria dev] pods run on the real node behind the gateway; waiting for every example environment to be Ready (and its routes served)\n'
+      : '[ria dev] pods are simulated by kwok and builds complete without running Kaniko; waiting for every example environment to be Ready\n');
     const outcome = await Promise.race([session.ready.then((t) => ({ t }), () => undefined), stopSignal.then(() => undefined)]);
     if (outcome?.t) io.stdout.write(readyText(session, outcome.t));
     if (!stopRequested) await stopSignal;

@@ -18,7 +18,10 @@ import { commitFiles, createRepo } from './git-fixtures.js';
 import { CONFIG_EXAMPLE, EXAMPLES_PORT, configApps, defaultExamplesDir, listExamples, readExample, servedFiles, servedRepoName } from './examples.js';
 import { removeDevState, writeDevState, type DevState } from './dev-state.js';
 import { createTablePrinter, environmentsReady } from './live-table.js';
-import { demoObjects } from './demo-objects.js';
+import { demoObjects, GATEWAY_NAME } from './demo-objects.js';
+import { startDevGateway, type DevGateway } from './dev-gateway.js';
+import { DEFAULT_DOMAIN } from '../controller/environment/cluster-settings.js';
+import { homedir } from 'node:os';
 import type { ServedRepos } from './dev-repos.js';
 import { createEngine } from '../controller/create.js';
 import { ensureCrds } from '../controller/install-crds.js';
@@ -35,6 +38,13 @@ import type { Environment } from '../crds/types.js';
 import { RiaError, errorMessage } from '../errors.js';
 
 export interface RunDevOptions {
+  /**
+   * The local cluster's mode when one is started: `full` (kwok: pods simulated) or `real` (a
+   * real node and its gateway: the URLs answer). Default full.
+   */
+  mode?: 'full' | 'real';
+  /** Called once the real gateway is reachable from this machine (real mode): its ports and CA. */
+  onGateway?: (gateway: DevGateway) => void;
   /** A running cluster to use (tests); without it a local control plane is started (full mode). */
   cluster?: { kubeconfigPath: string; gatewayCrdsPath: string };
   /** kwok nodes of the started control plane. */
@@ -70,6 +80,8 @@ export interface DevSession {
   apps: string[];
   examples: string[];
   cluster?: LocalCluster;
+  /** Real mode: the gateway's host ports and CA (URLs answer at http://<host>:<httpPort>/). */
+  gateway?: DevGateway;
   kc: KubeConfig;
   git: GitServer;
   engine: Engine;
@@ -107,11 +119,14 @@ export async function runDev(options: RunDevOptions): Promise<DevSession> {
       kubeconfigPath = options.cluster.kubeconfigPath;
       gatewayCrds = gatewayApiCrds(options.cluster.gatewayCrdsPath);
     } else {
-      const binaries = await ensureBinaries(onProgress);
+      const mode = options.mode ?? 'full';
+      const binaries = await ensureBinaries(onProgress, { node: mode === 'real' });
       // Parsing the Gateway API CRDs (1 MB of YAML) takes seconds: do it while the cluster starts.
       gatewayCrds = gatewayApiCrds(join(binaries.gatewayApiDir, 'standard-install.yaml'));
-      onProgress('starting the local control plane (full mode: pods are simulated by kwok)');
-      cluster = await startLocalCluster({ mode: 'full', nodes: options.nodes ?? 3, onProgress, binaries });
+      onProgress(mode === 'real'
+        ? 'starting the local control plane with a real node (pods run in a network namespace, behind a gateway)'
+        : 'starting the local control plane (full mode: pods are simulated by kwok)');
+      cluster = await startLocalCluster({ mode, nodes: options.nodes ?? 3, onProgress, binaries });
       cleanups.push(() => cluster!.stop());
       kubeconfigPath = cluster.kubeconfigPath;
     }
@@ -126,6 +141,7 @@ export async function runDev(options: RunDevOptions): Promise<DevSession> {
     cleanups.push(() => new Promise<void>((resolve) => logStream.end(resolve)));
     const log: Logger = createLogger({ stream: logStream, level: 'info', base: { component: 'ria-dev' } });
 
+    let devGateway: DevGateway | undefined;
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfigPath);
     const objects = new KubeObjects(new KubeRest(kc));
@@ -136,7 +152,20 @@ export async function runDev(options: RunDevOptions): Promise<DevSession> {
     const installing = (async () => {
       const crds = [...(riaCrds as unknown as KubeObject[]), ...await gatewayCrds];
       await Promise.all(crds.map((crd) => ensureCrds(objects, 60_000, [crd])));
-      for (const obj of demoObjects(namespace)) await objects.apply(obj, { force: true });
+      for (const obj of demoObjects(namespace, { recordOnlyGateway: !cluster?.gateway })) await objects.apply(obj, { force: true });
+      if (cluster?.gateway && cluster.node) {
+        // The real gateway serves the examples' Gateway; host loopback ports reach it.
+        const node = cluster.node;
+        const gw = await startDevGateway({
+          objects, gateway: cluster.gateway, namespace, name: GATEWAY_NAME, domain: DEFAULT_DOMAIN,
+          connect: (host, port) => node.connect(host, port),
+          caDir: join(process.env.RIA_CACHE_DIR ?? join(homedir(), '.cache', 'ria'), 'dev-ca'), dir,
+        });
+        cleanups.push(() => gw.close());
+        devGateway = gw;
+        options.onGateway?.(gw);
+        onProgress(`gateway: http://<app URL host>:${gw.httpPort}/ and https://…:${gw.httpsPort}/ (curl --cacert ${gw.caCert})`);
+      }
       onProgress(`CRDs established, Gateway and demo Secret created in ${((now() - crdsStarted) / 1000).toFixed(1)}s`);
     })();
     const serving = (async () => {
@@ -221,7 +250,7 @@ export async function runDev(options: RunDevOptions): Promise<DevSession> {
 
     let stopped = false;
     return {
-      state, apps, examples, ...(cluster ? { cluster } : {}), kc, git, engine, ctx, logPath, timings, ready,
+      state, apps, examples, ...(cluster ? { cluster } : {}), ...(devGateway ? { gateway: devGateway } : {}), kc, git, engine, ctx, logPath, timings, ready,
       repos: { gitRoot: git.root, gitUrl: git.url, examplesDir, webhook: { url: state.webhookUrl, secret: webhookSecret } },
       environments: () => latest,
       async stop() {

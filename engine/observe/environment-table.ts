@@ -75,14 +75,17 @@ export function environmentRows(envs: Environment[], now: number): EnvironmentRo
     a.app.localeCompare(b.app) || a.target.localeCompare(b.target, undefined, { numeric: true }) || a.namespace.localeCompare(b.namespace));
 }
 
-/** The table as text (with a trailing newline), or `emptyText` when there is nothing to show. */
-export function formatEnvironmentTable(envs: Environment[], now: number, emptyText = 'No environments found.'): string {
+/**
+ * The table as text (with a trailing newline), or `emptyText` when there is nothing to show.
+ * `urlFor` shows a URL as it is reached from here (`ria dev` on the real node: the gateway's host port).
+ */
+export function formatEnvironmentTable(envs: Environment[], now: number, emptyText = 'No environments found.', urlFor?: (url: string) => string): string {
   if (envs.length === 0) return `${emptyText}\n`;
   const rows = environmentRows(envs, now);
   // The ROLLOUT column appears only when some environment rolls out a versioned service.
   const withRollout = rows.some((r) => r.rollout !== undefined);
   const headers: readonly string[] = withRollout ? [...HEADERS.slice(0, 4), 'ROLLOUT', ...HEADERS.slice(4)] : HEADERS;
-  const cells = rows.map((r) => [r.app, r.target, r.commit, r.phase, ...(withRollout ? [r.rollout ?? NONE] : []), r.url, r.age, r.message]);
+  const cells = rows.map((r) => [r.app, r.target, r.commit, r.phase, ...(withRollout ? [r.rollout ?? NONE] : []), urlFor && r.url !== NONE ? urlFor(r.url) : r.url, r.age, r.message]);
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i]!.length)));
   const line = (row: readonly string[]) => row.map((c, i) => c.padEnd(widths[i]!)).join('   ').trimEnd();
   return `${[line(headers), ...cells.map(line)].join('\n')}\n`;

@@ -21,7 +21,7 @@ export function gatewayControllerObjects(): KubeObject[] {
   return [
     {
       apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name: GATEWAY_CLASS, labels: LABELS },
-      spec: { controllerName: TRAEFIK_CONTROLLER, description: 'ria dev: Traefik, a process of the local cluster, serves these Gateways' },
+      spec: { controllerName: TRAEFIK_CONTROLLER, description: 'Traefik, a process of the ria dev local cluster' },
     },
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: GATEWAY_NAMESPACE, labels: LABELS } },
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: GATEWAY_SERVICE_ACCOUNT, namespace: GATEWAY_NAMESPACE, labels: LABELS } },

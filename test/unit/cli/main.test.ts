@@ -36,7 +36,7 @@ test('an unknown command is a usage error (exit 2) naming the command', async ()
 test('a bad option is a usage error with the command usage', async () => {
   const io = captureIO();
   assert.equal(await main(['dev', '--mode', 'kind'], io), 2);
-  assert.match(io.err(), /--mode must be full or apiserver, not "kind"/);
+  assert.match(io.err(), /--mode must be full, real or apiserver, not "kind"/);
   assert.match(io.err(), /Usage: ria dev/);
 });
 

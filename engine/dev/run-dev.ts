@@ -126,7 +126,7 @@ export async function runDev(options: RunDevOptions): Promise<DevSession> {
       onProgress(mode === 'real'
         ? 'starting the local control plane with a real node (pods run in a network namespace, behind a gateway)'
         : 'starting the local control plane (full mode: pods are simulated by kwok)');
-      cluster = await startLocalCluster({ mode, nodes: options.nodes ?? 3, onProgress, binaries });
+      cluster = await startLocalCluster({ mode, nodes: options.nodes ?? 3, onProgress, binaries, gateway: mode === 'real' });
       cleanups.push(() => cluster!.stop());
       kubeconfigPath = cluster.kubeconfigPath;
     }

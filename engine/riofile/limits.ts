@@ -17,6 +17,8 @@ export const LIMITS = {
   maxAliasCount: 100,
   /** Entries under `services`. */
   maxServices: 1000,
+  /** Problems reported per Riofile; the rest are counted, not located (locating each one costs a walk of the document). */
+  maxIssues: 100,
   /** Nesting of flow collections ([...] / {...}). */
   maxFlowDepth: 64,
   /** Columns before a line's content (spaces, and compact `- ` / `? ` / `: ` indicators): block nesting grows with it. */

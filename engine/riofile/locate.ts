@@ -1,5 +1,6 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, type Document, type Node, type Pair } from 'yaml';
 import { RiofileErrorCode, type RiofileIssue } from './errors.js';
+import { LIMITS } from './limits.js';
 import { describeValue, formatPath, type Path } from './path.js';
 
 export interface Position {
@@ -50,13 +51,24 @@ export class IssueCollector {
     private readonly toPosition: OffsetMapper,
   ) {}
 
+  /** Problems past {@link LIMITS.maxIssues}: counted only, so a file full of mistakes stays cheap to check. */
+  private omitted = 0;
+
   add(path: Path, message: string, details: IssueDetails = {}): void {
+    if (this.full()) {
+      this.omitted++;
+      return;
+    }
     const offset = this.doc ? nodeOffset(this.doc, path, details.on ?? 'value') : 0;
     this.addAt(offset, path, message, details);
   }
 
   /** For problems found in text rather than in a node (YAML syntax, template, embedded manifests). */
   addAt(offset: number, path: Path, message: string, details: IssueDetails = {}): void {
+    if (this.full()) {
+      this.omitted++;
+      return;
+    }
     const { line, column } = this.toPosition(offset);
     const issue: RiofileIssue = { file: this.file, line, column, path: formatPath(path), message, kind: details.kind ?? RiofileErrorCode.Invalid };
     if (details.found !== undefined) issue.found = details.found;
@@ -71,7 +83,22 @@ export class IssueCollector {
   }
 
   get count(): number {
-    return this.issues.length;
+    return this.issues.length + this.omitted;
+  }
+
+  /** The issues to report: the located ones, then one saying how many more were found. */
+  reported(): RiofileIssue[] {
+    if (this.omitted === 0) return this.issues;
+    // Placed after the last located issue, so it sorts last.
+    const line = Math.max(...this.issues.map((i) => i.line));
+    const column = Math.max(...this.issues.filter((i) => i.line === line).map((i) => i.column)) + 1;
+    const note: RiofileIssue = { file: this.file, line, column, path: '', kind: this.issues[0]!.kind,
+      message: `and ${this.omitted} more problems, not listed: only the first ${LIMITS.maxIssues} are reported` };
+    return [...this.issues, note];
+  }
+
+  private full(): boolean {
+    return this.issues.length >= LIMITS.maxIssues;
   }
 }
 

@@ -49,9 +49,9 @@ function parseChecked(source: string, file: string, options: ParseOptions): Riof
   const sourcePosition = lineCounterMapper(source);
   let unanswered: string[] = [];
   const fail = (issues: IssueCollector): never => {
-    if (unanswered.length === 0) throw new RiofileError(issues.issues);
+    if (unanswered.length === 0) throw new RiofileError(issues.reported());
     const lines = source.split('\n');
-    throw new RiofileError(issues.issues.map((i) => withAnswerHint(i, lines, unanswered)));
+    throw new RiofileError(issues.reported().map((i) => withAnswerHint(i, lines, unanswered)));
   };
 
   const early = new IssueCollector(file, undefined, sourcePosition);
@@ -144,17 +144,30 @@ function parseChecked(source: string, file: string, options: ParseOptions): Riof
 
 const ENTRY_SECTIONS = new Set(['services', 'routers', 'externalservices', 'externalServices', 'external_services']);
 
-/** Drops the entries (services.x, routers.y...) or top-level sections that failed the schema. */
-function withoutFailed(data: Record<string, unknown>, failed: readonly (readonly (string | number)[])[]): Record<string, unknown> {
+/**
+ * Drops the entries (services.x, routers.y...) or top-level sections that failed the schema.
+ * Each section is copied once, however many of its entries failed: a Riofile with tens of
+ * thousands of bad entries must not cost (failed paths x entries) and block the event loop.
+ */
+export function withoutFailed(data: Record<string, unknown>, failed: readonly (readonly (string | number)[])[]): Record<string, unknown> {
   const out: Record<string, unknown> = { ...data };
+  const dropEntries = new Map<string, Set<string>>();
+  const dropSections = new Set<string>();
   for (const [section, entry] of failed) {
     if (typeof section !== 'string' || !(section in out)) continue;
     if (ENTRY_SECTIONS.has(section) && typeof entry === 'string' && out[section] && typeof out[section] === 'object') {
-      const copy = { ...(out[section] as Record<string, unknown>) };
-      delete copy[entry];
-      out[section] = copy;
-    } else delete out[section];
+      const entries = dropEntries.get(section) ?? new Set<string>();
+      entries.add(entry);
+      dropEntries.set(section, entries);
+    } else dropSections.add(section);
   }
+  for (const [section, entries] of dropEntries) {
+    if (dropSections.has(section)) continue;
+    const copy = { ...(out[section] as Record<string, unknown>) };
+    for (const entry of entries) delete copy[entry];
+    out[section] = copy;
+  }
+  for (const section of dropSections) delete out[section];
   return out;
 }
 

@@ -41,7 +41,12 @@ export class ResourcePaths {
   async path(ref: Omit<KubeObjectRef, 'name'> & { name?: string }): Promise<string> {
     const r = await this.resource(ref.apiVersion, ref.kind);
     const base = ref.apiVersion.includes('/') ? `/apis/${ref.apiVersion}` : `/api/${ref.apiVersion}`;
-    const ns = r.namespaced ? `/namespaces/${encodeURIComponent(ref.namespace ?? 'default')}` : '';
+    // Discovery alone says whether the object is namespaced. One that is but names no namespace is
+    // refused: falling back to `default` would write an environment's object (a Role...) outside it.
+    if (r.namespaced && !ref.namespace) {
+      throw new KubeApiError('resolve', { apiVersion: ref.apiVersion, kind: ref.kind, name: ref.name ?? '' }, 400, `${ref.kind} is namespaced (API discovery) but the object has no namespace; refusing to default it`, 'NoNamespace');
+    }
+    const ns = r.namespaced ? `/namespaces/${encodeURIComponent(ref.namespace!)}` : '';
     return `${base}${ns}/${r.name}${ref.name ? `/${encodeURIComponent(ref.name)}` : ''}`;
   }
 

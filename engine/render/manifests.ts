@@ -29,16 +29,13 @@ const REMOVED_APIS: Record<string, string> = {
  * objects go into the environment's namespace (whatever namespace they named: an environment
  * must not write into another one), and Ria's labels are added so the engine can track and prune
  * them (the user's own labels stay; Ria's `ria.dev/*` keys win). Kinds are cluster-scoped when
- * they are in {@link CLUSTER_SCOPED_KINDS} or a CRD in the same manifest says `scope: Cluster`.
+ * they are in {@link CLUSTER_SCOPED_KINDS} or a CRD in the same manifest says `scope: Cluster` for
+ * their group (see {@link customClusterKinds}).
  * Removed API versions are reported, since the API server will refuse them.
  */
 export function renderManifests(ctx: RenderContext): KubeObject[] {
   const manifests = ctx.riofile.kubernetesManifests;
-  const clusterKinds = new Set(CLUSTER_SCOPED_KINDS);
-  for (const m of manifests) {
-    const spec = m.kind === 'CustomResourceDefinition' ? (m.spec as { scope?: string; names?: { kind?: string } } | undefined) : undefined;
-    if (spec?.scope === 'Cluster' && spec.names?.kind) clusterKinds.add(spec.names.kind);
-  }
+  const crdClusterKinds = customClusterKinds(manifests);
   const ria = objectLabels(scope(ctx));
   return manifests.map((m, i) => {
     const path = `kubernetes.manifest[${i}]`;
@@ -46,7 +43,7 @@ export function renderManifests(ctx: RenderContext): KubeObject[] {
     const meta = { ...(copy.metadata ?? {}) } as KubeObject['metadata'];
     const removedIn = REMOVED_APIS[copy.apiVersion];
     if (removedIn) warn(ctx, 'ManifestRemovedApi', path, `${copy.kind} ${meta.name ?? ''}: ${copy.apiVersion} is not served since Kubernetes ${removedIn}; the API server will refuse it`);
-    if (clusterKinds.has(copy.kind)) {
+    if (CLUSTER_SCOPED_KINDS.has(copy.kind) || crdClusterKinds.has(`${apiGroup(copy.apiVersion)}/${copy.kind}`)) {
       delete meta.namespace;
       // Not an error (Rio's system stacks are full of them), but every environment applies the same object.
       if (copy.kind !== 'Namespace' || meta.name !== ctx.namespace) {
@@ -67,6 +64,33 @@ export function renderManifests(ctx: RenderContext): KubeObject[] {
     if (!meta.name) warn(ctx, 'ManifestNoName', path, `${copy.kind} has no metadata.name; server-side apply needs one (generateName cannot be applied)`);
     return { ...copy, metadata: meta } as KubeObject;
   });
+}
+
+/**
+ * `group/kind` of the kinds a CRD in the same manifest declares `scope: Cluster`. Keyed by group,
+ * and never for a built-in group (`rbac.authorization.k8s.io`, core...): a CRD declaring kind Role
+ * must not make the real Role lose its namespace. This only decides whether render leaves the
+ * namespace out; the applier asks API discovery and refuses a namespaced object without one.
+ */
+function customClusterKinds(manifests: readonly KubernetesObject[]): Set<string> {
+  const out = new Set<string>();
+  for (const m of manifests) {
+    if (m.kind !== 'CustomResourceDefinition') continue;
+    const spec = m.spec as { group?: string; scope?: string; names?: { kind?: string } } | undefined;
+    const group = spec?.group;
+    if (spec?.scope !== 'Cluster' || !spec.names?.kind || !group || builtInGroup(group)) continue;
+    out.add(`${group}/${spec.names.kind}`);
+  }
+  return out;
+}
+
+function apiGroup(apiVersion: string): string {
+  return apiVersion.includes('/') ? apiVersion.split('/')[0]! : '';
+}
+
+/** Groups Kubernetes itself serves: no dot (apps, batch...) or under k8s.io. */
+function builtInGroup(group: string): boolean {
+  return !group.includes('.') || group === 'k8s.io' || group.endsWith('.k8s.io');
 }
 
 /**

@@ -115,3 +115,17 @@ test('an unforeseen exception while rendering becomes a RenderError (RENDER_INTE
     return true;
   });
 });
+
+test('a CRD declaring a built-in kind (Role) with scope Cluster does not take the real Role out of the namespace (review H8)', () => {
+  const rf = riofile({ kubernetesManifests: [
+    { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'roles.example.com' }, spec: { group: 'example.com', scope: 'Cluster', names: { kind: 'Role', plural: 'roles' } } },
+    { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'roles.rbac.authorization.k8s.io' }, spec: { group: 'rbac.authorization.k8s.io', scope: 'Cluster', names: { kind: 'RoleBinding', plural: 'rolebindings' } } },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'pwn' }, rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }] },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'pwn' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pwn' }, subjects: [] },
+    { apiVersion: 'example.com/v1', kind: 'Role', metadata: { name: 'custom' } },
+  ] });
+  const result = render(input(rf));
+  const rbac = result.objects.filter((o) => o.apiVersion.startsWith('rbac.') && o.metadata.name === 'pwn');
+  assert.deepEqual(rbac.map((o) => [o.kind, o.metadata.namespace]), [['Role', 'shop-main'], ['RoleBinding', 'shop-main']]);
+  assert.equal(result.objects.find((o) => o.apiVersion === 'example.com/v1')!.metadata.namespace, undefined, 'its own group\'s CRD says Cluster');
+});

@@ -41,7 +41,7 @@ export interface AppSpec {
   /** What the Riofile may ask for (engine/policy/allow.ts reads it with defaults). */
   allow?: {
     permissions?: boolean; globalPermissions?: boolean; clusterRoles?: string[]; clusterKinds?: string[];
-    privileged?: boolean; capabilities?: string[]; hostNamespaces?: boolean; hostPath?: boolean; hostPorts?: boolean; runAsRoot?: boolean;
+    privileged?: boolean; capabilities?: string[]; hostNamespaces?: boolean; hostPath?: boolean; hostPorts?: boolean; runAsRoot?: boolean; routes?: boolean;
   };
   previews?: Record<string, unknown>;
   /** Branch whose GitHub deployment is the production one. */

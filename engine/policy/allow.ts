@@ -14,6 +14,8 @@ export interface Allow {
   clusterRoles: string[];
   /** Other cluster-scoped kinds `kubernetes:` manifests may apply (e.g. CustomResourceDefinition). */
   clusterKinds: string[];
+  /** HTTPRoute/GRPCRoute/TLSRoute/Gateway/Ingress in manifests (hostnames still limited to the environment's own). */
+  routes: boolean;
   /** `privileged: true` and `allowPrivilegeEscalation: true`. */
   privileged: boolean;
   /** Linux capabilities a container may add (`securityContext.capabilities.add`). */
@@ -38,6 +40,7 @@ export function allowOf(spec: Pick<AppSpec, 'allow'>): Allow {
     globalPermissions: a.globalPermissions === true,
     clusterRoles: list(a.clusterRoles),
     clusterKinds: list(a.clusterKinds),
+    routes: a.routes === true,
     privileged: a.privileged === true,
     capabilities: list(a.capabilities).map((c) => c.toUpperCase().replace(/^CAP_/, '')),
     hostNamespaces: a.hostNamespaces === true,

@@ -47,6 +47,7 @@ export function manifestFindings(app: string, riofile: Riofile, namespace: strin
         out.push({ path: [...at, 'roleRef', 'name'], message: `${what} binds the ClusterRole ${ref.name}, which app "${app}" is not allowed: ${howToAllow(app, 'clusterRoles', ref.name)}` });
       }
     }
+    if (ROUTE_KINDS.has(`${m.apiVersion.split('/')[0]}/${m.kind}`)) out.push(...routeFindings(app, m, what, at, namespace, allow));
     for (const pod of podSpecs(m)) out.push(...podSpecHostAccess(app, what, pod.spec, [...at, ...pod.path], allow));
   });
   return out;
@@ -58,4 +59,30 @@ function isRbac(m: KubernetesObject): boolean {
 
 function isCore(m: KubernetesObject): boolean {
   return m.apiVersion === 'v1';
+}
+
+/** Objects that claim hostnames on the shared Gateway (or an ingress controller): traffic of other apps. */
+const ROUTE_KINDS = new Set(['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'Gateway'].map((k) => `gateway.networking.k8s.io/${k}`).concat('networking.k8s.io/Ingress'));
+
+/**
+ * Refused unless `allow.routes`; allowed, every hostname must be the environment's own: one label
+ * ending in `-<namespace>` (or the namespace itself), as Ria's endpoints are, and no wildcard.
+ */
+function routeFindings(app: string, m: KubernetesObject, what: string, at: readonly (string | number)[], namespace: string, allow: Allow): Finding[] {
+  if (!allow.routes) return [{ path: [...at, 'kind'], message: `${what} claims hostnames on the shared gateway, which app "${app}" is not allowed: ${howToAllow(app, 'routes')}` }];
+  const spec = (m.spec ?? {}) as Record<string, any>;
+  const hosts: [unknown, (string | number)[]][] = [];
+  (Array.isArray(spec.hostnames) ? spec.hostnames : []).forEach((h: unknown, i: number) => hosts.push([h, ['spec', 'hostnames', i]]));
+  (Array.isArray(spec.listeners) ? spec.listeners : []).forEach((l: any, i: number) => l?.hostname !== undefined && hosts.push([l.hostname, ['spec', 'listeners', i, 'hostname']]));
+  (Array.isArray(spec.rules) ? spec.rules : []).forEach((r: any, i: number) => r?.host !== undefined && hosts.push([r.host, ['spec', 'rules', i, 'host']]));
+  (Array.isArray(spec.tls) ? spec.tls : []).forEach((t: any, i: number) => (Array.isArray(t?.hosts) ? t.hosts : []).forEach((h: unknown, j: number) => hosts.push([h, ['spec', 'tls', i, 'hosts', j]])));
+  const out: Finding[] = [];
+  if (m.kind !== 'Ingress' && m.kind !== 'Gateway' && hosts.length === 0) out.push({ path: [...at, 'spec', 'hostnames'], message: `${what} has no hostnames, so it would match every hostname of the gateway; list the environment's own (NAME-${namespace}.DOMAIN)` });
+  for (const [host, path] of hosts) {
+    const label = typeof host === 'string' ? host.split('.')[0]! : '';
+    if (typeof host !== 'string' || host.includes('*') || !host.includes('.') || !(label === namespace || label.endsWith(`-${namespace}`))) {
+      out.push({ path: [...at, ...path], message: `${what}: hostname ${JSON.stringify(host)} is not the environment's own; use NAME-${namespace}.DOMAIN (no wildcards)` });
+    }
+  }
+  return out;
 }

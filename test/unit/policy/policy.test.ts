@@ -190,3 +190,19 @@ test('policy: a preview receives only the Secrets previews.secretsFrom lists (de
   assert.equal(checkPolicy(pr({ secretsFrom: ['db', 'regcred', 'tls'] })), undefined);
   assert.equal(checkPolicy(input(src)), undefined, 'a branch environment uses the app\'s secretsFrom as before');
 });
+
+test('policy: HTTPRoute/Ingress in manifests are refused naming allow.routes; allowed, only the environment\'s own hostnames (review H7)', () => {
+  const steal = manifest([
+    'apiVersion: gateway.networking.k8s.io/v1', 'kind: HTTPRoute', 'metadata: {name: steal}',
+    'spec:', '  parentRefs: [{name: ria, namespace: ria-system}]', '  hostnames: [api-api-main.ria.localhost, "*.example.com", web-shop-main.ria.localhost]',
+    '  rules: [{matches: [{path: {type: PathPrefix, value: /login}}]}]',
+  ].join('\n'));
+  const denied = refused(steal);
+  assert.equal(denied.length, 1);
+  assert.match(denied[0]!.message, /HTTPRoute steal claims hostnames.*allow: \{ routes: true \}/);
+  const hosts = refused(steal, { routes: true });
+  assert.deepEqual(hosts.map((i) => i.path), ['kubernetes.manifest[0].spec.hostnames[0]', 'kubernetes.manifest[0].spec.hostnames[1]']);
+  const ingress = manifest(['apiVersion: networking.k8s.io/v1', 'kind: Ingress', 'metadata: {name: i}', 'spec:', '  rules: [{host: shop-main.ria.localhost}, {host: evil.example.com}]'].join('\n'));
+  assert.equal(refused(ingress).length, 1);
+  assert.deepEqual(refused(ingress, { routes: true }).map((i) => i.path), ['kubernetes.manifest[0].spec.rules[1].host']);
+});

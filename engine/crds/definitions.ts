@@ -122,6 +122,7 @@ export const environmentCrd = crd('Environment', 'environments', ['env', 'renv']
     app: str('App name.'), kind: { type: 'string', enum: ['branch', 'pr'] },
     target: str('Branch name, or pr-<n>.'), branch: str('Branch name (for pr: the head branch).'),
     pullRequest: int('Pull request number.'), commit: str('Commit to deploy.'), namespace: str('Target namespace.'),
+    vouchedCommit: str('Fork previews: the head commit the maintainer label vouched for.'),
   },
 }, {
   type: 'object',

@@ -79,6 +79,12 @@ export interface EnvironmentSpec {
   commit: string;
   /** The namespace the environment's objects live in. */
   namespace: string;
+  /**
+   * Fork previews only: the head commit a maintainer's fork label vouched for (seen being added).
+   * Kept in the cluster so a restart or failover neither forgets a vouch nor extends it to a newer
+   * commit.
+   */
+  vouchedCommit?: string;
 }
 
 export interface InventoryEntry { apiVersion: string; kind: string; namespace?: string; name: string }

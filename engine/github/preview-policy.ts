@@ -46,8 +46,13 @@ export function decidePreview(pr: PullRequest, config: PreviewConfig, headSince:
     if (!label) return { build: false, reason: SkipReason.Fork, description: 'preview not built: pull requests from forks are not built for this app' };
     if (!has(label)) return { build: false, reason: SkipReason.Fork, description: `preview not built: pull request from a fork; a maintainer can add the label "${label}"` };
     // The label vouches for the commit it was added on, not for what the fork pushes later.
+    // Unknown means not vouched: a label Ria did not see being added (nor recorded in the cluster
+    // for this very commit) could be older than the fork's last push.
     const vouched = labelHeads?.get(label.toLowerCase());
-    if (vouched !== undefined && vouched !== pr.headSha) {
+    if (vouched === undefined) {
+      return { build: false, reason: SkipReason.Fork, description: `preview not built: fork pull request; Ria has not seen "${label}" added at this commit; a maintainer can remove and re-add it` };
+    }
+    if (vouched !== pr.headSha) {
       return { build: false, reason: SkipReason.Fork, description: `preview not built: new commits on a fork since "${label}" was added; a maintainer can remove and re-add it` };
     }
   }

@@ -76,8 +76,21 @@ export function createPreviewSource(options: PreviewSourceOptions): EnvironmentS
       if (!store.known(key)) return undefined;
       const appName = app.metadata.name;
       const out: DesiredEnvironment[] = [];
-      for (const { pr, headSince, labelHeads } of store.open(key)) {
+      const existing = lazy(() => ctx.objects.list<Environment & { metadata: { name: string } }>(API_VERSION, 'Environment', { namespace: ctx.namespace, labelSelector: `${APP_LABEL}=${appName}` }));
+      const forkLabel = !config.forks ? config.forkLabel?.toLowerCase() : undefined;
+      for (const open of store.open(key)) {
+        const { pr, headSince } = open;
+        let { labelHeads } = open;
         const target = `pr-${pr.number}`;
+        const labelled = forkLabel !== undefined && pr.fork && pr.labels.some((l) => l.toLowerCase() === forkLabel);
+        if (labelled && !labelHeads.has(forkLabel)) {
+          // First sight since a restart: a vouch counts only if the cluster recorded it for this head.
+          const recorded = (await existing()).find((e) => e.spec.kind === 'pr' && e.spec.pullRequest === pr.number && !e.metadata.deletionTimestamp);
+          if (recorded?.spec.vouchedCommit === pr.headSha) {
+            store.vouch(key, pr.number, forkLabel, pr.headSha);
+            labelHeads = new Map([...labelHeads, [forkLabel, pr.headSha]]);
+          }
+        }
         const decision = decidePreview(pr, config, headSince, now(), labelHeads);
         if (!decision.build) {
           void skipStatus(repo, pr.headSha, statusContext(settings.statusContext, appName, target), decision.description);
@@ -85,7 +98,7 @@ export function createPreviewSource(options: PreviewSourceOptions): EnvironmentS
         }
         const namespace = environmentNamespace({ app: appName, kind: 'pr', pr: pr.number, commit: pr.headSha });
         if (config.quota) await quotas.ensure(namespace, appName, config.quota);
-        const d: DesiredEnvironment = { name: namespace, spec: { app: appName, kind: 'pr', target, pullRequest: pr.number, commit: pr.headSha, namespace } };
+        const d: DesiredEnvironment = { name: namespace, spec: { app: appName, kind: 'pr', target, pullRequest: pr.number, commit: pr.headSha, namespace, ...(labelled ? { vouchedCommit: pr.headSha } : {}) } };
         if (lastHead.get(`${appName}/${pr.number}`) !== pr.headSha) {
           lastHead.set(`${appName}/${pr.number}`, pr.headSha);
           options.onQueued?.({ apiVersion: API_VERSION, kind: 'Environment', metadata: { name: d.name, namespace: ctx.namespace }, spec: d.spec }, app);
@@ -95,8 +108,7 @@ export function createPreviewSource(options: PreviewSourceOptions): EnvironmentS
       // Webhooks only (no token, or the list failed so far): the store knows some PRs, not all.
       // Previews of PRs it never heard of are kept as they are rather than pruned.
       if (!store.listed(key)) {
-        const existing = await ctx.objects.list<Environment & { metadata: { name: string } }>(API_VERSION, 'Environment', { namespace: ctx.namespace, labelSelector: `${APP_LABEL}=${appName}` });
-        for (const env of existing) {
+        for (const env of await existing()) {
           if (env.spec.kind === 'pr' && env.spec.pullRequest !== undefined && !store.mentioned(key, env.spec.pullRequest) && !env.metadata.deletionTimestamp) {
             out.push({ name: env.metadata.name, spec: env.spec });
           }
@@ -116,4 +128,10 @@ export function createPreviewSource(options: PreviewSourceOptions): EnvironmentS
       if (!(err instanceof RateLimitedError)) log.warn('posting a preview-skipped status failed', { sha, context, error: (err as Error).message });
     }
   }
+}
+
+/** Runs `load` at most once, when first asked. */
+function lazy<T>(load: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => (value ??= load());
 }

@@ -9,7 +9,8 @@ interface RepoState { prs: Map<number, Entry>; etag?: string; polledAt?: number;
 
 /**
  * What Ria knows about each repository's pull requests, merged from webhooks (instant) and the
- * REST list (the safety net). Memory only: after a restart the first poll rebuilds it.
+ * REST list (the safety net). Memory only: after a restart the first poll rebuilds it; fork vouches
+ * are restored from the preview Environments' `spec.vouchedCommit` (see preview-source.ts).
  */
 export class PullRequestStore {
   private readonly repos = new Map<string, RepoState>();
@@ -74,8 +75,27 @@ export class PullRequestStore {
     // A label vouches for the commit it was added on (a maintainer's "safe to preview" of a fork
     // must not carry over to commits pushed after it). Removed labels are forgotten, so re-adding
     // one vouches for the head of that moment. Labels lower-cased: GitHub compares them so.
+    // A label present the first time Ria sees the PR (after a restart, a failover, or a PR Ria
+    // never saw before) vouches for nothing: who added it, and on which commit, is unknown. The
+    // preview source may restore it from the record kept in the cluster ({@link vouch}).
+    const before = new Set(known?.pr.labels.map((l) => l.toLowerCase()) ?? []);
     const labelHeads = new Map<string, string>();
-    for (const label of pr.labels.map((l) => l.toLowerCase())) labelHeads.set(label, known?.labelHeads.get(label) ?? pr.headSha);
+    for (const label of pr.labels.map((l) => l.toLowerCase())) {
+      const kept = known?.labelHeads.get(label);
+      if (kept !== undefined) labelHeads.set(label, kept);
+      else if (known && !before.has(label)) labelHeads.set(label, pr.headSha);
+    }
     s.prs.set(pr.number, { pr, receivedAt: at, headSince, labelHeads });
+  }
+
+  /**
+   * Restores a vouch recorded in the cluster: `label` vouches for `sha` when the PR still carries
+   * the label and its head is still `sha`. Anything else records nothing.
+   */
+  vouch(repo: string, n: number, label: string, sha: string): void {
+    const e = this.repos.get(repo)?.prs.get(n);
+    const l = label.toLowerCase();
+    if (!e || e.pr.headSha !== sha || !e.pr.labels.some((x) => x.toLowerCase() === l) || e.labelHeads.has(l)) return;
+    e.labelHeads.set(l, sha);
   }
 }

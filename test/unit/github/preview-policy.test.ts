@@ -26,7 +26,13 @@ test('forks: not built unless the app opts in or a maintainer adds the label (ca
     assert.ok(skipped.description.length <= 140);
   }
   assert.equal(decidePreview(pr({ fork: true }), config({}), 0, 0).build, false);
-  assert.equal(decidePreview(pr({ fork: true, labels: ['Safe-To-Preview'] }), config({ forkLabel: 'safe-to-preview' }), 0, 0).build, true);
+  const head = pr({ fork: true, labels: ['Safe-To-Preview'] }).headSha;
+  assert.equal(decidePreview(pr({ fork: true, labels: ['Safe-To-Preview'] }), config({ forkLabel: 'safe-to-preview' }), 0, 0, new Map([['safe-to-preview', head]])).build, true);
+  // A label whose addition Ria did not see (restart, failover) vouches for nothing.
+  const unknown = decidePreview(pr({ fork: true, labels: ['Safe-To-Preview'] }), config({ forkLabel: 'safe-to-preview' }), 0, 0);
+  assert.equal(unknown.build, false);
+  assert.match(!unknown.build ? unknown.description : '', /has not seen "safe-to-preview" added at this commit/);
+  assert.ok(!unknown.build && unknown.description.length <= 140);
   assert.equal(decidePreview(pr({ fork: true }), config({ forks: true }), 0, 0).build, true);
   // The fork label is not a way around a fork check when none is configured.
   assert.equal(decidePreview(pr({ fork: true, labels: ['safe-to-preview'] }), config({}), 0, 0).build, false);

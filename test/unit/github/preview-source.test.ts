@@ -77,3 +77,32 @@ test('webhooks only: previews of PRs the store never heard of are kept, not prun
   const out = await source.desired(ctx, app({ enabled: true }));
   assert.deepEqual(out?.map((d) => d.name), ['shop-pr-3', 'shop-pr-7']);
 });
+
+test('fork vouching survives a restart only for the commit the cluster recorded', async () => {
+  const labelled = pr(4, { fork: true, labels: ['safe-to-preview'] });
+  const recorded = (commit: string): Environment => ({ apiVersion: 'ria.dev/v1alpha1', kind: 'Environment', metadata: { name: 'shop-pr-4' },
+    spec: { app: 'shop', kind: 'pr', target: 'pr-4', pullRequest: 4, commit, namespace: 'shop-pr-4', vouchedCommit: commit } });
+  const config = { enabled: true, forkLabel: 'safe-to-preview' };
+
+  // A fresh engine (empty store) whose cluster recorded the vouch for this very head: kept.
+  const same = setup({ pulls: [labelled], existing: [recorded(labelled.headSha)] });
+  const out = await same.source.desired(same.ctx, app(config));
+  assert.deepEqual(out?.map((d) => [d.name, d.spec.vouchedCommit]), [['shop-pr-4', labelled.headSha]]);
+
+  // The fork pushed while the engine was down: the record names the old head, so nothing is built.
+  const moved = setup({ pulls: [{ ...labelled, headSha: 'c'.repeat(40) }], existing: [recorded(labelled.headSha)] });
+  assert.deepEqual(await moved.source.desired(moved.ctx, app(config)), []);
+  await new Promise((r) => setImmediate(r));
+  assert.match(moved.calls.statuses[0] ?? '', /has not seen "safe-to-preview" added at this commit/);
+
+  // No record at all (the label was there before Ria first saw the PR): not vouched.
+  const none = setup({ pulls: [labelled] });
+  assert.deepEqual(await none.source.desired(none.ctx, app(config)), []);
+
+  // Seen being added while Ria watched: vouched, and the vouch is recorded on the Environment.
+  const live = setup({ pulls: [{ ...labelled, labels: [] }] });
+  assert.deepEqual(await live.source.desired(live.ctx, app(config)), []);
+  live.store.fromWebhook('acme/shop', labelled);
+  const built = await live.source.desired(live.ctx, app(config));
+  assert.deepEqual(built?.map((d) => d.spec.vouchedCommit), [labelled.headSha]);
+});

@@ -47,11 +47,28 @@ test('labels remember the head they were added on; removing and re-adding vouche
   const store = new PullRequestStore(() => 1000);
   const a = 'a'.repeat(40);
   const b = 'b'.repeat(40);
-  store.fromWebhook('a/b', pr(5, { headSha: a, labels: ['Safe'] }));
+  store.fromWebhook('a/b', pr(5, { headSha: a, labels: [] })); // opened
+  store.fromWebhook('a/b', pr(5, { headSha: a, labels: ['Safe'] })); // labeled: seen being added
   assert.equal(store.open('a/b')[0]!.labelHeads.get('safe'), a);
   store.fromWebhook('a/b', pr(5, { headSha: b, labels: ['Safe'] })); // synchronize: the fork pushed
   assert.equal(store.open('a/b')[0]!.labelHeads.get('safe'), a);
   store.fromWebhook('a/b', pr(5, { headSha: b, labels: [] })); // unlabeled
   store.fromWebhook('a/b', pr(5, { headSha: b, labels: ['safe'] })); // labeled again
   assert.equal(store.open('a/b')[0]!.labelHeads.get('safe'), b);
+});
+
+test('a label present at first sight (after a restart) vouches for nothing until restored for that very head', () => {
+  const store = new PullRequestStore(() => 1000);
+  const a = 'a'.repeat(40);
+  const b = 'b'.repeat(40);
+  store.fromList('a/b', [pr(6, { headSha: a, labels: ['safe'] })], 1000);
+  assert.equal(store.open('a/b')[0]!.labelHeads.has('safe'), false, 'unknown: not vouched');
+  store.fromList('a/b', [pr(6, { headSha: a, labels: ['safe'] })], 2000);
+  assert.equal(store.open('a/b')[0]!.labelHeads.has('safe'), false, 'seeing it again is not seeing it added');
+  store.vouch('a/b', 6, 'Safe', b);
+  assert.equal(store.open('a/b')[0]!.labelHeads.has('safe'), false, 'a record for another commit restores nothing');
+  store.vouch('a/b', 6, 'Safe', a);
+  assert.equal(store.open('a/b')[0]!.labelHeads.get('safe'), a);
+  store.fromWebhook('a/b', pr(6, { headSha: b, labels: ['safe'] }));
+  assert.equal(store.open('a/b')[0]!.labelHeads.get('safe'), a, 'a later push is not vouched');
 });

@@ -9,11 +9,11 @@
 # last lines as KEY=DIR, which engine/cluster reads (see test/cluster/versions.json).
 #
 # With --node, also builds the real node (kubelet, kube-proxy, containerd, runc, crane, Kaniko:
-# test/cluster/build-node.sh) and its gateway (Traefik: build-gateway.sh), which the `real`
+# test/cluster/build-node.sh); with --gateway, the real mode's gateway (Traefik: build-gateway.sh); which the `real`
 # cluster mode needs.
 set -euo pipefail
-node=0
-for arg in "$@"; do case "$arg" in --node) node=1;; *) echo "usage: build.sh [--node]" >&2; exit 2;; esac; done
+node=0; gateway=0
+for arg in "$@"; do case "$arg" in --node) node=1;; --gateway) gateway=1;; *) echo "usage: build.sh [--node] [--gateway]" >&2; exit 2;; esac; done
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cache="${RIA_CACHE_DIR:-$HOME/.cache/ria}"
@@ -86,8 +86,10 @@ if [ ! -f "$gwdir/standard-install.yaml" ]; then
   say "Gateway API $GWAPI standard CRDs: $gwdir/standard-install.yaml"
 fi
 
-# The real node, and its gateway (Traefik: build-gateway.sh).
-if [ "$node" = 1 ]; then bash "$here/build-node.sh"; bash "$here/build-gateway.sh"; fi
+# The real node, and (only when asked: its cold build is the longest of all, see README) its
+# gateway (Traefik: build-gateway.sh). Tests that need Traefik skip, saying why, when it is absent.
+if [ "$node" = 1 ]; then bash "$here/build-node.sh"; fi
+if [ "$gateway" = 1 ]; then bash "$here/build-gateway.sh"; fi
 
 echo "K8S_BIN_DIR=$k8sdir"
 echo "ETCD_BIN_DIR=$etcddir"

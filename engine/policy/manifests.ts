@@ -48,6 +48,7 @@ export function manifestFindings(app: string, riofile: Riofile, namespace: strin
       }
     }
     if (ROUTE_KINDS.has(`${m.apiVersion.split('/')[0]}/${m.kind}`)) out.push(...routeFindings(app, m, what, at, namespace, allow));
+    if (m.kind === 'Service' && isCore(m)) out.push(...serviceFindings(app, m, what, at, allow));
     for (const pod of podSpecs(m)) out.push(...podSpecHostAccess(app, what, pod.spec, [...at, ...pod.path], allow));
   });
   return out;
@@ -83,6 +84,26 @@ function routeFindings(app: string, m: KubernetesObject, what: string, at: reado
     if (typeof host !== 'string' || host.includes('*') || !host.includes('.') || !(label === namespace || label.endsWith(`-${namespace}`))) {
       out.push({ path: [...at, ...path], message: `${what}: hostname ${JSON.stringify(host)} is not the environment's own; use NAME-${namespace}.DOMAIN (no wildcards)` });
     }
+  }
+  return out;
+}
+
+/** Service types that open a port on every node (or outside the cluster), like a hostPort does. */
+const NODE_SERVICE_TYPES = new Set(['NodePort', 'LoadBalancer']);
+
+/**
+ * A Service stays a name inside the environment: `externalIPs` would let it take traffic meant for
+ * any address, other tenants' included (CVE-2020-8554), so no allow key grants it; NodePort and
+ * LoadBalancer open ports on every node, which is what `allow.hostPorts` is for.
+ */
+function serviceFindings(app: string, m: KubernetesObject, what: string, at: readonly (string | number)[], allow: Allow): Finding[] {
+  const spec = (m.spec ?? {}) as { type?: unknown; externalIPs?: unknown };
+  const out: Finding[] = [];
+  if (Array.isArray(spec.externalIPs) && spec.externalIPs.length > 0) {
+    out.push({ path: [...at, 'spec', 'externalIPs'], message: `${what} sets externalIPs, which would let it take traffic meant for any address in the cluster (CVE-2020-8554); no allow key grants this` });
+  }
+  if (typeof spec.type === 'string' && NODE_SERVICE_TYPES.has(spec.type) && !allow.hostPorts) {
+    out.push({ path: [...at, 'spec', 'type'], message: `${what} is of type ${spec.type}, which opens a port on every node, which app "${app}" is not allowed: ${howToAllow(app, 'hostPorts')}` });
   }
   return out;
 }

@@ -206,3 +206,17 @@ test('policy: HTTPRoute/Ingress in manifests are refused naming allow.routes; al
   assert.equal(refused(ingress).length, 1);
   assert.deepEqual(refused(ingress, { routes: true }).map((i) => i.path), ['kubernetes.manifest[0].spec.rules[1].host']);
 });
+
+test('policy: a manifest Service may not set externalIPs (CVE-2020-8554) whatever allow says; NodePort/LoadBalancer need allow.hostPorts', () => {
+  const svc = (spec: string) => manifest(['apiVersion: v1', 'kind: Service', 'metadata: {name: s}', 'spec:', spec, '  ports: [{port: 80}]'].join('\n'));
+  const external = refused(svc('  externalIPs: [10.0.0.10]'), { hostPorts: true, privileged: true, hostNamespaces: true });
+  assert.deepEqual(external.map((i) => i.path), ['kubernetes.manifest[0].spec.externalIPs']);
+  assert.match(external[0]!.message, /\(CVE-2020-8554\); no allow key grants this/);
+  for (const type of ['NodePort', 'LoadBalancer']) {
+    const denied = refused(svc(`  type: ${type}`));
+    assert.deepEqual(denied.map((i) => i.path), ['kubernetes.manifest[0].spec.type']);
+    assert.match(denied[0]!.message, new RegExp(`type ${type}.*allow: \\{ hostPorts: true \\}`));
+    assert.equal(checkPolicy(input(svc(`  type: ${type}`), { hostPorts: true })), undefined);
+  }
+  assert.equal(checkPolicy(input(svc('  type: ClusterIP'))), undefined);
+});

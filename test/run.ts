@@ -87,14 +87,14 @@ async function runIntegration(files: string[], mode: 'full' | 'real'): Promise<b
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, onSignal);
   try {
     cluster = await startLocalCluster({ mode, nodes: 3, onProgress: (l) => process.stdout.write(`[cluster] ${l}\n`) });
-    const traefik = cluster.binaries.node ? join(cluster.binaries.node.traefikDir, 'traefik') : builtTraefik();
+    const traefik = cluster.binaries.node?.traefikDir ? join(cluster.binaries.node.traefikDir, 'traefik') : builtTraefik();
     const env = {
       ...process.env,
       RIA_TEST_KUBECONFIG: cluster.kubeconfigPath,
       RIA_TEST_CLUSTER_MODE: cluster.mode,
       RIA_TEST_GATEWAY_API_CRDS: join(cluster.binaries.gatewayApiDir, 'standard-install.yaml'),
       RIA_TEST_KUBECTL: join(cluster.binaries.k8sDir, 'kubectl'),
-      // The gateway's tests need Traefik, built with the node (build.sh --node).
+      // The gateway's tests need Traefik (build.sh --gateway).
       ...(traefik ? { RIA_TEST_TRAEFIK: traefik } : {}),
       RIA_TEST_CLUSTER_STARTUP_MS: String(cluster.startupMs),
       ...(cluster.node ? { RIA_TEST_REAL_NODE: JSON.stringify(cluster.node.info) } : {}),

@@ -32,7 +32,8 @@ While it runs, from another terminal (with npm: npm start -- push hello):
 Options:
   --cluster-only   only the control plane (the examples are not deployed)
   --mode M         full (default; pods simulated), real (a real node behind a gateway, Traefik:
-                   Linux, root, test/cluster/build.sh --node; URLs answer on host ports 8080/8443),
+                   Linux, root, test/cluster/build.sh --node --gateway; URLs on host ports 8080/8443;
+                   experimental: not yet verified end to end),
                    or, with --cluster-only, apiserver
   --nodes N        kwok nodes (default 3)
   --branch B       push: the branch to commit to (default main)

@@ -27,12 +27,13 @@ export interface NodeBinaries {
   craneDir: string;
   /** executor: the Kaniko executor, put into an image by images.ts */
   kanikoDir: string;
-  /** traefik: the gateway (Gateway API implementation) in front of the node's pods, see gateway.ts */
-  traefikDir: string;
+  /** traefik: the gateway (Gateway API implementation) in front of the node's pods, see gateway.ts;
+   *  only when built (`build.sh --gateway`, not part of CI's first build) */
+  traefikDir?: string;
 }
 
 /**
- * The Traefik binary when `build.sh --node` has built it (else undefined): the gateway tests run
+ * The Traefik binary when `build.sh --gateway` has built it (else undefined): the gateway tests run
  * it in any mode, without building the node.
  */
 export function builtTraefik(cacheDir = process.env.RIA_CACHE_DIR ?? join(homedir(), '.cache', 'ria')): string | undefined {
@@ -83,8 +84,9 @@ export function ensureBinaries(onProgress: (line: string) => void = () => {}, op
         return;
       }
       const { CONTAINERD_BIN_DIR, RUNC_BIN_DIR, CRANE_BIN_DIR, KANIKO_BIN_DIR, TRAEFIK_BIN_DIR } = found;
-      const node = options.node && CONTAINERD_BIN_DIR && RUNC_BIN_DIR && CRANE_BIN_DIR && KANIKO_BIN_DIR && TRAEFIK_BIN_DIR
-        ? { containerdDir: CONTAINERD_BIN_DIR, runcDir: RUNC_BIN_DIR, craneDir: CRANE_BIN_DIR, kanikoDir: KANIKO_BIN_DIR, traefikDir: TRAEFIK_BIN_DIR }
+      const traefikDir = TRAEFIK_BIN_DIR ?? ((t) => (t ? dirname(t) : undefined))(builtTraefik());
+      const node = options.node && CONTAINERD_BIN_DIR && RUNC_BIN_DIR && CRANE_BIN_DIR && KANIKO_BIN_DIR
+        ? { containerdDir: CONTAINERD_BIN_DIR, runcDir: RUNC_BIN_DIR, craneDir: CRANE_BIN_DIR, kanikoDir: KANIKO_BIN_DIR, ...(traefikDir ? { traefikDir } : {}) }
         : undefined;
       if (options.node && !node) {
         reject(new ClusterComponentError('build', 'build script did not report the node\'s binary directories'));

@@ -29,7 +29,7 @@ export interface NodeGatewayOptions {
 
 export async function startNodeGateway(o: NodeGatewayOptions): Promise<RunningGateway> {
   const traefikDir = o.binaries.node?.traefikDir;
-  if (!traefikDir) throw new ClusterComponentError(GATEWAY_COMPONENT, 'Traefik is not built (test/cluster/build.sh --node)');
+  if (!traefikDir) throw new ClusterComponentError(GATEWAY_COMPONENT, 'Traefik is not built (test/cluster/build.sh --gateway)');
   await installGatewayApi(o.call, join(o.binaries.gatewayApiDir, 'standard-install.yaml'));
   const gateway = await startGateway({
     binary: join(traefikDir, 'traefik'), dir: o.dir, logFile: join(o.logDir, `${GATEWAY_COMPONENT}.log`), call: o.call,

@@ -58,10 +58,10 @@ function routeParent(route: unknown): { type: string; status: string; reason: st
   return parents[0]?.conditions ?? [];
 }
 
-// Traefik is built with the real node (test/cluster/build.sh --node, as CI does); without it
+// Traefik is built by test/cluster/build.sh --gateway (not in CI's first build); without it
 // these tests are reported as skipped, with the reason, rather than failing every machine.
 const binary = process.env.RIA_TEST_TRAEFIK;
-const skip = binary ? false : 'Traefik is not built: run test/cluster/build.sh --node';
+const skip = binary ? false : 'Traefik is not built: run test/cluster/build.sh --gateway';
 
 before(async () => {
   if (!binary) return;

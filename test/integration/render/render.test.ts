@@ -8,37 +8,18 @@
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { parseAllDocuments } from 'yaml';
-import { testClients, uniqueName, eventually } from '../../support/kube.js';
+import { testClients, uniqueName } from '../../support/kube.js';
 import { applyObject, type KubeObject as ApplyObject } from '../../../engine/kube/apply.js';
 import { render } from '../../../engine/render/index.js';
 import type { KubeObject, RenderInput, RenderResult } from '../../../engine/render/types.js';
 import type { Riofile } from '../../../engine/riofile/model.js';
 import { fixtureCluster, fixtureInput, kitchenSink, rioFixtures } from '../../unit/render/fixtures.js';
+import { installGatewayApiCrds } from '../../support/gateway-api.js';
 
 const { objects } = testClients();
 
-async function installGatewayApiCrds(): Promise<void> {
-  const path = process.env.RIA_TEST_GATEWAY_API_CRDS;
-  if (!path) throw new Error('RIA_TEST_GATEWAY_API_CRDS is not set: run through node dist/test/run.js --integration');
-  const crds = parseAllDocuments(readFileSync(path, 'utf8'))
-    .map((d) => d.toJS() as ApplyObject | null)
-    .filter((o): o is ApplyObject => o?.kind === 'CustomResourceDefinition');
-  assert.ok(crds.length >= 5, `expected the Gateway API CRDs in ${path}`);
-  // Another test may have installed them already: apply is idempotent.
-  for (const crd of crds) await applyObject(objects, crd);
-  for (const crd of crds) {
-    await eventually(`CRD ${crd.metadata?.name} Established`, async () => {
-      const live = await objects.read({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: crd.metadata!.name! } });
-      const conditions = (live as { status?: { conditions?: { type: string; status: string }[] } }).status?.conditions ?? [];
-      return conditions.some((c) => c.type === 'Established' && c.status === 'True');
-    });
-  }
-}
-
 before(async () => {
-  await installGatewayApiCrds();
+  await installGatewayApiCrds(objects);
 });
 
 interface Outcome { accepted: number; refusedManifest: string[] }

@@ -22,22 +22,8 @@ TRAEFIK=$(sed -n 's/.*"traefik": *"\([^"]*\)".*/\1/p' "$versions")
 
 dir="$cache/traefik-$TRAEFIK"
 logdir="$cache/build-logs"; mkdir -p "$logdir" "$dir"
-if [ -x "$dir/traefik" ]; then
-  say "traefik: cached in $dir"
-else
-  log="$logdir/traefik.log" start=$SECONDS
-  say "traefik: building github.com/traefik/traefik/v3/cmd/traefik $TRAEFIK (2,500 packages: 10-60 min on 2 cores, longest on a busy machine; log: $log)"
-  # Progress while building: one line a minute so a long build never looks stuck.
-  ( while sleep 60; do say "traefik: still building ($(( SECONDS - start ))s)"; done ) & ticker=$!
-  if ! (cd "$here/go/traefik" && go build -trimpath -ldflags "-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=$TRAEFIK" \
-        -o "$dir/.traefik.tmp" github.com/traefik/traefik/v3/cmd/traefik) >"$log" 2>&1; then
-    kill $ticker 2>/dev/null || true
-    tail -n 20 "$log" >&2
-    fail "traefik: build failed; full log: $log"
-  fi
-  kill $ticker 2>/dev/null || true
-  mv "$dir/.traefik.tmp" "$dir/traefik"
-  say "traefik: built in $(( SECONDS - start ))s"
-fi
+. "$here/go-build.sh"
+go_build traefik github.com/traefik/traefik/v3/cmd/traefik traefik "-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=$TRAEFIK" "$dir" 0 "" \
+  "2,500 packages: 10-60 min on 2 cores, longest on a busy machine"
 
 echo "TRAEFIK_BIN_DIR=$dir"

@@ -33,23 +33,7 @@ ldkaniko="-s -w -X github.com/GoogleContainerTools/kaniko/pkg/version.version=$K
 
 logdir="$cache/build-logs"; mkdir -p "$logdir"
 
-# build <wrapper dir> <package> <output binary> <ldflags> <component dir> <cgo 0|1> <tags>
-build() {
-  local wrapper=$1 pkg=$2 out=$3 ld=$4 dir=$5 cgo=$6 tags=$7
-  if [ -x "$dir/$out" ]; then say "$out: cached in $dir"; return 0; fi
-  mkdir -p "$dir"
-  local log="$logdir/$out.log" start=$SECONDS
-  say "$out: building $pkg (log: $log)"
-  ( while sleep 60; do say "$out: still building ($(( SECONDS - start ))s)"; done ) & local ticker=$!
-  if ! (cd "$here/go/$wrapper" && CGO_ENABLED=$cgo go build -trimpath -tags="$tags" -ldflags "$ld" -o "$dir/.$out.tmp" "$pkg") >"$log" 2>&1; then
-    kill $ticker 2>/dev/null || true
-    tail -n 20 "$log" >&2
-    fail "$out: build failed; full log: $log"
-  fi
-  kill $ticker 2>/dev/null || true
-  mv "$dir/.$out.tmp" "$dir/$out"
-  say "$out: built in $(( SECONDS - start ))s"
-}
+. "$here/go-build.sh"
 
 k8sdir="$cache/kubernetes-$K8S"; ctrdir="$cache/containerd-$CONTAINERD"; runcdir="$cache/runc-$RUNC"
 cranedir="$cache/crane-$CRANE"; kanikodir="$cache/kaniko-$KANIKO"
@@ -58,13 +42,13 @@ if [ ! -x "$runcdir/runc" ]; then
   command -v gcc >/dev/null 2>&1 && pkg-config --exists libseccomp 2>/dev/null \
     || fail "runc needs gcc, pkg-config and libseccomp-dev (apt-get install gcc pkg-config libseccomp-dev)"
 fi
-build crane github.com/google/go-containerregistry/cmd/crane crane "$ldcrane" "$cranedir" 0 ""
-build runc github.com/opencontainers/runc runc "$ldrunc" "$runcdir" 1 "seccomp urfave_cli_no_docs"
-build containerd github.com/containerd/containerd/v2/cmd/containerd containerd "$ldcontainerd" "$ctrdir" 0 "no_btrfs no_devmapper no_zfs no_aufs"
-build containerd github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2 containerd-shim-runc-v2 "$ldcontainerd" "$ctrdir" 0 ""
-build kubernetes k8s.io/kubernetes/cmd/kubelet kubelet "$ldk8s" "$k8sdir" 0 "selinux,notest"
-build kubernetes k8s.io/kubernetes/cmd/kube-proxy kube-proxy "$ldk8s" "$k8sdir" 0 "selinux,notest"
-build kaniko github.com/GoogleContainerTools/kaniko/cmd/executor executor "$ldkaniko" "$kanikodir" 0 ""
+go_build crane github.com/google/go-containerregistry/cmd/crane crane "$ldcrane" "$cranedir" 0 ""
+go_build runc github.com/opencontainers/runc runc "$ldrunc" "$runcdir" 1 "seccomp urfave_cli_no_docs"
+go_build containerd github.com/containerd/containerd/v2/cmd/containerd containerd "$ldcontainerd" "$ctrdir" 0 "no_btrfs no_devmapper no_zfs no_aufs"
+go_build containerd github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2 containerd-shim-runc-v2 "$ldcontainerd" "$ctrdir" 0 ""
+go_build kubernetes k8s.io/kubernetes/cmd/kubelet kubelet "$ldk8s" "$k8sdir" 0 "selinux,notest"
+go_build kubernetes k8s.io/kubernetes/cmd/kube-proxy kube-proxy "$ldk8s" "$k8sdir" 0 "selinux,notest"
+go_build kaniko github.com/GoogleContainerTools/kaniko/cmd/executor executor "$ldkaniko" "$kanikodir" 0 ""
 
 echo "CONTAINERD_BIN_DIR=$ctrdir"
 echo "RUNC_BIN_DIR=$runcdir"

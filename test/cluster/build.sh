@@ -34,32 +34,16 @@ ldetcd="-s -w"
 
 logdir="$cache/build-logs"; mkdir -p "$logdir"
 
-# build <wrapper dir> <package> <output binary> <ldflags> <component dir>
-build() {
-  local wrapper=$1 pkg=$2 out=$3 ld=$4 dir=$5
-  if [ -x "$dir/$out" ]; then say "$out: cached in $dir"; return 0; fi
-  mkdir -p "$dir"
-  local log="$logdir/$out.log" start=$SECONDS
-  say "$out: building $pkg (first build of the control plane takes about 15-25 min on 2 cores; log: $log)"
-  # Progress while building: one line a minute so a long first build never looks stuck.
-  ( while sleep 60; do say "$out: still building ($(( SECONDS - start ))s)"; done ) & local ticker=$!
-  if ! (cd "$here/go/$wrapper" && go build -trimpath -tags=selinux,notest -ldflags "$ld" -o "$dir/.$out.tmp" "$pkg") >"$log" 2>&1; then
-    kill $ticker 2>/dev/null || true
-    tail -n 20 "$log" >&2
-    fail "$out: build failed; full log: $log"
-  fi
-  kill $ticker 2>/dev/null || true
-  mv "$dir/.$out.tmp" "$dir/$out"
-  say "$out: built in $(( SECONDS - start ))s"
-}
+. "$here/go-build.sh"
+first="first build of the control plane takes about 15-25 min on 2 cores"
 
 k8sdir="$cache/kubernetes-$K8S"; etcddir="$cache/etcd-$ETCD"; kwokdir="$cache/kwok-$KWOK"; gwdir="$cache/gateway-api-$GWAPI"
-build etcd go.etcd.io/etcd/server/v3 etcd "$ldetcd" "$etcddir"
-build kubernetes k8s.io/kubernetes/cmd/kube-apiserver kube-apiserver "$ldk8s" "$k8sdir"
-build kwok sigs.k8s.io/kwok/cmd/kwok kwok "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK" "$kwokdir"
-build kubernetes k8s.io/kubernetes/cmd/kube-controller-manager kube-controller-manager "$ldk8s" "$k8sdir"
-build kubernetes k8s.io/kubernetes/cmd/kube-scheduler kube-scheduler "$ldk8s" "$k8sdir"
-build kubernetes k8s.io/kubernetes/cmd/kubectl kubectl "$ldk8s" "$k8sdir"
+go_build etcd go.etcd.io/etcd/server/v3 etcd "$ldetcd" "$etcddir" 0 "selinux,notest" "$first"
+go_build kubernetes k8s.io/kubernetes/cmd/kube-apiserver kube-apiserver "$ldk8s" "$k8sdir" 0 "selinux,notest" "$first"
+go_build kwok sigs.k8s.io/kwok/cmd/kwok kwok "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK" "$kwokdir" 0 "selinux,notest" "$first"
+go_build kubernetes k8s.io/kubernetes/cmd/kube-controller-manager kube-controller-manager "$ldk8s" "$k8sdir" 0 "selinux,notest" "$first"
+go_build kubernetes k8s.io/kubernetes/cmd/kube-scheduler kube-scheduler "$ldk8s" "$k8sdir" 0 "selinux,notest" "$first"
+go_build kubernetes k8s.io/kubernetes/cmd/kubectl kubectl "$ldk8s" "$k8sdir" 0 "selinux,notest" "$first"
 
 # kwok's stage definitions ship in its module; kwok refuses to start without stages.
 if [ ! -f "$kwokdir/stages/node-heartbeat-with-lease.yaml" ]; then

@@ -13,6 +13,13 @@ const SECRET_KEY = /pass(word|wd|phrase)?$|token|secret|authorization|api[-_]?ke
 /** `Bearer abc` / `Basic abc` in free text (a header value echoed in an error message). */
 const AUTH_SCHEME = /\b(Bearer|Basic|token)\s+[A-Za-z0-9._~+/=-]{8,}/g;
 
+/**
+ * Tokens recognisable by their shape alone, wherever they stand: GitHub's classic and
+ * fine-grained tokens (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`). A token pasted into a
+ * Riofile value or echoed in an error has no key or scheme to give it away.
+ */
+const TOKEN_SHAPE = /\b(gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})/g;
+
 const MAX_DEPTH = 8;
 
 export function isSecretKey(key: string): boolean {
@@ -25,7 +32,7 @@ export function isSecretKey(key: string): boolean {
  * secret-named parameters (`?access_token=`, `password=`), and auth header values.
  */
 export function redactText(text: string): string {
-  return redactSecretParams(redactUserInfo(text)).replace(AUTH_SCHEME, `$1 ${REDACTED}`);
+  return redactSecretParams(redactUserInfo(text)).replace(AUTH_SCHEME, `$1 ${REDACTED}`).replace(TOKEN_SHAPE, REDACTED);
 }
 
 const SCHEME_CHAR = /[a-z0-9+.-]/i;

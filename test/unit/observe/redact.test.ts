@@ -43,3 +43,11 @@ test('masking long text is one pass (no backtracking on hostile values)', () => 
   const many = 'x=1&'.repeat(50_000);
   assert.equal(redactText(many), many);
 });
+
+test('GitHub tokens are masked by their shape alone, wherever they stand in text', () => {
+  const classic = `ghp_${'a1B2'.repeat(9)}`;
+  const fine = `github_pat_${'11ABCDE_x'.repeat(6)}`;
+  const out = redactText(`clone failed with ${classic}; retry as ${fine} (plain ghp_short stays)`);
+  assert.ok(!out.includes(classic) && !out.includes(fine), out);
+  assert.match(out, /plain ghp_short stays/);
+});

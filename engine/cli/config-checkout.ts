@@ -9,6 +9,7 @@ import type { RiofileError } from '../riofile/errors.js';
 import type { Riofile } from '../riofile/model.js';
 import type { Environment } from '../render/types.js';
 import { environmentNamespace } from '../render/names.js';
+import { routingSettings } from '../controller/environment/cluster-settings.js';
 
 /** One app of a config repository checkout, as the engine would read it. */
 export type ConfigApp = { ok: true; settings: Settings; app: LoadedApp } | { ok: false; error: ConfigError };
@@ -47,6 +48,10 @@ export function defaultEnvironment(app: LoadedApp, commit: string): Environment 
 }
 
 /** The engine's policy for this Riofile in this environment (engine/policy/check.ts, unchanged). */
-export function enginePolicy(riofile: Riofile, source: string, file: string, app: LoadedApp, environment: Environment): RiofileError | undefined {
-  return checkPolicy({ riofile, source, file, app: app.name, spec: app.spec, namespace: environmentNamespace(environment), kind: environment.kind });
+export function enginePolicy(riofile: Riofile, source: string, file: string, config: { app: LoadedApp; settings: Settings }, environment: Environment): RiofileError | undefined {
+  const { app, settings } = config;
+  return checkPolicy({
+    riofile, source, file, app: app.name, spec: app.spec, namespace: environmentNamespace(environment), kind: environment.kind,
+    environment, cluster: routingSettings(settings),
+  });
 }

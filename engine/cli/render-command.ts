@@ -82,7 +82,7 @@ export const renderCommand: Command = {
     let riofile;
     try {
       riofile = parseRiofile(source, { file, answers, namespace: environmentNamespace(environment), revision: environment.commit });
-      const refused = config ? enginePolicy(riofile, source, file, config.app, environment) : undefined;
+      const refused = config ? enginePolicy(riofile, source, file, config, environment) : undefined;
       if (refused) throw refused;
     } catch (err) {
       if (!(err instanceof RiofileError)) throw err;

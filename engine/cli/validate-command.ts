@@ -5,7 +5,7 @@ import { buildSchema, formatIssue, parseRiofile, RiofileError, type RiofileIssue
 import type { Command, CommandIO } from './command.js';
 import { addSetAnswer, readAnswers, readSource } from './read-input.js';
 import { defaultEnvironment, enginePolicy, readConfigApp } from './config-checkout.js';
-import type { LoadedApp } from '../config/types.js';
+import type { LoadedApp, Settings } from '../config/types.js';
 import type { Environment } from '../render/types.js';
 import { environmentNamespace } from '../render/names.js';
 
@@ -55,7 +55,7 @@ export const validateCommand: Command = {
     }
     const cliAnswers = { ...(options.answersFile ? await readAnswers(resolve(io.cwd, options.answersFile)) : {}), ...options.set };
     const problems: RiofileIssue[] = [];
-    let config: { app: LoadedApp; environment: Environment } | undefined;
+    let config: { app: LoadedApp; settings: Settings; environment: Environment } | undefined;
     if (options.config !== undefined) {
       const loaded = await readConfigApp(resolve(io.cwd, options.config), options.app!);
       if (!loaded.ok) {
@@ -66,7 +66,7 @@ export const validateCommand: Command = {
       const revision = options.revision ?? 'local';
       const environment: Environment = options.pr !== undefined ? { app: loaded.app.name, kind: 'pr', pr: options.pr, commit: revision }
         : options.branch !== undefined ? { app: loaded.app.name, kind: 'branch', branch: options.branch, commit: revision } : defaultEnvironment(loaded.app, revision);
-      config = { app: loaded.app, environment };
+      config = { app: loaded.app, settings: loaded.settings, environment };
     }
     // The engine answers templates from the app's config file; --answers/--set win locally.
     const answers = { ...(config?.app.spec.answers ?? {}), ...cliAnswers };
@@ -77,7 +77,7 @@ export const validateCommand: Command = {
         // The engine fills NAMESPACE and REVISION; locally a stand-in keeps `image: app:${REVISION}` readable.
         const namespace = config ? environmentNamespace(config.environment) : options.namespace ?? 'default';
         const model = parseRiofile(source, { file, answers, namespace, revision: options.revision ?? 'local' });
-        const refused = config ? enginePolicy(model, source, file, config.app, config.environment) : undefined;
+        const refused = config ? enginePolicy(model, source, file, config, config.environment) : undefined;
         if (refused) throw refused;
         if (options.print) printed.push(`# ${file}\n${stringify(model)}`);
         else if (!options.json) io.stdout.write(`${file}: valid\n`);

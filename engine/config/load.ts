@@ -4,6 +4,7 @@ import { parseDuration } from './duration.js';
 import { ConfigError } from './errors.js';
 import { DEFAULT_BUILD_TIMEOUT_SECONDS } from '../render/build-job.js';
 import { DEFAULT_POD_SECURITY, type PodSecurity } from '../policy/pod-security.js';
+import { DEFAULT_DOMAIN } from '../controller/environment/cluster-settings.js';
 import {
   DEFAULT_BUILDER_IMAGE, DEFAULT_GIT_IMAGE, DEFAULT_POLL_INTERVAL_MS,
   type AppSpec, type BuilderEgress, type LoadedApp, type Settings,
@@ -88,7 +89,33 @@ export function loadConfig(files: ReadonlyMap<string, string>): LoadedConfig {
       result.appErrors.set(name, err);
     }
   }
+  refuseSharedDomains(result);
   return result;
+}
+
+/**
+ * A custom domain belongs to one app, and never lies under ria.yaml's domain (where it could be
+ * another environment's generated hostname): otherwise two apps' production environments could
+ * both route it. The later app (by file name) is the one refused.
+ */
+function refuseSharedDomains(result: LoadedConfig): void {
+  const owner = new Map<string, string>();
+  const generated = result.settings.domain ?? DEFAULT_DOMAIN;
+  result.apps = result.apps.filter((app) => {
+    const problems: string[] = [];
+    for (const d of app.spec.domains ?? []) {
+      const host = d.toLowerCase();
+      const other = owner.get(host);
+      if (other !== undefined) problems.push(`"${d}" is already a domain of app "${other}" (${APPS_DIR}/${other}.yaml); a domain belongs to one app`);
+      else if (host === generated || host.endsWith(`.${generated}`)) problems.push(`"${d}" is under ria.yaml's domain ${generated}, whose hostnames Ria gives to environments; list only hostnames outside it`);
+    }
+    if (problems.length === 0) {
+      for (const d of app.spec.domains ?? []) owner.set(d.toLowerCase(), app.name);
+      return true;
+    }
+    result.appErrors.set(app.name, new ConfigError(problems.map((message) => ({ file: app.file, line: 1, column: 1, path: 'domains', kind: 'RiofileInvalid', code: 'CONFIG_DOMAIN_CONFLICT', message }))));
+    return false;
+  });
 }
 
 function toSettings(raw: Record<string, unknown>): Settings {
@@ -142,6 +169,7 @@ function toAppSpec(raw: Record<string, unknown>): AppSpec {
     ...(raw.allow ? { allow: raw.allow as AppSpec['allow'] } : {}),
     ...(raw.previews ? { previews: raw.previews as Record<string, unknown> } : {}),
     ...(raw.productionBranch ? { productionBranch: raw.productionBranch as string } : {}),
+    ...(Array.isArray(raw.domains) && raw.domains.length ? { domains: raw.domains as string[] } : {}),
   };
 }
 

@@ -100,6 +100,7 @@ export const appCrd = crd('App', 'apps', ['rapp'], {
     } },
     previews: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, description: 'Pull-request previews.' },
     productionBranch: str('Branch whose GitHub deployment is the production one.'),
+    domains: { type: 'array', items: { type: 'string' }, description: 'Custom hostnames only the production environment may route.' },
   },
 }, {
   type: 'object',

@@ -46,6 +46,8 @@ export interface AppSpec {
   previews?: Record<string, unknown>;
   /** Branch whose GitHub deployment is the production one. */
   productionBranch?: string;
+  /** Custom hostnames only the production environment may route (engine/policy/routes.ts). */
+  domains?: string[];
 }
 
 export interface AppStatus {

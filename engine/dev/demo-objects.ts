@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '../kube/objects.js';
+import { RIA_ALLOWED_ROUTES } from './cluster/gateway-objects.js';
 
 /** `secretsFrom` of examples/config/apps/notes.yaml, and the Secret its Riofile names. */
 export const DEMO_SECRET = { namespace: 'notes-secrets', name: 'notes-auth', user: 'demo', password: 'demo' } as const;
@@ -35,7 +36,7 @@ export function demoObjects(riaNamespace: string, { recordOnlyGateway = true }: 
       apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: GATEWAY_NAME, namespace: riaNamespace, labels },
       spec: {
         gatewayClassName: GATEWAY_CLASS,
-        listeners: [{ name: 'http', protocol: 'HTTP', port: 80, hostname: '*.ria.localhost', allowedRoutes: { namespaces: { from: 'All' } } }],
+        listeners: [{ name: 'http', protocol: 'HTTP', port: 80, hostname: '*.ria.localhost', allowedRoutes: structuredClone(RIA_ALLOWED_ROUTES) }],
       },
     },
   ];

@@ -1,5 +1,5 @@
 import type { App, Environment } from '../crds/types.js';
-import { branchMatches } from '../config/load.js';
+import { isProductionBranch } from '../config/production.js';
 import type { DeploymentState, GitHubApi } from './api.js';
 import { deploymentEnvironment, truncate, type EnvironmentReport } from './environment-report.js';
 import { repoKey, type RepoRef } from './repo.js';
@@ -51,7 +51,5 @@ export class DeploymentTracker {
 
 /** The production deployment: `productionBranch`, else the first of `branches` when it is a plain name. */
 export function isProduction(env: Environment, app: App): boolean {
-  if (env.spec.kind !== 'branch') return false;
-  const production = app.spec.productionBranch ?? app.spec.branches.find((b) => !b.includes('*'));
-  return production !== undefined && branchMatches(env.spec.branch ?? env.spec.target, [production]);
+  return env.spec.kind === 'branch' && isProductionBranch(app.spec, env.spec.branch ?? env.spec.target);
 }

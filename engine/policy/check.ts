@@ -9,6 +9,9 @@ import { serviceHostAccess } from './pods.js';
 import { buildFindings } from './builds.js';
 import { previewSecretFindings } from './secrets.js';
 import { previewConfig } from '../github/preview-policy.js';
+import type { ClusterSettings, Environment } from '../render/types.js';
+import { isProductionBranch } from '../config/production.js';
+import type { RouteScope } from './routes.js';
 
 /** Everything the policy decides from; the engine and `ria validate/render --config` fill it alike. */
 export interface PolicyInput {
@@ -22,6 +25,10 @@ export interface PolicyInput {
   namespace: string;
   /** A pull request preview or a tracked branch. */
   kind: 'branch' | 'pr';
+  /** The environment (its branch or pull request: which hostnames are its own). */
+  environment: Environment;
+  /** ria.yaml's routing: the domain generated hostnames are under, the Gateway routes attach to. */
+  cluster: Pick<ClusterSettings, 'domain' | 'gateway'>;
 }
 
 /**
@@ -51,9 +58,20 @@ export function policyFindings(input: PolicyInput): Finding[] {
     out.push(...serviceHostAccess(app, key, service, allow));
     out.push(...buildFindings(app, input.spec.repo, key, service));
   }
-  out.push(...manifestFindings(app, riofile, input.namespace, allow));
+  out.push(...manifestFindings(app, riofile, input.namespace, allow, routeScope(input)));
   if (input.kind === 'pr') out.push(...previewSecretFindings(app, riofile, previewConfig(input.spec).secretsFrom));
   return out;
+}
+
+function routeScope(input: PolicyInput): RouteScope {
+  const { environment, cluster, spec } = input;
+  const g = cluster.gateway;
+  return {
+    app: input.app, environment, namespace: input.namespace, domain: cluster.domain,
+    ...(g ? { gateway: { namespace: g.namespace, name: g.name, ...(g.sectionName ? { sectionName: g.sectionName } : {}) } } : {}),
+    customDomains: (spec.domains ?? []).map((d) => d.toLowerCase()),
+    production: environment.kind === 'branch' && input.kind === 'branch' && isProductionBranch(spec, environment.branch),
+  };
 }
 
 function permissionFindings(app: string, key: string, service: Riofile['services'][string], allow: Allow): Finding[] {

@@ -3,6 +3,7 @@ import { CLUSTER_SCOPED_KINDS } from '../render/manifests.js';
 import { howToAllow, type Allow } from './allow.js';
 import type { Finding } from './finding.js';
 import { podSpecHostAccess, podSpecs } from './pods.js';
+import { isRouteKind, routeFindings, type RouteScope } from './routes.js';
 
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
 /** Rights inside the environment's namespace: what `permissions` renders. */
@@ -14,9 +15,10 @@ const CLUSTER_RBAC = new Set(['ClusterRole', 'ClusterRoleBinding']);
  * `kubernetes:` manifests stay inside the environment: namespaced kinds only (render moves them
  * into the environment's namespace, whatever namespace they name), no Namespace but the
  * environment's own, RBAC only as `permissions`/`globalPermissions` would allow, bindings only
- * to ClusterRoles the config names, and the same pod rules as services.
+ * to ClusterRoles the config names, routes only on the config's Gateway and hostnames (routes.ts),
+ * and the same pod rules as services.
  */
-export function manifestFindings(app: string, riofile: Riofile, namespace: string, allow: Allow): Finding[] {
+export function manifestFindings(app: string, riofile: Riofile, namespace: string, allow: Allow, routes: RouteScope): Finding[] {
   const manifests = riofile.kubernetesManifests;
   const clusterKinds = new Set(CLUSTER_SCOPED_KINDS);
   for (const m of manifests) {
@@ -47,7 +49,7 @@ export function manifestFindings(app: string, riofile: Riofile, namespace: strin
         out.push({ path: [...at, 'roleRef', 'name'], message: `${what} binds the ClusterRole ${ref.name}, which app "${app}" is not allowed: ${howToAllow(app, 'clusterRoles', ref.name)}` });
       }
     }
-    if (ROUTE_KINDS.has(`${m.apiVersion.split('/')[0]}/${m.kind}`)) out.push(...routeFindings(app, m, what, at, namespace, allow));
+    if (isRouteKind(m)) out.push(...routeFindings(m, what, at, allow, routes, manifests));
     if (m.kind === 'Service' && isCore(m)) out.push(...serviceFindings(app, m, what, at, allow));
     for (const pod of podSpecs(m)) out.push(...podSpecHostAccess(app, what, pod.spec, [...at, ...pod.path], allow));
   });
@@ -60,32 +62,6 @@ function isRbac(m: KubernetesObject): boolean {
 
 function isCore(m: KubernetesObject): boolean {
   return m.apiVersion === 'v1';
-}
-
-/** Objects that claim hostnames on the shared Gateway (or an ingress controller): traffic of other apps. */
-const ROUTE_KINDS = new Set(['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'Gateway'].map((k) => `gateway.networking.k8s.io/${k}`).concat('networking.k8s.io/Ingress'));
-
-/**
- * Refused unless `allow.routes`; allowed, every hostname must be the environment's own: one label
- * ending in `-<namespace>` (or the namespace itself), as Ria's endpoints are, and no wildcard.
- */
-function routeFindings(app: string, m: KubernetesObject, what: string, at: readonly (string | number)[], namespace: string, allow: Allow): Finding[] {
-  if (!allow.routes) return [{ path: [...at, 'kind'], message: `${what} claims hostnames on the shared gateway, which app "${app}" is not allowed: ${howToAllow(app, 'routes')}` }];
-  const spec = (m.spec ?? {}) as Record<string, any>;
-  const hosts: [unknown, (string | number)[]][] = [];
-  (Array.isArray(spec.hostnames) ? spec.hostnames : []).forEach((h: unknown, i: number) => hosts.push([h, ['spec', 'hostnames', i]]));
-  (Array.isArray(spec.listeners) ? spec.listeners : []).forEach((l: any, i: number) => l?.hostname !== undefined && hosts.push([l.hostname, ['spec', 'listeners', i, 'hostname']]));
-  (Array.isArray(spec.rules) ? spec.rules : []).forEach((r: any, i: number) => r?.host !== undefined && hosts.push([r.host, ['spec', 'rules', i, 'host']]));
-  (Array.isArray(spec.tls) ? spec.tls : []).forEach((t: any, i: number) => (Array.isArray(t?.hosts) ? t.hosts : []).forEach((h: unknown, j: number) => hosts.push([h, ['spec', 'tls', i, 'hosts', j]])));
-  const out: Finding[] = [];
-  if (m.kind !== 'Ingress' && m.kind !== 'Gateway' && hosts.length === 0) out.push({ path: [...at, 'spec', 'hostnames'], message: `${what} has no hostnames, so it would match every hostname of the gateway; list the environment's own (NAME-${namespace}.DOMAIN)` });
-  for (const [host, path] of hosts) {
-    const label = typeof host === 'string' ? host.split('.')[0]! : '';
-    if (typeof host !== 'string' || host.includes('*') || !host.includes('.') || !(label === namespace || label.endsWith(`-${namespace}`))) {
-      out.push({ path: [...at, ...path], message: `${what}: hostname ${JSON.stringify(host)} is not the environment's own; use NAME-${namespace}.DOMAIN (no wildcards)` });
-    }
-  }
-  return out;
 }
 
 /** Service types that open a port on every node (or outside the cluster), like a hostPort does. */

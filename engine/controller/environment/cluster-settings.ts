@@ -16,6 +16,12 @@ export function builderNamespace(riaNamespace: string): string {
   return `${riaNamespace}-builds`;
 }
 
+/** What the policy needs of ria.yaml to judge routes: the domain and the Gateway. */
+export function routingSettings(settings: Settings): Pick<ClusterSettings, 'domain' | 'gateway'> {
+  const g = settings.gateway;
+  return { domain: settings.domain ?? DEFAULT_DOMAIN, ...(g ? { gateway: { namespace: g.namespace, name: g.name, ...(g.sectionName ? { sectionName: g.sectionName } : {}) } } : {}) };
+}
+
 /**
  * The render settings of the config repo's ria.yaml. `gatewayFeatures`: what the Gateway's
  * controller declares it serves (GatewayClass supportedFeatures, see gateway-info.ts).

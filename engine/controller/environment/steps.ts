@@ -20,7 +20,7 @@ import { identityObjects } from './identity.js';
 import { environmentReadiness } from './readiness.js';
 import { shortCommit } from './status.js';
 import { ensureFinalizer, finalizeEnvironment } from './finalize.js';
-import { appRenderSettings } from './cluster-settings.js';
+import { appRenderSettings, routingSettings } from './cluster-settings.js';
 import { gatewayInfo } from './gateway-info.js';
 import { routesServing } from './route-serving.js';
 import { locateWarnings } from './warning-lines.js';
@@ -83,7 +83,10 @@ export async function renderCommit(run: ReconcileRun): Promise<Outcome | undefin
   try {
     const { text, file } = await loadRiofileText(ctx, app, env);
     const riofile = parseRiofile(text, { file, answers: app.spec.answers ?? {}, namespace: env.spec.namespace, revision: env.spec.commit });
-    const violation = checkPolicy({ riofile, source: text, file, app: app.metadata.name, spec: app.spec, namespace: env.spec.namespace, kind: env.spec.kind });
+    const violation = checkPolicy({
+      riofile, source: text, file, app: app.metadata.name, spec: app.spec, namespace: env.spec.namespace, kind: env.spec.kind,
+      environment: renderEnvironment(env), cluster: routingSettings(ctx.settings()),
+    });
     if (violation) throw violation;
     // Versioned services: the planner decides this commit's version and the weights (rollout.ts).
     const rollouts = await planRollouts(run, riofile);

@@ -64,9 +64,20 @@ export interface GatewaySpec {
   tlsSecretName?: string;
 }
 
-/** A Gateway with an HTTP listener and, given a TLS Secret, an HTTPS one; routes from every namespace. */
+/**
+ * Which routes a listener of a Gateway for Ria takes: HTTPRoutes only, and only from namespaces
+ * Ria made (its environments; the label is Ria's, a manifest cannot remove it): the gateway, not
+ * only Ria's policy, refuses a route of any other namespace. Which hostname each environment may
+ * claim is the policy's (engine/policy/routes.ts): a listener cannot say that per namespace.
+ */
+export const RIA_ALLOWED_ROUTES = {
+  namespaces: { from: 'Selector', selector: { matchLabels: { 'app.kubernetes.io/managed-by': 'ria' } } },
+  kinds: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' }],
+} as const;
+
+/** A Gateway with an HTTP listener and, given a TLS Secret, an HTTPS one; HTTPRoutes of Ria's namespaces only. */
 export function gatewayObject(g: GatewaySpec, labels: Record<string, string> = LABELS): KubeObject {
-  const allowedRoutes = { namespaces: { from: 'All' } };
+  const allowedRoutes = structuredClone(RIA_ALLOWED_ROUTES);
   const listeners: Record<string, unknown>[] = [{ name: 'http', protocol: 'HTTP', port: g.httpPort, hostname: g.hostname, allowedRoutes }];
   if (g.httpsPort !== undefined && g.tlsSecretName) {
     listeners.push({

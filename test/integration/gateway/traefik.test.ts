@@ -84,7 +84,8 @@ before(async () => {
   const tls = await gatewayTls(join(dir, 'ca'), join(dir, 'tls'), domain);
   caCert = tls.caCert;
   caCache.set(caCert, await readFile(caCert));
-  await applyObject(objects, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  // Labelled as Ria's environments are: the Gateway takes routes from Ria's namespaces only.
+  await applyObject(objects, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { 'app.kubernetes.io/managed-by': 'ria' } } });
   await applyObject(objects, tlsSecret(ns, 'wildcard', tls.certPem, tls.keyPem) as ApplyObject);
   await applyObject(objects, gatewayObject({ namespace: ns, name: 'gw', className: gw.className, hostname: `*.${domain}`, httpPort: http, httpsPort: https, tlsSecretName: 'wildcard' }) as ApplyObject);
 });

@@ -32,6 +32,10 @@ test('the Gateway: an HTTP listener, and an HTTPS one terminating with the wildc
   const listeners = (gw.spec as { listeners: Record<string, unknown>[] }).listeners;
   assert.deepEqual(listeners.map((l) => [l.name, l.protocol, l.port, l.hostname]), [['http', 'HTTP', 80, '*.ria.localhost'], ['https', 'HTTPS', 443, '*.ria.localhost']]);
   assert.deepEqual(listeners[1]!.tls, { mode: 'Terminate', certificateRefs: [{ kind: 'Secret', group: '', name: 'ria-tls' }] });
+  // The gateway itself refuses routes of namespaces Ria did not make, and kinds other than HTTPRoute.
+  for (const l of listeners) {
+    assert.deepEqual(l.allowedRoutes, { namespaces: { from: 'Selector', selector: { matchLabels: { 'app.kubernetes.io/managed-by': 'ria' } } }, kinds: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' }] });
+  }
   assert.equal((gatewayObject({ namespace: 'a', name: 'b', className: 'c', hostname: '*.x.y', httpPort: 80 }).spec as { listeners: unknown[] }).listeners.length, 1);
   const secret = tlsSecret('ria-system', 'ria-tls', 'CERT', 'KEY');
   assert.equal(secret.type, 'kubernetes.io/tls');

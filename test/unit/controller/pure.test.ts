@@ -52,7 +52,8 @@ test('prune: what the old inventory has and the new one lacks, in reverse apply 
 test('policy: permissions need allow.permissions, located at the key as the user wrote it', () => {
   const source = 'services:\n  web:\n    image: nginx\n    global_permissions:\n    - get nodes\n';
   const riofile = parseRiofile(source, { file: 'Riofile' });
-  const input = { riofile, source, file: 'Riofile', app: 'shop', namespace: 'shop-main', kind: 'branch' as const };
+  const input = { riofile, source, file: 'Riofile', app: 'shop', namespace: 'shop-main', kind: 'branch' as const,
+    environment: { app: 'shop', kind: 'branch' as const, branch: 'main', commit: 'c' }, cluster: { domain: 'ria.localhost' } };
   const err = checkPolicy({ ...input, spec: { repo: 'r', branches: ['main'], riofile: 'Riofile' } });
   assert.equal(err?.issues[0]?.line, 4);
   assert.equal(err?.issues[0]?.path, 'services.web.globalPermissions');

@@ -6,7 +6,10 @@ import type { AppSpec } from '../../../engine/crds/types.js';
 
 // Setup: one helper per shape of input; every test names the rule it checks.
 function input(source: string, allow: AppSpec['allow'] = {}, file = 'Riofile'): PolicyInput {
-  return { riofile: parseRiofile(source, { file }), source, file, app: 'shop', spec: { repo: 'r', branches: ['main'], riofile: 'Riofile', allow }, namespace: 'shop-main', kind: 'branch' };
+  return {
+    riofile: parseRiofile(source, { file }), source, file, app: 'shop', spec: { repo: 'r', branches: ['main'], riofile: 'Riofile', allow }, namespace: 'shop-main', kind: 'branch',
+    environment: { app: 'shop', kind: 'branch', branch: 'main', commit: 'c' }, cluster: { domain: 'ria.localhost', gateway: { namespace: 'ria-system', name: 'ria' } },
+  };
 }
 function refused(source: string, allow: AppSpec['allow'] = {}) {
   const err = checkPolicy(input(source, allow));

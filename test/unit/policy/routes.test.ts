@@ -1,0 +1,92 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseRiofile } from '../../../engine/riofile/index.js';
+import { checkPolicy, type PolicyInput } from '../../../engine/policy/check.js';
+import { isOwnHost } from '../../../engine/policy/routes.js';
+import { endpointHost, environmentNamespace } from '../../../engine/render/names.js';
+import type { AppSpec } from '../../../engine/crds/types.js';
+import type { Environment } from '../../../engine/render/types.js';
+
+// Setup: app "shop" with allow.routes, its custom domain shop.example.com, ria.yaml's Gateway ria-system/public.
+const DOMAIN = 'apps.example.com';
+const main: Environment = { app: 'shop', kind: 'branch', branch: 'main', commit: 'c' };
+const pr: Environment = { app: 'shop', kind: 'pr', pr: 7, commit: 'c' };
+const spec: AppSpec = { repo: 'r', branches: ['main', 'release/*'], riofile: 'Riofile', allow: { routes: true }, domains: ['shop.example.com'] };
+const gateway = { namespace: 'ria-system', name: 'public' };
+
+function input(yaml: string, environment: Environment = main, cluster: PolicyInput['cluster'] = { domain: DOMAIN, gateway }): PolicyInput {
+  const source = `services:\n  web:\n    image: nginx\nkubernetes:\n  manifest: |-\n${yaml.split('\n').map((l) => `    ${l}`).join('\n')}\n`;
+  return { riofile: parseRiofile(source, { file: 'Riofile' }), source, file: 'Riofile', app: 'shop', spec, namespace: environmentNamespace(environment), kind: environment.kind, environment, cluster };
+}
+const route = (hostnames: string[], parentRefs = '[{name: public, namespace: ria-system}]') => [
+  'apiVersion: gateway.networking.k8s.io/v1', 'kind: HTTPRoute', 'metadata: {name: r}',
+  'spec:', `  parentRefs: ${parentRefs}`, `  hostnames: ${JSON.stringify(hostnames)}`, '  rules: [{backendRefs: [{name: web, port: 80}]}]',
+].join('\n');
+const issues = (i: PolicyInput) => checkPolicy(i)?.issues ?? [];
+const own = (env: Environment, part: string) => endpointHost([part], env, DOMAIN);
+
+test('routes: a manifest HTTPRoute may claim the environment\'s own hostnames under ria.yaml\'s domain, on ria.yaml\'s Gateway', () => {
+  assert.deepEqual(issues(input(route([own(main, 'web'), own(main, 'admin-ui'), endpointHost([], main, DOMAIN)]))), []);
+  assert.deepEqual(issues(input(route([own(pr, 'web')]), pr)), []);
+});
+
+test('routes: another environment\'s or another app\'s hostname, another domain, or a wildcard is refused, located, naming "domains"', () => {
+  const theirs = [own(pr, 'web'), endpointHost(['web'], { ...main, app: 'blog' }, DOMAIN), 'web-shop-main.evil.example', '*.apps.example.com', 'apps.example.com'];
+  const found = issues(input(route(theirs)));
+  assert.deepEqual(found.map((i) => i.path), theirs.map((_, n) => `kubernetes.manifest[0].spec.hostnames[${n}]`));
+  assert.deepEqual(found.map((i) => i.line), theirs.map(() => 11), 'located on the hostnames line of the manifest');
+  assert.match(found[2]!.message, /not under the domain apps\.example\.com \(ria\.yaml "domain"\)/);
+  assert.match(found[3]!.message, /is a wildcard/);
+  for (const f of found) assert.match(f.message, /add it to "domains" in apps\/shop\.yaml of the config repository/);
+  // A pull request cannot take the branch's hostnames either.
+  assert.equal(issues(input(route([own(main, 'web')]), pr)).length, 1);
+});
+
+test('routes: a custom domain the config lists is the production environment\'s only (not a pull request\'s, not another branch\'s)', () => {
+  assert.deepEqual(issues(input(route(['shop.example.com']))), []);
+  const fromPr = issues(input(route(['shop.example.com']), pr));
+  assert.equal(fromPr.length, 1);
+  assert.match(fromPr[0]!.message, /custom domain of app "shop" \(apps\/shop\.yaml "domains"\), served only by its production environment \("productionBranch"\), not by pull request #7/);
+  const release: Environment = { app: 'shop', kind: 'branch', branch: 'release/1', commit: 'c' };
+  assert.match(issues(input(route(['shop.example.com']), release))[0]!.message, /not by branch release\/1/);
+  assert.equal(issues(input(route(['www.shop.example.com']))).length, 1, 'only the names listed, not their subdomains');
+});
+
+test('routes: parentRefs only to ria.yaml\'s Gateway (and its sectionName), a Gateway of the same manifests, or a Service of the environment', () => {
+  const host = [own(main, 'web')];
+  const refs = '[{name: internal, namespace: ria-system}, {name: public}, {kind: Service, group: "", name: web}, {kind: Service, group: "", name: db, namespace: blog-main}, {name: public, namespace: ria-system}]';
+  const found = issues(input(route(host, refs)));
+  assert.deepEqual(found.map((i) => i.path), [0, 1, 3].map((n) => `kubernetes.manifest[0].spec.parentRefs[${n}]`));
+  assert.match(found[0]!.message, /parentRef Gateway ria-system\/internal is not the Gateway ria\.yaml names \(gateway: ria-system\/public\).*ria\.yaml "gateway" decides/);
+  assert.match(found[2]!.message, /outside the environment's namespace/);
+  // With a sectionName in ria.yaml, the route must name that listener.
+  const sectioned = { domain: DOMAIN, gateway: { ...gateway, sectionName: 'https' } };
+  assert.equal(issues(input(route(host), main, sectioned)).length, 1);
+  assert.deepEqual(issues(input(route(host, '[{name: public, namespace: ria-system, sectionName: https}]'), main, sectioned)), []);
+  // No gateway in ria.yaml: nothing to attach to but the environment's own.
+  assert.match(issues(input(route(host), main, { domain: DOMAIN }))[0]!.message, /ria\.yaml names none \("gateway"\)/);
+  // A Gateway defined by the same manifests, in the environment's namespace.
+  const own2 = ['apiVersion: gateway.networking.k8s.io/v1', 'kind: Gateway', 'metadata: {name: mine}', 'spec:', '  gatewayClassName: x',
+    `  listeners: [{name: h, port: 80, protocol: HTTP, hostname: ${host[0]}}]`, '---', route(host, '[{name: mine}]')].join('\n');
+  assert.deepEqual(issues(input(own2)), []);
+});
+
+test('routes: catch-alls are refused: a route without hostnames, a TCPRoute, an Ingress rule without host or a defaultBackend, a listener without hostname', () => {
+  const noHosts = issues(input(route([])));
+  assert.match(noHosts[0]!.message, /no hostnames, so it would match every hostname of the gateway/);
+  const tcp = issues(input(['apiVersion: gateway.networking.k8s.io/v1alpha2', 'kind: TCPRoute', 'metadata: {name: t}', 'spec:', '  parentRefs: [{name: public, namespace: ria-system}]', '  rules: [{backendRefs: [{name: web, port: 5432}]}]'].join('\n')));
+  assert.match(tcp[0]!.message, /every connection of the listener/);
+  const ingress = issues(input(['apiVersion: networking.k8s.io/v1', 'kind: Ingress', 'metadata: {name: i}', 'spec:', '  defaultBackend: {service: {name: web, port: {number: 80}}}',
+    `  rules: [{host: ${own(main, 'web')}}, {http: {paths: []}}]`].join('\n')));
+  assert.deepEqual(ingress.map((i) => i.path), ['kubernetes.manifest[0].spec.defaultBackend', 'kubernetes.manifest[0].spec.rules[1]']);
+  const listener = issues(input(['apiVersion: gateway.networking.k8s.io/v1', 'kind: Gateway', 'metadata: {name: g}', 'spec:', '  gatewayClassName: x', '  listeners: [{name: h, port: 80, protocol: HTTP}]'].join('\n')));
+  assert.deepEqual(listener.map((i) => i.path), ['kubernetes.manifest[0].spec.listeners[0]']);
+});
+
+test('routes: isOwnHost follows names.ts exactly (a suffix alone is not enough)', () => {
+  const scope = { app: 'shop', environment: main, namespace: environmentNamespace(main), domain: DOMAIN, customDomains: [], production: true };
+  assert.equal(isOwnHost(own(main, 'web'), scope), true);
+  assert.equal(isOwnHost(`Web-${own(main, 'x')}`, scope), false, 'not a DNS label');
+  assert.equal(isOwnHost(`a.${own(main, 'web')}`, scope), false, 'one label under the domain only');
+  assert.equal(isOwnHost(own(main, 'web').replace(DOMAIN, `x.${DOMAIN}`), scope), false);
+});

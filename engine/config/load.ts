@@ -1,6 +1,7 @@
 import { compileBranchGlob, matchBranchGlob } from './branch-glob.js';
 import { parseConfigFile } from './validate.js';
 import { parseDuration } from './duration.js';
+import { DEFAULT_MAX_ERROR_PERCENT, DEFAULT_MIN_REQUESTS } from '../rollout/gate.js';
 import { ConfigError } from './errors.js';
 import { DEFAULT_BUILD_TIMEOUT_SECONDS } from '../render/build-job.js';
 import { DEFAULT_POD_SECURITY, type PodSecurity } from '../policy/pod-security.js';
@@ -142,17 +143,25 @@ function toSettings(raw: Record<string, unknown>): Settings {
       ...(Array.isArray(builder.extraArgs) && builder.extraArgs.length ? { extraArgs: builder.extraArgs as string[] } : {}),
     },
     pollIntervalMs: raw.pollInterval ? Math.max(1000, parseDuration(raw.pollInterval as string)) : s.pollIntervalMs,
-    ...(raw.rollouts ? { rollouts: rolloutSettings(raw.rollouts as { drain?: string; keepRolledBack?: string }) } : {}),
+    ...(raw.rollouts ? { rollouts: rolloutSettings(raw.rollouts as RawRollouts) } : {}),
     podSecurity: { ...s.podSecurity, ...(raw.podSecurity as Partial<PodSecurity> | undefined) },
     ...(raw.defaultResources ? { defaultResources: raw.defaultResources as Record<string, string> } : {}),
     ...(raw.github ? { github: raw.github as Record<string, unknown> } : {}),
   };
 }
 
-function rolloutSettings(raw: { drain?: string; keepRolledBack?: string }): NonNullable<Settings['rollouts']> {
+interface RawRollouts {
+  drain?: string;
+  keepRolledBack?: string;
+  healthGate?: { metricsUrl: string; maxErrorPercent?: number; minRequests?: number };
+}
+
+function rolloutSettings(raw: RawRollouts): NonNullable<Settings['rollouts']> {
+  const g = raw.healthGate;
   return {
     ...(raw.drain !== undefined ? { drainMs: parseDuration(raw.drain) } : {}),
     ...(raw.keepRolledBack !== undefined ? { scaleDownMs: parseDuration(raw.keepRolledBack) } : {}),
+    ...(g ? { healthGate: { metricsUrl: g.metricsUrl, maxErrorPercent: g.maxErrorPercent ?? DEFAULT_MAX_ERROR_PERCENT, minRequests: g.minRequests ?? DEFAULT_MIN_REQUESTS } } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { AppSpec } from '../crds/types.js';
 import type { PodSecurity } from '../policy/pod-security.js';
+import type { GateSettings } from '../rollout/gate.js';
 
 /** One destination build pods may reach: an address range and, optionally, its ports. */
 export interface BuilderEgress { cidr: string; ports?: number[] }
@@ -27,8 +28,11 @@ export interface Settings {
     extraArgs?: string[];
   };
   pollIntervalMs: number;
-  /** Versioned services: drain time of a replaced version, inspection time of a rolled-back one (defaults in engine/rollout/settings.ts). */
-  rollouts?: { drainMs?: number; scaleDownMs?: number };
+  /**
+   * Versioned services: drain time of a replaced version, inspection time of a rolled-back one
+   * (defaults in engine/rollout/settings.ts), and the optional health gate on the gateway's metrics.
+   */
+  rollouts?: { drainMs?: number; scaleDownMs?: number; healthGate?: GateSettings };
   /** Pod Security Admission levels of environment namespaces (default baseline enforced, restricted warned). */
   podSecurity: PodSecurity;
   defaultResources?: Record<string, string>;

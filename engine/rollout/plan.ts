@@ -8,6 +8,8 @@ export interface CanaryHealth {
   state: 'ready' | 'pending' | 'failed';
   /** Why not ready, e.g. `Deployment/web-v9f3c1: 0/2 available`. */
   message?: string;
+  /** The rollback's reason when `failed` (default `Failing`; `ErrorRate` from the health gate). */
+  reason?: string;
 }
 
 export interface PlanInput {
@@ -98,7 +100,7 @@ export function planRollout(input: PlanInput): Plan {
     s.lastTransition = t;
     s.reason = settings.stageOnly ? 'Staged' : 'NewVersion';
     s.message = settings.stageOnly ? `${name} staged: its own URL, no share of the traffic until promoted` : `${name} starting; traffic moves once it is Ready`;
-    clear(s, 'nextStepAt', 'scaleDownAt', 'scaledToZero', 'pausedByOperator');
+    clear(s, 'nextStepAt', 'scaleDownAt', 'scaledToZero', 'pausedByOperator', 'gate');
     fresh = true;
     note(s.message);
   }
@@ -109,7 +111,7 @@ export function planRollout(input: PlanInput): Plan {
   const health = fresh ? { state: 'pending' as const } : input.health;
   if (canary && (s.phase === RolloutPhase.Progressing || s.phase === RolloutPhase.Paused)) {
     if (health.state === 'failed') {
-      rollBack(s, 'Failing', health.message ?? 'the new version is failing', now, settings, note);
+      rollBack(s, health.reason ?? 'Failing', health.message ?? 'the new version is failing', now, settings, note);
     } else if (s.weight > 0 && health.state !== 'ready') {
       rollBack(s, 'NotReady', health.message ?? 'the new version stopped being Ready', now, settings, note);
     } else if (s.phase === RolloutPhase.Progressing && health.state === 'ready' && (s.nextStepAt === undefined || Date.parse(s.nextStepAt) <= now.getTime())) {
@@ -227,7 +229,7 @@ function toComplete(s: ServiceRolloutState, t: string, reason: string): void {
   s.lastTransition = t;
   s.reason = reason;
   s.message = `${s.stable!.name} serves 100%`;
-  clear(s, 'started', 'nextStepAt', 'scaleDownAt', 'scaledToZero', 'pausedByOperator');
+  clear(s, 'started', 'nextStepAt', 'scaleDownAt', 'scaledToZero', 'pausedByOperator', 'gate');
 }
 
 function rollBack(s: ServiceRolloutState, reason: string, why: string, now: Date, settings: StepSettings, note: (l: string) => void): void {

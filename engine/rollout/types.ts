@@ -72,6 +72,11 @@ export interface ServiceRolloutState {
   scaledToZero?: boolean;
   /** Versions draining before removal. */
   retired?: RetiredVersion[];
+  /**
+   * Health gate (ria.yaml `rollouts.healthGate`): the gateway's counters for the new version when
+   * it got its first share of traffic; its error rate is measured from there (engine/rollout/gate.ts).
+   */
+  gate?: { requests: number; errors: number };
 }
 
 /** `status.rollout` of an Environment. */

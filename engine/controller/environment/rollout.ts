@@ -2,15 +2,17 @@ import type { Riofile } from '../../riofile/model.js';
 import type { InventoryEntry } from '../../crds/types.js';
 import { workloadKey } from './apply.js';
 import { workloadReady } from './readiness.js';
-import { workloadName } from '../../render/apps.js';
+import { versionServiceName, workloadName } from '../../render/apps.js';
 import { labelValue, LabelKeys } from '../../render/index.js';
 import type { ServiceVersions } from '../../render/versions.js';
 import type { KubeObject } from '../../kube/objects.js';
 import {
-  isVersioned, planRollout, rolloutSummary, stepSettings, versionOf,
+  isVersioned, judgeGate, planRollout, rolloutSummary, serviceCounts, stepSettings, versionOf,
   ROLLOUT_ACTION_ANNOTATION, ROLLOUT_ACTIONS, RolloutPhase,
-  type CanaryHealth, type Plan, type RolloutAction, type RolloutStatus, type ServiceRolloutState, type StepSettings,
+  type CanaryHealth, type Plan, type RequestCounts, type RolloutAction, type RolloutStatus, type ServiceRolloutState, type StepSettings,
 } from '../../rollout/index.js';
+import type { Service } from '../../riofile/model.js';
+import { scrapeGatewayCounts } from './gate-metrics.js';
 import type { Outcome, ReconcileRun } from './outcome.js';
 import { Reason } from '../reasons.js';
 
@@ -40,12 +42,18 @@ export async function planRollouts(run: ReconcileRun, riofile: Riofile): Promise
   const out: Record<string, ServiceVersions> = {};
   const settings: Record<string, StepSettings> = {};
   run.rolloutPlans = {};
+  let counts: Promise<Map<string, RequestCounts> | undefined> | undefined;
   for (const [key, service] of versioned) {
     const state = previous?.services[key];
     settings[key] = stepSettings(service, run.ctx.settings().rollouts);
     const existing = versionOf(state, env.spec.commit);
-    const health = existing && state?.canary?.name === existing.name ? await canaryHealth(run, `${key}-${existing.name}`) : { state: 'pending' as const };
+    const isCanary = existing !== undefined && state?.canary?.name === existing.name;
+    let health: CanaryHealth = isCanary ? await canaryHealth(run, `${key}-${existing.name}`) : { state: 'pending' };
+    const gated = isCanary ? await gateHealth(run, service, state, health, () => (counts ??= scrape(run))) : undefined;
+    if (gated) health = gated.health;
     const plan = planRollout({ state, now, commit: env.spec.commit, settings: settings[key]!, health, ...(action ? { action } : {}) });
+    // The gate's baseline stays with its version (a new version starts from its own counters).
+    if (gated?.baseline && plan.state.canary?.name === existing?.name) plan.state.gate = gated.baseline;
     for (const line of plan.transitions) {
       run.ctx.log.info('rollout', { environment: env.metadata.name, service: key, transition: line });
       run.events.push({ type: plan.state.phase === RolloutPhase.RolledBack ? 'Warning' : 'Normal', reason: Reason.Rollout, message: `${key}: ${line}` });
@@ -59,6 +67,33 @@ export async function planRollouts(run: ReconcileRun, riofile: Riofile): Promise
   const wake = rolloutWake(run.rolloutPlans);
   if (wake) run.wakeAfterMs = Math.max(1_000, wake.getTime() - now.getTime());
   return out;
+}
+
+/**
+ * The health gate (ria.yaml `rollouts.healthGate`) on the new version: its error rate at the
+ * gateway since it got traffic. A version that is Ready but fails the gate while it has a share
+ * is `failed` with reason ErrorRate (the planner rolls it back). Undefined when no gate is set.
+ */
+async function gateHealth(run: ReconcileRun, service: Service, state: ServiceRolloutState, health: CanaryHealth,
+  counts: () => Promise<Map<string, RequestCounts> | undefined>): Promise<{ health: CanaryHealth; baseline?: RequestCounts } | undefined> {
+  const gate = run.ctx.settings().rollouts?.healthGate;
+  const canary = state.canary!;
+  if (!gate) return undefined;
+  const all = await counts();
+  if (!all) return { health };
+  const verdict = judgeGate(state.gate, serviceCounts(all, run.env.spec.namespace, versionServiceName(service.app, canary.name)), state.weight, canary.name, gate);
+  const judged = health.state === 'ready' && verdict.failing && (state.phase === RolloutPhase.Progressing || state.phase === RolloutPhase.Paused);
+  return { health: judged ? { state: 'failed', reason: 'ErrorRate', message: verdict.failing } : health, baseline: verdict.baseline };
+}
+
+/** One scrape of the gateway's metrics per reconcile; a failure is logged and judges nothing. */
+async function scrape(run: ReconcileRun): Promise<Map<string, RequestCounts> | undefined> {
+  const result = await scrapeGatewayCounts(run.ctx.settings().rollouts!.healthGate!);
+  if (!(result instanceof Map)) {
+    run.ctx.log.warn('rollout health gate', { environment: run.env.metadata.name, error: result.error });
+    return undefined;
+  }
+  return result;
 }
 
 /**

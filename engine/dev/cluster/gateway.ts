@@ -17,6 +17,12 @@ export interface GatewayPorts {
   /** Entry point ports Traefik listens on; a Gateway listener is served by the entry point of its port. */
   http: number;
   https: number;
+  /**
+   * Port of Traefik's Prometheus endpoint (`/metrics`, entry point `metrics`): per backend Service
+   * request counts by status code, what a rollout's health gate reads (ria.yaml
+   * `rollouts.healthGate`). Absent: no metrics. No Gateway listener may use this port.
+   */
+  metrics?: number;
   /** Address the entry points bind; all addresses of the network namespace by default. */
   host?: string;
 }
@@ -60,7 +66,10 @@ export function traefikConfig(o: { server: string; apiCaCert: string; tokenFile:
     entryPoints: {
       web: { address: `${o.ports.host ?? ''}:${o.ports.http}` },
       websecure: { address: `${o.ports.host ?? ''}:${o.ports.https}` },
+      ...(o.ports.metrics !== undefined ? { metrics: { address: `${o.ports.host ?? ''}:${o.ports.metrics}` } } : {}),
     },
+    // traefik_service_requests_total{code,method,protocol,service}: only what a health gate needs.
+    ...(o.ports.metrics !== undefined ? { metrics: { prometheus: { entryPoint: 'metrics', addServicesLabels: true, addEntryPointsLabels: false, addRoutersLabels: false } } } : {}),
     providers: {
       kubernetesGateway: {
         endpoint: o.server, token: o.tokenFile, certAuthFilePath: o.apiCaCert,

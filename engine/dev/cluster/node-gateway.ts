@@ -12,7 +12,8 @@ import { ClusterComponentError } from './errors.js';
 import { GATEWAY_COMPONENT, startGateway, type RunningGateway } from './gateway.js';
 import type { RealNode } from './real-node.js';
 
-export const NODE_GATEWAY_PORTS = { http: 80, https: 443 } as const;
+/** Listener ports, and Traefik's Prometheus endpoint (what a rollout health gate reads). */
+export const NODE_GATEWAY_PORTS = { http: 80, https: 443, metrics: 9100 } as const;
 
 export interface NodeGatewayOptions {
   binaries: ClusterBinaries;

@@ -13,6 +13,11 @@ test('Traefik config: entry points on the listener ports, the Gateway provider w
   assert.equal(provider.endpoint, 'https://10.244.0.1:6443');
   const onLoopback = traefikConfig({ server: 's', apiCaCert: 'c', tokenFile: 't', statusAddress: '127.0.0.1', ports: { http: 8000, https: 8443, host: '127.0.0.1' } });
   assert.deepEqual(onLoopback.entryPoints, { web: { address: '127.0.0.1:8000' }, websecure: { address: '127.0.0.1:8443' } });
+  assert.equal(config.metrics, undefined, 'no metrics unless a port is given');
+  const withMetrics = traefikConfig({ server: 's', apiCaCert: 'c', tokenFile: 't', statusAddress: '10.244.0.1', ports: { http: 80, https: 443, metrics: 9100 } });
+  assert.deepEqual((withMetrics.entryPoints as Record<string, unknown>).metrics, { address: ':9100' });
+  assert.deepEqual(withMetrics.metrics, { prometheus: { entryPoint: 'metrics', addServicesLabels: true, addEntryPointsLabels: false, addRoutersLabels: false } },
+    'per-Service request counts (a rollout health gate reads them) on their own entry point');
 });
 
 test('gateway objects: Traefik\'s class, a ServiceAccount bound to read routes and write only their status', () => {

@@ -18,6 +18,11 @@ import { Reason } from '../reasons.js';
 
 /** Restarts of a container of the new version that count as a crash loop (rollback). */
 const CRASH_RESTARTS = 3;
+/** How often the health gate reads the gateway's counters while a new version has traffic. */
+const GATE_PERIOD_MS = 5_000;
+
+/** A new version the health gate watches: it has a share of the traffic and may still be rolled back. */
+const judged = (s: ServiceRolloutState) => s.canary !== undefined && s.weight > 0 && (s.phase === RolloutPhase.Progressing || s.phase === RolloutPhase.Paused);
 
 /**
  * The rollout part of a reconcile, between parsing the Riofile and rendering it: reads the state
@@ -66,6 +71,8 @@ export async function planRollouts(run: ReconcileRun, riofile: Riofile): Promise
   status.rollout = next;
   const wake = rolloutWake(run.rolloutPlans);
   if (wake) run.wakeAfterMs = Math.max(1_000, wake.getTime() - now.getTime());
+  // The gate is judged every GATE_PERIOD_MS while a new version has traffic, not only at its steps.
+  if (run.ctx.settings().rollouts?.healthGate && Object.values(next.services).some(judged)) run.wakeAfterMs = Math.min(run.wakeAfterMs ?? GATE_PERIOD_MS, GATE_PERIOD_MS);
   return out;
 }
 
@@ -82,8 +89,8 @@ async function gateHealth(run: ReconcileRun, service: Service, state: ServiceRol
   const all = await counts();
   if (!all) return { health };
   const verdict = judgeGate(state.gate, serviceCounts(all, run.env.spec.namespace, versionServiceName(service.app, canary.name)), state.weight, canary.name, gate);
-  const judged = health.state === 'ready' && verdict.failing && (state.phase === RolloutPhase.Progressing || state.phase === RolloutPhase.Paused);
-  return { health: judged ? { state: 'failed', reason: 'ErrorRate', message: verdict.failing } : health, baseline: verdict.baseline };
+  const fails = health.state === 'ready' && verdict.failing !== undefined && judged(state);
+  return { health: fails ? { state: 'failed', reason: 'ErrorRate', message: verdict.failing } : health, baseline: verdict.baseline };
 }
 
 /** One scrape of the gateway's metrics per reconcile; a failure is logged and judges nothing. */

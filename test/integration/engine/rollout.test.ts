@@ -1,6 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { parseAllDocuments } from 'yaml';
 import { engineHarness, type EngineHarness } from '../../support/engine-harness.js';
 import { eventually, testClients, testKubeConfig } from '../../support/kube.js';
@@ -8,17 +10,24 @@ import type { Environment } from '../../../engine/crds/types.js';
 import type { KubeObject } from '../../../engine/kube/objects.js';
 import type { ServiceRolloutState } from '../../../engine/rollout/types.js';
 import { createRolloutCommand } from '../../../engine/cli/rollout-command.js';
+import { endpointHost, environmentNamespace } from '../../../engine/render/names.js';
 
 /**
  * Progressive delivery on the real control plane (kwok pods: a version's readiness is what the
  * Deployment controller and kwok report). The gateway is not involved: what is checked is what
  * the engine writes (the HTTPRoute weights, the Environment's status) and which objects exist.
+ * The health gate reads a Prometheus endpoint this test serves, in Traefik's format, standing in
+ * for the gateway's (the real one: test/integration/real/rollout-gateway.test.ts).
  */
 const { apps, core } = testClients();
 let h: EngineHarness;
 let app: string;
 let ns: string;
 let envName: string;
+let host: (...parts: string[]) => string;
+/** What the stand-in for the gateway's metrics endpoint answers (Prometheus text). */
+let metricsText = '';
+let metrics: Server;
 const pool = () => `rollout-${h.suffix}`;
 const v = (sha: string) => `v${sha.slice(0, 5)}`;
 
@@ -74,15 +83,22 @@ async function followRollout(done: (s: ServiceRolloutState) => boolean, timeoutM
 }
 
 before(async () => {
-  h = await engineHarness({ settings: 'pollInterval: 1s\ndomain: apps.test\ngateway:\n  name: public\n  namespace: ria-gateway\n' });
+  metrics = createServer((req, res) => { res.setHeader('content-type', 'text/plain; version=0.0.4'); res.end(metricsText); });
+  await new Promise<void>((resolve) => metrics.listen(0, '127.0.0.1', resolve));
+  const metricsUrl = `http://127.0.0.1:${(metrics.address() as AddressInfo).port}/metrics`;
+  h = await engineHarness({ settings: `pollInterval: 1s\ndomain: apps.test\ngateway:\n  name: public\n  namespace: ria-gateway\nrollouts:\n  keepRolledBack: 15s\n  healthGate:\n    metricsUrl: ${metricsUrl}\n    minRequests: 10\n` });
   await installGatewayApiCrds();
   app = h.appName('roll');
-  ns = `${app}-main`;
-  envName = `${app}-main`;
+  const where = { app, kind: 'branch' as const, branch: 'main', commit: '0'.repeat(40) };
+  ns = environmentNamespace(where);
+  // The Environment is named like its namespace.
+  envName = ns;
+  host = (...parts: string[]) => endpointHost(parts, where, 'apps.test');
 });
 after(async () => {
   await h.ctx.objects.delete({ apiVersion: 'v1', kind: 'Node', name: pool() }).catch(() => undefined);
   await h.close();
+  await new Promise((resolve) => metrics.close(resolve));
 });
 
 let c1: string;
@@ -97,7 +113,7 @@ test('template: true: the first version serves at once; a push makes a new versi
   assert.equal(first.status?.rollout?.summary, `${v(c1)} 100%`);
   assert.ok(await deploymentExists(`web-${v(c1)}`));
   assert.deepEqual(await routeWeights(), { [`web-${v(c1)}`]: 100 });
-  assert.ok(first.status?.urls?.['web']?.includes(`https://web-${v(c1)}-${app}-main.apps.test`), 'the version has its own URL');
+  assert.ok(first.status?.urls?.['web']?.includes(`https://${host('web', v(c1))}`), 'the version has its own URL');
 
   c2 = await h.commitApp('roll', 'main', { Riofile: riofile('two') });
   const steps = await followRollout((s) => s.phase === 'Complete' && s.stable?.commit === c2);
@@ -175,6 +191,16 @@ test('a new version that stops being Ready after its first step: traffic back to
   assert.deepEqual([stalled?.status, stalled?.reason], ['True', 'RolledBack']);
   assert.ok(await deploymentExists(`web-${v(c4)}`), 'the rolled-back version is kept for inspection');
   assert.equal(env.status?.rollout?.summary, `${v(c4)} rolled back`);
+  assert.equal(s.scaledToZero, false);
+  assert.equal((await apps.readNamespacedDeployment({ namespace: ns, name: `web-${v(c4)}` })).spec?.replicas, 1, 'still running for inspection');
+
+  // Its inspection time (rollouts.keepRolledBack: 15s) over, the version runs no pods; traffic stays on the stable one.
+  await eventually('rolled-back version scaled to zero', async () =>
+    ((await apps.readNamespacedDeployment({ namespace: ns, name: `web-${v(c4)}` })).spec?.replicas === 0 ? true : undefined), 45_000, 250);
+  const scaled = await h.waitEnvironment(envName, 'scaledToZero in the status', (e) => webState(e)?.scaledToZero === true, 15_000);
+  assert.ok(Date.parse(webState(scaled)!.scaleDownAt!) - Date.parse(webState(env)!.lastTransition) >= 15_000, 'not before keepRolledBack');
+  assert.deepEqual([webState(scaled)!.phase, scaled.status?.rollout?.summary], ['RolledBack', `${v(c4)} rolled back`]);
+  assert.deepEqual(await serving(), { [`web-${v(c3)}`]: 100 });
 });
 
 test('stageOnly: the new version gets its own URL and no share of the app route; promote (ria rollout) sends all traffic to it', async () => {
@@ -183,9 +209,9 @@ test('stageOnly: the new version gets its own URL and no share of the app route;
   assert.equal((await routeWeights())[`web-${v(c5)}`], 0, 'on the app route with no share');
   assert.deepEqual(await serving(), { [`web-${v(c3)}`]: 100 });
   const versionRoute = await h.ctx.objects.get<KubeObject>({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: ns, name: `web-${v(c5)}` });
-  assert.deepEqual((versionRoute?.spec as { hostnames: string[] }).hostnames, [`web-${v(c5)}-${app}-main.apps.test`]);
+  assert.deepEqual((versionRoute?.spec as { hostnames: string[] }).hostnames, [host('web', v(c5))]);
   assert.ok(!(await deploymentExists(`web-${v(c4)}`)), 'the rolled-back version (no traffic) went with the new commit');
-  assert.equal(webState(env)?.canary?.url, `https://web-${v(c5)}-${app}-main.apps.test`);
+  assert.equal(webState(env)?.canary?.url, `https://${host('web', v(c5))}`);
 
   const out: string[] = [];
   const io = { stdout: { write: (s: string) => { out.push(s); return true; } }, stderr: { write: (s: string) => { out.push(s); return true; } }, cwd: process.cwd() } as never;
@@ -216,4 +242,31 @@ test('rollout.pause holds after the first step; ria rollout resume steps on, abo
     const w = await routeWeights();
     return w[`web-${v(c6)}`] === 0 ? true : undefined;
   }, 20_000);
+});
+
+/** Traefik's counter for a version Service's backend, as its Gateway provider names it (`--` normalized to `-`). */
+const counter = (version: string, code: number, n: number) =>
+  `traefik_service_requests_total{code="${code}",method="GET",protocol="http",service="${`${ns}-web-${version}-http`.replace(/-+/g, '-')}-80@kubernetesgateway"} ${n}`;
+
+test('health gate: a Ready new version whose requests fail at the gateway (5xx over 5 %) is rolled back, reason ErrorRate; errors before its first step do not count', async () => {
+  const stable = webState(await h.environment(envName))!.stable!.name;
+  const c7 = await h.commitApp('roll', 'main', { Riofile: riofile('seven', '', '      increment: 25\n      interval: 12\n') });
+  // Before its first step, its own URL answered errors: not held against it (the baseline follows).
+  metricsText = `${counter(v(c7), 200, 5)}\n${counter(v(c7), 503, 40)}\n${counter(stable, 200, 1000)}\n`;
+  await h.waitEnvironment(envName, 'first step', (e) => webState(e)?.canary?.commit === c7 && webState(e)!.weight === 25, 60_000);
+  const first = webState(await h.environment(envName))!;
+  assert.deepEqual(first.gate, { requests: 45, errors: 40 }, 'the baseline is the counters when it got traffic');
+  // Then 6 of its next 30 requests fail (20 %): rolled back instead of the next step.
+  metricsText = `${counter(v(c7), 200, 29)}\n${counter(v(c7), 503, 46)}\n${counter(stable, 200, 1090)}\n`;
+  const env = await h.waitEnvironment(envName, 'rolled back by the gate', (e) => webState(e)?.phase === 'RolledBack', 30_000);
+  const s = webState(env)!;
+  assert.equal(s.reason, 'ErrorRate');
+  assert.equal(s.message, `${v(c7)} rolled back at step 1 (25%): error rate 20% (6 of 30 requests answered 5xx at the gateway since ${v(c7)} got traffic), over the health gate's 5%; ${stable} serves 100%`);
+  assert.ok(Date.parse(s.lastTransition) < Date.parse(first.nextStepAt!), `judged before the next step was due (step 1 at ${first.lastTransition}, rolled back at ${s.lastTransition}, step 2 due at ${first.nextStepAt})`);
+  assert.deepEqual([env.status?.phase, env.status?.conditions?.find((c) => c.type === 'Stalled')?.reason], ['Failed', 'RolledBack']);
+  await eventually('route back to stable', async () => {
+    const w = await serving();
+    return w[`web-${stable}`] === 100 && Object.keys(w).length === 1 ? true : undefined;
+  }, 20_000);
+  metricsText = '';
 });

@@ -141,6 +141,8 @@ function toSettings(raw: Record<string, unknown>): Settings {
       ...(builder.resources ? { resources: builder.resources as Record<string, unknown> } : {}),
       ...(builder.hostNetwork === true ? { hostNetwork: true } : {}),
       ...(Array.isArray(builder.extraArgs) && builder.extraArgs.length ? { extraArgs: builder.extraArgs as string[] } : {}),
+      ...(builder.reuseImages === false ? { reuseImages: false } : {}),
+      ...(builder.registryEndpoint ? { registryEndpoint: builder.registryEndpoint as string } : {}),
     },
     pollIntervalMs: raw.pollInterval ? Math.max(1000, parseDuration(raw.pollInterval as string)) : s.pollIntervalMs,
     ...(raw.rollouts ? { rollouts: rolloutSettings(raw.rollouts as RawRollouts) } : {}),

@@ -26,6 +26,10 @@ export interface Settings {
     resources?: Record<string, unknown>;
     hostNetwork?: boolean;
     extraArgs?: string[];
+    /** false: always build, even when the registry has the commit's image (default: reuse it). */
+    reuseImages?: false;
+    /** Where the engine reaches `registry` when its name means another host from the engine's network. */
+    registryEndpoint?: string;
   };
   pollIntervalMs: number;
   /**

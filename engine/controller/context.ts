@@ -51,4 +51,11 @@ export interface EngineContext {
   credentials(secretName: string | undefined): Promise<Credentials | undefined>;
   /** Branch listings of app repositories, shared by the apps of one repository within a poll. */
   listings: SharedListings;
+  /** What a container printed (pods/log): the last lines of a failed build. Absent: the Job's message alone. */
+  podLog?: import('../kube/pod-logs.js').PodLogReader;
+  /**
+   * Whether the registry has this image already (a manifest HEAD): true / false, undefined when it
+   * cannot tell. Absent: never asked, every commit is built.
+   */
+  imageExists?: (ref: import('../registry/image-ref.js').ImageRef, options: import('../registry/manifest-check.js').ManifestCheckOptions) => Promise<boolean | undefined>;
 }

@@ -5,6 +5,8 @@ import { SharedListings } from './app/shared-listings.js';
 import { createGitClient, type GitClient } from '../git/index.js';
 import { KubeRest } from '../kube/rest.js';
 import { KubeObjects } from '../kube/objects.js';
+import { podLogReader } from '../kube/pod-logs.js';
+import { manifestExists } from '../registry/manifest-check.js';
 import { defaultSettings } from '../config/load.js';
 import { silentLog, type EngineContext, type EngineHooks, type Log } from './context.js';
 import { readCredentials, cachedCredentials } from './credentials.js';
@@ -51,6 +53,8 @@ export function createEngine(options: CreateEngineOptions): { engine: Engine; ct
     // poll round to share one listing, short enough that the next round always lists again.
     listings: new SharedListings((url, auth) => git.listRemoteRefs(url, { ...(auth ? { auth } : {}), prefixes: ['refs/heads/'] }),
       () => Math.min(5_000, (engine?.configState.settings ?? defaultSettings()).pollIntervalMs / 2)),
+    podLog: podLogReader(rest),
+    imageExists: manifestExists,
   };
   engine = new Engine(ctx, {
     kc: options.kc, fs, config: options.config,

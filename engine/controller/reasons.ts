@@ -69,6 +69,10 @@ export const Reason = {
   // Events only
   DeployStarted: 'DeployStarted',
   BuildStarted: 'BuildStarted',
+  /** The registry had the commit's image already: deployed without a build. */
+  ImageReused: 'ImageReused',
+  /** A newer commit came while a build ran: the old build's Job was deleted. */
+  BuildSuperseded: 'BuildSuperseded',
   Pruned: 'Pruned',
   /** A rollout step, pause, rollback, promotion or removal of a version. */
   Rollout: 'Rollout',

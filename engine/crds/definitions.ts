@@ -137,7 +137,8 @@ export const environmentCrd = crd('Environment', 'environments', ['env', 'renv']
     urls: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } },
     builds: { type: 'array', items: { type: 'object', properties: {
       service: { type: 'string' }, commit: { type: 'string' }, job: { type: 'string' }, image: { type: 'string' },
-      phase: { type: 'string' }, message: { type: 'string' } } } },
+      phase: { type: 'string' }, message: { type: 'string' }, reused: { type: 'boolean' }, failedContainer: { type: 'string' },
+      logTail: { type: 'string', maxLength: 8192 } } } },
     inventory: { type: 'array', items: objectRef },
     inputsHash: str('Hash of the inputs last reconciled.'), appliedHash: str('Hash of the applied objects.'), lastAppliedTime: { type: 'string', format: 'date-time' },
     lastError: { type: 'object', properties: { message: { type: 'string' }, file: { type: 'string' }, line: { type: 'integer' },

@@ -97,7 +97,14 @@ export interface BuildState {
   job: string;
   image: string;
   phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed';
+  /** Failed: the step and cause (`RUN npm ci: exit status 1`), else the Job's reason. Reused: says so. */
   message?: string;
+  /** The registry had `image` already: no Job ran for this commit (phase Succeeded). */
+  reused?: boolean;
+  /** Failed: the container that failed (`fetch-source`, `kaniko`). */
+  failedContainer?: string;
+  /** Failed: its last log lines (at most 20 lines / 4 KiB, secrets redacted). `ria logs --build` prints all. */
+  logTail?: string;
 }
 
 export interface LocatedError {

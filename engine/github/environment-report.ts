@@ -57,6 +57,8 @@ export function environmentReport(env: Environment): EnvironmentReport {
       const reason = stalled?.reason ?? '';
       const userFault = USER_REASONS.has(reason) || !!s.lastError?.file || /^Riofile|^Template|^Policy/.test(reason);
       const message = stalled?.message || s.lastError?.message || 'failed';
+      const build = reason === 'BuildFailed' ? s.builds?.find((b) => b.phase === 'Failed' && b.commit === commit) : undefined;
+      if (build) return { commit, state: 'failure', description: buildFailedDescription(env, build), deploymentState: 'failure' };
       return { commit, state: userFault ? 'failure' : 'error', description: truncate(userFault ? message : `Ria error (${reason || 'unknown'}): ${message}`),
         deploymentState: userFault ? 'failure' : 'error' };
     }
@@ -69,6 +71,16 @@ export function environmentReport(env: Environment): EnvironmentReport {
     default:
       return { commit, state: 'pending', description: truncate(condition('Reconciling')?.message || `working on ${short(commit)}`), deploymentState: 'in_progress' };
   }
+}
+
+/**
+ * A failed build in 140 characters: the service, the step and its cause, and the command that
+ * prints the whole log (`ria logs APP --env TARGET --build`); the summary is cut, never the hint.
+ */
+export function buildFailedDescription(env: Environment, build: { service: string; message?: string }): string {
+  const hint = `ria logs ${env.spec.app} --env ${env.spec.target} --build`;
+  const tail = hint.length <= MAX_DESCRIPTION / 2 ? `; ${hint}` : '; see ria logs --build';
+  return `${truncate(`build of ${build.service} failed: ${build.message ?? 'see the log'}`, MAX_DESCRIPTION - tail.length)}${tail}`;
 }
 
 /** The rollout of this commit's version (the first versioned service that has one), if any. */

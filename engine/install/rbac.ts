@@ -176,6 +176,8 @@ export function builderRules(): Rule[] {
   return [
     { why: 'Image builds run as Jobs here, apart from Ria\'s namespace and its credentials.',
       rule: { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] } },
+    { why: 'A failed build\'s last log lines go on its Environment and commit status: its pod is found and its log read.',
+      rule: { apiGroups: [''], resources: ['pods', 'pods/log'], verbs: ['get', 'list'] } },
     { why: 'A build gets copies of the Secrets it mounts (clone and push credentials), and nothing else.',
       rule: { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'create', 'patch', 'delete'] } },
     { why: 'ria.yaml builder.egress becomes a NetworkPolicy on build pods (removed when unset).',

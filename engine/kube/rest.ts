@@ -28,6 +28,8 @@ export interface KubeRequest {
    * provided the kubeconfig's own identity may impersonate it. Same connection, same counts.
    */
   impersonate?: string;
+  /** The body as text, not parsed (pods/log answers text/plain). */
+  text?: boolean;
 }
 
 /**
@@ -57,7 +59,7 @@ export class KubeRest {
     const options: RequestOptions = {
       method: req.method,
       headers: {
-        accept: 'application/json',
+        accept: req.text ? 'text/plain, */*' : 'application/json',
         ...(req.body !== undefined ? { 'content-type': req.contentType ?? 'application/json' } : {}),
         ...(req.impersonate ? { 'impersonate-user': req.impersonate } : {}),
       },
@@ -86,7 +88,7 @@ export class KubeRest {
       if (payload !== undefined) r.write(payload);
       r.end();
     }).catch((err: Error) => { throw new KubeApiError(req.verb, req.ref, 0, `API server unreachable: ${err.message}`, undefined, err); });
-    if (status >= 200 && status < 300) return (body ? JSON.parse(body) : {}) as T;
+    if (status >= 200 && status < 300) return (req.text ? body : body ? JSON.parse(body) : {}) as T;
     let message = `HTTP ${status}`;
     let reason: string | undefined;
     try {
@@ -95,6 +97,45 @@ export class KubeRest {
       reason = parsed.reason;
     } catch { if (body) message = `${message}: ${body.slice(0, 300)}`; }
     throw new KubeApiError(req.verb, req.ref, status, message, reason);
+  }
+
+  /**
+   * A GET whose answer is a stream (pods/log?follow=true): each chunk goes to `onData` as it
+   * comes; resolves when the server ends it or `signal` aborts. No timeout: a quiet log is no error.
+   */
+  async stream(req: Omit<KubeRequest, 'method' | 'body'>, onData: (chunk: Buffer) => void, signal: AbortSignal): Promise<void> {
+    const url = new URL(this.server.href.replace(/\/$/, '') + req.path);
+    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const options: RequestOptions = { method: 'GET', headers: { accept: '*/*' } };
+    await this.kc.applyToHTTPSOptions(options);
+    this.stats.byVerb[req.verb] = (this.stats.byVerb[req.verb] ?? 0) + 1;
+    this.stats.reads++;
+    if (signal.aborted) return;
+    await new Promise<void>((resolve, reject) => {
+      const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+      const r = send(url, options, (res) => {
+        const status = res.statusCode ?? 0;
+        if (status < 200 || status >= 300) {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const body = Buffer.concat(chunks).toString('utf8');
+            let message = `HTTP ${status}`;
+            try { message = (JSON.parse(body) as { message?: string }).message ?? message; } catch { if (body) message = `${message}: ${body.slice(0, 300)}`; }
+            reject(new KubeApiError(req.verb, req.ref, status, message));
+          });
+          return;
+        }
+        res.on('data', onData);
+        res.on('end', () => resolve());
+        res.on('error', (err) => (signal.aborted ? resolve() : reject(err)));
+      });
+      const abort = () => { r.destroy(); resolve(); };
+      signal.addEventListener('abort', abort, { once: true });
+      r.on('close', () => signal.removeEventListener('abort', abort));
+      r.on('error', (err) => (signal.aborted ? resolve() : reject(new KubeApiError(req.verb, req.ref, 0, `API server unreachable: ${err.message}`, undefined, err))));
+      r.end();
+    });
   }
 
   /** Closes idle keep-alive connections (tests and shutdown; open sockets would keep a process alive). */

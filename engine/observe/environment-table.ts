@@ -15,7 +15,7 @@ export interface EnvironmentRow {
   url: string;
   createdAt: string | undefined;
   age: string;
-  /** The Ready condition's message when the environment is not Ready, else empty. */
+  /** The Ready condition's message when the environment is not Ready; when Ready, the services whose image was reused (no build); else empty. */
   message: string;
   /** A versioned service's rollout (`v9f3c1 30% → 40%`), when the environment has one. */
   rollout?: string;
@@ -53,7 +53,9 @@ export function environmentRow(env: Environment, now: number): EnvironmentRow {
   const commit = status.shortCommit ?? (status.appliedCommit ?? env.spec?.commit ?? '').slice(0, 7);
   const ready = status.conditions?.find((c) => c.type === 'Ready');
   const created = env.metadata.creationTimestamp;
-  const message = ready && ready.status !== 'True' ? oneLine(ready.message) : '';
+  const reused = (status.builds ?? []).filter((b) => b.reused && b.commit === status.appliedCommit).map((b) => b.service);
+  const message = ready && ready.status !== 'True' ? oneLine(ready.message)
+    : reused.length ? oneLine(`image reused, no build: ${reused.join(', ')}`) : '';
   return {
     namespace: env.metadata.namespace ?? '',
     name: env.metadata.name,

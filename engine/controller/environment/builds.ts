@@ -3,6 +3,8 @@ import type { KubeObject } from '../../kube/objects.js';
 import type { EngineContext } from '../context.js';
 import { jobSecrets, prepareBuilderNamespace } from './builder-namespace.js';
 import { builderNamespace } from './cluster-settings.js';
+import { imageInRegistry } from './image-reuse.js';
+import { readBuildFailure } from './build-log.js';
 
 const SERVICE_LABEL = 'ria.dev/service';
 const APP_LABEL = 'ria.dev/app';
@@ -29,23 +31,43 @@ function destination(job: KubeObject): string {
 /**
  * Makes sure a build Job exists for each (app, service, commit) and reports their states. A Job
  * that already exists is reused, whatever its state: one build per commit and service, also
- * across engine restarts (the name is deterministic, so create is idempotent).
+ * across engine restarts (the name is deterministic, so create is idempotent). Before a Job is
+ * created, the registry is asked whether the image is there already (image-reuse.ts): then no
+ * Job. A failed build's state carries the failed container's last log lines (build-log.ts).
+ * `previous`: the builds this environment recorded last time (a reuse or a log read is not
+ * repeated for the same Job).
  */
-export async function ensureBuilds(ctx: EngineContext, jobs: KubeObject[]): Promise<BuildState[]> {
+export async function ensureBuilds(ctx: EngineContext, jobs: KubeObject[], previous: readonly BuildState[] = [], preview = false): Promise<BuildState[]> {
   const states: BuildState[] = [];
   for (const job of jobs) {
     const ref = { apiVersion: 'batch/v1', kind: 'Job', namespace: job.metadata.namespace ?? ctx.namespace, name: job.metadata.name };
+    const base = {
+      service: job.metadata.labels?.[SERVICE_LABEL] ?? '', commit: job.metadata.labels?.[COMMIT_LABEL] ?? '',
+      job: ref.name, image: destination(job),
+    };
+    const before = previous.find((b) => b.job === ref.name && b.commit === base.commit);
     let current: KubeObject | undefined = await ctx.objects.get<KubeObject>(ref);
     if (!current) {
+      // Decided before for this very Job: reused, or built and since cleaned up (ttl): not asked again.
+      if (before?.reused || before?.phase === 'Succeeded') { states.push(before); continue; }
+      if (await imageInRegistry(ctx, base.image, preview)) {
+        ctx.log.info('image already in the registry; build skipped', { job: ref.name, image: base.image });
+        states.push({ ...base, phase: 'Succeeded', reused: true, message: 'image already in the registry; build skipped' });
+        continue;
+      }
       const missing = await prepareBuilderNamespace(ctx, ref.namespace, jobSecrets(job), ctx.settings().builder.egress, ctx.settings().builder.hostNetwork === true);
       if (missing.length) ctx.log.warn('build Secrets not found in Ria\'s namespace; the build may not start', { job: ref.name, secrets: missing });
       current = await ctx.objects.apply<KubeObject>({ ...job, metadata: { ...job.metadata, namespace: ref.namespace } });
-      ctx.log.info('build started', { job: ref.name, service: job.metadata.labels?.[SERVICE_LABEL] });
+      ctx.log.info('build started', { job: ref.name, service: base.service });
     }
     const { phase, message } = buildPhase(current.status as JobStatus | undefined);
+    if (phase !== 'Failed') { states.push({ ...base, phase, ...(message ? { message } : {}) }); continue; }
+    if (before?.phase === 'Failed' && (before.logTail !== undefined || before.failedContainer !== undefined)) { states.push(before); continue; }
+    const failure = await readBuildFailure(ctx, ref.namespace, ref.name);
     states.push({
-      service: job.metadata.labels?.[SERVICE_LABEL] ?? '', commit: job.metadata.labels?.[COMMIT_LABEL] ?? '',
-      job: ref.name, image: destination(job), phase, ...(message ? { message } : {}),
+      ...base, phase, message: failure.summary ? `${failure.summary} (${message})` : message ?? 'build failed',
+      ...(failure.container ? { failedContainer: failure.container } : {}),
+      ...(failure.tail.length ? { logTail: failure.tail.join('\n') } : {}),
     });
   }
   return states;

@@ -26,7 +26,11 @@ import { routesServing } from './route-serving.js';
 import { locateWarnings } from './warning-lines.js';
 import { driftedWorkloads, forgetWorkloads } from './memory.js';
 import { renderEnvironment } from './render-environment.js';
-import { StalledError, type LoadedApp, type NamedStep, type Outcome, type ReconcileRun } from './outcome.js';
+import { StalledError, type LoadedApp, type LoadedEnvironment, type NamedStep, type Outcome, type ReconcileRun } from './outcome.js';
+import { buildFailedMessage, logsHint } from './build-failure.js';
+import { builderNamespace } from './cluster-settings.js';
+import { APP_LABEL } from '../app/sync.js';
+import type { BuildState } from '../../crds/types.js';
 import { keptVersionObjects, planRollouts, recordVersionObjects, rolledBackWorkloads, rolloutBusy, rolloutOutcome } from './rollout.js';
 import { workloadKey } from './apply.js';
 import { refOf } from '../../kube/objects.js';
@@ -111,25 +115,61 @@ export async function renderCommit(run: ReconcileRun): Promise<Outcome | undefin
   return undefined;
 }
 
-/** Builds: one Job per (app, service, commit); the Job watch requeues us when one finishes. */
+/**
+ * Builds: one Job per (app, service, commit); the Job watch requeues us when one finishes. A build
+ * this environment started for an earlier commit and still running is stopped first (superseded).
+ * The registry may have the image already: then no Job (reused). A failed build stalls the
+ * environment with its last log lines; what ran before keeps running.
+ */
 export async function runBuilds(run: ReconcileRun): Promise<Outcome | undefined> {
   const { ctx, status, env } = run;
-  const previous = new Set((status.builds ?? []).filter((b) => b.commit === env.spec.commit).map((b) => b.job));
-  const builds = await ensureBuilds(ctx, run.rendered!.buildJobs);
+  const recorded = status.builds ?? [];
+  await stopSupersededBuilds(run, recorded);
+  const previous = new Set(recorded.filter((b) => b.commit === env.spec.commit).map((b) => b.job));
+  const builds = await ensureBuilds(ctx, run.rendered!.buildJobs, recorded, env.spec.kind === 'pr');
   if (builds.length) status.builds = builds; else delete status.builds;
+  const builderNs = builderNamespace(ctx.namespace);
   for (const b of builds) {
-    if (!previous.has(b.job) && b.phase !== 'Succeeded' && b.phase !== 'Failed') {
-      run.events.push({ type: 'Normal', reason: Reason.BuildStarted, message: `building ${b.service} at ${shortCommit(b.commit)} (Job ${ctx.namespace}/${b.job})` });
+    if (previous.has(b.job)) continue;
+    if (b.reused) run.events.push({ type: 'Normal', reason: Reason.ImageReused, message: `${b.image} is in the registry already: ${b.service} at ${shortCommit(b.commit)} not built again` });
+    else if (b.phase !== 'Succeeded' && b.phase !== 'Failed') {
+      run.events.push({ type: 'Normal', reason: Reason.BuildStarted, message: `building ${b.service} at ${shortCommit(b.commit)} (Job ${builderNs}/${b.job})` });
     }
   }
   const failed = builds.find((b) => b.phase === 'Failed');
-  if (failed) throw new StalledError(Reason.BuildFailed, `build of ${failed.service} failed (Job ${ctx.namespace}/${failed.job}): ${failed.message ?? ''}`);
+  if (failed) {
+    throw new StalledError(Reason.BuildFailed, buildFailedMessage({
+      service: failed.service, commit: failed.commit, job: failed.job, namespace: builderNs, why: failed.message ?? 'failed',
+      tail: failed.logTail?.split('\n') ?? [], hint: logsHint(env.spec.app, env.spec.target),
+    }));
+  }
   const pending = builds.filter((b) => b.phase !== 'Succeeded');
   if (pending.length) {
     return { kind: 'waiting', reason: Reason.Building, phase: 'Building', requeueAfterMs: 60_000,
       message: `building ${pending.map((b) => b.service).join(', ')} at ${shortCommit(env.spec.commit)}` };
   }
   return undefined;
+}
+
+/**
+ * "Newest commit wins": builds this environment started for another commit and not finished are
+ * deleted (Background propagation stops their pods), unless another environment of the app
+ * deploys that commit (build Jobs are shared per app, service and commit).
+ */
+async function stopSupersededBuilds(run: ReconcileRun, recorded: readonly BuildState[]): Promise<void> {
+  const { ctx, env } = run;
+  const stale = recorded.filter((b) => b.commit !== env.spec.commit && (b.phase === 'Pending' || b.phase === 'Running'));
+  if (!stale.length) return;
+  const others = await ctx.objects.list<LoadedEnvironment>(API_VERSION, 'Environment', { namespace: ctx.namespace, labelSelector: `${APP_LABEL}=${env.spec.app}` });
+  const inUse = new Set(others.filter((e) => e.metadata.name !== env.metadata.name && !e.metadata.deletionTimestamp).map((e) => e.spec.commit));
+  const namespace = builderNamespace(ctx.namespace);
+  for (const b of stale) {
+    if (inUse.has(b.commit)) continue;
+    if (!await ctx.objects.delete({ apiVersion: 'batch/v1', kind: 'Job', namespace, name: b.job }, 'Background')) continue;
+    ctx.log.info('superseded build stopped', { environment: env.metadata.name, job: b.job, commit: b.commit });
+    run.events.push({ type: 'Normal', reason: Reason.BuildSuperseded,
+      message: `stopped the build of ${b.service} at ${shortCommit(b.commit)} (Job ${namespace}/${b.job}): ${shortCommit(env.spec.commit)} is newer` });
+  }
 }
 
 /** Copies the Secrets the Riofile references from the app's `secretsFrom` namespace. */

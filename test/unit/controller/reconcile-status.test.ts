@@ -164,7 +164,7 @@ test('each step forced to throw: the Environment shows the error, a Warning Even
     const job = [...s.cluster.store.values()].find((o) => o.kind === 'Job')!;
     s.cluster.put({ ...job, status: { conditions: [{ type: 'Failed', status: 'True', message: 'BackoffLimitExceeded' }] } });
     assert.equal((await s.reconcile()).result, 'stalled');
-    assertShowsError(s, Reason.BuildFailed, /build of api failed .*BackoffLimitExceeded/);
+    assertShowsError(s, Reason.BuildFailed, /build of api at aaaaaaa failed .*BackoffLimitExceeded/);
   });
   await t.test('secrets: the source Secret cannot be read', async () => {
     const s = setup(`${WEB}    env:\n    - PASSWORD=secret://db/password\n`, { secretsFrom: 'shop-secrets' });

@@ -95,6 +95,7 @@ test('the engine\'s ClusterRole: what the engine needs itself, no escalate, bind
   assert.ok(allows(builderRules, 'batch', 'jobs', 'create'));
   assert.ok(allows(builderRules, '', 'secrets', 'create'));
   assert.ok(allows(builderRules, 'networking.k8s.io', 'networkpolicies', 'patch'));
+  assert.ok(allows(builderRules, '', 'pods/log', 'get'), 'a failed build\'s last log lines');
   assert.ok(!allows(roleRules, 'batch', 'jobs', 'create'), 'no builds in Ria\'s own namespace');
   for (const rule of builderRules) for (const field of ['apiGroups', 'resources', 'verbs'] as const) assert.ok(!rule[field].some((v) => v.includes('*')));
   // Rollouts read the new version's pods (crash loops): list only.

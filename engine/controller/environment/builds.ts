@@ -13,9 +13,9 @@ const COMMIT_LABEL = 'ria.dev/commit';
 interface JobStatus { conditions?: Array<{ type: string; status: string; message?: string; reason?: string }>; active?: number; startTime?: string; completionTime?: string }
 
 /** The state of a build from its Job's conditions. */
-export function buildPhase(status: JobStatus | undefined): { phase: BuildState['phase']; message?: string } {
+export function buildPhase(status: JobStatus | undefined): { phase: BuildState['phase']; message?: string; reason?: string } {
   const failed = status?.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
-  if (failed) return { phase: 'Failed', message: failed.message ?? failed.reason ?? 'build failed' };
+  if (failed) return { phase: 'Failed', message: failed.message ?? failed.reason ?? 'build failed', ...(failed.reason ? { reason: failed.reason } : {}) };
   if (status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True')) return { phase: 'Succeeded' };
   return { phase: status?.active ? 'Running' : 'Pending' };
 }
@@ -60,17 +60,26 @@ export async function ensureBuilds(ctx: EngineContext, jobs: KubeObject[], previ
       current = await ctx.objects.apply<KubeObject>({ ...job, metadata: { ...job.metadata, namespace: ref.namespace } });
       ctx.log.info('build started', { job: ref.name, service: base.service });
     }
-    const { phase, message } = buildPhase(current.status as JobStatus | undefined);
+    const { phase, message, reason } = buildPhase(current.status as JobStatus | undefined);
     if (phase !== 'Failed') { states.push({ ...base, phase, ...(message ? { message } : {}) }); continue; }
     if (before?.phase === 'Failed' && (before.logTail !== undefined || before.failedContainer !== undefined)) { states.push(before); continue; }
     const failure = await readBuildFailure(ctx, ref.namespace, ref.name);
     states.push({
-      ...base, phase, message: failure.summary ? `${failure.summary} (${message})` : message ?? 'build failed',
+      ...base, phase, message: failedBecause(failure.summary, message, reason),
       ...(failure.container ? { failedContainer: failure.container } : {}),
       ...(failure.tail.length ? { logTail: failure.tail.join('\n') } : {}),
     });
   }
   return states;
+}
+
+/**
+ * Pure: why a build failed, in one line. The failed step says it best (`RUN npm ci: exit status
+ * 1`); a build stopped by its deadline says that first (what ran last is no cause).
+ */
+export function failedBecause(summary: string | undefined, jobMessage: string | undefined, jobReason: string | undefined): string {
+  if (jobReason === 'DeadlineExceeded') return `timed out: ${jobMessage ?? 'the build ran longer than builder.timeout'}${summary ? ` (last: ${summary})` : ''}`;
+  return summary ?? jobMessage ?? 'build failed';
 }
 
 /**

@@ -15,6 +15,7 @@ import { Reason } from '../../../engine/controller/reasons.js';
 import type { GitClient } from '../../../engine/git/index.js';
 import { EnvironmentIdentities } from '../../../engine/controller/environment/identity.js';
 import { buildJobName } from '../../../engine/render/build-job.js';
+import { failedBecause } from '../../../engine/controller/environment/builds.js';
 import { environmentReport, MAX_DESCRIPTION } from '../../../engine/github/environment-report.js';
 import type { ImageRef } from '../../../engine/registry/image-ref.js';
 import type { ManifestCheckOptions } from '../../../engine/registry/manifest-check.js';
@@ -109,8 +110,7 @@ test('a failed build: Stalled BuildFailed with the builder\'s last lines (bounde
   const report = environmentReport(env);
   assert.equal(report.state, 'failure');
   assert.ok(report.description.length <= MAX_DESCRIPTION, report.description);
-  assert.match(report.description, /^build of api failed: RUN npm ci: exit status 1/);
-  assert.match(report.description, /; ria logs shop --env main --build$/);
+  assert.equal(report.description, 'build of api failed: RUN npm ci: exit status 1; ria logs shop --env main --build');
 
   // Re-reconciled (say, after an engine restart): the recorded tail is kept, the log not read again.
   const again = structuredClone(env);
@@ -175,4 +175,11 @@ test('a newer commit stops the running build of the older one; a build another e
   s.push(C1);
   await s.reconcile();
   assert.ok(s.job(C2), 'kept: another environment deploys that commit');
+});
+
+test('failedBecause: the step first; a deadline says so before what ran last', () => {
+  assert.equal(failedBecause('RUN x: exit status 1', 'Job has reached the specified backoff limit', 'BackoffLimitExceeded'), 'RUN x: exit status 1');
+  assert.equal(failedBecause(undefined, 'Job has reached the specified backoff limit', 'BackoffLimitExceeded'), 'Job has reached the specified backoff limit');
+  assert.equal(failedBecause('RUN sleep 999: signal: terminated', 'Job was active longer than specified deadline', 'DeadlineExceeded'),
+    'timed out: Job was active longer than specified deadline (last: RUN sleep 999: signal: terminated)');
 });

@@ -7,6 +7,8 @@ import { defaultStatePath, readDevState, requireDevState, type DevState } from '
 import { closePullRequest, openPullRequest, pushExample, type ServedRepos } from '../dev/dev-repos.js';
 import { formatEnvironmentTable } from '../observe/environment-table.js';
 import { DEMO_SECRET } from '../dev/demo-objects.js';
+import { endpointHost, environmentNamespace } from '../render/names.js';
+import { DEFAULT_DOMAIN } from '../controller/environment/cluster-settings.js';
 
 const usage = `Usage: ria dev                                   deploy the examples on a local control plane
        ria dev push EXAMPLE [--branch B] [-m MSG]  commit examples/EXAMPLE to the served repo
@@ -114,7 +116,7 @@ export function readyText(session: Pick<DevSession, 'apps' | 'state' | 'logPath'
     `  or with git:  git clone ${remote}, commit, git push (picked up within the 5s poll)`,
     'Open a pull request and see its preview environment:',
     '  npm start -- push hello --branch try-it             (after editing examples/hello)',
-    '  npm start -- pr open hello try-it                   → hello-pr-1 appears below',
+    `  npm start -- pr open hello try-it                   → ${environmentNamespace({ app: 'hello', kind: 'pr', pr: 1, commit: '' })} appears below`,
     '  npm start -- pr close hello try-it                  → and is removed',
     'Look around:',
     `  export KUBECONFIG=${session.state.kubeconfigPath}`,
@@ -128,7 +130,7 @@ export function readyText(session: Pick<DevSession, 'apps' | 'state' | 'logPath'
 
 /** How to reach the apps through the real gateway (*.localhost resolves to this machine in curl and browsers). */
 export function gatewayLines(gw: { httpPort: number; httpsPort: number; caCert: string }): string[] {
-  const host = 'hello-hello-main.ria.localhost';
+  const host = endpointHost(['hello'], { app: 'hello', kind: 'branch', branch: 'main', commit: '' }, DEFAULT_DOMAIN);
   return [
     'The apps run on a real node behind a gateway (Traefik). Their URLs answer on this machine:',
     `  curl http://${host}:${gw.httpPort}/`,

@@ -24,7 +24,7 @@ Options:
                          --domain, --registry, --gateway, --ingress-class, --repo, --clone-secret and
                          --custom-metrics are then not accepted
   --ria-namespace NS     Ria's namespace, with --config (build Jobs go to NS-builds; default ria-system)
-  --app NAME             the app (namespace <app>-<branch> or <app>-pr-<n>)
+  --app NAME             the app (namespace <app>--<branch> or <app>--pr-<n>)
   --branch B | --pr N    the environment: a branch, or a pull request number
   --commit SHA           the commit rendered (tags built images, fills REVISION)
   --domain D             wildcard domain of the endpoints (default localtest.me)

@@ -15,7 +15,7 @@ Acts on the rollout running in an environment (a service with template: true or 
   promote   send all traffic to the new version now (the old one drains, then goes)
   abort     send all traffic back to the stable version now (the new one is kept for inspection)
 
-ENVIRONMENT is the Environment's name (ria ps / kubectl get environments -A), e.g. shop-main.
+ENVIRONMENT is the Environment's name (ria ps / kubectl get environments -A), e.g. shop--main.
 The action is written to the Environment (annotation ${ROLLOUT_ACTION_ANNOTATION}); the engine acts on it
 once and says what it did in the Environment's status (status.rollout) and its Events.
 
@@ -39,7 +39,7 @@ export function parseRolloutArgs(args: string[]): RolloutArgs {
   }
   const [action, environment, ...rest] = positional;
   if (!action || !(ROLLOUT_ACTIONS as readonly string[]).includes(action)) throw new UsageError(`the action is one of ${ROLLOUT_ACTIONS.join(', ')}${action ? `, not "${action}"` : ''}`);
-  if (!environment) throw new UsageError('name the environment, e.g. ria rollout pause shop-main');
+  if (!environment) throw new UsageError('name the environment, e.g. ria rollout pause shop--main');
   if (rest.length) throw new UsageError(`unexpected "${rest.join(' ')}"`);
   return { action: action as RolloutAction, environment, namespace, ...(kubeconfig ? { kubeconfig } : {}) };
 }

@@ -3,6 +3,7 @@ import { parseConfigFile } from './validate.js';
 import { parseDuration } from './duration.js';
 import { DEFAULT_MAX_ERROR_PERCENT, DEFAULT_MIN_REQUESTS } from '../rollout/gate.js';
 import { ConfigError } from './errors.js';
+import { MAX_APP_NAME, partProblem } from '../render/names.js';
 import { DEFAULT_BUILD_TIMEOUT_SECONDS } from '../render/build-job.js';
 import { DEFAULT_POD_SECURITY, type PodSecurity } from '../policy/pod-security.js';
 import { DEFAULT_DOMAIN } from '../controller/environment/cluster-settings.js';
@@ -13,19 +14,15 @@ import {
 
 export const SETTINGS_FILE = 'ria.yaml';
 export const APPS_DIR = 'apps';
-const APP_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-/** App names become namespace prefixes (`<app>-<env>`), so keep room for the environment part. */
-const MAX_APP_NAME = 40;
-
 /**
- * Why an app name cannot be used, if it cannot. Its environments' namespaces are `<app>-<env>`:
- * `kube` + branch `system` is `kube-system`, `ria` + `system` is Ria's own namespace, and
- * Kubernetes reserves the `kube-` prefix for itself.
+ * Why an app name cannot be used, if it cannot. Its environments' namespaces are `<app>--<env>`
+ * (render/names.ts), so they start with the app name: Kubernetes reserves the `kube-` prefix for
+ * itself, and `default--main` or `ria-system--x` would read as the default namespace or Ria's own.
  */
 export function reservedAppName(name: string): string | undefined {
-  if (name === 'kube' || name.startsWith('kube-')) return 'Kubernetes reserves namespaces starting with "kube-" (kube + system would be kube-system)';
+  if (name === 'kube' || name.startsWith('kube-')) return 'Kubernetes reserves namespaces starting with "kube-" (the app\'s would be kube--<env>)';
   if (name === 'default') return 'its environments would sit next to the "default" namespace and read as it';
-  if (name === 'ria' || name.startsWith('ria-system')) return 'Ria\'s own namespace is ria-system (ria + branch system would be it)';
+  if (name === 'ria' || name.startsWith('ria-system')) return 'Ria\'s own namespace is ria-system; the app\'s namespaces would read as it';
   return undefined;
 }
 
@@ -67,9 +64,10 @@ export function loadConfig(files: ReadonlyMap<string, string>): LoadedConfig {
     const m = new RegExp(`^${APPS_DIR}/([^/]+)\\.ya?ml$`).exec(path);
     if (!m) continue;
     const name = m[1]!;
-    if (!APP_NAME.test(name) || name.length > MAX_APP_NAME) {
-      result.appErrors.set(name, new ConfigError([{ file: path, line: 1, column: 1, path: '(root)', kind: 'RiofileInvalid',
-        message: `app name "${name}" (the file name) must be a DNS label of at most ${MAX_APP_NAME} characters: lower-case letters, digits and '-'` }]));
+    const problem = partProblem(name, MAX_APP_NAME);
+    if (problem) {
+      result.appErrors.set(name, new ConfigError([{ file: path, line: 1, column: 1, path: '(root)', kind: 'RiofileInvalid', code: 'CONFIG_APP_NAME_INVALID',
+        message: `app name "${name}" (the file name) cannot be used: ${problem}; an app name is a DNS label of at most ${MAX_APP_NAME} characters without "--" (its environments are <app>--<env>); rename the file` }]));
       continue;
     }
     const reserved = reservedAppName(name);

@@ -71,7 +71,7 @@ export async function startDevGateway(o: DevGatewayOptions): Promise<DevGateway>
   };
 }
 
-/** `https://hello-hello-main.ria.localhost` -> `http://hello-hello-main.ria.localhost:8080`. */
+/** `https://hello--main.ria.localhost` -> `http://hello--main.ria.localhost:8080`. */
 export function localUrl(url: string, httpPort: number): string {
   const m = /^https?:\/\/([^/:]+)(?::\d+)?(\/.*)?$/.exec(url);
   return m ? `http://${m[1]}:${httpPort}${m[2] ?? ''}` : url;

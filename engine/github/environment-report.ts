@@ -98,12 +98,23 @@ export function truncate(text: string, max = MAX_DESCRIPTION): string {
   return line.length <= max ? line : `${line.slice(0, max - 1)}…`;
 }
 
-/** `<prefix>/<app>/<environment>`, e.g. ria/shop/main or ria/shop/pr-7. */
-export function statusContext(prefix: string, app: string, target: string): string {
-  return `${prefix}/${app}/${target}`;
+/** `<prefix>/<app>/<environment>`, e.g. ria/shop/main or ria/shop/pr-7 (`environment` from {@link githubTarget}). */
+export function statusContext(prefix: string, app: string, environment: string): string {
+  return `${prefix}/${app}/${environment}`;
 }
 
-/** GitHub deployment environment: `<app>/<branch>` or `<app>/pr-<n>`. */
+/**
+ * How GitHub names an environment of an app: the branch as written, or `pr-<n>`. A branch that
+ * reads `pr-<n>` is `pr-<n> (branch)` (a space is never in a branch name): otherwise a branch
+ * anyone can push would share pull request n's commit status context and deployment environment.
+ */
+export function githubTarget(spec: Pick<Environment['spec'], 'kind' | 'target' | 'branch' | 'pullRequest'>): string {
+  if (spec.kind === 'pr') return `pr-${spec.pullRequest}`;
+  const branch = spec.branch ?? spec.target;
+  return /^pr-\d+$/.test(branch) ? `${branch} (branch)` : branch;
+}
+
+/** GitHub deployment environment: `<app>/<branch>` or `<app>/pr-<n>` (see {@link githubTarget}). */
 export function deploymentEnvironment(env: Environment): string {
-  return `${env.spec.app}/${env.spec.kind === 'pr' ? `pr-${env.spec.pullRequest}` : env.spec.branch ?? env.spec.target}`;
+  return `${env.spec.app}/${githubTarget(env.spec)}`;
 }

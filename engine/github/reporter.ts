@@ -3,12 +3,24 @@ import type { KubeObjects } from '../kube/objects.js';
 import type { EngineHooks, Log } from '../controller/context.js';
 import type { GitHubClients } from './clients.js';
 import { RateLimitedError } from './errors.js';
-import { environmentReport, statusContext } from './environment-report.js';
+import { environmentReport, githubTarget, statusContext } from './environment-report.js';
 import { StatusPoster } from './status-poster.js';
 import { DeploymentTracker } from './deployments.js';
 import { PreviewComments } from './pr-comment.js';
 import { repoFromUrl } from './repo.js';
 import { CoalescingQueue } from './serial.js';
+import { environmentNamespace } from '../render/names.js';
+
+/** The name an Environment of this spec gets today (it is named like its namespace), or undefined for a spec that names none. */
+function currentEnvironmentName(spec: Environment['spec']): string | undefined {
+  try {
+    return spec.kind === 'pr'
+      ? environmentNamespace({ app: spec.app, kind: 'pr', pr: spec.pullRequest ?? -1, commit: spec.commit })
+      : environmentNamespace({ app: spec.app, kind: 'branch', branch: spec.branch ?? spec.target, commit: spec.commit });
+  } catch {
+    return undefined;
+  }
+}
 
 export interface Reporter {
   hooks: Required<Pick<EngineHooks, 'environmentChanged' | 'environmentRemoved'>>;
@@ -53,6 +65,18 @@ export function createReporter(options: ReporterOptions): Reporter {
     return api ? { app, settings, repo, api } : undefined;
   };
 
+  /**
+   * An Environment removed because its name changed (an upgrade from `<app>-<env>` names to
+   * `<app>--<env>`): its successor, under the current name, reports the same GitHub environment
+   * and commit, so marking that deployment inactive would grey out the live one.
+   */
+  const renamed = async (env: Environment): Promise<boolean> => {
+    const name = currentEnvironmentName(env.spec);
+    if (name === undefined || name === env.metadata.name) return false;
+    const successor = await objects.get<Environment>({ apiVersion: API_VERSION, kind: 'Environment', namespace, name });
+    return successor !== undefined && !successor.metadata.deletionTimestamp;
+  };
+
   // Environments already reported removed (by uid). A change read before the delete can reach
   // the queue after the removal; posting it would bring a deployment back from "inactive".
   const removed = new RecentSet(1_000);
@@ -70,7 +94,7 @@ export function createReporter(options: ReporterOptions): Reporter {
           const report = environmentReport(env);
           if (c.settings.statuses) {
             await statuses.post(c.api, c.repo, report.commit, {
-              state: report.state, context: statusContext(c.settings.statusContext, env.spec.app, env.spec.target),
+              state: report.state, context: statusContext(c.settings.statusContext, env.spec.app, githubTarget(env.spec)),
               description: report.description, ...(report.url ? { target_url: report.url } : {}),
             });
           }
@@ -84,6 +108,7 @@ export function createReporter(options: ReporterOptions): Reporter {
         if (env.metadata.uid) removed.add(env.metadata.uid);
         queue.push(env.metadata.name, async () => {
           await options.onRemoved?.(env);
+          if (await renamed(env)) return;
           const c = await context(env, app);
           if (c?.settings.deployments) await deployments.inactive(c.api, c.repo, env);
         }, { final: true });

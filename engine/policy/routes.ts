@@ -1,6 +1,6 @@
 import type { KubernetesObject } from '../riofile/model.js';
 import type { Environment } from '../render/types.js';
-import { endpointHost } from '../render/names.js';
+import { endpointHost, SEPARATOR } from '../render/names.js';
 import { howToAllow, type Allow } from './allow.js';
 import type { Finding } from './finding.js';
 
@@ -32,7 +32,7 @@ type Path = readonly (string | number)[];
 
 /**
  * Route objects of `kubernetes:` manifests. Refused unless `allow.routes`. Allowed, a route may
- * claim only hostnames that are this environment's own (`NAME-<app>-<env>.<domain>`, as Ria's
+ * claim only hostnames that are this environment's own (`NAME--<app>--<env>.<domain>`, as Ria's
  * endpoints are, under ria.yaml's domain) or, in the production environment, one of the app's
  * `domains`; no wildcard unless the config lists it; a route without hostnames (it would match
  * every hostname, or every connection of a TCP/UDP listener) is refused. It may attach only to
@@ -46,7 +46,7 @@ export function routeFindings(m: KubernetesObject, what: string, at: Path, allow
   const out: Finding[] = [];
   const hosts: [unknown, (string | number)[]][] = [];
   const own = ownLabel(scope);
-  const hint = `list the environment's own (NAME-${own}.${scope.domain}) or a custom domain of apps/${scope.app}.yaml "domains"`;
+  const hint = `list the environment's own (NAME--${own}.${scope.domain}) or a custom domain of apps/${scope.app}.yaml "domains"`;
   if (m.kind === 'Ingress') {
     if (spec.defaultBackend !== undefined) out.push({ path: [...at, 'spec', 'defaultBackend'], message: `${what} has a defaultBackend, which would take every hostname of the ingress controller; give each rule a host instead` });
     (Array.isArray(spec.rules) ? spec.rules : []).forEach((r: any, i: number) => {
@@ -78,21 +78,24 @@ export function routeFindings(m: KubernetesObject, what: string, at: Path, allow
   return out;
 }
 
-/** The environment's own label under the domain: `<app>-<env>` as names.ts builds it. */
+/** The environment's own label under the domain: `<app>--<env>` as names.ts builds it. */
 function ownLabel(scope: RouteScope): string {
   const host = endpointHost([], scope.environment, scope.domain);
   return host.slice(0, host.length - scope.domain.length - 1);
 }
 
-/** Whether `host` is one Ria would give this environment: `<own>` or `<part>-<own>` under the domain, exactly as names.ts builds it. */
+/**
+ * Whether `host` is one Ria would give this environment: `<own>` or `<part>--<own>` under the
+ * domain, exactly as names.ts builds it (so `x-shop--main` is app x-shop's, never shop's).
+ */
 export function isOwnHost(host: string, scope: RouteScope, own = ownLabel(scope)): boolean {
   const suffix = `.${scope.domain}`;
   if (!host.endsWith(suffix)) return false;
   const label = host.slice(0, host.length - suffix.length);
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(label) || label.length > 63) return false;
   if (label === own) return true;
-  if (!label.endsWith(`-${own}`)) return false;
-  return endpointHost([label.slice(0, label.length - own.length - 1)], scope.environment, scope.domain) === host;
+  if (!label.endsWith(`${SEPARATOR}${own}`)) return false;
+  return endpointHost([label.slice(0, label.length - own.length - SEPARATOR.length)], scope.environment, scope.domain) === host;
 }
 
 function hostRefusal(host: unknown, scope: RouteScope, own: string): string | undefined {
@@ -105,7 +108,7 @@ function hostRefusal(host: unknown, scope: RouteScope, own: string): string | un
   }
   if (isOwnHost(name, scope, own)) return undefined;
   const why = name.includes('*') ? 'a wildcard' : name.endsWith(`.${scope.domain}`) ? 'another environment\'s or not one Ria would give this one' : `not under the domain ${scope.domain} (ria.yaml "domain")`;
-  return `hostname "${host}" is ${why}; use NAME-${own}.${scope.domain}, or add it to "domains" in apps/${scope.app}.yaml of the config repository (production environment only)`;
+  return `hostname "${host}" is ${why}; use NAME--${own}.${scope.domain}, or add it to "domains" in apps/${scope.app}.yaml of the config repository (production environment only)`;
 }
 
 /** Why a parentRef is not allowed, or undefined when it is the config's Gateway, a Gateway of the same manifests, or a Service of the environment. */

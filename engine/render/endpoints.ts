@@ -9,8 +9,9 @@ import { trafficWeight, type Backend } from './backends.js';
 /**
  * A public endpoint: one hostname (one DNS label under the wildcard domain) routed to weighted
  * version Services. Per app and exposed HTTP port there is an app endpoint
- * `<app>[-<port>]-<riaApp>-<env>` splitting traffic by weight across versions; when an app has
- * several versions each also gets a version endpoint `<app>-<version>[-<port>]-<riaApp>-<env>`
+ * `<app>[-<port>]--<riaApp>--<env>` splitting traffic by weight across versions; when an app has
+ * several versions each also gets a version endpoint `<app>-<version>[-<port>]--<riaApp>--<env>`
+ * (names.ts endpointHost; `<riaApp>--<env>` alone when the Riofile app is named like the Ria app)
  * (Rio's preview of a staged version). The first exposed port has no port part in its name.
  */
 export interface Endpoint {

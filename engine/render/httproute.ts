@@ -34,7 +34,7 @@ export function endpointRoute(ctx: RenderContext, e: Endpoint): KubeObject {
   };
 }
 
-/** The hostname of a public router: `<router>-<riaApp>-<env>.<domain>`. */
+/** The hostname of a public router: `<router>--<riaApp>--<env>.<domain>` (names.ts endpointHost). */
 export function routerHost(ctx: RenderContext, name: string): string {
   return endpointHost([name], ctx.env, ctx.cluster.domain);
 }

@@ -41,7 +41,7 @@ export function objectLabels(scope: LabelScope): Record<string, string> {
     [LabelKeys.environment]: labelValue(scope.environment),
     [LabelKeys.service]: scope.service ? labelValue(scope.service.name) : '',
     [LabelKeys.version]: scope.service ? labelValue(scope.service.version) : '',
-    [LabelKeys.instance]: labelValue(scope.environment ? `${name}-${scope.environment}` : name),
+    [LabelKeys.instance]: labelValue(scope.environment ? `${name}--${scope.environment}` : name),
     [LabelKeys.managedBy]: 'ria',
     [LabelKeys.name]: labelValue(name),
     [LabelKeys.partOf]: labelValue(scope.app),

@@ -55,39 +55,105 @@ export function serviceName(text: string): string {
   return /^[a-z]/.test(label) ? label : shorten(`s-${label}`, MAX_LABEL, text);
 }
 
-/** What a pull request's slug looks like; a branch slug never does. */
-const PR_SLUG = /^pr-\d+$/;
+/**
+ * Environment names: namespaces and public hostnames. They are built from *parts* joined by
+ * {@link SEPARATOR} (`--`), and no part ever contains `--`, so a name splits back into its parts
+ * in exactly one way:
+ *
+ * - namespace `<app>--<env>` (`hello--main`, `hello--pr-1`);
+ * - hostname `<service>--<app>--<env>.<domain>`, or `<app>--<env>.<domain>` when the service is
+ *   named like the app (one `--` instead of two, so still one reading);
+ * - a hostname over 63 characters becomes `<slug>-<hash>` with NO `--` at all (the hash is of the
+ *   full label), so it can never equal a full one.
+ *
+ * A part is the text itself when it already is a part (a DNS label without `--`, short enough, and
+ * not shaped like a hashed part); otherwise it is `<slug head>-<16 hex of sha256(text)>`. So a
+ * part as written never equals a hashed part (the shape rule), and two hashed parts are equal only
+ * when 64-bit hashes collide (no one can search for that: 2^64 tries). `env` is `pr-<n>` for pull
+ * request n; a branch whose part would read `pr-<n>` is hashed, so no branch takes a preview's name.
+ * App names, Riofile service, app, version and router names are refused with `--` in them
+ * (config/load.ts, the Riofile schema), so users see their names as they wrote them.
+ */
+export const SEPARATOR = '--';
+
+/** Hex digits of the hash that keeps a changed part unique (64 bits: a second preimage is out of reach). */
+export const PART_HASH_LENGTH = 16;
+
+/** The longest app name (the config refuses longer): the namespace keeps at least 21 characters for the environment. */
+export const MAX_APP_NAME = 40;
+
+/** A part as written: a DNS label without `--`. */
+const PART = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+/** The shape of a hashed part; text of this shape is hashed too, so it never passes for another's. */
+const HASHED_PART = new RegExp(`-[0-9a-f]{${PART_HASH_LENGTH}}$`);
+/** What a pull request's part looks like. */
+const PR_PART = /^pr-\d+$/;
+
+/** Why `name` cannot be a part of environment names as written, or undefined when it can. */
+export function partProblem(name: string, max = MAX_LABEL): string | undefined {
+  if (name.includes(SEPARATOR)) return `it contains "${SEPARATOR}", which separates the app, environment and service in namespaces and hostnames`;
+  if (!PART.test(name)) return 'it is not a DNS label (lowercase letters, digits and "-", starting and ending with a letter or digit)';
+  if (name.length > max) return `it is longer than ${max} characters`;
+  if (HASHED_PART.test(name)) return `it ends like Ria's hash suffix ("-" and ${PART_HASH_LENGTH} hex digits)`;
+  return undefined;
+}
+
+function hashedPart(text: string, max: number): string {
+  const head = slug(text).slice(0, max - PART_HASH_LENGTH - 1).replace(/-+$/, '') || 'x';
+  return `${head}-${shortHash(text, PART_HASH_LENGTH)}`;
+}
+
+/** `text` as one part of at most `max` characters: as written when it can be, else hashed (see above). */
+export function namePart(text: string, max = MAX_LABEL): string {
+  return partProblem(text, max) === undefined ? text : hashedPart(text, max);
+}
+
+/** The app's part of namespaces and hostnames: the app name (valid ones, which the config ensures, are kept). */
+export function appSlug(app: string): string {
+  return namePart(app, MAX_APP_NAME);
+}
 
 /**
- * The environment's short name: a branch slug (hash-suffixed when lossy) or `pr-<n>`. A branch
- * whose slug would read `pr-<n>` (a branch named `pr-1`, `PR_1`...) is hash-suffixed too:
- * otherwise it would share the namespace and hostnames of pull request #n, and a branch pushed
- * by anyone could take over a preview (or the other way round).
+ * The environment's part: `pr-<n>`, or the branch as a part (hashed when it is not one as written,
+ * when it would read `pr-<n>`, or when it does not fit next to the app in 63 characters).
  */
 export function environmentSlug(env: Environment): string {
-  if (env.kind === 'pr') return `pr-${env.pr}`;
-  const label = dnsLabel(env.branch, 40);
-  return PR_SLUG.test(label) ? `${label}-${shortHash(env.branch, HASH_LENGTH)}` : label;
+  if (env.kind === 'pr') {
+    if (!Number.isSafeInteger(env.pr) || env.pr < 0) throw new RangeError(`pull request number ${env.pr} is not a non-negative integer`);
+    return `pr-${env.pr}`;
+  }
+  const room = MAX_LABEL - SEPARATOR.length - appSlug(env.app).length;
+  const part = namePart(env.branch, room);
+  return PR_PART.test(part) ? hashedPart(env.branch, room) : part;
 }
 
-/** The app's short name as it appears in namespaces and hostnames. */
-export function appSlug(app: string): string {
-  return dnsLabel(app, 30);
-}
-
-/** `<app>-<branch-slug>` or `<app>-pr-<n>`, unless the environment names its namespace. */
+/** `<app>--<env>` (always at most 63 characters), unless the environment names its namespace. */
 export function environmentNamespace(env: Environment): string {
   if (env.namespace !== undefined) return env.namespace;
-  return joinLabel([appSlug(env.app), environmentSlug(env)]);
+  return `${appSlug(env.app)}${SEPARATOR}${environmentSlug(env)}`;
 }
 
 /**
- * The public hostname of an endpoint: one DNS label under the wildcard domain, because a wildcard
- * certificate and DNS record (`*.apps.example.com`) cover exactly one label.
+ * The public hostname of an endpoint: one DNS label under the wildcard domain (a wildcard
+ * certificate and DNS record, `*.apps.example.com`, cover exactly one label).
+ * `parts` name the endpoint inside the environment (Riofile app, then version and port when
+ * there are); they are joined with `-` into the service part.
  */
 export function endpointHost(parts: string[], env: Environment, domain: string): string {
-  const label = joinLabel([...parts.map((p) => dnsLabel(p)), appSlug(env.app), environmentSlug(env)]);
-  return `${label}.${domain}`;
+  return `${endpointLabel(parts, env)}.${domain}`;
+}
+
+/**
+ * The hostname's one label: `<service>--<app>--<env>`, `<app>--<env>` (service named like the app,
+ * or no parts: the environment's own label), or `<slug>-<hash>` when over 63.
+ */
+export function endpointLabel(parts: string[], env: Environment): string {
+  const app = appSlug(env.app);
+  const service = parts.length === 0 ? app : namePart(parts.join('-'));
+  const label = [...(service === app ? [] : [service]), app, environmentSlug(env)].join(SEPARATOR);
+  if (label.length <= MAX_LABEL) return label;
+  const head = slug(label).slice(0, MAX_LABEL - PART_HASH_LENGTH - 1).replace(/-+$/, '');
+  return `${head}-${shortHash(label, PART_HASH_LENGTH)}`;
 }
 
 /** Kubernetes' label-value syntax, at most 63 characters. */
@@ -99,7 +165,13 @@ export function labelValue(text: string): string {
   return dnsLabel(text);
 }
 
-/** Cluster-scoped objects carry the environment in their name so two environments never collide. */
+/**
+ * Cluster-scoped objects carry the environment's namespace in their name so two environments never
+ * share one: `ria--<namespace>--<name>`. `name` is made a part (no `--`), so the last `--` ends the
+ * namespace whatever it holds; over 63 characters, `<slug>-<hash>` (no `--`, so never a full one).
+ */
 export function clusterScopedName(namespace: string, name: string): string {
-  return joinLabel(['ria', namespace, name]);
+  const label = ['ria', namespace, namePart(name)].join(SEPARATOR);
+  if (label.length <= MAX_LABEL) return label;
+  return `${slug(label).slice(0, MAX_LABEL - PART_HASH_LENGTH - 1).replace(/-+$/, '')}-${shortHash(label, PART_HASH_LENGTH)}`;
 }

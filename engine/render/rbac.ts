@@ -14,7 +14,7 @@ export function hasPermissions(service: Service): boolean {
 /**
  * The identity of a service that asked for permissions: a ServiceAccount named like the workload,
  * a Role + RoleBinding for `permissions` (this namespace) and a ClusterRole + ClusterRoleBinding
- * for `globalPermissions`. Cluster-scoped names start with `ria-<namespace>-` so two environments
+ * for `globalPermissions`. Cluster-scoped names are `ria--<namespace>--<name>` (names.ts) so two environments
  * of one app never share (or fight over) a ClusterRole. `role=NAME` binds the existing ClusterRole
  * NAME (in a RoleBinding for `permissions`, which limits it to the namespace). Whether an app may
  * ask for this is the engine's policy, not render's.

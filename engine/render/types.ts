@@ -38,7 +38,7 @@ export interface BuilderSettings {
 
 /** Settings of the cluster the app is deployed to; later read from the config repo. */
 export interface ClusterSettings {
-  /** Wildcard DNS domain; each endpoint is one label under it (`<svc>-<app>-<env>.<domain>`). */
+  /** Wildcard DNS domain; each endpoint is one label under it (`<svc>--<app>--<env>.<domain>`, names.ts). */
   domain: string;
   /** Registry (and optional path) built images are pushed to, e.g. `registry.example.com/ria`. */
   registry: string;

@@ -28,7 +28,7 @@ export interface RolloutVersion {
   /** `v` + the commit's first hex digits, e.g. `v9f3c1`: part of the object names and the version URL. */
   name: string;
   commit: string;
-  /** The version's own URL (`https://<app>-<version>-<riaApp>-<env>.<domain>`). */
+  /** The version's own URL (`https://<app>-<version>--<riaApp>--<env>.<domain>`). */
   url?: string;
   /**
    * The objects rendered for this version when its commit was the environment's commit. A version

@@ -6,7 +6,7 @@ export interface DesiredEnvironment { name: string; spec: EnvironmentSpec }
 
 /**
  * Pure: the branch environments an app should have, from its remote refs. One per branch that
- * matches `branches` (globs allowed), named like its namespace (`<app>-<branch-slug>`).
+ * matches `branches` (globs allowed), named like its namespace (`<app>--<branch-slug>`, render/names.ts).
  */
 export function desiredBranchEnvironments(appName: string, spec: AppSpec, refs: ReadonlyMap<string, string>): DesiredEnvironment[] {
   const out: DesiredEnvironment[] = [];

@@ -15,8 +15,8 @@ export const serviceDefs: Record<string, ObjectSpec> = {
   service: {
     description: 'A service: one version of an app, with its containers, ports, scale and permissions.',
     fields: {
-      app: field('App name; versions of one app share its endpoint. Default: the service name.', str({ pattern: PATTERNS.dnsLabel })),
-      version: field('Version of the app this service is. Default v0.', str({ pattern: PATTERNS.dnsLabel })),
+      app: field('App name (no "--"); versions of one app share its endpoint. Default: the service name.', str({ pattern: PATTERNS.name })),
+      version: field('Version of the app this service is (no "--"). Default v0.', str({ pattern: PATTERNS.name })),
       weight: field('Percent of the app traffic sent to this version. Default 100.', int(0, 100)),
       replicas: field('Number of pods. Default 1. `MIN-MAX` (e.g. 1-10) autoscales between MIN and MAX.', { type: ['integer', 'string'], minimum: 0, pattern: PATTERNS.scale }, ['scale']),
       autoscale: field('Scale on in-flight requests: {concurrency, minReplicas, maxReplicas}.', obj('autoscale')),

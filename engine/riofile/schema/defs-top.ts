@@ -9,13 +9,13 @@ export const topDefs: Record<string, ObjectSpec> = {
   riofile: {
     description: 'A Riofile: services, configs, routers, external services, plain Kubernetes manifests and templating for one app repository.',
     fields: {
-      services: field('Services by name (DNS label). Each is one version of an app.', { type: 'object', additionalProperties: obj('service'), propertyNames: { pattern: PATTERNS.dnsLabel, maxLength: 63 } }),
+      services: field('Services by name (DNS label without "--"). Each is one version of an app.', { type: 'object', additionalProperties: obj('service'), propertyNames: { pattern: PATTERNS.name, maxLength: 63 } }),
       configs: field('ConfigMaps by name: each a map of key -> text. Mounted with `configs:` in a service.', {
         type: 'object',
         propertyNames: { pattern: PATTERNS.dnsSubdomain, maxLength: 253 },
         additionalProperties: { type: 'object', propertyNames: { pattern: PATTERNS.configKey }, additionalProperties: { type: ['string', 'number', 'boolean'] } },
       }),
-      routers: field('Routers by name: path/header based routing across apps.', { type: 'object', additionalProperties: obj('router'), propertyNames: { pattern: PATTERNS.dnsLabel, maxLength: 63 } }),
+      routers: field('Routers by name (DNS label without "--"): path/header based routing across apps.', { type: 'object', additionalProperties: obj('router'), propertyNames: { pattern: PATTERNS.name, maxLength: 63 } }),
       externalservices: field('External services by name: IPs, an FQDN, or an app in another namespace.', { type: 'object', additionalProperties: obj('externalService'), propertyNames: { pattern: PATTERNS.dnsLabel, maxLength: 63 } }, ['externalServices']),
       kubernetes: field('Plain Kubernetes objects applied as-is.', obj('kubernetes')),
       template: field('Templating of this file: goTemplate, envSubst and the questions that supply values.', obj('template')),

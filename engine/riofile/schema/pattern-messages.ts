@@ -16,6 +16,7 @@ const FIXED: Partial<Record<PatternName, { what: string; expected: string }>> = 
   percent: { what: 'a number or percentage', expected: 'a number or a percentage such as 25%' },
   scale: { what: 'a replica count', expected: 'a number, or MIN-MAX such as 1-10 to autoscale' },
   dnsLabel: { what: 'a valid name', expected: 'lowercase letters, digits and "-", starting and ending with a letter or digit' },
+  name: { what: 'a valid name', expected: 'lowercase letters, digits and single "-" between them; "--" is refused: it separates service, app and environment in hostnames, <service>--<app>--<env>' },
   dnsSubdomain: { what: 'a valid name', expected: 'lowercase letters, digits, "-" and "."' },
   envName: { what: 'a valid environment variable name', expected: 'letters, digits, "_", "-" and "."' },
   configKey: { what: 'a valid config key', expected: 'letters, digits, "-", "_" and "."' },

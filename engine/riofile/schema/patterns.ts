@@ -15,6 +15,8 @@ export const PATTERNS = {
   percent: '^\\d+%$',
   scale: '^\\d+(-\\d+)?$',
   dnsLabel: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
+  /** Service, app, version and router names: DNS labels without `--` (it separates the parts of hostnames, render/names.ts). */
+  name: '^[a-z0-9]+(-[a-z0-9]+)*$',
   dnsSubdomain: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
   envName: '^[-._a-zA-Z][-._a-zA-Z0-9]*$',
   configKey: '^[-._a-zA-Z0-9]+$',

@@ -92,28 +92,28 @@ test('every example is Ready with its URL, and the last table printed before "re
 });
 
 test('the examples\' objects: weighted versions, a completed build with an HPA and router, configs and the copied Secret', async () => {
-  const hello = await apps.readNamespacedDeployment({ namespace: 'hello-main', name: 'hello' });
+  const hello = await apps.readNamespacedDeployment({ namespace: 'hello--main', name: 'hello' });
   assert.equal(hello.spec?.replicas, 2);
   assert.equal(hello.status?.availableReplicas, 2, 'kwok ran the pods');
-  assert.equal((await apps.readNamespacedDeployment({ namespace: 'hello-main', name: 'hello-v2' })).status?.availableReplicas, 1);
+  assert.equal((await apps.readNamespacedDeployment({ namespace: 'hello--main', name: 'hello-v2' })).status?.availableReplicas, 1);
   const route = await session.ctx.objects.get<{ spec: { rules: Array<{ backendRefs: Array<{ name: string; weight: number }> }> } }>(
-    { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: 'hello-main', name: 'hello' });
+    { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: 'hello--main', name: 'hello' });
   assert.deepEqual(route?.spec.rules[0]?.backendRefs.map((b) => [b.name, b.weight]), [['hello-v1', 80], ['hello-v2', 20]]);
 
-  const api = (await env('api-main'))!;
+  const api = (await env('api--main'))!;
   const build = api.status?.builds?.[0];
   assert.equal(build?.phase, 'Succeeded');
   const job = await batch.readNamespacedJob({ namespace: `${namespace}-builds`, name: build!.job });
   assert.ok(job.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True'), 'the build Job completed (simulated)');
-  const deployment = await apps.readNamespacedDeployment({ namespace: 'api-main', name: 'api' });
+  const deployment = await apps.readNamespacedDeployment({ namespace: 'api--main', name: 'api' });
   assert.equal(deployment.spec?.template.spec?.containers[0]?.image, build!.image);
-  assert.ok(await session.ctx.objects.get({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', namespace: 'api-main', name: 'api' }));
-  assert.ok(await session.ctx.objects.get({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: 'api-main', name: 'front' }));
+  assert.ok(await session.ctx.objects.get({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', namespace: 'api--main', name: 'api' }));
+  assert.ok(await session.ctx.objects.get({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: 'api--main', name: 'front' }));
 
-  const secret = await core.readNamespacedSecret({ namespace: 'notes-main', name: DEMO_SECRET.name });
+  const secret = await core.readNamespacedSecret({ namespace: 'notes--main', name: DEMO_SECRET.name });
   assert.equal(Buffer.from(secret.data!.user!, 'base64').toString(), DEMO_SECRET.user);
   assert.equal(secret.metadata?.labels?.['ria.dev/copied-from'], DEMO_SECRET.namespace);
-  const cm = await core.readNamespacedConfigMap({ namespace: 'notes-main', name: 'notes-site' });
+  const cm = await core.readNamespacedConfigMap({ namespace: 'notes--main', name: 'notes-site' });
   assert.match(cm.data?.['index.html'] ?? '', /Team notes/);
 });
 
@@ -136,9 +136,9 @@ test('ria dev push: a scale change in the working copy is deployed', async () =>
   const out = await cli('push', 'hello');
   const sha = /: ([0-9a-f]{7})\n/.exec(out)?.[1];
   assert.ok(sha, out);
-  const e = await waitEnv('hello-main', `applied ${sha}`, (x) => x.status?.shortCommit === sha && x.status?.phase === 'Ready');
+  const e = await waitEnv('hello--main', `applied ${sha}`, (x) => x.status?.shortCommit === sha && x.status?.phase === 'Ready');
   assert.equal(e.spec.commit.slice(0, 7), sha);
-  assert.equal((await apps.readNamespacedDeployment({ namespace: 'hello-main', name: 'hello' })).spec?.replicas, 3);
+  assert.equal((await apps.readNamespacedDeployment({ namespace: 'hello--main', name: 'hello' })).spec?.replicas, 3);
   assert.match(await cli('push', 'hello'), /nothing to push/);
 });
 
@@ -152,8 +152,8 @@ test('plain git against the printed remote: clone, commit, push → deployed at 
   await git('commit', '--quiet', '-am', 'notes: new title');
   await git('push', '--quiet', 'origin', 'main');
   const sha = (await git('rev-parse', 'HEAD')).stdout.trim();
-  await waitEnv('notes-main', `applied ${sha}`, (x) => x.status?.appliedCommit === sha && x.status?.phase === 'Ready', 60_000);
-  const cm = await core.readNamespacedConfigMap({ namespace: 'notes-main', name: 'notes-site' });
+  await waitEnv('notes--main', `applied ${sha}`, (x) => x.status?.appliedCommit === sha && x.status?.phase === 'Ready', 60_000);
+  const cm = await core.readNamespacedConfigMap({ namespace: 'notes--main', name: 'notes-site' });
   assert.match(cm.data?.['index.html'] ?? '', /Team notes, pushed with git/);
 });
 
@@ -173,7 +173,7 @@ test('ria dev pr open → a preview environment at the branch head; pr close →
     { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: `hello-pr-${n}`, name: 'hello' });
   assert.deepEqual(route?.spec.rules[0]?.backendRefs.map((b) => b.weight), [50, 50], 'the preview runs the branch');
   const main = await session.ctx.objects.get<{ spec: { rules: Array<{ backendRefs: Array<{ weight: number }> }> } }>(
-    { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: 'hello-main', name: 'hello' });
+    { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: 'hello--main', name: 'hello' });
   assert.deepEqual(main?.spec.rules[0]?.backendRefs.map((b) => b.weight), [80, 20], 'main is untouched');
   await eventually('the table showed the preview', async () => tables.some((t) => t.some((e) => e.spec.target === `pr-${n}` && e.status?.phase === 'Ready')), 5_000);
 

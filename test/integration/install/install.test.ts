@@ -92,8 +92,8 @@ test('an Environment created after ria install is listed by ria ps', async () =>
   const ns = uniqueName('ria-install-ps');
   await install(ns);
   await custom.createNamespacedCustomObject({ group: 'ria.dev', version: 'v1alpha1', namespace: ns, plural: 'environments', body: {
-    apiVersion: 'ria.dev/v1alpha1', kind: 'Environment', metadata: { name: 'blog-main' },
-    spec: { app: 'blog', kind: 'branch', target: 'main', commit: '9f8e7d6c5b4a39281706f5e4d3c2b1a098765432', namespace: 'blog-main' },
+    apiVersion: 'ria.dev/v1alpha1', kind: 'Environment', metadata: { name: 'blog--main' },
+    spec: { app: 'blog', kind: 'branch', target: 'main', commit: '9f8e7d6c5b4a39281706f5e4d3c2b1a098765432', namespace: 'blog--main' },
   } });
 
   // Test
@@ -183,7 +183,7 @@ test('the admission policy keeps the engine to objects Ria labels, away from kub
       return false;
     } catch (err) { return refused(/carrying its labels/)(err as Error) ? true : false; }
   }, 30_000, 500);
-  const own = uniqueName('shop-main');
+  const own = uniqueName('shop--main');
   await engine.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: own, labels: riaLabels } });
   await engine.apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'ria-environment', namespace: own, labels: riaLabels } });
 

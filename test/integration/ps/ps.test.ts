@@ -50,7 +50,7 @@ test('ria ps lists the Environments of the cluster with app, branch/PR, commit, 
   const app = uniqueName('shop');
   await createEnvironment(ns, `${app}-main`, { app }, readyStatus);
   await createEnvironment(ns, `${app}-pr-7`, { app, kind: 'pr', target: 'pr-7', pullRequest: 7, branch: 'fix' }, failedStatus);
-  await createEnvironment(ns, 'other-main', { app: 'other' });
+  await createEnvironment(ns, 'other--main', { app: 'other' });
 
   // Test: one namespace
   let io = captureIO();
@@ -92,10 +92,10 @@ test('ria ps -w reprints when an Environment is added or changes', async () => {
   // Test
   const running = ps.run(['-w', '-n', ns, '--kubeconfig', kubeconfig], io);
   await eventually('the empty table', async () => io.out().includes(`No environments found in namespace ${ns}.`), 10_000, 50);
-  await createEnvironment(ns, 'web-main', {});
+  await createEnvironment(ns, 'web--main', {});
   await eventually('the new environment', async () => /^web {3,}main {3,}a1b2c3d {3,}Pending/m.test(io.out()), 10_000, 50);
-  const env = await custom.getNamespacedCustomObject({ group: 'ria.dev', version: 'v1alpha1', namespace: ns, plural: 'environments', name: 'web-main' });
-  await custom.replaceNamespacedCustomObjectStatus({ group: 'ria.dev', version: 'v1alpha1', namespace: ns, plural: 'environments', name: 'web-main', body: { ...env, status: readyStatus } });
+  const env = await custom.getNamespacedCustomObject({ group: 'ria.dev', version: 'v1alpha1', namespace: ns, plural: 'environments', name: 'web--main' });
+  await custom.replaceNamespacedCustomObjectStatus({ group: 'ria.dev', version: 'v1alpha1', namespace: ns, plural: 'environments', name: 'web--main', body: { ...env, status: readyStatus } });
   await eventually('the status change', async () => /^web {3,}main {3,}a1b2c3d {3,}Ready {3,}https:\/\/main\.web\.example\.com/m.test(io.out()), 10_000, 50);
   stop();
   assert.equal(await running, 0);
@@ -105,7 +105,7 @@ test('ria ps -w reprints when an Environment is added or changes', async () => {
 test('kubectl get environments -A shows the printer columns', async () => {
   // Setup
   const ns = await setup('kubectl');
-  await createEnvironment(ns, 'web-main', {}, readyStatus);
+  await createEnvironment(ns, 'web--main', {}, readyStatus);
 
   // Test
   const kubectl = process.env.RIA_TEST_KUBECTL!;
@@ -116,5 +116,5 @@ test('kubectl get environments -A shows the printer columns', async () => {
   const row = lines.find((l) => l.startsWith(`${ns} `));
   assert.ok(row, result.stdout);
   // No rollout: the ROLLOUT cell is empty (or <none>, depending on kubectl).
-  assert.deepEqual(row.split(/\s+/).filter((c) => c !== '<none>').slice(0, 7), [ns, 'web-main', 'web', 'main', 'a1b2c3d', 'Ready', 'https://main.web.example.com']);
+  assert.deepEqual(row.split(/\s+/).filter((c) => c !== '<none>').slice(0, 7), [ns, 'web--main', 'web', 'main', 'a1b2c3d', 'Ready', 'https://main.web.example.com']);
 });

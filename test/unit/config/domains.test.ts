@@ -22,7 +22,7 @@ test('config: a custom domain belongs to one app; the later file is refused, nam
 });
 
 test('config: a custom domain under ria.yaml\'s domain is refused (it could be another environment\'s generated hostname)', () => {
-  const loaded = loadConfig(files({ shop: ['web-blog-main.apps.example.com'] }));
+  const loaded = loadConfig(files({ shop: ['web--blog--main.apps.example.com'] }));
   assert.match(loaded.appErrors.get('shop')!.issues[0]!.message, /under ria\.yaml's domain apps\.example\.com/);
 });
 

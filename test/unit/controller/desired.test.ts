@@ -25,7 +25,7 @@ test('odd branch names become distinct DNS-1123 environment names of at most 63 
   const unicode = envs.find((e) => e.spec.branch === 'Fix_Ünïcode.v2');
   assert.equal(unicode?.spec.target, 'Fix_Ünïcode.v2', 'the branch is kept as written for people');
   assert.equal(unicode?.spec.commit, 'c'.repeat(40));
-  assert.ok(envs.find((e) => e.spec.branch === long)?.name.startsWith('shop-feature-xxx'));
+  assert.ok(envs.find((e) => e.spec.branch === long)?.name.startsWith('shop--feature-xxx'));
 });
 
 test('branch globs: * stays within a path segment, ** crosses them, and regex characters are literal', () => {

@@ -12,7 +12,7 @@ import type { GitClient } from '../../../engine/git/index.js';
 import type { KubeObject } from '../../../engine/kube/objects.js';
 import { FakeCluster } from '../../support/fake-cluster.js';
 
-const target = { apiVersion: API_VERSION, kind: 'Environment', metadata: { name: 'shop-main', namespace: 'ria', uid: 'u1' } };
+const target = { apiVersion: API_VERSION, kind: 'Environment', metadata: { name: 'shop--main', namespace: 'ria', uid: 'u1' } };
 const events = (c: FakeCluster) => [...c.store.values()].filter((o) => o.kind === 'Event') as Array<KubeObject & { count: number; reason: string; message: string; lastTimestamp: string }>;
 
 test('Events: the same one again bumps count and lastTimestamp; another message is a new Event; an expired one is written anew', async () => {
@@ -21,18 +21,18 @@ test('Events: the same one again bumps count and lastTimestamp; another message 
   let now = Date.UTC(2026, 0, 1);
   const recorder = new KubeEventRecorder(cluster.objects, { now: () => new Date(now), log: silentLog });
   // Test
-  await recorder.record(target, 'Warning', Reason.ApplyRefused, 'apply Service/shop-main/web: exceeded quota');
+  await recorder.record(target, 'Warning', Reason.ApplyRefused, 'apply Service/shop--main/web: exceeded quota');
   now += 60_000;
-  await recorder.record(target, 'Warning', Reason.ApplyRefused, 'apply Service/shop-main/web:   exceeded quota\n');
+  await recorder.record(target, 'Warning', Reason.ApplyRefused, 'apply Service/shop--main/web:   exceeded quota\n');
   let all = events(cluster);
   assert.equal(all.length, 1, 'aggregated (messages compared as shown: one line, spaces folded)');
   assert.equal(all[0]!.count, 2);
   assert.equal(all[0]!.lastTimestamp, '2026-01-01T00:01:00Z');
-  assert.deepEqual(all[0]!.involvedObject, { apiVersion: API_VERSION, kind: 'Environment', name: 'shop-main', namespace: 'ria', uid: 'u1' });
-  await recorder.record(target, 'Warning', Reason.ApplyRefused, 'apply Service/shop-main/api: exceeded quota');
+  assert.deepEqual(all[0]!.involvedObject, { apiVersion: API_VERSION, kind: 'Environment', name: 'shop--main', namespace: 'ria', uid: 'u1' });
+  await recorder.record(target, 'Warning', Reason.ApplyRefused, 'apply Service/shop--main/api: exceeded quota');
   assert.equal(events(cluster).length, 2);
   cluster.store.clear(); // the API server expired them (1 h)
-  await recorder.record(target, 'Warning', Reason.ApplyRefused, 'apply Service/shop-main/web: exceeded quota');
+  await recorder.record(target, 'Warning', Reason.ApplyRefused, 'apply Service/shop--main/web: exceeded quota');
   all = events(cluster);
   assert.equal(all.length, 1);
   assert.equal(all[0]!.count, 1);

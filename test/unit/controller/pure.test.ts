@@ -41,10 +41,10 @@ test('setCondition keeps the transition time when the status does not change (no
 });
 
 test('prune: what the old inventory has and the new one lacks, in reverse apply order', () => {
-  const ns = { apiVersion: 'v1', kind: 'Namespace', name: 'shop-main' };
-  const cm = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'shop-main', name: 'site' };
-  const dep = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop-main', name: 'worker' };
-  const svc = { apiVersion: 'v1', kind: 'Service', namespace: 'shop-main', name: 'worker' };
+  const ns = { apiVersion: 'v1', kind: 'Namespace', name: 'shop--main' };
+  const cm = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'shop--main', name: 'site' };
+  const dep = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop--main', name: 'worker' };
+  const svc = { apiVersion: 'v1', kind: 'Service', namespace: 'shop--main', name: 'worker' };
   assert.deepEqual(toPrune([ns, cm, dep, svc], [ns, cm]), [svc, dep]);
   assert.deepEqual(toPrune(undefined, [ns]), []);
 });
@@ -52,7 +52,7 @@ test('prune: what the old inventory has and the new one lacks, in reverse apply 
 test('policy: permissions need allow.permissions, located at the key as the user wrote it', () => {
   const source = 'services:\n  web:\n    image: nginx\n    global_permissions:\n    - get nodes\n';
   const riofile = parseRiofile(source, { file: 'Riofile' });
-  const input = { riofile, source, file: 'Riofile', app: 'shop', namespace: 'shop-main', kind: 'branch' as const,
+  const input = { riofile, source, file: 'Riofile', app: 'shop', namespace: 'shop--main', kind: 'branch' as const,
     environment: { app: 'shop', kind: 'branch' as const, branch: 'main', commit: 'c' }, cluster: { domain: 'ria.localhost' } };
   const err = checkPolicy({ ...input, spec: { repo: 'r', branches: ['main'], riofile: 'Riofile' } });
   assert.equal(err?.issues[0]?.line, 4);

@@ -21,10 +21,10 @@ function setup() {
   const cluster = new FakeCluster();
   const app = cluster.put({ apiVersion: API_VERSION, kind: 'App', metadata: { name: 'shop', namespace: NS, uid: 'app-uid' },
     spec: { repo: 'https://git.example.com/acme/shop.git', branches: ['main'], riofile: 'Riofile' } }) as unknown as App & { metadata: { name: string } };
-  cluster.put({ apiVersion: API_VERSION, kind: 'Environment', metadata: { name: 'shop-main', namespace: NS },
-    spec: { app: 'shop', kind: 'branch', target: 'main', branch: 'main', commit: DEPLOYED, namespace: 'shop-main' } });
+  cluster.put({ apiVersion: API_VERSION, kind: 'Environment', metadata: { name: 'shop--main', namespace: NS },
+    spec: { app: 'shop', kind: 'branch', target: 'main', branch: 'main', commit: DEPLOYED, namespace: 'shop--main' } });
   const ctx = { objects: cluster.objects, namespace: NS, gitCacheDir: '/cache', settings: defaultSettings, log: silentLog, hooks: {} } as unknown as EngineContext;
-  const commit = () => (cluster.find(API_VERSION, 'Environment', NS, 'shop-main') as unknown as Environment).spec.commit;
+  const commit = () => (cluster.find(API_VERSION, 'Environment', NS, 'shop--main') as unknown as Environment).spec.commit;
   return { cluster, app, ctx, commit };
 }
 

@@ -29,8 +29,8 @@ function setup(riofile = WEB, appExtra: Record<string, unknown> = {}) {
   const cluster = new FakeCluster();
   cluster.put({ apiVersion: API_VERSION, kind: 'App', metadata: { name: 'shop', namespace: NS },
     spec: { repo: 'https://git.example.com/acme/shop.git', branches: ['main'], riofile: 'Riofile', ...appExtra } });
-  cluster.put({ apiVersion: API_VERSION, kind: 'Environment', metadata: { name: 'shop-main', namespace: NS, generation: 1 },
-    spec: { app: 'shop', kind: 'branch', target: 'main', branch: 'main', commit: C1, namespace: 'shop-main' } });
+  cluster.put({ apiVersion: API_VERSION, kind: 'Environment', metadata: { name: 'shop--main', namespace: NS, generation: 1 },
+    spec: { app: 'shop', kind: 'branch', target: 'main', branch: 'main', commit: C1, namespace: 'shop--main' } });
   const files: Record<string, string> = { [C1]: riofile };
   let gitFailure: (() => Error) | undefined;
   const git: GitClient = {
@@ -53,12 +53,12 @@ function setup(riofile = WEB, appExtra: Record<string, unknown> = {}) {
     cluster, ctx, memory, events, reported, files,
     failGit(f: (() => Error) | undefined) { gitFailure = f; },
     tick(ms: number) { clock += ms; },
-    reconcile: () => reconcileEnvironment(ctx, memory, NS, 'shop-main'),
-    env: () => cluster.find(API_VERSION, 'Environment', NS, 'shop-main') as unknown as Environment,
+    reconcile: () => reconcileEnvironment(ctx, memory, NS, 'shop--main'),
+    env: () => cluster.find(API_VERSION, 'Environment', NS, 'shop--main') as unknown as Environment,
     /** A new commit on the branch (what the app sync does). */
     push(commit: string, text: string) {
       files[commit] = text;
-      const env = cluster.find(API_VERSION, 'Environment', NS, 'shop-main')!;
+      const env = cluster.find(API_VERSION, 'Environment', NS, 'shop--main')!;
       cluster.put({ ...env, spec: { ...(env.spec as object), commit }, metadata: { ...env.metadata, generation: (env.metadata.generation ?? 1) + 1 } });
     },
   };
@@ -194,7 +194,7 @@ test('each step forced to throw: the Environment shows the error, a Warning Even
     assert.ok(s.env().status?.inventory?.some((e) => e.kind === 'Deployment' && e.name === 'api'), 'the unpruned Deployment is remembered');
     assert.equal((await s.reconcile()).result, 'success');
     assert.ok(!s.env().status?.inventory?.some((e) => e.name === 'api'));
-    assert.equal(s.cluster.find('apps/v1', 'Deployment', 'shop-main', 'api'), undefined);
+    assert.equal(s.cluster.find('apps/v1', 'Deployment', 'shop--main', 'api'), undefined);
     assert.ok(s.events.some((e) => e.reason === Reason.Pruned && /Deployment\/api/.test(e.message)));
   });
   await t.test('readiness: the workloads cannot be read', async () => {
@@ -209,7 +209,7 @@ test('each step forced to throw: the Environment shows the error, a Warning Even
   await t.test('finalize: deleting the namespace fails', async () => {
     const s = setup();
     assert.equal((await s.reconcile()).result, 'success');
-    const env = s.cluster.find(API_VERSION, 'Environment', NS, 'shop-main')!;
+    const env = s.cluster.find(API_VERSION, 'Environment', NS, 'shop--main')!;
     assert.deepEqual(env.metadata.finalizers, [ENVIRONMENT_FINALIZER]);
     s.cluster.put({ ...env, metadata: { ...env.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } });
     s.cluster.fail({ verb: 'delete', kind: 'Namespace', error: boom(500, 'namespace delete failed'), times: 1 });
@@ -256,7 +256,7 @@ test('Secret values appear in no status and no Event, also when the apply of the
   s.cluster.fail({ verb: 'apply', kind: 'Secret', error: FakeCluster.apiError(422, 'Secret "db" is invalid: data: Too long', 'Secret'), times: 1 });
   assert.equal((await s.reconcile()).result, 'failed');
   assert.equal((await s.reconcile()).result, 'success');
-  assert.equal((s.cluster.find('v1', 'Secret', 'shop-main', 'db')?.data as Record<string, string>).password, encoded, 'the copy was applied');
+  assert.equal((s.cluster.find('v1', 'Secret', 'shop--main', 'db')?.data as Record<string, string>).password, encoded, 'the copy was applied');
   const seen = JSON.stringify([s.env().status, s.events]);
   assert.ok(!seen.includes(encoded) && !seen.includes(SECRET_VALUE));
 });

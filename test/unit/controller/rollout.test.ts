@@ -6,10 +6,10 @@ import type { EnvironmentStatus } from '../../../engine/crds/types.js';
 
 const C1 = 'a'.repeat(40);
 const C2 = 'b'.repeat(40);
-const ref = (kind: string, name: string) => ({ apiVersion: kind === 'Deployment' ? 'apps/v1' : 'v1', kind, namespace: 'shop-main', name });
+const ref = (kind: string, name: string) => ({ apiVersion: kind === 'Deployment' ? 'apps/v1' : 'v1', kind, namespace: 'shop--main', name });
 
 function run(status: EnvironmentStatus, commit = C2): ReconcileRun {
-  return { status, env: { spec: { commit, namespace: 'shop-main' }, metadata: { name: 'shop-main' } } } as unknown as ReconcileRun;
+  return { status, env: { spec: { commit, namespace: 'shop--main' }, metadata: { name: 'shop--main' } } } as unknown as ReconcileRun;
 }
 
 const midRollout: EnvironmentStatus = {
@@ -38,7 +38,7 @@ test('controller rollout: a rolled-back version stalls the environment with its 
   const rolledBack: EnvironmentStatus = { rollout: { services: { web: { ...midRollout.rollout!.services['web']!, phase: 'RolledBack', reason: 'NotReady', message: 'vbbbbb rolled back at step 3 (30%): not ready' } } } };
   const outcome = rolloutOutcome(run(rolledBack));
   assert.deepEqual(outcome, { kind: 'stalled', reason: 'RolledBack', message: 'vbbbbb rolled back at step 3 (30%): not ready' });
-  assert.deepEqual([...rolledBackWorkloads(run(rolledBack))], ['Deployment/shop-main/web-vbbbbb']);
+  assert.deepEqual([...rolledBackWorkloads(run(rolledBack))], ['Deployment/shop--main/web-vbbbbb']);
   const stepping = rolloutOutcome(run(midRollout));
   assert.equal(stepping?.kind, 'waiting');
   assert.equal(stepping?.kind === 'waiting' && stepping.message, 'rolling out vbbbbb 30% → 40%');
@@ -56,7 +56,7 @@ test('controller rollout: health of a new version from its Deployment and Pods: 
   const health = (d: unknown, pods: unknown[]) => {
     const lists: string[] = [];
     const objects = { get: async () => d, list: async (_v: string, _k: string, o: { labelSelector: string }) => { lists.push(o.labelSelector); return pods; } };
-    const r = { ctx: { objects }, env: { spec: { namespace: 'shop-main' } } } as unknown as ReconcileRun;
+    const r = { ctx: { objects }, env: { spec: { namespace: 'shop--main' } } } as unknown as ReconcileRun;
     return canaryHealth(r, 'web-vbbbbb').then((h) => ({ ...h, lists }));
   };
   assert.deepEqual(await health(undefined, []), { state: 'pending', message: 'Deployment/web-vbbbbb: not created yet', lists: [] });

@@ -8,7 +8,7 @@ const parentRef = { group: 'gateway.networking.k8s.io', kind: 'Gateway', namespa
 
 function route(generation: number, conditions?: Array<{ type: string; status: string; reason?: string; message?: string; observedGeneration?: number }>, ref: Record<string, unknown> = parentRef): KubeObject {
   return {
-    apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'hello', namespace: 'hello-main', generation },
+    apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'hello', namespace: 'hello--main', generation },
     spec: { parentRefs: [parentRef] },
     ...(conditions ? { status: { parents: [{ parentRef: ref, controllerName: 'traefik.io/gateway-controller', conditions }] } } : {}),
   };
@@ -29,7 +29,7 @@ test('route state: pending without status, for another parent only, or for an ol
   assert.equal(stale.state, 'pending', 'conditions of generation 2 say nothing about generation 3');
   assert.match((stale as { message: string }).message, /not yet accepted by Gateway ria-system\/ria/);
   // A parentRef without namespace means the route's own namespace.
-  assert.equal(routeState(route(1, ok(1), { name: 'ria' }), { namespace: 'hello-main', name: 'ria' }).state, 'served');
+  assert.equal(routeState(route(1, ok(1), { name: 'ria' }), { namespace: 'hello--main', name: 'ria' }).state, 'served');
 });
 
 test('route state: a False condition is the gateway\'s verdict, with its reason and message', () => {
@@ -47,7 +47,7 @@ test('route state: a False condition is the gateway\'s verdict, with its reason 
 
 test('gatewayRoutes: only HTTPRoutes whose parent is the Gateway (not an internal router\'s Service)', () => {
   const onGateway = route(1);
-  const internal: KubeObject = { ...route(1), metadata: { name: 'internal', namespace: 'hello-main' }, spec: { parentRefs: [{ group: '', kind: 'Service', name: 'internal', port: 80 }] } };
+  const internal: KubeObject = { ...route(1), metadata: { name: 'internal', namespace: 'hello--main' }, spec: { parentRefs: [{ group: '', kind: 'Service', name: 'internal', port: 80 }] } };
   const svc: KubeObject = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'hello' } };
   assert.deepEqual(gatewayRoutes([onGateway, internal, svc], gw).map((o) => o.metadata.name), ['hello']);
 });

@@ -6,15 +6,15 @@ import { usablePushHint } from '../../../engine/controller/app/push.js';
 import { ObjectCaches } from '../../../engine/git/object-cache.js';
 import { refOf, type KubeObject } from '../../../engine/kube/objects.js';
 
-const obj = (kind: string, name: string, namespace: string | undefined = 'shop-main'): KubeObject => ({
+const obj = (kind: string, name: string, namespace: string | undefined = 'shop--main'): KubeObject => ({
   apiVersion: kind === 'Deployment' ? 'apps/v1' : 'v1', kind, metadata: { name, ...(namespace ? { namespace } : {}) },
 });
 const names = (waves: KubeObject[][]) => waves.map((w) => w.map((o) => `${o.kind}/${o.metadata.name}`));
-const rendered = [obj('Namespace', 'shop-main', undefined), obj('ServiceAccount', 'web'), obj('ConfigMap', 'conf'), obj('Deployment', 'web'), obj('Service', 'web')];
+const rendered = [obj('Namespace', 'shop--main', undefined), obj('ServiceAccount', 'web'), obj('ConfigMap', 'conf'), obj('Deployment', 'web'), obj('Service', 'web')];
 
 test('apply waves: a first deploy goes Namespace, then identities and config, then the rest', () => {
   assert.deepEqual(names(applyWaves(rendered)), [
-    ['Namespace/shop-main'], ['ServiceAccount/web', 'ConfigMap/conf'], ['Deployment/web', 'Service/web'],
+    ['Namespace/shop--main'], ['ServiceAccount/web', 'ConfigMap/conf'], ['Deployment/web', 'Service/web'],
   ]);
 });
 
@@ -25,20 +25,20 @@ test('apply waves: an update of a running environment is one wave', () => {
 test('apply waves: a new ConfigMap goes before the running Deployment that now mounts it; the rest at once', () => {
   const existing = rendered.filter((o) => o.kind !== 'ConfigMap').map(refOf);
   assert.deepEqual(names(applyWaves(rendered, existing)), [
-    ['Namespace/shop-main', 'ServiceAccount/web', 'ConfigMap/conf'], ['Deployment/web', 'Service/web'],
+    ['Namespace/shop--main', 'ServiceAccount/web', 'ConfigMap/conf'], ['Deployment/web', 'Service/web'],
   ]);
 });
 
 test('drift: a generation above what Ria applied, or a deletion, is someone else\'s change; Ria\'s own apply is not', () => {
   const inventory = [refOf(obj('Deployment', 'web')), refOf(obj('Deployment', 'worker')), refOf(obj('Service', 'web'))];
-  const memory = { applied: new Map([['Deployment/shop-main/web', 3], ['Deployment/shop-main/worker', 2]]), observed: new Map<string, number>() };
+  const memory = { applied: new Map([['Deployment/shop--main/web', 3], ['Deployment/shop--main/worker', 2]]), observed: new Map<string, number>() };
   assert.deepEqual(driftedWorkloads(memory, inventory), [], 'nothing observed yet');
-  memory.observed.set('Deployment/shop-main/web', 3); // the watch event of Ria's own apply
-  memory.observed.set('Deployment/shop-main/worker', 1); // a stale event
+  memory.observed.set('Deployment/shop--main/web', 3); // the watch event of Ria's own apply
+  memory.observed.set('Deployment/shop--main/worker', 1); // a stale event
   assert.deepEqual(driftedWorkloads(memory, inventory), []);
-  memory.observed.set('Deployment/shop-main/web', 4); // kubectl scale
-  memory.observed.set('Deployment/shop-main/worker', -1); // kubectl delete
-  assert.deepEqual(driftedWorkloads(memory, inventory), ['Deployment/shop-main/web', 'Deployment/shop-main/worker']);
+  memory.observed.set('Deployment/shop--main/web', 4); // kubectl scale
+  memory.observed.set('Deployment/shop--main/worker', -1); // kubectl delete
+  assert.deepEqual(driftedWorkloads(memory, inventory), ['Deployment/shop--main/web', 'Deployment/shop--main/worker']);
   assert.deepEqual(driftedWorkloads(memory, undefined), []);
 });
 

@@ -61,7 +61,7 @@ test('examples: every Riofile renders without warnings, with a URL per exposed s
   for (const example of await listExamples(examplesDir)) {
     const r = await renderExample(example);
     assert.deepEqual(r.warnings, [], `${example} renders without warnings`);
-    assert.ok(Object.values(r.urls).flat().every((u) => u.endsWith(`-${example}-main.ria.localhost`)), `${example}: ${JSON.stringify(r.urls)}`);
+    assert.ok(Object.values(r.urls).flat().every((u) => u.endsWith(`${example}--main.ria.localhost`)), `${example}: ${JSON.stringify(r.urls)}`);
   }
 });
 

@@ -48,15 +48,15 @@ test('previews off → [] (old previews are removed); repo not on GitHub → []'
 test('open PRs → pr environments at their heads, queued once per head, quota first, listing at most once per poll interval', async () => {
   const { source, ctx, calls, queued, tick } = setup({ pulls: [pr(1), pr(2, { fork: true })] });
   const out = await source.desired(ctx, app({ enabled: true, quota: { pods: '5' } }));
-  assert.deepEqual(out, [{ name: 'shop-pr-1', spec: { app: 'shop', kind: 'pr', target: 'pr-1', pullRequest: 1, commit: '1'.repeat(40), namespace: 'shop-pr-1' } }]);
-  assert.deepEqual(calls.applied, ['Namespace//shop-pr-1', 'ResourceQuota/shop-pr-1/ria-preview']);
-  assert.deepEqual(queued, ['shop-pr-1@1']);
+  assert.deepEqual(out, [{ name: 'shop--pr-1', spec: { app: 'shop', kind: 'pr', target: 'pr-1', pullRequest: 1, commit: '1'.repeat(40), namespace: 'shop--pr-1' } }]);
+  assert.deepEqual(calls.applied, ['Namespace//shop--pr-1', 'ResourceQuota/shop--pr-1/ria-preview']);
+  assert.deepEqual(queued, ['shop--pr-1@1']);
   await new Promise((r) => setImmediate(r));
   assert.deepEqual(calls.statuses, ['2 pending ria/shop/pr-2 preview not built: pull requests from forks are not built for this app']);
   await source.desired(ctx, app({ enabled: true, quota: { pods: '5' } }));
   assert.equal(calls.lists, 1, 'not listed again within the poll interval');
   assert.equal(calls.applied.length, 2, 'quota applied once');
-  assert.deepEqual(queued, ['shop-pr-1@1'], 'same head: not queued again');
+  assert.deepEqual(queued, ['shop--pr-1@1'], 'same head: not queued again');
   tick(defaultSettings().pollIntervalMs);
   await source.desired(ctx, app({ enabled: true }));
   assert.equal(calls.lists, 2);
@@ -68,26 +68,26 @@ test('without a token and before any webhook: unknown → undefined (existing pr
 });
 
 test('webhooks only: previews of PRs the store never heard of are kept, not pruned', async () => {
-  const kept: Environment = { apiVersion: 'ria.dev/v1alpha1', kind: 'Environment', metadata: { name: 'shop-pr-7' },
-    spec: { app: 'shop', kind: 'pr', target: 'pr-7', pullRequest: 7, commit: '7'.repeat(40), namespace: 'shop-pr-7' } };
-  const closed: Environment = { ...kept, metadata: { name: 'shop-pr-8' }, spec: { ...kept.spec, target: 'pr-8', pullRequest: 8, namespace: 'shop-pr-8' } };
+  const kept: Environment = { apiVersion: 'ria.dev/v1alpha1', kind: 'Environment', metadata: { name: 'shop--pr-7' },
+    spec: { app: 'shop', kind: 'pr', target: 'pr-7', pullRequest: 7, commit: '7'.repeat(40), namespace: 'shop--pr-7' } };
+  const closed: Environment = { ...kept, metadata: { name: 'shop--pr-8' }, spec: { ...kept.spec, target: 'pr-8', pullRequest: 8, namespace: 'shop--pr-8' } };
   const { source, store, ctx } = setup({ token: false, existing: [kept, closed] });
   store.fromWebhook('acme/shop', pr(3));
   store.fromWebhook('acme/shop', pr(8, { state: 'closed' }));
   const out = await source.desired(ctx, app({ enabled: true }));
-  assert.deepEqual(out?.map((d) => d.name), ['shop-pr-3', 'shop-pr-7']);
+  assert.deepEqual(out?.map((d) => d.name), ['shop--pr-3', 'shop--pr-7']);
 });
 
 test('fork vouching survives a restart only for the commit the cluster recorded', async () => {
   const labelled = pr(4, { fork: true, labels: ['safe-to-preview'] });
-  const recorded = (commit: string): Environment => ({ apiVersion: 'ria.dev/v1alpha1', kind: 'Environment', metadata: { name: 'shop-pr-4' },
-    spec: { app: 'shop', kind: 'pr', target: 'pr-4', pullRequest: 4, commit, namespace: 'shop-pr-4', vouchedCommit: commit } });
+  const recorded = (commit: string): Environment => ({ apiVersion: 'ria.dev/v1alpha1', kind: 'Environment', metadata: { name: 'shop--pr-4' },
+    spec: { app: 'shop', kind: 'pr', target: 'pr-4', pullRequest: 4, commit, namespace: 'shop--pr-4', vouchedCommit: commit } });
   const config = { enabled: true, forkLabel: 'safe-to-preview' };
 
   // A fresh engine (empty store) whose cluster recorded the vouch for this very head: kept.
   const same = setup({ pulls: [labelled], existing: [recorded(labelled.headSha)] });
   const out = await same.source.desired(same.ctx, app(config));
-  assert.deepEqual(out?.map((d) => [d.name, d.spec.vouchedCommit]), [['shop-pr-4', labelled.headSha]]);
+  assert.deepEqual(out?.map((d) => [d.name, d.spec.vouchedCommit]), [['shop--pr-4', labelled.headSha]]);
 
   // The fork pushed while the engine was down: the record names the old head, so nothing is built.
   const moved = setup({ pulls: [{ ...labelled, headSha: 'c'.repeat(40) }], existing: [recorded(labelled.headSha)] });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { environmentReport, deploymentEnvironment, statusContext } from '../../../engine/github/environment-report.js';
+import { environmentReport, deploymentEnvironment, githubTarget, statusContext } from '../../../engine/github/environment-report.js';
 import { StatusPoster, MAX_STATUSES_PER_CONTEXT } from '../../../engine/github/status-poster.js';
 import { isProduction } from '../../../engine/github/deployments.js';
 import { githubSettings } from '../../../engine/github/settings.js';
@@ -13,8 +13,8 @@ import type { GitHubApi } from '../../../engine/github/api.js';
 const A = 'a'.repeat(40);
 const B = 'b'.repeat(40);
 const env = (status?: EnvironmentStatus, kind: 'branch' | 'pr' = 'branch'): Environment => ({
-  apiVersion: 'ria.dev/v1alpha1', kind: 'Environment', metadata: { name: 'shop-main' },
-  spec: kind === 'pr' ? { app: 'shop', kind, target: 'pr-4', pullRequest: 4, commit: A, namespace: 'shop-pr-4' } : { app: 'shop', kind, target: 'main', branch: 'main', commit: A, namespace: 'shop-main' },
+  apiVersion: 'ria.dev/v1alpha1', kind: 'Environment', metadata: { name: 'shop--main' },
+  spec: kind === 'pr' ? { app: 'shop', kind, target: 'pr-4', pullRequest: 4, commit: A, namespace: 'shop--pr-4' } : { app: 'shop', kind, target: 'main', branch: 'main', commit: A, namespace: 'shop--main' },
   ...(status ? { status } : {}),
 });
 const cond = (type: string, status: 'True' | 'False', reason: string, message: string) => ({ type, status, reason, message, lastTransitionTime: '2026-01-01T00:00:00Z' });
@@ -27,8 +27,8 @@ test('report: queued, building, deploying, success with URL', () => {
   assert.deepEqual([building.state, building.description], ['pending', 'building api at aaaaaaa']);
   const deploying = environmentReport(env({ phase: 'Deploying', observedCommit: A, conditions: [cond('Reconciling', 'True', 'Progressing', 'Deployment web: 0/1 ready')] }));
   assert.equal(deploying.description, 'deploying aaaaaaa: Deployment web: 0/1 ready');
-  const ready = environmentReport(env({ phase: 'Ready', observedCommit: A, appliedCommit: A, url: 'https://web-shop-main.apps.test' }));
-  assert.deepEqual(ready, { commit: A, state: 'success', description: 'deployed aaaaaaa', url: 'https://web-shop-main.apps.test', deploymentState: 'success' });
+  const ready = environmentReport(env({ phase: 'Ready', observedCommit: A, appliedCommit: A, url: 'https://web--shop--main.apps.test' }));
+  assert.deepEqual(ready, { commit: A, state: 'success', description: 'deployed aaaaaaa', url: 'https://web--shop--main.apps.test', deploymentState: 'success' });
 });
 
 test('report: a located Riofile error is a failure of at most 140 characters; Ria\'s own fault is an error', () => {
@@ -43,16 +43,22 @@ test('report: a located Riofile error is a failure of at most 140 characters; Ri
 
 test('report: an apply the API server refused is the user\'s to fix (failure); a cluster trouble is an error; both from the Ready condition', () => {
   const applied = cond('Stalled', 'False', 'ApplyRefused', '');
-  const refused = environmentReport(env({ phase: 'Failed', observedCommit: A, conditions: [applied, cond('Ready', 'False', 'ApplyRefused', 'apply Service/shop-main/api: exceeded quota: cap')] }));
-  assert.deepEqual([refused.state, refused.description], ['failure', 'apply Service/shop-main/api: exceeded quota: cap']);
-  const full = environmentReport(env({ phase: 'Failed', observedCommit: A, conditions: [applied, cond('Ready', 'False', 'ApplyFailed', 'apply Service/shop-main/web: range is full')] }));
-  assert.deepEqual([full.state, full.description], ['error', 'Ria error (ApplyFailed): apply Service/shop-main/web: range is full']);
+  const refused = environmentReport(env({ phase: 'Failed', observedCommit: A, conditions: [applied, cond('Ready', 'False', 'ApplyRefused', 'apply Service/shop--main/api: exceeded quota: cap')] }));
+  assert.deepEqual([refused.state, refused.description], ['failure', 'apply Service/shop--main/api: exceeded quota: cap']);
+  const full = environmentReport(env({ phase: 'Failed', observedCommit: A, conditions: [applied, cond('Ready', 'False', 'ApplyFailed', 'apply Service/shop--main/web: range is full')] }));
+  assert.deepEqual([full.state, full.description], ['error', 'Ria error (ApplyFailed): apply Service/shop--main/web: range is full']);
 });
 
 test('names: status context and deployment environment', () => {
   assert.equal(statusContext('ria', 'shop', 'pr-4'), 'ria/shop/pr-4');
   assert.equal(deploymentEnvironment(env(undefined, 'pr')), 'shop/pr-4');
   assert.equal(deploymentEnvironment(env()), 'shop/main');
+  // A branch named like a pull request never shares its status context or deployment environment.
+  const branchPr4 = { kind: 'branch' as const, target: 'pr-4', branch: 'pr-4' };
+  assert.equal(githubTarget(branchPr4), 'pr-4 (branch)');
+  assert.equal(githubTarget({ kind: 'pr', target: 'pr-4', pullRequest: 4 }), 'pr-4');
+  assert.equal(githubTarget({ kind: 'branch', target: 'pr-4x', branch: 'pr-4x' }), 'pr-4x');
+  assert.equal(githubTarget({ kind: 'branch', target: 'feature/x', branch: 'feature/x' }), 'feature/x', 'GitHub names keep the branch as written');
 });
 
 test('production: productionBranch, else the first plain branch', () => {
@@ -104,7 +110,7 @@ test('owner/repo from clone URLs on the GitHub host only', () => {
 });
 
 test('report: a versioned service says "rolling out (30 %)" then "deployed"; the deployment carries the version URL', () => {
-  const versionUrl = 'https://web-vaaaaa-shop-main.apps.test';
+  const versionUrl = 'https://web-vaaaaa--shop--main.apps.test';
   const rollout = (phase: 'Progressing' | 'Paused' | 'Complete' | 'RolledBack', weight: number) => ({
     services: { web: phase === 'Complete'
       ? { phase, weight: 0, step: 0, lastTransition: 't', reason: 'RolledOut', stable: { name: 'vaaaaa', commit: A, url: versionUrl } }
@@ -116,8 +122,8 @@ test('report: a versioned service says "rolling out (30 %)" then "deployed"; the
   assert.equal(rolling.description, 'rolling out (30 %): vaaaaa, vaaaaa 30% → 40%');
   assert.equal(rolling.versionUrl, versionUrl);
   assert.match(environmentReport(env({ phase: 'Deploying', observedCommit: A, rollout: rollout('Paused', 10) })).description, /^rollout paused \(10 %\)/);
-  const done = environmentReport(env({ phase: 'Ready', observedCommit: A, url: 'https://web-shop-main.apps.test', rollout: rollout('Complete', 0) }));
-  assert.deepEqual([done.state, done.description, done.url, done.versionUrl], ['success', 'deployed aaaaaaa', 'https://web-shop-main.apps.test', versionUrl]);
+  const done = environmentReport(env({ phase: 'Ready', observedCommit: A, url: 'https://web--shop--main.apps.test', rollout: rollout('Complete', 0) }));
+  assert.deepEqual([done.state, done.description, done.url, done.versionUrl], ['success', 'deployed aaaaaaa', 'https://web--shop--main.apps.test', versionUrl]);
   const rolledBack = environmentReport(env({ phase: 'Failed', observedCommit: A, rollout: rollout('RolledBack', 0),
     conditions: [cond('Stalled', 'True', 'RolledBack', 'vaaaaa rolled back at step 3 (30%): Deployment/web-vaaaaa: 0/1 available; vbbbbb serves 100%')] }));
   assert.equal(rolledBack.state, 'failure', 'the pushed version failed: the pusher acts');

@@ -11,6 +11,6 @@ const RBAC = 'rbac.authorization.k8s.io/v1';
 test('a namespaced object without a namespace is refused, never put in "default" (review H8)', async () => {
   const paths = new ResourcePaths(rest);
   await assert.rejects(paths.path({ apiVersion: RBAC, kind: 'Role', name: 'pwn' }), (e: unknown) => e instanceof KubeApiError && /Role pwn|pwn/.test(e.message) && /namespace/.test(e.message));
-  assert.equal(await paths.path({ apiVersion: RBAC, kind: 'Role', namespace: 'shop-main', name: 'pwn' }), '/apis/rbac.authorization.k8s.io/v1/namespaces/shop-main/roles/pwn');
+  assert.equal(await paths.path({ apiVersion: RBAC, kind: 'Role', namespace: 'shop--main', name: 'pwn' }), '/apis/rbac.authorization.k8s.io/v1/namespaces/shop--main/roles/pwn');
   assert.equal(await paths.path({ apiVersion: RBAC, kind: 'ClusterRole', name: 'c' }), '/apis/rbac.authorization.k8s.io/v1/clusterroles/c');
 });

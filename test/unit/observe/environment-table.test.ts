@@ -29,15 +29,15 @@ test('formatAge follows kubectl', () => {
 test('the table lists app, branch/PR, short commit, phase, URL, age and the not-Ready message', () => {
   // Setup
   const envs = [
-    env('web-pr-12', { kind: 'pr', target: 'pr-12', pullRequest: 12, commit: 'feedfacecafebeef' }, {
+    env('web--pr-12', { kind: 'pr', target: 'pr-12', pullRequest: 12, commit: 'feedfacecafebeef' }, {
       phase: 'Failed',
       conditions: [{ type: 'Ready', status: 'False', reason: 'BuildFailed', message: 'build of service api failed:\nexit code 1', lastTransitionTime: ago(0) }],
     }, 90_000),
-    env('web-main', {}, {
+    env('web--main', {}, {
       phase: 'Ready', shortCommit: '0123456', url: 'https://web.example.com',
       conditions: [{ type: 'Ready', status: 'True', reason: 'Deployed', message: 'Deployed 0123456', lastTransitionTime: ago(0) }],
     }, 3 * 3600_000),
-    env('api-main', { app: 'api' }, undefined, 5_000),
+    env('api--main', { app: 'api' }, undefined, 5_000),
   ];
 
   // Test
@@ -68,11 +68,11 @@ test('long messages are cut to one short line; PR numbers sort numerically', () 
 });
 
 test('a rollout adds the ROLLOUT column (v9f3c1 30% → 40%); without one the table is unchanged', () => {
-  const rolling = env('web-main', {}, {
+  const rolling = env('web--main', {}, {
     phase: 'Deploying', shortCommit: '9f3c1aa', url: 'https://web.example.com',
     rollout: { services: {}, summary: 'v9f3c1 30% → 40%' },
   }, 60_000);
-  assert.equal(formatEnvironmentTable([rolling, env('api-main', { app: 'api' }, undefined, 5_000)], NOW), [
+  assert.equal(formatEnvironmentTable([rolling, env('api--main', { app: 'api' }, undefined, 5_000)], NOW), [
     'APP   BRANCH/PR   COMMIT    PHASE       ROLLOUT            URL                       AGE   MESSAGE',
     'api   main        0123456   Pending     -                  -                         5s',
     'web   main        9f3c1aa   Deploying   v9f3c1 30% → 40%   https://web.example.com   60s',

@@ -32,7 +32,7 @@ test('ria validate --config --app: the engine\'s policy, the engine\'s messages,
   assert.equal(await main(['validate', '--config', 'config', '--app', 'shop', 'Riofile'], io), 1);
   // The engine's verdict for the same files: checkPolicy on what loadConfig reads.
   const app = loadConfig(new Map([['apps/shop.yaml', config()['config/apps/shop.yaml']]])).apps[0]!;
-  const engine = checkPolicy({ riofile: parseRiofile(RIOFILE, { file: 'Riofile', namespace: 'shop-main' }), source: RIOFILE, file: 'Riofile', app: 'shop', spec: app.spec, namespace: 'shop-main', kind: 'branch',
+  const engine = checkPolicy({ riofile: parseRiofile(RIOFILE, { file: 'Riofile', namespace: 'shop--main' }), source: RIOFILE, file: 'Riofile', app: 'shop', spec: app.spec, namespace: 'shop--main', kind: 'branch',
     environment: { app: 'shop', kind: 'branch', branch: 'main', commit: 'c' }, cluster: { domain: 'apps.example.com' } });
   assert.equal(io.out(), `${engine!.issues.map(formatIssue).join('\n')}\n`);
   assert.match(io.out(), /^Riofile:5:5: services\.web\.privileged: .*set "allow: \{ privileged: true \}" in apps\/shop\.yaml/m);

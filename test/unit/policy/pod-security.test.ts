@@ -20,7 +20,7 @@ test('pod security: every environment namespace carries the PSA labels, baseline
 });
 
 test('pod security: a manifest cannot lower its own namespace\'s levels', () => {
-  const source = 'services:\n  web:\n    image: nginx\nkubernetes:\n  manifest: |-\n    apiVersion: v1\n    kind: Namespace\n    metadata:\n      name: shop-main\n      labels:\n        pod-security.kubernetes.io/enforce: privileged\n        team: a\n';
+  const source = 'services:\n  web:\n    image: nginx\nkubernetes:\n  manifest: |-\n    apiVersion: v1\n    kind: Namespace\n    metadata:\n      name: shop--main\n      labels:\n        pod-security.kubernetes.io/enforce: privileged\n        team: a\n';
   const result = render({ riofile: parseRiofile(source), environment, cluster, podSecurity: { enforce: 'restricted', warn: 'restricted', audit: 'restricted' } });
   const labels = find(result, 'Namespace').metadata.labels!;
   assert.equal(labels['pod-security.kubernetes.io/enforce'], 'restricted');

@@ -7,7 +7,7 @@ import type { AppSpec } from '../../../engine/crds/types.js';
 // Setup: one helper per shape of input; every test names the rule it checks.
 function input(source: string, allow: AppSpec['allow'] = {}, file = 'Riofile'): PolicyInput {
   return {
-    riofile: parseRiofile(source, { file }), source, file, app: 'shop', spec: { repo: 'r', branches: ['main'], riofile: 'Riofile', allow }, namespace: 'shop-main', kind: 'branch',
+    riofile: parseRiofile(source, { file }), source, file, app: 'shop', spec: { repo: 'r', branches: ['main'], riofile: 'Riofile', allow }, namespace: 'shop--main', kind: 'branch',
     environment: { app: 'shop', kind: 'branch', branch: 'main', commit: 'c' }, cluster: { domain: 'ria.localhost', gateway: { namespace: 'ria-system', name: 'ria' } },
   };
 }
@@ -76,7 +76,7 @@ test('policy: permissions binding an existing ClusterRole need allow.clusterRole
 });
 
 test('policy: a manifest ClusterRoleBinding of cluster-admin is refused twice over, located inside the manifest', () => {
-  const src = manifest('apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: own-the-cluster\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: cluster-admin\nsubjects:\n- kind: ServiceAccount\n  name: default\n  namespace: shop-main');
+  const src = manifest('apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: own-the-cluster\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: cluster-admin\nsubjects:\n- kind: ServiceAccount\n  name: default\n  namespace: shop--main');
   const issues = refused(src);
   assert.deepEqual(issues.map((i) => i.path), ['kubernetes.manifest[0].kind', 'kubernetes.manifest[0].roleRef.name']);
   assert.deepEqual(issues.map((i) => i.line), [7, 13]);
@@ -100,8 +100,8 @@ test('policy: a Namespace other than the environment\'s own is refused whatever 
   const [issue] = refused(src, { clusterKinds: ['Namespace'], globalPermissions: true });
   assert.equal(issue!.path, 'kubernetes.manifest[0].metadata.name');
   assert.equal(issue!.line, 9);
-  assert.match(issue!.message, /Namespace other than the environment's own \("shop-main"\); no allow key grants this/);
-  assert.equal(checkPolicy(input(manifest('apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop-main'))), undefined);
+  assert.match(issue!.message, /Namespace other than the environment's own \("shop--main"\); no allow key grants this/);
+  assert.equal(checkPolicy(input(manifest('apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop--main'))), undefined);
 });
 
 test('policy: other cluster-scoped kinds (and kinds a CRD of the manifest declares cluster-scoped) need allow.clusterKinds', () => {
@@ -197,7 +197,7 @@ test('policy: a preview receives only the Secrets previews.secretsFrom lists (de
 test('policy: HTTPRoute/Ingress in manifests are refused naming allow.routes; allowed, only the environment\'s own hostnames (review H7)', () => {
   const steal = manifest([
     'apiVersion: gateway.networking.k8s.io/v1', 'kind: HTTPRoute', 'metadata: {name: steal}',
-    'spec:', '  parentRefs: [{name: ria, namespace: ria-system}]', '  hostnames: [api-api-main.ria.localhost, "*.example.com", web-shop-main.ria.localhost]',
+    'spec:', '  parentRefs: [{name: ria, namespace: ria-system}]', '  hostnames: [api--main.ria.localhost, "*.example.com", web--shop--main.ria.localhost]',
     '  rules: [{matches: [{path: {type: PathPrefix, value: /login}}]}]',
   ].join('\n'));
   const denied = refused(steal);
@@ -205,9 +205,16 @@ test('policy: HTTPRoute/Ingress in manifests are refused naming allow.routes; al
   assert.match(denied[0]!.message, /HTTPRoute steal claims hostnames.*allow: \{ routes: true \}/);
   const hosts = refused(steal, { routes: true });
   assert.deepEqual(hosts.map((i) => i.path), ['kubernetes.manifest[0].spec.hostnames[0]', 'kubernetes.manifest[0].spec.hostnames[1]']);
-  const ingress = manifest(['apiVersion: networking.k8s.io/v1', 'kind: Ingress', 'metadata: {name: i}', 'spec:', '  rules: [{host: shop-main.ria.localhost}, {host: evil.example.com}]'].join('\n'));
+  const ingress = manifest(['apiVersion: networking.k8s.io/v1', 'kind: Ingress', 'metadata: {name: i}', 'spec:', '  rules: [{host: shop--main.ria.localhost}, {host: evil.example.com}]'].join('\n'));
   assert.equal(refused(ingress).length, 1);
   assert.deepEqual(refused(ingress, { routes: true }).map((i) => i.path), ['kubernetes.manifest[0].spec.rules[1].host']);
+  // Hostnames of other environments that merely end like this one's (issue 11): app x-shop's,
+  // service b of app a--... (no such part), and a label over 63 characters.
+  const others = manifest(['apiVersion: networking.k8s.io/v1', 'kind: Ingress', 'metadata: {name: i}', 'spec:',
+    `  rules: [{host: x-shop--main.ria.localhost}, {host: a--b--shop--main.ria.localhost}, {host: ${'a'.repeat(52)}--shop--main.ria.localhost}, {host: web--shop--main.ria.localhost}]`].join('\n'));
+  const notOwn = refused(others, { routes: true });
+  assert.deepEqual(notOwn.map((i) => i.path), [0, 1, 2].map((i) => `kubernetes.manifest[0].spec.rules[${i}].host`));
+  assert.match(notOwn[0]!.message, /"x-shop--main\.ria\.localhost" is another environment's or not one Ria would give this one; use NAME--shop--main\.ria\.localhost/);
 });
 
 test('policy: a manifest Service may not set externalIPs (CVE-2020-8554) whatever allow says; NodePort/LoadBalancer need allow.hostPorts', () => {

@@ -31,7 +31,7 @@ test('routes: a manifest HTTPRoute may claim the environment\'s own hostnames un
 });
 
 test('routes: another environment\'s or another app\'s hostname, another domain, or a wildcard is refused, located, naming "domains"', () => {
-  const theirs = [own(pr, 'web'), endpointHost(['web'], { ...main, app: 'blog' }, DOMAIN), 'web-shop-main.evil.example', '*.apps.example.com', 'apps.example.com'];
+  const theirs = [own(pr, 'web'), endpointHost(['web'], { ...main, app: 'blog' }, DOMAIN), 'web--shop--main.evil.example', '*.apps.example.com', 'apps.example.com'];
   const found = issues(input(route(theirs)));
   assert.deepEqual(found.map((i) => i.path), theirs.map((_, n) => `kubernetes.manifest[0].spec.hostnames[${n}]`));
   assert.deepEqual(found.map((i) => i.line), theirs.map(() => 11), 'located on the hostnames line of the manifest');
@@ -54,7 +54,7 @@ test('routes: a custom domain the config lists is the production environment\'s 
 
 test('routes: parentRefs only to ria.yaml\'s Gateway (and its sectionName), a Gateway of the same manifests, or a Service of the environment', () => {
   const host = [own(main, 'web')];
-  const refs = '[{name: internal, namespace: ria-system}, {name: public}, {kind: Service, group: "", name: web}, {kind: Service, group: "", name: db, namespace: blog-main}, {name: public, namespace: ria-system}]';
+  const refs = '[{name: internal, namespace: ria-system}, {name: public}, {kind: Service, group: "", name: web}, {kind: Service, group: "", name: db, namespace: blog--main}, {name: public, namespace: ria-system}]';
   const found = issues(input(route(host, refs)));
   assert.deepEqual(found.map((i) => i.path), [0, 1, 3].map((n) => `kubernetes.manifest[0].spec.parentRefs[${n}]`));
   assert.match(found[0]!.message, /parentRef Gateway ria-system\/internal is not the Gateway ria\.yaml names \(gateway: ria-system\/public\).*ria\.yaml "gateway" decides/);

@@ -39,12 +39,12 @@ test('ria render prints build Jobs first, then the objects, as YAML', async () =
   const docs = parseAllDocuments(io.out()).map((d) => d.toJS() as { kind: string; metadata: { name: string; namespace?: string }; spec?: any });
   assert.equal(docs[0]!.kind, 'Job');
   assert.equal(docs[1]!.kind, 'Namespace');
-  assert.equal(docs[1]!.metadata.name, 'shop-pr-7');
+  assert.equal(docs[1]!.metadata.name, 'shop--pr-7');
   const deployment = docs.find((d) => d.kind === 'Deployment')!;
   assert.equal(deployment.spec.template.spec.containers[0].image, `registry.example.com/previews/shop/web:${COMMIT}`);
   assert.deepEqual(deployment.spec.template.spec.containers[0].env, [{ name: 'GREETING', value: 'hello' }]);
   const route = docs.find((d) => d.kind === 'HTTPRoute')!;
-  assert.deepEqual(route.spec.hostnames, ['web-shop-pr-7.apps.example.com']);
+  assert.deepEqual(route.spec.hostnames, ['web--shop--pr-7.apps.example.com']);
   assert.equal(io.err(), '');
 });
 

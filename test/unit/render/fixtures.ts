@@ -38,7 +38,7 @@ export const fixtureAnswers: Record<string, string> = {
 export interface Fixture { name: string; riofile: Riofile }
 
 /** Every Rio fixture that parses (the legacy and broken ones are the parser's tests, not ours). */
-export function rioFixtures(namespace = 'demo-main'): Fixture[] {
+export function rioFixtures(namespace = 'demo--main'): Fixture[] {
   const dir = rioFixtureDir();
   const out: Fixture[] = [];
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
@@ -110,7 +110,7 @@ export function kitchenSink(): Riofile {
     externalServices: {
       search: { ipAddresses: [], fqdn: 'search.example.com' },
       legacy: { ipAddresses: ['10.1.2.3', '10.1.2.4', 'fd00::1'] },
-      billing: { ipAddresses: [], targetApp: 'billing', targetServiceNamespace: 'billing-main' },
+      billing: { ipAddresses: [], targetApp: 'billing', targetServiceNamespace: 'billing--main' },
     },
     kubernetesManifests: [
       { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'from-manifest', namespace: 'elsewhere', labels: { origin: 'manifest' } }, data: { a: 'b' } },

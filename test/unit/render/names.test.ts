@@ -10,8 +10,9 @@ const branch = (b: string, app = 'shop'): Environment => ({ app, kind: 'branch',
 
 test('simple branch names are kept as they are', () => {
   assert.equal(environmentSlug(branch('main')), 'main');
-  assert.equal(environmentNamespace(branch('main')), 'shop-main');
-  assert.equal(environmentNamespace({ app: 'shop', kind: 'pr', pr: 7, commit: COMMIT }), 'shop-pr-7');
+  assert.equal(environmentNamespace(branch('main')), 'shop--main');
+  assert.equal(environmentNamespace(branch('release-2')), 'shop--release-2');
+  assert.equal(environmentNamespace({ app: 'shop', kind: 'pr', pr: 7, commit: COMMIT }), 'shop--pr-7');
 });
 
 test('odd branch names give valid, distinct namespaces', () => {
@@ -27,8 +28,9 @@ test('odd branch names give valid, distinct namespaces', () => {
 test('slugging is lossy, so a lossy slug carries a hash of the original', () => {
   assert.equal(slug('feature/login'), 'feature-login');
   assert.notEqual(environmentSlug(branch('feature/login')), environmentSlug(branch('feature-login')));
-  assert.match(environmentSlug(branch('feature/login')), /^feature-login-[0-9a-f]{8}$/);
-  assert.match(environmentSlug(branch('café')), /^cafe-[0-9a-f]{8}$/, 'diacritics are folded, not dropped');
+  assert.match(environmentSlug(branch('feature/login')), /^feature-login-[0-9a-f]{16}$/);
+  assert.match(environmentSlug(branch('café')), /^cafe-[0-9a-f]{16}$/, 'diacritics are folded, not dropped');
+  assert.match(environmentSlug(branch('a--b')), /^a-b-[0-9a-f]{16}$/, 'runs of "-" collapse, and the change is hashed');
   assert.match(dnsLabel('日本語'), /^x-[0-9a-f]{8}$/, 'nothing left after slugging still gives a name');
 });
 
@@ -37,7 +39,7 @@ test('a 200-character branch is shortened with a stable hash', () => {
   const ns = environmentNamespace(env);
   assert.ok(ns.length <= 63);
   assert.equal(environmentNamespace(env), ns, 'stable');
-  assert.match(ns, /-[0-9a-f]{8}$/);
+  assert.match(ns, /^shop--feature-very-long-name-[-a-z]*-[0-9a-f]{16}$/);
 });
 
 test('shorten keeps short names and cuts long ones at a hyphen-free boundary', () => {
@@ -55,13 +57,16 @@ test('Service names never start with a digit (DNS-1035)', () => {
 });
 
 test('an endpoint hostname is one DNS label under the domain, at most 63 characters', () => {
-  const host = endpointHost(['api'], branch('main'), 'apps.example.com');
-  assert.equal(host, 'api-shop-main.apps.example.com');
+  assert.equal(endpointHost(['api'], branch('main'), 'apps.example.com'), 'api--shop--main.apps.example.com');
+  assert.equal(endpointHost(['api', 'v2'], branch('main'), 'apps.example.com'), 'api-v2--shop--main.apps.example.com', 'version and port parts join the service with "-"');
+  assert.equal(endpointHost(['shop'], branch('main'), 'apps.example.com'), 'shop--main.apps.example.com', 'a service named like the app: <app>--<env>');
   const long = endpointHost(['a-really-long-service-name-for-testing'], branch('feature/' + 'z'.repeat(150), 'an-application-with-a-long-name'), 'apps.example.com');
   const [label, ...rest] = long.split('.');
   assert.equal(rest.join('.'), 'apps.example.com');
   assert.match(label!, DNS_LABEL);
   assert.ok(label!.length <= 63, `${label} is ${label!.length}`);
+  assert.ok(!label!.includes('--'), `a shortened label has no "--", so it never equals a full one: ${label}`);
+  assert.match(label!, /^a-really-long-service-name-for-testing-an-appl-[0-9a-f]{16}$/);
 });
 
 test('label values are valid: kept when valid, otherwise slugged with a hash', () => {

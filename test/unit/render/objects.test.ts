@@ -15,10 +15,10 @@ test('permissions: ServiceAccount, Role + RoleBinding; global: ClusterRole + bin
   assert.deepEqual(find(result, 'Role', 'ctl').rules, [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list'] }]);
   assert.deepEqual(find(result, 'RoleBinding', 'ctl-role-view').roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' });
   const cr = find(result, 'ClusterRole');
-  assert.equal(cr.metadata.name, 'ria-shop-main-ctl');
+  assert.equal(cr.metadata.name, 'ria--shop--main--ctl');
   assert.equal(cr.metadata.namespace, undefined);
   assert.deepEqual(cr.rules, [{ apiGroups: ['cert-manager.io'], resources: ['*'], verbs: ['create', 'get', 'list'] }, { nonResourceURLs: ['/metrics'], verbs: ['get'] }]);
-  assert.deepEqual(find(result, 'ClusterRoleBinding').subjects, [{ kind: 'ServiceAccount', name: 'ctl', namespace: 'shop-main' }]);
+  assert.deepEqual(find(result, 'ClusterRoleBinding').subjects, [{ kind: 'ServiceAccount', name: 'ctl', namespace: 'shop--main' }]);
   assert.deepEqual(codes(result), ['PermissionNonResourceURL']);
   const other = render(input(rf, { environment: { app: 'shop', kind: 'pr', pr: 3, commit: 'a'.repeat(40) } }));
   assert.notEqual(find(other, 'ClusterRole').metadata.name, cr.metadata.name, 'two environments never share a ClusterRole');
@@ -35,7 +35,7 @@ test('external services: fqdn, IP addresses, another app', () => {
   const result = render(input(riofile({ externalServices: {
     web: { ipAddresses: [], fqdn: 'www.example.com' },
     ips: { ipAddresses: ['1.1.1.1', '2.2.2.2', '2001:db8::1', 'nope'] },
-    other: { ipAddresses: [], targetApp: 'billing', targetVersion: 'v1', targetServiceNamespace: 'billing-main' },
+    other: { ipAddresses: [], targetApp: 'billing', targetVersion: 'v1', targetServiceNamespace: 'billing--main' },
   } })));
   assert.deepEqual(find(result, 'Service', 'web').spec, { type: 'ExternalName', externalName: 'www.example.com' });
   assert.deepEqual(find(result, 'Service', 'ips').spec, { clusterIP: 'None' });
@@ -44,7 +44,7 @@ test('external services: fqdn, IP addresses, another app', () => {
   assert.deepEqual(v4.endpoints, [{ addresses: ['1.1.1.1'] }, { addresses: ['2.2.2.2'] }]);
   assert.equal(v4.metadata.labels!['kubernetes.io/service-name'], 'ips');
   assert.deepEqual(find(result, 'EndpointSlice', 'ips-ipv6').endpoints, [{ addresses: ['2001:db8::1'] }]);
-  assert.deepEqual(find(result, 'Service', 'other').spec, { type: 'ExternalName', externalName: 'billing-v1.billing-main.svc.cluster.local' });
+  assert.deepEqual(find(result, 'Service', 'other').spec, { type: 'ExternalName', externalName: 'billing-v1.billing--main.svc.cluster.local' });
   assert.deepEqual(codes(result), ['ExternalServiceBadAddress']);
 });
 

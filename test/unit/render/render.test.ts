@@ -49,7 +49,7 @@ test('manifest objects: namespaced into the environment unless cluster-scoped, l
   ] });
   const result = render(input(rf));
   assert.equal(find(result, 'Widget').metadata.namespace, undefined, 'its CRD says Cluster');
-  assert.equal(find(result, 'Gadget').metadata.namespace, 'shop-main');
+  assert.equal(find(result, 'Gadget').metadata.namespace, 'shop--main');
   const old = find(result, 'Deployment', 'old');
   assert.equal(old.metadata.labels!.app, 'old');
   assert.equal(old.metadata.labels!['ria.dev/commit'], COMMIT);
@@ -71,7 +71,7 @@ test('a manifest object replaces the generated object of the same identity, with
 test('two generated objects with one identity are a RenderError, not a silent overwrite', () => {
   // A router named like an app would share its HTTPRoute name (and hostname).
   const rf = riofile({ services: { web: service('web', { ports: [port({ port: 80 })] }) }, routers: { web: router([route({ to: [{ app: 'web' }] })]) } });
-  assert.throws(() => render(input(rf)), (e: unknown) => e instanceof RenderError && e.code === 'RenderConflict' && /HTTPRoute shop-main\/web/.test(e.message));
+  assert.throws(() => render(input(rf)), (e: unknown) => e instanceof RenderError && e.code === 'RenderConflict' && /HTTPRoute shop--main\/web/.test(e.message));
 });
 
 test('bad inputs are RenderErrors that say what is wrong', () => {
@@ -126,6 +126,6 @@ test('a CRD declaring a built-in kind (Role) with scope Cluster does not take th
   ] });
   const result = render(input(rf));
   const rbac = result.objects.filter((o) => o.apiVersion.startsWith('rbac.') && o.metadata.name === 'pwn');
-  assert.deepEqual(rbac.map((o) => [o.kind, o.metadata.namespace]), [['Role', 'shop-main'], ['RoleBinding', 'shop-main']]);
+  assert.deepEqual(rbac.map((o) => [o.kind, o.metadata.namespace]), [['Role', 'shop--main'], ['RoleBinding', 'shop--main']]);
   assert.equal(result.objects.find((o) => o.apiVersion === 'example.com/v1')!.metadata.namespace, undefined, 'its own group\'s CRD says Cluster');
 });

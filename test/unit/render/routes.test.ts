@@ -17,10 +17,10 @@ test('an exposed HTTP port gets an HTTPRoute on the Gateway with its hostname', 
   const r = find(result, 'HTTPRoute', 'api');
   assert.deepEqual(r.spec, {
     parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'ria-system', name: 'public' }],
-    hostnames: ['api-shop-main.apps.example.com'],
+    hostnames: ['api--shop--main.apps.example.com'],
     rules: [{ backendRefs: [{ name: 'api-v0', port: 80 }] }],
   });
-  assert.deepEqual(result.urls, { api: ['https://api-shop-main.apps.example.com'] });
+  assert.deepEqual(result.urls, { api: ['https://api--shop--main.apps.example.com'] });
   assert.equal(result.objects.filter((o) => o.kind === 'HTTPRoute').length, 1, 'the internal port is not exposed');
   assert.deepEqual(at(find(result, 'Service', 'api-v0'), 'spec.ports'), [
     { name: 'http-80', port: 80, targetPort: 3000, protocol: 'TCP', appProtocol: 'http' },
@@ -36,9 +36,9 @@ test('versions of one app: one app route weighted across version Services, plus 
     { name: 'web-v2', port: 80, weight: 20 },
     { name: 'web-v3', port: 80, weight: 0 },
   ]);
-  assert.deepEqual(at(find(result, 'HTTPRoute', 'web-v3'), 'spec.hostnames'), ['web-v3-shop-main.apps.example.com']);
-  assert.deepEqual(result.urls['web-v3'], ['https://web-v3-shop-main.apps.example.com'], 'a stage-only version is reachable only by its own endpoint');
-  assert.deepEqual(result.urls.web, ['https://web-shop-main.apps.example.com', 'https://web-v0-shop-main.apps.example.com']);
+  assert.deepEqual(at(find(result, 'HTTPRoute', 'web-v3'), 'spec.hostnames'), ['web-v3--shop--main.apps.example.com']);
+  assert.deepEqual(result.urls['web-v3'], ['https://web-v3--shop--main.apps.example.com'], 'a stage-only version is reachable only by its own endpoint');
+  assert.deepEqual(result.urls.web, ['https://web--shop--main.apps.example.com', 'https://web-v0--shop--main.apps.example.com']);
   // The app Service selects every version; version Services select one.
   assert.deepEqual(at(find(result, 'Service', 'web'), 'spec.selector'), { 'app.kubernetes.io/name': 'web', 'ria.dev/app': 'shop' });
   assert.deepEqual(at(find(result, 'Service', 'web-v2'), 'spec.selector'), { 'ria.dev/app': 'shop', 'ria.dev/service': 'web-v2' });
@@ -47,7 +47,7 @@ test('versions of one app: one app route weighted across version Services, plus 
 test('a second exposed port gets its own hostname', () => {
   const rf = riofile({ services: { web: service('web', { ports: [port({ port: 80 }), port({ port: 8081, name: 'admin' })] }) } });
   const result = render(input(rf));
-  assert.deepEqual(at(find(result, 'HTTPRoute', 'web-admin'), 'spec.hostnames'), ['web-admin-shop-main.apps.example.com']);
+  assert.deepEqual(at(find(result, 'HTTPRoute', 'web-admin'), 'spec.hostnames'), ['web-admin--shop--main.apps.example.com']);
   assert.deepEqual(at(find(result, 'HTTPRoute', 'web-admin'), 'spec.rules.0.backendRefs'), [{ name: 'web-v0', port: 8081 }]);
 });
 
@@ -134,8 +134,8 @@ test('a router gets its own hostname; an internal one becomes a mesh (GAMMA) rou
   const rf = twoVersions();
   rf.routers = { pub: router([route({ to: [{ app: 'web', version: 'v0' }] })]), priv: router([route({ to: [{ app: 'web', version: 'v0' }] })], true) };
   const result = render(input(rf));
-  assert.deepEqual(at(find(result, 'HTTPRoute', 'pub'), 'spec.hostnames'), ['pub-shop-main.apps.example.com']);
-  assert.deepEqual(result.urls.pub, ['https://pub-shop-main.apps.example.com']);
+  assert.deepEqual(at(find(result, 'HTTPRoute', 'pub'), 'spec.hostnames'), ['pub--shop--main.apps.example.com']);
+  assert.deepEqual(result.urls.pub, ['https://pub--shop--main.apps.example.com']);
   const priv = find(result, 'HTTPRoute', 'priv');
   assert.deepEqual(at(priv, 'spec.parentRefs'), [{ group: '', kind: 'Service', name: 'priv', port: 80 }]);
   assert.equal(at(priv, 'spec.hostnames'), undefined);
@@ -150,7 +150,7 @@ test('more than 16 routes are split across HTTPRoutes (the CRD limit)', () => {
   const result = render(input(rf));
   assert.equal(at(find(result, 'HTTPRoute', 'many'), 'spec.rules').length, 16);
   assert.equal(at(find(result, 'HTTPRoute', 'many-2'), 'spec.rules').length, 4);
-  assert.deepEqual(at(find(result, 'HTTPRoute', 'many-2'), 'spec.hostnames'), ['many-shop-main.apps.example.com']);
+  assert.deepEqual(at(find(result, 'HTTPRoute', 'many-2'), 'spec.hostnames'), ['many--shop--main.apps.example.com']);
 });
 
 test('without a Gateway: Ingress, with warnings for what Ingress cannot do', () => {
@@ -163,7 +163,7 @@ test('without a Gateway: Ingress, with warnings for what Ingress cannot do', () 
   const result = render(input(rf, { cluster: { ...noGateway, ingressClass: 'nginx' } }));
   assert.equal(result.objects.some((o) => o.kind === 'HTTPRoute'), false);
   const app = find(result, 'Ingress', 'web');
-  assert.deepEqual(app.spec, { ingressClassName: 'nginx', rules: [{ host: 'web-shop-main.apps.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }] });
+  assert.deepEqual(app.spec, { ingressClassName: 'nginx', rules: [{ host: 'web--shop--main.apps.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }] });
   const api = find(result, 'Ingress', 'api');
   assert.deepEqual(at(api, 'spec.rules.0.http.paths'), [
     { path: '/api', pathType: 'Prefix', backend: { service: { name: 'web-v0', port: { number: 80 } } } },

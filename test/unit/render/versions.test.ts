@@ -33,10 +33,10 @@ test('versions: a template service renders the version of its commit: own Deploy
   assert.equal((at(deploy, 'spec.selector.matchLabels') as Record<string, string>)['ria.dev/service'], `web-${V}`, 'each version selects only its own pods');
   assert.equal(at(deploy, 'spec.template.spec.containers.0.image'), 'nginx');
   assert.deepEqual(at(find(r, 'HTTPRoute', 'web'), 'spec.rules.0.backendRefs'), [{ name: `web-${V}`, port: 80 }]);
-  assert.equal(hostOf(find(r, 'HTTPRoute', `web-${V}`)), `web-${V}-demo-main.apps.example.com`);
-  assert.deepEqual(r.urls['web'], ['https://web-demo-main.apps.example.com', `https://web-${V}-demo-main.apps.example.com`]);
+  assert.equal(hostOf(find(r, 'HTTPRoute', `web-${V}`)), `web-${V}--demo--main.apps.example.com`);
+  assert.deepEqual(r.urls['web'], ['https://web--demo--main.apps.example.com', `https://web-${V}--demo--main.apps.example.com`]);
   assert.equal(r.versions['web']?.version, V);
-  assert.equal(r.versions['web']?.url, `https://web-${V}-demo-main.apps.example.com`);
+  assert.equal(r.versions['web']?.url, `https://web-${V}--demo--main.apps.example.com`);
   assert.deepEqual(r.versions['web']?.objects.map((o) => `${o.kind}/${o.name}`).sort(), [`Deployment/web-${V}`, `HTTPRoute/web-${V}`, `Service/web-${V}`]);
   assert.deepEqual(Object.keys(r.versions), ['web'], 'plain services are not versioned');
 });

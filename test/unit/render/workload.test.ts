@@ -11,7 +11,7 @@ test('a service becomes a Deployment with its container, replicas and rolling up
     runAsUser: 1000, runAsGroup: 1000, readOnlyRootFilesystem: true, privileged: false, stdin: true, tty: true,
   }) } });
   const d = find(render(input(rf)), 'Deployment', 'web');
-  assert.equal(at(d, 'metadata.namespace'), 'shop-main');
+  assert.equal(at(d, 'metadata.namespace'), 'shop--main');
   assert.equal(at(d, 'spec.replicas'), 3);
   assert.deepEqual(at(d, 'spec.strategy'), { type: 'RollingUpdate', rollingUpdate: { maxSurge: '50%', maxUnavailable: 0 } });
   const c = at(d, 'spec.template.spec.containers.0');

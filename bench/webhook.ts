@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   try {
     const repo = await h.repo('bench');
     const app = h.appName('bench');
-    const name = `${app}-main`;
+    const name = `${app}--main`;
     const first = await h.commitApp(repo, 'main', { Riofile: riofile(0) });
     await h.commitConfig({ [`apps/${app}.yaml`]: h.appFile(repo) });
     await h.waitEnvironment(name, 'Ready', (e) => e.status?.phase === 'Ready' && e.status.appliedCommit === first, 120_000);

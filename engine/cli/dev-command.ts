@@ -168,10 +168,10 @@ export function createDevCommand(deps: DevDeps = {}): Command {
     if (action === 'open') {
       const r = await openPullRequest(reposOf(state), example, branch);
       io.stdout.write(`${r.existed ? 'updated' : 'opened'} pull request #${r.number} of ria-examples/${example} from ${branch} (${r.sha.slice(0, 7)})\n`
-        + `its preview environment is ${example}-pr-${r.number}: watch the ria dev table\n`);
+        + `its preview environment is ${environmentNamespace({ app: example, kind: 'pr', pr: r.number, commit: '' })}: watch the ria dev table\n`);
     } else {
       const r = await closePullRequest(reposOf(state), example, branch);
-      io.stdout.write(`closed pull request #${r.number} of ria-examples/${example}: Ria removes ${example}-pr-${r.number}\n`);
+      io.stdout.write(`closed pull request #${r.number} of ria-examples/${example}: Ria removes ${environmentNamespace({ app: example, kind: 'pr', pr: r.number, commit: '' })}\n`);
     }
     return 0;
   }

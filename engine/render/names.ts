@@ -86,6 +86,8 @@ export const MAX_APP_NAME = 40;
 const PART = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 /** The shape of a hashed part; text of this shape is hashed too, so it never passes for another's. */
 const HASHED_PART = new RegExp(`-[0-9a-f]{${PART_HASH_LENGTH}}$`);
+/** Pull request numbers have fewer digits than the hash (GitHub's are far below). */
+const MAX_PR = 10 ** (PART_HASH_LENGTH - 1);
 /** What a pull request's part looks like. */
 const PR_PART = /^pr-\d+$/;
 
@@ -119,7 +121,8 @@ export function appSlug(app: string): string {
  */
 export function environmentSlug(env: Environment): string {
   if (env.kind === 'pr') {
-    if (!Number.isSafeInteger(env.pr) || env.pr < 0) throw new RangeError(`pull request number ${env.pr} is not a non-negative integer`);
+    // At most 15 digits: `pr-` and 16 digits would be hash-shaped (a branch's hashed part).
+    if (!Number.isSafeInteger(env.pr) || env.pr < 0 || env.pr >= MAX_PR) throw new RangeError(`pull request number ${env.pr} is not an integer from 0 to ${MAX_PR - 1}`);
     return `pr-${env.pr}`;
   }
   const room = MAX_LABEL - SEPARATOR.length - appSlug(env.app).length;

@@ -68,6 +68,7 @@ export async function syncApp(ctx: EngineContext, appName: string, extraSources:
   for (const d of desired) {
     const current = byName.get(d.name);
     if (current && isDeepStrictEqual(current.spec, d.spec)) continue;
+    if (!current && await takenByAnotherApp(ctx, appName, d.name)) continue;
     await applyEnvironment(ctx, app, d, current !== undefined);
     changed++;
   }
@@ -82,6 +83,20 @@ export async function syncApp(ctx: EngineContext, appName: string, extraSources:
   status.conditions = setCondition(status.conditions, { type: ConditionType.SourceReady, status: 'True', reason: Reason.Listed, message: '' }, now);
   await writeAppStatus(ctx, app, status);
   return { ok: true, changed };
+}
+
+/**
+ * Whether an Environment of another app already has this name. Names of the current scheme never
+ * collide (render/names.ts), but one left from the `<app>-<env>` scheme can (app shop, branch
+ * `x--main` was `shop-x--main`, now app shop-x's main): a forced apply would take it over, with
+ * the other app's namespace and objects. Wait instead until its own app's sync deletes it.
+ */
+async function takenByAnotherApp(ctx: EngineContext, appName: string, name: string): Promise<boolean> {
+  const other = await ctx.objects.get<Environment>({ apiVersion: API_VERSION, kind: 'Environment', namespace: ctx.namespace, name });
+  const owner = other?.metadata.labels?.[APP_LABEL] ?? other?.spec.app;
+  if (other === undefined || owner === appName) return false;
+  ctx.log.warn('environment name taken by another app\'s Environment; waiting for it to be deleted', { environment: name, app: appName, owner: owner ?? '' });
+  return true;
 }
 
 /** Creates or updates one Environment, owned by its App (deleting the App deletes it). */

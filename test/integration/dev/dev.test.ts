@@ -85,8 +85,8 @@ test('every example is Ready with its URL, and the last table printed before "re
   assert.ok(timings.clusterMs < 1000, `no control plane was started: ${JSON.stringify(timings)}`);
   assert.ok(timings.readyMs! >= timings.clusterMs + timings.setupMs, JSON.stringify(timings));
   for (const app of session.apps) {
-    const e = (await env(`${app}-main`))!;
-    assert.equal(e.status?.url, `https://${app}-${app}-main.ria.localhost`);
+    const e = (await env(`${app}--main`))!;
+    assert.equal(e.status?.url, `https://${app}--main.ria.localhost`);
     assert.equal(e.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
   }
 });
@@ -165,12 +165,12 @@ test('ria dev pr open → a preview environment at the branch head; pr close →
   const opened = await cli('pr', 'open', 'hello', 'try-it');
   const n = Number(/pull request #(\d+)/.exec(opened)?.[1]);
   assert.ok(n >= 1, opened);
-  const preview = await waitEnv(`hello-pr-${n}`, 'Ready', (x) => x.status?.phase === 'Ready');
+  const preview = await waitEnv(`hello--pr-${n}`, 'Ready', (x) => x.status?.phase === 'Ready');
   assert.equal(preview.spec.kind, 'pr');
   assert.equal(preview.spec.pullRequest, n);
-  assert.equal(preview.status?.url, `https://hello-hello-pr-${n}.ria.localhost`);
+  assert.equal(preview.status?.url, `https://hello--pr-${n}.ria.localhost`);
   const route = await session.ctx.objects.get<{ spec: { rules: Array<{ backendRefs: Array<{ weight: number }> }> } }>(
-    { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: `hello-pr-${n}`, name: 'hello' });
+    { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: `hello--pr-${n}`, name: 'hello' });
   assert.deepEqual(route?.spec.rules[0]?.backendRefs.map((b) => b.weight), [50, 50], 'the preview runs the branch');
   const main = await session.ctx.objects.get<{ spec: { rules: Array<{ backendRefs: Array<{ weight: number }> }> } }>(
     { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: 'hello--main', name: 'hello' });
@@ -182,13 +182,13 @@ test('ria dev pr open → a preview environment at the branch head; pr close →
   const again = await cli('push', 'hello', '--branch', 'try-it');
   assert.match(again, new RegExp(`pull request #${n} follows try-it`));
   const head = /: ([0-9a-f]{7})\n/.exec(again)![1]!;
-  await waitEnv(`hello-pr-${n}`, `redeployed at ${head}`, (x) => x.status?.shortCommit === head && x.status?.phase === 'Ready');
-  assert.equal((await apps.readNamespacedDeployment({ namespace: `hello-pr-${n}`, name: 'hello-v2' })).spec?.replicas, 2);
+  await waitEnv(`hello--pr-${n}`, `redeployed at ${head}`, (x) => x.status?.shortCommit === head && x.status?.phase === 'Ready');
+  assert.equal((await apps.readNamespacedDeployment({ namespace: `hello--pr-${n}`, name: 'hello-v2' })).spec?.replicas, 2);
 
   assert.match(await cli('pr', 'close', 'hello', 'try-it'), new RegExp(`closed pull request #${n}`));
   await eventually('preview Environment and namespace gone', async () => {
-    const gone = !(await env(`hello-pr-${n}`));
-    const ns = await core.readNamespace({ name: `hello-pr-${n}` }).catch(() => undefined);
+    const gone = !(await env(`hello--pr-${n}`));
+    const ns = await core.readNamespace({ name: `hello--pr-${n}` }).catch(() => undefined);
     return gone && !ns ? true : undefined;
   }, 90_000);
 });

@@ -18,8 +18,8 @@ test('Secrets a Riofile references are copied from the app\'s secretsFrom namesp
   await core.createNamespacedSecret({ namespace: source, body: { metadata: { name: 'db' }, stringData: { password: 'hunter2' } } });
   await h.commitApp('vault', 'main', { Riofile: 'services:\n  web:\n    image: nginx:1.27\n    ports: 80/http\n    env:\n    - DB_PASSWORD=secret://db/password\n    secrets: tls\n' });
   await h.commitConfig({ [`apps/${app}.yaml`]: h.appFile(app, 'vault', `secretsFrom: ${source}\n`) });
-  const env = await h.waitEnvironment(`${app}-main`, 'Ready', phaseIs('Ready'));
-  const copy = await core.readNamespacedSecret({ namespace: `${app}-main`, name: 'db' });
+  const env = await h.waitEnvironment(`${app}--main`, 'Ready', phaseIs('Ready'));
+  const copy = await core.readNamespacedSecret({ namespace: `${app}--main`, name: 'db' });
   assert.equal(Buffer.from(copy.data?.password ?? '', 'base64').toString(), 'hunter2');
   assert.equal(copy.metadata?.labels?.['ria.dev/copied-from'], source);
   const missing = env.status?.conditions?.find((c) => c.type === 'SecretsReady');
@@ -33,14 +33,14 @@ test('permissions a config does not allow fail validation naming the config key;
   const riofile = 'services:\n  web:\n    image: nginx:1.27\n    ports: 80/http\n    permissions:\n    - get,list configmaps\n';
   await h.commitApp('rights', 'main', { Riofile: riofile });
   await h.commitConfig({ [`apps/${app}.yaml`]: h.appFile(app, 'rights') });
-  const failed = await h.waitEnvironment(`${app}-main`, 'Failed', phaseIs('Failed'));
+  const failed = await h.waitEnvironment(`${app}--main`, 'Failed', phaseIs('Failed'));
   assert.equal(failed.status?.lastError?.path, 'services.web.permissions');
   assert.equal(failed.status?.lastError?.line, 5);
   assert.match(failed.status?.lastError?.message ?? '', new RegExp(`allow: \\{ permissions: true \\}" in apps/${app}\\.yaml`));
 
   await h.commitConfig({ [`apps/${app}.yaml`]: h.appFile(app, 'rights', 'allow: { permissions: true }\n') });
-  await h.waitEnvironment(`${app}-main`, 'Ready once allowed', phaseIs('Ready'));
-  const roles = await rbac.listNamespacedRole({ namespace: `${app}-main` });
+  await h.waitEnvironment(`${app}--main`, 'Ready once allowed', phaseIs('Ready'));
+  const roles = await rbac.listNamespacedRole({ namespace: `${app}--main` });
   const rules = roles.items.flatMap((r) => r.rules ?? []);
   assert.ok(rules.some((r) => r.resources?.includes('configmaps') && r.verbs.includes('list')), JSON.stringify(rules));
 });
@@ -49,8 +49,8 @@ test('a broken app file marks the App and leaves its environment running; removi
   const app = h.appName('gone');
   await h.commitApp('gone', 'main', { Riofile: 'services:\n  web:\n    image: nginx:1.27\n    ports: 80/http\n' });
   await h.commitConfig({ [`apps/${app}.yaml`]: h.appFile(app, 'gone') });
-  await h.waitEnvironment(`${app}-main`, 'Ready', phaseIs('Ready'));
-  const deployment = await apps.readNamespacedDeployment({ namespace: `${app}-main`, name: 'web' });
+  await h.waitEnvironment(`${app}--main`, 'Ready', phaseIs('Ready'));
+  const deployment = await apps.readNamespacedDeployment({ namespace: `${app}--main`, name: 'web' });
 
   await h.commitConfig({ [`apps/${app}.yaml`]: `${h.appFile(app, 'gone')}brnaches: [dev]\n` });
   const marked = await eventually('App ConfigValid=False', async () => {
@@ -65,15 +65,15 @@ test('a broken app file marks the App and leaves its environment running; removi
   h.engine.poke(h.git.urlFor('gone'));
   await h.engine.queue.idle();
   assert.equal((await h.app(app))?.status?.conditions?.find((x) => x.type === 'ConfigValid')?.status, 'False');
-  const still = await apps.readNamespacedDeployment({ namespace: `${app}-main`, name: 'web' });
+  const still = await apps.readNamespacedDeployment({ namespace: `${app}--main`, name: 'web' });
   assert.equal(still.metadata?.uid, deployment.metadata?.uid);
   assert.equal(still.metadata?.resourceVersion, deployment.metadata?.resourceVersion);
 
   await h.commitConfig({ [`apps/${app}.yaml`]: null });
   await eventually('App, Environment and namespace gone', async () => {
     const a = await h.app(app);
-    const env = await h.environment(`${app}-main`);
-    const ns = await core.readNamespace({ name: `${app}-main` }).catch(() => undefined);
+    const env = await h.environment(`${app}--main`);
+    const ns = await core.readNamespace({ name: `${app}--main` }).catch(() => undefined);
     return !a && !env && !ns ? true : undefined;
   }, 90_000);
 });

@@ -64,22 +64,22 @@ test('the engine under its installed identity deploys an app end to end', async 
 
   // Test
   await commitFiles(git, 'config', 'main', { [`apps/${app}.yaml`]: `repo: ${git.urlFor(app)}\nbranches: [main]\n` }, 'app');
-  const env = await eventually(`Environment ${app}-main Ready`, async () => {
-    const e = await ctx.objects.get<Environment>({ apiVersion: API_VERSION, kind: 'Environment', namespace: ns, name: `${app}-main` });
+  const env = await eventually(`Environment ${app}--main Ready`, async () => {
+    const e = await ctx.objects.get<Environment>({ apiVersion: API_VERSION, kind: 'Environment', namespace: ns, name: `${app}--main` });
     return e?.status?.phase === 'Ready' ? e : undefined;
   }, 90_000);
   assert.equal(env.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
-  const sa = await core.readNamespacedServiceAccount({ namespace: `${app}-main`, name: 'ria-environment' });
+  const sa = await core.readNamespacedServiceAccount({ namespace: `${app}--main`, name: 'ria-environment' });
   assert.equal(sa.metadata?.labels?.['app.kubernetes.io/managed-by'], 'ria');
   // Written as the environment: its managedFields name Ria's field manager, the API server let its identity create it.
   const { apps } = testClients();
-  assert.equal((await apps.readNamespacedDeployment({ namespace: `${app}-main`, name: 'web' })).metadata?.labels?.['ria.dev/app'], app);
+  assert.equal((await apps.readNamespacedDeployment({ namespace: `${app}--main`, name: 'web' })).metadata?.labels?.['ria.dev/app'], app);
 });
 
 test('what a Riofile must not do is refused by the API server: cluster-admin binding, kube-system, a Secret elsewhere', async () => {
   // Setup: an environment namespace and identity made by the engine (as in a deploy).
   const app = uniqueName('evil');
-  const owned = `${app}-main`;
+  const owned = `${app}--main`;
   const labels = { 'app.kubernetes.io/managed-by': 'ria', 'ria.dev/app': app, 'ria.dev/environment': 'main' };
   await ctx.objects.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: owned, labels } });
   const asEnvironment = ctx.objects.as(environmentUser(owned));

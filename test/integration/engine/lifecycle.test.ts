@@ -28,23 +28,23 @@ before(async () => {
 after(() => h.close());
 
 test('a config repo with two apps: Apps and Environments appear, builds complete, both become Ready with URLs', async () => {
-  const shopEnv = await h.waitEnvironment(`${shop}-main`, 'Ready', phaseIs('Ready'));
+  const shopEnv = await h.waitEnvironment(`${shop}--main`, 'Ready', phaseIs('Ready'));
   assert.equal(shopEnv.spec.app, shop);
   assert.equal(shopEnv.spec.target, 'main');
-  assert.equal(shopEnv.status?.url, `https://web-${shop}-main.apps.test`);
+  assert.equal(shopEnv.status?.url, `https://web--${shop}--main.apps.test`);
   assert.equal(shopEnv.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
-  const web = await apps.readNamespacedDeployment({ namespace: `${shop}-main`, name: 'web' });
+  const web = await apps.readNamespacedDeployment({ namespace: `${shop}--main`, name: 'web' });
   assert.equal(web.spec?.replicas, 1);
   assert.equal(web.status?.availableReplicas, 1);
 
-  const apiEnv = await h.waitEnvironment(`${api}-main`, 'Ready after its build', phaseIs('Ready'));
+  const apiEnv = await h.waitEnvironment(`${api}--main`, 'Ready after its build', phaseIs('Ready'));
   const build = apiEnv.status?.builds?.[0];
   assert.equal(build?.service, 'api');
   assert.equal(build?.phase, 'Succeeded');
   assert.equal(build?.commit, apiEnv.spec.commit);
   const job = await batch.readNamespacedJob({ namespace: `${h.namespace}-builds`, name: build!.job });
   assert.ok(job.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True'));
-  const deployment = await apps.readNamespacedDeployment({ namespace: `${api}-main`, name: 'api' });
+  const deployment = await apps.readNamespacedDeployment({ namespace: `${api}--main`, name: 'api' });
   assert.equal(deployment.spec?.template.spec?.containers[0]?.image, build!.image, 'the Deployment runs the built image');
   assert.match(build!.image, new RegExp(`:${apiEnv.spec.commit}$`));
 
@@ -55,24 +55,24 @@ test('a config repo with two apps: Apps and Environments appear, builds complete
 test('scale: 3 pushed → replicas 3 within the poll interval; a removed service is pruned', async () => {
   const started = Date.now();
   const sha = await h.commitApp('shop', 'main', { Riofile: riofile(3) });
-  await h.waitEnvironment(`${shop}-main`, `applied ${sha}`, (e) => e.status?.appliedCommit === sha && e.status?.phase === 'Ready');
+  await h.waitEnvironment(`${shop}--main`, `applied ${sha}`, (e) => e.status?.appliedCommit === sha && e.status?.phase === 'Ready');
   assert.ok(Date.now() - started < 1_000 + 5_000 + 15_000, 'picked up by polling');
-  const web = await apps.readNamespacedDeployment({ namespace: `${shop}-main`, name: 'web' });
+  const web = await apps.readNamespacedDeployment({ namespace: `${shop}--main`, name: 'web' });
   assert.equal(web.spec?.replicas, 3);
 
   const withoutWorker = await h.commitApp('shop', 'main', { Riofile: riofile(3, false) });
-  const env = await h.waitEnvironment(`${shop}-main`, 'worker pruned', (e) => e.status?.appliedCommit === withoutWorker);
+  const env = await h.waitEnvironment(`${shop}--main`, 'worker pruned', (e) => e.status?.appliedCommit === withoutWorker);
   assert.ok(!env.status?.inventory?.some((o) => o.name === 'worker'));
   await eventually('worker Deployment gone', async () => {
-    const list = await apps.listNamespacedDeployment({ namespace: `${shop}-main` });
+    const list = await apps.listNamespacedDeployment({ namespace: `${shop}--main` });
     return list.items.every((d) => d.metadata?.name !== 'worker') ? true : undefined;
   });
 });
 
 test('a broken Riofile → Failed with the located error; the running Deployment is untouched; fixing it → Ready', async () => {
-  const before = await apps.readNamespacedDeployment({ namespace: `${shop}-main`, name: 'web' });
+  const before = await apps.readNamespacedDeployment({ namespace: `${shop}--main`, name: 'web' });
   const broken = await h.commitApp('shop', 'main', { Riofile: 'services:\n  web:\n    image: nginx:1.27\n    ports: 80/http\n    scale: lots\n' });
-  const failed = await h.waitEnvironment(`${shop}-main`, 'Failed', (e) => e.status?.observedCommit === broken && e.status?.phase === 'Failed');
+  const failed = await h.waitEnvironment(`${shop}--main`, 'Failed', (e) => e.status?.observedCommit === broken && e.status?.phase === 'Failed');
   assert.equal(failed.status?.lastError?.file, 'Riofile');
   assert.equal(failed.status?.lastError?.line, 5);
   assert.equal(failed.status?.lastError?.path, 'services.web.scale');
@@ -80,18 +80,18 @@ test('a broken Riofile → Failed with the located error; the running Deployment
   assert.equal(stalled?.status, 'True');
   assert.equal(stalled?.reason, 'RiofileInvalid');
   assert.notEqual(failed.status?.appliedCommit, broken, 'the broken commit was not applied');
-  const during = await apps.readNamespacedDeployment({ namespace: `${shop}-main`, name: 'web' });
+  const during = await apps.readNamespacedDeployment({ namespace: `${shop}--main`, name: 'web' });
   assert.equal(during.metadata?.resourceVersion, before.metadata?.resourceVersion, 'the running Deployment is untouched');
   assert.equal(during.spec?.replicas, 3);
 
   const fixed = await h.commitApp('shop', 'main', { Riofile: riofile(2, false) });
-  const ready = await h.waitEnvironment(`${shop}-main`, 'Ready again', (e) => e.status?.appliedCommit === fixed && e.status?.phase === 'Ready');
+  const ready = await h.waitEnvironment(`${shop}--main`, 'Ready again', (e) => e.status?.appliedCommit === fixed && e.status?.phase === 'Ready');
   assert.equal(ready.status?.lastError, undefined);
-  assert.equal((await apps.readNamespacedDeployment({ namespace: `${shop}-main`, name: 'web' })).spec?.replicas, 2);
+  assert.equal((await apps.readNamespacedDeployment({ namespace: `${shop}--main`, name: 'web' })).spec?.replicas, 2);
 });
 
 test('a Deployment scaled by hand is put back at once (drift)', async () => {
-  const ns = `${shop}-main`;
+  const ns = `${shop}--main`;
   // A person runs `kubectl scale` (a merge patch from another client).
   await h.ctx.objects.mergePatch({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'web' }, { spec: { replicas: 7 } });
   assert.equal((await apps.readNamespacedDeployment({ namespace: ns, name: 'web' })).spec?.replicas, 7);
@@ -112,5 +112,5 @@ test('a deleted branch deletes its Environment and namespace', async () => {
     const ns = await core.readNamespace({ name: `${shop}-staging` }).catch(() => undefined);
     return !env && !ns ? true : undefined;
   }, 60_000);
-  assert.ok(await h.environment(`${shop}-main`), 'main is untouched');
+  assert.ok(await h.environment(`${shop}--main`), 'main is untouched');
 });

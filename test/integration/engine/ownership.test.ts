@@ -80,20 +80,20 @@ test('a Riofile listing a namespace, a ClusterRole and a Secret Ria did not crea
   await h.commitConfig({ [`apps/${app}.yaml`]: h.appFile(app, 'grab') });
 
   // Test: apply refuses (by Ria's ownership rule, or earlier by the policy), nothing is touched.
-  const failed = await h.waitEnvironment(`${app}-main`, 'Failed', (e) => e.status?.observedCommit === first && e.status?.phase === 'Failed');
+  const failed = await h.waitEnvironment(`${app}--main`, 'Failed', (e) => e.status?.observedCommit === first && e.status?.phase === 'Failed');
   assert.match(failed.status?.lastError?.message ?? '', new RegExp(`${victimNs}|${victimRole}`), 'the error names the object');
   assert.deepEqual(await victims(), before);
 
   // Dropping them from the Riofile: Ready, nothing of theirs pruned.
   const second = await h.commitApp('grab', 'main', { Riofile: service });
-  await h.waitEnvironment(`${app}-main`, 'Ready at the second commit', (e) => e.status?.appliedCommit === second && phaseIs('Ready')(e));
+  await h.waitEnvironment(`${app}--main`, 'Ready at the second commit', (e) => e.status?.appliedCommit === second && phaseIs('Ready')(e));
   assert.deepEqual(await victims(), before);
 
   // App deletion: the Environment's finalizer removes its own namespace and nothing else.
   await h.commitConfig({ [`apps/${app}.yaml`]: null });
-  await eventually('the Environment is gone', async () => (await h.environment(`${app}-main`)) === undefined);
+  await eventually('the Environment is gone', async () => (await h.environment(`${app}--main`)) === undefined);
   await eventually('its namespace is gone or going', async () => {
-    try { return (await core.readNamespace({ name: `${app}-main` })).metadata?.deletionTimestamp !== undefined; } catch { return true; }
+    try { return (await core.readNamespace({ name: `${app}--main` })).metadata?.deletionTimestamp !== undefined; } catch { return true; }
   });
   assert.deepEqual(await victims(), before);
 });
@@ -101,7 +101,7 @@ test('a Riofile listing a namespace, a ClusterRole and a Secret Ria did not crea
 test('an existing namespace not labelled for the environment is not adopted: a located error, and it survives the App\'s deletion', async () => {
   // Setup
   const app = h.appName('squat');
-  const ns = `${app}-main`;
+  const ns = `${app}--main`;
   await core.createNamespace({ body: { metadata: { name: ns } } });
   await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'precious' }, data: { a: '1' } } });
   const nsBefore = (await core.readNamespace({ name: ns })).metadata?.resourceVersion;

@@ -26,18 +26,18 @@ test('a Riofile whose manifests bind cluster-admin, claim kube-system and run a 
   const app = h.appName('attack');
   await h.commitApp('attack', 'main', { Riofile: web });
   await h.commitConfig({ [`apps/${app}.yaml`]: h.appFile(app, 'attack') });
-  await h.waitEnvironment(`${app}-main`, 'Ready', phaseIs('Ready'));
-  const before = await apps.readNamespacedDeployment({ namespace: `${app}-main`, name: 'web' });
+  await h.waitEnvironment(`${app}--main`, 'Ready', phaseIs('Ready'));
+  const before = await apps.readNamespacedDeployment({ namespace: `${app}--main`, name: 'web' });
   const kubeSystem = await core.readNamespace({ name: 'kube-system' });
 
   const binding = `ria-test-${h.suffix}-admin`;
   const manifest = [
-    `apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: ${binding}\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: cluster-admin\nsubjects:\n- kind: ServiceAccount\n  name: default\n  namespace: ${app}-main`,
+    `apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: ${binding}\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: cluster-admin\nsubjects:\n- kind: ServiceAccount\n  name: default\n  namespace: ${app}--main`,
     'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: kube-system\n  labels:\n    owned: "yes"',
     'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: escape\nspec:\n  selector:\n    matchLabels: {app: escape}\n  template:\n    metadata:\n      labels: {app: escape}\n    spec:\n      hostPID: true\n      containers:\n      - name: c\n        image: busybox\n        securityContext:\n          privileged: true',
   ].join('\n---\n');
   await h.commitApp('attack', 'main', { Riofile: `${web}kubernetes:\n  manifest: |-\n${indent(manifest)}\n` });
-  const failed = await h.waitEnvironment(`${app}-main`, 'Failed (PolicyDenied)', (e) => e.status?.phase === 'Failed' && e.status.observedCommit === e.spec.commit);
+  const failed = await h.waitEnvironment(`${app}--main`, 'Failed (PolicyDenied)', (e) => e.status?.phase === 'Failed' && e.status.observedCommit === e.spec.commit);
   const stalled = failed.status?.conditions?.find((c) => c.type === 'Stalled');
   assert.equal(stalled?.reason, 'PolicyDenied');
   assert.equal(failed.status?.lastError?.path, 'kubernetes.manifest[0].kind');
@@ -53,8 +53,8 @@ test('a Riofile whose manifests bind cluster-admin, claim kube-system and run a 
   await assert.rejects(rbac.readClusterRoleBinding({ name: binding }), (err: { code?: number }) => err.code === 404);
   const after = await core.readNamespace({ name: 'kube-system' });
   assert.deepEqual(after.metadata?.labels, kubeSystem.metadata?.labels);
-  await assert.rejects(apps.readNamespacedDeployment({ namespace: `${app}-main`, name: 'escape' }), (err: { code?: number }) => err.code === 404);
-  const still = await apps.readNamespacedDeployment({ namespace: `${app}-main`, name: 'web' });
+  await assert.rejects(apps.readNamespacedDeployment({ namespace: `${app}--main`, name: 'escape' }), (err: { code?: number }) => err.code === 404);
+  const still = await apps.readNamespacedDeployment({ namespace: `${app}--main`, name: 'web' });
   assert.equal(still.metadata?.resourceVersion, before.metadata?.resourceVersion);
 });
 
@@ -62,12 +62,12 @@ test('environment namespaces carry Pod Security labels: the API server itself re
   const app = h.appName('psa');
   await h.commitApp('psa', 'main', { Riofile: web });
   await h.commitConfig({ [`apps/${app}.yaml`]: h.appFile(app, 'psa') });
-  await h.waitEnvironment(`${app}-main`, 'Ready', phaseIs('Ready'));
-  const ns = await core.readNamespace({ name: `${app}-main` });
+  await h.waitEnvironment(`${app}--main`, 'Ready', phaseIs('Ready'));
+  const ns = await core.readNamespace({ name: `${app}--main` });
   assert.equal(ns.metadata?.labels?.['pod-security.kubernetes.io/enforce'], 'baseline');
   assert.equal(ns.metadata?.labels?.['pod-security.kubernetes.io/warn'], 'restricted');
   // As cluster admin, bypassing Ria: the namespace label alone makes the API server refuse it.
-  await assert.rejects(core.createNamespacedPod({ namespace: `${app}-main`, body: {
+  await assert.rejects(core.createNamespacedPod({ namespace: `${app}--main`, body: {
     metadata: { name: 'root' }, spec: { containers: [{ name: 'c', image: 'busybox', securityContext: { privileged: true } }] },
   } }), (err: { code?: number; body?: unknown }) => err.code === 403 && /violates PodSecurity.*baseline:latest/.test(String(err.body)));
 });
@@ -76,15 +76,15 @@ test('what the config allows deploys: a privileged service with allow.privileged
   const app = h.appName('trusted');
   await h.commitApp('trusted', 'main', { Riofile: `${web}    privileged: true\n` });
   await h.commitConfig({ [`apps/${app}.yaml`]: h.appFile(app, 'trusted') });
-  const failed = await h.waitEnvironment(`${app}-main`, 'Failed without allow', phaseIs('Failed'));
+  const failed = await h.waitEnvironment(`${app}--main`, 'Failed without allow', phaseIs('Failed'));
   assert.equal(failed.status?.lastError?.line, 5);
   assert.match(failed.status?.lastError?.message ?? '', new RegExp(`allow: \\{ privileged: true \\}" in apps/${app}\\.yaml`));
 
   await h.commitConfig({ [`apps/${app}.yaml`]: h.appFile(app, 'trusted', 'allow: { privileged: true }\n') });
-  await h.waitEnvironment(`${app}-main`, 'Ready once allowed', phaseIs('Ready'));
-  const ns = await core.readNamespace({ name: `${app}-main` });
+  await h.waitEnvironment(`${app}--main`, 'Ready once allowed', phaseIs('Ready'));
+  const ns = await core.readNamespace({ name: `${app}--main` });
   assert.equal(ns.metadata?.labels?.['pod-security.kubernetes.io/enforce'], 'privileged');
-  const deployment = await apps.readNamespacedDeployment({ namespace: `${app}-main`, name: 'web' });
+  const deployment = await apps.readNamespacedDeployment({ namespace: `${app}--main`, name: 'web' });
   assert.equal(deployment.spec?.template.spec?.containers[0]?.securityContext?.privileged, true);
 });
 
@@ -94,7 +94,7 @@ test('ria validate --config gives the engine\'s verdict: the same located messag
   const appFile = h.appFile(app, 'same');
   await h.commitApp('same', 'main', { Riofile: riofile });
   await h.commitConfig({ [`apps/${app}.yaml`]: appFile });
-  const failed = await h.waitEnvironment(`${app}-main`, 'Failed (PolicyDenied)', phaseIs('Failed'));
+  const failed = await h.waitEnvironment(`${app}--main`, 'Failed (PolicyDenied)', phaseIs('Failed'));
   assert.equal(failed.status?.conditions?.find((c) => c.type === 'Stalled')?.reason, 'PolicyDenied');
 
   // The same files, checked out: the CLI prints exactly what the engine wrote.

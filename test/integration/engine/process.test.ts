@@ -65,10 +65,10 @@ test('`ria engine` serves health and metrics, leads, labels its Pod as the leade
   assert.equal((await fetch(`${webhookBase}/hooks/github`, { method: 'POST', body: '{}' })).status, 401);
 
   const env = await eventually('Environment Ready', async () => {
-    const e = await objects.read({ apiVersion: API_VERSION, kind: 'Environment', metadata: { namespace, name: `${app}-main` } }).catch(() => undefined);
+    const e = await objects.read({ apiVersion: API_VERSION, kind: 'Environment', metadata: { namespace, name: `${app}--main` } }).catch(() => undefined);
     return (e as Environment | undefined)?.status?.phase === "Ready" ? (e as Environment) : undefined;
   }, 90_000);
-  assert.equal(env.status?.url, `https://web-${app}-main.apps.test`);
+  assert.equal(env.status?.url, `https://web--${app}--main.apps.test`);
   // The Service selects this label: webhooks go to the replica that acts on them.
   assert.equal(await eventually('the leader label', async () => leaderLabel(), 10_000), 'true');
   assert.equal((await core.readNamespacedPod({ namespace, name: `test-${suffix}` })).metadata?.labels?.['app.kubernetes.io/name'], 'ria', 'other labels stay');

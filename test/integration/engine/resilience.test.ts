@@ -25,7 +25,7 @@ async function startApp(base: string, riofile: string): Promise<{ app: string; s
 
 test('three pushes in quick succession: only the newest is deployed, the superseded build Job is deleted', async () => {
   const { app, sha: first } = await startApp('rush', buildRiofile(0));
-  await h.waitEnvironment(`${app}-main`, 'Ready at the first commit', (e) => e.status?.appliedCommit === first && e.status.phase === 'Ready');
+  await h.waitEnvironment(`${app}--main`, 'Ready at the first commit', (e) => e.status?.appliedCommit === first && e.status.phase === 'Ready');
 
   const c1 = await h.commitApp('rush', 'main', { Riofile: buildRiofile(1) });
   h.engine.poke(h.git.urlFor('rush'));
@@ -34,9 +34,9 @@ test('three pushes in quick succession: only the newest is deployed, the superse
   const c3 = await h.commitApp('rush', 'main', { Riofile: buildRiofile(3) });
   h.engine.poke(h.git.urlFor('rush'));
 
-  const env = await h.waitEnvironment(`${app}-main`, 'Ready at c3', (e) => e.status?.appliedCommit === c3 && e.status.phase === 'Ready');
+  const env = await h.waitEnvironment(`${app}--main`, 'Ready at c3', (e) => e.status?.appliedCommit === c3 && e.status.phase === 'Ready');
   assert.equal(env.spec.commit, c3);
-  const deployment = await apps.readNamespacedDeployment({ namespace: `${app}-main`, name: 'api' });
+  const deployment = await apps.readNamespacedDeployment({ namespace: `${app}--main`, name: 'api' });
   assert.match(deployment.spec?.template.spec?.containers[0]?.image ?? '', new RegExp(`:${c3}$`));
   await eventually('superseded Jobs deleted', async () => {
     const commits = (await jobsOf(app)).map((j) => j.metadata?.labels?.['ria.dev/commit']);
@@ -44,7 +44,7 @@ test('three pushes in quick succession: only the newest is deployed, the superse
   });
   const commits = (await jobsOf(app)).map((j) => j.metadata?.labels?.['ria.dev/commit']);
   assert.deepEqual(commits, [c3]);
-  const replicaSets = await apps.listNamespacedReplicaSet({ namespace: `${app}-main` });
+  const replicaSets = await apps.listNamespacedReplicaSet({ namespace: `${app}--main` });
   const images = replicaSets.items.map((rs) => rs.spec?.template?.spec?.containers[0]?.image ?? '');
   assert.ok(!images.some((i) => i.endsWith(c2)), 'c2 was never deployed');
 });
@@ -55,7 +55,7 @@ test('an engine killed mid-build and restarted continues without a second Job or
   const [job] = await jobsOf(app);
   await h.restartEngine();
   h.engine.poke(h.git.urlFor('config'));
-  const env = await h.waitEnvironment(`${app}-main`, 'Ready after restart', (e) => e.status?.appliedCommit === sha && e.status.phase === 'Ready');
+  const env = await h.waitEnvironment(`${app}--main`, 'Ready after restart', (e) => e.status?.appliedCommit === sha && e.status.phase === 'Ready');
   assert.equal(env.status?.builds?.[0]?.phase, 'Succeeded');
   const jobs = await jobsOf(app);
   assert.equal(jobs.length, 1, 'one build per commit and service');
@@ -67,8 +67,8 @@ test('git server down: backoff, a condition saying so, nothing deleted; back up:
   await h.commitApp('steady', 'main', { Riofile: 'services:\n  web:\n    image: nginx:1.27\n    ports: 80/http\n' });
   await h.commitConfig({ [`apps/${app}.yaml`]: h.appFile(app, 'steady') });
   h.engine.poke(h.git.urlFor('config'));
-  await h.waitEnvironment(`${app}-main`, 'Ready', phaseIs('Ready'));
-  const before = await apps.readNamespacedDeployment({ namespace: `${app}-main`, name: 'web' });
+  await h.waitEnvironment(`${app}--main`, 'Ready', phaseIs('Ready'));
+  const before = await apps.readNamespacedDeployment({ namespace: `${app}--main`, name: 'web' });
 
   await h.git.setDown('refuse');
   const next = await h.commitApp('steady', 'main', { Riofile: 'services:\n  web:\n    image: nginx:1.27\n    ports: 80/http\n    scale: 2\n' });
@@ -82,14 +82,14 @@ test('git server down: backoff, a condition saying so, nothing deleted; back up:
   assert.match(down.message, /nothing deployed is changed/);
   h.engine.poke(h.git.urlFor('steady'));
   await new Promise((r) => setTimeout(r, 3_000));
-  assert.ok(await h.environment(`${app}-main`), 'the environment is not deleted while the source is down');
-  const during = await apps.readNamespacedDeployment({ namespace: `${app}-main`, name: 'web' });
+  assert.ok(await h.environment(`${app}--main`), 'the environment is not deleted while the source is down');
+  const during = await apps.readNamespacedDeployment({ namespace: `${app}--main`, name: 'web' });
   assert.equal(during.metadata?.uid, before.metadata?.uid);
   assert.equal(during.spec?.replicas, 1);
 
   await h.git.setDown(false);
-  await h.waitEnvironment(`${app}-main`, 'converged on the new commit', (e) => e.status?.appliedCommit === next && e.status.phase === 'Ready', 90_000);
-  assert.equal((await apps.readNamespacedDeployment({ namespace: `${app}-main`, name: 'web' })).spec?.replicas, 2);
+  await h.waitEnvironment(`${app}--main`, 'converged on the new commit', (e) => e.status?.appliedCommit === next && e.status.phase === 'Ready', 90_000);
+  assert.equal((await apps.readNamespacedDeployment({ namespace: `${app}--main`, name: 'web' })).spec?.replicas, 2);
   const a = await h.app(app);
   assert.equal(a?.status?.conditions?.find((x) => x.type === 'SourceReady')?.status, 'True');
 });
@@ -97,7 +97,7 @@ test('git server down: backoff, a condition saying so, nothing deleted; back up:
 test('an object the API server refuses (over quota) fails the environment with the server\'s reason, keeps what runs, and is retried until it goes through', async () => {
   const web = 'services:\n  web:\n    image: nginx:1.27\n    ports: 80/http\n';
   const { app, sha } = await startApp('quota', web);
-  const ns = `${app}-main`;
+  const ns = `${app}--main`;
   await h.waitEnvironment(ns, 'Ready', (e) => e.status?.appliedCommit === sha && e.status.phase === 'Ready');
   const running = await apps.readNamespacedDeployment({ namespace: ns, name: 'web' });
   const services = (await core.listNamespacedService({ namespace: ns })).items.length;

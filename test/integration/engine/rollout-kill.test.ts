@@ -37,7 +37,7 @@ function startEngine(): void {
   child.stderr!.on('data', (c: Buffer) => { output += c.toString(); });
 }
 
-const environment = () => objects.read({ apiVersion: API_VERSION, kind: 'Environment', metadata: { name: `${app}-main`, namespace } }).then((e) => e as unknown as Environment, () => undefined);
+const environment = () => objects.read({ apiVersion: API_VERSION, kind: 'Environment', metadata: { name: `${app}--main`, namespace } }).then((e) => e as unknown as Environment, () => undefined);
 const web = (e: Environment | undefined): ServiceRolloutState | undefined => e?.status?.rollout?.services['web'];
 
 before(async () => {

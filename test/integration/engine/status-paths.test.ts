@@ -31,7 +31,7 @@ test('a build Job Ria may not create (quota in the builder namespace): Failed wi
   await core.createNamespacedResourceQuota({ namespace: builds, body: { metadata: { name: 'no-jobs' }, spec: { hard: { 'count/jobs.batch': '0' } } } });
   await eventually('quota status', async () => (await core.readNamespacedResourceQuota({ namespace: builds, name: 'no-jobs' })).status?.hard ? true : undefined);
   const app = h.appName('nojob');
-  const env = `${app}-main`;
+  const env = `${app}--main`;
   const sha = await h.commitApp('nojob', 'main', { Riofile: 'services:\n  api:\n    image: ./\n    ports: 8080/http\n', Dockerfile: 'FROM scratch\n' });
   await h.commitConfig({ [`apps/${app}.yaml`]: h.appFile(app, 'nojob') });
   h.engine.poke(h.git.urlFor('config'));
@@ -71,7 +71,7 @@ test('config repository: unreachable, then a bad ria.yaml, then a bad app file: 
   await h.commitApp('cfg', 'main', { Riofile: 'services:\n  web:\n    image: nginx:1.27\n    ports: 80/http\n' });
   await h.commitConfig({ [`apps/${app}.yaml`]: h.appFile(app, 'cfg') });
   h.engine.poke(h.git.urlFor('config'));
-  await h.waitEnvironment(`${app}-main`, 'Ready', phaseIs('Ready'));
+  await h.waitEnvironment(`${app}--main`, 'Ready', phaseIs('Ready'));
   const synced = (status: string, reason?: string) => async () => {
     const c = (await h.app(app))?.status?.conditions?.find((x) => x.type === 'ConfigSynced');
     return c?.status === status && (!reason || c.reason === reason) ? c : undefined;
@@ -105,7 +105,7 @@ test('config repository: unreachable, then a bad ria.yaml, then a bad app file: 
   h.engine.poke(h.git.urlFor('config'));
   const badApp = await eventually('ConfigSynced=False/ConfigInvalid', synced('False', 'ConfigInvalid'));
   assert.match(badApp.message, new RegExp(`apps/${broken}\\.yaml:2:1: .*brnaches`));
-  assert.equal((await h.environment(`${app}-main`))?.status?.phase, 'Ready', 'what runs is untouched');
+  assert.equal((await h.environment(`${app}--main`))?.status?.phase, 'Ready', 'what runs is untouched');
   await h.commitConfig({ [`apps/${broken}.yaml`]: null });
   h.engine.poke(h.git.urlFor('config'));
   await eventually('ConfigSynced=True after the file is removed', synced('True'));

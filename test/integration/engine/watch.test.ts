@@ -18,7 +18,7 @@ test('a watch that died quietly: the resync lists Environments from the API serv
   await h.commitApp('first', 'main', { Riofile: riofile });
   await h.commitConfig({ [`apps/${h.appName('first')}.yaml`]: h.appFile(h.appName('first'), 'first') });
   h.engine.poke(h.git.urlFor('config'));
-  await h.waitEnvironment(`${h.appName('first')}-main`, 'Ready', (e) => e.status?.phase === 'Ready');
+  await h.waitEnvironment(`${h.appName('first')}--main`, 'Ready', (e) => e.status?.phase === 'Ready');
 
   // The Environment watch dies without an error (what a stuck client-node watch looks like).
   (h.engine as unknown as { environmentWatch: WatchHandle }).environmentWatch.stop();
@@ -27,14 +27,14 @@ test('a watch that died quietly: the resync lists Environments from the API serv
   await h.commitApp('late', 'main', { Riofile: riofile });
   await h.commitConfig({ [`apps/${late}.yaml`]: h.appFile(late, 'late') });
   h.engine.poke(h.git.urlFor('config'));
-  await h.waitEnvironment(`${late}-main`, 'Ready without a watch event', (e) => e.status?.phase === 'Ready', 60_000);
+  await h.waitEnvironment(`${late}--main`, 'Ready without a watch event', (e) => e.status?.phase === 'Ready', 60_000);
 
   await h.commitConfig({ [`apps/${late}.yaml`]: null });
   h.engine.poke(h.git.urlFor('config'));
   await eventually('Environment and namespace gone', async () => {
-    const env = await h.environment(`${late}-main`);
-    const ns = await core.readNamespace({ name: `${late}-main` }).catch(() => undefined);
+    const env = await h.environment(`${late}--main`);
+    const ns = await core.readNamespace({ name: `${late}--main` }).catch(() => undefined);
     return !env && !ns ? true : undefined;
   }, 90_000);
-  assert.ok(await h.environment(`${h.appName('first')}-main`), 'the other environment stays');
+  assert.ok(await h.environment(`${h.appName('first')}--main`), 'the other environment stays');
 });

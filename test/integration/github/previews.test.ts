@@ -33,7 +33,7 @@ after(async () => {
 });
 
 test('a branch deploy reports a success status and a production deployment', async () => {
-  const env = await h.waitEnvironment(`${app}-main`, 'Ready', (e) => e.status?.phase === 'Ready' && e.status.appliedCommit === mainSha);
+  const env = await h.waitEnvironment(`${app}--main`, 'Ready', (e) => e.status?.phase === 'Ready' && e.status.appliedCommit === mainSha);
   const context = `ria/${app}/main`;
   const success = await eventually('success status on main', async () => h.gh.statusesFor(mainSha, context).find((s) => s.state === 'success'));
   assert.equal(success.target_url, env.status?.url);
@@ -48,12 +48,12 @@ test('open PR → preview Ready at the PR head, success status with the preview 
   const head = await h.pullCommit(repo, 1, mainSha, { Riofile: riofile('pr1') });
   const pr: PullFixture = { number: 1, headSha: head };
   await prEvent('opened', pr, [pr]);
-  const name = `${app}-pr-1`;
+  const name = `${app}--pr-1`;
   const env = await h.waitEnvironment(name, 'Ready', (e) => e.status?.phase === 'Ready' && e.status.appliedCommit === head);
   assert.equal(env.spec.kind, 'pr');
   assert.equal(env.spec.target, 'pr-1');
   assert.equal(env.spec.namespace, name);
-  assert.equal(env.status?.url, `https://web-${app}-pr-1.apps.test`);
+  assert.equal(env.status?.url, `https://web--${app}--pr-1.apps.test`);
   const context = `ria/${app}/pr-1`;
   const success = await eventually('success status', async () => h.gh.statusesFor(head, context).find((s) => s.state === 'success'));
   assert.equal(success.target_url, env.status?.url);
@@ -77,11 +77,11 @@ test('open PR → preview Ready at the PR head, success status with the preview 
 });
 
 test('push to the PR → redeploy at the new head, new statuses and deployment; the comment is edited, not duplicated', async () => {
-  const first = (await h.environment(`${app}-pr-1`))!.spec.commit;
+  const first = (await h.environment(`${app}--pr-1`))!.spec.commit;
   const head = await h.pullCommit(repo, 1, first, { Riofile: riofile('pr1-v2') });
   const pr: PullFixture = { number: 1, headSha: head };
   await prEvent('synchronize', pr, [pr]);
-  await h.waitEnvironment(`${app}-pr-1`, 'Ready at the new head', (e) => e.status?.phase === 'Ready' && e.status.appliedCommit === head);
+  await h.waitEnvironment(`${app}--pr-1`, 'Ready at the new head', (e) => e.status?.phase === 'Ready' && e.status.appliedCommit === head);
   await eventually('success on the new head', async () => h.gh.statusesFor(head, `ria/${app}/pr-1`).some((s) => s.state === 'success'));
   const deployments = h.gh.deployments.filter((d) => d.environment === `${app}/pr-1`);
   assert.deepEqual(deployments.map((d) => d.sha), [first, head], 'one deployment per commit');
@@ -91,16 +91,16 @@ test('push to the PR → redeploy at the new head, new statuses and deployment; 
 });
 
 test('close → Environment and namespace gone, deployment inactive', async () => {
-  const env = (await h.environment(`${app}-pr-1`))!;
+  const env = (await h.environment(`${app}--pr-1`))!;
   await prEvent('closed', { number: 1, headSha: env.spec.commit, state: 'closed', merged: true }, []);
   await eventually('Environment and namespace gone', async () => {
-    const gone = !(await h.environment(`${app}-pr-1`));
-    const ns = await core.readNamespace({ name: `${app}-pr-1` }).catch(() => undefined);
+    const gone = !(await h.environment(`${app}--pr-1`));
+    const ns = await core.readNamespace({ name: `${app}--pr-1` }).catch(() => undefined);
     return gone && !ns ? true : undefined;
   }, 60_000);
   const last = h.gh.deployments.filter((d) => d.environment === `${app}/pr-1`).at(-1);
   await eventually('deployment inactive', async () => last?.statuses.at(-1)?.state === 'inactive');
-  assert.ok(await h.environment(`${app}-main`), 'the branch environment stays');
+  assert.ok(await h.environment(`${app}--main`), 'the branch environment stays');
 });
 
 test('fork PR found by polling (no webhook) → no build and a status saying why; the maintainer label builds it', async () => {
@@ -112,23 +112,23 @@ test('fork PR found by polling (no webhook) → no build and a status saying why
   assert.match(status.description ?? '', /fork.*"safe-to-preview"/);
   // A few more poll cycles: still nothing built, and the same status is not posted again.
   await new Promise((r) => setTimeout(r, 3_000));
-  assert.equal(await h.environment(`${app}-pr-2`), undefined);
+  assert.equal(await h.environment(`${app}--pr-2`), undefined);
   assert.equal(h.gh.statusesFor(head, `ria/${app}/pr-2`).length, 1);
   assert.ok(!h.gh.deployments.some((d) => d.sha === head));
   // A maintainer adds the label: GitHub's list changes (polling alone picks it up).
   h.gh.setPulls(`acme/${repo.name}`, [restPull(repo, { ...fork, labels: ['safe-to-preview'] })]);
-  await h.waitEnvironment(`${app}-pr-2`, 'Ready after the label', (e) => e.status?.phase === 'Ready' && e.status.appliedCommit === head);
+  await h.waitEnvironment(`${app}--pr-2`, 'Ready after the label', (e) => e.status?.phase === 'Ready' && e.status.appliedCommit === head);
 
   // The fork pushes again: the label vouched for the old commit only, so the preview goes and a status says why.
   const pushed = await h.pullCommit(repo, 2, head, { Riofile: riofile('fork-v2') });
   h.gh.setPulls(`acme/${repo.name}`, [restPull(repo, { ...fork, headSha: pushed, labels: ['safe-to-preview'] })]);
   const why = await eventually('status on the new fork commit', async () => h.gh.statusesFor(pushed, `ria/${app}/pr-2`)[0], 30_000);
   assert.match(why.description ?? '', /new commits on a fork since "safe-to-preview" was added/);
-  await eventually('preview of the fork removed', async () => (await h.environment(`${app}-pr-2`)) === undefined ? true : undefined, 60_000);
+  await eventually('preview of the fork removed', async () => (await h.environment(`${app}--pr-2`)) === undefined ? true : undefined, 60_000);
   // A maintainer removes and re-adds the label (webhooks): the new commit is built.
   const unlabeled = { ...fork, headSha: pushed };
   await prEvent('unlabeled', unlabeled, [unlabeled]);
   const relabeled = { ...fork, headSha: pushed, labels: ['safe-to-preview'] };
   await prEvent('labeled', relabeled, [relabeled]);
-  await h.waitEnvironment(`${app}-pr-2`, 'Ready at the re-vouched commit', (e) => e.status?.phase === 'Ready' && e.status.appliedCommit === pushed);
+  await h.waitEnvironment(`${app}--pr-2`, 'Ready at the re-vouched commit', (e) => e.status?.phase === 'Ready' && e.status.appliedCommit === pushed);
 });

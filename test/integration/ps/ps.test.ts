@@ -48,8 +48,8 @@ test('ria ps lists the Environments of the cluster with app, branch/PR, commit, 
   // Setup
   const ns = await setup('ps');
   const app = uniqueName('shop');
-  await createEnvironment(ns, `${app}-main`, { app }, readyStatus);
-  await createEnvironment(ns, `${app}-pr-7`, { app, kind: 'pr', target: 'pr-7', pullRequest: 7, branch: 'fix' }, failedStatus);
+  await createEnvironment(ns, `${app}--main`, { app }, readyStatus);
+  await createEnvironment(ns, `${app}--pr-7`, { app, kind: 'pr', target: 'pr-7', pullRequest: 7, branch: 'fix' }, failedStatus);
   await createEnvironment(ns, 'other--main', { app: 'other' });
 
   // Test: one namespace
@@ -74,7 +74,7 @@ test('ria ps lists the Environments of the cluster with app, branch/PR, commit, 
   io = captureIO();
   assert.equal(await main(['ps', '--app', app, '--json', '--kubeconfig', kubeconfig], io), 0, io.err());
   const json = JSON.parse(io.out()) as Array<Record<string, string>>;
-  assert.deepEqual(json.map((r) => [r.namespace, r.name, r.phase]), [[ns, `${app}-main`, 'Ready'], [ns, `${app}-pr-7`, 'Failed']]);
+  assert.deepEqual(json.map((r) => [r.namespace, r.name, r.phase]), [[ns, `${app}--main`, 'Ready'], [ns, `${app}--pr-7`, 'Failed']]);
 
   io = captureIO();
   assert.equal(await main(['ps', '--app', 'no-such-app', '--kubeconfig', kubeconfig], io), 0);

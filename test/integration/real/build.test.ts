@@ -56,7 +56,7 @@ async function serviceAnswer(namespace: string): Promise<string | undefined> {
 test('push → Kaniko builds the Dockerfile on the node → the image is in the registry → the Service answers with the new commit', { timeout: 600_000 }, async () => {
   const first = await h.commitApp('api', 'main', { Riofile: riofile, Dockerfile: dockerfile, 'server.js': server('one'), 'package.json': '{"type":"module"}\n' });
   await h.commitConfig({ [`apps/${api}.yaml`]: h.appFile(api, 'api') });
-  const env1 = await h.waitEnvironment(`${api}-main`, `Ready at ${first}`, (e) => e.status?.appliedCommit === first && phaseIs('Ready')(e), 300_000);
+  const env1 = await h.waitEnvironment(`${api}--main`, `Ready at ${first}`, (e) => e.status?.appliedCommit === first && phaseIs('Ready')(e), 300_000);
   const build = env1.status!.builds![0]!;
   assert.equal(build.phase, 'Succeeded');
   assert.equal(build.image, `${node.info.registry}/ria/${api}/api:${first}`);
@@ -73,20 +73,20 @@ test('push → Kaniko builds the Dockerfile on the node → the image is in the 
   assert.equal(manifest.status, 200, manifest.body);
 
   // The Deployment runs it and the Service answers, from inside the node's network.
-  const deployment = await apps.readNamespacedDeployment({ namespace: `${api}-main`, name: 'api' });
+  const deployment = await apps.readNamespacedDeployment({ namespace: `${api}--main`, name: 'api' });
   assert.equal(deployment.spec?.template.spec?.containers[0]?.image, build.image);
-  const body1 = await eventually('the Service answers', () => serviceAnswer(`${api}-main`), 60_000, 500);
+  const body1 = await eventually('the Service answers', () => serviceAnswer(`${api}--main`), 60_000, 500);
   assert.deepEqual(JSON.parse(body1), { version: 'one', built: 'built by kaniko' });
 
   // A second push: new build, new pods, the new answer.
   const second = await h.commitApp('api', 'main', { 'server.js': server('two') });
-  const env2 = await h.waitEnvironment(`${api}-main`, `Ready at ${second}`, (e) => e.status?.appliedCommit === second && phaseIs('Ready')(e), 300_000);
+  const env2 = await h.waitEnvironment(`${api}--main`, `Ready at ${second}`, (e) => e.status?.appliedCommit === second && phaseIs('Ready')(e), 300_000);
   const build2 = env2.status!.builds![0]!;
   assert.equal(build2.commit, second);
   assert.equal(build2.phase, 'Succeeded');
   assert.equal(build2.image, `${node.info.registry}/ria/${api}/api:${second}`);
   await eventually('the Service answers with the second commit', async () => {
-    const b = await serviceAnswer(`${api}-main`);
+    const b = await serviceAnswer(`${api}--main`);
     return b && JSON.parse(b).version === 'two' ? b : undefined;
   }, 90_000, 500);
   const jobs = await batch.listNamespacedJob({ namespace: builderNamespace(h.namespace) });

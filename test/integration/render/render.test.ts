@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { testClients, uniqueName } from '../../support/kube.js';
 import { applyObject, type KubeObject as ApplyObject } from '../../../engine/kube/apply.js';
 import { render } from '../../../engine/render/index.js';
+import { environmentNamespace } from '../../../engine/render/names.js';
 import type { KubeObject, RenderInput, RenderResult } from '../../../engine/render/types.js';
 import type { Riofile } from '../../../engine/riofile/model.js';
 import { fixtureCluster, fixtureInput, kitchenSink, rioFixtures } from '../../unit/render/fixtures.js';
@@ -66,7 +67,7 @@ for (const { name } of fixtures) {
   test(`the API server accepts the rendered ${name}`, async (t) => {
     // Setup: parse again with this test's own namespace, so template NAMESPACE matches.
     const environment = uniqueEnv();
-    const namespace = `${environment.app}-main`;
+    const namespace = environmentNamespace(environment);
     const fixture = rioFixtures(namespace).find((f) => f.name === name)!;
     const result = render(fixtureInput(fixture.riofile, { environment }));
     assert.equal(result.objects[0]!.metadata.name, namespace);

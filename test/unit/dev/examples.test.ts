@@ -25,7 +25,7 @@ async function renderExample(name: string): Promise<RenderResult> {
   const { loaded } = await config();
   const app = loaded.apps.find((a) => a.name === name)!;
   const source = (await readExample(examplesDir, name))[app.spec.riofile]!;
-  const riofile = parseRiofile(source, { file: app.spec.riofile, answers: app.spec.answers ?? {}, namespace: `${name}-main`, revision: COMMIT });
+  const riofile = parseRiofile(source, { file: app.spec.riofile, answers: app.spec.answers ?? {}, namespace: `${name}--main`, revision: COMMIT });
   return render({ riofile, environment: { app: name, kind: 'branch', branch: 'main', commit: COMMIT }, cluster: clusterSettings(loaded.settings, 'ria-system'), source: { repoUrl: app.spec.repo } });
 }
 

@@ -5,8 +5,8 @@ import type { Environment } from '../../../engine/crds/types.js';
 
 const env = (app: string, phase: string, created = '2026-01-01T00:00:00Z'): Environment => ({
   apiVersion: 'ria.dev/v1alpha1', kind: 'Environment',
-  metadata: { name: `${app}-main`, namespace: 'ria-system', creationTimestamp: created },
-  spec: { app, kind: 'branch', target: 'main', branch: 'main', commit: 'abcdef0123456789', namespace: `${app}-main` },
+  metadata: { name: `${app}--main`, namespace: 'ria-system', creationTimestamp: created },
+  spec: { app, kind: 'branch', target: 'main', branch: 'main', commit: 'abcdef0123456789', namespace: `${app}--main` },
   status: { phase: phase as 'Ready' },
 });
 

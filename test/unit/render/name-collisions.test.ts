@@ -41,6 +41,8 @@ test('a branch never takes a pull request\'s namespace or hostnames (shop + bran
   assert.equal(environmentNamespace(branch('shop', 'prod-1')), 'shop--prod-1', 'names that merely start with pr are left alone');
   assert.throws(() => environmentSlug(pr('shop', -1)), RangeError, 'a negative number would read pr--1');
   assert.throws(() => environmentSlug(pr('shop', 1.5)), RangeError);
+  assert.equal(environmentSlug(pr('shop', 10 ** 15 - 1)), 'pr-999999999999999');
+  assert.throws(() => environmentSlug(pr('shop', 10 ** 15)), RangeError, 'pr- and 16 digits would read as a hashed branch part');
 });
 
 test('a branch cannot be named after another branch\'s hashed name, and lossy slugs stay apart', () => {
@@ -76,7 +78,7 @@ test('over-long names: every namespace and hostname is at most 63 characters, ha
   assert.equal(new Set(hosts).size, hosts.length, hosts.join('\n'));
 });
 
-test('property: 30,000 generated (app, environment, service) triples never share a namespace or a hostname', () => {
+test('property: about 100,000 generated (app, environment, service) triples never share a namespace or a hostname', () => {
   // A fixed linear congruential generator: the same triples on every run. Small alphabets made of
   // the characters that collided (`-`, `/`, `p`, `r`, digits) so that near-misses are common.
   let seed = 11;
@@ -119,7 +121,7 @@ test('property: 30,000 generated (app, environment, service) triples never share
       triples++;
     }
   }
-  assert.ok(triples >= 30_000, `${triples} triples`);
+  assert.ok(triples >= 90_000, `${triples} triples`);
 });
 
 test('app names that would land on reserved namespaces or break the separator are refused in the config, located', () => {

@@ -104,12 +104,12 @@ test('a Deployment scaled by hand is put back at once (drift)', async () => {
 test('a deleted branch deletes its Environment and namespace', async () => {
   const sha = await h.commitApp('shop', 'staging', { Riofile: riofile(1, false) });
   await h.commitConfig({ [`apps/${shop}.yaml`]: h.appFile(shop, 'shop').replace('branches: [main]', 'branches: [main, staging]') });
-  await h.waitEnvironment(`${shop}-staging`, 'Ready', (e) => e.status?.appliedCommit === sha && e.status?.phase === 'Ready');
+  await h.waitEnvironment(`${shop}--staging`, 'Ready', (e) => e.status?.appliedCommit === sha && e.status?.phase === 'Ready');
   const { deleteBranch } = await import('../../../engine/dev/git-fixtures.js');
   await deleteBranch(h.git, 'shop', 'staging');
   await eventually('Environment and namespace gone', async () => {
-    const env = await h.environment(`${shop}-staging`);
-    const ns = await core.readNamespace({ name: `${shop}-staging` }).catch(() => undefined);
+    const env = await h.environment(`${shop}--staging`);
+    const ns = await core.readNamespace({ name: `${shop}--staging` }).catch(() => undefined);
     return !env && !ns ? true : undefined;
   }, 60_000);
   assert.ok(await h.environment(`${shop}--main`), 'main is untouched');

@@ -44,8 +44,8 @@ function setup(o: { exists?: boolean; settings?: Partial<Settings> } = {}) {
   cluster.put({ apiVersion: API_VERSION, kind: 'App', metadata: { name: 'shop', namespace: NS },
     spec: { repo: 'https://git.example.com/acme/shop.git', branches: ['main', 'staging'], riofile: 'Riofile' } });
   const putEnv = (target: string, commit: string) => cluster.put({ apiVersion: API_VERSION, kind: 'Environment',
-    metadata: { name: `shop-${target}`, namespace: NS, generation: 1, labels: { 'ria.dev/app': 'shop' } },
-    spec: { app: 'shop', kind: 'branch', target, branch: target, commit, namespace: `shop-${target}` } });
+    metadata: { name: `shop--${target}`, namespace: NS, generation: 1, labels: { 'ria.dev/app': 'shop' } },
+    spec: { app: 'shop', kind: 'branch', target, branch: target, commit, namespace: `shop--${target}` } });
   putEnv('main', C1);
   const git: GitClient = {
     listRemoteRefs: async () => { throw new Error('not used'); },
@@ -65,13 +65,13 @@ function setup(o: { exists?: boolean; settings?: Partial<Settings> } = {}) {
     imageExists: async (ref, options) => { checks.push({ ref, options }); return o.exists; },
   };
   const memory: ReconcileMemory = { lastApplied: new Map(), applied: new Map(), observed: new Map() };
-  const env = (name = 'shop-main') => cluster.find(API_VERSION, 'Environment', NS, name) as unknown as Environment;
+  const env = (name = 'shop--main') => cluster.find(API_VERSION, 'Environment', NS, name) as unknown as Environment;
   const job = (commit: string) => cluster.find('batch/v1', 'Job', BUILDS, buildJobName('shop', 'api', commit));
   const setJob = (commit: string, status: Record<string, unknown>) => cluster.put({ ...job(commit)!, status });
   return {
     cluster, ctx, events, logReads, checks, env, job, setJob, putEnv,
-    reconcile: (name = 'shop-main') => reconcileEnvironment(ctx, memory, NS, name),
-    push(commit: string, name = 'shop-main') {
+    reconcile: (name = 'shop--main') => reconcileEnvironment(ctx, memory, NS, name),
+    push(commit: string, name = 'shop--main') {
       const e = cluster.find(API_VERSION, 'Environment', NS, name)!;
       cluster.put({ ...e, spec: { ...(e.spec as object), commit }, metadata: { ...e.metadata, generation: (e.metadata.generation ?? 1) + 1 } });
     },

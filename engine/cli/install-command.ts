@@ -1,9 +1,10 @@
-import { ApiextensionsV1Api, KubernetesObjectApi } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import type { Command, CommandIO } from './command.js';
 import { riaVersion } from './version.js';
 import { UsageError } from '../errors.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
+import { KubeRest } from '../kube/rest.js';
+import { KubeObjects } from '../kube/objects.js';
 import { DEFAULT_NAMESPACE, installManifests, type InstallOptions } from '../install/manifests.js';
 import { applyInstall, describeResult } from '../install/apply-install.js';
 import { redactText } from '../observe/redact.js';
@@ -88,13 +89,17 @@ export const installCommand: Command = {
     const kc = loadKubeConfig(kubeconfig);
     const suffix = dryRun ? ' (server dry run)' : '';
     io.stderr.write(`installing Ria into ${redactText(kc.getCurrentCluster()?.server ?? 'the current cluster')}${suffix}\n`);
-    await applyInstall({
-      objects, dryRun,
-      client: KubernetesObjectApi.makeApiClient(kc),
-      apiextensions: kc.makeApiClient(ApiextensionsV1Api),
-      onApplied: (r) => io.stdout.write(`${describeResult(r)}${suffix}\n`),
-      onProgress: (line) => io.stderr.write(`${line}\n`),
-    });
+    const rest = new KubeRest(kc);
+    try {
+      await applyInstall({
+        objects, dryRun,
+        client: new KubeObjects(rest),
+        onApplied: (r) => io.stdout.write(`${describeResult(r)}${suffix}\n`),
+        onProgress: (line) => io.stderr.write(`${line}\n`),
+      });
+    } finally {
+      rest.close();
+    }
     return 0;
   },
 };

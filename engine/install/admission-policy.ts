@@ -16,7 +16,7 @@
  *    before and after the write: Ria cannot create an unlabelled object, and cannot take over
  *    (update, label, delete) one it did not label.
  */
-import type { KubeObject } from '../kube/apply.js';
+import type { KubeObject } from '../kube/objects.js';
 import { ENVIRONMENT_RESOURCES, ENVIRONMENT_SERVICE_ACCOUNT } from './rbac.js';
 
 const BY_GROUP = new Map<string, string[]>();

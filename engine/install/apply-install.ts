@@ -5,9 +5,8 @@
  * changes nothing.
  */
 import { setTimeout as sleepFor } from 'node:timers/promises';
-import type { ApiextensionsV1Api, KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
-import { applyObject, refOf, FIELD_MANAGER, type KubeObject } from '../kube/apply.js';
-import { isNotFound, refString, toKubeApiError, type KubeObjectRef } from '../kube/errors.js';
+import { refOf, FIELD_MANAGER, type KubeObject, type KubeObjects } from '../kube/objects.js';
+import { isNotFound, refString, type KubeObjectRef } from '../kube/errors.js';
 import { InstallError } from './manifests.js';
 
 export type InstallAction = 'created' | 'configured' | 'unchanged';
@@ -16,8 +15,8 @@ export interface InstalledObject { ref: KubeObjectRef; action: InstallAction; re
 
 export interface ApplyInstallOptions {
   objects: KubeObject[];
-  client: KubernetesObjectApi;
-  apiextensions: Pick<ApiextensionsV1Api, 'readCustomResourceDefinition'>;
+  /** The engine's own client (engine/kube): the install applies exactly as the engine does. */
+  client: Pick<KubeObjects, 'get' | 'apply'>;
   dryRun?: boolean;
   /** How long to wait for the CRDs to be Established. */
   establishTimeoutMs?: number;
@@ -30,7 +29,7 @@ export interface ApplyInstallOptions {
 const isCrd = (o: KubeObject) => o.kind === 'CustomResourceDefinition';
 
 export async function applyInstall(options: ApplyInstallOptions): Promise<InstalledObject[]> {
-  const { objects, client, apiextensions, dryRun = false, establishTimeoutMs = 60_000, onApplied, onProgress, sleep = (ms) => sleepFor(ms), now = Date.now } = options;
+  const { objects, client, dryRun = false, establishTimeoutMs = 60_000, onApplied, onProgress, sleep = (ms) => sleepFor(ms), now = Date.now } = options;
   const results: InstalledObject[] = [];
   const applyAll = async (batch: KubeObject[]) => {
     for (const obj of batch) {
@@ -44,24 +43,19 @@ export async function applyInstall(options: ApplyInstallOptions): Promise<Instal
   // A dry run stores nothing, so there is nothing to wait for.
   if (!dryRun && crds.length) {
     onProgress?.(`waiting for ${crds.length} CRDs to be Established...`);
-    await waitEstablished(apiextensions, crds.map((c) => c.metadata?.name ?? ''), establishTimeoutMs, sleep, now);
+    await waitEstablished(client, crds.map((c) => c.metadata.name), establishTimeoutMs, sleep, now);
   }
   await applyAll(objects.filter((o) => !isCrd(o)));
   return results;
 }
 
-async function applyOne(client: KubernetesObjectApi, obj: KubeObject, dryRun: boolean): Promise<InstalledObject> {
+async function applyOne(client: Pick<KubeObjects, 'get' | 'apply'>, obj: KubeObject, dryRun: boolean): Promise<InstalledObject> {
   const ref = refOf(obj);
-  let before: KubernetesObject | undefined;
+  const before = await client.get(ref);
+  let applied: KubeObject;
   try {
-    before = await client.read({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } });
-  } catch (err) {
-    const e = toKubeApiError('read', ref, err);
-    if (!isNotFound(e)) throw e;
-  }
-  let applied;
-  try {
-    applied = await applyObject(client, obj, { dryRun });
+    // Forced: Ria's own objects are what this install says (as the engine applies its objects).
+    applied = await client.apply(obj, { dryRun, force: true });
   } catch (err) {
     // A dry run creates no namespace, so objects inside a new one cannot be validated yet.
     if (dryRun && ref.namespace && before === undefined && isNotFound(err)) {
@@ -69,8 +63,8 @@ async function applyOne(client: KubernetesObjectApi, obj: KubeObject, dryRun: bo
     }
     throw err;
   }
-  const action: InstallAction = before === undefined ? 'created' : unchanged(before, applied.object) ? 'unchanged' : 'configured';
-  return { ref, action, resourceVersion: applied.resourceVersion };
+  const action: InstallAction = before === undefined ? 'created' : unchanged(before, applied) ? 'unchanged' : 'configured';
+  return { ref, action, resourceVersion: applied.metadata.resourceVersion };
 }
 
 /**
@@ -78,18 +72,21 @@ async function applyOne(client: KubernetesObjectApi, obj: KubeObject, dryRun: bo
  * controller may write status between our read and our apply (a new Deployment's rollout): then
  * the spec (generation) and our own field ownership entry tell whether our apply changed anything.
  */
-function unchanged(before: KubernetesObject, after: KubernetesObject): boolean {
-  const b = before.metadata ?? {};
-  const a = after.metadata ?? {};
+function unchanged(before: KubeObject, after: KubeObject): boolean {
+  const b = before.metadata;
+  const a = after.metadata;
   if (b.resourceVersion === a.resourceVersion) return true;
   if (b.generation === undefined || b.generation !== a.generation) return false;
-  const ours = (m: typeof a) => (m.managedFields ?? []).find((f) => f.manager === FIELD_MANAGER && f.operation === 'Apply');
+  const ours = (m: typeof a) => (m.managedFields ?? []).find((f) => f.manager === FIELD_MANAGER && f.operation === 'Apply') as ManagedFields | undefined;
   const [x, y] = [ours(b), ours(a)];
   return x !== undefined && y !== undefined && String(x.time) === String(y.time) && JSON.stringify(x.fieldsV1) === JSON.stringify(y.fieldsV1);
 }
 
+type ManagedFields = { time?: string; fieldsV1?: unknown };
+type CrdStatus = { conditions?: Array<{ type: string; status: string; message?: string }> };
+
 export async function waitEstablished(
-  api: Pick<ApiextensionsV1Api, 'readCustomResourceDefinition'>, names: string[], timeoutMs: number,
+  client: Pick<KubeObjects, 'get'>, names: string[], timeoutMs: number,
   sleep: (ms: number) => Promise<void>, now: () => number,
 ): Promise<void> {
   const deadline = now() + timeoutMs;
@@ -99,15 +96,15 @@ export async function waitEstablished(
     const still: string[] = [];
     for (const name of pending) {
       try {
-        const crd = await api.readCustomResourceDefinition({ name });
-        const established = crd.status?.conditions?.find((c) => c.type === 'Established');
+        const crd = await client.get<KubeObject & { status?: CrdStatus }>({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name });
+        const established = crd?.status?.conditions?.find((c) => c.type === 'Established');
         if (established?.status !== 'True') {
           still.push(name);
-          last = established?.message ?? 'no Established condition yet';
+          last = crd ? established?.message ?? 'no Established condition yet' : 'not found';
         }
       } catch (err) {
         still.push(name);
-        last = toKubeApiError('read', { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name }, err).message;
+        last = (err as Error).message;
       }
     }
     pending = still;

@@ -4,7 +4,7 @@
  * Order matters for applying: CRDs, then the namespace, then what lives in it.
  */
 import { riaCrds } from '../crds/definitions.js';
-import type { KubeObject } from '../kube/apply.js';
+import type { KubeObject } from '../kube/objects.js';
 import { redactRepoUrl } from '../observe/redact.js';
 import { RiaError } from '../errors.js';
 import { ENVIRONMENT_PERMISSIONS_ROLE, ENVIRONMENT_ROLE, engineClusterRules, environmentPermissionRules, environmentRules, leaseRules, builderRules } from './rbac.js';

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
-import type { KubernetesObjectApi } from '@kubernetes/client-node';
-import { applyObject, type KubeObject } from '../../engine/kube/apply.js';
+import type { KubeObject, KubeObjects } from '../../engine/kube/objects.js';
+import { applyObject } from './apply.js';
 import { eventually } from './kube.js';
 
 /** Installs the Gateway API standard CRDs test/run.ts names (idempotent) and waits until they are Established. */
-export async function installGatewayApiCrds(objects: KubernetesObjectApi): Promise<void> {
+export async function installGatewayApiCrds(objects: KubeObjects): Promise<void> {
   const path = process.env.RIA_TEST_GATEWAY_API_CRDS;
   if (!path) throw new Error('RIA_TEST_GATEWAY_API_CRDS is not set: run through node dist/test/run.js --integration');
   const crds = parseAllDocuments(readFileSync(path, 'utf8'))
@@ -15,9 +15,9 @@ export async function installGatewayApiCrds(objects: KubernetesObjectApi): Promi
   assert.ok(crds.length >= 5, `expected the Gateway API CRDs in ${path}`);
   for (const crd of crds) await applyObject(objects, crd);
   for (const crd of crds) {
-    await eventually(`CRD ${crd.metadata?.name} Established`, async () => {
-      const live = await objects.read({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: crd.metadata!.name! } });
-      const conditions = (live as { status?: { conditions?: { type: string; status: string }[] } }).status?.conditions ?? [];
+    await eventually(`CRD ${crd.metadata.name} Established`, async () => {
+      const live = await objects.get({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: crd.metadata.name });
+      const conditions = (live as { status?: { conditions?: { type: string; status: string }[] } } | undefined)?.status?.conditions ?? [];
       return conditions.some((c) => c.type === 'Established' && c.status === 'True');
     });
   }

@@ -1,5 +1,7 @@
 import { KubeConfig, KubernetesObjectApi, CoreV1Api, AppsV1Api, BatchV1Api } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
+import { KubeRest } from '../../engine/kube/rest.js';
+import { KubeObjects } from '../../engine/kube/objects.js';
 
 /** The shared control plane started by test/run.ts. Integration tests fail loudly without it. */
 export function testKubeConfig(): KubeConfig {
@@ -14,6 +16,8 @@ export function testClients(kc = testKubeConfig()) {
   return {
     kc,
     objects: KubernetesObjectApi.makeApiClient(kc),
+    /** The engine's own client: fixtures are applied through it (test/support/apply.ts). */
+    ria: new KubeObjects(new KubeRest(kc)),
     core: kc.makeApiClient(CoreV1Api),
     apps: kc.makeApiClient(AppsV1Api),
     batch: kc.makeApiClient(BatchV1Api),

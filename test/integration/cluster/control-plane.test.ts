@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testClients, uniqueName, eventually } from '../../support/kube.js';
-import { applyObject } from '../../../engine/kube/apply.js';
+import { applyObject } from '../../support/apply.js';
 
-const { core, apps, batch, objects } = testClients();
+const { core, apps, batch, ria } = testClients();
 
 test('full mode: a Deployment becomes Available and a Job Completes on kwok nodes', async () => {
   // Setup
@@ -46,13 +46,13 @@ test('server-side apply of the same object twice changes nothing the second time
   const configMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: ns }, data: { greeting: 'hello' } };
 
   // Test
-  const first = await applyObject(objects, configMap);
-  const second = await applyObject(objects, configMap);
+  const first = await applyObject(ria, configMap);
+  const second = await applyObject(ria, configMap);
   assert.ok(first.resourceVersion);
   assert.equal(second.resourceVersion, first.resourceVersion, 'a no-op apply must not write');
-  const changed = await applyObject(objects, { ...configMap, data: { greeting: 'bonjour' } });
+  const changed = await applyObject(ria, { ...configMap, data: { greeting: 'bonjour' } });
   assert.notEqual(changed.resourceVersion, first.resourceVersion, 'a real change is written');
-  const managers = (changed.object.metadata?.managedFields ?? []).map((f) => f.manager);
+  const managers = (changed.object.metadata.managedFields ?? []).map((f) => f.manager);
   assert.deepEqual(managers, ['ria']);
 });
 
@@ -60,7 +60,7 @@ test('server-side apply errors name the object and carry the server message', as
   const ns = uniqueName('bad');
   await core.createNamespace({ body: { metadata: { name: ns } } });
   await assert.rejects(
-    applyObject(objects, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: ns }, spec: { ports: [{ port: 70000 }] } }),
+    applyObject(ria, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: ns }, spec: { ports: [{ port: 70000 }] } }),
     (err: Error & { code?: string; status?: number }) => {
       assert.equal(err.code, 'KubeApiError');
       assert.equal(err.status, 422);

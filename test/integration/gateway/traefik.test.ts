@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { testClients, testKubeConfig, uniqueName, eventually } from '../../support/kube.js';
-import { applyObject, type KubeObject as ApplyObject } from '../../../engine/kube/apply.js';
+import { applyObject } from '../../support/apply.js';
+import type { KubeObject as ApplyObject } from '../../../engine/kube/objects.js';
 import { adminClient } from '../../../engine/dev/cluster/admin-client.js';
 import type { Pki } from '../../../engine/dev/cluster/pki.js';
 import { ProcessGroup } from '../../../engine/dev/cluster/processes.js';
@@ -24,7 +25,7 @@ import { gatewayObject, tlsSecret } from '../../../engine/dev/cluster/gateway-ob
 import { gatewayTls } from '../../../engine/dev/cluster/gateway-tls.js';
 import { installGatewayApiCrds } from '../../support/gateway-api.js';
 
-const { objects } = testClients();
+const { objects, ria } = testClients();
 const group = new ProcessGroup();
 let dir: string;
 let gw: RunningGateway;
@@ -65,7 +66,7 @@ const skip = binary ? false : 'Traefik is not built: run test/cluster/build.sh -
 
 before(async () => {
   if (!binary) return;
-  await installGatewayApiCrds(objects);
+  await installGatewayApiCrds(ria);
   dir = await mkdtemp(join(tmpdir(), 'ria-gw-test-'));
   // Admin access as the cluster's own start-up code has it: from the kubeconfig's certificates.
   const kc = testKubeConfig();
@@ -85,9 +86,9 @@ before(async () => {
   caCert = tls.caCert;
   caCache.set(caCert, await readFile(caCert));
   // Labelled as Ria's environments are: the Gateway takes routes from Ria's namespaces only.
-  await applyObject(objects, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { 'app.kubernetes.io/managed-by': 'ria' } } });
-  await applyObject(objects, tlsSecret(ns, 'wildcard', tls.certPem, tls.keyPem) as ApplyObject);
-  await applyObject(objects, gatewayObject({ namespace: ns, name: 'gw', className: gw.className, hostname: `*.${domain}`, httpPort: http, httpsPort: https, tlsSecretName: 'wildcard' }) as ApplyObject);
+  await applyObject(ria, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { 'app.kubernetes.io/managed-by': 'ria' } } });
+  await applyObject(ria, tlsSecret(ns, 'wildcard', tls.certPem, tls.keyPem) as ApplyObject);
+  await applyObject(ria, gatewayObject({ namespace: ns, name: 'gw', className: gw.className, hostname: `*.${domain}`, httpPort: http, httpsPort: https, tlsSecretName: 'wildcard' }) as ApplyObject);
 });
 
 after(async () => {
@@ -115,7 +116,7 @@ test('the Gateway is programmed, with the status address', { skip }, async () =>
 
 test('a redirect route answers over HTTP and HTTPS; an unknown host is a 404', { skip }, async () => {
   const host = `redirect-${ns}.${domain}`;
-  await applyObject(objects, route('redirect', host, {
+  await applyObject(ria, route('redirect', host, {
     filters: [{ type: 'RequestRedirect', requestRedirect: { hostname: 'example.org', path: { type: 'ReplaceFullPath', replaceFullPath: '/moved' }, statusCode: 301 } }],
   }));
   const answer = await eventually('the redirect served over HTTP', async () => {
@@ -133,8 +134,8 @@ test('a redirect route answers over HTTP and HTTPS; an unknown host is a 404', {
 });
 
 test('the HTTPRoute conditions say why a route is not served', { skip }, async () => {
-  await applyObject(objects, route('elsewhere', 'shop.example.com', { backendRefs: [{ name: 'nope', port: 80 }] }));
-  await applyObject(objects, route('no-backend', `nobackend-${ns}.${domain}`, { backendRefs: [{ name: 'missing', port: 80 }] }));
+  await applyObject(ria, route('elsewhere', 'shop.example.com', { backendRefs: [{ name: 'nope', port: 80 }] }));
+  await applyObject(ria, route('no-backend', `nobackend-${ns}.${domain}`, { backendRefs: [{ name: 'missing', port: 80 }] }));
   const read = (name: string) => objects.read({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name, namespace: ns } });
   const rejected = await eventually('Accepted=False on a hostname no listener serves', async () => {
     const c = routeParent(await read('elsewhere')).find((x) => x.type === 'Accepted');

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { ApiextensionsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { CustomObjectsApi } from '@kubernetes/client-node';
 import { testClients, uniqueName, eventually } from '../../support/kube.js';
 import { captureIO } from '../../support/io.js';
 import { main } from '../../../engine/cli/main.js';
@@ -9,15 +9,15 @@ import { createPsCommand } from '../../../engine/cli/ps-command.js';
 import { applyInstall } from '../../../engine/install/apply-install.js';
 import { riaCrds } from '../../../engine/crds/definitions.js';
 import type { EnvironmentStatus, EnvironmentSpec } from '../../../engine/crds/types.js';
-import type { KubeObject } from '../../../engine/kube/apply.js';
+import type { KubeObject } from '../../../engine/kube/objects.js';
 
-const { kc, core, objects } = testClients();
+const { kc, core, ria } = testClients();
 const custom = kc.makeApiClient(CustomObjectsApi);
 const kubeconfig = process.env.RIA_TEST_KUBECONFIG!;
 const SHA = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678';
 
 async function setup(prefix: string) {
-  await applyInstall({ objects: riaCrds as KubeObject[], client: objects, apiextensions: kc.makeApiClient(ApiextensionsV1Api) });
+  await applyInstall({ objects: riaCrds as unknown as KubeObject[], client: ria });
   const ns = uniqueName(prefix);
   await core.createNamespace({ body: { metadata: { name: ns } } });
   return ns;

@@ -9,7 +9,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { testClients, uniqueName } from '../../support/kube.js';
-import { applyObject, type KubeObject as ApplyObject } from '../../../engine/kube/apply.js';
+import { applyObject } from '../../support/apply.js';
 import { render } from '../../../engine/render/index.js';
 import { environmentNamespace } from '../../../engine/render/names.js';
 import type { KubeObject, RenderInput, RenderResult } from '../../../engine/render/types.js';
@@ -17,10 +17,10 @@ import type { Riofile } from '../../../engine/riofile/model.js';
 import { fixtureCluster, fixtureInput, kitchenSink, rioFixtures } from '../../unit/render/fixtures.js';
 import { installGatewayApiCrds } from '../../support/gateway-api.js';
 
-const { objects } = testClients();
+const { ria } = testClients();
 
 before(async () => {
-  await installGatewayApiCrds(objects);
+  await installGatewayApiCrds(ria);
 });
 
 interface Outcome { accepted: number; refusedManifest: string[] }
@@ -35,17 +35,17 @@ async function dryRun(result: RenderResult, riofile: Riofile): Promise<Outcome> 
   const namespaces = new Set<string>();
   for (const o of result.objects) if (o.kind === 'Namespace') namespaces.add(o.metadata.name);
   for (const o of result.buildJobs) namespaces.add(o.metadata.namespace!);
-  for (const ns of namespaces) await applyObject(objects, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  for (const ns of namespaces) await applyObject(ria, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
 
   for (const o of [...result.buildJobs, ...result.objects]) {
     const id = `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
     try {
-      await applyObject(objects, o as unknown as ApplyObject, { dryRun: o.kind !== 'Namespace' });
+      await applyObject(ria, o, { dryRun: o.kind !== 'Namespace' });
       outcome.accepted++;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       if (!isManifest(o)) assert.fail(`the API server refused the rendered ${id}: ${message}`);
-      const unknownKind = /Unrecognized API version and kind|no matches for kind|could not find the requested resource|the server could not find|404 page not found/i.test(message);
+      const unknownKind = /Unrecognized API version and kind|no matches for kind|could not find the requested resource|the server could not find|404 page not found|the API server has no \w+ in /i.test(message);
       const explained = unknownKind || warned.includes(`${o.kind} ${o.metadata.name ?? ''}`);
       assert.ok(explained, `the API server refused manifest object ${id} and render gave no warning about it: ${message}`);
       outcome.refusedManifest.push(id);

@@ -11,7 +11,7 @@ import { startHttpServer } from './server/http-server.js';
 import { labelLeaderPod } from './leader/pod-label.js';
 import { startLeaderElection } from './leader/lease.js';
 import { createLogger, isLogLevel, type Logger } from './observe/logger.js';
-import { createEngineMetrics } from './observe/engine-metrics.js';
+import { BuildResult, createEngineMetrics } from './observe/engine-metrics.js';
 import { ENGINE_ENV, LEASE_NAME, HTTP_PORT, OPS_PORT, DEFAULT_NAMESPACE } from './install/manifests.js';
 import { UsageError } from './errors.js';
 import { KubeRest } from './kube/rest.js';
@@ -105,8 +105,12 @@ export async function runEngine(settings: EngineSettings, log: Logger, extension
     error: (msg: string, f?: Record<string, unknown>) => log.error(msg, f), debug: (msg: string, f?: Record<string, unknown>) => log.debug(msg, f),
   };
   const kc = loadKubeConfig(settings.kubeconfig);
-  const metrics = createEngineMetrics();
   let engine: Engine | undefined;
+  // Read when scraped: a standby replica (no engine) reports an empty queue and no environments.
+  const metrics = createEngineMetrics({ state: {
+    queueDepth: () => engine?.queue.depth ?? 0,
+    environmentPhases: () => engine?.environmentPhases() ?? {},
+  } });
   // GitHub: webhook route, pull-request previews, commit statuses and deployments. Without a token
   // Secret in ria.yaml it makes no REST call; without a webhook secret it adds no route.
   const objects = new KubeObjects(new KubeRest(kc));
@@ -125,10 +129,11 @@ export async function runEngine(settings: EngineSettings, log: Logger, extension
       if (error) metrics.recordPollError(repo); else metrics.recordPoll(repo, seconds);
       extensions.hooks?.polled?.(repo, seconds, error);
     },
-    buildFinished: (app, service, seconds, ok) => { metrics.recordBuild(app, service, seconds); extensions.hooks?.buildFinished?.(app, service, seconds, ok); },
+    buildFinished: (app, service, seconds, ok) => {
+      metrics.recordBuild(app, service, ok ? BuildResult.Succeeded : BuildResult.Failed, seconds);
+      extensions.hooks?.buildFinished?.(app, service, seconds, ok);
+    },
   };
-  const depthTimer = setInterval(() => metrics.setQueueDepth(engine?.queue.depth ?? 0), 5_000);
-  depthTimer.unref();
 
   const ops = await startHttpServer({
     name: 'ops', host: settings.httpHost, port: settings.opsPort, logger: log, metrics: metrics.registry,
@@ -177,7 +182,6 @@ export async function runEngine(settings: EngineSettings, log: Logger, extension
     isLeader: () => election.isLeader(),
     engine: () => engine,
     async stop() {
-      clearInterval(depthTimer);
       await election.stop();
       await Promise.all([server.close(), ops.close()]);
     },

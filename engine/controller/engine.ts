@@ -15,6 +15,9 @@ import { reconcileEnvironment, type ReconcileMemory } from './environment/reconc
 import { deleteSupersededBuilds } from './environment/builds.js';
 import { builderNamespace } from './environment/cluster-settings.js';
 import { workloadKey } from './environment/apply.js';
+import { BuildTimings } from './build-timings.js';
+import { countPhases } from '../observe/engine-metrics.js';
+import type { EnvironmentPhase } from '../crds/types.js';
 
 export interface EngineOptions {
   kc: KubeConfig;
@@ -57,6 +60,11 @@ export class Engine {
     });
   }
 
+  /** Environments by phase, from the watch's view (ria_environments). */
+  environmentPhases(): Partial<Record<EnvironmentPhase, number>> {
+    return countPhases(this.environments.values());
+  }
+
   /** True once the config was read at least once (readiness). */
   get ready(): boolean {
     return this.synced;
@@ -77,7 +85,10 @@ export class Engine {
       this.queue.add(key);
     }, this.ctx.log);
     this.watches.push(this.environmentWatch);
-    this.watches.push(watchCollection<KubernetesObject>(kc, rest, `/apis/batch/v1/namespaces/${builderNamespace(ns)}/jobs`, 'app.kubernetes.io/managed-by=ria', (job) => {
+    const builds = new BuildTimings(this.ctx.now);
+    this.watches.push(watchCollection<KubernetesObject>(kc, rest, `/apis/batch/v1/namespaces/${builderNamespace(ns)}/jobs`, 'app.kubernetes.io/managed-by=ria', (job, event) => {
+      const finished = builds.observe(job, event);
+      if (finished) this.ctx.hooks.buildFinished?.(finished.app, finished.service, finished.seconds, finished.ok);
       const labels = job.metadata?.labels ?? {};
       for (const [key, env] of this.environments) {
         if (env.spec.app === labels['ria.dev/app'] && env.spec.commit === labels['ria.dev/commit']) this.queue.add(key);

@@ -4,7 +4,7 @@ import type { KubeObjects } from '../kube/objects.js';
 import type { EngineHooks, Log } from '../controller/context.js';
 import type { EnvironmentSource } from '../controller/app/sync.js';
 import type { Route } from '../server/http-server.js';
-import type { MetricsRegistry } from '../observe/metrics.js';
+import { Counter, type MetricsRegistry } from '../observe/metrics.js';
 import { createRateLimitConditions } from './rate-limit-condition.js';
 import { createGitHubClients, type GitHubClients } from './clients.js';
 import { PullRequestStore } from './pull-store.js';
@@ -71,7 +71,9 @@ export function createGitHubIntegration(options: GitHubIntegrationOptions): GitH
   if (options.webhookSecret !== undefined && options.webhookSecret.length === 0) {
     throw new TypeError('[ria/github] option "webhookSecret" must not be empty (leave it out to disable the webhook route)');
   }
-  const rateLimited = options.registry?.counter({ name: 'ria_github_rate_limited_total', help: 'Times GitHub told Ria to back off (rate limits).' });
+  const rateLimited = options.registry
+    ? new Counter({ name: 'ria_github_rate_limited_total', help: 'Times GitHub told Ria to back off (rate limits).', registers: [options.registry] })
+    : undefined;
   // `clients` is read lazily: the condition writer needs the settings the clients parse.
   const conditions = createRateLimitConditions({ objects, namespace, log, now, settings: () => clients.settings() });
   const clients = createGitHubClients({

@@ -3,8 +3,11 @@
  * reviewed together. Callers record through the functions below rather than the raw metrics:
  * that is where repository URLs are redacted (a token in a clone URL must never become a label)
  * and where label values are limited to known sets (unbounded labels explode Prometheus).
+ * Values that are state, not events (queue depth, environments by phase), are read from the
+ * engine when Prometheus scrapes, never copied on a timer.
  */
-import { MetricsRegistry } from './metrics.js';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { createMetricsRegistry } from './metrics.js';
 import { redactRepoUrl } from './redact.js';
 import type { EnvironmentPhase } from '../crds/types.js';
 
@@ -13,6 +16,9 @@ export const ReconcileResult = {
 } as const;
 export type ReconcileResult = (typeof ReconcileResult)[keyof typeof ReconcileResult];
 
+export const BuildResult = { Succeeded: 'succeeded', Failed: 'failed' } as const;
+export type BuildResult = (typeof BuildResult)[keyof typeof BuildResult];
+
 export const ENVIRONMENT_PHASES: readonly EnvironmentPhase[] = ['Pending', 'Building', 'Deploying', 'Ready', 'Failed'];
 
 /** Reconciles take from milliseconds (no-op) to minutes (a build): buckets span both. */
@@ -20,43 +26,66 @@ const RECONCILE_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 12
 const POLL_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const BUILD_BUCKETS = [5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600];
 
+/** What the engine is, read at scrape time. The engine may not exist yet (a standby replica): then zeros. */
+export interface EngineState {
+  queueDepth(): number;
+  /** Environments by phase from the engine's informer cache (an Environment without a phase yet is Pending). */
+  environmentPhases(): Partial<Record<EnvironmentPhase, number>>;
+}
+
 export interface EngineMetrics {
-  registry: MetricsRegistry;
+  registry: Registry;
   recordReconcile(result: ReconcileResult, seconds: number): void;
   recordPoll(repoUrl: string, seconds: number): void;
   recordPollError(repoUrl: string): void;
-  recordBuild(app: string, service: string, seconds: number): void;
-  setQueueDepth(depth: number): void;
-  /** Sets every phase (missing ones to 0) so a phase that empties does not keep its last value. */
-  setEnvironmentPhases(counts: Partial<Record<EnvironmentPhase, number>>): void;
+  /** A build Job finished: `seconds` from its start to its completion (or failure). */
+  recordBuild(app: string, service: string, result: BuildResult, seconds: number): void;
   recordWebhookDelivery(event: string, result: string): void;
 }
 
-export function createEngineMetrics(registry: MetricsRegistry = new MetricsRegistry()): EngineMetrics {
-  const reconcileTotal = registry.counter({
-    name: 'ria_reconcile_total', help: 'Environment reconciles by result.', labelNames: ['result'],
+export interface EngineMetricsOptions {
+  registry?: Registry;
+  state?: EngineState;
+}
+
+export function createEngineMetrics(options: EngineMetricsOptions = {}): EngineMetrics {
+  const registry = options.registry ?? createMetricsRegistry();
+  const registers = [registry];
+  const state = options.state;
+  const reconcileTotal = new Counter({
+    name: 'ria_reconcile_total', help: 'Environment reconciles by result.', labelNames: ['result'] as const, registers,
   });
-  const reconcileDuration = registry.histogram({
-    name: 'ria_reconcile_duration_seconds', help: 'Time spent in one environment reconcile.', buckets: RECONCILE_BUCKETS,
+  const reconcileDuration = new Histogram({
+    name: 'ria_reconcile_duration_seconds', help: 'Time spent in one environment reconcile.', buckets: RECONCILE_BUCKETS, registers,
   });
-  const pollDuration = registry.histogram({
-    name: 'ria_poll_duration_seconds', help: 'Time to list the refs of a repository (URL redacted).', labelNames: ['repo'], buckets: POLL_BUCKETS,
+  const pollDuration = new Histogram({
+    name: 'ria_poll_duration_seconds', help: 'Time to list the refs of a repository (URL redacted).', labelNames: ['repo'] as const, buckets: POLL_BUCKETS, registers,
   });
-  const pollErrors = registry.counter({
-    name: 'ria_poll_errors_total', help: 'Failed repository polls (URL redacted).', labelNames: ['repo'],
+  const pollErrors = new Counter({
+    name: 'ria_poll_errors_total', help: 'Failed repository polls (URL redacted).', labelNames: ['repo'] as const, registers,
   });
-  const buildDuration = registry.histogram({
-    name: 'ria_build_duration_seconds', help: 'Image build time per app service.', labelNames: ['app', 'service'], buckets: BUILD_BUCKETS,
+  const buildDuration = new Histogram({
+    name: 'ria_build_duration_seconds', help: 'Image build time per app service, from the build Job\'s start to its completion or failure.',
+    labelNames: ['app', 'service', 'result'] as const, buckets: BUILD_BUCKETS, registers,
   });
-  const queueDepth = registry.gauge({ name: 'ria_queue_depth', help: 'Reconcile requests waiting in the work queue.' });
-  const environments = registry.gauge({ name: 'ria_environments', help: 'Environments by phase.', labelNames: ['phase'] });
-  const webhookDeliveries = registry.counter({
-    name: 'ria_webhook_deliveries_total', help: 'GitHub webhook deliveries by event and result.', labelNames: ['event', 'result'],
+  new Gauge({
+    name: 'ria_queue_depth', help: 'Reconcile requests waiting in the work queue.', registers,
+    collect() { this.set(state?.queueDepth() ?? 0); },
+  });
+  new Gauge({
+    name: 'ria_environments', help: 'Environments by phase (the engine\'s watch of Environment objects).', labelNames: ['phase'] as const, registers,
+    collect() {
+      const counts = state?.environmentPhases() ?? {};
+      // Every phase is set (missing ones to 0), so a phase that empties does not keep its last value.
+      for (const phase of ENVIRONMENT_PHASES) this.set({ phase }, counts[phase] ?? 0);
+    },
+  });
+  const webhookDeliveries = new Counter({
+    name: 'ria_webhook_deliveries_total', help: 'GitHub webhook deliveries by event and result.', labelNames: ['event', 'result'] as const, registers,
   });
 
-  // Every result and phase is present from the start, so rate() and alerts see zeros, not gaps.
+  // Every result is present from the start, so rate() and alerts see zeros, not gaps.
   for (const result of Object.values(ReconcileResult)) reconcileTotal.inc({ result }, 0);
-  for (const phase of ENVIRONMENT_PHASES) environments.set(0, { phase });
 
   return {
     registry,
@@ -64,13 +93,19 @@ export function createEngineMetrics(registry: MetricsRegistry = new MetricsRegis
       reconcileTotal.inc({ result });
       reconcileDuration.observe(seconds);
     },
-    recordPoll: (repoUrl, seconds) => pollDuration.observe(seconds, { repo: redactRepoUrl(repoUrl) }),
+    recordPoll: (repoUrl, seconds) => pollDuration.observe({ repo: redactRepoUrl(repoUrl) }, seconds),
     recordPollError: (repoUrl) => pollErrors.inc({ repo: redactRepoUrl(repoUrl) }),
-    recordBuild: (app, service, seconds) => buildDuration.observe(seconds, { app, service }),
-    setQueueDepth: (depth) => queueDepth.set(depth),
-    setEnvironmentPhases(counts) {
-      for (const phase of ENVIRONMENT_PHASES) environments.set(counts[phase] ?? 0, { phase });
-    },
+    recordBuild: (app, service, result, seconds) => buildDuration.observe({ app, service, result }, seconds),
     recordWebhookDelivery: (event, result) => webhookDeliveries.inc({ event, result }),
   };
+}
+
+/** Environments counted by phase; one without a phase yet counts as Pending. */
+export function countPhases(environments: Iterable<{ status?: { phase?: EnvironmentPhase } }>): Partial<Record<EnvironmentPhase, number>> {
+  const counts: Partial<Record<EnvironmentPhase, number>> = {};
+  for (const env of environments) {
+    const phase = env.status?.phase ?? 'Pending';
+    counts[phase] = (counts[phase] ?? 0) + 1;
+  }
+  return counts;
 }

@@ -50,7 +50,7 @@ export interface HttpServerOptions {
   port: number;
   logger: Logger;
   /** With `isReady`: serve /healthz, /readyz and /metrics (the operations port). */
-  metrics?: Pick<MetricsRegistry, 'render'>;
+  metrics?: Pick<MetricsRegistry, 'metrics'>;
   isReady?: () => Readiness;
   routes?: Route[];
   limits?: Partial<ServerLimits>;
@@ -76,7 +76,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const builtIn: Route[] = metrics && isReady ? [
     { method: 'GET', path: '/healthz', handler: (_req, res) => send(res, 200, 'ok\n') },
     { method: 'GET', path: '/readyz', handler: (_req, res) => readyz(res, isReady) },
-    { method: 'GET', path: '/metrics', handler: (_req, res) => send(res, 200, metrics.render(), METRICS_CONTENT_TYPE) },
+    { method: 'GET', path: '/metrics', handler: async (_req, res) => send(res, 200, await metrics.metrics(), METRICS_CONTENT_TYPE) },
   ] : [];
   const all = [...builtIn, ...routes];
   for (const r of routes) {

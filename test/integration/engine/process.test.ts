@@ -21,7 +21,9 @@ before(async () => {
   git = await startGitServer();
   await createRepo(git, 'config');
   await createRepo(git, 'app');
-  await commitFiles(git, 'app', 'main', { Riofile: 'services:\n  web:\n    image: nginx:1.27\n    ports: 80/http\n' }, 'app');
+  // web: an image; api: built from the Dockerfile (a build Job, so ria_build_duration_seconds has a sample).
+  await commitFiles(git, 'app', 'main', { Riofile: 'services:\n  web:\n    image: nginx:1.27\n    ports: 80/http\n  api:\n    image: ./\n    ports: 8080/http\n',
+    Dockerfile: 'FROM scratch\n' }, 'app');
   await commitFiles(git, 'config', 'main', {
     'ria.yaml': 'pollInterval: 1s\ndomain: apps.test\n',
     [`apps/${app}.yaml`]: `repo: ${git.urlFor('app')}\nbranches: [main]\n`,
@@ -76,6 +78,7 @@ test('`ria engine` serves health and metrics, leads, labels its Pod as the leade
   const metrics = await (await fetch(`${base}/metrics`)).text();
   assert.match(metrics, /ria_reconcile_total\{result="success"\} [1-9]/);
   assert.match(metrics, /ria_poll_duration_seconds_count\{repo="http:\/\/127\.0\.0\.1:\d+\/config\.git"\} [1-9]/);
+  checkListedMetrics(metrics);
 
   const lines = output.split('\n').filter((l) => l.startsWith('{'));
   assert.ok(lines.length > 0 && lines.every((l) => { JSON.parse(l); return true; }), 'logs are JSON lines');
@@ -87,3 +90,47 @@ test('`ria engine` serves health and metrics, leads, labels its Pod as the leade
   assert.ok(!lease.spec?.holderIdentity, 'the Lease is released so a standby takes over at once');
   assert.equal(await leaderLabel(), undefined, 'no longer the leader: the Service stops sending it webhooks');
 });
+
+/**
+ * Every metric engine/controller/README.md lists is exposed with a sane value after a deploy with
+ * one build, and so are the process and heap metrics (prom-client's default metrics).
+ */
+function checkListedMetrics(text: string): void {
+  const samples = parseSamples(text);
+  const value = (name: string, labels: Record<string, string> = {}) => {
+    const found = samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+    assert.ok(found.length > 0, `${name}${JSON.stringify(labels)} is exposed:\n${text}`);
+    return found.reduce((sum, s) => sum + s.value, 0);
+  };
+  const listed = ['ria_reconcile_total', 'ria_reconcile_duration_seconds', 'ria_poll_duration_seconds', 'ria_poll_errors_total', 'ria_build_duration_seconds',
+    'ria_queue_depth', 'ria_environments', 'ria_webhook_deliveries_total'];
+  for (const name of listed) assert.match(text, new RegExp(`^# TYPE ${name} (counter|gauge|histogram)$`, 'm'), `${name} is declared`);
+  assert.ok(value('ria_reconcile_duration_seconds_count') >= 1);
+  assert.ok(value('ria_reconcile_duration_seconds_sum') > 0);
+  // The build of api: timed from its Job's start to its completion (whole seconds on the Job).
+  assert.equal(value('ria_build_duration_seconds_count', { app, service: 'api', result: 'succeeded' }), 1);
+  const build = value('ria_build_duration_seconds_sum', { app, service: 'api', result: 'succeeded' });
+  assert.ok(build >= 0 && build < 600, `build took ${build} s`);
+  // From the engine's watch of Environments: this engine's namespace has one, Ready.
+  assert.equal(value('ria_environments', { phase: 'Ready' }), 1);
+  for (const phase of ['Pending', 'Building', 'Deploying', 'Failed']) assert.equal(value('ria_environments', { phase }), 0, phase);
+  const depth = value('ria_queue_depth');
+  assert.ok(depth >= 0 && depth < 100, `queue depth ${depth}`);
+  // The unsigned POST above.
+  assert.ok(value('ria_webhook_deliveries_total', { result: 'unauthorized' }) >= 1);
+  const rss = value('process_resident_memory_bytes');
+  assert.ok(rss > 20 * 2 ** 20 && rss < 2 * 2 ** 30, `RSS ${rss}`);
+  const heap = value('nodejs_heap_size_used_bytes');
+  assert.ok(heap > 0 && heap < rss, `heap ${heap}`);
+  assert.ok(value('process_cpu_seconds_total') > 0);
+}
+
+function parseSamples(text: string): Array<{ name: string; labels: Record<string, string>; value: number }> {
+  return text.split('\n').filter((l) => l && !l.startsWith('#')).map((line) => {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    assert.ok(m, `a sample line: ${line}`);
+    const labels: Record<string, string> = {};
+    for (const [, k, v] of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[k!] = v!;
+    return { name: m[1]!, labels, value: Number(m[3]) };
+  });
+}

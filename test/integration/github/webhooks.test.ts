@@ -40,7 +40,7 @@ test('a push webhook moves the branch environment at once (polling is hourly), w
   const first = await eventually('a status on the pushed commit', async () => h.gh.statusesFor(sha, `ria/${app}/main`)[0]);
   assert.deepEqual([first.state, first.description], ['pending', `queued: ${sha.slice(0, 7)} waits to be deployed`]);
   await eventually('success on the pushed commit', async () => h.gh.statusesFor(sha, `ria/${app}/main`).some((s) => s.state === 'success'), 30_000);
-  assert.match(h.metrics.registry.render(), /ria_webhook_deliveries_total\{event="push",result="accepted"\} 1/);
+  assert.match(await h.metrics.registry.metrics(), /ria_webhook_deliveries_total\{event="push",result="accepted"\} 1/);
 });
 
 test('a push that does not follow the deployed commit (out of order, or one missed) is checked by listing; an old one never moves back', async () => {
@@ -84,7 +84,7 @@ test('bad deliveries get the right answer and change nothing', async () => {
   await new Promise((r) => setTimeout(r, 1_000));
   // Only the first delivery poked (other syncs may still move the branch later, so the poke is what is checked).
   assert.deepEqual(h.pokes.slice(pokes), [repo.cloneUrl]);
-  const metrics = h.metrics.registry.render();
+  const metrics = await h.metrics.registry.metrics();
   for (const result of ['unauthorized', 'malformed', 'too_large', 'duplicate']) assert.match(metrics, new RegExp(`result="${result}"`));
 });
 

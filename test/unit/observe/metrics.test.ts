@@ -1,96 +1,33 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MetricsRegistry, MetricsError } from '../../../engine/observe/metrics.js';
-import { createEngineMetrics } from '../../../engine/observe/engine-metrics.js';
+import { createMetricsRegistry } from '../../../engine/observe/metrics.js';
+import { countPhases, createEngineMetrics } from '../../../engine/observe/engine-metrics.js';
+import type { EnvironmentPhase } from '../../../engine/crds/types.js';
 
-test('counters, gauges and histograms render in the 0.0.4 text format', () => {
+test('the registry has the process and Node.js runtime metrics (prom-client default metrics)', async () => {
+  const text = await createMetricsRegistry().metrics();
+  for (const name of ['process_resident_memory_bytes', 'process_cpu_seconds_total', 'nodejs_heap_size_used_bytes', 'nodejs_external_memory_bytes', 'nodejs_eventloop_lag_seconds']) {
+    assert.match(text, new RegExp(`^${name}(\\{[^}]*\\})? [0-9.e+-]+$`, 'm'), name);
+  }
+  const rss = Number(/^process_resident_memory_bytes (\S+)$/m.exec(text)![1]);
+  assert.ok(rss > 10 * 2 ** 20 && rss < 4 * 2 ** 30, `RSS ${rss}`);
+  assert.doesNotMatch(await createMetricsRegistry({ defaultMetrics: false }).metrics(), /process_/);
+});
+
+test('engine metrics: every result starts at zero, state is read at scrape time, repo URLs are redacted', async () => {
   // Setup
-  const registry = new MetricsRegistry();
-  const requests = registry.counter({ name: 'req_total', help: 'Requests.', labelNames: ['code'] });
-  const depth = registry.gauge({ name: 'depth', help: 'Depth.' });
-  const latency = registry.histogram({ name: 'lat_seconds', help: 'Latency.', labelNames: ['op'], buckets: [0.1, 1] });
-
-  // Test
-  requests.inc({ code: '200' });
-  requests.inc({ code: '200' }, 2);
-  requests.inc({ code: '500' });
-  depth.set(4);
-  depth.dec();
-  latency.observe(0.05, { op: 'get' });
-  latency.observe(0.5, { op: 'get' });
-  latency.observe(3, { op: 'get' });
-  assert.equal(registry.render(), [
-    '# HELP req_total Requests.',
-    '# TYPE req_total counter',
-    'req_total{code="200"} 3',
-    'req_total{code="500"} 1',
-    '# HELP depth Depth.',
-    '# TYPE depth gauge',
-    'depth 3',
-    '# HELP lat_seconds Latency.',
-    '# TYPE lat_seconds histogram',
-    'lat_seconds_bucket{op="get",le="0.1"} 1',
-    'lat_seconds_bucket{op="get",le="1.0"} 2',
-    'lat_seconds_bucket{op="get",le="+Inf"} 3',
-    'lat_seconds_sum{op="get"} 3.55',
-    'lat_seconds_count{op="get"} 3',
-    '',
-  ].join('\n'));
-});
-
-test('label values and help text are escaped', () => {
-  const registry = new MetricsRegistry();
-  const c = registry.counter({ name: 'odd_total', help: 'Back\\slash and\nnewline.', labelNames: ['v'] });
-  c.inc({ v: 'say "hi"\\\nbye' });
-  const text = registry.render();
-  assert.match(text, /^# HELP odd_total Back\\\\slash and\\nnewline\.$/m);
-  assert.ok(text.includes('odd_total{v="say \\"hi\\"\\\\\\nbye"} 1\n'), text);
-});
-
-test('an unlabelled counter reads 0 before its first increment; a labelled one has no series', () => {
-  const registry = new MetricsRegistry();
-  registry.counter({ name: 'plain_total', help: 'x' });
-  registry.counter({ name: 'labelled_total', help: 'y', labelNames: ['a'] });
-  const text = registry.render();
-  assert.match(text, /^plain_total 0$/m);
-  assert.doesNotMatch(text, /^labelled_total/m);
-});
-
-test('misuse fails at once with MetricsError', () => {
-  const registry = new MetricsRegistry();
-  const c = registry.counter({ name: 'x_total', help: 'x', labelNames: ['a'] });
-  assert.throws(() => registry.counter({ name: 'x_total', help: 'again' }), MetricsError);
-  assert.throws(() => registry.gauge({ name: 'bad-name', help: 'x' }), /invalid metric name/);
-  assert.throws(() => c.inc({ a: '1', b: '2' } as never), /labels must be exactly \[a\]/);
-  assert.throws(() => c.inc(), /labels must be exactly/);
-  assert.throws(() => c.inc({ a: '1' }, -1), /cannot increase/);
-  assert.throws(() => registry.histogram({ name: 'h', help: 'h', buckets: [1, 1] }), /ascending/);
-  assert.throws(() => registry.histogram({ name: 'h2', help: 'h', labelNames: ['le'] }), /reserved/);
-});
-
-test('histogram timers use the injected clock', () => {
-  const registry = new MetricsRegistry();
-  const h = registry.histogram({ name: 't_seconds', help: 't', buckets: [1] });
-  let now = 1000;
-  const stop = h.startTimer(undefined, () => now);
-  now += 2500;
-  assert.equal(stop(), 2.5);
-  assert.deepEqual(h.get(), { count: 1, sum: 2.5 });
-});
-
-test('engine metrics: every result and phase starts at zero, repo URLs are redacted', () => {
-  // Setup
-  const m = createEngineMetrics();
+  let depth = 2;
+  let phases: Partial<Record<EnvironmentPhase, number>> = { Ready: 3, Failed: 1 };
+  const m = createEngineMetrics({ state: { queueDepth: () => depth, environmentPhases: () => phases } });
 
   // Test
   m.recordReconcile('success', 0.2);
   m.recordPoll('https://x-access-token:ghs_abcdef123456@github.com/acme/web.git', 0.3);
   m.recordPollError('https://oauth2:glpat-123456789@gitlab.example/acme/api.git?private_token=zzz');
-  m.setEnvironmentPhases({ Ready: 3, Failed: 1 });
-  m.setQueueDepth(2);
   m.recordWebhookDelivery('push', 'accepted');
-  m.recordBuild('web', 'api', 42);
-  const text = m.registry.render();
+  m.recordBuild('web', 'api', 'succeeded', 42);
+  m.recordBuild('web', 'api', 'failed', 7);
+  const text = await m.registry.metrics();
   for (const result of ['success', 'noop', 'failed', 'stalled', 'requeue']) assert.match(text, new RegExp(`^ria_reconcile_total\\{result="${result}"\\} `, 'm'));
   assert.match(text, /^ria_reconcile_total\{result="success"\} 1$/m);
   assert.match(text, /^ria_reconcile_duration_seconds_count 1$/m);
@@ -100,10 +37,28 @@ test('engine metrics: every result and phase starts at zero, repo URLs are redac
   assert.match(text, /^ria_poll_errors_total\{repo="https:\/\/\*\*\*@gitlab.example\/acme\/api.git\?private_token=\*\*\*"\} 1$/m);
   assert.match(text, /^ria_queue_depth 2$/m);
   assert.match(text, /^ria_webhook_deliveries_total\{event="push",result="accepted"\} 1$/m);
-  assert.match(text, /^ria_build_duration_seconds_count\{app="web",service="api"\} 1$/m);
+  assert.match(text, /^ria_build_duration_seconds_count\{app="web",service="api",result="succeeded"\} 1$/m);
+  assert.match(text, /^ria_build_duration_seconds_sum\{app="web",service="api",result="failed"\} 7$/m);
+  assert.match(text, /^ria_build_duration_seconds_bucket\{le="60",app="web",service="api",result="succeeded"\} 1$/m);
+  assert.match(text, /^ria_build_duration_seconds_bucket\{le="30",app="web",service="api",result="succeeded"\} 0$/m);
   for (const secret of ['ghs_abcdef123456', 'glpat-123456789', 'zzz', 'x-access-token', 'oauth2']) assert.ok(!text.includes(secret), `leaked ${secret}`);
 
-  // A phase that empties goes back to 0 rather than keeping its last value.
-  m.setEnvironmentPhases({ Ready: 4 });
-  assert.match(m.registry.render(), /^ria_environments\{phase="Failed"\} 0$/m);
+  // State follows the engine: a phase that empties goes back to 0 rather than keeping its last value.
+  depth = 0;
+  phases = { Ready: 4 };
+  const later = await m.registry.metrics();
+  assert.match(later, /^ria_environments\{phase="Failed"\} 0$/m);
+  assert.match(later, /^ria_environments\{phase="Ready"\} 4$/m);
+  assert.match(later, /^ria_queue_depth 0$/m);
+});
+
+test('engine metrics without an engine (a standby replica): zeros, every phase listed', async () => {
+  const text = await createEngineMetrics({ registry: createMetricsRegistry({ defaultMetrics: false }) }).registry.metrics();
+  for (const phase of ['Pending', 'Building', 'Deploying', 'Ready', 'Failed']) assert.match(text, new RegExp(`^ria_environments\\{phase="${phase}"\\} 0$`, 'm'));
+  assert.match(text, /^ria_queue_depth 0$/m);
+  assert.match(text, /^# TYPE ria_build_duration_seconds histogram$/m);
+});
+
+test('countPhases: an Environment without a phase yet is Pending', () => {
+  assert.deepEqual(countPhases([{ status: { phase: 'Ready' } }, {}, { status: {} }, { status: { phase: 'Ready' } }]), { Ready: 2, Pending: 2 });
 });

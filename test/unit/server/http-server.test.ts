@@ -2,12 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHttpServer } from '../../../engine/server/http-server.js';
 import { silentLogger } from '../../../engine/observe/logger.js';
-import { MetricsRegistry, METRICS_CONTENT_TYPE } from '../../../engine/observe/metrics.js';
+import { Counter, MetricsRegistry, METRICS_CONTENT_TYPE } from '../../../engine/observe/metrics.js';
 
 test('healthz, readyz, metrics, extra routes, 404 and 405', async (t) => {
   // Setup
   const registry = new MetricsRegistry();
-  registry.counter({ name: 'hits_total', help: 'Hits.' }).inc();
+  new Counter({ name: 'hits_total', help: 'Hits.', registers: [registry] }).inc();
   let ready: boolean | { ready: boolean; reason?: string } = { ready: false, reason: 'config repository not loaded yet' };
   const server = await startHttpServer({
     host: '127.0.0.1', port: 0, logger: silentLogger, metrics: registry, isReady: () => ready,

@@ -57,7 +57,7 @@ export function createEngine(options: CreateEngineOptions): { engine: Engine; ct
     imageExists: manifestExists,
   };
   engine = new Engine(ctx, {
-    kc: options.kc, fs, config: options.config,
+    fs, config: options.config,
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
     ...(options.sources ? { sources: options.sources } : {}),
     ...(options.resyncCron ? { resyncCron: options.resyncCron } : {}),

@@ -1,5 +1,5 @@
 import { CronJob } from 'cron';
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type { FsClient } from 'isomorphic-git';
 import { API_VERSION, type App, type Environment } from '../crds/types.js';
 import type { EngineContext } from './context.js';
@@ -20,7 +20,6 @@ import { countPhases } from '../observe/engine-metrics.js';
 import type { EnvironmentPhase } from '../crds/types.js';
 
 export interface EngineOptions {
-  kc: KubeConfig;
   fs: FsClient;
   config: ConfigSource;
   /** Reconciles running at once (different keys). */
@@ -73,20 +72,21 @@ export class Engine {
   start(): void {
     if (this.started) return;
     this.started = true;
-    const { kc } = this.options;
     const rest = this.ctx.objects.rest;
     const ns = this.ctx.namespace;
-    this.environmentWatch = watchCollection<Environment & { metadata: { name: string } }>(kc, rest, `/apis/${API_VERSION}/namespaces/${ns}/environments`, undefined, (env, event) => {
+    this.environmentWatch = watchCollection<Environment & { metadata: { name: string } }>(rest, `/apis/${API_VERSION}/namespaces/${ns}/environments`, undefined, (env, event) => {
       const key = envKey(ns, env.metadata.name);
       if (event === 'delete') {
+        // The engine's copy: a delete found by listing again carries only the object's name.
+        const gone = this.environments.get(key) ?? env;
         this.forgetEnvironment(key);
-        this.ctx.hooks.environmentRemoved?.(env, this.knownApps.get(env.spec.app));
+        if (gone.spec) this.ctx.hooks.environmentRemoved?.(gone, this.knownApps.get(gone.spec.app));
       } else this.rememberEnvironment(key, env);
       this.queue.add(key);
     }, this.ctx.log);
     this.watches.push(this.environmentWatch);
     const builds = new BuildTimings(this.ctx.now);
-    this.watches.push(watchCollection<KubernetesObject>(kc, rest, `/apis/batch/v1/namespaces/${builderNamespace(ns)}/jobs`, 'app.kubernetes.io/managed-by=ria', (job, event) => {
+    this.watches.push(watchCollection<KubernetesObject>(rest, `/apis/batch/v1/namespaces/${builderNamespace(ns)}/jobs`, 'app.kubernetes.io/managed-by=ria', (job, event) => {
       const finished = builds.observe(job, event);
       if (finished) this.ctx.hooks.buildFinished?.(finished.app, finished.service, finished.seconds, finished.ok);
       const labels = job.metadata?.labels ?? {};
@@ -94,7 +94,7 @@ export class Engine {
         if (env.spec.app === labels['ria.dev/app'] && env.spec.commit === labels['ria.dev/commit']) this.queue.add(key);
       }
     }, this.ctx.log));
-    this.watches.push(watchCollection<KubernetesObject>(kc, rest, '/apis/apps/v1/deployments', 'app.kubernetes.io/managed-by=ria', (d, event) => {
+    this.watches.push(watchCollection<KubernetesObject>(rest, '/apis/apps/v1/deployments', 'app.kubernetes.io/managed-by=ria', (d, event) => {
       const meta = d.metadata ?? {};
       const wk = workloadKey({ kind: 'Deployment', namespace: meta.namespace ?? '', name: meta.name ?? '' });
       // Remember the newest generation; the reconcile compares it with what Ria applied (a spec
@@ -155,7 +155,9 @@ export class Engine {
   private rememberEnvironment(key: string, env: Environment & { metadata: { name: string } }): void {
     const previous = this.environments.get(key);
     if (previous && previous.spec.namespace !== env.spec.namespace) this.environmentInNamespace.delete(previous.spec.namespace);
-    this.environments.set(key, env);
+    // managedFields are most of an Environment's bytes and nothing the engine reads: not kept.
+    const { managedFields: _owners, ...metadata } = env.metadata;
+    this.environments.set(key, { ...env, metadata });
     this.environmentInNamespace.set(env.spec.namespace, key);
   }
 

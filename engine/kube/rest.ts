@@ -4,7 +4,7 @@ import { request as httpRequest } from 'node:http';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeApiError, type KubeObjectRef } from './errors.js';
 
-export type Verb = 'get' | 'list' | 'create' | 'apply' | 'patch' | 'update' | 'delete';
+export type Verb = 'get' | 'list' | 'watch' | 'create' | 'apply' | 'patch' | 'update' | 'delete';
 const WRITE_VERBS: ReadonlySet<Verb> = new Set(['create', 'apply', 'patch', 'update', 'delete']);
 
 export interface RequestStats {
@@ -35,7 +35,7 @@ export interface KubeRequest {
 /**
  * The engine's one way to talk to the API server: JSON over HTTPS with the kubeconfig's
  * credentials, typed errors, and a count of reads and writes (a no-op reconcile must write
- * nothing; the count proves it). Watches use client-node's Watch, which only reads.
+ * nothing; the count proves it). Watches stream over the same agent ({@link KubeRest.watch}).
  */
 export class KubeRest {
   readonly stats: RequestStats = { reads: 0, writes: 0, byVerb: {}, connections: 0 };
@@ -134,6 +134,59 @@ export class KubeRest {
       signal.addEventListener('abort', abort, { once: true });
       r.on('close', () => signal.removeEventListener('abort', abort));
       r.on('error', (err) => (signal.aborted ? resolve() : reject(new KubeApiError(req.verb, req.ref, 0, `API server unreachable: ${err.message}`, undefined, err))));
+      r.end();
+    });
+  }
+
+  /**
+   * A streaming GET (a watch): each line of the answer (one JSON event per line) goes to `onLine`
+   * as it arrives; resolves when the server ends the answer, rejects on a network error, an HTTP
+   * error (as KubeApiError) or `idleMs` without a byte (a half-open connection). Aborting `signal`
+   * ends it quietly. Counted as one read.
+   */
+  async watch(req: { path: string; query?: KubeRequest['query']; idleMs: number; signal: AbortSignal }, onLine: (line: string) => void): Promise<void> {
+    const url = new URL(this.server.href.replace(/\/$/, '') + req.path);
+    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const options: RequestOptions = { method: 'GET', headers: { accept: 'application/json' } };
+    await this.kc.applyToHTTPSOptions(options);
+    if (url.protocol === 'https:') options.agent = this.sharedAgent(options);
+    this.stats.byVerb.watch = (this.stats.byVerb.watch ?? 0) + 1;
+    this.stats.reads++;
+    if (req.signal.aborted) return;
+    await new Promise<void>((resolve, reject) => {
+      const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+      const r = send(url, { ...options, timeout: req.idleMs }, (res) => {
+        const status = res.statusCode ?? 0;
+        let pending = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          pending += chunk;
+          if (status < 200 || status >= 300) return;
+          let nl: number;
+          while ((nl = pending.indexOf('\n')) >= 0) {
+            const line = pending.slice(0, nl).trim();
+            pending = pending.slice(nl + 1);
+            if (line) {
+              try { onLine(line); } catch (err) { r.destroy(err as Error); return; }
+            }
+          }
+        });
+        res.on('end', () => {
+          if (status >= 200 && status < 300) { if (pending.trim()) onLine(pending.trim()); resolve(); return; }
+          let message = `HTTP ${status}`;
+          let reason: string | undefined;
+          try { ({ message = message, reason } = JSON.parse(pending) as { message?: string; reason?: string }); } catch { /* not a Status */ }
+          reject(new KubeApiError('watch', undefined, status, message, reason));
+        });
+        res.on('error', reject);
+        res.on('aborted', () => reject(new Error('the API server closed the watch mid-answer')));
+      });
+      const abort = () => { r.destroy(); resolve(); };
+      req.signal.addEventListener('abort', abort, { once: true });
+      r.on('close', () => req.signal.removeEventListener('abort', abort));
+      r.on('socket', () => { if (!r.reusedSocket) this.stats.connections++; });
+      r.on('timeout', () => r.destroy(new Error(`no byte from the watch within ${req.idleMs} ms`)));
+      r.on('error', (err) => (req.signal.aborted ? resolve() : reject(new KubeApiError('watch', undefined, 0, `API server unreachable: ${err.message}`, undefined, err))));
       r.end();
     });
   }

@@ -21,8 +21,8 @@ before(async () => {
   git = await startGitServer();
   await createRepo(git, 'config');
   await createRepo(git, 'app');
-  // web: an image; api: built from the Dockerfile (a build Job, so ria_build_duration_seconds has a sample).
-  await commitFiles(git, 'app', 'main', { Riofile: 'services:\n  web:\n    image: nginx:1.27\n    ports: 80/http\n  api:\n    image: ./\n    ports: 8080/http\n',
+  // web: an image; worker: built from the Dockerfile (a build Job, so ria_build_duration_seconds has a sample).
+  await commitFiles(git, 'app', 'main', { Riofile: 'services:\n  web:\n    image: nginx:1.27\n    ports: 80/http\n  worker:\n    image: ./\n    ports: 8080/http\n',
     Dockerfile: 'FROM scratch\n' }, 'app');
   await commitFiles(git, 'config', 'main', {
     'ria.yaml': 'pollInterval: 1s\ndomain: apps.test\n',
@@ -107,9 +107,9 @@ function checkListedMetrics(text: string): void {
   for (const name of listed) assert.match(text, new RegExp(`^# TYPE ${name} (counter|gauge|histogram)$`, 'm'), `${name} is declared`);
   assert.ok(value('ria_reconcile_duration_seconds_count') >= 1);
   assert.ok(value('ria_reconcile_duration_seconds_sum') > 0);
-  // The build of api: timed from its Job's start to its completion (whole seconds on the Job).
-  assert.equal(value('ria_build_duration_seconds_count', { app, service: 'api', result: 'succeeded' }), 1);
-  const build = value('ria_build_duration_seconds_sum', { app, service: 'api', result: 'succeeded' });
+  // The build of worker: timed from its Job's start to its completion (whole seconds on the Job).
+  assert.equal(value('ria_build_duration_seconds_count', { app, service: 'worker', result: 'succeeded' }), 1);
+  const build = value('ria_build_duration_seconds_sum', { app, service: 'worker', result: 'succeeded' });
   assert.ok(build >= 0 && build < 600, `build took ${build} s`);
   // From the engine's watch of Environments: this engine's namespace has one, Ready.
   assert.equal(value('ria_environments', { phase: 'Ready' }), 1);

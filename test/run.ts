@@ -6,7 +6,7 @@
  *
  *   node dist/test/run.js            unit + integration
  *   node dist/test/run.js --unit     unit only
- *   node dist/test/run.js --integration [FILTER]   integration only (FILTER: path substring)
+ *   node dist/test/run.js --integration [FILTER...]   integration only (FILTER: path substring; any of several)
  *
  * Tests under integration/real/ need real pods (Kaniko builds, HTTP to Services): they run after
  * the others, on a second cluster in `real` mode, when this machine can run one (capability.ts:
@@ -46,8 +46,9 @@ async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const unitOnly = args.includes('--unit');
   const integrationOnly = args.includes('--integration');
-  const filter = args.find((a) => !a.startsWith('--'));
-  const pick = (files: string[]) => (filter ? files.filter((f) => f.includes(filter)) : files);
+  // Several filters pick the files matching any of them (one cluster for all).
+  const filters = args.filter((a) => !a.startsWith('--'));
+  const pick = (files: string[]) => (filters.length ? files.filter((f) => filters.some((x) => f.includes(x))) : files);
   const unit = pick(findTests(join(distTest, 'unit')));
   const allIntegration = pick(findTests(join(distTest, 'integration')));
   const isReal = (f: string) => f.includes(`${join('integration', 'real')}/`);

@@ -65,6 +65,26 @@ export function serviceCounts(all: Map<string, RequestCounts>, namespace: string
   return sum;
 }
 
+/**
+ * Traefik's names are not one-to-one: `<namespace>-<service>` is normalized, so Service `web-v1`
+ * of namespace `a--b` and Service `v1` of `a--b-web` (or `web-v1` of `a-b--c` and of `a--b-c`)
+ * share one backend name, and one counter. Namespaces whose Services could share a name with a
+ * Service of `namespace`: the same normalized name, or one that extends the other by `-`.
+ */
+export function traefikNeighbours(namespace: string, others: readonly string[]): string[] {
+  const n = traefikNormalize(namespace);
+  return others.filter((o) => {
+    if (o === namespace) return false;
+    const m = traefikNormalize(o);
+    return m === n || m.startsWith(`${n}-`) || n.startsWith(`${m}-`);
+  });
+}
+
+/** Whether two Services (of two namespaces) have the same backend name at Traefik's Gateway provider. */
+export function sameTraefikBackend(a: { namespace: string; service: string }, b: { namespace: string; service: string }): boolean {
+  return traefikNormalize(`${a.namespace}-${a.service}-http`) === traefikNormalize(`${b.namespace}-${b.service}-http`);
+}
+
 export interface GateVerdict {
   /** The counters the error rate is measured from (kept in the rollout state). */
   baseline: RequestCounts;

@@ -1,5 +1,5 @@
 import type { Riofile } from '../../riofile/model.js';
-import type { InventoryEntry } from '../../crds/types.js';
+import { API_VERSION, type Environment, type InventoryEntry } from '../../crds/types.js';
 import { workloadKey } from './apply.js';
 import { workloadReady } from './readiness.js';
 import { versionServiceName, workloadName } from '../../render/apps.js';
@@ -7,7 +7,7 @@ import { labelValue, LabelKeys } from '../../render/index.js';
 import type { ServiceVersions } from '../../render/versions.js';
 import type { KubeObject } from '../../kube/objects.js';
 import {
-  isVersioned, judgeGate, planRollout, rolloutSummary, serviceCounts, stepSettings, versionOf,
+  isVersioned, judgeGate, planRollout, rolloutSummary, sameTraefikBackend, serviceCounts, stepSettings, traefikNeighbours, versionOf,
   ROLLOUT_ACTION_ANNOTATION, ROLLOUT_ACTIONS, RolloutPhase,
   type CanaryHealth, type Plan, type RequestCounts, type RolloutAction, type RolloutStatus, type ServiceRolloutState, type StepSettings,
 } from '../../rollout/index.js';
@@ -88,9 +88,32 @@ async function gateHealth(run: ReconcileRun, service: Service, state: ServiceRol
   if (!gate) return undefined;
   const all = await counts();
   if (!all) return { health };
-  const verdict = judgeGate(state.gate, serviceCounts(all, run.env.spec.namespace, versionServiceName(service.app, canary.name)), state.weight, canary.name, gate);
+  const backend = { namespace: run.env.spec.namespace, service: versionServiceName(service.app, canary.name) };
+  const shared = await sharedBackend(run, backend);
+  if (shared) {
+    run.ctx.log.warn('rollout health gate', { environment: run.env.metadata.name,
+      error: `health gate: Service ${backend.namespace}/${backend.service} has the same name at the gateway as ${shared} (Traefik joins namespace and Service with "-"), so its counters are not its own; the new version is judged by its readiness alone` });
+    return { health };
+  }
+  const verdict = judgeGate(state.gate, serviceCounts(all, backend.namespace, backend.service), state.weight, canary.name, gate);
   const fails = health.state === 'ready' && verdict.failing !== undefined && judged(state);
   return { health: fails ? { state: 'failed', reason: 'ErrorRate', message: verdict.failing } : health, baseline: verdict.baseline };
+}
+
+/**
+ * Another environment's Service whose gateway counters are the same as `backend`'s (see
+ * traefikNeighbours), as `namespace/name`, or undefined. Without this check, an app repository
+ * writer could pick a branch and Service name that share the counters of another app's new
+ * version, and fail it (5xx answers: rolled back) or hide its errors (2xx answers: promoted).
+ */
+async function sharedBackend(run: ReconcileRun, backend: { namespace: string; service: string }): Promise<string | undefined> {
+  const envs = await run.ctx.objects.list<Environment>(API_VERSION, 'Environment', { namespace: run.ctx.namespace });
+  for (const namespace of traefikNeighbours(backend.namespace, [...new Set(envs.map((e) => e.spec.namespace))])) {
+    const services = await run.ctx.objects.list<{ metadata: { name: string } }>('v1', 'Service', { namespace });
+    const same = services.find((s) => sameTraefikBackend(backend, { namespace, service: s.metadata.name }));
+    if (same) return `${namespace}/${same.metadata.name}`;
+  }
+  return undefined;
 }
 
 /** One scrape of the gateway's metrics per reconcile; a failure is logged and judges nothing. */

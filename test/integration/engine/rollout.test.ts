@@ -270,3 +270,25 @@ test('health gate: a Ready new version whose requests fail at the gateway (5xx o
   }, 20_000);
   metricsText = '';
 });
+
+test('health gate: counters another environment\'s Service shares at the gateway (Traefik joins namespace and Service with "-") judge nothing: 5xx there do not roll the new version back', async () => {
+  const c8 = await h.commitApp('roll', 'main', { Riofile: riofile('eight', '', '      increment: 25\n      interval: 12\n') });
+  // Another environment whose namespace extends this one's by "-web", with a Service named like
+  // the new version: at Traefik, `${ns}-web-<version>` names both.
+  const other = `${ns}-web`;
+  await core.createNamespace({ body: { metadata: { name: other } } });
+  await core.createNamespacedService({ namespace: other, body: { metadata: { name: v(c8) }, spec: { ports: [{ port: 80 }] } } });
+  await h.ctx.objects.apply({ apiVersion: 'ria.dev/v1alpha1', kind: 'Environment', metadata: { name: other, namespace: h.namespace },
+    spec: { app: `${app}-elsewhere`, kind: 'branch', target: 'main-web', branch: 'main-web', commit: c8, namespace: other } });
+  try {
+    metricsText = `${counter(v(c8), 200, 5)}\n${counter(v(c8), 503, 5)}\n`;
+    await h.waitEnvironment(envName, 'first step', (e) => webState(e)?.canary?.commit === c8 && webState(e)!.weight === 25, 60_000);
+    metricsText = `${counter(v(c8), 200, 10)}\n${counter(v(c8), 503, 200)}\n`;
+    const env = await h.waitEnvironment(envName, 'second step despite the shared 5xx', (e) => webState(e)?.weight === 50 || webState(e)?.phase === 'RolledBack', 40_000);
+    assert.equal(webState(env)?.phase === 'RolledBack' ? webState(env)?.message : 'stepped on', 'stepped on');
+  } finally {
+    metricsText = '';
+    await h.ctx.objects.delete({ apiVersion: 'ria.dev/v1alpha1', kind: 'Environment', namespace: h.namespace, name: other }).catch(() => undefined);
+    await core.deleteNamespace({ name: other }).catch(() => undefined);
+  }
+});

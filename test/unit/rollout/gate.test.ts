@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { judgeGate, parseServiceCounts, serviceCounts, traefikNormalize } from '../../../engine/rollout/gate.js';
+import { judgeGate, parseServiceCounts, sameTraefikBackend, serviceCounts, traefikNeighbours, traefikNormalize } from '../../../engine/rollout/gate.js';
 import { planRollout } from '../../../engine/rollout/plan.js';
 import type { StepSettings } from '../../../engine/rollout/settings.js';
 import { scrapeGatewayCounts } from '../../../engine/controller/environment/gate-metrics.js';
@@ -98,4 +98,13 @@ test('gate: ria.yaml rollouts.healthGate, with defaults; validated by the schema
   for (const bad of ['    metricsUrl: gw:9100\n', '    maxErrorPercent: 5\n', '    metricsUrl: http://gw/m\n    maxErrorPercent: 150\n', '    metricsUrl: http://gw/m\n    minRequests: 0\n']) {
     assert.ok(loadConfig(new Map([['ria.yaml', `rollouts:\n  healthGate:\n${bad}`]])).settingsError, `refused: ${bad.trim()}`);
   }
+});
+
+test('gate: Traefik\'s names are not one-to-one; the namespaces whose Services could share a backend name are found (issue 11)', () => {
+  // Service web-v1 of a--b and Service v1 of a--b-web; Service web-v1 of a-b--c and of a--b-c.
+  assert.ok(sameTraefikBackend({ namespace: 'a--b', service: 'web-v1' }, { namespace: 'a--b-web', service: 'v1' }));
+  assert.ok(sameTraefikBackend({ namespace: 'a-b--c', service: 'web-v1' }, { namespace: 'a--b-c', service: 'web-v1' }));
+  assert.ok(!sameTraefikBackend({ namespace: 'a--b', service: 'web-v1' }, { namespace: 'a--b', service: 'web-v2' }));
+  assert.deepEqual(traefikNeighbours('a--b', ['a--b', 'a--b-web', 'a-b--x', 'a--bc', 'x--a', 'a--c']), ['a--b-web', 'a-b--x']);
+  assert.deepEqual(traefikNeighbours('a-b--c', ['a--b-c', 'a--b', 'a-b--c-d', 'a-b--cd']), ['a--b-c', 'a--b', 'a-b--c-d']);
 });

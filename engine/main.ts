@@ -1,7 +1,7 @@
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CoordinationV1Api } from '@kubernetes/client-node';
-import { loadKubeConfig } from './kube/kubeconfig.js';
+import { loadKubeAccess } from './kube/kube-access.js';
+import { leaseApi } from './leader/lease-api.js';
 import { createEngine } from './controller/create.js';
 import { ensureCrds } from './controller/install-crds.js';
 import type { Engine } from './controller/engine.js';
@@ -104,7 +104,7 @@ export async function runEngine(settings: EngineSettings, log: Logger, extension
     info: (msg: string, f?: Record<string, unknown>) => log.info(msg, f), warn: (msg: string, f?: Record<string, unknown>) => log.warn(msg, f),
     error: (msg: string, f?: Record<string, unknown>) => log.error(msg, f), debug: (msg: string, f?: Record<string, unknown>) => log.debug(msg, f),
   };
-  const kc = loadKubeConfig(settings.kubeconfig);
+  const kc = await loadKubeAccess(settings.kubeconfig);
   let engine: Engine | undefined;
   // Read when scraped: a standby replica (no engine) reports an empty queue and no environments.
   const metrics = createEngineMetrics({ state: {
@@ -156,7 +156,7 @@ export async function runEngine(settings: EngineSettings, log: Logger, extension
   await markLeader(false);
 
   const election = startLeaderElection({
-    client: kc.makeApiClient(CoordinationV1Api), namespace: settings.namespace, name: settings.leaseName, identity: settings.identity, logger: log,
+    client: leaseApi(objects), namespace: settings.namespace, name: settings.leaseName, identity: settings.identity, logger: log,
     async onStartedLeading() {
       log.info('leading: starting the reconcile loop');
       const { engine: next, ctx } = createEngine({

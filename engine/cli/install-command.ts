@@ -2,7 +2,7 @@ import { stringify } from 'yaml';
 import type { Command, CommandIO } from './command.js';
 import { riaVersion } from './version.js';
 import { UsageError } from '../errors.js';
-import { loadKubeConfig } from '../kube/kubeconfig.js';
+import { loadKubeAccess } from '../kube/kube-access.js';
 import { KubeRest } from '../kube/rest.js';
 import { KubeObjects } from '../kube/objects.js';
 import { DEFAULT_NAMESPACE, installManifests, type InstallOptions } from '../install/manifests.js';
@@ -86,7 +86,7 @@ export const installCommand: Command = {
       io.stdout.write(objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n'));
       return 0;
     }
-    const kc = loadKubeConfig(kubeconfig);
+    const kc = await loadKubeAccess(kubeconfig);
     const suffix = dryRun ? ' (server dry run)' : '';
     io.stderr.write(`installing Ria into ${redactText(kc.getCurrentCluster()?.server ?? 'the current cluster')}${suffix}\n`);
     const rest = new KubeRest(kc);

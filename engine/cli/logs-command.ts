@@ -1,8 +1,7 @@
 import { setTimeout as sleepFor } from 'node:timers/promises';
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Command, CommandIO } from './command.js';
 import { RiaError, UsageError } from '../errors.js';
-import { loadKubeConfig } from '../kube/kubeconfig.js';
+import { loadKubeAccess, type KubeAccess } from '../kube/kube-access.js';
 import type { Environment } from '../crds/types.js';
 import { builderNamespace } from '../controller/environment/cluster-settings.js';
 import { kubeLogsSource, type LogsSource, type PodContainers } from './logs-source.js';
@@ -69,8 +68,8 @@ export function pickEnvironment(envs: readonly Environment[], app: string, wante
 interface Source { namespace: string; pod: string; container: string; started: boolean; waiting?: string }
 
 export interface LogsDeps {
-  loadKubeConfig?: (file?: string) => KubeConfig;
-  source?: (kc: KubeConfig) => LogsSource;
+  loadKubeConfig?: (file?: string) => KubeAccess | Promise<KubeAccess>;
+  source?: (kc: KubeAccess) => LogsSource;
   /** Resolves when `ria logs -f` should stop (default: Ctrl-C / SIGTERM). */
   until?: () => Promise<void>;
   /** How long to wait between looks at a container that has not started yet (-f). */
@@ -78,14 +77,14 @@ export interface LogsDeps {
 }
 
 export function createLogsCommand(deps: LogsDeps = {}): Command {
-  const { loadKubeConfig: load = loadKubeConfig, source: makeSource = kubeLogsSource, until = untilSignal, pollMs = 1000 } = deps;
+  const { loadKubeConfig: load = loadKubeAccess, source: makeSource = kubeLogsSource, until = untilSignal, pollMs = 1000 } = deps;
   return {
     name: 'logs',
     summary: 'print the log of an app\'s pods in an environment, or of its build (--build)',
     usage,
     async run(args: string[], io: CommandIO): Promise<number> {
       const opts = parseLogsArgs(args);
-      const source = makeSource(load(opts.kubeconfig));
+      const source = makeSource(await load(opts.kubeconfig));
       const env = pickEnvironment(await source.environments(opts.namespace), opts.app, opts.env);
       const stop = new AbortController();
       if (opts.follow) void until().then(() => stop.abort());

@@ -4,7 +4,7 @@
  * choices (which environment, which pods, which containers, in which order) are tested without a
  * cluster.
  */
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeAccess } from '../kube/kube-access.js';
 import { KubeRest } from '../kube/rest.js';
 import { KubeObjects } from '../kube/objects.js';
 import { followPodLog, podLogReader } from '../kube/pod-logs.js';
@@ -51,7 +51,7 @@ export function podContainers(pod: PodObject): PodContainers {
   };
 }
 
-export function kubeLogsSource(kc: KubeConfig): LogsSource {
+export function kubeLogsSource(kc: KubeAccess): LogsSource {
   const rest = new KubeRest(kc);
   const objects = new KubeObjects(rest);
   const read = podLogReader(rest);

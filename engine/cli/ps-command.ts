@@ -1,5 +1,5 @@
 import { setTimeout as sleepFor } from 'node:timers/promises';
-import { CustomObjectsApi, Watch, type KubeConfig } from '@kubernetes/client-node';
+import type { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import type { Command, CommandIO } from './command.js';
 import { UsageError, errorMessage } from '../errors.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
@@ -55,7 +55,7 @@ export async function listEnvironments(api: CustomObjectsApi, namespace?: string
 }
 
 export interface PsDeps {
-  loadKubeConfig?: (file?: string) => KubeConfig;
+  loadKubeConfig?: (file?: string) => KubeConfig | Promise<KubeConfig>;
   /** Resolves when `ria ps -w` should stop (default: Ctrl-C / SIGTERM). */
   until?: () => Promise<void>;
   now?: () => number;
@@ -69,7 +69,9 @@ export function createPsCommand(deps: PsDeps = {}): Command {
     usage,
     async run(args: string[], io: CommandIO): Promise<number> {
       const opts = parsePsArgs(args);
-      const kc = load(opts.kubeconfig);
+      const kc = await load(opts.kubeconfig);
+      // client-node is loaded by the commands that use it, not by every `ria` process (the engine).
+      const { CustomObjectsApi } = await import('@kubernetes/client-node');
       const api = kc.makeApiClient(CustomObjectsApi);
       const select = (envs: Iterable<Environment>) => [...envs].filter((e) => !opts.app || e.spec?.app === opts.app);
       const empty = `No environments found${opts.app ? ` for app "${opts.app}"` : ''}${opts.namespace ? ` in namespace ${opts.namespace}` : ''}.`;
@@ -107,6 +109,7 @@ export async function watchEnvironments(
 ): Promise<void> {
   const path = namespace ? `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}` : `/apis/${GROUP}/${VERSION}/${PLURAL}`;
   const key = (e: Environment) => `${e.metadata.namespace ?? ''}/${e.metadata.name}`;
+  const { Watch } = await import('@kubernetes/client-node');
   const current = new Map(initial.items.map((e) => [key(e), e]));
   let resourceVersion = initial.metadata?.resourceVersion;
   let timer: NodeJS.Timeout | undefined;

@@ -1,7 +1,6 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Command, CommandIO } from './command.js';
 import { UsageError } from '../errors.js';
-import { loadKubeConfig } from '../kube/kubeconfig.js';
+import { loadKubeAccess, type KubeAccess } from '../kube/kube-access.js';
 import { KubeRest } from '../kube/rest.js';
 import { KubeObjects } from '../kube/objects.js';
 import { API_VERSION, type Environment } from '../crds/types.js';
@@ -52,17 +51,17 @@ export function actionValue(action: RolloutAction, now: Date): string {
   return `${action}/${now.toISOString()}`;
 }
 
-export interface RolloutDeps { loadKubeConfig?: (file?: string) => KubeConfig; now?: () => Date }
+export interface RolloutDeps { loadKubeConfig?: (file?: string) => KubeAccess | Promise<KubeAccess>; now?: () => Date }
 
 export function createRolloutCommand(deps: RolloutDeps = {}): Command {
-  const { loadKubeConfig: load = loadKubeConfig, now = () => new Date() } = deps;
+  const { loadKubeConfig: load = loadKubeAccess, now = () => new Date() } = deps;
   return {
     name: 'rollout',
     summary: 'pause, resume, promote or abort the rollout of a new version',
     usage,
     async run(args: string[], io: CommandIO): Promise<number> {
       const opts = parseRolloutArgs(args);
-      const objects = new KubeObjects(new KubeRest(load(opts.kubeconfig)));
+      const objects = new KubeObjects(new KubeRest(await load(opts.kubeconfig)));
       const ref = { apiVersion: API_VERSION, kind: 'Environment', namespace: opts.namespace, name: opts.environment };
       const env = await objects.get<Environment>(ref);
       if (!env) {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import http from 'isomorphic-git/http/node';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeAccess } from '../kube/kube-access.js';
 import { SharedListings } from './app/shared-listings.js';
 import { createGitClient, type GitClient } from '../git/index.js';
 import { KubeRest } from '../kube/rest.js';
@@ -17,7 +17,8 @@ import type { ConfigSource } from './config/sync.js';
 import type { EnvironmentSource } from './app/sync.js';
 
 export interface CreateEngineOptions {
-  kc: KubeConfig;
+  /** The engine's own kubeconfig loader (kube-access.ts), or client-node's KubeConfig (tests): same two methods. */
+  kc: KubeAccess;
   /** Ria's namespace (Apps, Environments, clone Secrets, build Jobs). */
   namespace: string;
   config: ConfigSource;

@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { startLocalCluster, type LocalCluster } from './cluster/local-cluster.js';
 import { ensureBinaries } from './cluster/binaries.js';
@@ -142,7 +142,8 @@ export async function runDev(options: RunDevOptions): Promise<DevSession> {
     const log: Logger = createLogger({ stream: logStream, level: 'info', base: { component: 'ria-dev' } });
 
     let devGateway: DevGateway | undefined;
-    const kc = new KubeConfig();
+    const { KubeConfig: KubeConfigClass } = await import('@kubernetes/client-node');
+    const kc = new KubeConfigClass();
     kc.loadFromFile(kubeconfigPath);
     const objects = new KubeObjects(new KubeRest(kc));
     onProgress('installing Ria\'s CRDs and the Gateway API CRDs; serving examples/ from a local git server');
@@ -240,6 +241,7 @@ export async function runDev(options: RunDevOptions): Promise<DevSession> {
       if (timings.readyMs === undefined && environmentsReady(envs, apps).ready) timings.readyMs = now() - started;
       printer.update(envs);
     };
+    const { CustomObjectsApi } = await import('@kubernetes/client-node');
     const api = kc.makeApiClient(CustomObjectsApi);
     const initial = await listEnvironments(api, namespace);
     const stopWatch = new AbortController();

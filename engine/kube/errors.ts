@@ -1,4 +1,3 @@
-import { ApiException } from '@kubernetes/client-node';
 import { RiaError } from '../errors.js';
 
 export interface KubeObjectRef { apiVersion: string; kind: string; namespace?: string; name: string }
@@ -23,12 +22,20 @@ export class KubeApiError extends RiaError {
 /** Turns whatever the client library threw into a KubeApiError with the server's own message. */
 export function toKubeApiError(action: string, ref: KubeObjectRef | undefined, err: unknown): KubeApiError {
   if (err instanceof KubeApiError) return err;
-  if (err instanceof ApiException) {
+  if (isApiException(err)) {
     const body = parseBody(err.body);
     return new KubeApiError(action, ref, err.code, body?.message ?? `HTTP ${err.code}`, body?.reason, err);
   }
   const message = err instanceof Error ? err.message : String(err);
   return new KubeApiError(action, ref, 0, `API server unreachable: ${message}`, undefined, err);
+}
+
+/**
+ * client-node's ApiException (from CLI commands and tests that still use its typed clients),
+ * recognised by its shape: importing the class would load client-node into the engine process.
+ */
+function isApiException(err: unknown): err is Error & { code: number; body: unknown } {
+  return err instanceof Error && typeof (err as { code?: unknown }).code === 'number' && 'body' in err && err.constructor.name === 'ApiException';
 }
 
 function parseBody(body: unknown): { message?: string; reason?: string } | undefined {

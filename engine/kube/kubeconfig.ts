@@ -1,11 +1,13 @@
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 
 /**
- * Loads the kubeconfig to talk to: the file given, else in-cluster credentials when running in a
- * pod, else $KUBECONFIG / ~/.kube/config. Only the CLI entry points call this; everything else
- * receives the KubeConfig (or clients made from it) as an argument.
+ * client-node's KubeConfig, for the CLI commands that use its typed clients (`ria ps` watches,
+ * `ria dev`): the file given, else $KUBECONFIG / ~/.kube/config, else in-cluster credentials.
+ * Imported when called, never at start: the engine process does not load client-node at all
+ * (its own loader is kube-access.ts).
  */
-export function loadKubeConfig(file?: string): KubeConfig {
+export async function loadKubeConfig(file?: string): Promise<KubeConfig> {
+  const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   if (file) kc.loadFromFile(file);
   else kc.loadFromDefault();

@@ -75,6 +75,12 @@ export class KubeObjects {
     return this.call<T>({ verb: 'create', method: 'POST', path: await this.paths.path(collection), ref, body: obj });
   }
 
+  /** Replaces (PUT) with optimistic concurrency: with the object's resourceVersion, a 409 says someone wrote since it was read. */
+  async replace<T = KubeObject>(obj: KubeObject): Promise<T> {
+    const ref = refOf(obj);
+    return this.call<T>({ verb: 'update', method: 'PUT', path: await this.paths.path(ref), ref, body: obj });
+  }
+
   /** Whether this client's user may do `verb` on `resource` (SelfSubjectAccessReview: any user may ask about itself). */
   async allowed(attributes: { verb: string; group?: string; resource: string; namespace?: string; name?: string }): Promise<boolean> {
     const review = await this.call<{ status?: { allowed?: boolean } }>({ verb: 'create', method: 'POST', path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',

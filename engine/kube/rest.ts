@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
 import { request as httpRequest } from 'node:http';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeAccess } from './kube-access.js';
 import { KubeApiError, type KubeObjectRef } from './errors.js';
 
 export type Verb = 'get' | 'list' | 'watch' | 'create' | 'apply' | 'patch' | 'update' | 'delete';
@@ -47,7 +47,7 @@ export class KubeRest {
    */
   private agent?: { key: string; agent: HttpsAgent };
 
-  constructor(private readonly kc: KubeConfig, private readonly defaultTimeoutMs = 30_000) {
+  constructor(private readonly kc: KubeAccess, private readonly defaultTimeoutMs = 30_000) {
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new KubeApiError('connect', undefined, 0, 'the kubeconfig has no current cluster');
     this.server = new URL(cluster.server);

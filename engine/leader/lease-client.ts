@@ -4,7 +4,7 @@
  * another replica wrote first, so it won this round). Kept apart from the timing loop so each
  * can be read alone.
  */
-import { V1MicroTime, type CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
+import type { CoordinationV1Api, V1Lease } from '@kubernetes/client-node';
 import { toKubeApiError, isConflict, isNotFound } from '../kube/errors.js';
 
 /** The subset of CoordinationV1Api used here, so tests can pass a fake or a fault-injecting proxy. */
@@ -61,7 +61,7 @@ export async function tryAcquireOrRenew(t: LeaseTarget, previous: Observation | 
   const ours = seen.holder === t.identity;
   if (seen.holder && !ours && !isExpired(seen, now())) return { outcome: 'held-by-other', holder: seen.holder, observation: seen };
 
-  const at = new V1MicroTime(now());
+  const at = microTime(now());
   const spec = lease.spec ?? {};
   const body: V1Lease = {
     ...lease,
@@ -85,7 +85,7 @@ export async function tryAcquireOrRenew(t: LeaseTarget, previous: Observation | 
 }
 
 async function create(t: LeaseTarget, now: () => number): Promise<AttemptResult> {
-  const at = new V1MicroTime(now());
+  const at = microTime(now());
   try {
     const written = await t.client.createNamespacedLease({ namespace: t.namespace, body: {
       metadata: { name: t.name, namespace: t.namespace, labels: { 'app.kubernetes.io/part-of': 'ria' } },
@@ -119,6 +119,16 @@ export async function release(t: LeaseTarget): Promise<boolean> {
   } catch (err) {
     throw toKubeApiError('release', leaseRef(t), err);
   }
+}
+
+/**
+ * A MicroTime (RFC 3339 with microseconds), as client-node's V1MicroTime serializes it; typed as the
+ * Date the generated V1Lease declares, since both clients send it as this JSON string.
+ */
+export function microTime(ms: number): Date {
+  const at = new Date(ms);
+  const text = at.toISOString().replace(/Z$/, '000Z');
+  return Object.assign(at, { toJSON: () => text, toISOString: () => text });
 }
 
 function leaseRef(t: LeaseTarget) {

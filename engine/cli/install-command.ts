@@ -27,6 +27,9 @@ Options:
   --global-role NAME     a ClusterRole apps may be bound to cluster-wide (Riofile globalPermissions
                          role=NAME, for apps whose config allows globalPermissions); repeatable.
                          Without it no app can be granted cluster-wide rights
+  --secrets-from NS      a namespace apps copy Secrets from (secretsFrom in apps/<app>.yaml); the
+                         engine may read Secrets there (a Role) and otherwise only in its own
+                         namespace; repeatable. The namespace must exist
   --image IMG            engine image (default: ${defaultImage()})
   --namespace NS         namespace to install into (default: ${DEFAULT_NAMESPACE})
   --kubeconfig FILE      kubeconfig to use (default: $KUBECONFIG or ~/.kube/config)
@@ -44,16 +47,17 @@ export function parseInstallArgs(args: string[]): Parsed {
   let yaml = false;
   let dryRun = false;
   const globalRoles: string[] = [];
+  const secretsFrom: string[] = [];
   const valued = ['--namespace', '--image', '--config-repo', '--config-branch', '--config-path', '--config-secret', '--webhook-secret', '--kubeconfig'];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
     if (flag === '--yaml') yaml = true;
     else if (flag === '--dry-run') dryRun = true;
-    else if (flag === '--global-role') {
+    else if (flag === '--global-role' || flag === '--secrets-from') {
       const v = inline ?? args[++i];
       if (v === undefined || v === '') throw new UsageError(`${flag} needs a value`);
-      globalRoles.push(v);
+      (flag === '--global-role' ? globalRoles : secretsFrom).push(v);
     } else if (valued.includes(flag)) {
       const v = inline ?? args[++i];
       if (v === undefined || v === '') throw new UsageError(`${flag} needs a value`);
@@ -71,6 +75,7 @@ export function parseInstallArgs(args: string[]): Parsed {
     ...(values['config-secret'] ? { configSecret: values['config-secret'] } : {}),
     ...(values['webhook-secret'] ? { webhookSecret: values['webhook-secret'] } : {}),
     ...(globalRoles.length ? { globalRoles } : {}),
+    ...(secretsFrom.length ? { secretsFrom } : {}),
   };
   return { options, yaml, dryRun, ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}) };
 }

@@ -7,7 +7,7 @@ import { riaCrds } from '../crds/definitions.js';
 import type { KubeObject } from '../kube/objects.js';
 import { redactRepoUrl } from '../observe/redact.js';
 import { RiaError } from '../errors.js';
-import { ENVIRONMENT_PERMISSIONS_ROLE, ENVIRONMENT_ROLE, engineClusterRules, environmentPermissionRules, environmentRules, leaseRules, builderRules } from './rbac.js';
+import { ENVIRONMENT_PERMISSIONS_ROLE, ENVIRONMENT_ROLE, engineClusterRules, environmentPermissionRules, environmentRules, leaseRules, builderRules, secretReadRules } from './rbac.js';
 import { builderNamespaceObjects } from '../controller/environment/builder-namespace.js';
 import { builderNamespace } from '../controller/environment/cluster-settings.js';
 import { admissionPolicy } from './admission-policy.js';
@@ -57,6 +57,11 @@ export interface InstallOptions {
    * `bind` and the API server refuses every globalPermissions binding.
    */
   globalRoles?: string[];
+  /**
+   * Namespaces apps copy Secrets from (`secretsFrom` of apps/<app>.yaml): the engine may read
+   * Secrets there (a Role per namespace) and, besides its own namespace, nowhere else.
+   */
+  secretsFrom?: string[];
 }
 
 export class InstallError extends RiaError {
@@ -79,6 +84,7 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 export function installManifests(options: InstallOptions): KubeObject[] {
   const { namespace = DEFAULT_NAMESPACE, image, configRepo, configBranch = 'main', configPath = '.', configSecret, webhookSecret, replicas = 2, logLevel = 'info', globalRoles = [] } = options;
+  const secretsFrom = [...new Set(options.secretsFrom ?? [])].sort();
   if (!DNS_LABEL.test(namespace)) throw new InstallError(`namespace "${namespace}" is not a valid DNS label`, { namespace });
   if (!image) throw new InstallError('an engine image is required', {});
   if (!configRepo) throw new InstallError('the config repository URL is required', {});
@@ -94,6 +100,12 @@ export function installManifests(options: InstallOptions): KubeObject[] {
     if (!/^[a-z0-9]([-a-z0-9.:]*[a-z0-9])?$/.test(role)) throw new InstallError(`--global-role "${role}" is not a valid ClusterRole name`, { role });
     if (role === 'cluster-admin' || role.startsWith('system:')) {
       throw new InstallError(`--global-role "${role}": Ria does not bind ${role === 'cluster-admin' ? 'cluster-admin' : 'system roles'} for apps; name a ClusterRole made for them`, { role });
+    }
+  }
+  for (const ns of secretsFrom) {
+    if (!DNS_LABEL.test(ns)) throw new InstallError(`--secrets-from "${ns}" is not a valid namespace name`, { namespace: ns });
+    if (ns.startsWith('kube-') || ns === namespace || ns === builderNamespace(namespace)) {
+      throw new InstallError(`--secrets-from "${ns}": ${ns === namespace || ns === builderNamespace(namespace) ? 'Ria\'s own namespaces hold its credentials, not app Secrets' : 'Ria does not read Secrets of kube-* namespaces'}; name a namespace made for the apps' Secrets`, { namespace: ns });
     }
   }
   const labels = { 'app.kubernetes.io/name': 'ria', 'app.kubernetes.io/component': 'engine', 'app.kubernetes.io/part-of': 'ria', 'app.kubernetes.io/managed-by': 'ria' };
@@ -138,6 +150,15 @@ export function installManifests(options: InstallOptions): KubeObject[] {
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: meta(`${ENGINE_NAME}-leader-election`), rules: leaseRules(LEASE_NAME).map((r) => r.rule) },
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: meta(`${ENGINE_NAME}-leader-election`),
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${ENGINE_NAME}-leader-election` }, subjects: [subject] },
+    // Secrets: read here and in the --secrets-from namespaces only (no cluster-wide Secret right).
+    ...[namespace, ...secretsFrom].flatMap((ns) => {
+      const name = ns === namespace ? `${ENGINE_NAME}-secrets` : `${ENGINE_NAME}-${namespace}-secrets-from`;
+      return [
+        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { ...meta(name), namespace: ns }, rules: secretReadRules(ns === namespace ? 'ria' : 'secrets-from').map((r) => r.rule) },
+        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { ...meta(name), namespace: ns },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name }, subjects: [subject] },
+      ];
+    }),
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { ...meta(`${ENGINE_NAME}-builds`), namespace: builds }, rules: builderRules().map((r) => r.rule) },
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { ...meta(`${ENGINE_NAME}-builds`), namespace: builds },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${ENGINE_NAME}-builds` }, subjects: [subject] },

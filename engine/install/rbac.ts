@@ -2,8 +2,8 @@
  * Who may do what, as RBAC rules, each saying why. Two identities (SECURITY.md has the trust model):
  *
  * - The engine's ServiceAccount (`ria-engine`): what the engine needs itself. Its own state
- *   (Apps, Environments, its CRDs, Lease, build Jobs), reads (workload health, Secrets to copy
- *   from `secretsFrom` and clone credentials), and the frame of each environment: its Namespace,
+ *   (Apps, Environments, its CRDs, Lease, build Jobs), reads (workload health; Secrets only in
+ *   its own namespace and the `--secrets-from` namespaces, by Role), and the frame of each environment: its Namespace,
  *   a ServiceAccount `ria-environment` in it, and a RoleBinding of that ServiceAccount to the
  *   fixed ClusterRoles below. It writes no Deployment, Service or Secret itself.
  * - Each environment's ServiceAccount, which the engine impersonates to apply what a Riofile
@@ -108,16 +108,12 @@ export function engineClusterRules(options: { globalRoles?: readonly string[]; c
       rule: { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['impersonate'], resourceNames: [ENVIRONMENT_SERVICE_ACCOUNT] } },
     { why: 'Previews get a ResourceQuota (`previews.quota`) the environment cannot change.',
       rule: { apiGroups: [''], resources: ['resourcequotas'], verbs: ['get', 'create', 'patch'] } },
-    { why: 'Secrets are read, never written: clone credentials in Ria\'s namespace, `secretsFrom` sources copied into environments (as the environment).',
-      rule: { apiGroups: [''], resources: ['secrets'], verbs: ['get'] } },
     ...groups(ENVIRONMENT_RESOURCES).filter((g) => g !== '').map((group) => ({
       why: `Workload health and ownership checks read what environments applied (${group}); writes are the environments' own.`,
       rule: { apiGroups: [group], resources: inGroup(ENVIRONMENT_RESOURCES, group), verbs: ['get', 'list', 'watch'] },
     })),
     { why: 'Ownership checks read what environments applied (core kinds other than Secrets).',
       rule: { apiGroups: [''], resources: inGroup(ENVIRONMENT_RESOURCES, '').filter((r) => r !== 'secrets'), verbs: ['get', 'list', 'watch'] } },
-    { why: 'Rollouts: the pods of a new version are listed to tell a crash loop (roll back at once) from a slow start (read only).',
-      rule: { apiGroups: [''], resources: ['pods'], verbs: ['list'] } },
     { why: 'Whether a controller serves the cluster Gateway (its GatewayClass Accepted) and which route features it declares (supportedFeatures).',
       rule: { apiGroups: ['gateway.networking.k8s.io'], resources: ['gateways', 'gatewayclasses'], verbs: ['get'] } },
     ...(globalRoles.length ? [
@@ -131,10 +127,27 @@ export function engineClusterRules(options: { globalRoles?: readonly string[]; c
 
 /** The environment role: the namespaced kinds Ria renders, bound in one namespace per environment. */
 export function environmentRules(): Rule[] {
-  return groups(ENVIRONMENT_RESOURCES).map((group) => ({
-    why: `What Riofiles render in the ${group || 'core'} group: applied, read, pruned in the environment's namespace.`,
-    rule: { apiGroups: [group], resources: inGroup(ENVIRONMENT_RESOURCES, group), verbs: [...MANAGED_VERBS] },
-  }));
+  return [
+    ...groups(ENVIRONMENT_RESOURCES).map((group) => ({
+      why: `What Riofiles render in the ${group || 'core'} group: applied, read, pruned in the environment's namespace.`,
+      rule: { apiGroups: [group], resources: inGroup(ENVIRONMENT_RESOURCES, group), verbs: [...MANAGED_VERBS] },
+    })),
+    { why: 'Rollouts list the pods of a new version (crash loop or slow start?) as the environment: the engine itself lists no pods.',
+      rule: { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] } },
+  ];
+}
+
+/**
+ * Secrets the engine reads, in the namespaces that hold them and nowhere else (it holds no
+ * cluster-wide Secret right): in Ria's namespace the clone, push, webhook, GitHub token and config
+ * credentials the config names; in each namespace `ria install --secrets-from` names, the
+ * `secretsFrom` sources it copies into environments. Read by name, never listed.
+ */
+export function secretReadRules(where: 'ria' | 'secrets-from'): Rule[] {
+  const why = where === 'ria'
+    ? 'Credentials the config names (clone, push, webhook, GitHub token, config repository): read by name, here only.'
+    : 'Secrets apps copy into their environments (`secretsFrom` of apps/<app>.yaml): read by name, in this namespace only.';
+  return [{ why, rule: { apiGroups: [''], resources: ['secrets'], verbs: ['get'] } }];
 }
 
 /**

@@ -228,7 +228,9 @@ export async function canaryHealth(run: Pick<ReconcileRun, 'ctx' | 'env'>, versi
   const conditions = ((deployment.status ?? {}) as { conditions?: Array<{ type: string; status: string; reason?: string; message?: string }> }).conditions ?? [];
   const stuck = conditions.find((c) => c.type === 'Progressing' && c.status === 'False');
   if (stuck) return { state: 'failed', message: `Deployment/${name}: ${stuck.message ?? stuck.reason ?? 'rollout stuck'}` };
-  const pods = await ctx.objects.list<KubeObject>('v1', 'Pod', { namespace: env.spec.namespace, labelSelector: `${LabelKeys.service}=${labelValue(versionKey)}` });
+  // As the environment: the engine itself may not list pods (install/rbac.ts).
+  const pods = await ctx.identities.clientFor({ kind: 'Pod', namespace: env.spec.namespace, name: '' })
+    .list<KubeObject>('v1', 'Pod', { namespace: env.spec.namespace, labelSelector: `${LabelKeys.service}=${labelValue(versionKey)}` });
   for (const pod of pods) {
     const statuses = ((pod.status ?? {}) as { containerStatuses?: Array<{ name: string; restartCount?: number; state?: { waiting?: { reason?: string } } }> }).containerStatuses ?? [];
     for (const c of statuses) {

@@ -1,6 +1,8 @@
 import type { Riofile } from '../../riofile/model.js';
 import type { KubeObject } from '../../kube/objects.js';
 import type { EngineContext } from '../context.js';
+import { KubeApiError } from '../../kube/errors.js';
+import { RiaError } from '../../errors.js';
 
 /** Secret names a Riofile references: `secret://name/key` env values, `secrets:` mounts, pull secrets. */
 export function referencedSecrets(riofile: Riofile): string[] {
@@ -26,7 +28,13 @@ export async function secretCopies(ctx: EngineContext, names: string[], from: st
   if (names.length === 0) return result;
   if (!from) return { objects: [], missing: names };
   for (const name of names) {
-    const source = await ctx.objects.get({ apiVersion: 'v1', kind: 'Secret', namespace: from, name });
+    const source = await ctx.objects.get({ apiVersion: 'v1', kind: 'Secret', namespace: from, name }).catch((err: unknown) => {
+      // The engine reads Secrets only where `ria install --secrets-from` let it (no cluster-wide right).
+      if (err instanceof KubeApiError && err.status === 403) {
+        throw new RiaError('SecretsFromForbidden', `Ria may not read Secrets in namespace ${from} (secretsFrom): run "ria install --secrets-from ${from}" to let it`, { namespace: from });
+      }
+      throw err;
+    });
     if (!source) { result.missing.push(name); continue; }
     result.objects.push({
       apiVersion: 'v1', kind: 'Secret',

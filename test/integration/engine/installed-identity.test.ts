@@ -21,6 +21,7 @@ import type { Engine } from '../../../engine/controller/engine.js';
 import type { EngineContext } from '../../../engine/controller/context.js';
 import { API_VERSION, type Environment } from '../../../engine/crds/types.js';
 import { environmentUser } from '../../../engine/controller/environment/identity.js';
+import { environmentNamespace } from '../../../engine/render/names.js';
 
 const { kc, core } = testClients();
 let ns: string;
@@ -28,11 +29,20 @@ let git: GitServer;
 let cacheDir: string;
 let engine: Engine;
 let ctx: EngineContext;
+/** A namespace `ria install --secrets-from` names, and one it does not. */
+let source: string;
+let unrelated: string;
 
 before(async () => {
   ns = uniqueName('ria-sa');
+  source = uniqueName('src');
+  unrelated = uniqueName('other');
+  for (const name of [source, unrelated]) {
+    await core.createNamespace({ body: { metadata: { name } } });
+    await core.createNamespacedSecret({ namespace: name, body: { metadata: { name: 'db' }, stringData: { password: `pw-of-${name}` } } });
+  }
   const io = captureIO();
-  assert.equal(await main(['install', '--namespace', ns, '--config-repo', 'http://unused.invalid/config.git', '--image', 'ria:test', '--kubeconfig', process.env.RIA_TEST_KUBECONFIG!], io), 0, io.err());
+  assert.equal(await main(['install', '--namespace', ns, '--config-repo', 'http://unused.invalid/config.git', '--image', 'ria:test', '--secrets-from', source, '--kubeconfig', process.env.RIA_TEST_KUBECONFIG!], io), 0, io.err());
   const token = await core.createNamespacedServiceAccountToken({ namespace: ns, name: 'ria-engine', body: { spec: { audiences: [], expirationSeconds: 3600 } } });
   const cluster = kc.getCurrentCluster()!;
   const engineKc = new KubeConfig();
@@ -54,6 +64,7 @@ after(async () => {
   await engine?.stop();
   await git?.stop();
   if (cacheDir) await rm(cacheDir, { recursive: true, force: true });
+  for (const name of [source, unrelated]) if (name) await core.deleteNamespace({ name }).catch(() => undefined);
 });
 
 test('the engine under its installed identity deploys an app end to end', async () => {
@@ -99,4 +110,51 @@ test('what a Riofile must not do is refused by the API server: cluster-admin bin
     subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: owned }] }), forbidden);
   await assert.rejects(core.readNamespacedSecret({ namespace: 'default', name: 'x' }), (err: { code?: number }) => err.code === 404);
   await core.deleteNamespace({ name: owned });
+});
+
+test('the engine reads Secrets only in its own namespace and the --secrets-from ones; pods only as an environment', async () => {
+  // Setup
+  const forbidden = (err: Error & { status?: number }) => err.status === 403;
+  await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'clone' }, stringData: { token: 't' } } });
+
+  // Test: the API server refuses the engine a Secret of an unrelated namespace (and of kube-system), and any list.
+  await assert.rejects(ctx.objects.get({ apiVersion: 'v1', kind: 'Secret', namespace: unrelated, name: 'db' }), forbidden);
+  await assert.rejects(ctx.objects.get({ apiVersion: 'v1', kind: 'Secret', namespace: 'kube-system', name: 'db' }), forbidden);
+  await assert.rejects(ctx.objects.list('v1', 'Secret', { namespace: source }), forbidden);
+  await assert.rejects(ctx.objects.list('v1', 'Pod', { namespace: unrelated }), forbidden);
+  // What it needs: its own credentials, and the secretsFrom sources install named, by name.
+  assert.ok(await ctx.objects.get({ apiVersion: 'v1', kind: 'Secret', namespace: ns, name: 'clone' }));
+  assert.ok(await ctx.objects.get({ apiVersion: 'v1', kind: 'Secret', namespace: source, name: 'db' }));
+});
+
+test('secretsFrom: an app copies from a namespace install named; from another, the Environment says which install flag would allow it', async () => {
+  // Setup
+  const allowed = uniqueName('cp');
+  const refused = uniqueName('nocp');
+  const riofile = 'services:\n  web:\n    image: nginx:1.27\n    ports: 80/http\n    env:\n    - DB_PASSWORD=secret://db/password\n';
+  for (const app of [allowed, refused]) {
+    await createRepo(git, app);
+    await commitFiles(git, app, 'main', { Riofile: riofile }, 'app');
+  }
+
+  // Test
+  await commitFiles(git, 'config', 'main', {
+    [`apps/${allowed}.yaml`]: `repo: ${git.urlFor(allowed)}\nbranches: [main]\nsecretsFrom: ${source}\n`,
+    [`apps/${refused}.yaml`]: `repo: ${git.urlFor(refused)}\nbranches: [main]\nsecretsFrom: ${unrelated}\n`,
+  }, 'apps with secretsFrom');
+  // Found by app, not by name (the naming scheme is names.ts's).
+  const environmentOf = async (app: string) => (await ctx.objects.list<Environment>(API_VERSION, 'Environment', { namespace: ns })).find((e) => e.spec.app === app);
+  await eventually(`the Environment of ${allowed} Ready`, async () => {
+    const e = await environmentOf(allowed);
+    return e?.status?.phase === 'Ready' ? e : undefined;
+  }, 90_000);
+  const copy = await core.readNamespacedSecret({ namespace: environmentNamespace({ app: allowed, kind: 'branch', branch: 'main', commit: 'c' }), name: 'db' });
+  assert.equal(Buffer.from(copy.data!.password!, 'base64').toString(), `pw-of-${source}`);
+  const failing = await eventually(`the Environment of ${refused} reports the refused read`, async () => {
+    const e = await environmentOf(refused);
+    const ready = e?.status?.conditions?.find((c) => c.type === 'Ready');
+    return ready?.reason === 'SecretCopyFailed' ? ready : undefined;
+  }, 90_000);
+  assert.match(failing.message, new RegExp(`may not read Secrets in namespace ${unrelated} \\(secretsFrom\\): run "ria install --secrets-from ${unrelated}"`));
+  assert.doesNotMatch(failing.message, /pw-of-/);
 });

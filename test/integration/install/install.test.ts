@@ -125,7 +125,7 @@ test('the engine service account can do what Ria does, and nothing else', async 
     ['bind', 'rbac.authorization.k8s.io', 'clusterroles', elsewhere, 'ria-environment'],
     ['impersonate', '', 'serviceaccounts', elsewhere, 'ria-environment'],
     ['watch', 'apps', 'deployments', undefined],
-    ['get', '', 'secrets', elsewhere],
+    ['get', '', 'secrets', ns], // its own credentials, by Role (no cluster-wide Secret right)
     ['create', 'batch', 'jobs', `${ns}-builds`], // builds, in the builder namespace
     ['create', '', 'secrets', `${ns}-builds`], // the Secrets a build mounts, copied there
     ['update', 'coordination.k8s.io', 'leases', ns, 'ria-engine'],
@@ -138,6 +138,10 @@ test('the engine service account can do what Ria does, and nothing else', async 
     ['create', '', 'secrets', elsewhere],
     ['patch', '', 'secrets', ns],
     ['list', '', 'secrets', elsewhere],
+    ['get', '', 'secrets', elsewhere], // only in the --secrets-from namespaces
+    ['get', '', 'secrets', 'kube-system'],
+    ['list', '', 'secrets', ns],
+    ['list', '', 'pods', elsewhere], // rollouts list pods as the environment
     ['create', 'batch', 'jobs', elsewhere],
     ['create', 'batch', 'jobs', ns],
     ['escalate', 'rbac.authorization.k8s.io', 'clusterroles', undefined],

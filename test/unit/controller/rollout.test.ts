@@ -56,7 +56,9 @@ test('controller rollout: health of a new version from its Deployment and Pods: 
   const health = (d: unknown, pods: unknown[]) => {
     const lists: string[] = [];
     const objects = { get: async () => d, list: async (_v: string, _k: string, o: { labelSelector: string }) => { lists.push(o.labelSelector); return pods; } };
-    const r = { ctx: { objects }, env: { spec: { namespace: 'shop--main' } } } as unknown as ReconcileRun;
+    // Pods are listed as the environment (the engine holds no pods right): a client of its own.
+    const clientFor = (ref: { kind: string; namespace: string }) => (ref.kind === 'Pod' && ref.namespace === 'shop--main' ? { list: objects.list } : assert.fail(`client for ${ref.kind}`));
+    const r = { ctx: { objects: { get: objects.get }, identities: { clientFor } }, env: { spec: { namespace: 'shop--main' } } } as unknown as ReconcileRun;
     return canaryHealth(r, 'web-vbbbbb').then((h) => ({ ...h, lists }));
   };
   assert.deepEqual(await health(undefined, []), { state: 'pending', message: 'Deployment/web-vbbbbb: not created yet', lists: [] });

@@ -21,7 +21,7 @@ test('CRDs come first, then the namespace; every namespaced object is in it', ()
   const objs = render({ namespace: 'ria-test' });
   assert.deepEqual(objs.map((o) => o.kind), [
     'CustomResourceDefinition', 'CustomResourceDefinition', 'Namespace', 'Namespace', 'ClusterRole', 'ClusterRole', 'ClusterRole', 'ServiceAccount',
-    'ClusterRoleBinding', 'Role', 'RoleBinding', 'Role', 'RoleBinding', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'Service', 'Deployment',
+    'ClusterRoleBinding', 'Role', 'RoleBinding', 'Role', 'RoleBinding', 'Role', 'RoleBinding', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'Service', 'Deployment',
   ]);
   assert.equal(objs[3]!.metadata.name, 'ria-test-builds');
   for (const o of objs.filter((x) => x.metadata.name === 'ria-engine-builds')) assert.equal(o.metadata.namespace, 'ria-test-builds', `${o.kind} in the builder namespace`);
@@ -56,8 +56,12 @@ test('the engine\'s ClusterRole: what the engine needs itself, no escalate, bind
   assert.ok(!allows(engine!, 'rbac.authorization.k8s.io', 'clusterrolebindings', 'create'), 'no ClusterRoleBinding writes by default');
   assert.ok(!allows(engine!, 'rbac.authorization.k8s.io', 'clusterroles', 'create'));
   // No Secret writes by the engine; the environment role (which writes them) is never bound cluster-wide.
-  for (const verb of ['create', 'patch', 'update', 'delete', 'list', 'watch']) assert.ok(!allows(engine!, '', 'secrets', verb), `no ${verb} on secrets`);
-  assert.ok(allows(engine!, '', 'secrets', 'get'), 'clone credentials and secretsFrom sources are read');
+  // Not even get, cluster-wide: Secrets are read in Ria's namespace (and --secrets-from ones) by Role only.
+  for (const verb of ['get', 'create', 'patch', 'update', 'delete', 'list', 'watch']) assert.ok(!allows(engine!, '', 'secrets', verb), `no ${verb} on secrets`);
+  const secretRole = find(objs, 'Role').find((r) => r.metadata.name === 'ria-engine-secrets')!;
+  assert.equal(secretRole.metadata.namespace, 'ria-system');
+  assert.deepEqual(secretRole.rules, [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }], 'clone, push, webhook, token Secrets: get by name, no list');
+  assert.ok(find(objs, 'RoleBinding').some((b) => b.metadata.name === 'ria-engine-secrets' && b.metadata.namespace === 'ria-system' && b.roleRef.kind === 'Role' && b.subjects[0].name === 'ria-engine'));
   assert.deepEqual(find(objs, 'ClusterRoleBinding').map((b) => b.roleRef.name), ['ria-engine']);
   // No writes of rendered kinds: those are the environments'.
   for (const { group, resource } of ENVIRONMENT_RESOURCES) {
@@ -98,9 +102,9 @@ test('the engine\'s ClusterRole: what the engine needs itself, no escalate, bind
   assert.ok(allows(builderRules, '', 'pods/log', 'get'), 'a failed build\'s last log lines');
   assert.ok(!allows(roleRules, 'batch', 'jobs', 'create'), 'no builds in Ria\'s own namespace');
   for (const rule of builderRules) for (const field of ['apiGroups', 'resources', 'verbs'] as const) assert.ok(!rule[field].some((v) => v.includes('*')));
-  // Rollouts read the new version's pods (crash loops): list only.
-  assert.ok(allows(engine!, '', 'pods', 'list'));
-  assert.ok(!allows(engine!, '', 'pods', 'delete'));
+  // Rollouts read the new version's pods (crash loops) as the environment: the engine lists no pods.
+  assert.ok(!allows(engine!, '', 'pods', 'list'));
+  assert.ok(allows(environment!, '', 'pods', 'list') && !allows(environment!, '', 'pods', 'create'));
 });
 
 test('the environment role covers every kind Ria renders in a namespace, nothing cluster-scoped; permissions are a separate role', () => {
@@ -108,13 +112,31 @@ test('the environment role covers every kind Ria renders in a namespace, nothing
   for (const { group, resource } of ENVIRONMENT_RESOURCES) {
     for (const verb of MANAGED_VERBS) assert.ok(allows(environment!, group, resource, verb), `${verb} ${group || 'core'}/${resource}`);
   }
-  for (const resource of ['namespaces', 'clusterroles', 'clusterrolebindings', 'roles', 'rolebindings', 'resourcequotas', 'pods']) {
+  for (const resource of ['namespaces', 'clusterroles', 'clusterrolebindings', 'roles', 'rolebindings', 'resourcequotas']) {
     assert.ok(!environment!.some((r) => r.resources.includes(resource)), `no ${resource} in the base environment role`);
   }
+  // Pods: read only (rollouts list a new version's pods as the environment).
+  for (const verb of ['create', 'patch', 'update', 'delete', 'deletecollection']) assert.ok(!allows(environment!, '', 'pods', verb), `no ${verb} on pods`);
   assert.ok(!environment!.some((r) => r.verbs.includes('bind') || r.verbs.includes('escalate') || r.verbs.includes('impersonate')));
   assert.ok(allows(permissions!, 'rbac.authorization.k8s.io', 'roles', 'create'));
   assert.ok(allows(permissions!, 'rbac.authorization.k8s.io', 'rolebindings', 'create'));
   assert.ok(!permissions!.some((r) => r.resources.some((x) => x === 'clusterrolebindings')), 'never cluster-wide bindings');
+});
+
+test('--secrets-from: the engine may read Secrets in each namespace named (a Role there), nowhere else; kube-* and Ria\'s own refused', async () => {
+  const objs = render({ secretsFrom: ['shop-secrets', 'blog-secrets', 'shop-secrets'] });
+  const readers = find(objs, 'Role').filter((r) => r.metadata.name === 'ria-engine-ria-system-secrets-from');
+  assert.deepEqual(readers.map((r) => r.metadata.namespace), ['blog-secrets', 'shop-secrets']);
+  for (const r of readers) assert.deepEqual(r.rules, [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }]);
+  const bindings = find(objs, 'RoleBinding').filter((b) => b.metadata.name === 'ria-engine-ria-system-secrets-from');
+  assert.deepEqual(bindings.map((b) => [b.metadata.namespace, b.roleRef.name, b.subjects[0].namespace]), [['blog-secrets', 'ria-engine-ria-system-secrets-from', 'ria-system'], ['shop-secrets', 'ria-engine-ria-system-secrets-from', 'ria-system']]);
+  // The namespaces are the operator's: Ria neither creates nor labels them.
+  assert.ok(!find(objs, 'Namespace').some((n) => n.metadata.name.endsWith('-secrets')));
+  for (const bad of ['kube-system', 'ria-system', 'ria-system-builds', 'Not_A_Name']) assert.throws(() => render({ secretsFrom: [bad] }), InstallError, bad);
+  const io = captureIO('/');
+  assert.equal(await main(['install', '--yaml', '--config-repo', base.configRepo, '--secrets-from', 'shop-secrets', '--secrets-from=blog-secrets'], io), 0);
+  const printed = parseAllDocuments(io.out()).map((d) => d.toJS() as Obj);
+  assert.deepEqual(printed.filter((o) => o.kind === 'Role' && o.metadata.name.endsWith('secrets-from')).map((o) => o.metadata.namespace), ['blog-secrets', 'shop-secrets']);
 });
 
 test('--global-role: bind to exactly the ClusterRoles named, and ClusterRoleBindings; cluster-admin and system roles refused', async () => {

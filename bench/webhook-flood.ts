@@ -8,6 +8,10 @@
  *  - chunked:  no Content-Length, no signature            → expected 401 from the headers
  *  - forged:   chunked, a well-formed but wrong signature → up to 8 read to the 4 MiB cap (413),
  *              the rest 503 (reading slots full); the worst case for memory
+ *  - trickle:  CONCURRENCY slow senders (headers at once, then one byte every 50 ms, 100 KB declared)
+ *              while a signed ping is sent every 250 ms: goal, the tricklers cut (408) within
+ *              about a second and the signed deliveries answered throughout (before: the 8 reading
+ *              slots were held until requestTimeout, 15 s, and signed deliveries got 503)
  *
  * Bounded: each request sends at most 25 MiB and stops when answered or cut off; each round
  * stops after 30 s; the engine is killed at the end. No cluster is needed: the engine's
@@ -78,6 +82,7 @@ async function main(): Promise<void> {
         + `(round ${total.toFixed(0)} ms); client wrote ${sentMiB.toFixed(1)} MiB in all; engine RSS ${(baseline / 1024).toFixed(1)} → peak ${(peak / 1024).toFixed(1)} MiB `
         + `(growth ${((peak - baseline) / 1024).toFixed(1)} MiB)\n`);
     }
+    await trickleRound(url);
     const signed = await post(url, '{"zen":"still fine"}', { 'x-github-event': 'ping', 'x-hub-signature-256': sign('{"zen":"still fine"}') });
     process.stdout.write(`  after the flood, a signed ping is answered ${signed}\n`);
   } finally {
@@ -85,6 +90,57 @@ async function main(): Promise<void> {
     api.close();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Slow senders holding reading slots, and signed deliveries trying to get through meanwhile. */
+async function trickleRound(url: string): Promise<void> {
+  const started = performance.now();
+  let trickling = true;
+  const signed: Array<{ status: number; ms: number }> = [];
+  const legit = (async () => {
+    for (let i = 0; trickling && i < 200; i++) {
+      const body = `{"zen":"during trickle ${i}"}`;
+      const t0 = performance.now();
+      const status = await post(url, body, { 'x-github-event': 'ping', 'x-hub-signature-256': sign(body) }).catch(() => 0);
+      signed.push({ status, ms: performance.now() - t0 });
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
+  const outcomes = await Promise.all(Array.from({ length: CONCURRENCY }, () => trickle(url)));
+  trickling = false;
+  await legit;
+  const byStatus = new Map<string, number>();
+  for (const o of outcomes) byStatus.set(String(o.status), (byStatus.get(String(o.status)) ?? 0) + 1);
+  const cut = outcomes.filter((o) => o.status === 408).map((o) => o.ms);
+  const ok = signed.filter((s) => s.status === 202).length;
+  process.stdout.write(`  trickle  answers ${[...byStatus].map(([s, n]) => `${s}×${n}`).join(' ')}; tricklers cut after ${cut.length ? `${Math.min(...cut).toFixed(0)}-${Math.max(...cut).toFixed(0)} ms` : '-'} `
+    + `(round ${(performance.now() - started).toFixed(0)} ms); signed pings meanwhile: ${ok}/${signed.length} answered 202, slowest ${Math.max(0, ...signed.map((s) => s.ms)).toFixed(0)} ms, `
+    + `others ${signed.filter((s) => s.status !== 202).map((s) => s.status).join(',') || 'none'}\n`);
+}
+
+/** A slow sender: headers at once, then one byte every 50 ms of a 100 KB declared body, until answered or cut. */
+function trickle(url: string): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    let sent = 0;
+    let settled = false;
+    const done = (status: number | string) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      clearInterval(drip);
+      req.destroy();
+      resolve({ status, ms: performance.now() - started, sent });
+    };
+    const req = request(`${url}/hooks/github`, { method: 'POST', agent: false, headers: {
+      'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': `trickle-${Math.random()}`,
+      'x-hub-signature-256': `sha256=${'0'.repeat(64)}`, 'content-length': 100_000 } });
+    const timer = setTimeout(() => done('timeout'), ROUND_TIMEOUT_MS);
+    req.on('response', (res) => { res.resume(); done(res.statusCode ?? 0); });
+    req.on('error', (err: NodeJS.ErrnoException) => { setTimeout(() => done(`cut(${err.code ?? 'error'})`), 50); });
+    req.flushHeaders();
+    const drip = setInterval(() => { if (!settled) { req.write('x'); sent++; } }, 50);
+  });
 }
 
 /** One flooding request: writes up to BODY_BYTES until answered or cut off. */

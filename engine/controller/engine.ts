@@ -114,8 +114,9 @@ export class Engine {
    * push's ref and SHAs, the branch's Environment is updated without listing first, and the
    * commit is fetched meanwhile.
    */
-  poke(repoUrl: string, push?: PushHint): void {
+  poke(repoUrl: string, push?: PushHint): Promise<string | undefined> | undefined {
     const norm = normalizeUrl(repoUrl);
+    let pushedTip: Promise<string | undefined> | undefined;
     if (normalizeUrl(this.options.config.url) === norm) this.queue.add(CONFIG_KEY);
     for (const app of this.knownApps.values()) {
       if (normalizeUrl(app.spec.repo) !== norm) continue;
@@ -133,9 +134,11 @@ export class Engine {
         const earlier = hints.get(push.ref);
         hints.set(push.ref, { ...push, ...(earlier && earlier.sha === push.before ? { before: earlier.before } : {}), tip });
         this.pushHints.set(name, hints);
+        pushedTip ??= tip;
       }
       this.queue.add(appKey(name));
     }
+    return pushedTip;
   }
 
   /** Pushes seen by webhook and not yet applied, per app and ref (the newest per ref wins). */

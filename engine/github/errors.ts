@@ -26,7 +26,7 @@ export class RateLimitedError extends GitHubError {
 
 /** A webhook delivery Ria refuses: bad signature (401), too large (413), not JSON (400). */
 export class WebhookError extends GitHubError {
-  constructor(code: 'WebhookUnauthorized' | 'WebhookTooLarge' | 'WebhookMalformed' | 'WebhookBadRequest', message: string, status: number) {
+  constructor(code: 'WebhookUnauthorized' | 'WebhookTooLarge' | 'WebhookMalformed' | 'WebhookBadRequest' | 'WebhookTooSlow', message: string, status: number) {
     super(code, message, status);
   }
 }

@@ -5,8 +5,12 @@ import type { PullRequestStore } from './pull-store.js';
 import { repoKey } from './repo.js';
 import type { PushHint } from '../controller/app/push.js';
 
-/** The part of the Engine a webhook needs: "this repository changed, look now" (and, for a push, what moved). */
-export interface Poker { poke(repoUrl: string, push?: PushHint): void }
+/**
+ * The part of the Engine a webhook needs: "this repository changed, look now" (and, for a push,
+ * what moved). For a push to a tracked branch it returns what the fetch of that ref found at its
+ * tip (undefined when it failed), or nothing when no app tracks the branch.
+ */
+export interface Poker { poke(repoUrl: string, push?: PushHint): Promise<string | undefined> | void }
 
 /** pull_request actions that change whether or where a preview runs; the rest change nothing. */
 export const PREVIEW_ACTIONS = new Set(['opened', 'reopened', 'synchronize', 'closed', 'labeled', 'unlabeled', 'ready_for_review', 'converted_to_draft', 'edited']);
@@ -30,9 +34,15 @@ export function registerEventHandlers(webhooks: Webhooks, deps: { engine: Poker;
   });
   webhooks.on('push', ({ payload }) => {
     log.debug('push', { repo: payload.repository.full_name, ref: payload.ref, deleted: payload.deleted });
-    engine.poke(payload.repository.clone_url, payload.deleted ? undefined : { ref: payload.ref, sha: payload.after, before: payload.before });
-    if (!payload.deleted && payload.ref.startsWith('refs/heads/')) {
-      deps.onBranchPush?.({ cloneUrl: payload.repository.clone_url, branch: payload.ref.slice('refs/heads/'.length), sha: payload.after });
+    const tip = engine.poke(payload.repository.clone_url, payload.deleted ? undefined : { ref: payload.ref, sha: payload.after, before: payload.before });
+    // "Queued" goes on the pushed commit only once git says it is the branch's tip: a signed
+    // delivery can be replayed (or name any SHA), and a status must not vouch for such a commit.
+    if (!payload.deleted && payload.ref.startsWith('refs/heads/') && tip && deps.onBranchPush) {
+      const push = { cloneUrl: payload.repository.clone_url, branch: payload.ref.slice('refs/heads/'.length), sha: payload.after };
+      void tip.then((found) => {
+        if (found === payload.after) deps.onBranchPush!(push);
+        else log.debug('no queued status: the pushed SHA is not the branch tip', { repo: payload.repository.full_name, ref: payload.ref });
+      });
     }
   });
   webhooks.on('pull_request', ({ payload }) => {

@@ -6,8 +6,8 @@ import type { Log } from '../controller/context.js';
 import { WebhookError } from './errors.js';
 import { DeliveryLog } from './delivery-log.js';
 import { HANDLED_EVENTS } from './webhook-events.js';
-import { declaredTooLarge, parseSignature, readSignedBody } from './webhook-body.js';
-import { authorizeDelivery, candidateSecrets, type WebhookSecrets, type WebhookSecretsLookup } from './webhook-secrets.js';
+import { DEFAULT_BODY_PACE, declaredTooLarge, matchingSecrets, parseSignature, readBody, tooSlow, type BodyPace, type BodyReader } from './webhook-body.js';
+import { authorizeDelivery, secretsFor, type WebhookSecrets, type WebhookSecretsLookup } from './webhook-secrets.js';
 
 export const WEBHOOK_PATH = '/hooks/github';
 /**
@@ -24,7 +24,7 @@ const LINGER_BYTES = 1024 * 1024;
 /** Bodies read at once; past this a delivery gets 503 with Retry-After, before any byte is read. */
 export const MAX_BODIES_IN_FLIGHT = 8;
 
-export type DeliveryResult = 'accepted' | 'ignored' | 'duplicate' | 'unauthorized' | 'malformed' | 'too_large' | 'bad_request' | 'busy' | 'failed';
+export type DeliveryResult = 'accepted' | 'ignored' | 'duplicate' | 'unauthorized' | 'malformed' | 'too_large' | 'too_slow' | 'bad_request' | 'busy' | 'failed';
 
 export interface WebhookRouteOptions {
   /** Dispatches verified events to the handlers (its own secret is not used: see `secrets`). */
@@ -36,14 +36,17 @@ export interface WebhookRouteOptions {
   deliveries?: DeliveryLog;
   maxBytes?: number;
   maxInFlight?: number;
+  /** How slowly a body may arrive before it is cut (408, counted `too_slow`). */
+  pace?: BodyPace;
 }
 
 /**
  * POST /hooks/github. Checks in this order, each failure answered at once and acting on nothing:
  * from the headers alone, size (413), signature present (401), event and delivery id (400), a
- * free reading slot (503); then the body, streamed under the cap (413) through HMAC-SHA256 with
- * each known secret; signature (401); JSON (400); the secret allowed for the payload's repository
- * (401); replay, by delivery id or identical signed body (200). Then it answers 202 and hands the
+ * free reading slot (503); then the body, under the cap (413) and within a deadline and a minimum
+ * rate (408: a trickled body would hold a slot); its HMAC-SHA256 with the secrets allowed for the
+ * payload's repository only (401; a body that is not JSON may only be signed with the shared
+ * secret, then 400); replay, by delivery id or identical signed body (200). Then it answers 202 and hands the
  * event to the handlers in the background, so GitHub's 10-second delivery timeout is never hit.
  *
  * An answer given before the body is read (or with it partly read) does not read the rest: at
@@ -51,12 +54,13 @@ export interface WebhookRouteOptions {
  * socket is destroyed.
  */
 export function webhookRoute(options: WebhookRouteOptions): Route {
-  const { webhooks, log, metrics, deliveries = new DeliveryLog(), maxBytes = MAX_PAYLOAD_BYTES, maxInFlight = MAX_BODIES_IN_FLIGHT } = options;
+  const { webhooks, log, metrics, deliveries = new DeliveryLog(), maxBytes = MAX_PAYLOAD_BYTES, maxInFlight = MAX_BODIES_IN_FLIGHT, pace = DEFAULT_BODY_PACE } = options;
   const lookup: WebhookSecretsLookup = typeof options.secrets === 'string'
     ? ((fixed: WebhookSecrets) => async () => fixed)({ shared: options.secrets, repos: new Map() })
     : options.secrets;
   const record = (event: string, result: DeliveryResult) => metrics?.recordWebhookDelivery(HANDLED_EVENTS.has(event) ? event : 'other', result);
-  let reading = 0;
+  /** Bodies being read (at most maxInFlight): the reading slots. */
+  const readers = new Set<BodyReader>();
   return {
     method: 'POST', path: WEBHOOK_PATH,
     async handler(req, res) {
@@ -66,40 +70,54 @@ export function webhookRoute(options: WebhookRouteOptions): Route {
       const signature = parseSignature(header(req, 'x-hub-signature-256'));
       if (!signature) return refuseUnread(req, res, new WebhookError('WebhookUnauthorized', 'missing or malformed X-Hub-Signature-256', 401), event, record);
       if (!event || !id) return refuseUnread(req, res, new WebhookError('WebhookBadRequest', 'X-GitHub-Event and X-GitHub-Delivery are required', 400), event, record);
-      if (reading >= maxInFlight) {
-        record(event, 'busy');
-        res.setHeader('Retry-After', '1');
-        return closeUnread(req, res, 503, 'too many deliveries being read; retry shortly\n');
+      if (readers.size >= maxInFlight) {
+        // A slot held by a body trickling in goes to the newcomer; only readers at pace make a 503.
+        const now = Date.now();
+        const slow = [...readers].filter((r) => tooSlow(r, pace, now)).sort((a, b) => a.size / (now - a.started) - b.size / (now - b.started))[0];
+        if (slow) {
+          readers.delete(slow);
+          slow.cut(`the body arrives slower than ${pace.minBytesPerSecond} bytes/s while other deliveries wait`);
+        } else {
+          record(event, 'busy');
+          res.setHeader('Retry-After', '1');
+          return closeUnread(req, res, 503, 'too many deliveries being read; retry shortly\n');
+        }
       }
 
-      reading++;
+      // Registered synchronously, before any await: the slot is taken at once.
+      let reader: BodyReader | undefined;
       let body: Buffer;
-      let matched: string[];
-      let secrets: WebhookSecrets;
       try {
-        try {
-          secrets = await lookup();
-        } catch {
-          // Logged by the secret store, once per failed read (not per delivery).
-          record(event, 'busy');
-          res.setHeader('Retry-After', '5');
-          return closeUnread(req, res, 503, 'webhook secrets unavailable; retry shortly\n');
-        }
-        ({ body, matched } = await readSignedBody(req, { maxBytes, secrets: candidateSecrets(secrets), signature }));
+        body = await readBody(req, { maxBytes, pace, reader: (r) => { reader = r; readers.add(r); } });
       } catch (err) {
-        // Too large mid-stream: the request is paused; answer, then cut the connection.
-        if (err instanceof WebhookError && err.status === 413) return refuseUnread(req, res, err, event, record);
+        // Too large or too slow mid-stream: the request is paused; answer, then cut the connection.
+        if (err instanceof WebhookError && (err.status === 413 || err.status === 408)) return refuseUnread(req, res, err, event, record);
         if (err instanceof WebhookError) return refuse(res, err, event, record);
         throw err;
       } finally {
-        reading--;
+        if (reader) readers.delete(reader);
       }
-      if (!matched.length) return refuse(res, new WebhookError('WebhookUnauthorized', 'wrong X-Hub-Signature-256', 401), event, record);
+      let secrets: WebhookSecrets;
+      try {
+        secrets = await lookup();
+      } catch {
+        // Logged by the secret store, once per failed read (not per delivery).
+        record(event, 'busy');
+        res.setHeader('Retry-After', '5');
+        return send(res, 503, 'webhook secrets unavailable; retry shortly\n');
+      }
+      // Parsed before the signature is checked, only to learn the repository (whose secrets alone
+      // are tried); nothing of it is used unless a signature matches.
       let payload: unknown;
+      let malformed: unknown;
       try {
         payload = parsePayload(body, header(req, 'content-type'));
       } catch (err) {
-        return refuse(res, err, event, record);
+        malformed = err;
+      }
+      const matched = matchingSecrets(body, secretsFor(secrets, payload), signature);
+      if (malformed !== undefined) {
+        return refuse(res, matched.length ? malformed : new WebhookError('WebhookUnauthorized', 'wrong X-Hub-Signature-256', 401), event, record);
       }
       const allowed = authorizeDelivery(secrets, matched, payload);
       if (!allowed.ok) return refuse(res, new WebhookError('WebhookUnauthorized', allowed.reason, 401), event, record);
@@ -126,7 +144,7 @@ export function webhookRoute(options: WebhookRouteOptions): Route {
 }
 
 function resultOf(err: WebhookError): DeliveryResult {
-  return err.status === 401 ? 'unauthorized' : err.status === 413 ? 'too_large' : err.code === 'WebhookMalformed' ? 'malformed' : 'bad_request';
+  return err.status === 401 ? 'unauthorized' : err.status === 413 ? 'too_large' : err.status === 408 ? 'too_slow' : err.code === 'WebhookMalformed' ? 'malformed' : 'bad_request';
 }
 
 function refuse(res: ServerResponse, err: unknown, event: string, record: (event: string, result: DeliveryResult) => void): void {

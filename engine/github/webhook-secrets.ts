@@ -4,10 +4,12 @@
  * `webhookSecret` in the config repository is only accepted with that secret, so the owner of one
  * app repository (who knows its secret) cannot sign deliveries for another.
  *
- * The repository is only known from the payload, and the payload is parsed only after a
- * signature matched; so the body's HMAC is computed with every distinct secret as it streams in
- * (one SHA-256 pass each: a handful for most installs), and the match is checked against the
- * repository afterwards. Pure, apart from the type of the lookup.
+ * The repository is only known from the payload. The body (at most 4 MiB) is parsed before its
+ * signature is checked, only to learn the repository; the HMAC is then computed with the secrets
+ * allowed for that repository alone (its own, at most MAX_SECRETS_TRIED, else the shared one), so
+ * a delivery costs one or two SHA-256 passes however many repositories have secrets (it was one
+ * pass per distinct secret). Nothing of the payload is acted on before a match. Pure, apart from
+ * the type of the lookup.
  */
 import { normalizeRepoUrl } from './repo.js';
 
@@ -23,6 +25,21 @@ export interface WebhookSecrets {
 
 /** What the route asks for on each delivery; cached by the provider (see webhook-secret-store.ts). */
 export type WebhookSecretsLookup = () => Promise<WebhookSecrets>;
+
+/** At most this many secrets are tried on one delivery (several apps of one repository, each with its own). */
+export const MAX_SECRETS_TRIED = 4;
+
+/**
+ * The secrets a delivery with this payload may be signed with, the only ones its HMAC is computed
+ * with: the repository's own when it has any (none readable: none), else the shared one. A
+ * payload that is not JSON (`undefined`) may only be signed with the shared secret.
+ */
+export function secretsFor(secrets: WebhookSecrets, payload: unknown): string[] {
+  const repoUrl = payload === undefined ? undefined : payloadRepoUrl(payload);
+  const own = repoUrl ? secrets.repos.get(normalizeRepoUrl(repoUrl)) : undefined;
+  if (own) return [...new Set(own)].slice(0, MAX_SECRETS_TRIED);
+  return secrets.shared ? [secrets.shared] : [];
+}
 
 /** Every distinct secret value a delivery may be signed with. */
 export function candidateSecrets(secrets: WebhookSecrets): string[] {
@@ -47,7 +64,7 @@ export function authorizeDelivery(secrets: WebhookSecrets, matched: readonly str
     return matched.some((s) => own.includes(s)) ? { ok: true } : { ok: false, reason: 'this repository has its own webhook secret; the delivery is not signed with it' };
   }
   if (secrets.shared && matched.includes(secrets.shared)) return { ok: true };
-  return { ok: false, reason: repoUrl ? 'signed with another repository\'s webhook secret' : 'no repository in the payload: only the shared webhook secret may sign it' };
+  return { ok: false, reason: repoUrl ? 'not signed with the webhook secret of this repository (the shared one)' : 'no repository in the payload: only the shared webhook secret may sign it' };
 }
 
 function payloadRepoUrl(payload: unknown): string | undefined {

@@ -43,6 +43,20 @@ test('a push webhook moves the branch environment at once (polling is hourly), w
   assert.match(await h.metrics.registry.metrics(), /ria_webhook_deliveries_total\{event="push",result="accepted"\} 1/);
 });
 
+test('a signed push naming a commit that is not the branch tip gets no queued status on that commit (review)', async () => {
+  // Setup: a commit that exists, but on another branch (a pull request's head, say).
+  const deployed = (await commitOf(`${app}-main`))!;
+  const elsewhere = await h.commitApp(repo, 'side', { Riofile: riofile('side') });
+  const listings = h.listings(repo);
+
+  // Test: the fetch of main finds its real tip, so the hint is not used and nothing vouches for `elsewhere`.
+  assert.equal((await h.deliver('push', pushPayload(repo, { ref: 'refs/heads/main', before: deployed, after: elsewhere }))).status, 202);
+  await eventually('the push was checked by listing', async () => h.listings(repo) > listings);
+  await new Promise((r) => setTimeout(r, 1_000));
+  assert.deepEqual(h.gh.statusesFor(elsewhere, `ria/${app}/main`), []);
+  assert.equal(await commitOf(`${app}-main`), deployed);
+});
+
 test('a push that does not follow the deployed commit (out of order, or one missed) is checked by listing; an old one never moves back', async () => {
   const deployed = (await commitOf(`${app}--main`))!;
   const missed = await h.commitApp(repo, 'main', { Riofile: riofile('missed') });

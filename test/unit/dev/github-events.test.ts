@@ -24,7 +24,7 @@ async function route(secret: string) {
   const store = new PullRequestStore();
   const poked: string[] = [];
   const webhooks = new Webhooks({ secret });
-  registerEventHandlers(webhooks, { engine: { poke: (url) => poked.push(url) }, store, log: silentLog });
+  registerEventHandlers(webhooks, { engine: { poke: (url) => { poked.push(url); } }, store, log: silentLog });
   const server = await startHttpServer({ host: '127.0.0.1', port: 0, logger: silentLogger, metrics: new MetricsRegistry(), isReady: () => true,
     routes: [webhookRoute({ webhooks, secrets: secret, log: silentLog })] });
   return { store, poked, url: `${server.url}/hooks/github`, close: () => server.close() };

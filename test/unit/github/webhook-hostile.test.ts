@@ -25,7 +25,7 @@ async function start(options: { limits?: Partial<ServerLimits>; route?: Partial<
   const pokes: string[] = [];
   const results: string[] = [];
   const webhooks = new Webhooks({ secret: 'unused' });
-  registerEventHandlers(webhooks, { engine: { poke: (url) => pokes.push(url) }, store: new PullRequestStore(), log: silentLogger });
+  registerEventHandlers(webhooks, { engine: { poke: (url) => { pokes.push(url); } }, store: new PullRequestStore(), log: silentLogger });
   const server = await startHttpServer({
     host: '127.0.0.1', port: 0, logger: silentLogger, name: 'webhook',
     limits: { headersTimeoutMs: 300, requestTimeoutMs: 600, checkIntervalMs: 50, ...options.limits },
@@ -109,6 +109,52 @@ test('a trickled body (one byte at a time) is cut at requestTimeout', async (t) 
   assert.ok(c.written() < 5_000);
 });
 
+const trickler = async (url: string, t: { after(fn: () => void): void }) => {
+  const c = await rawConnect(url);
+  c.write(head({ 'content-length': 5_000 }));
+  const timer = setInterval(() => c.write('x'), 20);
+  t.after(() => clearInterval(timer));
+  void c.closed.then(() => clearInterval(timer));
+  return c;
+};
+
+test('trickled bodies are cut by the body pace (408, too_slow) long before requestTimeout (review)', async (t) => {
+  // Node's own requestTimeout is far away: only the route's pace cuts them.
+  const s = await start({ limits: { requestTimeoutMs: 60_000, headersTimeoutMs: 30_000 }, route: { pace: { deadlineMs: 3_000, graceMs: 300, minBytesPerSecond: 1024, evictAfterMs: 60_000 } } });
+  t.after(() => s.close());
+  const started = Date.now();
+  const answers = await Promise.all([trickler(s.server.url, t), trickler(s.server.url, t)].map(async (c) => (await c).closed));
+  assert.deepEqual(answers.map((a) => a.status), [408, 408]);
+  assert.ok(Date.now() - started < 2_500, `cut after ${Date.now() - started} ms, not at requestTimeout`);
+  assert.deepEqual(s.results, ['too_slow', 'too_slow']);
+});
+
+test('reading slots held by trickled bodies go to a delivery at once: the slowest reader is cut, the delivery answered (review)', async (t) => {
+  // Neither the pace's grace nor requestTimeout comes in this test's time: only eviction frees a slot.
+  const s = await start({ limits: { requestTimeoutMs: 60_000, headersTimeoutMs: 30_000 }, route: { pace: { deadlineMs: 60_000, graceMs: 60_000, minBytesPerSecond: 1024, evictAfterMs: 200 } } });
+  t.after(() => s.close());
+  const held = [await trickler(s.server.url, t), await trickler(s.server.url, t)];
+  await new Promise((r) => setTimeout(r, 300)); // both readers older than evictAfterMs
+  const body = JSON.stringify(pushPayload(shop, { ref: 'refs/heads/main', after: '9'.repeat(40) }));
+  const started = Date.now();
+  assert.equal((await s.post(body)).status, 202);
+  assert.ok(Date.now() - started < 1_000);
+  const first = await Promise.race(held.map((c) => c.closed));
+  assert.equal(first.status, 408);
+  assert.deepEqual(s.results, ['too_slow', 'accepted']);
+  held.forEach((c) => c.destroy());
+});
+
+test('a body fast at first and then stalled is cut at the pace deadline', async (t) => {
+  const s = await start({ limits: { requestTimeoutMs: 60_000 }, route: { pace: { deadlineMs: 800, graceMs: 10_000, minBytesPerSecond: 1, evictAfterMs: 60_000 } } });
+  t.after(() => s.close());
+  const c = await rawConnect(s.server.url);
+  c.write(head({ 'content-length': 5_000 }) + 'x'.repeat(4_000));
+  const answer = await c.closed;
+  assert.equal(answer.status, 408);
+  assert.deepEqual(s.results, ['too_slow']);
+});
+
 test('headers that never end are cut at headersTimeout', async (t) => {
   const s = await start();
   t.after(() => s.close());
@@ -137,8 +183,8 @@ test('a chunked body that passes the cap gets 413 and the connection is cut: not
   assert.deepEqual(s.results, ['too_large']);
 });
 
-test('more bodies than reading slots: 503 with Retry-After before reading; a slot frees when a reader goes', async (t) => {
-  const s = await start({ limits: { requestTimeoutMs: 60_000, headersTimeoutMs: 30_000 } });
+test('more bodies than reading slots (readers not yet evictable): 503 with Retry-After before reading; a slot frees when a reader goes', async (t) => {
+  const s = await start({ limits: { requestTimeoutMs: 60_000, headersTimeoutMs: 30_000 }, route: { pace: { deadlineMs: 60_000, graceMs: 60_000, minBytesPerSecond: 1024, evictAfterMs: 60_000 } } });
   t.after(() => s.close());
   // Two senders that stall mid-body hold both slots.
   const stalled = await Promise.all([rawConnect(s.server.url), rawConnect(s.server.url)]);
@@ -182,7 +228,7 @@ test('per-repository secrets: a repository with its own secret accepts only that
   assert.match(shared.text, /own webhook secret/);
   const borrowed = await s.post(otherPush, { secret: 'shop-secret' });
   assert.equal(borrowed.status, 401, 'shop\'s secret does not sign for another repository');
-  assert.match(borrowed.text, /another repository/);
+  assert.match(borrowed.text, /not signed with the webhook secret of this repository/);
   const noRepo = JSON.stringify(examplePayload('installation', 'created'));
   assert.equal((await s.post(noRepo, { secret: 'shop-secret', event: 'installation' })).status, 401, 'no repository: shared secret only');
   assert.equal((await s.post(shopPush, { secret: 'shop-secret' })).status, 202);

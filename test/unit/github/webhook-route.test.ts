@@ -17,18 +17,20 @@ let branchPushes: string[];
 let deliveries: Array<[string, string]>;
 let store: PullRequestStore;
 let slowHandler: Promise<void> | undefined;
+let tip: string | undefined;
 
 before(async () => {
   const webhooks = new Webhooks({ secret: SECRET });
   store = new PullRequestStore();
-  registerEventHandlers(webhooks, { engine: { poke: (url) => pokes.push(url) }, store, log: silentLogger,
+  // The fake engine's fetch finds `tip` at the ref's tip (the pushed SHA unless a test says otherwise).
+  registerEventHandlers(webhooks, { engine: { poke: (url, push) => { pokes.push(url); return push ? Promise.resolve(tip ?? push.sha) : undefined; } }, store, log: silentLogger,
     onBranchPush: (p) => branchPushes.push(`${p.branch}@${p.sha.slice(0, 1)}`) });
   webhooks.on('push', async () => { await slowHandler; });
   server = await startHttpServer({ port: 0, host: '127.0.0.1', logger: silentLogger, metrics: new MetricsRegistry(), isReady: () => true,
     routes: [webhookRoute({ webhooks, secrets: SECRET, log: silentLogger, metrics: { recordWebhookDelivery: (e, r) => deliveries.push([e, r]) }, maxBytes: 25 * 1024 * 1024 })] });
 });
 after(() => server.close());
-beforeEach(() => { pokes = []; branchPushes = []; deliveries = []; slowHandler = undefined; });
+beforeEach(() => { pokes = []; branchPushes = []; deliveries = []; slowHandler = undefined; tip = undefined; });
 
 async function post(event: string, body: string | Buffer, o: { signature?: string | null; id?: string; contentType?: string } = {}) {
   const headers: Record<string, string> = { 'content-type': o.contentType ?? 'application/json', 'x-github-event': event, 'x-github-delivery': o.id ?? `d-${Math.random()}` };
@@ -46,6 +48,15 @@ test('a signed push is acknowledged 202 and pokes the repository', async () => {
   assert.deepEqual(pokes, [repo.cloneUrl]);
   assert.deepEqual(branchPushes, ['main@a'], 'the pushed commit can be reported as queued');
   assert.deepEqual(deliveries, [['push', 'accepted']]);
+});
+
+test('a push whose SHA is not the branch tip (replayed, or naming another commit) gets no queued status (review)', async () => {
+  tip = 'f'.repeat(40);
+  const res = await post('push', JSON.stringify(pushPayload(repo, { ref: 'refs/heads/main', after: '1'.repeat(40) })));
+  assert.equal(res.status, 202);
+  await settle();
+  assert.deepEqual(pokes, [repo.cloneUrl], 'the repository is still looked at (the listing is the truth)');
+  assert.deepEqual(branchPushes, [], 'no pending status on a commit git does not have at the tip');
 });
 
 test('a deleted branch and a tag poke too (the listing then drops or ignores them)', async () => {

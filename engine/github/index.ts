@@ -12,7 +12,7 @@ import { PreviewQuotas } from './preview-quota.js';
 import { createPreviewSource } from './preview-source.js';
 import { createReporter, type Reporter } from './reporter.js';
 import { registerEventHandlers, type BranchPush, type Poker } from './webhook-events.js';
-import { API_VERSION, type App } from '../crds/types.js';
+import { API_VERSION, type App, type Environment } from '../crds/types.js';
 import { branchMatches } from '../config/load.js';
 import { environmentNamespace } from '../render/names.js';
 import { webhookRoute } from './webhook-route.js';
@@ -100,12 +100,18 @@ export function createGitHubIntegration(options: GitHubIntegrationOptions): GitH
   const routes: Route[] = [webhookRoute({ webhooks, secrets, log, ...(options.metrics ? { metrics: options.metrics } : {}) })];
   return { routes, sources: [source], hooks: reporter.hooks, store, reporter, clients };
 
-  /** A push to a tracked branch: "queued" on the pushed commit before the engine even lists it. */
+  /**
+   * A push to a tracked branch, its SHA checked to be the tip: "queued" on the pushed commit, unless
+   * the engine already moved the Environment there (its own reports follow; a late "queued" would
+   * read as a step back).
+   */
   async function queueBranch(push: BranchPush): Promise<void> {
     const apps = await objects.list<App & { metadata: { name: string } }>(API_VERSION, 'App', { namespace });
     for (const app of apps) {
       if (sameRepo(app.spec.repo, push.cloneUrl) && branchMatches(push.branch, app.spec.branches)) {
         const name = environmentNamespace({ app: app.metadata.name, kind: 'branch', branch: push.branch, commit: push.sha });
+        const current = await objects.get<Environment>({ apiVersion: API_VERSION, kind: 'Environment', namespace, name });
+        if (current?.spec.commit === push.sha) continue;
         reporter.hooks.environmentChanged({ apiVersion: API_VERSION, kind: 'Environment', metadata: { name, namespace },
           spec: { app: app.metadata.name, kind: 'branch', target: push.branch, branch: push.branch, commit: push.sha, namespace: name } }, app);
       }

@@ -123,6 +123,11 @@ export async function createCommit(
   }
 }
 
+/** Moves `branch` to `sha`, whatever it pointed at (a force push, a reset to an older commit). */
+export async function setBranch(server: FixtureServer, name: string, branch: string, sha: string): Promise<void> {
+  await gitIn(repoPath(server, name), ['update-ref', `refs/heads/${branch}`, sha]);
+}
+
 export async function deleteBranch(server: FixtureServer, name: string, branch: string): Promise<void> {
   await gitIn(repoPath(server, name), ['update-ref', '-d', `refs/heads/${branch}`]);
 }

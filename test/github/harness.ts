@@ -65,6 +65,8 @@ export interface GitHubHarnessOptions {
   pollInterval?: string;
   /** Extra lines of ria.yaml's `github:` block. */
   github?: string;
+  /** ria.yaml's lines before `github:` (default: pollInterval and domain), e.g. the real node's build settings. */
+  settings?: string;
   /** Run the git server in a child process, as a real git host is (benchmarks). */
   gitServerProcess?: boolean;
 }
@@ -102,7 +104,7 @@ export async function githubHarness(options: GitHubHarnessOptions = {}): Promise
   await createRepo(git, 'config');
   const nextDate = () => new Date(Date.UTC(2026, 0, 1) + ++dateCounter * 1000).toISOString();
   const gitHost = new URL(git.url).host;
-  const settings = `pollInterval: ${options.pollInterval ?? '1s'}\ndomain: apps.test\ngithub:\n  apiUrl: ${gh.url}\n  host: ${gitHost}\n  tokenSecret: github-token\n${options.github ?? ''}`;
+  const settings = `${options.settings ?? `pollInterval: ${options.pollInterval ?? '1s'}\ndomain: apps.test\n`}github:\n  apiUrl: ${gh.url}\n  host: ${gitHost}\n  tokenSecret: github-token\n${options.github ?? ''}`;
   await commitFiles(git, 'config', 'main', { 'ria.yaml': settings }, 'settings', { date: nextDate() });
   const server = await startHttpServer({ port: 0, host: '127.0.0.1', logger: silentLogger, metrics: metrics.registry, isReady: () => true, routes: github.routes });
   engine.start();

@@ -16,8 +16,15 @@ export function realNode() {
   };
 }
 
+/** The node's registry on a host loopback port (for the engine's image checks), closed with `close()`. */
+export async function publishRegistry(node: ReturnType<typeof realNode>): Promise<{ url: string; close(): Promise<void> }> {
+  const [host, port] = node.info.registry.split(':') as [string, string];
+  const published = await node.publish(host, Number(port));
+  return { url: `http://127.0.0.1:${published.port}`, close: published.close };
+}
+
 /** ria.yaml for builds on the real node: Kaniko and git images, registry, mirror, all local. */
-export function realBuildSettings(info: RealNodeInfo): string {
+export function realBuildSettings(info: RealNodeInfo, options: { registryEndpoint?: string } = {}): string {
   const r = info.registry;
   return [
     'pollInterval: 1s',
@@ -29,6 +36,8 @@ export function realBuildSettings(info: RealNodeInfo): string {
     '  hostNetwork: true',
     '  timeout: 4m',
     `  extraArgs: [--insecure, --insecure-pull, --insecure-registry=${r}, --registry-mirror=${r}, --skip-default-registry-fallback]`,
+    // The engine runs on the host, where the node's 127.0.0.1:5000 is not: a published port reaches it.
+    ...(options.registryEndpoint ? [`  registryEndpoint: ${options.registryEndpoint}`] : []),
     '',
   ].join('\n');
 }

@@ -264,7 +264,7 @@ export class Engine {
       if (!result.ok) { this.retryLater(key, result.error); return; }
       this.backoff.succeed(key);
       const commits = new Set([...this.environments.values()].filter((e) => e.spec.app === name).map((e) => e.spec.commit));
-      if (commits.size) await deleteSupersededBuilds(this.ctx, name, commits);
+      if (commits.size) await deleteSupersededBuilds(this.ctx, name, commits, known ? { apiVersion: API_VERSION, kind: 'App', metadata: known.metadata } : undefined);
       return;
     }
     const [, namespace, name] = key.split('/') as [string, string, string];

@@ -5,6 +5,7 @@ import { jobSecrets, prepareBuilderNamespace } from './builder-namespace.js';
 import { builderNamespace } from './cluster-settings.js';
 import { imageInRegistry } from './image-reuse.js';
 import { readBuildFailure } from './build-log.js';
+import { Reason } from '../reasons.js';
 
 const SERVICE_LABEL = 'ria.dev/service';
 const APP_LABEL = 'ria.dev/app';
@@ -85,17 +86,28 @@ export function failedBecause(summary: string | undefined, jobMessage: string | 
 /**
  * Deletes build Jobs of this app whose commit no environment deploys any more ("newest commit
  * wins": a running build for a superseded commit is wasted work, a finished one is clutter).
- * Background propagation removes their pods.
+ * Background propagation removes their pods. A build stopped while it ran is logged and, with
+ * `app` given, said in an Event on the App (the environment's own step says it on the
+ * Environment when it gets there first).
  */
-export async function deleteSupersededBuilds(ctx: EngineContext, app: string, liveCommits: ReadonlySet<string>): Promise<string[]> {
+export async function deleteSupersededBuilds(ctx: EngineContext, app: string, liveCommits: ReadonlySet<string>,
+  target?: import('../events.js').EventTarget): Promise<string[]> {
   const namespace = builderNamespace(ctx.namespace);
   const jobs = await ctx.objects.list('batch/v1', 'Job', { namespace, labelSelector: `${APP_LABEL}=${app},app.kubernetes.io/managed-by=ria` });
   const deleted: string[] = [];
   for (const job of jobs) {
     const commit = job.metadata.labels?.[COMMIT_LABEL];
     if (!commit || liveCommits.has(commit)) continue;
-    await ctx.objects.delete({ apiVersion: 'batch/v1', kind: 'Job', namespace, name: job.metadata.name });
+    if (!await ctx.objects.delete({ apiVersion: 'batch/v1', kind: 'Job', namespace, name: job.metadata.name })) continue;
     deleted.push(job.metadata.name);
+    const { phase } = buildPhase(job.status as JobStatus | undefined);
+    if (phase === 'Succeeded' || phase === 'Failed') continue;
+    const service = job.metadata.labels?.[SERVICE_LABEL] ?? '';
+    ctx.log.info('superseded build stopped', { app, job: job.metadata.name, commit });
+    if (target) {
+      await ctx.events.record(target, 'Normal', Reason.BuildSuperseded,
+        `stopped the build of ${service} at ${commit.slice(0, 7)} (Job ${namespace}/${job.metadata.name}): no environment of ${app} deploys that commit any more`);
+    }
   }
   return deleted;
 }

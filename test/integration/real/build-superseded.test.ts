@@ -56,6 +56,13 @@ test('three quick pushes: the superseded builds are stopped, one build at the en
     return pods.items.every((p) => p.metadata?.labels?.['job-name'] === buildJobName(app, 'api', c3)) || undefined;
   }, 90_000, 500);
 
+  // Stopped as superseded (not merely cleaned up after it finished): the Event says so.
+  const superseded = await eventually('a BuildSuperseded Event for the first commit', async () => {
+    const events = await core.listNamespacedEvent({ namespace: h.namespace });
+    return events.items.find((e) => e.reason === 'BuildSuperseded' && e.message?.includes(c1.slice(0, 7)));
+  }, 30_000);
+  assert.match(superseded.message ?? '', /stopped the build of api at/);
+
   const env = await h.waitEnvironment(envName, `Ready at ${c3}`, (e) => e.status?.appliedCommit === c3 && phaseIs('Ready')(e), 300_000);
   assert.deepEqual(env.status!.builds!.map((b) => [b.commit, b.phase]), [[c3, 'Succeeded']]);
   const answer = await eventually('the Service answers with the newest commit', async () => {

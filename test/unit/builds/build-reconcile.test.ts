@@ -15,7 +15,7 @@ import { Reason } from '../../../engine/controller/reasons.js';
 import type { GitClient } from '../../../engine/git/index.js';
 import { EnvironmentIdentities } from '../../../engine/controller/environment/identity.js';
 import { buildJobName } from '../../../engine/render/build-job.js';
-import { failedBecause } from '../../../engine/controller/environment/builds.js';
+import { deleteSupersededBuilds, failedBecause } from '../../../engine/controller/environment/builds.js';
 import { environmentReport, MAX_DESCRIPTION } from '../../../engine/github/environment-report.js';
 import type { ImageRef } from '../../../engine/registry/image-ref.js';
 import type { ManifestCheckOptions } from '../../../engine/registry/manifest-check.js';
@@ -182,4 +182,19 @@ test('failedBecause: the step first; a deadline says so before what ran last', (
   assert.equal(failedBecause(undefined, 'Job has reached the specified backoff limit', 'BackoffLimitExceeded'), 'Job has reached the specified backoff limit');
   assert.equal(failedBecause('RUN sleep 999: signal: terminated', 'Job was active longer than specified deadline', 'DeadlineExceeded'),
     'timed out: Job was active longer than specified deadline (last: RUN sleep 999: signal: terminated)');
+});
+
+test('the app sync deletes the build Jobs of commits no environment deploys; a running one is said in an Event on the App', async () => {
+  const s = setup({ exists: false });
+  const job = (commit: string, status: Record<string, unknown>) => s.cluster.put({ apiVersion: 'batch/v1', kind: 'Job',
+    metadata: { name: `build-${commit.slice(0, 4)}`, namespace: BUILDS, labels: { 'ria.dev/app': 'shop', 'ria.dev/service': 'api', 'ria.dev/commit': commit } }, status });
+  job(C1, { active: 1 });
+  job('3'.repeat(40), { conditions: [{ type: 'Complete', status: 'True' }] });
+  job(C2, { active: 1 });
+  const app = { apiVersion: API_VERSION, kind: 'App', metadata: { name: 'shop', namespace: NS, uid: 'u1' } };
+  const deleted = await deleteSupersededBuilds(s.ctx, 'shop', new Set([C2]), app);
+  assert.deepEqual(deleted.sort(), ['build-1111', 'build-3333']);
+  assert.ok(s.cluster.find('batch/v1', 'Job', BUILDS, 'build-2222'), 'the live commit\'s build is kept');
+  assert.deepEqual(s.events.map((e) => e.reason), [Reason.BuildSuperseded], 'one Event: for the build that was running');
+  assert.match(s.events[0]!.message, /stopped the build of api at 1111111 .*no environment of shop deploys that commit/);
 });

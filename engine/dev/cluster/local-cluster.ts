@@ -34,7 +34,14 @@ export interface LocalClusterOptions {
   keepDir?: boolean;
   onProgress?: (line: string) => void;
   binaries?: ClusterBinaries;
+  /**
+   * Flags added to a component's own (benchmarks: client QPS of the controller-manager and the
+   * scheduler, the API server's audit log). Later flags win over earlier ones for these binaries.
+   */
+  extraArgs?: Partial<Record<ClusterComponent, string[]>>;
 }
+
+export type ClusterComponent = 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok';
 
 export interface LocalCluster {
   mode: ClusterMode;
@@ -79,6 +86,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   await mkdir(logDir, { recursive: true });
   const group = new ProcessGroup();
   const log = (name: string) => join(logDir, `${name}.log`);
+  const extra = (component: ClusterComponent) => options.extraArgs?.[component] ?? [];
   let stopNode: (() => Promise<void>) | undefined;
   try {
     const pki = await createPki(join(dir, 'pki'));
@@ -91,7 +99,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     const plan: RealNodePlan | undefined = mode === 'real' ? await planRealNode(dir) : undefined;
     onProgress(`starting kube-apiserver on ${server}`);
     group.start('kube-apiserver', join(binaries.k8sDir, 'kube-apiserver'),
-      [...apiserverArgs(pki, etcdClient, apiPort, mode), ...(plan ? realNodeApiserverArgs(plan, pki) : [])], log('kube-apiserver'));
+      [...apiserverArgs(pki, etcdClient, apiPort, mode), ...(plan ? realNodeApiserverArgs(plan, pki) : []), ...extra('kube-apiserver')], log('kube-apiserver'));
     const call = adminClient(server, pki);
     await waitFor('/readyz', 'kube-apiserver', group, log('kube-apiserver'), 60_000,
       async () => (await call('GET', '/readyz')).status === 200);
@@ -104,8 +112,8 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     let gateway: RunningGateway | undefined;
     if (mode === 'real' && plan) {
       onProgress('starting kube-controller-manager and kube-scheduler');
-      group.start('kube-controller-manager', join(binaries.k8sDir, 'kube-controller-manager'), controllerManagerArgs(pki, kubeconfigPath, kcmPort), log('kube-controller-manager'));
-      group.start('kube-scheduler', join(binaries.k8sDir, 'kube-scheduler'), schedulerArgs(kubeconfigPath, schedPort), log('kube-scheduler'));
+      group.start('kube-controller-manager', join(binaries.k8sDir, 'kube-controller-manager'), [...controllerManagerArgs(pki, kubeconfigPath, kcmPort), ...extra('kube-controller-manager')], log('kube-controller-manager'));
+      group.start('kube-scheduler', join(binaries.k8sDir, 'kube-scheduler'), [...schedulerArgs(kubeconfigPath, schedPort), ...extra('kube-scheduler')], log('kube-scheduler'));
       const started = await startRealNode({
         plan, dir, logDir, apiPort, pki, binaries, group, call, onProgress,
         kanikoVersion: basename(binaries.node!.kanikoDir).replace(/^kaniko-/, ''),
@@ -119,11 +127,11 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     }
     if (mode === 'full') {
       onProgress('starting kube-controller-manager, kube-scheduler and kwok');
-      group.start('kube-controller-manager', join(binaries.k8sDir, 'kube-controller-manager'), controllerManagerArgs(pki, kubeconfigPath, kcmPort), log('kube-controller-manager'));
-      group.start('kube-scheduler', join(binaries.k8sDir, 'kube-scheduler'), schedulerArgs(kubeconfigPath, schedPort), log('kube-scheduler'));
+      group.start('kube-controller-manager', join(binaries.k8sDir, 'kube-controller-manager'), [...controllerManagerArgs(pki, kubeconfigPath, kcmPort), ...extra('kube-controller-manager')], log('kube-controller-manager'));
+      group.start('kube-scheduler', join(binaries.k8sDir, 'kube-scheduler'), [...schedulerArgs(kubeconfigPath, schedPort), ...extra('kube-scheduler')], log('kube-scheduler'));
       const kwokConfig = join(dir, 'kwok.yaml');
       await writeFile(kwokConfig, await kwokStages(binaries.kwokDir));
-      group.start('kwok', join(binaries.kwokDir, 'kwok'), kwokArgs(pki, kubeconfigPath, kwokConfig, kwokPort), log('kwok'));
+      group.start('kwok', join(binaries.kwokDir, 'kwok'), [...kwokArgs(pki, kubeconfigPath, kwokConfig, kwokPort), ...extra('kwok')], log('kwok'));
       await createNodes(call, nodes);
       await waitFor(`${nodes} Ready kwok nodes`, 'kwok', group, log('kwok'), 60_000, async () => readyNodes(call, nodes));
       // ServiceAccount admission rejects pods until the controller-manager made the default SA.

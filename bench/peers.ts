@@ -1,0 +1,170 @@
+/**
+ * Ria side by side with Flux (source-controller + kustomize-controller) on the same local cluster,
+ * in one run, on a workload of N apps with a repository each (bench/peers/workload.ts). Prints the
+ * figures as ratios Ria / Flux; asserts nothing. Results: bench/README.md.
+ *
+ *   npx tsc -p . && node dist/bench/peers.js [--apps 100] [--pushes 20] [--poll 10] [--order ria,flux]
+ *
+ * Flux is built from its Go modules the first time (bench/peers/build-flux.sh, cached in
+ * ~/.cache/ria/flux-<version>/): only this command builds it.
+ *
+ * One after the other on one cluster: the floor, then each engine alone (its cold start, pushes and
+ * idle minute), stopped before the next starts, each on its own namespaces (`floor-*`, `ria-*`,
+ * `flux-*`). Run at once, the two would share the 2 cores and each figure would be the other's
+ * noise too; one after the other, each gets the machine the other had. What stays behind (the
+ * earlier runs' objects, at rest) costs the cluster little; `--order flux,ria` checks the order.
+ */
+import { cpus, loadavg, totalmem } from 'node:os';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { KubeConfig, AppsV1Api } from '@kubernetes/client-node';
+import { startLocalCluster } from '../engine/dev/cluster/local-cluster.js';
+import { ensureBinaries } from '../engine/dev/cluster/binaries.js';
+import { startGitServerProcess } from '../engine/dev/git-server-process.js';
+import { benchApps, appNamespace, pushSequence, riaConfigFiles, roundValue } from './peers/workload.js';
+import { ensureFlux } from './peers/flux-build.js';
+import { riaSide } from './peers/ria-side.js';
+import { fluxSide } from './peers/flux-side.js';
+import { measureFloor, rolledOut } from './peers/floor.js';
+import { watchApplied } from './peers/applied.js';
+import { sample, TICKS_PER_SECOND } from './peers/proc.js';
+import { cpuSecondsPerMinute, formatComparison, parseAuditWrites, writesPerMinute, type EngineFigures } from './peers/figures.js';
+import type { EngineUnderTest } from './peers/side.js';
+import { parsePeersArgs, clusterLimits } from './peers/args.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const say = (line: string) => process.stderr.write(`[peers] ${line}\n`);
+const args = parsePeersArgs(process.argv.slice(2));
+const limits = clusterLimits(args);
+const DOMAIN = 'apps.test';
+
+const flux = await ensureFlux(say);
+const binaries = await ensureBinaries(say);
+const dir = await mkdtemp(join(tmpdir(), 'ria-peers-'));
+const auditLog = join(dir, 'audit.log');
+await writeFile(join(dir, 'audit-policy.yaml'), [
+  'apiVersion: audit.k8s.io/v1', 'kind: Policy', 'omitStages: [RequestReceived]', 'rules:',
+  '- level: Metadata', '  verbs: [create, update, patch, delete, deletecollection]', '- level: None', '',
+].join('\n'));
+const riaApps = benchApps('ria', args.apps);
+const fluxApps = benchApps('flux', args.apps);
+const floorApps = benchApps('floor', args.apps);
+// kwok's fake nodes take any number of pods (1M each): the node count is not a limit.
+const nodes = 3;
+const cluster = await startLocalCluster({
+  mode: 'full', nodes, binaries, onProgress: (l) => say(`cluster: ${l}`),
+  extraArgs: {
+    'kube-apiserver': [`--audit-policy-file=${join(dir, 'audit-policy.yaml')}`, `--audit-log-path=${auditLog}`, '--audit-log-format=json'],
+    'kube-controller-manager': limits.controllerManager, 'kube-scheduler': limits.scheduler,
+  },
+});
+const git = await startGitServerProcess();
+const admin = new KubeConfig();
+admin.loadFromFile(cluster.kubeconfigPath);
+const kubectl = join(binaries.k8sDir, 'kubectl');
+let date = 0;
+const nextDate = () => new Date(Date.UTC(2026, 0, 1) + ++date * 1000).toISOString();
+const stages = (await readdir(join(binaries.kwokDir, 'stages'))).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, ''));
+
+try {
+  const floorConfig = riaConfigFiles(floorApps, { repoUrl: (r) => git.urlFor(r), pollSeconds: args.pollSeconds, gitHost: new URL(git.url).host, domain: DOMAIN });
+  say(`floor: ${args.apps} apps in one kubectl apply --server-side`);
+  const floor = await measureFloor({ admin, adminKubeconfigPath: cluster.kubeconfigPath, kubectl, apps: floorApps, config: floorConfig, dir, timeoutMs: args.timeoutS * 1000, onProgress: say });
+  say(`floor: ${floor.seconds.toFixed(1)} s (${floor.objects} objects, ${floor.deployments} Deployments)`);
+
+  const ria = riaSide({ admin, git, apps: riaApps, pollSeconds: args.pollSeconds, domain: DOMAIN, dir, nextDate });
+  const fluxConfig = riaConfigFiles(fluxApps, { repoUrl: (r) => git.urlFor(r), pollSeconds: args.pollSeconds, gitHost: new URL(git.url).host, domain: DOMAIN });
+  const fx = fluxSide({ admin, adminKubeconfigPath: cluster.kubeconfigPath, kubectl, git, apps: fluxApps, config: fluxConfig, pollSeconds: args.pollSeconds, dir, flux, nextDate });
+  const figures: Record<string, EngineFigures> = {};
+  let round = 0;
+  for (const side of args.order === 'ria,flux' ? [ria, fx] : [fx, ria]) {
+    figures[side.name] = await measure(side, () => ++round);
+  }
+  const lines = formatComparison({
+    apps: args.apps, deployments: floor.deployments, objects: floor.objects, floorS: floor.seconds, pollSeconds: args.pollSeconds,
+    ria: figures.Ria!, flux: figures.Flux!,
+    setting: [
+      `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, load average at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')}; Node ${process.version}`,
+      `cluster: kwok full mode, ${nodes} fake nodes, Kubernetes ${binaries.k8sDir.replace(/.*kubernetes-/, '')}; kwok stages ${stages.join(', ')}`,
+      `limits (same for both): kube-controller-manager ${limits.controllerManager.join(' ')}; kube-scheduler ${limits.scheduler.join(' ')}; ` +
+        `Ria: its defaults (4 reconciles at once, no client QPS limit); Flux ${flux.version}: its defaults (source-controller --concurrent=2, kustomize-controller --concurrent=4, client QPS 50 burst 300)`,
+      `order: ${args.order}; each engine alone on the cluster during its figures, stopped before the next`,
+    ],
+  });
+  process.stdout.write(`${lines.join('\n')}\n`);
+} finally {
+  await git.stop();
+  await cluster.stop();
+  if (!args.keep) await rm(dir, { recursive: true, force: true });
+  else say(`kept ${dir} (logs, audit log)`);
+}
+
+async function measure(side: EngineUnderTest, nextRound: () => number): Promise<EngineFigures> {
+  say(`${side.name}: preparing ${side.apps.length} repositories and declarations`);
+  await side.prepare();
+  const t0 = performance.now();
+  await side.start();
+  let lastSaid = t0;
+  for (;;) {
+    const p = await side.progress();
+    if (p.ready === side.apps.length) break;
+    const elapsed = performance.now() - t0;
+    if (elapsed > args.timeoutS * 1000) throw new Error(`${side.name}: not all Ready after ${args.timeoutS} s: ${p.detail}`);
+    if (performance.now() - lastSaid > 15_000) { lastSaid = performance.now(); say(`${side.name}: ${(elapsed / 1000).toFixed(0)} s: ${p.detail}`); }
+    await sleep(side.apps.length > 200 ? 2000 : 500);
+  }
+  const coldStartS = (performance.now() - t0) / 1000;
+  say(`${side.name}: all ${side.apps.length} Ready in ${coldStartS.toFixed(1)} s`);
+
+  const order = pushSequence(side.apps.length, args.pushes);
+  const push = async (i: number, trigger: boolean): Promise<number> => {
+    const app = side.apps[i]!;
+    const round = nextRound();
+    const ns = appNamespace(app);
+    const watch = await watchApplied(admin, ns, roundValue(round), Math.max(60_000, args.pollSeconds * 3000));
+    await side.commit(app, round);
+    const start = performance.now();
+    if (trigger) await side.trigger(app);
+    const ms = (await watch.seen) - start;
+    await waitRolledOut(ns);
+    return ms;
+  };
+  const triggered: number[] = [];
+  for (const i of order) triggered.push(await push(i, true));
+  say(`${side.name}: triggered pushes done`);
+  const polled: number[] = [];
+  for (const i of order.slice(0, args.polledPushes)) polled.push(await push(i, false));
+  say(`${side.name}: polled pushes done; settling ${args.settleS} s, then one idle minute`);
+
+  await sleep(args.settleS * 1000);
+  const pids = side.pids();
+  const before = Object.fromEntries(Object.entries(pids).map(([n, pid]) => [n, sample(pid)]));
+  const from = Date.now();
+  await sleep(60_000);
+  const to = Date.now();
+  const after = Object.fromEntries(Object.entries(pids).map(([n, pid]) => [n, sample(pid)]));
+  const rssParts = Object.fromEntries(Object.entries(after).map(([n, s]) => [n, s.rssMiB]));
+  const cpu = Object.keys(pids).reduce((sum, n) => sum + cpuSecondsPerMinute(before[n]!.ticks, after[n]!.ticks, TICKS_PER_SECOND, to - from), 0);
+  // The audit log's backend writes as requests complete; give the last ones a moment.
+  await sleep(2000);
+  const writes = writesPerMinute(parseAuditWrites(await readFile(auditLog, 'utf8')), (u) => u === side.username, from, to);
+  await side.stop();
+  return {
+    name: side.name, coldStartS, triggered, polled, triggerHow: side.triggerHow,
+    rssMiB: Object.values(rssParts).reduce((a, b) => a + b, 0), ...(Object.keys(rssParts).length > 1 ? { rssParts } : {}),
+    cpuSecondsPerMinute: cpu, writesPerIdleMinute: writes.perMinute, writesByResource: writes.byResource,
+  };
+}
+
+async function waitRolledOut(namespace: string): Promise<void> {
+  const apps = admin.makeApiClient(AppsV1Api);
+  const deadline = performance.now() + 120_000;
+  while (performance.now() < deadline) {
+    const list = (await apps.listNamespacedDeployment({ namespace })).items;
+    if (list.length && list.every((d) => rolledOut(d as never))) return;
+    await sleep(200);
+  }
+  throw new Error(`the Deployments of ${namespace} did not roll out within 120 s`);
+}

@@ -1,0 +1,63 @@
+/** The command line of `node dist/bench/peers.js`, and the control plane's limits it sets. Pure. */
+
+export interface PeersArgs {
+  apps: number;
+  /** Pushes with each engine's fastest trigger. */
+  pushes: number;
+  /** Pushes found by the engines' own polling (each waits up to one interval). */
+  polledPushes: number;
+  /** Both engines poll every repository this often (Ria's pollInterval, the GitRepositories' interval). */
+  pollSeconds: number;
+  order: 'ria,flux' | 'flux,ria';
+  /** Longest a cold start (or the floor) may take. */
+  timeoutS: number;
+  /** Quiet time after the pushes before the idle minute is measured. */
+  settleS: number;
+  /** Client QPS of kube-controller-manager and kube-scheduler (burst: twice). */
+  controlPlaneQps: number;
+  keep: boolean;
+}
+
+export const USAGE = `Usage: node dist/bench/peers.js [--apps N] [--pushes N] [--polled-pushes N] [--poll SECONDS]
+                                [--order ria,flux|flux,ria] [--timeout-s S] [--settle-s S] [--control-plane-qps Q] [--keep]`;
+
+export function parsePeersArgs(argv: string[]): PeersArgs {
+  const a: PeersArgs = { apps: 100, pushes: 20, polledPushes: 20, pollSeconds: 10, order: 'ria,flux', timeoutS: 1800, settleS: 30, controlPlaneQps: 200, keep: false };
+  const num = (flag: string, v: string | undefined, min: number): number => {
+    const n = Number(v);
+    if (v === undefined || !Number.isInteger(n) || n < min) throw new Error(`${flag} needs an integer ≥ ${min}, not "${v ?? ''}"\n${USAGE}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i]!.split(/=(.*)/s, 2) as [string, string | undefined];
+    const value = () => inline ?? argv[++i];
+    switch (flag) {
+      case '--apps': a.apps = num(flag, value(), 1); break;
+      case '--pushes': a.pushes = num(flag, value(), 1); break;
+      case '--polled-pushes': a.polledPushes = num(flag, value(), 0); break;
+      case '--poll': a.pollSeconds = num(flag, value(), 1); break;
+      case '--timeout-s': a.timeoutS = num(flag, value(), 1); break;
+      case '--settle-s': a.settleS = num(flag, value(), 0); break;
+      case '--control-plane-qps': a.controlPlaneQps = num(flag, value(), 1); break;
+      case '--keep': a.keep = true; break;
+      case '--order': {
+        const v = value();
+        if (v !== 'ria,flux' && v !== 'flux,ria') throw new Error(`--order is ria,flux or flux,ria, not "${v ?? ''}"\n${USAGE}`);
+        a.order = v;
+        break;
+      }
+      default: throw new Error(`unknown option "${flag}"\n${USAGE}`);
+    }
+  }
+  return a;
+}
+
+/**
+ * Flags for the control plane's own clients. Their defaults (controller-manager 20 QPS, burst 30)
+ * would make the controller-manager creating ReplicaSets and Pods what a cold start of 100 apps
+ * measures, not the engines.
+ */
+export function clusterLimits(a: Pick<PeersArgs, 'controlPlaneQps'>): { controllerManager: string[]; scheduler: string[] } {
+  const flags = [`--kube-api-qps=${a.controlPlaneQps}`, `--kube-api-burst=${a.controlPlaneQps * 2}`];
+  return { controllerManager: flags, scheduler: flags };
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Builds Flux's source-controller and kustomize-controller, the peer `node dist/bench/peers.js`
+# compares Ria with, from the Go module proxy through the pinned wrapper module bench/peers/go/flux
+# (which copies the controllers' `replace` directives: see its go.mod). Run by the bench only, never
+# by npm start or npm test. Cached like the cluster binaries (test/cluster/go-build.sh):
+#   ${RIA_CACHE_DIR:-$HOME/.cache/ria}/flux-<version>/{source-controller,kustomize-controller}
+# with the CRDs of both (config/crd/bases of each module) in crds/. Prints FLUX_DIR=DIR last.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cache="${RIA_CACHE_DIR:-$HOME/.cache/ria}"
+versions="$here/versions.json"
+export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
+
+say() { printf '[ria flux build] %s\n' "$*" >&2; }
+fail() { say "ERROR: $*"; exit 1; }
+
+command -v go >/dev/null 2>&1 || fail "the Go toolchain is missing: install Go 1.26 and put 'go' on PATH"
+v() { sed -n "s/.*\"$1\": *\"\\([^\"]*\\)\".*/\\1/p" "$versions"; }
+SC=$(v flux-source-controller); KC=$(v flux-kustomize-controller)
+[ -n "$SC" ] && [ -n "$KC" ] || fail "cannot read versions from $versions"
+[ "$SC" = "$KC" ] || fail "source-controller $SC and kustomize-controller $KC: one cache folder needs one version"
+
+dir="$cache/flux-$SC"
+logdir="$cache/build-logs"; mkdir -p "$logdir" "$dir"
+. "$here/../../test/cluster/go-build.sh"
+note="measured 2 m 46 s here on a quiet machine, far longer beside other builds"
+go_build flux github.com/fluxcd/source-controller source-controller "-s -w" "$dir" 0 "" "$note"
+go_build flux github.com/fluxcd/kustomize-controller kustomize-controller "-s -w" "$dir" 0 "" "shares most packages with source-controller"
+
+# The CRDs ship in the modules (config/crd/bases of each).
+if [ ! -f "$dir/crds/.done" ]; then
+  rm -rf "$dir/crds"; mkdir -p "$dir/crds"
+  for mod in "github.com/fluxcd/source-controller@$SC" "github.com/fluxcd/kustomize-controller@$KC"; do
+    src=$(cd "$here/go/flux" && go mod download -json "$mod" | sed -n 's/.*"Dir": *"\(.*\)".*/\1/p')
+    [ -d "$src/config/crd/bases" ] || fail "CRDs not found in module $mod"
+    cp "$src"/config/crd/bases/*.yaml "$dir/crds/"
+  done
+  chmod -R u+w "$dir/crds"; touch "$dir/crds/.done"
+  say "CRDs: copied to $dir/crds"
+fi
+
+echo "FLUX_DIR=$dir"

@@ -1,0 +1,37 @@
+/**
+ * Each engine under test gets an identity of its own (a ServiceAccount bound to cluster-admin, and
+ * a kubeconfig holding a TokenRequest token for it), so the API server's audit log tells its writes
+ * from the control plane's, which all use the admin certificate.
+ */
+import { writeFile } from 'node:fs/promises';
+import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+
+export interface EngineIdentity {
+  /** The username the API server sees (`system:serviceaccount:NS:NAME`). */
+  username: string;
+  kubeconfigPath: string;
+}
+
+export async function engineIdentity(admin: KubeConfig, namespace: string, name: string, kubeconfigPath: string): Promise<EngineIdentity> {
+  const core = admin.makeApiClient(CoreV1Api);
+  const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+  const ignoreExists = (err: { code?: number }) => { if (err.code !== 409) throw err; };
+  await core.createNamespace({ body: { metadata: { name: namespace } } }).catch(ignoreExists);
+  await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name } } }).catch(ignoreExists);
+  await rbac.createClusterRoleBinding({ body: {
+    metadata: { name: `bench-${namespace}-${name}` },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+    subjects: [{ kind: 'ServiceAccount', namespace, name }],
+  } }).catch(ignoreExists);
+  const token = await core.createNamespacedServiceAccountToken({ namespace, name, body: { spec: { audiences: [], expirationSeconds: 24 * 3600 } } });
+  const cluster = admin.getCurrentCluster();
+  if (!cluster?.caData || !token.status?.token) throw new Error('the admin kubeconfig has no embedded CA, or no token was issued');
+  await writeFile(kubeconfigPath, [
+    'apiVersion: v1', 'kind: Config',
+    'clusters:', `- name: bench`, '  cluster:', `    server: ${cluster.server}`, `    certificate-authority-data: ${cluster.caData}`,
+    'users:', `- name: ${name}`, '  user:', `    token: ${token.status.token}`,
+    'contexts:', '- name: bench', '  context:', '    cluster: bench', `    user: ${name}`,
+    'current-context: bench', '',
+  ].join('\n'), { mode: 0o600 });
+  return { username: `system:serviceaccount:${namespace}:${name}`, kubeconfigPath };
+}

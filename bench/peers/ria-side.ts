@@ -1,0 +1,100 @@
+/**
+ * Ria under test: the engine as its own process (`ria engine`, as the Deployment runs it) with its
+ * own identity, a config repository listing the N apps, each app's repository with its Riofile,
+ * and pushes announced by a signed GitHub `push` webhook.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { GitServer } from '../../engine/dev/git-server.js';
+import { commitFiles, createRepo } from '../../engine/dev/git-fixtures.js';
+import { deliverWebhook, pushPayload } from '../../engine/dev/github-events.js';
+import { WEBHOOK_PATH } from '../../engine/github/index.js';
+import { freePorts } from '../../engine/dev/cluster/ports.js';
+import { KubeObjects } from '../../engine/kube/objects.js';
+import { KubeRest } from '../../engine/kube/rest.js';
+import { ensureCrds } from '../../engine/controller/install-crds.js';
+import { API_VERSION, type Environment } from '../../engine/crds/types.js';
+import { engineIdentity } from './identity.js';
+import { REPO_OWNER, riaConfigFiles, riofileFor, TRACKED_BRANCH, UNTRACKED_BRANCH, type BenchApp } from './workload.js';
+import type { EngineUnderTest } from './side.js';
+import { inBatches } from './batches.js';
+
+const BIN = fileURLToPath(new URL('../../engine/cli/bin.js', import.meta.url));
+
+export interface RiaSideOptions {
+  admin: KubeConfig;
+  git: GitServer;
+  apps: BenchApp[];
+  pollSeconds: number;
+  domain: string;
+  dir: string;
+  nextDate: () => string;
+}
+
+export const RIA_NAMESPACE = 'ria-bench';
+
+export function riaSide(o: RiaSideOptions): EngineUnderTest & { config: Record<string, string> } {
+  const objects = new KubeObjects(new KubeRest(o.admin));
+  const secret = randomBytes(24).toString('hex');
+  const heads = new Map<string, string>();
+  const config = riaConfigFiles(o.apps, { repoUrl: (r) => o.git.urlFor(r), pollSeconds: o.pollSeconds, gitHost: new URL(o.git.url).host, domain: o.domain });
+  let child: ChildProcess | undefined;
+  let webhookUrl = '';
+  const side = {
+    name: 'Ria', apps: o.apps, config, username: `system:serviceaccount:${RIA_NAMESPACE}:ria-engine`, triggerHow: 'signed GitHub push webhook',
+    async prepare() {
+      await mkdir(join(o.git.root, REPO_OWNER), { recursive: true });
+      await inBatches(o.apps, 8, async (app) => {
+        await createRepo(o.git, app.repo);
+        heads.set(app.name, await commitFiles(o.git, app.repo, TRACKED_BRANCH, { Riofile: riofileFor(app, 0) }, 'first', { date: o.nextDate() }));
+        await commitFiles(o.git, app.repo, UNTRACKED_BRANCH, { Riofile: riofileFor(app, 0), NOTES: 'work in progress\n' }, 'wip', { date: o.nextDate() });
+      });
+      await createRepo(o.git, 'ria-config');
+      await commitFiles(o.git, 'ria-config', 'main', config, 'apps', { date: o.nextDate() });
+      await ensureCrds(objects);
+      await engineIdentity(o.admin, RIA_NAMESPACE, 'ria-engine', join(o.dir, 'ria.kubeconfig'));
+    },
+    async start() {
+      const [http, ops] = await freePorts(2) as [number, number];
+      webhookUrl = `http://127.0.0.1:${http}${WEBHOOK_PATH}`;
+      const log = createWriteStream(join(o.dir, 'ria-engine.log'));
+      child = spawn(process.execPath, [BIN, 'engine', '--config-repo', o.git.urlFor('ria-config'), '--namespace', RIA_NAMESPACE,
+        '--kubeconfig', join(o.dir, 'ria.kubeconfig'), '--http-host', '127.0.0.1', '--http-port', String(http), '--ops-port', String(ops),
+        '--log-level', 'warn', '--git-cache-dir', join(o.dir, 'ria-git-cache')],
+      { env: { PATH: process.env.PATH, RIA_WEBHOOK_SECRET: secret }, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout!.pipe(log);
+      child.stderr!.pipe(log);
+    },
+    async progress() {
+      if (child?.exitCode !== null && child?.exitCode !== undefined) throw new Error(`the Ria engine exited (${child.exitCode}); log: ${join(o.dir, 'ria-engine.log')}`);
+      const envs = await objects.list<Environment>(API_VERSION, 'Environment', { namespace: RIA_NAMESPACE });
+      const phases: Record<string, number> = {};
+      for (const e of envs) phases[e.status?.phase ?? 'none'] = (phases[e.status?.phase ?? 'none'] ?? 0) + 1;
+      return { ready: phases.Ready ?? 0, detail: `${envs.length} environments ${JSON.stringify(phases)}` };
+    },
+    async commit(app: BenchApp, round: number) {
+      heads.set(`${app.name}:before`, heads.get(app.name)!);
+      heads.set(app.name, await commitFiles(o.git, app.repo, TRACKED_BRANCH, { Riofile: riofileFor(app, round) }, `round ${round}`, { date: o.nextDate() }));
+    },
+    async trigger(app: BenchApp) {
+      const [owner, name] = app.repo.split('/') as [string, string];
+      await deliverWebhook(webhookUrl, secret, 'push', pushPayload({ owner, name, cloneUrl: o.git.urlFor(app.repo) },
+        { ref: `refs/heads/${TRACKED_BRANCH}`, before: heads.get(`${app.name}:before`)!, after: heads.get(app.name)! }));
+    },
+    pids: (): Record<string, number> => (child?.pid ? { 'ria engine': child.pid } : {}),
+    async stop() {
+      if (!child || child.exitCode !== null) return;
+      const exited = new Promise((r) => child!.once('exit', r));
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child!.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+  return side;
+}

@@ -1,0 +1,72 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpuSecondsPerMinute, cpuTicksFromStat, formatComparison, parseAuditWrites, percentile, rssMiBFromStatus, writesPerMinute, type EngineFigures } from '../../../bench/peers/figures.js';
+import { clusterLimits, parsePeersArgs } from '../../../bench/peers/args.js';
+
+test('percentile: nearest rank', () => {
+  const xs = [5, 1, 4, 2, 3, 6, 7, 8, 9, 10];
+  assert.equal(percentile(xs, 0.5), 5);
+  assert.equal(percentile(xs, 0.9), 9);
+  assert.equal(percentile(xs, 1), 10);
+  assert.equal(percentile([42], 0.9), 42);
+  assert.ok(Number.isNaN(percentile([], 0.5)));
+});
+
+test('CPU and RSS from /proc', () => {
+  // A command name with spaces and parentheses: fields are counted from its closing parenthesis.
+  const stat = '4242 (node (x) y) S 1 4242 4242 0 -1 4194304 100 0 0 0 250 50 0 0 20 0 11 0 123 456 789';
+  assert.equal(cpuTicksFromStat(stat), 300);
+  assert.equal(cpuSecondsPerMinute(100, 400, 100, 60_000), 3);
+  assert.equal(cpuSecondsPerMinute(100, 400, 100, 30_000), 6);
+  assert.throws(() => cpuSecondsPerMinute(0, 1, 100, 0), RangeError);
+  assert.equal(rssMiBFromStatus('Name:\tnode\nVmRSS:\t  204800 kB\nVmSwap: 0 kB\n'), 200);
+  assert.ok(Number.isNaN(rssMiBFromStatus('Name: x\n')));
+});
+
+test('audit log: writes per identity and resource in a window, per minute', () => {
+  const line = (user: string, verb: string, at: string, resource = 'leases', subresource?: string, stage = 'ResponseComplete') =>
+    JSON.stringify({ kind: 'Event', level: 'Metadata', stage, verb, user: { username: user }, objectRef: { resource, ...(subresource ? { subresource } : {}) }, requestReceivedTimestamp: at });
+  const ria = 'system:serviceaccount:ria-bench:ria-engine';
+  const text = [
+    line(ria, 'update', '2026-12-02T11:00:10.123456Z'),
+    line(ria, 'patch', '2026-12-02T11:00:20.000001Z', 'environments', 'status'),
+    line(ria, 'get', '2026-12-02T11:00:21Z'),
+    line(ria, 'update', '2026-12-02T11:00:22Z', 'leases', undefined, 'ResponseStarted'),
+    line('ria-admin', 'update', '2026-12-02T11:00:30Z'),
+    line(ria, 'create', '2026-12-02T11:01:30Z', 'events'),
+    'not json', '',
+  ].join('\n');
+  const writes = parseAuditWrites(text);
+  assert.equal(writes.length, 4);
+  const from = Date.parse('2026-12-02T11:00:00Z');
+  const w = writesPerMinute(writes, (u) => u === ria, from, from + 30_000);
+  assert.equal(w.perMinute, 4);
+  assert.deepEqual(w.byResource, { leases: 1, 'environments/status': 1 });
+  assert.equal(writesPerMinute(writes, (u) => u === 'nobody', from, from + 60_000).perMinute, 0);
+});
+
+test('formatComparison: ratios Ria / Flux and multiples of the floor', () => {
+  const engine = (name: string, k: number): EngineFigures => ({
+    name, coldStartS: 20 * k, triggered: [100 * k, 200 * k, 300 * k], polled: [5000 * k], triggerHow: 'x', rssMiB: 100 * k, cpuSecondsPerMinute: k,
+    writesPerIdleMinute: k === 1 ? 0 : 12, writesByResource: k === 1 ? {} : { leases: 12 },
+  });
+  const out = formatComparison({ apps: 100, deployments: 167, objects: 900, floorS: 10, pollSeconds: 10, ria: engine('Ria', 1), flux: { ...engine('Flux', 2), rssParts: { a: 120, b: 80 } }, setting: ['machine: test'] }).join('\n');
+  assert.match(out, /^machine: test/);
+  assert.match(out, /cold start, all N Ready: Ria 20\.0 s, Flux 40\.0 s: Ria\/Flux 0\.50×; floor .* 10\.0 s: Ria 2\.00×, Flux 4\.00× the floor/);
+  assert.match(out, /p50 Ria 200 ms, Flux 400 ms: 0\.50×/);
+  assert.match(out, /RSS at rest: Ria 100 MiB, Flux 200 MiB \(a 120 \+ b 80\): 0\.50×/);
+  assert.match(out, /writes per idle minute .*: Ria 0, Flux 12 \(leases 12\)/);
+});
+
+test('peers arguments: defaults, values, refusals; control-plane limits', () => {
+  assert.deepEqual(parsePeersArgs([]), { apps: 100, pushes: 20, polledPushes: 20, pollSeconds: 10, order: 'ria,flux', timeoutS: 1800, settleS: 30, controlPlaneQps: 200, keep: false });
+  const a = parsePeersArgs(['--apps', '1000', '--order=flux,ria', '--poll', '5', '--keep']);
+  assert.equal(a.apps, 1000);
+  assert.equal(a.order, 'flux,ria');
+  assert.equal(a.pollSeconds, 5);
+  assert.equal(a.keep, true);
+  assert.throws(() => parsePeersArgs(['--apps', '0']), /--apps needs an integer/);
+  assert.throws(() => parsePeersArgs(['--order', 'argo']), /--order/);
+  assert.throws(() => parsePeersArgs(['--what']), /unknown option/);
+  assert.deepEqual(clusterLimits({ controlPlaneQps: 200 }).controllerManager, ['--kube-api-qps=200', '--kube-api-burst=400']);
+});

@@ -36,7 +36,9 @@ import { parsePeersArgs, clusterLimits } from './peers/args.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const say = (line: string) => process.stderr.write(`[peers] ${line}\n`);
-const args = parsePeersArgs(process.argv.slice(2));
+const args = (() => {
+  try { return parsePeersArgs(process.argv.slice(2)); } catch (err) { process.stderr.write(`${(err as Error).message}\n`); process.exit(2); }
+})();
 const limits = clusterLimits(args);
 const DOMAIN = 'apps.test';
 
@@ -80,7 +82,11 @@ try {
   const figures: Record<string, EngineFigures> = {};
   let round = 0;
   for (const side of args.order === 'ria,flux' ? [ria, fx] : [fx, ria]) {
-    figures[side.name] = await measure(side, () => ++round);
+    try {
+      figures[side.name] = await measure(side, () => ++round);
+    } finally {
+      await side.stop();
+    }
   }
   const lines = formatComparison({
     apps: args.apps, deployments: floor.deployments, objects: floor.objects, floorS: floor.seconds, pollSeconds: args.pollSeconds,
@@ -150,7 +156,6 @@ async function measure(side: EngineUnderTest, nextRound: () => number): Promise<
   // The audit log's backend writes as requests complete; give the last ones a moment.
   await sleep(2000);
   const writes = writesPerMinute(parseAuditWrites(await readFile(auditLog, 'utf8')), (u) => u === side.username, from, to);
-  await side.stop();
   return {
     name: side.name, coldStartS, triggered, polled, triggerHow: side.triggerHow,
     rssMiB: Object.values(rssParts).reduce((a, b) => a + b, 0), ...(Object.keys(rssParts).length > 1 ? { rssParts } : {}),

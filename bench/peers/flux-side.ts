@@ -67,8 +67,9 @@ export function fluxSide(o: FluxSideOptions): EngineUnderTest {
     },
     async start() {
       const [storage, scMetrics, scHealth, kcMetrics, kcHealth] = await freePorts(5) as [number, number, number, number, number];
+      await mkdir(join(o.dir, 'flux-storage'), { recursive: true });
       const env = { PATH: process.env.PATH, RUNTIME_NAMESPACE: FLUX_NAMESPACE, KUBECONFIG: kubeconfig, HOME: o.dir };
-      const common = ['--enable-leader-election=false', '--log-level=info', '--watch-all-namespaces=true', `--kubeconfig=${kubeconfig}`];
+      const common = ['--enable-leader-election=false', '--log-level=info', '--watch-all-namespaces=true'];
       const start = (name: string, args: string[]) => {
         const log = createWriteStream(join(o.dir, `${name}.log`));
         const child = spawn(join(o.flux.dir, name), args, { env, stdio: ['ignore', 'pipe', 'pipe'] });

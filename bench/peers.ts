@@ -23,7 +23,7 @@ import { KubeConfig, AppsV1Api } from '@kubernetes/client-node';
 import { startLocalCluster } from '../engine/dev/cluster/local-cluster.js';
 import { ensureBinaries } from '../engine/dev/cluster/binaries.js';
 import { startGitServerProcess } from '../engine/dev/git-server-process.js';
-import { benchApps, appNamespace, pushSequence, riaConfigFiles, roundValue } from './peers/workload.js';
+import { benchApps, appNamespace, pollPhaseDelays, pushSequence, riaConfigFiles, roundValue } from './peers/workload.js';
 import { ensureFlux } from './peers/flux-build.js';
 import { riaSide } from './peers/ria-side.js';
 import { fluxSide } from './peers/flux-side.js';
@@ -124,7 +124,10 @@ async function measure(side: EngineUnderTest, nextRound: () => number): Promise<
   const coldStartS = (performance.now() - t0) / 1000;
   say(`${side.name}: all ${side.apps.length} Ready in ${coldStartS.toFixed(1)} s`);
 
-  const order = pushSequence(side.apps.length, args.pushes);
+  // Polled pushes go to other apps than the triggered ones (a trigger moves that app's next poll),
+  // each after a delay that puts it at a different phase of the poll cycle.
+  const order = pushSequence(side.apps.length, args.pushes + args.polledPushes);
+  const delays = pollPhaseDelays(args.polledPushes, args.pollSeconds * 1000);
   const push = async (i: number, trigger: boolean): Promise<number> => {
     const app = side.apps[i]!;
     const round = nextRound();
@@ -138,10 +141,13 @@ async function measure(side: EngineUnderTest, nextRound: () => number): Promise<
     return ms;
   };
   const triggered: number[] = [];
-  for (const i of order) triggered.push(await push(i, true));
+  for (const i of order.slice(0, args.pushes)) triggered.push(await push(i, true));
   say(`${side.name}: triggered pushes done`);
   const polled: number[] = [];
-  for (const i of order.slice(0, args.polledPushes)) polled.push(await push(i, false));
+  for (const [k, i] of order.slice(args.pushes).entries()) {
+    await sleep(delays[k]!);
+    polled.push(await push(i, false));
+  }
   say(`${side.name}: polled pushes done; settling ${args.settleS} s, then one idle minute`);
 
   await sleep(args.settleS * 1000);

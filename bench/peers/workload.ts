@@ -74,3 +74,20 @@ function gcd(a: number, b: number): number {
 export function appNamespace(app: BenchApp): string {
   return environmentNamespace({ app: app.name, kind: 'branch', branch: TRACKED_BRANCH, commit: '0'.repeat(40) });
 }
+
+/**
+ * How long to wait before each push that the engines must find by polling: spread evenly over one
+ * interval in a shuffled (fixed) order, so a push lands at every phase of the engines' poll cycles
+ * alike, and a figure is never an artefact of pushes falling just before (or after) a poll.
+ */
+export function pollPhaseDelays(count: number, intervalMs: number): number[] {
+  const delays = Array.from({ length: count }, (_, k) => Math.round(((k + 0.5) / count) * intervalMs));
+  // A fixed shuffle (linear congruential generator, seed 1): the same run to run.
+  let seed = 1;
+  for (let i = delays.length - 1; i > 0; i--) {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    const j = seed % (i + 1);
+    [delays[i], delays[j]] = [delays[j]!, delays[i]!];
+  }
+  return delays;
+}

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'yaml';
-import { appNamespace, benchApps, pushSequence, riaConfigFiles, riofileFor } from '../../../bench/peers/workload.js';
+import { appNamespace, benchApps, pollPhaseDelays, pushSequence, riaConfigFiles, riofileFor } from '../../../bench/peers/workload.js';
 import { appliedRevision, gitRepository, kustomization, renderCommit, renderedYaml } from '../../../bench/peers/flux-objects.js';
 import { parseRiofile } from '../../../engine/riofile/index.js';
 import { loadConfig } from '../../../engine/config/load.js';
@@ -70,4 +70,13 @@ test('Flux objects: a GitRepository on the tracked branch and a waited, pruned K
   assert.equal(k.spec.prune, true);
   assert.equal(appliedRevision({ lastAppliedRevision: `main@sha1:${'a'.repeat(40)}` }), 'a'.repeat(40));
   assert.equal(appliedRevision(undefined), undefined);
+});
+
+test('pollPhaseDelays: one per polled push, spread evenly over the interval, shuffled, fixed', () => {
+  const d = pollPhaseDelays(20, 10_000);
+  assert.equal(d.length, 20);
+  assert.deepEqual([...d].sort((a, b) => a - b), Array.from({ length: 20 }, (_, k) => 250 + k * 500));
+  assert.notDeepEqual(d, [...d].sort((a, b) => a - b));
+  assert.deepEqual(pollPhaseDelays(20, 10_000), d);
+  assert.deepEqual(pollPhaseDelays(0, 10_000), []);
 });

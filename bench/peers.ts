@@ -89,7 +89,7 @@ try {
     }
   }
   const lines = formatComparison({
-    apps: args.apps, deployments: floor.deployments, objects: floor.objects, floorS: floor.seconds, pollSeconds: args.pollSeconds,
+    apps: args.apps, deployments: floor.deployments, objects: floor.objects, floorS: floor.seconds, pollSeconds: args.pollSeconds, idleS: args.idleS,
     ria: figures.Ria!, flux: figures.Flux!,
     setting: [
       `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, load average at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')}; Node ${process.version}`,
@@ -148,13 +148,13 @@ async function measure(side: EngineUnderTest, nextRound: () => number): Promise<
     await sleep(delays[k]!);
     polled.push(await push(i, false));
   }
-  say(`${side.name}: polled pushes done; settling ${args.settleS} s, then one idle minute`);
+  say(`${side.name}: polled pushes done; settling ${args.settleS} s, then ${args.idleS} s at rest`);
 
   await sleep(args.settleS * 1000);
   const pids = side.pids();
   const before = Object.fromEntries(Object.entries(pids).map(([n, pid]) => [n, sample(pid)]));
   const from = Date.now();
-  await sleep(60_000);
+  await sleep(args.idleS * 1000);
   const to = Date.now();
   const after = Object.fromEntries(Object.entries(pids).map(([n, pid]) => [n, sample(pid)]));
   const rssParts = Object.fromEntries(Object.entries(after).map(([n, s]) => [n, s.rssMiB]));

@@ -11,18 +11,20 @@ export interface PeersArgs {
   order: 'ria,flux' | 'flux,ria';
   /** Longest a cold start (or the floor) may take. */
   timeoutS: number;
-  /** Quiet time after the pushes before the idle minute is measured. */
+  /** Quiet time after the pushes before the idle window is measured. */
   settleS: number;
+  /** The idle window: 300 s holds one drift re-apply of each engine (both every 5 minutes). */
+  idleS: number;
   /** Client QPS of kube-controller-manager and kube-scheduler (burst: twice). */
   controlPlaneQps: number;
   keep: boolean;
 }
 
 export const USAGE = `Usage: node dist/bench/peers.js [--apps N] [--pushes N] [--polled-pushes N] [--poll SECONDS]
-                                [--order ria,flux|flux,ria] [--timeout-s S] [--settle-s S] [--control-plane-qps Q] [--keep]`;
+                                [--order ria,flux|flux,ria] [--timeout-s S] [--settle-s S] [--idle-s S] [--control-plane-qps Q] [--keep]`;
 
 export function parsePeersArgs(argv: string[]): PeersArgs {
-  const a: PeersArgs = { apps: 100, pushes: 20, polledPushes: 20, pollSeconds: 10, order: 'ria,flux', timeoutS: 1800, settleS: 30, controlPlaneQps: 200, keep: false };
+  const a: PeersArgs = { apps: 100, pushes: 20, polledPushes: 20, pollSeconds: 10, order: 'ria,flux', timeoutS: 1800, settleS: 30, idleS: 300, controlPlaneQps: 200, keep: false };
   const num = (flag: string, v: string | undefined, min: number): number => {
     const n = Number(v);
     if (v === undefined || !Number.isInteger(n) || n < min) throw new Error(`${flag} needs an integer ≥ ${min}, not "${v ?? ''}"\n${USAGE}`);
@@ -38,6 +40,7 @@ export function parsePeersArgs(argv: string[]): PeersArgs {
       case '--poll': a.pollSeconds = num(flag, value(), 1); break;
       case '--timeout-s': a.timeoutS = num(flag, value(), 1); break;
       case '--settle-s': a.settleS = num(flag, value(), 0); break;
+      case '--idle-s': a.idleS = num(flag, value(), 10); break;
       case '--control-plane-qps': a.controlPlaneQps = num(flag, value(), 1); break;
       case '--keep': a.keep = true; break;
       case '--order': {

@@ -95,6 +95,7 @@ export interface Comparison {
   objects: number;
   floorS: number;
   pollSeconds: number;
+  idleS: number;
   ria: EngineFigures;
   flux: EngineFigures;
   /** Lines describing the machine, versions and cluster limits, printed first. */
@@ -121,9 +122,10 @@ export function formatComparison(c: Comparison): string[] {
       `p90 Ria ${ms(p(ria, list, 0.9))}, Flux ${ms(p(flux, list, 0.9))}: ${ratio(p(ria, list, 0.9), p(flux, list, 0.9))}`);
   }
   const parts = (f: EngineFigures) => (f.rssParts ? ` (${Object.entries(f.rssParts).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(' + ')})` : '');
+  lines.push(`at rest, measured over ${c.idleS} s after the pushes (and a settling pause):`);
   lines.push(`RSS at rest: Ria ${ria.rssMiB.toFixed(0)} MiB, Flux ${flux.rssMiB.toFixed(0)} MiB${parts(flux)}: ${ratio(ria.rssMiB, flux.rssMiB)}`);
   lines.push(`CPU at rest: Ria ${ria.cpuSecondsPerMinute.toFixed(2)} s/min, Flux ${flux.cpuSecondsPerMinute.toFixed(2)} s/min: ${ratio(ria.cpuSecondsPerMinute, flux.cpuSecondsPerMinute)}`);
-  lines.push(`API server writes per idle minute (audit log, by each engine's identity): Ria ${ria.writesPerIdleMinute.toFixed(0)}${ria.writesPerIdleMinute ? ` (${byRes(ria.writesByResource)})` : ''}, ` +
+  lines.push(`API server writes per idle minute (audit log, by each engine's identity, both re-apply everything every 5 min): Ria ${ria.writesPerIdleMinute.toFixed(0)}${ria.writesPerIdleMinute ? ` (${byRes(ria.writesByResource)})` : ''}, ` +
     `Flux ${flux.writesPerIdleMinute.toFixed(0)}${flux.writesPerIdleMinute ? ` (${byRes(flux.writesByResource)})` : ''}`);
   return lines;
 }

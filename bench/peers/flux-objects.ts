@@ -57,12 +57,13 @@ export function gitRepository(app: BenchApp, url: string, pollSeconds: number): 
 
 /**
  * The Kustomization applying it: pruned, waited for (health of every applied object), and
- * re-applied on its own only hourly (a new artifact triggers it at once: it watches its source).
+ * re-applied every 5 minutes, as Ria re-applies every environment every 5 minutes against drift
+ * (a new artifact triggers it at once: it watches its source).
  */
 export function kustomization(app: BenchApp): FluxObject {
   return {
     apiVersion: KUSTOMIZE_API, kind: 'Kustomization', metadata: { name: app.name, namespace: FLUX_NAMESPACE },
-    spec: { interval: '60m', sourceRef: { kind: 'GitRepository', name: app.name }, path: './', prune: true, wait: true, timeout: '5m' },
+    spec: { interval: '5m', sourceRef: { kind: 'GitRepository', name: app.name }, path: './', prune: true, wait: true, timeout: '5m' },
   };
 }
 

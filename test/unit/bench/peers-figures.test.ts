@@ -50,16 +50,17 @@ test('formatComparison: ratios Ria / Flux and multiples of the floor', () => {
     name, coldStartS: 20 * k, triggered: [100 * k, 200 * k, 300 * k], polled: [5000 * k], triggerHow: 'x', rssMiB: 100 * k, cpuSecondsPerMinute: k,
     writesPerIdleMinute: k === 1 ? 0 : 12, writesByResource: k === 1 ? {} : { leases: 12 },
   });
-  const out = formatComparison({ apps: 100, deployments: 167, objects: 900, floorS: 10, pollSeconds: 10, ria: engine('Ria', 1), flux: { ...engine('Flux', 2), rssParts: { a: 120, b: 80 } }, setting: ['machine: test'] }).join('\n');
+  const out = formatComparison({ apps: 100, deployments: 167, objects: 900, floorS: 10, pollSeconds: 10, idleS: 300, ria: engine('Ria', 1), flux: { ...engine('Flux', 2), rssParts: { a: 120, b: 80 } }, setting: ['machine: test'] }).join('\n');
   assert.match(out, /^machine: test/);
   assert.match(out, /cold start, all N Ready: Ria 20\.0 s, Flux 40\.0 s: Ria\/Flux 0\.50×; floor .* 10\.0 s: Ria 2\.00×, Flux 4\.00× the floor/);
   assert.match(out, /p50 Ria 200 ms, Flux 400 ms: 0\.50×/);
   assert.match(out, /RSS at rest: Ria 100 MiB, Flux 200 MiB \(a 120 \+ b 80\): 0\.50×/);
+  assert.match(out, /measured over 300 s/);
   assert.match(out, /writes per idle minute .*: Ria 0, Flux 12 \(leases 12\)/);
 });
 
 test('peers arguments: defaults, values, refusals; control-plane limits', () => {
-  assert.deepEqual(parsePeersArgs([]), { apps: 100, pushes: 20, polledPushes: 20, pollSeconds: 10, order: 'ria,flux', timeoutS: 1800, settleS: 30, controlPlaneQps: 200, keep: false });
+  assert.deepEqual(parsePeersArgs([]), { apps: 100, pushes: 20, polledPushes: 20, pollSeconds: 10, order: 'ria,flux', timeoutS: 1800, settleS: 30, idleS: 300, controlPlaneQps: 200, keep: false });
   const a = parsePeersArgs(['--apps', '1000', '--order=flux,ria', '--poll', '5', '--keep']);
   assert.equal(a.apps, 1000);
   assert.equal(a.order, 'flux,ria');

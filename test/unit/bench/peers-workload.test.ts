@@ -68,6 +68,7 @@ test('Flux objects: a GitRepository on the tracked branch and a waited, pruned K
   assert.deepEqual(k.spec.sourceRef, { kind: 'GitRepository', name: 'flux-0001' });
   assert.equal(k.spec.wait, true);
   assert.equal(k.spec.prune, true);
+  assert.equal(k.spec.interval, '5m');
   assert.equal(appliedRevision({ lastAppliedRevision: `main@sha1:${'a'.repeat(40)}` }), 'a'.repeat(40));
   assert.equal(appliedRevision(undefined), undefined);
 });

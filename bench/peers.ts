@@ -32,11 +32,12 @@ import { watchApplied } from './peers/applied.js';
 import { sample, TICKS_PER_SECOND } from './peers/proc.js';
 import { cpuSecondsPerMinute, formatComparison, parseAuditWrites, writesPerMinute, type EngineFigures } from './peers/figures.js';
 import type { EngineUnderTest } from './peers/side.js';
-import { parsePeersArgs, clusterLimits } from './peers/args.js';
+import { parsePeersArgs, clusterLimits, USAGE } from './peers/args.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const say = (line: string) => process.stderr.write(`[peers] ${line}\n`);
 const args = (() => {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) { process.stdout.write(`${USAGE}\n`); process.exit(0); }
   try { return parsePeersArgs(process.argv.slice(2)); } catch (err) { process.stderr.write(`${(err as Error).message}\n`); process.exit(2); }
 })();
 const limits = clusterLimits(args);

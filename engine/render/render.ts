@@ -15,6 +15,7 @@ import { renderHpa } from './hpa.js';
 import { renderBuildJobs } from './build-job.js';
 import { renderManifests } from './manifests.js';
 import { assertUnique, objectKey, orderObjects } from './order.js';
+import { RenderError, RenderErrorCode } from './errors.js';
 import { containerImage } from './images.js';
 import { LabelKeys } from './labels.js';
 import { labelValue } from './names.js';
@@ -50,13 +51,16 @@ export function render(input: RenderInput): RenderResult {
   for (const [name, ext] of Object.entries(ctx.riofile.externalServices)) generated.push(...renderExternalService(ctx, name, ext));
 
   const useGateway = ctx.cluster.gateway !== undefined;
+  const hosts = new HostOwners();
   for (const e of appEndpoints(ctx)) {
+    hosts.claim(e.host, e.path);
     generated.push(useGateway ? endpointRoute(ctx, e) : endpointIngress(ctx, e));
     for (const key of e.services) addUrl(riofileKey(key), endpointUrl(ctx, e.host));
     if (e.versionOf !== undefined) versionUrls[e.versionOf] ??= endpointUrl(ctx, e.host);
   }
   for (const [name, router] of Object.entries(ctx.riofile.routers)) {
     const objects = useGateway ? routerRoutes(ctx, name, router) : routerIngress(ctx, name, router);
+    if (!router.internal) hosts.claim(routerHost(ctx, name), `routers.${name}`);
     generated.push(...objects);
     if (!router.internal && objects.length > 0) addUrl(name, endpointUrl(ctx, routerHost(ctx, name)));
   }
@@ -102,4 +106,21 @@ function sortedUrls(urls: Record<string, string[]>): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const key of Object.keys(urls).sort()) out[key] = urls[key]!;
   return out;
+}
+
+/**
+ * One endpoint per hostname: two would be two routes for one host (the gateway picks one, or
+ * merges them). Names are built so that this cannot happen between environments (names.ts); inside
+ * one Riofile it can (app `web` + port `a-B` and app `web-a` + port `B` both join to `web-a-B`),
+ * and it is refused here, naming both.
+ */
+class HostOwners {
+  private readonly owners = new Map<string, string>();
+  claim(host: string, path: string): void {
+    const owner = this.owners.get(host);
+    if (owner !== undefined && owner !== path) {
+      throw new RenderError(RenderErrorCode.Conflict, `${owner} and ${path} would both be served at ${host}: rename an app, version, port or router`, { host });
+    }
+    this.owners.set(host, path);
+  }
 }

@@ -71,7 +71,14 @@ test('a manifest object replaces the generated object of the same identity, with
 test('two generated objects with one identity are a RenderError, not a silent overwrite', () => {
   // A router named like an app would share its HTTPRoute name (and hostname).
   const rf = riofile({ services: { web: service('web', { ports: [port({ port: 80 })] }) }, routers: { web: router([route({ to: [{ app: 'web' }] })]) } });
-  assert.throws(() => render(input(rf)), (e: unknown) => e instanceof RenderError && e.code === 'RenderConflict' && /HTTPRoute shop--main\/web/.test(e.message));
+  assert.throws(() => render(input(rf)), (e: unknown) => e instanceof RenderError && e.code === 'RenderConflict' && /services\.web\.ports and routers\.web would both be served at web--shop--main\./.test(e.message));
+  // Two endpoints with one hostname but different object names (a port name that is not a label
+  // is hashed in the object name, not in the joined hostname part): refused too.
+  const ports = riofile({ services: {
+    web: service('web', { ports: [port({ port: 80 }), port({ port: 81, name: 'a-B' })] }),
+    'web-a': service('web-a', { ports: [port({ port: 80 }), port({ port: 81, name: 'B' })] }),
+  } });
+  assert.throws(() => render(input(ports)), (e: unknown) => e instanceof RenderError && e.code === 'RenderConflict' && /services\.web\.ports and services\.web-a\.ports would both be served at /.test(e.message));
 });
 
 test('bad inputs are RenderErrors that say what is wrong', () => {

@@ -1,5 +1,6 @@
 import type { Environment } from '../crds/types.js';
 import type { DeploymentState, StatusState } from './api.js';
+import { targetLabel } from '../render/names.js';
 
 /** GitHub allows 140 characters in a commit status description. */
 export const MAX_DESCRIPTION = 140;
@@ -110,8 +111,7 @@ export function statusContext(prefix: string, app: string, environment: string):
  */
 export function githubTarget(spec: Pick<Environment['spec'], 'kind' | 'target' | 'branch' | 'pullRequest'>): string {
   if (spec.kind === 'pr') return `pr-${spec.pullRequest}`;
-  const branch = spec.branch ?? spec.target;
-  return /^pr-\d+$/.test(branch) ? `${branch} (branch)` : branch;
+  return targetLabel('branch', spec.branch ?? spec.target);
 }
 
 /** GitHub deployment environment: `<app>/<branch>` or `<app>/pr-<n>` (see {@link githubTarget}). */

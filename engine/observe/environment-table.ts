@@ -4,6 +4,7 @@
  * formatting is tested without a cluster and without waiting for time to pass.
  */
 import type { Environment } from '../crds/types.js';
+import { targetLabel } from '../render/names.js';
 
 export interface EnvironmentRow {
   namespace: string;
@@ -60,7 +61,7 @@ export function environmentRow(env: Environment, now: number): EnvironmentRow {
     namespace: env.metadata.namespace ?? '',
     name: env.metadata.name,
     app: env.spec?.app ?? NONE,
-    target: env.spec?.target ?? NONE,
+    target: env.spec?.target !== undefined ? targetLabel(env.spec.kind, env.spec.target) : NONE,
     commit: commit || NONE,
     phase: status.phase ?? 'Pending',
     url: status.url ?? NONE,

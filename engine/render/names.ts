@@ -159,6 +159,15 @@ export function endpointLabel(parts: string[], env: Environment): string {
   return `${head}-${shortHash(label, PART_HASH_LENGTH)}`;
 }
 
+/**
+ * How people see an environment's target (ria ps, GitHub statuses and deployments): the branch as
+ * written, or `pr-<n>`. A branch that reads `pr-<n>` is shown `pr-<n> (branch)` (a space is never
+ * in a branch name), so it is never taken for pull request n.
+ */
+export function targetLabel(kind: 'branch' | 'pr', target: string): string {
+  return kind === 'branch' && PR_PART.test(target) ? `${target} (branch)` : target;
+}
+
 /** Kubernetes' label-value syntax, at most 63 characters. */
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 

@@ -67,6 +67,12 @@ test('long messages are cut to one short line; PR numbers sort numerically', () 
   assert.ok(table.indexOf('pr-9') < table.indexOf('pr-10'), table);
 });
 
+test('a branch named like a pull request is shown as a branch: pr-1 (branch), never taken for PR #1', () => {
+  assert.equal(environmentRow(env('b', { kind: 'branch', target: 'pr-1', branch: 'pr-1' }, undefined, 0), NOW).target, 'pr-1 (branch)');
+  assert.equal(environmentRow(env('p', { kind: 'pr', target: 'pr-1', pullRequest: 1 }, undefined, 0), NOW).target, 'pr-1');
+  assert.equal(environmentRow(env('f', { kind: 'branch', target: 'feature/x' }, undefined, 0), NOW).target, 'feature/x');
+});
+
 test('a rollout adds the ROLLOUT column (v9f3c1 30% → 40%); without one the table is unchanged', () => {
   const rolling = env('web--main', {}, {
     phase: 'Deploying', shortCommit: '9f3c1aa', url: 'https://web.example.com',

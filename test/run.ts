@@ -12,7 +12,8 @@
  * the others, on a second cluster in `real` mode, when this machine can run one (capability.ts:
  * Linux, root, the host tools). Otherwise they are skipped with the reason, unless
  * RIA_REQUIRE_REAL_NODE=1 (CI), which makes that a failure. They get the node through
- * RIA_TEST_REAL_NODE (JSON RealNodeInfo; nodeClient() in real-node.ts).
+ * RIA_TEST_REAL_NODE (JSON RealNodeInfo; nodeClient() in real-node.ts), and, when Traefik is built
+ * (build.sh --gateway), the node's gateway through RIA_TEST_GATEWAY (JSON RunningGateway).
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -87,8 +88,11 @@ async function runIntegration(files: string[], mode: 'full' | 'real'): Promise<b
   const onSignal = () => { void stop().then(() => process.exit(130)); };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, onSignal);
   try {
-    cluster = await startLocalCluster({ mode, nodes: 3, onProgress: (l) => process.stdout.write(`[cluster] ${l}\n`) });
-    const traefik = cluster.binaries.node?.traefikDir ? join(cluster.binaries.node.traefikDir, 'traefik') : builtTraefik();
+    // The real node gets its gateway (Traefik) when it is built: the gateway tests under
+    // integration/real/ use it, and skip, saying why, without it.
+    const builtGateway = builtTraefik();
+    cluster = await startLocalCluster({ mode, nodes: 3, gateway: mode === 'real' && !!builtGateway, onProgress: (l) => process.stdout.write(`[cluster] ${l}\n`) });
+    const traefik = cluster.binaries.node?.traefikDir ? join(cluster.binaries.node.traefikDir, 'traefik') : builtGateway;
     const env = {
       ...process.env,
       RIA_TEST_KUBECONFIG: cluster.kubeconfigPath,
@@ -99,6 +103,7 @@ async function runIntegration(files: string[], mode: 'full' | 'real'): Promise<b
       ...(traefik ? { RIA_TEST_TRAEFIK: traefik } : {}),
       RIA_TEST_CLUSTER_STARTUP_MS: String(cluster.startupMs),
       ...(cluster.node ? { RIA_TEST_REAL_NODE: JSON.stringify(cluster.node.info) } : {}),
+      ...(cluster.gateway ? { RIA_TEST_GATEWAY: JSON.stringify(cluster.gateway) } : {}),
     };
     process.stdout.write(`[cluster] logs: ${relative(process.cwd(), cluster.logDir) || cluster.logDir}\n`);
     failed = (await runNodeTest(integration, env)) !== 0 || failed;

@@ -9,18 +9,26 @@ import { formatEnvironmentTable } from '../observe/environment-table.js';
 import { DEMO_SECRET } from '../dev/demo-objects.js';
 import { endpointHost, environmentNamespace } from '../render/names.js';
 import { DEFAULT_DOMAIN } from '../controller/environment/cluster-settings.js';
+import { chooseDevMode, type DevMode, type DevModeChoice } from '../dev/dev-mode.js';
+import { realNodeCapability } from '../dev/cluster/capability.js';
+import { missingRealBinaries } from '../dev/cluster/binaries.js';
 
-const usage = `Usage: ria dev                                   deploy the examples on a local control plane
+const usage = `Usage: ria dev [--simulate | --mode full|real]      deploy the examples on a local cluster
        ria dev push EXAMPLE [--branch B] [-m MSG]  commit examples/EXAMPLE to the served repo
        ria dev pr open|close EXAMPLE BRANCH        open or close a pull request (a preview environment)
-       ria dev --mode real                         the same on a real node: pods run, URLs answer
        ria dev --cluster-only [--mode full|apiserver|real] [--nodes N]
 
-ria dev (what "npm start" runs) starts a local Kubernetes control plane (etcd, kube-apiserver,
-controller-manager, scheduler, and kwok fake nodes: pods are simulated, they reach Running without
-running containers), installs Ria's CRDs and the Gateway API CRDs, serves examples/ from a local
-git server, runs the Ria engine against it, and prints the environments until all are Ready, then
-keeps running until Ctrl-C, which stops everything it started.
+ria dev (what "npm start" runs) starts a local Kubernetes cluster, installs Ria's CRDs and the
+Gateway API CRDs, serves examples/ from a local git server, runs the Ria engine against it, and
+prints the environments until all are Ready, then keeps running until Ctrl-C, which stops
+everything it started. It says which of two clusters it chose, and why:
+
+  real node   when this machine can run one (Linux, root, the host tools) and its binaries are
+              built (test/cluster/build.sh --node --gateway): pods run in a network namespace,
+              the api example is built by Kaniko, and the URLs answer through a gateway (Traefik)
+              on host ports 8080 (HTTP) and 8443 (HTTPS, a local CA: curl --cacert ...)
+  simulated   otherwise, or with --simulate: kwok's fake nodes mark pods Running without running
+              containers, builds complete without Kaniko, nothing answers on the URLs
 
 The first run builds the control-plane binaries from the Go module proxy (needs Go 1.26, takes
 about 30 min on 2 cores); later runs reuse them from ~/.cache/ria and start in seconds.
@@ -32,16 +40,17 @@ While it runs, from another terminal (with npm: npm start -- push hello):
   pr close  closes it: Ria removes the preview
 
 Options:
-  --cluster-only   only the control plane (the examples are not deployed)
-  --mode M         full (default; pods simulated), real (a real node behind a gateway, Traefik:
-                   Linux, root, test/cluster/build.sh --node --gateway; URLs on host ports 8080/8443;
-                   experimental: not yet verified end to end),
-                   or, with --cluster-only, apiserver
+  --simulate       kwok's simulated pods even when a real node could run
+  --mode M         real or full (= --simulate) instead of the automatic choice;
+                   with --cluster-only also apiserver (default full)
+  --cluster-only   only the cluster (the examples are not deployed)
   --nodes N        kwok nodes (default 3)
   --branch B       push: the branch to commit to (default main)
   -m MSG           push: the commit message`;
 
 export interface DevDeps {
+  /** Which cluster to run on (default: chooseDevMode with this machine's capability and cache). */
+  chooseMode?: (i: { asked?: DevMode; simulate: boolean }) => Promise<DevModeChoice>;
   /** The pointer file of a running ria dev; default $RIA_CACHE_DIR/dev/state.json (~/.cache/ria). */
   statePath?: string;
   /** Resolves when ria dev should stop (default: Ctrl-C / SIGTERM). */
@@ -49,14 +58,15 @@ export interface DevDeps {
   run?: (options: RunDevOptions) => Promise<DevSession>;
 }
 
-interface RunArgs { clusterOnly: boolean; mode: ClusterMode; nodes: number }
+interface RunArgs { clusterOnly: boolean; mode?: ClusterMode; simulate: boolean; nodes: number }
 
 function parseRun(args: string[]): RunArgs {
-  const out: RunArgs = { clusterOnly: false, mode: 'full', nodes: 3 };
+  const out: RunArgs = { clusterOnly: false, simulate: false, nodes: 3 };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const value = () => { const v = args[++i]; if (v === undefined) throw new UsageError(`${a} needs a value`); return v; };
     if (a === '--cluster-only') out.clusterOnly = true;
+    else if (a === '--simulate') out.simulate = true;
     else if (a === '--mode') {
       const m = value();
       if (m !== 'full' && m !== 'apiserver' && m !== 'real') throw new UsageError(`--mode must be full, real or apiserver, not "${m}"`);
@@ -67,6 +77,7 @@ function parseRun(args: string[]): RunArgs {
     } else throw new UsageError(`unknown option "${a}"`);
   }
   if (out.mode === 'apiserver' && !out.clusterOnly) throw new UsageError('--mode apiserver runs no pods: use it with --cluster-only');
+  if (out.simulate && out.mode === 'real') throw new UsageError('--simulate and --mode real contradict each other: pick one');
   return out;
 }
 
@@ -91,7 +102,10 @@ function parsePush(args: string[]): PushArgs {
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
 function reposOf(state: DevState): ServedRepos {
-  return { gitRoot: state.gitRoot, gitUrl: state.gitUrl, examplesDir: state.examplesDir, webhook: { url: state.webhookUrl, secret: state.webhookSecret } };
+  return {
+    gitRoot: state.gitRoot, gitUrl: state.gitUrl, examplesDir: state.examplesDir, webhook: { url: state.webhookUrl, secret: state.webhookSecret },
+    ...(state.devConfig ? { devConfig: state.devConfig } : {}),
+  };
 }
 
 /** What ria dev prints once every example environment is Ready. */
@@ -143,6 +157,8 @@ export function createDevCommand(deps: DevDeps = {}): Command {
   const statePath = () => deps.statePath ?? defaultStatePath(process.env.RIA_CACHE_DIR || undefined);
   const until = deps.until ?? untilSignal;
   const run = deps.run ?? runDev;
+  const chooseMode = deps.chooseMode ?? (async (i: { asked?: DevMode; simulate: boolean }) =>
+    chooseDevMode({ ...i, capability: await realNodeCapability(), missing: missingRealBinaries() }));
 
   async function push(args: string[], io: CommandIO): Promise<number> {
     const p = parsePush(args);
@@ -177,9 +193,10 @@ export function createDevCommand(deps: DevDeps = {}): Command {
   }
 
   async function clusterOnly(a: RunArgs, io: CommandIO): Promise<number> {
-    const cluster = await startLocalCluster({ mode: a.mode, nodes: a.nodes, onProgress: (l) => io.stderr.write(`${l}\n`) });
+    const mode = a.simulate ? 'full' : a.mode ?? 'full';
+    const cluster = await startLocalCluster({ mode, nodes: a.nodes, onProgress: (l) => io.stderr.write(`${l}\n`) });
     io.stdout.write([
-      '', `Local control plane (${a.mode} mode) is up: ${cluster.server}`,
+      '', `Local control plane (${mode} mode) is up: ${cluster.server}`,
       `  export KUBECONFIG=${cluster.kubeconfigPath}`, `  ${join(cluster.binaries.k8sDir, 'kubectl')} get nodes`,
       `Logs: ${cluster.logDir}`, 'Press Ctrl-C to stop everything.', '',
     ].join('\n'));
@@ -201,13 +218,15 @@ export function createDevCommand(deps: DevDeps = {}): Command {
       abort.abort();
     });
     const started = Date.now();
+    const choice = await chooseMode({ simulate: a.simulate, ...(a.mode === 'full' || a.mode === 'real' ? { asked: a.mode } : {}) });
+    io.stderr.write(`[ria dev] mode: ${choice.why}\n`);
     io.stderr.write('[ria dev] checking the control-plane binaries (cached in ~/.cache/ria; a first build takes about 30 min on 2 cores and prints its progress)\n');
     let session: DevSession;
     try {
       // Real mode: the table shows each URL as it answers from this machine (the gateway's host port).
       let urlFor: ((url: string) => string) | undefined;
       session = await run({
-        statePath: statePath(), nodes: a.nodes, signal: abort.signal, ...(a.mode === 'real' ? { mode: 'real' as const } : {}),
+        statePath: statePath(), nodes: a.nodes, signal: abort.signal, mode: choice.mode,
         onGateway: (gw) => { urlFor = gw.local; },
         onProgress: (l) => io.stderr.write(`[ria dev] ${l}\n`),
         onTable: (envs) => io.stdout.write(`\n[+${seconds(Date.now() - started)}]\n${formatEnvironmentTable(envs, Date.now(), 'No environments yet: Ria is reading the config repository...', urlFor)}`),

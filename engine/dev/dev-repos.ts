@@ -11,7 +11,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createCommit, gitIn, resolveRef, setPullRef } from './git-fixtures.js';
 import { repoDirName } from './git-server.js';
-import { readExample, servedFiles, servedRepoName, ExampleError } from './examples.js';
+import { readExample, servedFiles, servedRepoName, ExampleError, type DevConfig } from './examples.js';
 import { deliverWebhook, pullRequestPayload, pushPayload, type ServedRepo } from './github-events.js';
 
 export interface ServedRepos {
@@ -20,6 +20,8 @@ export interface ServedRepos {
   examplesDir: string;
   /** Where webhooks go; without it nothing is sent (the engine's poll picks changes up). */
   webhook?: { url: string; secret: string };
+  /** What the served config changes (see DevConfig). */
+  devConfig?: DevConfig;
 }
 
 export interface PushResult {
@@ -57,7 +59,7 @@ async function treeOf(dir: string, sha: string): Promise<string> {
 export async function pushExample(repos: ServedRepos, example: string, branch = 'main', message?: string): Promise<PushResult> {
   checkBranch(branch);
   const { name, dir, ref } = served(repos, example);
-  const files = servedFiles(example, await readExample(repos.examplesDir, example), repos.gitUrl);
+  const files = servedFiles(example, await readExample(repos.examplesDir, example), repos.gitUrl, repos.devConfig);
   if (!(await stat(dir).catch(() => undefined))?.isDirectory()) {
     throw new ExampleError(`${name} is not served by this ria dev (restart it to serve new examples)`, { example });
   }

@@ -8,6 +8,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { RiaError } from '../errors.js';
+import type { DevConfig } from './examples.js';
 
 export interface DevState {
   version: 1;
@@ -24,6 +25,8 @@ export interface DevState {
   /** POST target of GitHub-style webhooks, and the secret they are signed with. */
   webhookUrl: string;
   webhookSecret: string;
+  /** How the served config differs from examples/config (its Gateway; the real node's registry and builder). */
+  devConfig?: DevConfig;
 }
 
 export class DevStateError extends RiaError {

@@ -7,6 +7,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RiaError } from '../errors.js';
+import { devRiaYaml, type RealNodeImages } from './real-settings.js';
 
 /** The directory that holds the config repository. */
 export const CONFIG_EXAMPLE = 'config';
@@ -74,12 +75,23 @@ export async function readExample(examplesDir: string, example: string): Promise
  * The files to commit for an example. The config repository names the git server as
  * 127.0.0.1:7080; when the server runs elsewhere, that address is replaced by the real one.
  */
-export function servedFiles(example: string, files: Record<string, string>, gitServerUrl: string): Record<string, string> {
+export function servedFiles(example: string, files: Record<string, string>, gitServerUrl: string, dev?: DevConfig): Record<string, string> {
   if (example !== CONFIG_EXAMPLE) return files;
   const from = new URL(EXAMPLES_ORIGIN).host;
   const to = new URL(gitServerUrl).host;
-  if (from === to) return files;
-  return Object.fromEntries(Object.entries(files).map(([path, text]) => [path, text.split(from).join(to)]));
+  const out = from === to ? { ...files } : Object.fromEntries(Object.entries(files).map(([path, text]) => [path, text.split(from).join(to)]));
+  if (dev && out['ria.yaml'] !== undefined) out['ria.yaml'] = devRiaYaml(out['ria.yaml'], dev.gateway, dev.node);
+  return out;
+}
+
+/**
+ * What `ria dev` changes in the served ria.yaml (see real-settings.ts): the Gateway it created, and
+ * on the real node its registry and builder. Kept in the dev state, so `ria dev push config`
+ * serves the same.
+ */
+export interface DevConfig {
+  gateway: { namespace: string; name: string };
+  node?: RealNodeImages;
 }
 
 /** App names of the config example (apps/<name>.yaml), the environments `ria dev` waits for. */

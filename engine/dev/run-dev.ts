@@ -23,6 +23,11 @@ import { startDevGateway, type DevGateway } from './dev-gateway.js';
 import { DEFAULT_DOMAIN } from '../controller/environment/cluster-settings.js';
 import { homedir } from 'node:os';
 import type { ServedRepos } from './dev-repos.js';
+import type { DevConfig } from './examples.js';
+import { nodeClient, type RealNodeInfo } from './cluster/real-node.js';
+import { ProcessGroup } from './cluster/processes.js';
+import type { RunningGateway } from './cluster/gateway.js';
+import type { Socket } from 'node:net';
 import { createEngine } from '../controller/create.js';
 import { ensureCrds } from '../controller/install-crds.js';
 import { riaCrds } from '../crds/definitions.js';
@@ -45,8 +50,14 @@ export interface RunDevOptions {
   mode?: 'full' | 'real';
   /** Called once the real gateway is reachable from this machine (real mode): its ports and CA. */
   onGateway?: (gateway: DevGateway) => void;
-  /** A running cluster to use (tests); without it a local control plane is started (full mode). */
-  cluster?: { kubeconfigPath: string; gatewayCrdsPath: string };
+  /**
+   * A running cluster to use (tests); without it a local cluster is started. With `node` and
+   * `gateway` (a real-mode cluster and its Traefik, e.g. the test runner's), the examples run on
+   * that node behind that gateway, as `ria dev` does in real mode.
+   */
+  cluster?: { kubeconfigPath: string; gatewayCrdsPath: string; node?: RealNodeInfo; gateway?: RunningGateway };
+  /** Host ports for the gateway's HTTP and HTTPS listeners (default 8080/8443, any free port when taken). */
+  gatewayPorts?: { http: number; https: number };
   /** kwok nodes of the started control plane. */
   nodes?: number;
   /** Ria's namespace. */
@@ -64,6 +75,14 @@ export interface RunDevOptions {
   now?: () => number;
   /** Ctrl-C during set-up: stop after the current step and undo what was started. */
   signal?: AbortSignal;
+}
+
+/** What runDev uses of a real node: its registry and images (builds), a way in, the git server's port inside. */
+interface NodeAccess {
+  registry: string;
+  images: RealNodeInfo['images'];
+  connect(host: string, port: number): Promise<Socket>;
+  exposeHostPort(port: number): Promise<void>;
 }
 
 export interface DevTimings {
@@ -115,9 +134,19 @@ export async function runDev(options: RunDevOptions): Promise<DevSession> {
     let cluster: LocalCluster | undefined;
     let kubeconfigPath: string;
     let gatewayCrds: Promise<KubeObject[]>;
+    let node: NodeAccess | undefined;
+    let runningGateway: RunningGateway | undefined;
     if (options.cluster) {
       kubeconfigPath = options.cluster.kubeconfigPath;
       gatewayCrds = gatewayApiCrds(options.cluster.gatewayCrdsPath);
+      if (options.cluster.node) {
+        // Agents this session starts for the node (the git server's port) are its own, stopped with it.
+        const group = new ProcessGroup();
+        cleanups.push(() => group.stop());
+        const client = nodeClient(options.cluster.node);
+        node = { registry: options.cluster.node.registry, images: options.cluster.node.images, connect: client.connect, exposeHostPort: (p) => client.exposeHostPort(p, group) };
+        runningGateway = options.cluster.gateway;
+      }
     } else {
       const mode = options.mode ?? 'full';
       const binaries = await ensureBinaries(onProgress, { node: mode === 'real' });
@@ -129,7 +158,13 @@ export async function runDev(options: RunDevOptions): Promise<DevSession> {
       cluster = await startLocalCluster({ mode, nodes: options.nodes ?? 3, onProgress, binaries, gateway: mode === 'real' });
       cleanups.push(() => cluster!.stop());
       kubeconfigPath = cluster.kubeconfigPath;
+      if (cluster.node) {
+        const n = cluster.node;
+        node = { registry: n.registry, images: n.images, connect: (h, p) => n.connect(h, p), exposeHostPort: (p) => n.exposeHostPort(p) };
+      }
+      runningGateway = cluster.gateway;
     }
+    const devConfig: DevConfig = { gateway: { namespace, name: GATEWAY_NAME }, ...(node ? { node: { registry: node.registry, images: node.images } } : {}) };
     gatewayCrds.catch(() => undefined);
     const clusterReady = now();
     checkpoint();
@@ -153,14 +188,15 @@ export async function runDev(options: RunDevOptions): Promise<DevSession> {
     const installing = (async () => {
       const crds = [...(riaCrds as unknown as KubeObject[]), ...await gatewayCrds];
       await Promise.all(crds.map((crd) => ensureCrds(objects, 60_000, [crd])));
-      for (const obj of demoObjects(namespace, { recordOnlyGateway: !cluster?.gateway })) await objects.apply(obj, { force: true });
-      if (cluster?.gateway && cluster.node) {
+      for (const obj of demoObjects(namespace, { recordOnlyGateway: !runningGateway })) await objects.apply(obj, { force: true });
+      if (runningGateway && node) {
         // The real gateway serves the examples' Gateway; host loopback ports reach it.
-        const node = cluster.node;
+        const n = node;
         const gw = await startDevGateway({
-          objects, gateway: cluster.gateway, namespace, name: GATEWAY_NAME, domain: DEFAULT_DOMAIN,
-          connect: (host, port) => node.connect(host, port),
+          objects, gateway: runningGateway, namespace, name: GATEWAY_NAME, domain: DEFAULT_DOMAIN,
+          connect: (host, port) => n.connect(host, port),
           caDir: join(process.env.RIA_CACHE_DIR ?? join(homedir(), '.cache', 'ria'), 'dev-ca'), dir,
+          ...(options.gatewayPorts ? { ports: options.gatewayPorts } : {}),
         });
         cleanups.push(() => gw.close());
         devGateway = gw;
@@ -176,10 +212,12 @@ export async function runDev(options: RunDevOptions): Promise<DevSession> {
       await Promise.all([CONFIG_EXAMPLE, ...examples].map(async (example) => {
         const files = example === CONFIG_EXAMPLE ? configFiles : await readExample(examplesDir, example);
         await createRepo(git, servedRepoName(example));
-        await commitFiles(git, servedRepoName(example), 'main', servedFiles(example, files, git.url), `Import examples/${example}`,
+        await commitFiles(git, servedRepoName(example), 'main', servedFiles(example, files, git.url, devConfig), `Import examples/${example}`,
           { date: new Date(now()).toISOString() });
       }));
-      onProgress(`serving ${[CONFIG_EXAMPLE, ...examples].map((e) => `examples/${e}`).join(', ')} at ${git.url}/ria-examples/`);
+      // Build pods run on the node's network: the git server's port is there too, at the same number.
+      if (node) await node.exposeHostPort(Number(new URL(git.url).port));
+      onProgress(`serving ${[CONFIG_EXAMPLE, ...examples].map((e) => `examples/${e}`).join(', ')} at ${git.url}/ria-examples/${node ? ' (also inside the node\'s network, for builds)' : ''}`);
       return git;
     })();
     const [git] = await Promise.all([serving, installing]);
@@ -210,7 +248,7 @@ export async function runDev(options: RunDevOptions): Promise<DevSession> {
     const state: DevState = {
       version: 1, pid: process.pid, startedAt: new Date(started).toISOString(),
       gitRoot: git.root, gitUrl: git.url, examplesDir, kubeconfigPath, namespace,
-      webhookUrl: `${http.url}${WEBHOOK_PATH}`, webhookSecret,
+      webhookUrl: `${http.url}${WEBHOOK_PATH}`, webhookSecret, devConfig,
     };
     await writeDevState(statePath, state);
     cleanups.push(() => removeDevState(statePath));
@@ -253,7 +291,7 @@ export async function runDev(options: RunDevOptions): Promise<DevSession> {
     let stopped = false;
     return {
       state, apps, examples, ...(cluster ? { cluster } : {}), ...(devGateway ? { gateway: devGateway } : {}), kc, git, engine, ctx, logPath, timings, ready,
-      repos: { gitRoot: git.root, gitUrl: git.url, examplesDir, webhook: { url: state.webhookUrl, secret: webhookSecret } },
+      repos: { gitRoot: git.root, gitUrl: git.url, examplesDir, webhook: { url: state.webhookUrl, secret: webhookSecret }, devConfig },
       environments: () => latest,
       async stop() {
         if (stopped) return;

@@ -46,6 +46,27 @@ export function builtTraefik(cacheDir = process.env.RIA_CACHE_DIR ?? join(homedi
   }
 }
 
+/**
+ * The binaries a real cluster with its gateway runs that are not cached yet (empty: all built), by
+ * looking in the cache only: nothing is built. `ria dev` picks the real node only when this is
+ * empty, so `npm start` never starts an hour-long build on its own.
+ */
+export function missingRealBinaries(cacheDir = process.env.RIA_CACHE_DIR ?? join(homedir(), '.cache', 'ria')): string[] {
+  let v: Record<string, string>;
+  try {
+    v = JSON.parse(readFileSync(join(dirname(buildScriptPath()), 'versions.json'), 'utf8')) as Record<string, string>;
+  } catch {
+    return ['test/cluster/versions.json'];
+  }
+  const wanted: [string, string[]][] = [
+    [`kubernetes-${v.kubernetes}`, ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl', 'kubelet', 'kube-proxy']],
+    [`etcd-${v.etcd}`, ['etcd']], [`gateway-api-${v.gatewayApi}`, ['standard-install.yaml']],
+    [`containerd-${v.containerd}`, ['containerd', 'containerd-shim-runc-v2']], [`runc-${v.runc}`, ['runc']],
+    [`crane-${v.crane}`, ['crane']], [`kaniko-${v.kaniko}`, ['executor']], [`traefik-${v.traefik}`, ['traefik']],
+  ];
+  return wanted.flatMap(([dir, files]) => files.filter((f) => !existsSync(join(cacheDir, dir, f))));
+}
+
 /** test/cluster/build.sh, found relative to this file both from engine/ (ts) and dist/engine/ (js). */
 export function buildScriptPath(): string {
   const fromDist = new URL('../../../../test/cluster/build.sh', import.meta.url);

@@ -16,7 +16,7 @@ const onPath = (cmd: string) => run('sh', ['-c', `command -v ${cmd}`]).then(() =
 /**
  * Linux, root (network namespaces, mounts, cgroups), and the host tools a node uses: nsenter and
  * ip (util-linux, iproute2), iptables (kube-proxy), the CNI plugins (containernetworking-plugins),
- * busybox-static (the images), gcc + libseccomp (to build runc), tar and git. The node's Go
+ * busybox-static (the images), nginx-light (the examples' nginx stand-ins, see images-nginx.ts), gcc + libseccomp (to build runc), tar and git. The node's Go
  * binaries are built on demand like the control plane's. Pure checks: nothing is changed.
  */
 export async function realNodeCapability(): Promise<RealNodeCapability> {
@@ -28,7 +28,7 @@ export async function realNodeCapability(): Promise<RealNodeCapability> {
     if (!await onPath(cmd)) reasons.push(`${cmd} is missing (apt-get install ${pkg})`);
   }
   for (const [file, pkg] of [['/usr/lib/cni/bridge', 'containernetworking-plugins'], ['/usr/lib/cni/host-local', 'containernetworking-plugins'],
-    ['/bin/busybox', 'busybox-static']] as const) {
+    ['/bin/busybox', 'busybox-static'], ['/usr/sbin/nginx', 'nginx-light']] as const) {
     if (!await exists(file)) reasons.push(`${file} is missing (apt-get install ${pkg})`);
   }
   if (await onPath('pkg-config') && !await run('pkg-config', ['--exists', 'libseccomp']).then(() => true, () => false)) {

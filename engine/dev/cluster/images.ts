@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { homedir } from 'node:os';
 import type { NodeBinaries } from './binaries.js';
 import { ClusterComponentError } from './errors.js';
+import { NGINX_BINARY, NGINX_DEFAULT_CONF, helloConf, nginxConfig, nginxIndex, nginxLayout } from './images-nginx.js';
 
 const run = promisify(execFile);
 
@@ -20,6 +21,8 @@ const run = promisify(execFile);
  * | ria-local/git | Debian's git and its libraries + busybox (the build Job's fetch step) |
  * | library/node:20-alpine (= docker.io/library/node:20-alpine) | a STAND-IN: this machine's Node.js 20 binary and its glibc libraries + busybox; not Alpine |
  * | ria-local/kaniko-executor | the Kaniko executor built from its Go module, laid out as its own deploy/Dockerfile does |
+ * | library/nginx:1.27-alpine | a STAND-IN: Debian's nginx (nginx-light) + busybox, laid out as the official image (images-nginx.ts) |
+ * | nginxdemos/hello:0.3-plain-text, :0.4-plain-text | STAND-INS: the same nginx serving nginxdemos/hello's plain-text page, plus a line naming the stand-in |
  */
 export interface LocalImages {
   pause: string;
@@ -27,6 +30,10 @@ export interface LocalImages {
   git: string;
   node: string;
   kanikoExecutor: string;
+  /** The examples' nginx stand-ins; absent when this machine has no nginx (apt-get install nginx-light). */
+  nginx?: string;
+  helloV1?: string;
+  helloV2?: string;
 }
 
 const PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -96,7 +103,38 @@ async function withLibraries(stage: string, binaries: string[]): Promise<void> {
   }
 }
 
-function specs(bins: NodeBinaries, versions: { busybox: string; git: string; node: string; kaniko: string }): Record<keyof LocalImages, ImageSpec> {
+function nginxSpecs(bb: string, nginx: string): Record<'nginx' | 'helloV1' | 'helloV2', ImageSpec> {
+  const root = async (stage: string) => {
+    await busyboxRoot(stage);
+    await withLibraries(stage, [NGINX_BINARY]);
+  };
+  const hello = (tag: string): ImageSpec => ({
+    key: `nginxdemos-hello-${tag}-nginx-${nginx}-busybox-${bb}`, ref: (r) => `${r}/nginxdemos/hello:${tag}`,
+    build: async (stage) => { await root(stage); await nginxLayout(stage, helloConf(tag, nginx)); },
+    config: nginxConfig(`STAND-IN for nginxdemos/hello:${tag}: Debian nginx ${nginx} + busybox-static serving its plain-text page; assembled locally by Ria`, PATH_ENV),
+  });
+  return {
+    nginx: {
+      key: `nginx-1.27-alpine-nginx-${nginx}-busybox-${bb}`, ref: (r) => `${r}/library/nginx:1.27-alpine`,
+      build: async (stage) => { await root(stage); await nginxLayout(stage, NGINX_DEFAULT_CONF, nginxIndex(nginx)); },
+      config: nginxConfig(`STAND-IN for nginx:1.27-alpine: Debian nginx ${nginx} + busybox-static, official image layout; not Alpine; assembled locally by Ria`, PATH_ENV),
+    },
+    helloV1: hello('0.3-plain-text'),
+    helloV2: hello('0.4-plain-text'),
+  };
+}
+
+/** Debian's nginx version, or undefined when it is not installed. */
+async function nginxVersion(): Promise<string | undefined> {
+  try {
+    const { stderr } = await run(NGINX_BINARY, ['-v']);
+    return /nginx\/(\S+)/.exec(stderr)?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+function specs(bins: NodeBinaries, versions: { busybox: string; git: string; node: string; kaniko: string }): Record<'pause' | 'busybox' | 'git' | 'node' | 'kanikoExecutor', ImageSpec> {
   const bb = versions.busybox;
   const source = (what: string) => `--label=org.opencontainers.image.description=${what}`;
   return {
@@ -184,7 +222,10 @@ export async function pushLocalImages(crane: Crane, registry: string, bins: Node
   onProgress: (line: string) => void, cacheDir = join(process.env.RIA_CACHE_DIR ?? join(homedir(), '.cache/ria'), 'images')): Promise<LocalImages> {
   await mkdir(cacheDir, { recursive: true });
   const git = /git version (\S+)/.exec(await sh('git', ['--version']))?.[1] ?? 'unknown';
-  const all = specs(bins, { busybox: await busyboxVersion(), git, node: process.versions.node, kaniko: kanikoVersion });
+  const bb = await busyboxVersion();
+  const nginx = await nginxVersion();
+  if (!nginx) onProgress(`no ${NGINX_BINARY} (apt-get install nginx-light): the nginx stand-ins are not assembled; the hello and notes examples cannot start`);
+  const all = { ...specs(bins, { busybox: bb, git, node: process.versions.node, kaniko: kanikoVersion }), ...(nginx ? nginxSpecs(bb, nginx) : {}) };
   const refs = {} as LocalImages;
   const platform = `linux/${process.arch === 'x64' ? 'amd64' : process.arch}`;
   for (const [name, spec] of Object.entries(all) as [keyof LocalImages, ImageSpec][]) {

@@ -9,6 +9,7 @@ import { formatEnvironmentTable } from '../observe/environment-table.js';
 import { DEMO_SECRET } from '../dev/demo-objects.js';
 import { endpointHost, environmentNamespace } from '../render/names.js';
 import { DEFAULT_DOMAIN } from '../controller/environment/cluster-settings.js';
+import type { Environment } from '../crds/types.js';
 import { chooseDevMode, type DevMode, type DevModeChoice } from '../dev/dev-mode.js';
 import { realNodeCapability } from '../dev/cluster/capability.js';
 import { missingRealBinaries } from '../dev/cluster/binaries.js';
@@ -109,7 +110,7 @@ function reposOf(state: DevState): ServedRepos {
 }
 
 /** What ria dev prints once every example environment is Ready. */
-export function readyText(session: Pick<DevSession, 'apps' | 'state' | 'logPath' | 'cluster' | 'gateway'>, t: DevTimings): string {
+export function readyText(session: Pick<DevSession, 'apps' | 'state' | 'logPath' | 'cluster' | 'gateway' | 'environments'>, t: DevTimings): string {
   const deploy = (t.readyMs ?? 0) - t.clusterMs - t.setupMs;
   const remote = `${session.state.gitUrl}/ria-examples/hello.git`;
   const kubectl = session.cluster ? join(session.cluster.binaries.k8sDir, 'kubectl') : 'kubectl';
@@ -118,11 +119,11 @@ export function readyText(session: Pick<DevSession, 'apps' | 'state' | 'logPath'
     `All ${session.apps.length} example apps are Ready, ${seconds(t.readyMs ?? 0)} after start `
       + `(control plane ${seconds(t.clusterMs)}, CRDs + git server + engine ${seconds(t.setupMs)}, first deploys ${seconds(deploy)}).`,
     '',
-    ...(session.gateway ? gatewayLines(session.gateway) : [
+    ...(session.gateway ? gatewayLines(session.gateway, exampleUrl(session.environments())) : [
       'Pods are simulated: kwok marks them Running on fake nodes without running any container, and',
       'builds complete without running Kaniko (nothing is built or pushed). The URLs name where each',
       'app would be served behind a gateway; nothing answers on them on this machine',
-      '(ria dev --mode real runs them on a real node behind a gateway).',
+      '(where it can, ria dev runs them on a real node behind a gateway: its first line said why not).',
     ]),
     '',
     'Make a change (in another terminal; npm start -- ARGS runs ria dev ARGS):',
@@ -143,14 +144,21 @@ export function readyText(session: Pick<DevSession, 'apps' | 'state' | 'logPath'
 }
 
 /** How to reach the apps through the real gateway (*.localhost resolves to this machine in curl and browsers). */
-export function gatewayLines(gw: { httpPort: number; httpsPort: number; caCert: string }): string[] {
-  const host = endpointHost(['hello'], { app: 'hello', kind: 'branch', branch: 'main', commit: '' }, DEFAULT_DOMAIN);
+export function gatewayLines(gw: { httpPort: number; httpsPort: number; caCert: string }, url: string | undefined): string[] {
+  const host = url ? new URL(url).hostname : endpointHost(['hello'], { app: 'hello', kind: 'branch', branch: 'main', commit: '' }, DEFAULT_DOMAIN);
   return [
-    'The apps run on a real node behind a gateway (Traefik). Their URLs answer on this machine:',
+    'The apps run on a real node behind a gateway (Traefik). Their URLs answer on this machine',
+    '(*.localhost is this machine for curl and browsers), e.g.:',
     `  curl http://${host}:${gw.httpPort}/`,
     `  curl --cacert ${gw.caCert} https://${host}:${gw.httpsPort}/`,
     `HTTPS uses a local CA (kept in ${gw.caCert.replace(/\/[^/]+$/, '')}); to trust it in a browser, import ${gw.caCert}.`,
   ];
+}
+
+/** The URL the ready text shows: hello's main environment when there is one, else the first. */
+function exampleUrl(envs: Environment[]): string | undefined {
+  const withUrl = envs.filter((e) => e.status?.url);
+  return (withUrl.find((e) => e.spec?.app === 'hello' && e.spec?.target === 'main') ?? withUrl[0])?.status?.url;
 }
 
 export function createDevCommand(deps: DevDeps = {}): Command {

@@ -79,6 +79,7 @@ export function servedFiles(example: string, files: Record<string, string>, gitS
   if (example !== CONFIG_EXAMPLE) return files;
   const from = new URL(EXAMPLES_ORIGIN).host;
   const to = new URL(gitServerUrl).host;
+  if (from === to && !dev) return files;
   const out = from === to ? { ...files } : Object.fromEntries(Object.entries(files).map(([path, text]) => [path, text.split(from).join(to)]));
   if (dev && out['ria.yaml'] !== undefined) out['ria.yaml'] = devRiaYaml(out['ria.yaml'], dev.gateway, dev.node);
   return out;

@@ -3,14 +3,13 @@
  * for tests: a Gateway of their own on it, a host loopback port that reaches it (as a user's curl
  * does), requests with a Host header, and answers counted by what they say (a version, a commit).
  *
- *   const gw = await testGateway(objects);           // skip with gatewaySkip() when absent
+ *   const gw = await testGateway(testClients().ria);  // skip with gatewaySkip() when absent
  *   const h = await engineHarness({ settings: gw.settings(realBuildSettings(node.info)) });
  *   const counts = await gw.count(host, '/', 1000, (a) => /v(\d)/.exec(a.body)?.[1] ?? a.status);
  */
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import type { KubernetesObjectApi } from '@kubernetes/client-node';
-import { applyObject, type KubeObject } from '../../engine/kube/apply.js';
+import type { KubeObjects } from '../../engine/kube/objects.js';
 import type { RunningGateway } from '../../engine/dev/cluster/gateway.js';
 import { gatewayObject } from '../../engine/dev/cluster/gateway-objects.js';
 import { realNode } from './real-node.js';
@@ -84,19 +83,19 @@ export interface TestGateway {
 }
 
 /** A Gateway of this test's own on the node's Traefik (HTTP listener `*.<unique domain>`), published on a host port. */
-export async function testGateway(objects: KubernetesObjectApi): Promise<TestGateway> {
+export async function testGateway(objects: KubeObjects): Promise<TestGateway> {
   const gateway = runningGateway();
   const node = realNode();
   const id = randomBytes(3).toString('hex');
   const namespace = `gw-${id}`;
   const name = 'gw';
   const domain = `${id}.ria.test`;
-  await applyObject(objects, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
-  await applyObject(objects, gatewayObject({ namespace, name, className: gateway.className, hostname: `*.${domain}`, httpPort: gateway.ports.http }) as KubeObject);
+  await objects.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }, { force: true });
+  await objects.apply(gatewayObject({ namespace, name, className: gateway.className, hostname: `*.${domain}`, httpPort: gateway.ports.http }), { force: true });
   await eventually(`Gateway ${namespace}/${name} Programmed`, async () => {
-    const live = await objects.read({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name, namespace } }) as
-      { status?: { conditions?: { type: string; status: string }[] } };
-    return live.status?.conditions?.some((c) => c.type === 'Programmed' && c.status === 'True');
+    const live = await objects.get<{ status?: { conditions?: { type: string; status: string }[] } }>(
+      { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', namespace, name });
+    return live?.status?.conditions?.some((c) => c.type === 'Programmed' && c.status === 'True');
   }, 30_000);
   const published = await node.publish(gateway.statusAddress, gateway.ports.http);
   return {
@@ -112,7 +111,7 @@ export async function testGateway(objects: KubernetesObjectApi): Promise<TestGat
     async close() {
       await published.close();
       await node.close();
-      await objects.delete({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }).catch(() => undefined);
+      await objects.delete({ apiVersion: 'v1', kind: 'Namespace', name: namespace }).catch(() => undefined);
     },
   };
 }

@@ -13,13 +13,13 @@ import { echoConfigs, echoService, gatewaySkip, testGateway, type TestGateway } 
 import { endpointHost } from '../../../engine/render/names.js';
 
 const skip = gatewaySkip();
-const { objects } = testClients();
+const { ria } = testClients();
 let gw: TestGateway;
 let h: EngineHarness;
 
 before(async () => {
   if (skip) return;
-  gw = await testGateway(objects);
+  gw = await testGateway(ria);
   h = await engineHarness({ settings: `${gw.settings('pollInterval: 1s')}  sectionName: no-such-listener\n` });
 });
 after(async () => { await h?.close(); await gw?.close(); });

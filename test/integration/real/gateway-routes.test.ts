@@ -15,7 +15,7 @@ import { echoConfigs, echoService, gatewaySkip, testGateway, type TestGateway } 
 import { endpointHost } from '../../../engine/render/names.js';
 
 const skip = gatewaySkip();
-const { objects } = testClients();
+const { ria } = testClients();
 let gw: TestGateway;
 let h: EngineHarness;
 let app: string;
@@ -73,7 +73,7 @@ const echo = (body: string) => JSON.parse(body) as Echo;
 
 before(async () => {
   if (skip) return;
-  gw = await testGateway(objects);
+  gw = await testGateway(ria);
   h = await engineHarness({ settings: gw.settings('pollInterval: 1s') });
   app = h.appName('routes');
   front = endpointHost(['front'], { app, kind: 'branch', branch: 'main', commit: '0000000' }, gw.domain);

@@ -155,7 +155,10 @@ export async function runDev(options: RunDevOptions): Promise<DevSession> {
       onProgress(mode === 'real'
         ? 'starting the local control plane with a real node (pods run in a network namespace, behind a gateway)'
         : 'starting the local control plane (full mode: pods are simulated by kwok)');
-      cluster = await startLocalCluster({ mode, nodes: options.nodes ?? 3, onProgress, binaries, gateway: mode === 'real' });
+      // Without Traefik (--mode real before build.sh --gateway) the pods still run; nothing serves the URLs.
+      const gateway = mode === 'real' && !!binaries.node?.traefikDir;
+      if (mode === 'real' && !gateway) onProgress('Traefik is not built (test/cluster/build.sh --gateway): pods run on the real node, but no gateway serves the URLs');
+      cluster = await startLocalCluster({ mode, nodes: options.nodes ?? 3, onProgress, binaries, gateway });
       cleanups.push(() => cluster!.stop());
       kubeconfigPath = cluster.kubeconfigPath;
       if (cluster.node) {

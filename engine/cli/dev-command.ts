@@ -110,7 +110,7 @@ function reposOf(state: DevState): ServedRepos {
 }
 
 /** What ria dev prints once every example environment is Ready. */
-export function readyText(session: Pick<DevSession, 'apps' | 'state' | 'logPath' | 'cluster' | 'gateway' | 'environments'>, t: DevTimings): string {
+export function readyText(session: Pick<DevSession, 'mode' | 'apps' | 'state' | 'logPath' | 'cluster' | 'gateway' | 'environments'>, t: DevTimings): string {
   const deploy = (t.readyMs ?? 0) - t.clusterMs - t.setupMs;
   const remote = `${session.state.gitUrl}/ria-examples/hello.git`;
   const kubectl = session.cluster ? join(session.cluster.binaries.k8sDir, 'kubectl') : 'kubectl';
@@ -119,7 +119,10 @@ export function readyText(session: Pick<DevSession, 'apps' | 'state' | 'logPath'
     `All ${session.apps.length} example apps are Ready, ${seconds(t.readyMs ?? 0)} after start `
       + `(control plane ${seconds(t.clusterMs)}, CRDs + git server + engine ${seconds(t.setupMs)}, first deploys ${seconds(deploy)}).`,
     '',
-    ...(session.gateway ? gatewayLines(session.gateway, exampleUrl(session.environments())) : [
+    ...(session.gateway ? gatewayLines(session.gateway, exampleUrl(session.environments())) : session.mode === 'real' ? [
+      'The apps run on a real node (api was built by Kaniko), but no gateway serves their URLs:',
+      'Traefik is not built (test/cluster/build.sh --gateway, see README "First run").',
+    ] : [
       'Pods are simulated: kwok marks them Running on fake nodes without running any container, and',
       'builds complete without running Kaniko (nothing is built or pushed). The URLs name where each',
       'app would be served behind a gateway; nothing answers on them on this machine',
@@ -254,7 +257,9 @@ export function createDevCommand(deps: DevDeps = {}): Command {
     io.stderr.write(`[ria dev] Ria is running (namespace ${session.state.namespace}); config repository ${session.state.gitUrl}/ria-examples/config.git\n`);
     io.stderr.write(session.gateway
       ? '[ria dev] pods run on the real node behind the gateway; waiting for every example environment to be Ready (and its routes served)\n'
-      : '[ria dev] pods are simulated by kwok and builds complete without running Kaniko; waiting for every example environment to be Ready\n');
+      : session.mode === 'real'
+        ? '[ria dev] pods run on the real node (no gateway); waiting for every example environment to be Ready\n'
+        : '[ria dev] pods are simulated by kwok and builds complete without running Kaniko; waiting for every example environment to be Ready\n');
     const outcome = await Promise.race([session.ready.then((t) => ({ t }), () => undefined), stopSignal.then(() => undefined)]);
     if (outcome?.t) io.stdout.write(readyText(session, outcome.t));
     if (!stopRequested) await stopSignal;

@@ -95,6 +95,8 @@ export interface DevTimings {
 }
 
 export interface DevSession {
+  /** Where the pods run: `real` (a real node; URLs answer when `gateway` is there) or `full` (kwok). */
+  mode: 'full' | 'real';
   state: DevState;
   apps: string[];
   examples: string[];
@@ -293,7 +295,7 @@ export async function runDev(options: RunDevOptions): Promise<DevSession> {
 
     let stopped = false;
     return {
-      state, apps, examples, ...(cluster ? { cluster } : {}), ...(devGateway ? { gateway: devGateway } : {}), kc, git, engine, ctx, logPath, timings, ready,
+      mode: node ? 'real' : 'full', state, apps, examples, ...(cluster ? { cluster } : {}), ...(devGateway ? { gateway: devGateway } : {}), kc, git, engine, ctx, logPath, timings, ready,
       repos: { gitRoot: git.root, gitUrl: git.url, examplesDir, webhook: { url: state.webhookUrl, secret: webhookSecret }, devConfig },
       environments: () => latest,
       async stop() {

@@ -10,7 +10,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { engineHarness, phaseIs, type EngineHarness } from '../../support/engine-harness.js';
-import { testClients } from '../../support/kube.js';
+import { testClients, eventually } from '../../support/kube.js';
 import { echoConfigs, echoService, gatewaySkip, testGateway, type TestGateway } from '../../support/gateway.js';
 import { endpointHost } from '../../../engine/render/names.js';
 
@@ -90,7 +90,12 @@ test('a router is served as its Riofile says: header match, redirect, rewrite; a
   // Header match: the same path goes to the canary only with the header.
   const plain = await gw.until('the front router answers', front, '/hdr', (a) => (a.status === 200 ? echo(a.body) : undefined));
   assert.equal(plain.who, 'main');
-  const canary = echo((await gw.get(front, '/hdr', { headers: { 'x-canary': 'yes' } })).body);
+  // Traefik learns each backend's endpoints on its own watch: a moment after Ready it may still
+  // answer 503 ("no available server") for the one it has not seen yet.
+  const canary = await eventually('the canary answers', async () => {
+    const a = await gw.get(front, '/hdr', { headers: { 'x-canary': 'yes' } });
+    return a.status === 200 ? echo(a.body) : undefined;
+  }, 30_000, 250);
   assert.equal(canary.who, 'canary');
   assert.equal(echo((await gw.get(front, '/hdr', { headers: { 'x-canary': 'no' } })).body).who, 'main');
 

@@ -62,6 +62,16 @@ async function steadily(what: string, host: string, path: string, headers: Recor
     return inRow >= n ? a : undefined;
   }, 180_000, 200);
 }
+/**
+ * The first answer that is not the gateway's 503: Ready means the gateway accepted the routes, and
+ * Traefik then picks up each Service's endpoints on its own watch, a moment later.
+ */
+async function served(host: string, path = '/', headers?: Record<string, string>): Promise<Answer> {
+  return eventually(`${host}${path} served`, async () => {
+    const a = await http(host, path, headers).catch(() => undefined);
+    return a && a.status !== 503 ? a : undefined;
+  }, 30_000, 250);
+}
 const helloImage = (a: Answer) => /Image: nginxdemos\/hello:(\S+)/.exec(a.body)?.[1] ?? `HTTP ${a.status}`;
 
 before(async () => {
@@ -93,13 +103,13 @@ after(async () => {
 
 test('each example\'s URL answers with the app\'s response, over HTTP and HTTPS (local CA)', { skip, timeout: 120_000 }, async () => {
   const hello = hostOf(envOf('hello', 'main')!.status!.url!);
-  const a = await http(hello);
+  const a = await served(hello);
   assert.equal(a.status, 200, a.body);
   assert.match(a.body, /^Server address: [\d.]+:80\nServer name: hello-/);
   assert.match(a.body, /Image: nginxdemos\/hello:0\.[34]-plain-text \(stand-in/);
 
   const notes = hostOf(envOf('notes', 'main')!.status!.url!);
-  assert.equal((await http(notes)).status, 401, 'nginx asks for the password from the copied Secret');
+  assert.equal((await served(notes)).status, 401, 'nginx asks for the password from the copied Secret');
   const page = await http(notes, '/', auth);
   assert.equal(page.status, 200);
   assert.match(page.body, /<h1>Team notes<\/h1>/);
@@ -109,7 +119,7 @@ test('each example\'s URL answers with the app\'s response, over HTTP and HTTPS 
   const apiEnv = envOf('api', 'main')!;
   assert.equal(apiEnv.status?.builds?.[0]?.phase, 'Succeeded');
   const front = endpointHost(['front'], { app: 'api', kind: 'branch', branch: 'main', commit: apiEnv.spec.commit }, DEFAULT_DOMAIN);
-  const items = await http(front, '/api/items');
+  const items = await served(front, '/api/items');
   assert.equal(items.status, 200, items.body);
   assert.deepEqual((JSON.parse(items.body) as { name: string }[]).map((i) => i.name), ['espresso', 'flat white', 'filter']);
   const moved = await http(front, '/v1/items');

@@ -10,7 +10,10 @@ import assert from 'node:assert/strict';
 import { engineHarness, phaseIs, type EngineHarness } from '../../support/engine-harness.js';
 import { testClients } from '../../support/kube.js';
 import { echoConfigs, echoService, gatewaySkip, testGateway, type TestGateway } from '../../support/gateway.js';
-import { endpointHost } from '../../../engine/render/names.js';
+import { endpointHost, environmentNamespace } from '../../../engine/render/names.js';
+
+/** The Environment of the app's main branch (named like its namespace). */
+const mainEnv = (app: string) => environmentNamespace({ app, kind: 'branch', branch: 'main', commit: '' });
 
 const skip = gatewaySkip();
 const { ria } = testClients();
@@ -28,7 +31,7 @@ test('an HTTPRoute the gateway rejects: the Environment says so with the gateway
   const app = h.appName('rejected');
   const sha = await h.commitApp('rejected', 'main', { Riofile: `${echoConfigs()}services:\n  web:\n${echoService('web')}\n` });
   await h.commitConfig({ [`apps/${app}.yaml`]: h.appFile(app, 'rejected') });
-  const failed = await h.waitEnvironment(`${app}-main`, 'Failed: route rejected', (e) => e.status?.appliedCommit === sha && phaseIs('Failed')(e), 120_000);
+  const failed = await h.waitEnvironment(mainEnv(app), 'Failed: route rejected', (e) => e.status?.appliedCommit === sha && phaseIs('Failed')(e), 120_000);
   const ready = failed.status?.conditions?.find((c) => c.type === 'Ready');
   const served = failed.status?.conditions?.find((c) => c.type === 'RoutesServed');
   assert.equal(ready?.reason, 'RouteRejected', JSON.stringify(failed.status?.conditions));
@@ -41,7 +44,7 @@ test('an HTTPRoute the gateway rejects: the Environment says so with the gateway
   assert.equal((await gw.get(host)).status, 404);
 
   await h.commitConfig({ 'ria.yaml': gw.settings('pollInterval: 1s') });
-  await h.waitEnvironment(`${app}-main`, 'Ready once the Gateway is named right', (e) => phaseIs('Ready')(e), 120_000);
+  await h.waitEnvironment(mainEnv(app), 'Ready once the Gateway is named right', (e) => phaseIs('Ready')(e), 120_000);
   const answer = await gw.until('the route served', host, '/', (a) => (a.status === 200 ? JSON.parse(a.body) as { who: string } : undefined));
   assert.equal(answer.who, 'web');
 });

@@ -12,7 +12,10 @@ import assert from 'node:assert/strict';
 import { engineHarness, phaseIs, type EngineHarness } from '../../support/engine-harness.js';
 import { testClients, eventually } from '../../support/kube.js';
 import { echoConfigs, echoService, gatewaySkip, testGateway, type TestGateway } from '../../support/gateway.js';
-import { endpointHost } from '../../../engine/render/names.js';
+import { endpointHost, environmentNamespace } from '../../../engine/render/names.js';
+
+/** The Environment of the app's main branch (named like its namespace). */
+const mainEnv = (app: string) => environmentNamespace({ app, kind: 'branch', branch: 'main', commit: '' });
 
 const skip = gatewaySkip();
 const { ria } = testClients();
@@ -84,7 +87,7 @@ test('a router is served as its Riofile says: header match, redirect, rewrite; a
   const sha = await h.commitApp('routes', 'main', { Riofile: riofile });
   await h.commitConfig({ [`apps/${app}.yaml`]: h.appFile(app, 'routes') });
   // Ready means served: the gateway accepted every HTTPRoute and resolved its backends.
-  const env = await h.waitEnvironment(`${app}-main`, `Ready at ${sha}`, (e) => e.status?.appliedCommit === sha && phaseIs('Ready')(e), 180_000);
+  const env = await h.waitEnvironment(mainEnv(app), `Ready at ${sha}`, (e) => e.status?.appliedCommit === sha && phaseIs('Ready')(e), 180_000);
   assert.ok(Object.values(env.status?.urls ?? {}).flat().includes(`https://${front}`), `front's URL in ${JSON.stringify(env.status?.urls)}`);
 
   // Header match: the same path goes to the canary only with the header.

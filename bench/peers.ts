@@ -133,7 +133,8 @@ async function measure(side: EngineUnderTest, nextRound: () => number): Promise<
     const app = side.apps[i]!;
     const round = nextRound();
     const ns = appNamespace(app);
-    const watch = await watchApplied(admin, ns, roundValue(round), Math.max(60_000, args.pollSeconds * 3000));
+    // Generous: on a machine this busy a listing can time out once and back off before it succeeds.
+    const watch = await watchApplied(admin, ns, roundValue(round), Math.max(120_000, args.pollSeconds * 6000));
     await side.commit(app, round);
     const start = performance.now();
     if (trigger) await side.trigger(app);

@@ -38,6 +38,8 @@ export interface AuditWrite {
   /** `resource` or `resource/subresource`. */
   resource: string;
   at: number;
+  /** A dry run (`?dryRun=All`): validated and answered, nothing stored. */
+  dryRun: boolean;
 }
 
 const WRITE_VERBS = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
@@ -47,7 +49,7 @@ export function parseAuditWrites(text: string): AuditWrite[] {
   const writes: AuditWrite[] = [];
   for (const line of text.split('\n')) {
     if (!line.startsWith('{')) continue;
-    let e: { stage?: string; verb?: string; user?: { username?: string }; objectRef?: { resource?: string; subresource?: string }; requestReceivedTimestamp?: string };
+    let e: { stage?: string; verb?: string; requestURI?: string; user?: { username?: string }; objectRef?: { resource?: string; subresource?: string }; requestReceivedTimestamp?: string };
     try { e = JSON.parse(line); } catch { continue; }
     if (e.stage !== 'ResponseComplete' || !e.verb || !WRITE_VERBS.has(e.verb)) continue;
     const resource = e.objectRef?.resource ?? '?';
@@ -55,19 +57,25 @@ export function parseAuditWrites(text: string): AuditWrite[] {
       user: e.user?.username ?? '?', verb: e.verb,
       resource: e.objectRef?.subresource ? `${resource}/${e.objectRef.subresource}` : resource,
       at: Date.parse(e.requestReceivedTimestamp ?? ''),
+      dryRun: /[?&]dryRun=All(&|$)/.test(e.requestURI ?? ''),
     });
   }
   return writes;
 }
 
-/** Writes by the users `who` accepts in [from, to), scaled to one minute, with the count per resource. */
+/**
+ * Writes by the users `who` accepts in [from, to), scaled to one minute, with the count per
+ * resource (over the whole window). Dry runs store nothing: they are listed (`dry-run <resource>`)
+ * but not counted as writes.
+ */
 export function writesPerMinute(writes: readonly AuditWrite[], who: (user: string) => boolean, from: number, to: number): { perMinute: number; byResource: Record<string, number> } {
   const byResource: Record<string, number> = {};
   let n = 0;
   for (const w of writes) {
     if (w.at < from || w.at >= to || !who(w.user)) continue;
-    n++;
-    byResource[w.resource] = (byResource[w.resource] ?? 0) + 1;
+    if (!w.dryRun) n++;
+    const key = w.dryRun ? `dry-run ${w.resource}` : w.resource;
+    byResource[key] = (byResource[key] ?? 0) + 1;
   }
   return { perMinute: n * (60_000 / (to - from)), byResource };
 }

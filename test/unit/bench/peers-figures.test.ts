@@ -24,8 +24,8 @@ test('CPU and RSS from /proc', () => {
 });
 
 test('audit log: writes per identity and resource in a window, per minute', () => {
-  const line = (user: string, verb: string, at: string, resource = 'leases', subresource?: string, stage = 'ResponseComplete') =>
-    JSON.stringify({ kind: 'Event', level: 'Metadata', stage, verb, user: { username: user }, objectRef: { resource, ...(subresource ? { subresource } : {}) }, requestReceivedTimestamp: at });
+  const line = (user: string, verb: string, at: string, resource = 'leases', subresource?: string, stage = 'ResponseComplete', requestURI = '/x') =>
+    JSON.stringify({ kind: 'Event', level: 'Metadata', stage, verb, requestURI, user: { username: user }, objectRef: { resource, ...(subresource ? { subresource } : {}) }, requestReceivedTimestamp: at });
   const ria = 'system:serviceaccount:ria-bench:ria-engine';
   const text = [
     line(ria, 'update', '2026-12-02T11:00:10.123456Z'),
@@ -34,14 +34,15 @@ test('audit log: writes per identity and resource in a window, per minute', () =
     line(ria, 'update', '2026-12-02T11:00:22Z', 'leases', undefined, 'ResponseStarted'),
     line('ria-admin', 'update', '2026-12-02T11:00:30Z'),
     line(ria, 'create', '2026-12-02T11:01:30Z', 'events'),
+    line(ria, 'patch', '2026-12-02T11:00:25Z', 'services', undefined, 'ResponseComplete', '/api/v1/namespaces/a/services/web?dryRun=All&fieldManager=x'),
     'not json', '',
   ].join('\n');
   const writes = parseAuditWrites(text);
-  assert.equal(writes.length, 4);
+  assert.equal(writes.length, 5);
   const from = Date.parse('2026-12-02T11:00:00Z');
   const w = writesPerMinute(writes, (u) => u === ria, from, from + 30_000);
   assert.equal(w.perMinute, 4);
-  assert.deepEqual(w.byResource, { leases: 1, 'environments/status': 1 });
+  assert.deepEqual(w.byResource, { leases: 1, 'environments/status': 1, 'dry-run services': 1 });
   assert.equal(writesPerMinute(writes, (u) => u === 'nobody', from, from + 60_000).perMinute, 0);
 });
 

@@ -95,6 +95,10 @@ test('push → Kaniko builds the Dockerfile on the node → the image is in the 
   assert.ok(out.indexOf('fetch-source <==') < out.indexOf('kaniko <=='), 'init container first');
   assert.match(out, /RUN echo "built by kaniko"/);
   assert.match(out, /COPY server\.js/);
+  // -f on a finished build: the same steps through the streaming pods/log (follow=true), then it ends.
+  const followed = captureIO();
+  assert.equal(await main(['logs', api, '--build', '-f', '--kubeconfig', process.env.RIA_TEST_KUBECONFIG!], followed), 0, followed.err());
+  assert.match(followed.out(), /fetch-source <==[\s\S]*kaniko <==[\s\S]*RUN echo "built by kaniko"/);
   const wrong = captureIO();
   assert.equal(await main(['logs', api, '--env', 'nope', '--kubeconfig', process.env.RIA_TEST_KUBECONFIG!], wrong), 1);
   assert.match(wrong.err(), new RegExp(`no environment nope for app ${api}; environments: main`));

@@ -98,6 +98,7 @@ async function runIntegration(files: string[], mode: 'full' | 'real'): Promise<b
       RIA_TEST_KUBECONFIG: cluster.kubeconfigPath,
       RIA_TEST_CLUSTER_MODE: cluster.mode,
       RIA_TEST_GATEWAY_API_CRDS: join(cluster.binaries.gatewayApiDir, 'standard-install.yaml'),
+      ...(cluster.binaries.certManagerDir ? { RIA_TEST_CERT_MANAGER_CRDS: join(cluster.binaries.certManagerDir, 'crds.yaml') } : {}),
       RIA_TEST_KUBECTL: join(cluster.binaries.k8sDir, 'kubectl'),
       // The gateway's tests need Traefik (build.sh --gateway).
       ...(traefik ? { RIA_TEST_TRAEFIK: traefik } : {}),

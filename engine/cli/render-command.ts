@@ -1,4 +1,5 @@
 import { relative, resolve } from 'node:path';
+import { isProductionBranch } from '../config/production.js';
 import { UsageError } from '../errors.js';
 import { parseRiofile, RiofileError } from '../riofile/index.js';
 import { environmentNamespace, render, RenderError, RenderErrorCode, toJson, toYaml } from '../render/index.js';
@@ -90,7 +91,7 @@ export const renderCommand: Command = {
       return 1;
     }
     if (config) {
-      const result = render({ riofile, environment, ...appRenderSettings(config.settings, config.app.spec, o.riaNamespace) });
+      const result = render({ riofile, environment, ...appRenderSettings(config.settings, config.app.spec, o.riaNamespace, undefined, environment.kind === 'branch' && isProductionBranch(config.app.spec, environment.branch)) });
       return print(result, o, io);
     }
     const cluster: ClusterSettings = {

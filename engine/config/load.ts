@@ -127,6 +127,7 @@ function toSettings(raw: Record<string, unknown>): Settings {
     ...(raw.registry ? { registry: raw.registry as string } : {}),
     ...(gateway ? { gateway: { namespace: gateway.namespace ?? 'ria-system', name: gateway.name, ...(gateway.sectionName ? { sectionName: gateway.sectionName } : {}), ...(typeof gateway.served === 'boolean' ? { served: gateway.served } : {}) } } : {}),
     ...(raw.ingressClass ? { ingressClass: raw.ingressClass as string } : {}),
+    ...(raw.certificates ? { certificates: { issuer: (raw.certificates as { issuer: string }).issuer, kind: (raw.certificates as { kind?: 'ClusterIssuer' | 'Issuer' }).kind ?? 'ClusterIssuer' } } : {}),
     customMetrics: raw.customMetrics === true,
     builder: {
       image: (builder.image as string | undefined) ?? s.builder.image,

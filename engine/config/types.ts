@@ -12,6 +12,8 @@ export interface Settings {
   /** `served`: whether a controller serves the Gateway (Ready waits for route conditions); unset: the GatewayClass's Accepted decides. */
   gateway?: { namespace: string; name: string; sectionName?: string; served?: boolean };
   ingressClass?: string;
+  /** cert-manager: Certificates for apps' custom domains, from this issuer (absent: none rendered). */
+  certificates?: { issuer: string; kind: 'ClusterIssuer' | 'Issuer' };
   customMetrics: boolean;
   builder: {
     image: string;

@@ -62,6 +62,8 @@ export const ENVIRONMENT_RESOURCES: readonly ManagedResource[] = [
   { group: 'discovery.k8s.io', resource: 'endpointslices', kind: 'EndpointSlice' },
   { group: 'networking.k8s.io', resource: 'ingresses', kind: 'Ingress' },
   { group: 'gateway.networking.k8s.io', resource: 'httproutes', kind: 'HTTPRoute' },
+  // Custom domains' Certificates (ria.yaml certificates); a manifest's are checked like routes (policy/routes.ts).
+  { group: 'cert-manager.io', resource: 'certificates', kind: 'Certificate' },
 ];
 
 /** Kinds of Riofile `permissions` (namespaced) and `globalPermissions` (cluster-scoped). */

@@ -28,7 +28,7 @@ export interface PolicyInput {
   /** The environment (its branch or pull request: which hostnames are its own). */
   environment: Environment;
   /** ria.yaml's routing: the domain generated hostnames are under, the Gateway routes attach to. */
-  cluster: Pick<ClusterSettings, 'domain' | 'gateway'>;
+  cluster: Pick<ClusterSettings, 'domain' | 'gateway'> & { issuer?: { kind: string; name: string } };
 }
 
 /**
@@ -71,6 +71,7 @@ function routeScope(input: PolicyInput): RouteScope {
     ...(g ? { gateway: { namespace: g.namespace, name: g.name, ...(g.sectionName ? { sectionName: g.sectionName } : {}) } } : {}),
     customDomains: (spec.domains ?? []).map((d) => d.toLowerCase()),
     production: environment.kind === 'branch' && input.kind === 'branch' && isProductionBranch(spec, environment.branch),
+    ...(cluster.issuer ? { issuer: cluster.issuer } : {}),
   };
 }
 

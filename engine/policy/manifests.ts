@@ -3,7 +3,7 @@ import { CLUSTER_SCOPED_KINDS } from '../render/manifests.js';
 import { howToAllow, type Allow } from './allow.js';
 import type { Finding } from './finding.js';
 import { podSpecHostAccess, podSpecs } from './pods.js';
-import { isRouteKind, routeFindings, type RouteScope } from './routes.js';
+import { certificateFindings, isCertificate, isRouteKind, routeFindings, type RouteScope } from './routes.js';
 
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
 /** Rights inside the environment's namespace: what `permissions` renders. */
@@ -50,6 +50,7 @@ export function manifestFindings(app: string, riofile: Riofile, namespace: strin
       }
     }
     if (isRouteKind(m)) out.push(...routeFindings(m, what, at, allow, routes, manifests));
+    if (isCertificate(m)) out.push(...certificateFindings(m, what, at, allow, routes));
     if (m.kind === 'Service' && isCore(m)) out.push(...serviceFindings(app, m, what, at, allow));
     for (const pod of podSpecs(m)) out.push(...podSpecHostAccess(app, what, pod.spec, [...at, ...pod.path], allow));
   });

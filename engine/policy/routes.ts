@@ -18,6 +18,42 @@ export interface RouteScope {
   customDomains: readonly string[];
   /** Whether this environment is the app's production one (productionBranch). */
   production: boolean;
+  /** ria.yaml `certificates`: the only issuer a manifest's Certificate may name. */
+  issuer?: { kind: string; name: string };
+}
+
+const CERT_MANAGER_GROUP = 'cert-manager.io';
+
+export function isCertificate(m: KubernetesObject): boolean {
+  return m.kind === 'Certificate' && m.apiVersion.split('/')[0] === CERT_MANAGER_GROUP;
+}
+
+/**
+ * A cert-manager Certificate of `kubernetes:` manifests: with an HTTP-01 solver on the shared
+ * gateway, a Certificate for another app's hostname would be issued (the gateway serves it), so
+ * it is held to the rules of routes: `allow.routes`, names that are the environment's own (or the
+ * app's custom domains, production only), and ria.yaml's issuer only.
+ */
+export function certificateFindings(m: KubernetesObject, what: string, at: Path, allow: Allow, scope: RouteScope): Finding[] {
+  if (!allow.routes) return [{ path: [...at, 'kind'], message: `${what} asks for a certificate of hostnames on the shared gateway, which app "${scope.app}" is not allowed: ${howToAllow(scope.app, 'routes')}` }];
+  const spec = (m.spec ?? {}) as Record<string, any>;
+  const out: Finding[] = [];
+  const own = ownLabel(scope);
+  const names: [unknown, (string | number)[]][] = (Array.isArray(spec.dnsNames) ? spec.dnsNames : []).map((h: unknown, i: number) => [h, ['spec', 'dnsNames', i]]);
+  if (spec.commonName !== undefined) names.push([spec.commonName, ['spec', 'commonName']]);
+  for (const key of ['ipAddresses', 'uris', 'emailAddresses'] as const) {
+    if (Array.isArray(spec[key]) && spec[key].length > 0) out.push({ path: [...at, 'spec', key], message: `${what}: ${key} are not hostnames of the environment; a Certificate may name hostnames only` });
+  }
+  for (const [host, path] of names) {
+    const refusal = hostRefusal(host, scope, own);
+    if (refusal) out.push({ path: [...at, ...path], message: `${what}: ${refusal}` });
+  }
+  const ref = (spec.issuerRef ?? {}) as { kind?: unknown; name?: unknown; group?: unknown };
+  const i = scope.issuer;
+  if (!i || ref.name !== i.name || (ref.kind ?? 'Issuer') !== i.kind || (ref.group !== undefined && ref.group !== CERT_MANAGER_GROUP)) {
+    out.push({ path: [...at, 'spec', 'issuerRef'], message: `${what}: issuer ${String(ref.kind ?? 'Issuer')}/${String(ref.name ?? '')} is not ${i ? `the one ria.yaml names (certificates: ${i.kind}/${i.name})` : 'allowed: ria.yaml names no certificates issuer ("certificates")'}` });
+  }
+  return out;
 }
 
 const GATEWAY_GROUP = 'gateway.networking.k8s.io';

@@ -14,6 +14,7 @@ import { endpointIngress, routerIngress } from './ingress.js';
 import { renderHpa } from './hpa.js';
 import { renderBuildJobs } from './build-job.js';
 import { renderManifests } from './manifests.js';
+import { renderCertificates } from './certificate.js';
 import { assertUnique, objectKey, orderObjects } from './order.js';
 import { RenderError, RenderErrorCode } from './errors.js';
 import { containerImage } from './images.js';
@@ -64,6 +65,8 @@ export function render(input: RenderInput): RenderResult {
     generated.push(...objects);
     if (!router.internal && objects.length > 0) addUrl(name, endpointUrl(ctx, routerHost(ctx, name)));
   }
+
+  generated.push(...renderCertificates(ctx));
 
   assertUnique(generated);
   const manifests = renderManifests(ctx);

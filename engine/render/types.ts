@@ -94,6 +94,12 @@ export interface RenderInput {
    * a manifest supplies). Absent: `baseline` enforced, `restricted` warned and audited.
    */
   podSecurity?: PodSecurity;
+  /**
+   * Custom domains this environment serves (apps/<app>.yaml `domains`, production environment
+   * only) and, when the cluster runs cert-manager (ria.yaml `certificates`), the issuer of their
+   * Certificate. Absent, or without issuer: no Certificate.
+   */
+  customDomains?: { hosts: string[]; issuer?: { kind: 'ClusterIssuer' | 'Issuer'; name: string } };
 }
 
 /** Any Kubernetes object as rendered: plain JSON, keys in a stable order. */

@@ -25,7 +25,7 @@ fail() { say "ERROR: $*"; exit 1; }
 
 command -v go >/dev/null 2>&1 || fail "the Go toolchain is missing: install Go 1.26 (https://go.dev/doc/install) and put 'go' on PATH"
 v() { sed -n "s/.*\"$1\": *\"\\([^\"]*\\)\".*/\\1/p" "$versions"; }
-K8S=$(v kubernetes); ETCD=$(v etcd); KWOK=$(v kwok); GWAPI=$(v gatewayApi)
+K8S=$(v kubernetes); ETCD=$(v etcd); KWOK=$(v kwok); GWAPI=$(v gatewayApi); CERTMGR=$(v certManager)
 [ -n "$K8S" ] && [ -n "$ETCD" ] && [ -n "$KWOK" ] && [ -n "$GWAPI" ] || fail "cannot read versions from $versions"
 
 minor=${K8S#v1.}; minor=${minor%%.*}
@@ -37,7 +37,7 @@ logdir="$cache/build-logs"; mkdir -p "$logdir"
 . "$here/go-build.sh"
 first="first build of the control plane takes about 15-25 min on 2 cores"
 
-k8sdir="$cache/kubernetes-$K8S"; etcddir="$cache/etcd-$ETCD"; kwokdir="$cache/kwok-$KWOK"; gwdir="$cache/gateway-api-$GWAPI"
+k8sdir="$cache/kubernetes-$K8S"; etcddir="$cache/etcd-$ETCD"; kwokdir="$cache/kwok-$KWOK"; gwdir="$cache/gateway-api-$GWAPI"; cmdir="$cache/cert-manager-$CERTMGR"
 go_build etcd go.etcd.io/etcd/server/v3 etcd "$ldetcd" "$etcddir" 0 "selinux,notest" "$first"
 go_build kubernetes k8s.io/kubernetes/cmd/kube-apiserver kube-apiserver "$ldk8s" "$k8sdir" 0 "selinux,notest" "$first"
 go_build kwok sigs.k8s.io/kwok/cmd/kwok kwok "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK" "$kwokdir" 0 "selinux,notest" "$first"
@@ -70,6 +70,17 @@ if [ ! -f "$gwdir/standard-install.yaml" ]; then
   say "Gateway API $GWAPI standard CRDs: $gwdir/standard-install.yaml"
 fi
 
+# cert-manager's CRDs (not cert-manager itself): rendered Certificates are validated by the real
+# server against them. Only the cert-manager.io kinds (not ACME's Orders and Challenges).
+if [ -n "$CERTMGR" ] && [ ! -f "$cmdir/crds.yaml" ]; then
+  src=$(cd "$here/go/kwok" && GOFLAGS= go mod download -json "github.com/cert-manager/cert-manager@$CERTMGR" | sed -n 's/.*"Dir": *"\(.*\)".*/\1/p')
+  [ -f "$src/deploy/crds/cert-manager.io_certificates.yaml" ] || fail "cert-manager CRDs not found in module github.com/cert-manager/cert-manager@$CERTMGR"
+  mkdir -p "$cmdir"
+  for f in "$src"/deploy/crds/cert-manager.io_*.yaml; do cat "$f"; echo "---"; done > "$cmdir/.tmp.yaml"
+  mv "$cmdir/.tmp.yaml" "$cmdir/crds.yaml"
+  say "cert-manager $CERTMGR CRDs: $cmdir/crds.yaml"
+fi
+
 # The real node, and (only when asked: its cold build is the longest of all, see README) its
 # gateway (Traefik: build-gateway.sh). Tests that need Traefik skip, saying why, when it is absent.
 if [ "$node" = 1 ]; then bash "$here/build-node.sh"; fi
@@ -79,3 +90,4 @@ echo "K8S_BIN_DIR=$k8sdir"
 echo "ETCD_BIN_DIR=$etcddir"
 echo "KWOK_BIN_DIR=$kwokdir"
 echo "GATEWAY_API_DIR=$gwdir"
+if [ -f "$cmdir/crds.yaml" ]; then echo "CERT_MANAGER_DIR=$cmdir"; fi

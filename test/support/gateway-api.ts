@@ -9,10 +9,21 @@ import { eventually } from './kube.js';
 export async function installGatewayApiCrds(objects: KubeObjects): Promise<void> {
   const path = process.env.RIA_TEST_GATEWAY_API_CRDS;
   if (!path) throw new Error('RIA_TEST_GATEWAY_API_CRDS is not set: run through node dist/test/run.js --integration');
+  await installCrdFile(objects, path, 5);
+}
+
+/** cert-manager's cert-manager.io CRDs (test/cluster/build.sh caches them from its Go module), as installGatewayApiCrds. */
+export async function installCertManagerCrds(objects: KubeObjects): Promise<void> {
+  const path = process.env.RIA_TEST_CERT_MANAGER_CRDS;
+  if (!path) throw new Error('RIA_TEST_CERT_MANAGER_CRDS is not set: run through node dist/test/run.js --integration (test/cluster/build.sh caches the CRDs)');
+  await installCrdFile(objects, path, 4);
+}
+
+async function installCrdFile(objects: KubeObjects, path: string, atLeast: number): Promise<void> {
   const crds = parseAllDocuments(readFileSync(path, 'utf8'))
     .map((d) => d.toJS() as KubeObject | null)
     .filter((o): o is KubeObject => o?.kind === 'CustomResourceDefinition');
-  assert.ok(crds.length >= 5, `expected the Gateway API CRDs in ${path}`);
+  assert.ok(crds.length >= atLeast, `expected at least ${atLeast} CRDs in ${path}`);
   for (const crd of crds) await applyObject(objects, crd);
   for (const crd of crds) {
     await eventually(`CRD ${crd.metadata.name} Established`, async () => {

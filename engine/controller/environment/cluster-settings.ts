@@ -17,9 +17,14 @@ export function builderNamespace(riaNamespace: string): string {
 }
 
 /** What the policy needs of ria.yaml to judge routes: the domain and the Gateway. */
-export function routingSettings(settings: Settings): Pick<ClusterSettings, 'domain' | 'gateway'> {
+export function routingSettings(settings: Settings): Pick<ClusterSettings, 'domain' | 'gateway'> & { issuer?: { kind: string; name: string } } {
   const g = settings.gateway;
-  return { domain: settings.domain ?? DEFAULT_DOMAIN, ...(g ? { gateway: { namespace: g.namespace, name: g.name, ...(g.sectionName ? { sectionName: g.sectionName } : {}) } } : {}) };
+  const c = settings.certificates;
+  return {
+    domain: settings.domain ?? DEFAULT_DOMAIN,
+    ...(g ? { gateway: { namespace: g.namespace, name: g.name, ...(g.sectionName ? { sectionName: g.sectionName } : {}) } } : {}),
+    ...(c ? { issuer: { kind: c.kind, name: c.issuer } } : {}),
+  };
 }
 
 /**
@@ -56,8 +61,11 @@ export function clusterSettings(settings: Settings, riaNamespace: string, gatewa
  * Everything of a render input that comes from the config repository (ria.yaml and the app's
  * file) rather than from the app repository. The engine and `ria render --config` both use it.
  */
-export function appRenderSettings(settings: Settings, spec: AppSpec, riaNamespace: string, gatewayFeatures?: string[]): Omit<RenderInput, 'riofile' | 'environment'> {
+export function appRenderSettings(settings: Settings, spec: AppSpec, riaNamespace: string, gatewayFeatures?: string[], production = false): Omit<RenderInput, 'riofile' | 'environment'> {
+  const domains = production ? spec.domains ?? [] : [];
+  const c = settings.certificates;
   return {
+    ...(domains.length ? { customDomains: { hosts: [...domains], ...(c ? { issuer: { kind: c.kind, name: c.issuer } } : {}) } } : {}),
     cluster: clusterSettings(settings, riaNamespace, gatewayFeatures),
     source: { repoUrl: spec.repo, ...(spec.cloneSecret ? { cloneSecretName: spec.cloneSecret } : {}) },
     podSecurity: podSecurityFor(settings.podSecurity, allowOf(spec)),

@@ -21,6 +21,7 @@ import { environmentReadiness } from './readiness.js';
 import { shortCommit } from './status.js';
 import { ensureFinalizer, finalizeEnvironment } from './finalize.js';
 import { appRenderSettings, routingSettings } from './cluster-settings.js';
+import { isProductionBranch } from '../../config/production.js';
 import { gatewayInfo } from './gateway-info.js';
 import { routesServing } from './route-serving.js';
 import { locateWarnings } from './warning-lines.js';
@@ -95,7 +96,7 @@ export async function renderCommit(run: ReconcileRun): Promise<Outcome | undefin
     // Versioned services: the planner decides this commit's version and the weights (rollout.ts).
     const rollouts = await planRollouts(run, riofile);
     run.rendered = render({
-      riofile, environment: renderEnvironment(env), ...appRenderSettings(ctx.settings(), app.spec, ctx.namespace, run.gateway?.supportedFeatures),
+      riofile, environment: renderEnvironment(env), ...appRenderSettings(ctx.settings(), app.spec, ctx.namespace, run.gateway?.supportedFeatures, env.spec.kind === 'branch' && isProductionBranch(app.spec, env.spec.branch ?? env.spec.target)),
       ...(rollouts ? { rollouts } : {}),
     });
     recordVersionObjects(run);

@@ -14,6 +14,8 @@ export interface ClusterBinaries {
   kwokDir: string;
   /** standard-install.yaml: the Gateway API standard CRDs */
   gatewayApiDir: string;
+  /** cert-manager's CRDs (`crds.yaml`), for tests of rendered Certificates; absent on an old cache. */
+  certManagerDir?: string;
   /** Only when built with `{ node: true }` (the `real` mode): see NodeBinaries. */
   node?: NodeBinaries;
 }
@@ -113,7 +115,8 @@ export function ensureBinaries(onProgress: (line: string) => void = () => {}, op
         reject(new ClusterComponentError('build', 'build script did not report the node\'s binary directories'));
         return;
       }
-      resolve({ k8sDir: K8S_BIN_DIR, etcdDir: ETCD_BIN_DIR, kwokDir: KWOK_BIN_DIR, gatewayApiDir: GATEWAY_API_DIR, ...(node ? { node } : {}) });
+      const certManager = found.CERT_MANAGER_DIR ? { certManagerDir: found.CERT_MANAGER_DIR } : {};
+      resolve({ k8sDir: K8S_BIN_DIR, etcdDir: ETCD_BIN_DIR, kwokDir: KWOK_BIN_DIR, gatewayApiDir: GATEWAY_API_DIR, ...certManager, ...(node ? { node } : {}) });
     });
   });
 }

@@ -90,3 +90,17 @@ test('routes: isOwnHost follows names.ts exactly (a suffix alone is not enough)'
   assert.equal(isOwnHost(`a.${own(main, 'web')}`, scope), false, 'one label under the domain only');
   assert.equal(isOwnHost(own(main, 'web').replace(DOMAIN, `x.${DOMAIN}`), scope), false);
 });
+
+test('routes: a manifest Certificate (cert-manager) needs allow.routes, names only the environment\'s hostnames, and ria.yaml\'s issuer', () => {
+  const cert = (names: string[], issuer = '{kind: ClusterIssuer, name: letsencrypt}') => ['apiVersion: cert-manager.io/v1', 'kind: Certificate', 'metadata: {name: c}', 'spec:',
+    '  secretName: c-tls', `  dnsNames: ${JSON.stringify(names)}`, `  issuerRef: ${issuer}`].join('\n');
+  const withIssuer = { domain: DOMAIN, gateway, issuer: { kind: 'ClusterIssuer', name: 'letsencrypt' } };
+  assert.deepEqual(issues(input(cert([own(main, 'web'), 'shop.example.com']), main, withIssuer)), []);
+  const theirs = issues(input(cert([endpointHost(['web'], { ...main, app: 'blog' }, DOMAIN)]), main, withIssuer));
+  assert.deepEqual(theirs.map((i) => i.path), ['kubernetes.manifest[0].spec.dnsNames[0]'], 'another app\'s hostname: its HTTP-01 challenge would be served by the shared gateway');
+  assert.match(issues(input(cert([own(main, 'web')], '{kind: ClusterIssuer, name: internal-ca}'), main, withIssuer))[0]!.message, /not the one ria\.yaml names \(certificates: ClusterIssuer\/letsencrypt\)/);
+  assert.match(issues(input(cert([own(main, 'web')]), main))[0]!.message, /ria\.yaml names no certificates issuer/);
+  assert.equal(issues(input(cert(['shop.example.com']), pr, withIssuer)).length, 1, 'a custom domain, from a preview');
+  const denied = checkPolicy({ ...input(cert([own(main, 'web')]), main, withIssuer), spec: { ...spec, allow: {} } })!.issues;
+  assert.match(denied[0]!.message, /certificate of hostnames.*allow: \{ routes: true \}/);
+});

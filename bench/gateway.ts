@@ -23,7 +23,7 @@ import { commitFiles, createRepo } from '../engine/dev/git-fixtures.js';
 import { createEngine } from '../engine/controller/create.js';
 import { ensureCrds } from '../engine/controller/install-crds.js';
 import { gatewayObject } from '../engine/dev/cluster/gateway-objects.js';
-import { endpointHost } from '../engine/render/names.js';
+import { endpointHost, environmentNamespace } from '../engine/render/names.js';
 import { API_VERSION, type Environment } from '../engine/crds/types.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
@@ -74,7 +74,7 @@ try {
   const host = endpointHost(['web'], { app: 'bench', kind: 'branch', branch: 'main', commit: sha }, DOMAIN);
   const port = await node.publish(gw.statusAddress, gw.ports.http);
   published.push(port);
-  const envRef = { apiVersion: API_VERSION, kind: 'Environment', namespace: ns, name: 'bench-main' };
+  const envRef = { apiVersion: API_VERSION, kind: 'Environment', namespace: ns, name: environmentNamespace({ app: 'bench', kind: 'branch', branch: 'main', commit: sha }) };
   const waitFor = async <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 300_000): Promise<T> => {
     const deadline = performance.now() + timeoutMs;
     for (;;) {

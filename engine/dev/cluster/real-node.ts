@@ -17,6 +17,7 @@ import { issueClientCert, type Pki } from './pki.js';
 import { clientKubeconfig } from './kubeconfig.js';
 import type { AdminCall } from './admin-client.js';
 import { ClusterComponentError } from './errors.js';
+import { publishApiServer } from './api-service.js';
 
 const run = promisify(execFile);
 
@@ -24,6 +25,8 @@ const run = promisify(execFile);
  * on the node's network (hostNetwork). Pods on the bridge reach the same registry at
  * `<bridgeIp>:5000`. docker.io is mirrored to it. */
 export const REGISTRY_PORT = 5000;
+/** The `kubernetes` Service's ClusterIP: the first address of the API server's --service-cluster-ip-range. */
+export const API_SERVICE_IP = '10.96.0.1';
 
 /**
  * A real node: kubelet, containerd (runc, CNI bridge), kube-proxy and a local registry inside a
@@ -71,6 +74,8 @@ export interface RealNodeInfo {
   logDir: string;
   registry: string;
   images: LocalImages;
+  /** The crane binary: run it in the namespace (`nsenter --net=<netnsPath>`) to reach the registry. */
+  crane: string;
 }
 
 /** connect / request / publish / exposeHostPort for any process that has the node's info. */
@@ -229,13 +234,20 @@ export async function startRealNode(o: StartOptions): Promise<{ node: RealNode; 
     const proxyConfig = join(o.dir, 'kube-proxy.yaml');
     await writeFile(proxyConfig, kubeProxyConfig(proxyKubeconfig, ns));
     startInNetns('kube-proxy', join(o.binaries.k8sDir, 'kube-proxy'), [`--config=${proxyConfig}`, '--v=1']);
+    // In-cluster clients (the engine `ria install` deploys) reach the API server at the
+    // `kubernetes` Service's ClusterIP; its endpoint is the API server's forward on the node.
+    await publishApiServer(o.call, ns.bridgeIp, o.apiPort, (what, check) => o.waitFor(what, 'kube-apiserver', log('kube-apiserver'), 30_000, check));
 
     await o.waitFor(`Node ${NODE_NAME} Ready`, 'kubelet', log('kubelet'), 90_000, async () => nodeReady(o.call, NODE_NAME));
+    await o.waitFor(`the kubernetes Service (${API_SERVICE_IP}:443) reachable from the node`, 'kube-proxy', log('kube-proxy'), 30_000, async () => {
+      (await connect(API_SERVICE_IP, 443)).destroy();
+      return true;
+    });
     o.onProgress(`node ${NODE_NAME} Ready (InternalIP ${ns.bridgeIp}); registry ${registry} in the namespace`);
 
     const info: RealNodeInfo = {
       netnsName: ns.name, netnsPath: ns.path, bridgeIp: ns.bridgeIp, connectSocket: o.plan.connectSocket,
-      sockDir: o.plan.sockDir, logDir: o.logDir, registry, images,
+      sockDir: o.plan.sockDir, logDir: o.logDir, registry, images, crane: join(bins.craneDir, 'crane'),
     };
     const client = nodeClient(info);
     const node: RealNode = {

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdir, writeFile, rm, stat, rename, copyFile, symlink, chmod, readlink } from 'node:fs/promises';
+import { mkdir, writeFile, readFile, rm, stat, rename, copyFile, symlink, chmod, readlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { homedir } from 'node:os';
 import type { NodeBinaries } from './binaries.js';
@@ -19,7 +19,7 @@ const run = promisify(execFile);
  * | ria-local/pause | Debian's busybox-static, sleeping (the pod sandbox) |
  * | library/busybox:1.35 (= docker.io/library/busybox) | Debian's busybox-static 1.35 |
  * | ria-local/git | Debian's git and its libraries + busybox (the build Job's fetch step) |
- * | library/node:20-alpine (= docker.io/library/node:20-alpine) | a STAND-IN: this machine's Node.js 20 binary and its glibc libraries + busybox; not Alpine |
+ * | library/node:20-alpine and :20-bookworm-slim (= docker.io/library/node:…) | one STAND-IN for both: this machine's Node.js 20 binary, its glibc libraries and its npm + busybox; neither Alpine nor Debian's rootfs (the engine's Dockerfile builds FROM :20-bookworm-slim) |
  * | ria-local/kaniko-executor | the Kaniko executor built from its Go module, laid out as its own deploy/Dockerfile does |
  * | library/nginx:1.27-alpine | a STAND-IN: Debian's nginx (nginx-light) + busybox, laid out as the official image (images-nginx.ts) |
  * | nginxdemos/hello:0.3-plain-text, :0.4-plain-text | STAND-INS: the same nginx serving nginxdemos/hello's plain-text page, plus a line naming the stand-in |
@@ -29,6 +29,8 @@ export interface LocalImages {
   busybox: string;
   git: string;
   node: string;
+  /** The same image as `node`, tagged node:20-bookworm-slim: the engine image's Dockerfile builds FROM it. */
+  nodeSlim: string;
   kanikoExecutor: string;
   /** The examples' nginx stand-ins; absent when this machine has no nginx (apt-get install nginx-light). */
   nginx?: string;
@@ -46,7 +48,7 @@ export type Crane = (args: string[]) => Promise<string>;
 interface ImageSpec {
   key: string;
   ref: (registry: string) => string;
-  /** Extra tags pushed for the same image. */
+  /** Extra tags pushed for the same image (in the same repository). */
   alsoTags?: string[];
   build: (stage: string) => Promise<void>;
   config: string[];
@@ -134,7 +136,20 @@ async function nginxVersion(): Promise<string | undefined> {
   }
 }
 
-function specs(bins: NodeBinaries, versions: { busybox: string; git: string; node: string; kaniko: string }): Record<'pause' | 'busybox' | 'git' | 'node' | 'kanikoExecutor', ImageSpec> {
+/** This machine's npm: the copy installed beside the node binary (Node.js packages bundle it there). */
+function hostNpmDir(): string {
+  return join(dirname(dirname(process.execPath)), 'lib', 'node_modules', 'npm');
+}
+
+async function hostNpmVersion(): Promise<string> {
+  try {
+    return (JSON.parse(await readFile(join(hostNpmDir(), 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    throw new ClusterComponentError('images', `npm is missing beside ${process.execPath} (${hostNpmDir()}): the node image stand-in needs it`);
+  }
+}
+
+function specs(bins: NodeBinaries, versions: { busybox: string; git: string; node: string; npm: string; kaniko: string }): Record<'pause' | 'busybox' | 'git' | 'node' | 'kanikoExecutor', ImageSpec> {
   const bb = versions.busybox;
   const source = (what: string) => `--label=org.opencontainers.image.description=${what}`;
   return {
@@ -166,15 +181,24 @@ function specs(bins: NodeBinaries, versions: { busybox: string; git: string; nod
       config: ['--entrypoint=git', `--env=${PATH_ENV}`, source(`Debian git ${versions.git} and its libraries + busybox; assembled locally by Ria`)],
     },
     node: {
-      key: `node-${versions.node}-busybox-${bb}`, ref: (r) => `${r}/library/node:20-alpine`,
+      key: `node-${versions.node}-npm-${versions.npm}-busybox-${bb}`, ref: (r) => `${r}/library/node:20-alpine`, alsoTags: ['20-bookworm-slim'],
       build: async (stage) => {
         await busyboxRoot(stage);
+        const node = await realBinary('/usr/bin/node');
         await rm(join(stage, 'usr/bin/node'), { force: true });
-        await withLibraries(stage, [await realBinary('/usr/bin/node')]);
-        if (await realBinary('/usr/bin/node') !== '/usr/bin/node') await symlink(await realBinary('/usr/bin/node'), join(stage, 'usr/bin/node')).catch(() => {});
+        await withLibraries(stage, [node]);
+        if (node !== '/usr/bin/node') await symlink(node, join(stage, 'usr/bin/node')).catch(() => {});
+        await mkdir(join(stage, 'usr/lib/node_modules'), { recursive: true });
+        await sh('cp', ['-a', hostNpmDir(), join(stage, 'usr/lib/node_modules/npm')]);
+        for (const [bin, script] of [['npm', 'npm-cli.js'], ['npx', 'npx-cli.js']] as const) {
+          await rm(join(stage, 'usr/bin', bin), { force: true });
+          await symlink(`../lib/node_modules/npm/bin/${script}`, join(stage, 'usr/bin', bin));
+        }
+        await mkdir(join(stage, 'etc/ssl/certs'), { recursive: true });
+        await copyFile('/etc/ssl/certs/ca-certificates.crt', join(stage, 'etc/ssl/certs/ca-certificates.crt'));
       },
       config: ['--cmd=node', `--env=${PATH_ENV}`, `--env=NODE_VERSION=${versions.node}`,
-        source(`STAND-IN for node:20-alpine: this machine's Node.js ${versions.node} (glibc) + Debian busybox-static; not Alpine; assembled locally by Ria`)],
+        source(`STAND-IN for node:20-alpine and node:20-bookworm-slim: this machine's Node.js ${versions.node} (glibc) and npm ${versions.npm} + Debian busybox-static; neither Alpine nor Debian's rootfs; assembled locally by Ria`)],
     },
     kanikoExecutor: {
       key: `kaniko-${versions.kaniko}`, ref: (r) => `${r}/ria-local/kaniko-executor:${versions.kaniko}`,
@@ -225,10 +249,10 @@ export async function pushLocalImages(crane: Crane, registry: string, bins: Node
   const bb = await busyboxVersion();
   const nginx = await nginxVersion();
   if (!nginx) onProgress(`no ${NGINX_BINARY} (apt-get install nginx-light): the nginx stand-ins are not assembled; the hello and notes examples cannot start`);
-  const all = { ...specs(bins, { busybox: bb, git, node: process.versions.node, kaniko: kanikoVersion }), ...(nginx ? nginxSpecs(bb, nginx) : {}) };
+  const all = { ...specs(bins, { busybox: bb, git, node: process.versions.node, npm: await hostNpmVersion(), kaniko: kanikoVersion }), ...(nginx ? nginxSpecs(bb, nginx) : {}) };
   const refs = {} as LocalImages;
   const platform = `linux/${process.arch === 'x64' ? 'amd64' : process.arch}`;
-  for (const [name, spec] of Object.entries(all) as [keyof LocalImages, ImageSpec][]) {
+  for (const [name, spec] of Object.entries(all) as [Exclude<keyof LocalImages, 'nodeSlim'>, ImageSpec][]) {
     const ref = spec.ref(registry);
     // The finished image (compressed layer + config) is cached as a tarball: later starts only
     // push it, which is much faster than compressing the rootfs again.
@@ -246,6 +270,7 @@ export async function pushLocalImages(crane: Crane, registry: string, bins: Node
     for (const t of spec.alsoTags ?? []) await crane(['tag', '--insecure', ref, t]);
     refs[name] = ref;
   }
+  refs.nodeSlim = refs.node.replace(/:20-alpine$/, ':20-bookworm-slim');
   onProgress(`local images pushed to ${registry}: ${Object.values(refs).map((r) => r.slice(registry.length + 1)).join(', ')}`);
   return refs;
 }

@@ -189,6 +189,9 @@ export function installManifests(options: InstallOptions): KubeObject[] {
           containers: [{
             name: 'engine', image, imagePullPolicy: 'IfNotPresent', args: ['engine'], env,
             ports: [{ name: 'webhook', containerPort: HTTP_PORT, protocol: 'TCP' }, { name: 'ops', containerPort: OPS_PORT, protocol: 'TCP' }],
+            // Liveness starts once the process has listened: loading the engine's modules took
+            // over 30 s on a busy 2-core node, and liveness alone killed it before it ever served.
+            startupProbe: probe('/healthz', 2, 90),
             livenessProbe: probe('/healthz', 10, 3),
             readinessProbe: probe('/readyz', 5, 2),
             resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },

@@ -1,14 +1,24 @@
 import git from 'isomorphic-git';
 import type { FsClient } from 'isomorphic-git';
+import { posix } from 'node:path';
 
 const MAX_FILES = 2_000;
+
+/**
+ * The config directory as a path inside the repository: `.`, `./`, `` and `/` are the root
+ * (`ria install`'s default is `.`; isomorphic-git finds nothing at `./ria.yaml`), `./config/` is `config`.
+ */
+export function configRoot(root: string): string {
+  const normal = posix.normalize(`/${root}`).replace(/^\/+|\/+$/g, '');
+  return normal === '.' ? '' : normal;
+}
 
 /**
  * Reads the YAML files of a config repository at a fetched commit, straight from the object
  * store: `<root>/ria.yaml` and `<root>/apps/*.yaml`. Keys are relative to `root`.
  */
 export async function readConfigFiles(fs: FsClient, gitdir: string, sha: string, root = ''): Promise<Map<string, string>> {
-  const base = root.replace(/^\/+|\/+$/g, '');
+  const base = configRoot(root);
   const files = new Map<string, string>();
   const read = async (path: string) => {
     try {

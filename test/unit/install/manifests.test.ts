@@ -203,6 +203,8 @@ test('the engine Deployment runs non-root on a read-only root fs with probes and
   assert.equal(c.image, base.image);
   assert.deepEqual(c.args, ['engine']);
   assert.equal(c.livenessProbe.httpGet.path, '/healthz');
+  assert.equal(c.startupProbe.httpGet.path, '/healthz', 'liveness waits until the process first answers');
+  assert.ok(c.startupProbe.periodSeconds * c.startupProbe.failureThreshold >= 120);
   assert.equal(c.readinessProbe.httpGet.path, '/readyz');
   // Probes and metrics on the operations port; the webhook port is the one the Service exposes.
   assert.deepEqual(c.ports, [{ name: 'webhook', containerPort: 8080, protocol: 'TCP' }, { name: 'ops', containerPort: 9090, protocol: 'TCP' }]);

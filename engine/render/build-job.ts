@@ -7,7 +7,7 @@ import { RenderError, RenderErrorCode } from './errors.js';
 import { objectLabels, podLabels, type LabelScope } from './labels.js';
 import { dnsLabel, shorten } from './names.js';
 import { shortHash } from './hash.js';
-import { buildOf, builtImage, imageNameInApp } from './images.js';
+import { buildOf, builtImage, imageNameInApp, previewRegistry } from './images.js';
 
 /**
  * Kaniko is archived upstream (June 2025); v1.23.2 is its last release and still works. The
@@ -102,7 +102,7 @@ function buildJob(ctx: RenderContext, key: string, service: Service, build: Buil
     `--dockerfile=${dockerfile}`,
     `--destination=${image}`,
     ...Object.entries(build.args).map(([k, v]) => `--build-arg=${k}=${v}`),
-    ...(build.noCache ? ['--cache=false'] : builder.cacheRepo ? ['--cache=true', `--cache-repo=${builder.cacheRepo}`] : []),
+    ...(build.noCache ? ['--cache=false'] : builder.cacheRepo ? ['--cache=true', `--cache-repo=${cacheRepo(ctx, builder.cacheRepo)}`] : []),
     ...(builder.extraArgs ?? []),
   ];
   const secretEnv = (name: string, secretKey: string) => ({ name, valueFrom: { secretKeyRef: { name: cloneSecret!, key: secretKey, optional: true } } });
@@ -165,4 +165,14 @@ function repoPath(path: string, field: string, value: string): string {
     throw new RenderError(RenderErrorCode.Invalid, `${path}.${field}: "${value}" leaves the repository`, { path: `${path}.${field}`, value });
   }
   return normal === '.' ? '/workspace' : posix.join('/workspace', normal.replace(/\/+$/, ''));
+}
+
+/**
+ * Kaniko's layer cache: a layer is found by the text of its Dockerfile step, not by what the step
+ * produced, so a cache a pull request's build writes to could hand main's builds a layer the pull
+ * request made (cache poisoning). Previews read and write their own cache, under the preview
+ * registry path (`<preview registry>/cache`), which only the preview credential reaches.
+ */
+export function cacheRepo(ctx: RenderContext, configured: string): string {
+  return ctx.env.kind === 'pr' ? `${previewRegistry(ctx.cluster).replace(/\/+$/, '')}/cache` : configured;
 }

@@ -131,3 +131,13 @@ test('the build timeout is the config\'s ceiling: a Riofile can lower it, not ra
 test('building needs the repository URL', () => {
   assert.throws(() => render(input(built(), { source: undefined })), /repository URL/);
 });
+
+test('a preview build reads and writes its own Kaniko cache under the preview registry, never main\'s (cache poisoning)', () => {
+  const settings = { ...cluster, builder: { ...cluster.builder, cacheRepo: 'registry.example.com/ria/cache' } };
+  const pr = { app: 'shop', kind: 'pr' as const, pr: 7, commit: COMMIT };
+  const job = render(input(built(), { cluster: settings, environment: pr })).buildJobs[0]!;
+  const args = at(job, 'spec.template.spec.containers.0').args as string[];
+  assert.deepEqual(args.filter((a) => a.startsWith('--cache-repo')), ['--cache-repo=registry.example.com/ria/previews/cache']);
+  const main = at(render(input(built(), { cluster: settings })).buildJobs[0], 'spec.template.spec.containers.0').args as string[];
+  assert.deepEqual(main.filter((a) => a.startsWith('--cache-repo')), ['--cache-repo=registry.example.com/ria/cache']);
+});

@@ -7,7 +7,7 @@ import { WebhookError } from './errors.js';
 import { DeliveryLog } from './delivery-log.js';
 import { HANDLED_EVENTS } from './webhook-events.js';
 import { DEFAULT_BODY_PACE, declaredTooLarge, matchingSecrets, parseSignature, readBody, tooSlow, type BodyPace, type BodyReader } from './webhook-body.js';
-import { authorizeDelivery, secretsFor, type WebhookSecrets, type WebhookSecretsLookup } from './webhook-secrets.js';
+import { authorizeDelivery, repoUrlsIn, secretsForUrls, type WebhookSecrets, type WebhookSecretsLookup } from './webhook-secrets.js';
 
 export const WEBHOOK_PATH = '/hooks/github';
 /**
@@ -106,18 +106,16 @@ export function webhookRoute(options: WebhookRouteOptions): Route {
         res.setHeader('Retry-After', '5');
         return send(res, 503, 'webhook secrets unavailable; retry shortly\n');
       }
-      // Parsed before the signature is checked, only to learn the repository (whose secrets alone
-      // are tried); nothing of it is used unless a signature matches.
+      // Only the secrets of the repositories the body names are tried (a linear scan, no parse);
+      // the JSON is parsed once a signature matched, then the match is checked against its repository.
+      const text = payloadText(body, header(req, 'content-type'));
+      const matched = matchingSecrets(body, secretsForUrls(secrets, repoUrlsIn(text)), signature);
+      if (!matched.length) return refuse(res, new WebhookError('WebhookUnauthorized', 'wrong X-Hub-Signature-256 (or not one allowed for the repository)', 401), event, record);
       let payload: unknown;
-      let malformed: unknown;
       try {
-        payload = parsePayload(body, header(req, 'content-type'));
+        payload = parsePayload(text);
       } catch (err) {
-        malformed = err;
-      }
-      const matched = matchingSecrets(body, secretsFor(secrets, payload), signature);
-      if (malformed !== undefined) {
-        return refuse(res, matched.length ? malformed : new WebhookError('WebhookUnauthorized', 'wrong X-Hub-Signature-256', 401), event, record);
+        return refuse(res, err, event, record);
       }
       const allowed = authorizeDelivery(secrets, matched, payload);
       if (!allowed.ok) return refuse(res, new WebhookError('WebhookUnauthorized', allowed.reason, 401), event, record);
@@ -187,9 +185,12 @@ function header(req: IncomingMessage, name: string): string | undefined {
 }
 
 /** GitHub sends JSON, or a form with the JSON in `payload` when the hook is set to that type. */
-function parsePayload(body: Buffer, contentType: string | undefined): unknown {
-  let text = body.toString('utf8');
-  if (contentType?.startsWith('application/x-www-form-urlencoded')) text = new URLSearchParams(text).get('payload') ?? '';
+function payloadText(body: Buffer, contentType: string | undefined): string {
+  const text = body.toString('utf8');
+  return contentType?.startsWith('application/x-www-form-urlencoded') ? new URLSearchParams(text).get('payload') ?? '' : text;
+}
+
+function parsePayload(text: string): unknown {
   try {
     const parsed: unknown = JSON.parse(text);
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');

@@ -4,12 +4,13 @@
  * `webhookSecret` in the config repository is only accepted with that secret, so the owner of one
  * app repository (who knows its secret) cannot sign deliveries for another.
  *
- * The repository is only known from the payload. The body (at most 4 MiB) is parsed before its
- * signature is checked, only to learn the repository; the HMAC is then computed with the secrets
- * allowed for that repository alone (its own, at most MAX_SECRETS_TRIED, else the shared one), so
- * a delivery costs one or two SHA-256 passes however many repositories have secrets (it was one
- * pass per distinct secret). Nothing of the payload is acted on before a match. Pure, apart from
- * the type of the lookup.
+ * The repository is only known from the payload, which is parsed only once a signature matched
+ * (parsing 4 MiB of hostile JSON costs far more than a hash). So the body is first scanned, in one
+ * cheap linear pass, for the repository URLs it names (`"clone_url":"..."`); the HMAC is computed
+ * with the secrets of those repositories only (their own, at most MAX_SECRETS_TRIED in all, and
+ * the shared one when one of them has none), not with every secret (one SHA-256 pass each). The
+ * match is then checked against the payload's real repository (authorizeDelivery). Pure, apart
+ * from the type of the lookup.
  */
 import { normalizeRepoUrl } from './repo.js';
 
@@ -29,16 +30,35 @@ export type WebhookSecretsLookup = () => Promise<WebhookSecrets>;
 /** At most this many secrets are tried on one delivery (several apps of one repository, each with its own). */
 export const MAX_SECRETS_TRIED = 4;
 
+/** At most this many repository URLs are taken from one body (a pull_request names two or three). */
+const MAX_URLS_SCANNED = 8;
+const CLONE_URL = /"clone_url"\s*:\s*"([^"\\]{1,500})"/g;
+
+/** The repository URLs a body names, found without parsing it (a bounded linear scan). */
+export function repoUrlsIn(text: string): string[] {
+  const out = new Set<string>();
+  for (const m of text.matchAll(CLONE_URL)) {
+    out.add(m[1]!);
+    if (out.size >= MAX_URLS_SCANNED) break;
+  }
+  return [...out];
+}
+
 /**
- * The secrets a delivery with this payload may be signed with, the only ones its HMAC is computed
- * with: the repository's own when it has any (none readable: none), else the shared one. A
- * payload that is not JSON (`undefined`) may only be signed with the shared secret.
+ * The secrets worth trying on a body naming these repository URLs: the own secrets of those that
+ * have any (at most MAX_SECRETS_TRIED in all), and the shared one when one of them has none (or
+ * none is named). A secret of a repository the body does not name is never tried.
  */
-export function secretsFor(secrets: WebhookSecrets, payload: unknown): string[] {
-  const repoUrl = payload === undefined ? undefined : payloadRepoUrl(payload);
-  const own = repoUrl ? secrets.repos.get(normalizeRepoUrl(repoUrl)) : undefined;
-  if (own) return [...new Set(own)].slice(0, MAX_SECRETS_TRIED);
-  return secrets.shared ? [secrets.shared] : [];
+export function secretsForUrls(secrets: WebhookSecrets, urls: readonly string[]): string[] {
+  const out = new Set<string>();
+  let shared = urls.length === 0;
+  for (const url of urls) {
+    const own = secrets.repos.get(normalizeRepoUrl(url));
+    if (own === undefined) shared = true;
+    else for (const s of own) if (out.size < MAX_SECRETS_TRIED) out.add(s);
+  }
+  if (shared && secrets.shared) out.add(secrets.shared);
+  return [...out];
 }
 
 /** Every distinct secret value a delivery may be signed with. */

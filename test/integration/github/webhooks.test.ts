@@ -143,7 +143,7 @@ test('a repository with its own webhook secret (app file webhookSecret → Secre
   }, 45_000, 1_000);
   assert.equal((await h.deliver('push', push)).status, 401, 'the real push signed with the shared secret');
   const pokes = h.pokes.length;
-  assert.match(shared.text, /own webhook secret/);
+  assert.match(shared.text, /not one allowed for the repository/);
   // Its secret signs for no other repository.
   const borrowed = await h.deliver('push', pushPayload(repo, { ref: 'refs/heads/main', after: second }), { secret: 'own-repo-secret' });
   assert.equal(borrowed.status, 401);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { authorizeDelivery, candidateSecrets, MAX_SECRETS_TRIED, secretsFor } from '../../../engine/github/webhook-secrets.js';
+import { authorizeDelivery, candidateSecrets, MAX_SECRETS_TRIED, repoUrlsIn, secretsForUrls } from '../../../engine/github/webhook-secrets.js';
 import { createWebhookSecretStore, toWebhookSecrets } from '../../../engine/github/webhook-secret-store.js';
 import { normalizeRepoUrl } from '../../../engine/github/repo.js';
 import { parseSignature, declaredTooLarge } from '../../../engine/github/webhook-body.js';
@@ -89,18 +89,15 @@ test('signature header and Content-Length checks, from the headers alone', () =>
   assert.equal(declaredTooLarge(req('abc'), 10), true);
 });
 
-test('a delivery\'s HMAC is computed only with the secrets of its payload\'s repository, at most MAX_SECRETS_TRIED (review)', () => {
-  // Setup: 200 repositories with a secret each, and one repository used by six apps with six secrets.
+test('the secrets tried come from the repository URLs the body names, found by a linear scan without parsing (review: parse only after a match)', () => {
   const repos = new Map<string, string[]>(Array.from({ length: 200 }, (_, i) => [`https://github.com/acme/r${i}`, [`S${i}`]]));
-  repos.set('https://github.com/acme/many', ['M1', 'M2', 'M3', 'M4', 'M5', 'M6']);
   const secrets = { shared: 'SHARED', repos };
-
-  // Test
-  assert.deepEqual(secretsFor(secrets, push('https://github.com/acme/r42.git')), ['S42']);
-  assert.deepEqual(secretsFor(secrets, push('https://github.com/acme/plain.git')), ['SHARED'], 'no own secret: the shared one');
-  assert.deepEqual(secretsFor(secrets, { zen: 'no repository' }), ['SHARED']);
-  assert.deepEqual(secretsFor(secrets, undefined), ['SHARED'], 'not JSON: the shared one only');
-  assert.equal(secretsFor(secrets, push('https://github.com/acme/many')).length, MAX_SECRETS_TRIED);
-  assert.deepEqual(secretsFor({ repos: new Map([['https://github.com/acme/x', []]]) }, push('https://github.com/acme/x')), [], 'unreadable own secret: nothing signs');
-  assert.deepEqual(secretsFor({ repos: new Map() }, push('https://github.com/acme/x')), []);
+  const pr = JSON.stringify({ action: 'opened', pull_request: { head: { repo: { clone_url: 'https://github.com/evil/fork.git' } }, base: { repo: { clone_url: 'https://github.com/acme/r7.git' } } }, repository: { clone_url: 'https://github.com/acme/r7.git' } });
+  assert.deepEqual(repoUrlsIn(pr), ['https://github.com/evil/fork.git', 'https://github.com/acme/r7.git']);
+  assert.deepEqual(secretsForUrls(secrets, repoUrlsIn(pr)), ['S7', 'SHARED'], 'r7\'s own; the fork has none, so the shared one (authorizeDelivery then judges the real repository)');
+  assert.deepEqual(secretsForUrls(secrets, []), ['SHARED']);
+  assert.deepEqual(secretsForUrls(secrets, Array.from({ length: 20 }, (_, i) => `https://github.com/acme/r${i}`)).length, MAX_SECRETS_TRIED);
+  // Hostile bodies cost a scan, not a parse: 4 MiB of nesting is not parsed before a signature matched.
+  assert.deepEqual(repoUrlsIn('['.repeat(4 * 1024 * 1024)), []);
+  assert.equal(repoUrlsIn(Array.from({ length: 100 }, (_, i) => `"clone_url":"u${i}"`).join(',')).length, 8);
 });

@@ -1,4 +1,5 @@
 import { readFile, writeFile, readdir, rmdir, mkdir, stat } from 'node:fs/promises';
+import { readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
@@ -22,24 +23,59 @@ export const KUBELET_SYSCTLS = [
 
 export type SysctlSnapshot = Map<string, string>;
 
-export async function saveSysctls(keys: readonly string[] = KUBELET_SYSCTLS): Promise<SysctlSnapshot> {
-  const saved: SysctlSnapshot = new Map();
-  for (const key of keys) {
-    const value = await readFile(join('/proc/sys', key), 'utf8').catch(() => undefined);
-    if (value !== undefined) saved.set(key, value.trim());
-  }
-  return saved;
+/**
+ * The host's own values, recorded once for every real node running on this machine. kubelet's
+ * tunables are machine-wide: a second node started while a first runs would read the first's
+ * kubelet values as "the host's" and, stopping last, put those back. So the first node records
+ * the originals here with the nodes holding them; a node killed without cleaning up stays in the
+ * record until the next start or stop finds its process gone; only the last live holder writes the
+ * originals back. /run is emptied at boot, when the kernel's own values come back too.
+ */
+export const HOST_SYSCTLS_RECORD = '/run/ria-host-sysctls.json';
+
+interface SysctlRecord { original: Record<string, string>; holders: string[] }
+
+const alive = (holder: string): boolean => {
+  const pid = Number(holder.split(':')[0]);
+  try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; }
+};
+
+function readRecord(path: string): SysctlRecord | undefined {
+  try {
+    const r = JSON.parse(readFileSync(path, 'utf8')) as SysctlRecord;
+    return r && typeof r.original === 'object' && Array.isArray(r.holders) ? r : undefined;
+  } catch { return undefined; }
 }
 
-/** Writes back the values that changed; returns `key: now -> restored` for each. */
-export async function restoreSysctls(saved: SysctlSnapshot): Promise<string[]> {
-  const changed: string[] = [];
-  for (const [key, value] of saved) {
-    const path = join('/proc/sys', key);
-    const now = (await readFile(path, 'utf8').catch(() => value)).trim();
-    if (now === value) continue;
-    await writeFile(path, value).then(() => changed.push(`${key.replace(/\//g, '.')}: ${now} -> ${value}`), () => {});
+/** Joins the record as `holder` (pid:name); returns the host's original values. */
+export function holdSysctls(holder: string, keys: readonly string[] = KUBELET_SYSCTLS, path = HOST_SYSCTLS_RECORD): SysctlSnapshot {
+  const record = readRecord(path);
+  const original: Record<string, string> = { ...(record?.original ?? {}) };
+  for (const key of keys) {
+    if (key in original) continue; // recorded before any node of this machine changed it
+    try { original[key] = readFileSync(join('/proc/sys', key), 'utf8').trim(); } catch { /* not on this kernel */ }
   }
+  const holders = [...(record?.holders ?? []).filter((h) => h !== holder && alive(h)), holder];
+  writeFileSync(path, JSON.stringify({ original, holders }));
+  return new Map(Object.entries(original));
+}
+
+/** Leaves the record; the last live holder writes the originals back (synchronous: it also runs
+ * in the exit hook). Returns `key: now -> restored` for each value it changed. */
+export function releaseSysctls(holder: string, path = HOST_SYSCTLS_RECORD): string[] {
+  const record = readRecord(path);
+  if (!record) return [];
+  const holders = record.holders.filter((h) => h !== holder && alive(h));
+  if (holders.length > 0) { writeFileSync(path, JSON.stringify({ ...record, holders })); return []; }
+  const changed: string[] = [];
+  for (const [key, value] of Object.entries(record.original)) {
+    const file = join('/proc/sys', key);
+    let now = value;
+    try { now = readFileSync(file, 'utf8').trim(); } catch { continue; }
+    if (now === value) continue;
+    try { writeFileSync(file, value); changed.push(`${key.replace(/\//g, '.')}: ${now} -> ${value}`); } catch { /* read-only */ }
+  }
+  rmSync(path, { force: true });
   return changed;
 }
 

@@ -12,7 +12,7 @@ import { createNetns, removeNetns, nsenterArgs, netnsName, staleNetnsNames, type
 import { containerdPaths, writeContainerdFiles, containerdReady } from './containerd.js';
 import { kubeletPaths, kubeletConfig, kubeletArgs, kubeProxyConfig, NODE_NAME } from './kubelet.js';
 import { pushLocalImages, type LocalImages } from './images.js';
-import { saveSysctls, restoreSysctls, createCgroupRoot, cleanUpNode, type SysctlSnapshot } from './host-state.js';
+import { holdSysctls, releaseSysctls, createCgroupRoot, cleanUpNode } from './host-state.js';
 import { issueClientCert, type Pki } from './pki.js';
 import { clientKubeconfig } from './kubeconfig.js';
 import type { AdminCall } from './admin-client.js';
@@ -167,18 +167,19 @@ export async function startRealNode(o: StartOptions): Promise<{ node: RealNode; 
     await removeNetns(stale);
     o.onProgress(`removed network namespace ${stale} left by a run that was killed`);
   }
-  const sysctls = await saveSysctls();
+  const sysctlHolder = `${process.pid}:${o.plan.netnsName}`;
+  holdSysctls(sysctlHolder);
   const cgroupRoot = o.plan.netnsName;
   let netns: Netns | undefined;
   const undo = async () => {
     // The processes were stopped by the caller's group.stop(); what they leave is removed here.
     const done = await cleanUpNode(o.dir, cgroupRoot).catch((err: Error) => [`cleanup failed: ${err.message}`]);
-    const restored = await restoreSysctls(sysctls);
+    const restored = releaseSysctls(sysctlHolder);
     if (netns) await removeNetns(netns.name);
     removeExitCleanup();
     o.onProgress(`real node removed: network namespace ${o.plan.netnsName}${done.length ? `; ${done.join('; ')}` : ''}${restored.length ? `; sysctls put back (${restored.join(', ')})` : ''}`);
   };
-  const removeExitCleanup = installExitCleanup(o.dir, cgroupRoot, sysctls, o.plan.netnsName);
+  const removeExitCleanup = installExitCleanup(o.dir, cgroupRoot, sysctlHolder, o.plan.netnsName);
   try {
     netns = await createNetns(o.plan.netnsName);
     await createCgroupRoot(cgroupRoot);
@@ -344,7 +345,7 @@ async function publishVia(connect: (host: string, port: number) => Promise<Socke
  * When the process exits without stop() (a signal, an uncaught error), the ProcessGroup's exit
  * hook SIGKILLs the components; this runs after it, synchronously, and puts the host back.
  */
-function installExitCleanup(dir: string, cgroupRoot: string, sysctls: SysctlSnapshot, name: string): () => void {
+function installExitCleanup(dir: string, cgroupRoot: string, sysctlHolder: string, name: string): () => void {
   const onExit = () => {
     try {
       for (const entry of readdirSync('/proc')) {
@@ -357,7 +358,7 @@ function installExitCleanup(dir: string, cgroupRoot: string, sysctls: SysctlSnap
       const points = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l: string) => l.split(' ')[4])
         .filter((p: string | undefined): p is string => !!p && p.startsWith(`${dir}/`)).sort((a: string, b: string) => b.length - a.length);
       for (const p of points) { try { execFileSync('umount', ['-l', p]); } catch { /* already gone */ } }
-      for (const [key, value] of sysctls) { try { writeFileSync(join('/proc/sys', key), value); } catch { /* read-only */ } }
+      try { releaseSysctls(sysctlHolder); } catch { /* the record is unreadable: nothing to put back */ }
       try { execFileSync('ip', ['netns', 'delete', name], { stdio: 'ignore' }); } catch { /* already gone */ }
       const rmTree = (d: string): void => {
         let entries: import('node:fs').Dirent[] = [];

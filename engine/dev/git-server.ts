@@ -4,7 +4,7 @@
  * (`setDown`) so the engine's backoff can be exercised against a real outage.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -118,6 +118,8 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
     async stop() {
       dropConnections(sockets);
       if (server.listening) await close(server);
+      // A root it made itself is nobody else's: left behind, every run would add one to /tmp.
+      if (!options.root) await rm(root, { recursive: true, force: true });
     },
   };
 }

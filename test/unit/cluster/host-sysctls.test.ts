@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { holdSysctls, releaseSysctls } from '../../../engine/dev/cluster/host-state.js';
+import { tempDir } from '../../support/temp-dir.js';
 
 // kernel/ostype is readable and never writable: the record's logic is exercised without
 // changing this machine's tunables.
@@ -11,7 +12,7 @@ const KEY = 'kernel/ostype';
 
 test('host sysctls: the originals are recorded once across nodes; a dead holder is dropped; only the last live holder puts them back', () => {
   // Setup
-  const path = join(mkdtempSync(join(tmpdir(), 'ria-sysctl-')), 'record.json');
+  const path = join(tempDir('ria-sysctl-'), 'record.json');
   const me = process.pid;
   // A node that ran before and was killed (pid that cannot exist) recorded the host's value.
   writeFileSync(path, JSON.stringify({ original: { [KEY]: 'recorded-before' }, holders: ['999999999:killed'] }));
@@ -32,7 +33,7 @@ test('host sysctls: the originals are recorded once across nodes; a dead holder 
 });
 
 test('host sysctls: without a record, the first node records what the kernel has now', () => {
-  const path = join(mkdtempSync(join(tmpdir(), 'ria-sysctl-')), 'record.json');
+  const path = join(tempDir('ria-sysctl-'), 'record.json');
   const now = readFileSync(join('/proc/sys', KEY), 'utf8').trim();
   assert.equal(holdSysctls(`${process.pid}:x`, [KEY], path).get(KEY), now);
   assert.deepEqual(releaseSysctls(`${process.pid}:x`, path), []);

@@ -5,11 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProcessGroup } from '../../../engine/dev/cluster/processes.js';
 import { freePorts } from '../../../engine/dev/cluster/ports.js';
+import { tempDir } from '../../support/temp-dir.js';
 
 const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
 
 test('stop() ends every process it started, by pid', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'ria-proc-'));
+  const dir = tempDir('ria-proc-');
   const group = new ProcessGroup();
   group.start('sleeper-a', 'sleep', ['60'], join(dir, 'a.log'));
   group.start('sleeper-b', 'sleep', ['60'], join(dir, 'b.log'));
@@ -21,7 +22,7 @@ test('stop() ends every process it started, by pid', async () => {
 });
 
 test('a process that dies at start is reported with its name, exit code and log file', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'ria-proc-'));
+  const dir = tempDir('ria-proc-');
   const script = join(dir, 'fail.sh');
   await writeFile(script, 'echo "listen tcp 127.0.0.1:1234: bind: address already in use"; exit 3\n');
   const group = new ProcessGroup();

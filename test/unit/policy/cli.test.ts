@@ -9,10 +9,11 @@ import { checkPolicy } from '../../../engine/policy/check.js';
 import { formatIssue, parseRiofile } from '../../../engine/riofile/index.js';
 import { loadConfig } from '../../../engine/config/load.js';
 import { captureIO } from '../../support/io.js';
+import { tempDir } from '../../support/temp-dir.js';
 
 // Setup: an app checkout and a config checkout side by side.
 function workdir(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ria-policy-cli-'));
+  const dir = tempDir('ria-policy-cli-');
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, name)), { recursive: true });
     writeFileSync(join(dir, name), text);

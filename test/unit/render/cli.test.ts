@@ -7,9 +7,10 @@ import { parseAllDocuments } from 'yaml';
 import { main } from '../../../engine/cli/main.js';
 import { captureIO } from '../../support/io.js';
 import { COMMIT } from './model.js';
+import { tempDir } from '../../support/temp-dir.js';
 
 function workdir(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ria-render-'));
+  const dir = tempDir('ria-render-');
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;
 }

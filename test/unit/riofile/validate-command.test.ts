@@ -7,6 +7,7 @@ import { Writable } from 'node:stream';
 import { parse } from 'yaml';
 import { main } from '../../../engine/cli/main.js';
 import { FIXTURES } from './helpers.js';
+import { tempDir } from '../../support/temp-dir.js';
 
 function capture() {
   let text = '';
@@ -27,7 +28,7 @@ async function ria(args: string[], cwd: string) {
 }
 
 function workdir(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ria-validate-'));
+  const dir = tempDir('ria-validate-');
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;
 }

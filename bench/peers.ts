@@ -15,7 +15,7 @@
  * earlier runs' objects, at rest) costs the cluster little; `--order flux,ria` checks the order.
  */
 import { cpus, loadavg, totalmem } from 'node:os';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -35,7 +35,8 @@ import type { EngineUnderTest } from './peers/side.js';
 import { parsePeersArgs, clusterLimits, USAGE } from './peers/args.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const say = (line: string) => process.stderr.write(`[peers] ${line}\n`);
+const say = (line: string) => process.stderr.write(`[peers ${new Date().toISOString().slice(11, 19)} load ${loadavg()[0]!.toFixed(1)}] ${line}\n`);
+const since = (t: number) => `${((performance.now() - t) / 1000).toFixed(0)} s`;
 const args = (() => {
   if (process.argv.includes('--help') || process.argv.includes('-h')) { process.stdout.write(`${USAGE}\n`); process.exit(0); }
   try { return parsePeersArgs(process.argv.slice(2)); } catch (err) { process.stderr.write(`${(err as Error).message}\n`); process.exit(2); }
@@ -110,7 +111,9 @@ try {
 
 async function measure(side: EngineUnderTest, nextRound: () => number): Promise<EngineFigures> {
   say(`${side.name}: preparing ${side.apps.length} repositories and declarations`);
+  const tPrepare = performance.now();
   await side.prepare();
+  say(`${side.name}: prepared in ${since(tPrepare)}`);
   const t0 = performance.now();
   await side.start();
   let lastSaid = t0;
@@ -143,18 +146,22 @@ async function measure(side: EngineUnderTest, nextRound: () => number): Promise<
     return ms;
   };
   const triggered: number[] = [];
+  const tPushes = performance.now();
   for (const i of order.slice(0, args.pushes)) triggered.push(await push(i, true));
-  say(`${side.name}: triggered pushes done`);
+  say(`${side.name}: ${args.pushes} triggered pushes done in ${since(tPushes)}; ${args.polledPushes} polled pushes take about ${(args.polledPushes * args.pollSeconds * 1.1 / 60).toFixed(0)} min`);
+  const tPolled = performance.now();
   const polled: number[] = [];
   for (const [k, i] of order.slice(args.pushes).entries()) {
     await sleep(delays[k]!);
     polled.push(await push(i, false));
   }
-  say(`${side.name}: polled pushes done; settling ${args.settleS} s, then ${args.idleS} s at rest`);
+  say(`${side.name}: polled pushes done in ${since(tPolled)}; settling ${args.settleS} s, then ${args.idleS} s at rest`);
 
   await sleep(args.settleS * 1000);
   const pids = side.pids();
   const before = Object.fromEntries(Object.entries(pids).map(([n, pid]) => [n, sample(pid)]));
+  // Only what the audit log gets from here on is read: at N = 1,000 the whole log is hundreds of MB.
+  const auditOffset = (await stat(auditLog)).size;
   const from = Date.now();
   await sleep(args.idleS * 1000);
   const to = Date.now();
@@ -163,12 +170,25 @@ async function measure(side: EngineUnderTest, nextRound: () => number): Promise<
   const cpu = Object.keys(pids).reduce((sum, n) => sum + cpuSecondsPerMinute(before[n]!.ticks, after[n]!.ticks, TICKS_PER_SECOND, to - from), 0);
   // The audit log's backend writes as requests complete; give the last ones a moment.
   await sleep(2000);
-  const writes = writesPerMinute(parseAuditWrites(await readFile(auditLog, 'utf8')), (u) => u === side.username, from, to);
+  const writes = writesPerMinute(parseAuditWrites(await readFrom(auditLog, auditOffset)), (u) => u === side.username, from, to);
   return {
     name: side.name, coldStartS, triggered, polled, triggerHow: side.triggerHow,
     rssMiB: Object.values(rssParts).reduce((a, b) => a + b, 0), ...(Object.keys(rssParts).length > 1 ? { rssParts } : {}),
     cpuSecondsPerMinute: cpu, writesPerIdleMinute: writes.perMinute, writesByResource: writes.byResource,
   };
+}
+
+/** The text of a file from byte `offset` on (a line cut at the offset is skipped by the parser). */
+async function readFrom(file: string, offset: number): Promise<string> {
+  const f = await open(file, 'r');
+  try {
+    const size = (await f.stat()).size;
+    const buf = Buffer.alloc(Math.max(0, size - offset));
+    if (buf.length) await f.read(buf, 0, buf.length, offset);
+    return buf.toString('utf8');
+  } finally {
+    await f.close();
+  }
 }
 
 async function waitRolledOut(namespace: string): Promise<void> {

@@ -35,11 +35,16 @@ export async function projectFiles(projectDir: string): Promise<string[]> {
   return files.filter((_, i) => present[i]);
 }
 
-/** Commits the working tree of `projectDir` to `branch` of `repo` on `server`; resolves to the SHA. */
-export async function snapshotProject(projectDir: string, server: FixtureServer, repo: string, branch = 'main'): Promise<string> {
+/**
+ * Commits the working tree of `projectDir` to `branch` of `repo` on `server`; resolves to the SHA.
+ * `keep` leaves files out (a build context's .dockerignore: then an edit to a file the build never
+ * sees makes the same SHA).
+ */
+export async function snapshotProject(projectDir: string, server: FixtureServer, repo: string, options: { branch?: string; keep?: (path: string) => boolean } = {}): Promise<string> {
+  const { branch = 'main', keep = () => true } = options;
   const gitDir = join(server.root, repoDirName(repo));
   if (!(await lstat(gitDir).then(() => true, () => false))) await createRepo(server, repo);
-  const files = await projectFiles(projectDir);
+  const files = (await projectFiles(projectDir)).filter(keep);
   const scratch = await mkdtemp(join(tmpdir(), 'ria-snapshot-index-'));
   const env = { GIT_INDEX_FILE: join(scratch, 'index'), GIT_WORK_TREE: projectDir };
   try {

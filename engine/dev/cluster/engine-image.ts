@@ -7,11 +7,12 @@
  * Kaniko's registry mirror; its `npm ci` steps install from this machine's npm cache
  * (npm-cache-mirror.ts, passed as the NPM_CONFIG_REGISTRY build argument). Nothing leaves the machine.
  *
- * The built image is cached as a tarball in the images cache, keyed by the snapshot's commit (a
- * function of the source only) and the base and executor images: a later start with the same
+ * The snapshot holds the files of the build context only (the .dockerignore applied). The built
+ * image is cached as a tarball in the images cache, keyed by the snapshot's commit (a function of
+ * that content only) and the base and executor images: a later start with the same
  * source pushes it instead of building again.
  */
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +24,7 @@ import { KubeObjects, type KubeObject } from '../../kube/objects.js';
 import { parseRiofile } from '../../riofile/index.js';
 import { render } from '../../render/index.js';
 import { snapshotProject } from '../project-snapshot.js';
+import { dockerignoreFilter } from '../dockerignore.js';
 import { startNpmCacheMirror } from '../npm-cache-mirror.js';
 import type { FixtureServer } from '../git-fixtures.js';
 import { nsenterArgs } from './netns.js';
@@ -92,7 +94,9 @@ export async function engineImage(o: EngineImageOptions): Promise<EngineImage> {
   const progress = o.onProgress ?? (() => {});
   const cacheDir = o.cacheDir ?? join(process.env.RIA_CACHE_DIR ?? join(homedir(), '.cache', 'ria'), 'images');
   const crane = (args: string[]) => craneInNode(o.node, args);
-  const commit = await snapshotProject(o.projectDir, o.git, ENGINE_SOURCE_REPO);
+  // The build context as Docker would send it: edits to files it leaves out (tests, docs) build nothing new.
+  const ignore = await readFile(join(o.projectDir, '.dockerignore'), 'utf8').catch(() => '');
+  const commit = await snapshotProject(o.projectDir, o.git, ENGINE_SOURCE_REPO, { ...(ignore ? { keep: dockerignoreFilter(ignore) } : {}) });
   const repoUrl = o.git.urlFor(ENGINE_SOURCE_REPO);
   const image = `${o.node.registry}/ria-local/${ENGINE_SOURCE_REPO}/engine:${commit}`;
   // The base and executor images are part of what was built: their digests key the cache too.

@@ -6,6 +6,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectFiles, snapshotProject } from '../../../engine/dev/project-snapshot.js';
+import { dockerignoreFilter } from '../../../engine/dev/dockerignore.js';
 
 const run = promisify(execFile);
 const git = (dir: string, ...args: string[]) => run('git', ['-C', dir, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args]);
@@ -39,4 +40,14 @@ test('the snapshot is the working tree as git sees it (ignored files out, edits 
     await rm(project, { recursive: true, force: true });
     await rm(server.root, { recursive: true, force: true });
   }
+});
+
+test('.dockerignore: the patterns Docker understands leave files out (directories whole, ** at any depth); an exception keeps everything', () => {
+  const keep = dockerignoreFilter('# build context\nnode_modules\n/dist/\ntest\n*.log\n**/*.md\n')!;
+  const files = ['Dockerfile', '.dockerignore', 'README.md', 'engine/a.ts', 'engine/controller/README.md', 'test/x.test.ts', 'dist/a.js',
+    'debug.log', 'engine/debug.log', 'schemas/a.json', 'testing/a.ts'];
+  assert.deepEqual(files.filter(keep), ['Dockerfile', '.dockerignore', 'engine/a.ts', 'engine/debug.log', 'schemas/a.json', 'testing/a.ts']);
+  assert.equal(dockerignoreFilter('test\n!test/keep.ts\n'), undefined);
+  assert.equal(dockerignoreFilter('[a-z].txt\n'), undefined);
+  assert.ok(dockerignoreFilter('**/*.md\n')!('Dockerfile'), 'the Dockerfile is always sent');
 });

@@ -71,6 +71,12 @@ export function traefikConfig(o: { server: string; apiCaCert: string; tokenFile:
     // traefik_service_requests_total{code,method,protocol,service}: only what a health gate needs.
     ...(o.ports.metrics !== undefined ? { metrics: { prometheus: { entryPoint: 'metrics', addServicesLabels: true, addEntryPointsLabels: false, addRoutersLabels: false } } } : {}),
     providers: {
+      // Traefik holds each new configuration from a provider for this long after applying the
+      // previous one (default 2s). The Gateway provider writes a route's Accepted status when it
+      // reads the route, before the configuration is applied: with the default, a route could be
+      // Accepted (the Environment Ready) and still answer 404 for up to 2 s. No throttle: an
+      // Accepted route is served within milliseconds.
+      providersThrottleDuration: '0s',
       kubernetesGateway: {
         endpoint: o.server, token: o.tokenFile, certAuthFilePath: o.apiCaCert,
         statusAddress: { ip: o.statusAddress },

@@ -62,14 +62,17 @@ async function steadily(what: string, host: string, path: string, headers: Recor
     return inRow >= n ? a : undefined;
   }, 180_000, 200);
 }
+/** Traefik's own answer when no router matches the host (not the app's 404, which has its own body). */
+const noRouter = (a: Answer) => a.status === 404 && a.body === '404 page not found\n';
 /**
- * The first answer that is not the gateway's 503: Ready means the gateway accepted the routes, and
- * Traefik then picks up each Service's endpoints on its own watch, a moment later.
+ * The first answer that is the app's: Ready means the gateway accepted the routes, and Traefik
+ * then applies its new configuration (a 404 of its own until then) and picks up each Service's
+ * endpoints on its own watch (503 until then), a moment later.
  */
 async function served(host: string, path = '/', headers?: Record<string, string>): Promise<Answer> {
   return eventually(`${host}${path} served`, async () => {
     const a = await http(host, path, headers).catch(() => undefined);
-    return a && a.status !== 503 ? a : undefined;
+    return a && a.status !== 503 && !noRouter(a) ? a : undefined;
   }, 30_000, 250);
 }
 const helloImage = (a: Answer) => /Image: nginxdemos\/hello:(\S+)/.exec(a.body)?.[1] ?? `HTTP ${a.status}`;

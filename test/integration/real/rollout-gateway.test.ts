@@ -108,6 +108,14 @@ async function routeServed(): Promise<Record<string, number>> {
  * status when it builds its configuration, which it applies later (seconds later on this busy
  * machine): measured without the probe, 12.75 % at 25 % and 5.5 % at 25 %.
  */
+/** Until `n` answers in a row come from `expect` (Traefik applies an Accepted route's new weights a moment after its status). */
+async function stableInARow(host: string, path: string, expect: string, n: number): Promise<void> {
+  let inARow = 0;
+  await eventually(`${n} answers in a row from ${expect}`, async () => {
+    inARow = marker(await gw.get(host, path)) === expect ? inARow + 1 : 0;
+    return inARow >= n ? true : undefined;
+  }, 30_000, 0);
+}
 async function waitStep(commit: string, weight: number, expect: string, timeoutMs = 180_000): Promise<ServiceRolloutState> {
   const env = await h.waitEnvironment(envName, `${v(commit)} at ${weight}%`, (e) => webState(e)?.canary?.commit === commit && webState(e)!.weight === weight && webState(e)!.phase === 'Progressing', timeoutMs);
   const state = webState(env)!;
@@ -243,6 +251,9 @@ test('health gate on Traefik\'s metrics: a Ready new version answering 500 at th
   process.stdout.write(`# health gate: ${s.message}; rolled back ${Date.parse(s.lastTransition) - Date.parse(state.lastTransition)} ms after step 1 (second precision)\n`);
   assert.ok(Date.parse(s.lastTransition) < Date.parse(state.nextStepAt!), 'before the next step was due');
   await routeServed();
+  // The route is Accepted at its new generation when Traefik reads it; the configuration it serves
+  // follows a moment later: wait for the stable version to answer steadily, then count.
+  await stableInARow(appHost, '/cgi-bin/answer', 'two', 50);
   const back = await measure(appHost, '/cgi-bin/answer');
   assert.deepEqual([...back], [['two', REQUESTS]], 'the stable version answers everything');
 });

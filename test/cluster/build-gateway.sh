@@ -9,20 +9,14 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-cache="${RIA_CACHE_DIR:-$HOME/.cache/ria}"
-versions="$here/versions.json"
-export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
-
-say() { printf '[ria gateway build] %s\n' "$*" >&2; }
-fail() { say "ERROR: $*"; exit 1; }
-
-command -v go >/dev/null 2>&1 || fail "the Go toolchain is missing: install Go 1.26 and put 'go' on PATH"
-TRAEFIK=$(sed -n 's/.*"traefik": *"\([^"]*\)".*/\1/p' "$versions")
+. "$here/go-build.sh"
+go_build_setup "ria gateway build"
+export CGO_ENABLED=0
+TRAEFIK=$(v traefik)
 [ -n "$TRAEFIK" ] || fail "cannot read the traefik version from $versions"
 
 dir="$cache/traefik-$TRAEFIK"
-logdir="$cache/build-logs"; mkdir -p "$logdir" "$dir"
-. "$here/go-build.sh"
+mkdir -p "$dir"
 go_build traefik github.com/traefik/traefik/v3/cmd/traefik traefik "-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=$TRAEFIK" "$dir" 0 "" \
   "2,500 packages: 10-60 min on 2 cores, longest on a busy machine"
 

@@ -12,20 +12,12 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-cache="${RIA_CACHE_DIR:-$HOME/.cache/ria}"
-versions="$here/versions.json"
-export GOTOOLCHAIN=local GOFLAGS=-mod=mod
-
-say() { printf '[ria node build] %s\n' "$*" >&2; }
-fail() { say "ERROR: $*"; exit 1; }
-
-command -v go >/dev/null 2>&1 || fail "the Go toolchain is missing: install Go 1.26 and put 'go' on PATH"
-v() { sed -n "s/.*\"$1\": *\"\\([^\"]*\\)\".*/\\1/p" "$versions"; }
+. "$here/go-build.sh"
+go_build_setup "ria node build"
 K8S=$(v kubernetes); CONTAINERD=$(v containerd); RUNC=$(v runc); CRANE=$(v crane); KANIKO=$(v kaniko)
 [ -n "$K8S" ] && [ -n "$CONTAINERD" ] && [ -n "$RUNC" ] && [ -n "$CRANE" ] && [ -n "$KANIKO" ] || fail "cannot read versions from $versions"
 
-minor=${K8S#v1.}; minor=${minor%%.*}
-ldk8s="-s -w -X k8s.io/component-base/version.gitVersion=$K8S -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/client-go/pkg/version.gitVersion=$K8S -X k8s.io/client-go/pkg/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean"
+ldk8s=$(ldflags_kubernetes "$K8S")
 ldcontainerd="-s -w -X github.com/containerd/containerd/v2/version.Version=$CONTAINERD -X github.com/containerd/containerd/v2/version.Package=github.com/containerd/containerd/v2"
 ldrunc="-s -w -X main.version=${RUNC#v}"
 ldcrane="-s -w -X github.com/google/go-containerregistry/cmd/crane/cmd.Version=$CRANE"

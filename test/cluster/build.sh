@@ -16,25 +16,15 @@ node=0; gateway=0
 for arg in "$@"; do case "$arg" in --node) node=1;; --gateway) gateway=1;; *) echo "usage: build.sh [--node] [--gateway]" >&2; exit 2;; esac; done
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-cache="${RIA_CACHE_DIR:-$HOME/.cache/ria}"
-versions="$here/versions.json"
-export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
-
-say() { printf '[ria cluster build] %s\n' "$*" >&2; }
-fail() { say "ERROR: $*"; exit 1; }
-
-command -v go >/dev/null 2>&1 || fail "the Go toolchain is missing: install Go 1.26 (https://go.dev/doc/install) and put 'go' on PATH"
-v() { sed -n "s/.*\"$1\": *\"\\([^\"]*\\)\".*/\\1/p" "$versions"; }
+. "$here/go-build.sh"
+go_build_setup "ria cluster build"
+export CGO_ENABLED=0
 K8S=$(v kubernetes); ETCD=$(v etcd); KWOK=$(v kwok); GWAPI=$(v gatewayApi); CERTMGR=$(v certManager)
 [ -n "$K8S" ] && [ -n "$ETCD" ] && [ -n "$KWOK" ] && [ -n "$GWAPI" ] || fail "cannot read versions from $versions"
 
-minor=${K8S#v1.}; minor=${minor%%.*}
-ldk8s="-s -w -X k8s.io/component-base/version.gitVersion=$K8S -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/client-go/pkg/version.gitVersion=$K8S -X k8s.io/client-go/pkg/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean"
+ldk8s=$(ldflags_kubernetes "$K8S")
 ldetcd="-s -w"
 
-logdir="$cache/build-logs"; mkdir -p "$logdir"
-
-. "$here/go-build.sh"
 first="first build of the control plane takes about 15-25 min on 2 cores"
 
 k8sdir="$cache/kubernetes-$K8S"; etcddir="$cache/etcd-$ETCD"; kwokdir="$cache/kwok-$KWOK"; gwdir="$cache/gateway-api-$GWAPI"; cmdir="$cache/cert-manager-$CERTMGR"

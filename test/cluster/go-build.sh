@@ -1,6 +1,29 @@
-# Sourced by build.sh, build-node.sh and build-gateway.sh: one cached, logged Go build of a binary
-# from a pinned wrapper module. The caller defines say, fail, $here and $logdir.
-#
+# Sourced by build.sh, build-node.sh, build-gateway.sh and bench/peers/build-flux.sh: what every
+# one of them starts with (go_build_setup), and one cached, logged Go build of a binary from a
+# pinned wrapper module (go_build). The caller defines $here (its folder; the wrapper modules are
+# in $here/go/) before sourcing this file.
+
+# go_build_setup <tag> [versions.json]: the cache folder ($cache, $logdir), the versions file
+# ($versions, read with `v <key>`), a pinned toolchain (GOTOOLCHAIN=local: never downloads one)
+# and module mode, and `say`/`fail` prefixed with [<tag>]. Fails unless Go is on PATH.
+go_build_setup() {
+  build_tag=$1
+  versions=${2:-$here/versions.json}
+  cache="${RIA_CACHE_DIR:-$HOME/.cache/ria}"
+  logdir="$cache/build-logs"; mkdir -p "$logdir"
+  export GOTOOLCHAIN=local GOFLAGS=-mod=mod
+  command -v go >/dev/null 2>&1 || fail "the Go toolchain is missing: install Go 1.26 (https://go.dev/doc/install) and put 'go' on PATH"
+}
+say() { printf '[%s] %s\n' "$build_tag" "$*" >&2; }
+fail() { say "ERROR: $*"; exit 1; }
+v() { sed -n "s/.*\"$1\": *\"\\([^\"]*\\)\".*/\\1/p" "$versions"; }
+
+# The ldflags upstream stamps Kubernetes binaries with (version.gitVersion and friends), for <version>.
+ldflags_kubernetes() {
+  local minor=${1#v1.}; minor=${minor%%.*}
+  printf '%s' "-s -w -X k8s.io/component-base/version.gitVersion=$1 -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/client-go/pkg/version.gitVersion=$1 -X k8s.io/client-go/pkg/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean"
+}
+
 # go_build <wrapper dir> <package> <output binary> <ldflags> <component dir> <cgo 0|1> <tags> [note]
 # A binary already in <component dir> is never rebuilt. While building, a line a minute says so,
 # so a long first build never looks stuck.

@@ -5,7 +5,7 @@ import { IssueCollector, lineCounterMapper } from '../riofile/locate.js';
 import { closest } from '../riofile/suggest.js';
 import { DUPLICATE_KEY_MESSAGE, keyProblems } from '../riofile/yaml-keys.js';
 import { checkTextLimits } from '../riofile/limits.js';
-import type { Path } from '../riofile/path.js';
+import { describeValue, type Path } from '../riofile/path.js';
 import { ConfigError } from './errors.js';
 import { isSecretParam } from '../git/redact.js';
 
@@ -52,8 +52,9 @@ export function parseConfigFile(file: string, text: string, kind: 'settings' | '
   }
   const validate = validators()[kind];
   if (!validate(value)) {
-    for (const err of validate.errors ?? []) addAjvIssue(located, err);
-    throw new ConfigError(located.issues);
+    // Past the issue budget a problem is only counted, its message (a "did you mean") not built.
+    for (const err of validate.errors ?? []) if (located.accepting) addAjvIssue(located, err); else located.omit();
+    throw new ConfigError(located.reported());
   }
   if (kind === 'app') checkRepoCredentials((value as { repo: string }).repo, located);
   if (located.count) throw new ConfigError(located.issues);
@@ -89,7 +90,7 @@ function addAjvIssue(issues: IssueCollector, err: ErrorObject): void {
       const key = String(params.additionalProperty);
       const known = Object.keys((err.parentSchema as { properties?: object } | undefined)?.properties ?? {});
       const hint = closest(key, known);
-      issues.add([...path, key], `unknown key "${key}"${hint ? `; did you mean "${hint}"?` : ''}`,
+      issues.add([...path, key], `unknown key ${describeValue(key)}${hint ? `; did you mean "${hint}"?` : ''}`,
         { on: 'key', expected: known.length ? `one of ${known.join(', ')}` : 'no other keys' });
       return;
     }

@@ -1,5 +1,5 @@
 import { isMap, isScalar, parseAllDocuments, Scalar, type Document } from 'yaml';
-import type { IssueCollector } from './locate.js';
+import { lineIndex, lineStarts, type IssueCollector } from './locate.js';
 import { RiofileErrorCode } from './errors.js';
 import type { KubernetesObject } from './model.js';
 import { describeValue, type Path } from './path.js';
@@ -26,10 +26,10 @@ export function parseObjects(text: string, path: Path, issues: IssueCollector, t
   list.forEach((doc, index) => {
     const where = [...path, `document ${index + 1}`];
     for (const error of doc.errors) {
-      issues.addAt(toOffset(error.pos[0]), where, yamlMessage(error.message), { kind: RiofileErrorCode.Syntax });
+      issues.addAt(() => toOffset(error.pos[0]), where, yamlMessage(error.message), { kind: RiofileErrorCode.Syntax });
     }
     const duplicates = keyProblems(doc).duplicateKeys;
-    for (const offset of duplicates) issues.addAt(toOffset(offset), where, DUPLICATE_KEY_MESSAGE, { kind: RiofileErrorCode.Syntax });
+    for (const offset of duplicates) issues.addAt(() => toOffset(offset), where, DUPLICATE_KEY_MESSAGE, { kind: RiofileErrorCode.Syntax });
     if (doc.errors.length > 0 || duplicates.length > 0 || doc.contents === null) return;
     let value: unknown;
     try {
@@ -72,11 +72,13 @@ export function blockScalarOffsets(fileText: string, node: unknown): (offset: nu
   const indent = firstLine ? firstLine[1]!.length : 0;
   const fileLineStarts = [contentStart];
   for (let i = contentStart; i < node.range[1]; i++) if (fileText[i] === '\n') fileLineStarts.push(i + 1);
+  // Line starts of the value, found once: each mapped offset is then a binary search, not a
+  // split of the text before it (that was quadratic in the problems of a large manifest).
+  const valueLineStarts = lineStarts(valueText);
   return (offset) => {
-    const before = valueText.slice(0, offset);
-    const line = before.split('\n').length - 1;
-    const column = offset - (before.lastIndexOf('\n') + 1);
-    const lineStart = fileLineStarts[Math.min(line, fileLineStarts.length - 1)] ?? contentStart;
+    const lo = lineIndex(valueLineStarts, offset);
+    const column = offset - valueLineStarts[lo]!;
+    const lineStart = fileLineStarts[Math.min(lo, fileLineStarts.length - 1)] ?? contentStart;
     return lineStart + indent + column;
   };
 }

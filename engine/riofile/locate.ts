@@ -11,6 +11,20 @@ export interface Position {
 /** Turns an offset in the text that was parsed into a line/column of the file the user wrote. */
 export type OffsetMapper = (offset: number) => Position;
 
+/**
+ * A value computed only when the issue is kept: locating a problem (finding the path at an offset,
+ * mapping an offset through an embedded manifest) costs a walk, and a hostile file can have tens
+ * of thousands of problems of which only the first LIMITS.maxIssues are located.
+ */
+export type Lazy<T> = T | (() => T);
+const force = <T>(value: Lazy<T>): T => (typeof value === 'function' ? (value as () => T)() : value);
+
+/** Longest message kept whole; a longer one keeps its start and end (a value quoted in it can be up to 1 MiB). */
+const MAX_MESSAGE = 400;
+export function shortenMessage(message: string): string {
+  return message.length <= MAX_MESSAGE ? message : `${message.slice(0, 240)}...${message.slice(-150)}`;
+}
+
 /** Maps offsets of an untemplated text (the common case) through the `yaml` LineCounter. */
 export function lineCounterMapper(text: string): OffsetMapper {
   const counter = new LineCounter();
@@ -26,6 +40,25 @@ export function lineCounterMapper(text: string): OffsetMapper {
     const { line, col } = counter.linePos(offset);
     return { line, column: col };
   };
+}
+
+/** Offsets at which the lines of `text` start (the first is 0). */
+export function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+/** The index of the line of `starts` (from lineStarts) holding `offset`: a binary search. */
+export function lineIndex(starts: readonly number[], offset: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 export interface IssueDetails {
@@ -63,16 +96,19 @@ export class IssueCollector {
     this.addAt(offset, path, message, details);
   }
 
-  /** For problems found in text rather than in a node (YAML syntax, template, embedded manifests). */
-  addAt(offset: number, path: Path, message: string, details: IssueDetails = {}): void {
+  /**
+   * For problems found in text rather than in a node (YAML syntax, template, embedded manifests).
+   * `offset` and `path` may be functions: they are called only for an issue that is kept.
+   */
+  addAt(offset: Lazy<number>, path: Lazy<Path>, message: string, details: IssueDetails = {}): void {
     if (this.full()) {
       this.omitted++;
       return;
     }
-    const { line, column } = this.toPosition(offset);
-    const issue: RiofileIssue = { file: this.file, line, column, path: formatPath(path), message, kind: details.kind ?? RiofileErrorCode.Invalid };
-    if (details.found !== undefined) issue.found = details.found;
-    if (details.expected !== undefined) issue.expected = details.expected;
+    const { line, column } = this.toPosition(force(offset));
+    const issue: RiofileIssue = { file: this.file, line, column, path: formatPath(force(path)), message: shortenMessage(message), kind: details.kind ?? RiofileErrorCode.Invalid };
+    if (details.found !== undefined) issue.found = shortenMessage(details.found);
+    if (details.expected !== undefined) issue.expected = shortenMessage(details.expected);
     if (details.code !== undefined) issue.code = details.code;
     this.issues.push(issue);
   }
@@ -84,6 +120,19 @@ export class IssueCollector {
 
   get count(): number {
     return this.issues.length + this.omitted;
+  }
+
+  /**
+   * False once LIMITS.maxIssues are located: a caller with a costly message to build (a "did you
+   * mean", a parser's explanation) checks this first and calls {@link omit} instead.
+   */
+  get accepting(): boolean {
+    return !this.full();
+  }
+
+  /** Counts a problem that is not located (past the budget). */
+  omit(): void {
+    this.omitted++;
   }
 
   /** The issues to report: the located ones, then one saying how many more were found. */

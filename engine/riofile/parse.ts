@@ -2,7 +2,7 @@ import { isMap, isScalar, isSeq, parseAllDocuments, parseDocument, type Document
 import { RiofileError, RiofileErrorCode, type RiofileIssue } from './errors.js';
 import { blockScalarOffsets, looksLikeKubernetes, parseObjects, yamlMessage } from './kubernetes.js';
 import { checkTextLimits, LimitCode, LIMITS } from './limits.js';
-import { IssueCollector, lineCounterMapper, pathAtOffset, type OffsetMapper } from './locate.js';
+import { IssueCollector, lineCounterMapper, lineIndex, lineStarts, pathAtOffset, type OffsetMapper } from './locate.js';
 import type { Riofile } from './model.js';
 import { normalizeRiofile } from './normalize/riofile.js';
 import { validateAgainstSchema } from './schema/validate.js';
@@ -70,7 +70,7 @@ function parseChecked(source: string, file: string, options: ParseOptions): Riof
     // (`{{` not counted as nesting), and 30k nested `{{ if }}` are 60k nested flow maps to YAML.
     const raw = checkTextLimits(source) ? undefined : parseDocument(source, { uniqueKeys: false });
     for (const f of expanded.failures) {
-      early.addAt(f.offset, raw ? pathAtOffset(raw, f.offset) : [], f.message, {
+      early.addAt(f.offset, () => (raw ? pathAtOffset(raw, f.offset) : []), f.message, {
         kind: f.code ? RiofileErrorCode.Limit : RiofileErrorCode.Template, ...(f.expected ? { expected: f.expected } : {}), ...(f.code ? { code: f.code } : {}),
       });
     }
@@ -93,13 +93,14 @@ function parseChecked(source: string, file: string, options: ParseOptions): Riof
   const list: Document[] = Array.isArray(docs) ? docs : [];
   for (const doc of list) {
     const keys = keyProblems(doc);
-    for (const offset of keys.duplicateKeys) textIssues.addAt(offset, pathAtOffset(doc, offset), DUPLICATE_KEY_MESSAGE, { kind: RiofileErrorCode.Syntax });
+    // Paths are found (a walk of the document each) only for the issues that are kept.
+    for (const offset of keys.duplicateKeys) textIssues.addAt(offset, () => pathAtOffset(doc, offset), DUPLICATE_KEY_MESSAGE, { kind: RiofileErrorCode.Syntax });
     for (const offset of doc.errors.length === 0 ? keys.collectionKeys : []) {
-      textIssues.addAt(offset, pathAtOffset(doc, offset), 'a key must be a plain value, not a list or map', { kind: RiofileErrorCode.Syntax, expected: 'a string key' });
+      textIssues.addAt(offset, () => pathAtOffset(doc, offset), 'a key must be a plain value, not a list or map', { kind: RiofileErrorCode.Syntax, expected: 'a string key' });
     }
     for (const error of doc.errors) {
       const offset = firstNonSpace(text, error.pos[0]);
-      textIssues.addAt(offset, pathAtOffset(doc, offset), yamlMessage(error.message), { kind: RiofileErrorCode.Syntax });
+      textIssues.addAt(offset, () => pathAtOffset(doc, offset), yamlMessage(error.message), { kind: RiofileErrorCode.Syntax });
     }
   }
   if (textIssues.count > 0) fail(textIssues);
@@ -125,7 +126,7 @@ function parseChecked(source: string, file: string, options: ParseOptions): Riof
     fail(issues);
   }
   // A value emptied by an unanswered ${VAR} stays null, so the error lands on that line, not on its parent.
-  const keep = unanswered.length > 0 ? templatedNulls(doc, (offset) => lineMentions(source, sourceOffset(expanded.toSource(offset)), unanswered)) : new Set<string>();
+  const keep = unanswered.length > 0 ? templatedNulls(doc, linesMentioning(source, unanswered, expanded.toSource)) : new Set<string>();
   data = dropNulls(data, [], keep);
   const services = (data as { services?: unknown }).services;
   if (services && typeof services === 'object' && Object.keys(services).length > LIMITS.maxServices) {
@@ -211,22 +212,42 @@ function templatedNulls(doc: Document, templated: (offset: number) => boolean): 
   return out;
 }
 
-function lineOf(source: string, offset: number): string {
-  const start = source.lastIndexOf('\n', offset - 1) + 1;
-  const end = source.indexOf('\n', offset);
-  return source.slice(start, end < 0 ? source.length : end);
-}
-
-const sourceOffset = (offset: number) => offset;
-
-function lineMentions(source: string, offset: number, variables: readonly string[]): boolean {
-  const line = lineOf(source, offset);
-  return variables.some((v) => line.includes(`\${${v}}`));
+/**
+ * `offset` (in the expanded text) -> does the source line it comes from mention one of `variables`?
+ * Each line is read once, however many null values sit on it: a one-line flow map of 20,000
+ * `k: ${X}` read its 270 KB line once per key (quadratic; 3.8 s).
+ */
+function linesMentioning(source: string, variables: readonly string[], toSource: (offset: number) => number): (offset: number) => boolean {
+  const names = new Set(variables);
+  const starts = lineStarts(source);
+  const known = new Map<number, boolean>();
+  return (offset) => {
+    const lo = lineIndex(starts, toSource(offset));
+    let mentions = known.get(lo);
+    if (mentions === undefined) {
+      const line = source.slice(starts[lo], lo + 1 < starts.length ? starts[lo + 1]! - 1 : source.length);
+      mentions = mentioned(line, names, 1).length > 0;
+      known.set(lo, mentions);
+    }
+    return mentions;
+  };
 }
 
 /** Errors on a line whose `${VAR}` had no answer say so: the empty value is rarely what was meant. */
 function withAnswerHint(issue: RiofileIssue, lines: readonly string[], unanswered: readonly string[]): RiofileIssue {
-  const line = lines[issue.line - 1] ?? '';
-  const missing = unanswered.filter((v) => line.includes(`\${${v}}`));
+  const missing = mentioned(lines[issue.line - 1] ?? '', new Set(unanswered));
   return missing.length === 0 ? issue : { ...issue, message: `${issue.message} (${missing.map((v) => `\${${v}}`).join(', ')} had no answer)` };
+}
+
+/** The `${NAME}`s of `names` that `line` holds (at most `max`), in one pass over it (not one pass per name). */
+function mentioned(line: string, names: ReadonlySet<string>, max = 5): string[] {
+  const out = new Set<string>();
+  for (let i = line.indexOf('${'); i >= 0 && out.size < max; i = line.indexOf('${', i + 2)) {
+    let end = i + 2;
+    while (end < line.length && /[A-Za-z0-9_]/.test(line[end]!)) end++;
+    if (line[end] !== '}') continue;
+    const name = line.slice(i + 2, end);
+    if (names.has(name)) out.add(name);
+  }
+  return [...out];
 }

@@ -1,17 +1,21 @@
 /** "Did you mean" for unknown keys: the closest known key, if it is close enough to be a typo. */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  // A third of the word (at least 1, at most 3 edits): catches typos and case slips, not unrelated words.
+  const allowed = Math.min(3, Math.max(1, Math.floor(word.length / 3)));
   const lower = word.toLowerCase();
   let best: string | undefined;
   let bestScore = Infinity;
   for (const candidate of candidates) {
-    const score = distance(lower, candidate.toLowerCase());
+    // Words whose lengths differ by more than the allowed edits are never close: skipped without
+    // the distance (quadratic in the lengths), so a 500 KB key costs nothing to suggest for.
+    const other = candidate.toLowerCase();
+    if (Math.abs(other.length - lower.length) > allowed) continue;
+    const score = distance(lower, other);
     if (score < bestScore) {
       bestScore = score;
       best = candidate;
     }
   }
-  // A third of the word (at least 1, at most 3 edits): catches typos and case slips, not unrelated words.
-  const allowed = Math.min(3, Math.max(1, Math.floor(word.length / 3)));
   return bestScore <= allowed ? best : undefined;
 }
 

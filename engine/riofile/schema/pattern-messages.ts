@@ -6,7 +6,7 @@ import { parsePermission, PERMISSION_SYNTAX } from '../syntax/permissions.js';
 import { parsePort, PORT_SYNTAX } from '../syntax/ports.js';
 import { parseQuantity, QUANTITY_SYNTAX } from '../syntax/quantity.js';
 import { parseVolume, VOLUME_SYNTAX } from '../syntax/volumes.js';
-import type { Path } from '../path.js';
+import { describeValue, type Path } from '../path.js';
 import { PATTERNS } from './patterns.js';
 
 type PatternName = keyof typeof PATTERNS;
@@ -34,9 +34,9 @@ export function explainPattern(pattern: string, value: string, path: Path): { me
   const parsed = name ? runParser(name, value, path) : undefined;
   if (parsed && !parsed.ok) return { message: parsed.message, expected: parsed.expected };
   const fixed = name ? FIXED[name] : undefined;
-  if (fixed) return { message: `${JSON.stringify(value)} is not ${fixed.what}`, expected: fixed.expected };
+  if (fixed) return { message: `${describeValue(value)} is not ${fixed.what}`, expected: fixed.expected };
   const syntax = name ? SYNTAX[name] : undefined;
-  return { message: `${JSON.stringify(value)} does not match the expected format`, expected: syntax ?? `a string matching ${pattern}` };
+  return { message: `${describeValue(value)} does not match the expected format`, expected: syntax ?? `a string matching ${pattern}` };
 }
 
 const SYNTAX: Partial<Record<PatternName, string>> = {

@@ -7,7 +7,11 @@ export const PATTERNS = {
   port: '^\\s*\\d+(:\\d+)?(/([Tt][Cc][Pp]|[Uu][Dd][Pp]|[Ss][Cc][Tt][Pp]|[Hh][Tt][Tt][Pp]2?|[Gg][Rr][Pp][Cc]))?(\\s*,\\s*[A-Za-z0-9-]+(=[A-Za-z0-9-]*)?)*\\s*$',
   env: '^[-._a-zA-Z][-._a-zA-Z0-9]*(=[\\s\\S]*)?$',
   mount: '^[a-z0-9][-a-z0-9.]*(/[-._a-zA-Z0-9]+)?(:/.*)?$',
-  volume: '^(/[^:,]*|[a-z0-9][-a-z0-9]*)(:/[^,]*)?(\\s*,\\s*[A-Za-z]+(=[A-Za-z]*)?)*$',
+  /**
+   * VOLUME[:/PATH][,OPTION...]. A path absorbs the spaces before the first comma itself: a `\\s*`
+   * right after `[^,]*` made the pattern quadratic ("/", a million spaces, ",1" never finished).
+   */
+  volume: '^(/[^:,]*(:/[^,]*)?(,\\s*[A-Za-z]+(=[A-Za-z]*)?(\\s*,\\s*[A-Za-z]+(=[A-Za-z]*)?)*)?|[a-z0-9][-a-z0-9]*(:/[^,]*(,\\s*[A-Za-z]+(=[A-Za-z]*)?(\\s*,\\s*[A-Za-z]+(=[A-Za-z]*)?)*)?|(\\s*,\\s*[A-Za-z]+(=[A-Za-z]*)?)*))$',
   permission: '^\\s*(role=\\S+|(\\S+\\s+){0,3}\\S+)\\s*$',
   quantity: '^(\\d+(\\.\\d*)?|\\.\\d+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\\d+)?$',
   duration: '^(\\d+|((\\d+(\\.\\d+)?)(ns|us|µs|ms|s|m|h))+)$',

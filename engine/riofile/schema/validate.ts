@@ -43,13 +43,16 @@ export function validateAgainstSchema(data: unknown, issues: IssueCollector): Pa
     const path = toPath(error.instancePath, data);
     const key = (error.params as { additionalProperty?: string }).additionalProperty ?? error.propertyName;
     failed.push(key === undefined ? path : [...path, key]);
-    reportError(error, data, issues);
+    // Past the issue budget a problem is only counted: its message (a "did you mean", a parser's
+    // explanation) is not built for each of tens of thousands of errors.
+    if (error.keyword === 'propertyNames') continue; // the failing name is reported by the inner error, with its position
+    if (issues.accepting) reportError(error, path, issues);
+    else issues.omit();
   }
   return failed;
 }
 
-function reportError(error: ErrorObject, root: unknown, issues: IssueCollector): void {
-  const path = toPath(error.instancePath, root);
+function reportError(error: ErrorObject, path: Path, issues: IssueCollector): void {
   const value = error.data;
   const owner = (error.parentSchema && owners.get(error.parentSchema)) || undefined;
   const def = owner?.def ?? '';
@@ -64,7 +67,7 @@ function reportError(error: ErrorObject, root: unknown, issues: IssueCollector):
       }
       const known = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {}).filter((k) => key.includes('_') || !k.includes('_'));
       const hint = closest(key, known);
-      issues.add([...path, key], `unknown key "${key}"${hint ? `; did you mean "${hint}"?` : ''}`, { on: 'key', found: key, ...(hint ? { expected: hint } : {}) });
+      issues.add([...path, key], `unknown key ${describeValue(key)}${hint ? `; did you mean "${hint}"?` : ''}`, { on: 'key', found: key, ...(hint ? { expected: hint } : {}) });
       return;
     }
     case 'type': {
@@ -82,25 +85,23 @@ function reportError(error: ErrorObject, root: unknown, issues: IssueCollector):
       if (error.propertyName !== undefined) {
         const name = error.propertyName;
         const { expected } = explainPattern(String(params.pattern), name, path);
-        issues.add([...path, name], `"${name}" is not a valid name here`, { on: 'key', found: JSON.stringify(name), expected });
+        issues.add([...path, name], `${describeValue(name)} is not a valid name here`, { on: 'key', found: describeValue(name), expected });
         return;
       }
       const { message, expected } = explainPattern(String(params.pattern), String(value), path);
       issues.add(path, message, { found: describeValue(value), expected });
       return;
     }
-    case 'propertyNames':
-      return; // the failing name is reported by the inner error, with its position
     case 'maxLength':
       if (error.propertyName !== undefined) {
-        issues.add([...path, error.propertyName], `name "${error.propertyName}" is longer than ${String(params.limit)} characters`, { on: 'key' });
+        issues.add([...path, error.propertyName], `name ${describeValue(error.propertyName)} is longer than ${String(params.limit)} characters`, { on: 'key' });
         return;
       }
       break;
     case 'enum': {
       const allowed = (params.allowedValues as unknown[]).map(String);
       const hint = closest(String(value), allowed);
-      issues.add(path, `"${String(value)}" is not allowed${hint ? `; did you mean "${hint}"?` : ''}`, { found: describeValue(value), expected: `one of ${allowed.join(', ')}` });
+      issues.add(path, `${describeValue(String(value))} is not allowed${hint ? `; did you mean "${hint}"?` : ''}`, { found: describeValue(value), expected: `one of ${allowed.join(', ')}` });
       return;
     }
     case 'minimum':

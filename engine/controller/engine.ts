@@ -1,9 +1,11 @@
+import { isDeepStrictEqual } from 'node:util';
 import { CronJob } from 'cron';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { FsClient } from 'isomorphic-git';
 import { API_VERSION, type App, type Environment } from '../crds/types.js';
 import type { EngineContext } from './context.js';
-import { KeyedQueue } from './keyed-queue.js';
+import { KeyedQueue, type Priority } from './keyed-queue.js';
+import { PollSchedule, systemClock, type ScheduleClock } from './poll-schedule.js';
 import { Backoff } from './backoff.js';
 import { watchCollection, type WatchHandle } from './informers.js';
 import { syncConfig, type ConfigSource, type ConfigState } from './config/sync.js';
@@ -18,6 +20,7 @@ import { workloadKey } from './environment/apply.js';
 import { BuildTimings } from './build-timings.js';
 import { countPhases } from '../observe/engine-metrics.js';
 import type { EnvironmentPhase } from '../crds/types.js';
+import { ROLLOUT_ACTION_ANNOTATION } from '../rollout/types.js';
 
 export interface EngineOptions {
   fs: FsClient;
@@ -28,6 +31,8 @@ export interface EngineOptions {
   sources?: EnvironmentSource[];
   /** Drift resync schedule (cron, with seconds). Default every 5 minutes. */
   resyncCron?: string;
+  /** Clock and timers of the poll rounds and the per-app poll schedule (tests drive them by hand). */
+  clock?: ScheduleClock;
 }
 
 const CONFIG_KEY = 'config';
@@ -35,9 +40,12 @@ const appKey = (name: string) => `app/${name}`;
 const envKey = (namespace: string, name: string) => `env/${namespace}/${name}`;
 
 /**
- * Ria's main loop. Polls the config repo and every app repo each poll interval (jittered), takes
- * "poke" calls (webhooks) for an instant reaction, and reconciles Environments from a per-key
- * queue driven by watches on Environments, build Jobs and Deployments.
+ * Ria's main loop. Polls the config repo each poll interval (jittered) and every app repo once per
+ * interval at the app's own offset in it (poll-schedule.ts: a trickle, not a burst), takes "poke"
+ * calls (webhooks, `ria dev`) for an instant reaction, and reconciles Environments from a per-key
+ * queue driven by watches on Environments, build Jobs and Deployments. Work a person is waiting
+ * for (a poke, what it changes, a `ria rollout` action) goes in the queue's urgent lane, ahead
+ * of polling, watches and the drift resync.
  */
 export class Engine {
   readonly queue: KeyedQueue;
@@ -46,17 +54,30 @@ export class Engine {
   private readonly backoff = new Backoff();
   private readonly watches: WatchHandle[] = [];
   private readonly environments = new Map<string, Environment>();
-  private pollTimer: NodeJS.Timeout | undefined;
+  private pollTimer: unknown;
+  private readonly clock: ScheduleClock;
+  private readonly schedule: PollSchedule;
   private resync: CronJob | undefined;
   private started = false;
   private synced = false;
 
   constructor(private readonly ctx: EngineContext, private readonly options: EngineOptions) {
+    this.clock = options.clock ?? systemClock;
     this.queue = new KeyedQueue({
       concurrency: options.concurrency ?? 4,
-      worker: (key) => this.work(key),
+      worker: (key, run) => this.work(key, run.priority),
       onError: (key, err) => this.failed(key, err),
     });
+    this.schedule = new PollSchedule({
+      intervalMs: () => this.pollIntervalMs(),
+      clock: this.clock,
+      // An app in backoff is retried by its backoff timer, not by the schedule.
+      due: (name) => { if (this.backoff.attempts(appKey(name)) === 0) this.queue.add(appKey(name)); },
+    });
+  }
+
+  private pollIntervalMs(): number {
+    return this.configState.settings?.pollIntervalMs ?? this.ctx.settings().pollIntervalMs;
   }
 
   /** Environments by phase, from the watch's view (ria_environments). */
@@ -81,8 +102,12 @@ export class Engine {
         const gone = this.environments.get(key) ?? env;
         this.forgetEnvironment(key);
         if (gone.spec) this.ctx.hooks.environmentRemoved?.(gone, this.knownApps.get(gone.spec.app));
-      } else this.rememberEnvironment(key, env);
-      this.queue.add(key);
+        this.queue.add(key);
+        return;
+      }
+      const previous = this.environments.get(key);
+      this.rememberEnvironment(key, env);
+      this.queue.add(key, environmentEventPriority(previous, env));
     }, this.ctx.log);
     this.watches.push(this.environmentWatch);
     const builds = new BuildTimings(this.ctx.now);
@@ -107,17 +132,19 @@ export class Engine {
     }, this.ctx.log));
     this.resync = CronJob.from({ cronTime: this.options.resyncCron ?? '0 */5 * * * *', start: true, onTick: () => { void this.resyncAll(); } });
     this.schedulePoll(0);
+    this.schedule.start();
   }
 
   /**
-   * Poke: a webhook said this repository changed. Polls it (and whatever uses it) now. With the
-   * push's ref and SHAs, the branch's Environment is updated without listing first, and the
-   * commit is fetched meanwhile.
+   * Poke: a webhook said this repository changed. Polls it (and whatever uses it) now, in the
+   * queue's urgent lane (ahead of poll rounds and resyncs; the Environments it changes follow in
+   * the same lane). With the push's ref and SHAs, the branch's Environment is updated without
+   * listing first, and the commit is fetched meanwhile (at once, not through the queue).
    */
   poke(repoUrl: string, push?: PushHint): Promise<string | undefined> | undefined {
     const norm = normalizeUrl(repoUrl);
     let pushedTip: Promise<string | undefined> | undefined;
-    if (normalizeUrl(this.options.config.url) === norm) this.queue.add(CONFIG_KEY);
+    if (normalizeUrl(this.options.config.url) === norm) this.queue.add(CONFIG_KEY, 'urgent');
     for (const app of this.knownApps.values()) {
       if (normalizeUrl(app.spec.repo) !== norm) continue;
       const name = app.metadata.name;
@@ -136,7 +163,7 @@ export class Engine {
         this.pushHints.set(name, hints);
         pushedTip ??= tip;
       }
-      this.queue.add(appKey(name));
+      this.queue.add(appKey(name), 'urgent');
     }
     return pushedTip;
   }
@@ -145,7 +172,8 @@ export class Engine {
   private readonly pushHints = new Map<string, Map<string, VerifiablePush>>();
 
   async stop(): Promise<void> {
-    if (this.pollTimer) clearTimeout(this.pollTimer);
+    if (this.pollTimer !== undefined) this.clock.clearTimeout(this.pollTimer);
+    this.schedule.stop();
     await this.resync?.stop();
     for (const w of this.watches) w.stop();
     await this.queue.stop();
@@ -206,33 +234,42 @@ export class Engine {
 
   private readonly knownApps = new Map<string, App & { metadata: { name: string } }>();
 
+  /**
+   * The poll round, every interval (±10% jitter): the config repository, and one list of the App
+   * objects. The apps' own repositories are listed by the schedule, each at its offset; an app
+   * that is new, or whose spec changed, is synced at once.
+   */
   private schedulePoll(delayMs: number): void {
-    this.pollTimer = setTimeout(() => {
-      void this.pollAll().finally(() => {
+    this.pollTimer = this.clock.setTimeout(() => {
+      this.queue.add(CONFIG_KEY);
+      void this.refreshApps('normal').finally(() => {
         if (!this.started) return;
-        const interval = this.configState.settings?.pollIntervalMs ?? this.ctx.settings().pollIntervalMs;
-        // ±10% jitter so many engines (or many apps) do not poll in lockstep.
-        this.schedulePoll(interval * (0.9 + 0.2 * Math.random()));
+        // ±10% jitter so many engines do not poll in lockstep.
+        this.schedulePoll(this.pollIntervalMs() * (0.9 + 0.2 * Math.random()));
       });
     }, delayMs);
-    this.pollTimer.unref?.();
   }
 
-  private async pollAll(): Promise<void> {
-    this.queue.add(CONFIG_KEY);
+  /** Lists the App objects: the schedule's apps; new and changed ones are queued now (at `priority`). */
+  private async refreshApps(priority: Priority): Promise<void> {
     try {
       const apps = await this.ctx.objects.list<App & { metadata: { name: string } }>(API_VERSION, 'App', { namespace: this.ctx.namespace });
+      const before = new Map(this.knownApps);
       this.knownApps.clear();
       for (const app of apps) {
-        this.knownApps.set(app.metadata.name, app);
-        if (this.backoff.attempts(appKey(app.metadata.name)) === 0) this.queue.add(appKey(app.metadata.name));
+        const name = app.metadata.name;
+        this.knownApps.set(name, app);
+        const previous = before.get(name);
+        const changed = !previous || previous.metadata.uid !== app.metadata.uid || !isDeepStrictEqual(previous.spec, app.spec);
+        if (changed && this.backoff.attempts(appKey(name)) === 0) this.queue.add(appKey(name), priority);
       }
+      this.schedule.set(apps.map((app) => ({ name: app.metadata.name, group: normalizeUrl(app.spec.repo) })));
     } catch (err) {
       this.ctx.log.warn('listing Apps failed; will retry next poll', { error: (err as Error).message });
     }
   }
 
-  private async work(key: string): Promise<void> {
+  private async work(key: string, priority: Priority): Promise<void> {
     const started = Date.now();
     if (key === CONFIG_KEY) {
       const result = await syncConfig(this.ctx, this.options.fs, this.options.config, this.configState);
@@ -243,7 +280,7 @@ export class Engine {
         // An app's config (answers, allow, secretsFrom) or the settings may have changed: every
         // environment looks again; those whose inputs are unchanged stop at the no-op check.
         for (const envKey of this.environments.keys()) this.queue.add(envKey);
-        await this.pollAll();
+        await this.refreshApps(priority);
       }
       return;
     }
@@ -251,15 +288,18 @@ export class Engine {
       const name = key.slice(4);
       const known = this.knownApps.get(name);
       const hints = this.pushHints.get(name);
+      // What an urgent sync changes is reconciled urgently too (the webhook's push → applied).
+      const applied = (env: string) => this.queue.add(envKey(this.ctx.namespace, env), priority);
       if (hints) {
         this.pushHints.delete(name);
-        const pushed = await syncAppFromPush(this.ctx, name, [...hints.values()], known);
+        const pushed = await syncAppFromPush(this.ctx, name, [...hints.values()], known, applied);
         if (pushed.ok) { this.backoff.succeed(key); return; }
         this.ctx.log.debug('push not applied as is; listing the repository', { app: name, reason: pushed.reason });
       }
       const result = await syncApp(this.ctx, name, this.options.sources ?? [], {
         ...(known ? { app: known } : {}),
         ...(this.watchesSynced() ? { environments: () => [...this.environments.values()].filter((e) => e.spec.app === name) } : {}),
+        applied,
       });
       if (!result.ok) { this.retryLater(key, result.error); return; }
       this.backoff.succeed(key);
@@ -289,6 +329,17 @@ export class Engine {
     this.ctx.hooks.reconciled?.('failed', 0);
     this.retryLater(key, err instanceof Error ? err : new Error(String(err)));
   }
+}
+
+/**
+ * Pure: the lane of an Environment watch event. Urgent when a person just asked for something on
+ * it (`ria rollout ACTION ENV` set a new rollout-action annotation); the rest (status writes, the
+ * app sync's spec updates, which queue their own urgency) are normal.
+ */
+export function environmentEventPriority(previous: Environment | undefined, next: Environment): Priority {
+  const action = next.metadata?.annotations?.[ROLLOUT_ACTION_ANNOTATION];
+  if (action === undefined || action === next.status?.rollout?.lastAction) return 'normal';
+  return previous?.metadata?.annotations?.[ROLLOUT_ACTION_ANNOTATION] === action ? 'normal' : 'urgent';
 }
 
 function normalizeUrl(url: string): string {

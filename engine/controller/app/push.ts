@@ -43,7 +43,8 @@ export function usablePushHint(hint: PushHint): boolean {
  * code as main; the hint counts only when the fetch of the ref itself resolved to `after`.
  * Never deletes anything.
  */
-export async function syncAppFromPush(ctx: EngineContext, appName: string, hints: readonly VerifiablePush[], cachedApp?: App & { metadata: { name: string } }): Promise<PushSyncResult> {
+export async function syncAppFromPush(ctx: EngineContext, appName: string, hints: readonly VerifiablePush[], cachedApp?: App & { metadata: { name: string } },
+  applied?: (name: string) => void): Promise<PushSyncResult> {
   const app = cachedApp ?? await ctx.objects.get<App & { metadata: { name: string } }>({ apiVersion: API_VERSION, kind: 'App', namespace: ctx.namespace, name: appName });
   if (!app || app.metadata.deletionTimestamp) return { ok: true, changed: 0 };
   let changed = 0;
@@ -58,6 +59,7 @@ export async function syncAppFromPush(ctx: EngineContext, appName: string, hints
     const tip = await hint.tip;
     if (tip !== hint.sha) return { ok: false, reason: `${hint.ref}: the fetch found ${tip ? `${tip.slice(0, 7)} at its tip` : 'no tip (it failed)'}, not the pushed ${hint.sha.slice(0, 7)}` };
     await applyEnvironment(ctx, app, desired, current !== undefined);
+    applied?.(desired.name);
     changed++;
   }
   return { ok: true, changed };

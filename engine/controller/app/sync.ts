@@ -20,6 +20,8 @@ export interface EnvironmentSource {
 export interface AppSyncCache {
   app?: App & { metadata: { name: string } };
   environments?: () => Array<Environment & { metadata: { name: string } }>;
+  /** Called after each Environment this sync created or updated (the engine queues its reconcile). */
+  applied?: (name: string) => void;
 }
 
 export type AppSyncResult = { ok: true; changed: number } | { ok: false; error: Error };
@@ -70,6 +72,7 @@ export async function syncApp(ctx: EngineContext, appName: string, extraSources:
     if (current && isDeepStrictEqual(current.spec, d.spec)) continue;
     if (!current && await takenByAnotherApp(ctx, appName, d.name)) continue;
     await applyEnvironment(ctx, app, d, current !== undefined);
+    cached.applied?.(d.name);
     changed++;
   }
   const wanted = new Set(desired.map((d) => d.name));

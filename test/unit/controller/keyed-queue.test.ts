@@ -1,0 +1,117 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { KeyedQueue, type Priority } from '../../../engine/controller/keyed-queue.js';
+import { environmentEventPriority } from '../../../engine/controller/engine.js';
+import { API_VERSION, type Environment } from '../../../engine/crds/types.js';
+
+/** A queue whose runs wait until released by hand, recording the order and lane of each start. */
+function gatedQueue(concurrency: number, urgentBurst?: number) {
+  const started: string[] = [];
+  const gates = new Map<string, () => void>();
+  let active = new Map<string, number>();
+  let overlap = false;
+  const queue = new KeyedQueue({
+    concurrency, ...(urgentBurst !== undefined ? { urgentBurst } : {}),
+    worker: (key: string, run: { priority: Priority }) => {
+      started.push(run.priority === 'urgent' ? `${key}!` : key);
+      active.set(key, (active.get(key) ?? 0) + 1);
+      if (active.get(key)! > 1) overlap = true;
+      return new Promise<void>((resolve) => gates.set(key, () => { active.set(key, active.get(key)! - 1); gates.delete(key); resolve(); }));
+    },
+  });
+  const release = async (key: string) => {
+    const g = gates.get(key);
+    assert.ok(g, `${key} is running`);
+    g();
+    await new Promise((r) => setImmediate(r));
+  };
+  return { queue, started, release, overlap: () => overlap, reset: () => { active = new Map(); } };
+}
+
+test('keyed queue: an urgent key starts at the next free worker, ahead of every waiting normal key', async () => {
+  const q = gatedQueue(2);
+  for (let i = 1; i <= 50; i++) q.queue.add(`app/poll-${i}`); // a poll round
+  assert.deepEqual(q.started, ['app/poll-1', 'app/poll-2']);
+  q.queue.add('app/pushed', 'urgent'); // the webhook
+  assert.deepEqual(q.started, ['app/poll-1', 'app/poll-2'], 'no worker is free: it waits for one, not for the round');
+  await q.release('app/poll-1');
+  assert.deepEqual(q.started, ['app/poll-1', 'app/poll-2', 'app/pushed!']);
+  await q.release('app/pushed');
+  assert.equal(q.started.at(-1), 'app/poll-3', 'then the round goes on in order');
+  assert.equal(q.queue.depth, 49);
+});
+
+test('keyed queue: a waiting normal key asked for urgently moves up, once; a normal add never moves a key down', async () => {
+  const q = gatedQueue(1);
+  q.queue.add('env/busy');
+  for (const k of ['env/a', 'env/b', 'env/c']) q.queue.add(k);
+  q.queue.add('env/c', 'urgent');
+  assert.equal(q.queue.state('env/c'), 'urgent');
+  q.queue.add('env/c'); // the watch event of the same change: stays urgent
+  q.queue.add('env/c', 'urgent');
+  assert.equal(q.queue.state('env/c'), 'urgent');
+  assert.equal(q.queue.depth, 4, 'coalesced: no key waits twice');
+  await q.release('env/busy');
+  await q.release('env/c');
+  await q.release('env/a');
+  await q.release('env/b');
+  assert.deepEqual(q.started, ['env/busy', 'env/c!', 'env/a', 'env/b']);
+  assert.equal(q.queue.depth, 0);
+});
+
+test('keyed queue: a running key asked for urgently runs once more, urgently, never twice at once', async () => {
+  const q = gatedQueue(2);
+  q.queue.add('env/x');
+  q.queue.add('env/other');
+  q.queue.add('env/waiting');
+  q.queue.add('env/x'); // running: once more (normal)
+  q.queue.add('env/x', 'urgent'); // upgraded
+  q.queue.add('env/x'); // not downgraded
+  await q.release('env/x');
+  assert.deepEqual(q.started, ['env/x', 'env/other', 'env/x!'], 'ahead of env/waiting');
+  assert.equal(q.overlap(), false);
+  await q.release('env/x');
+  await q.release('env/other');
+  await q.release('env/waiting');
+  assert.deepEqual(q.started, ['env/x', 'env/other', 'env/x!', 'env/waiting']);
+});
+
+test('keyed queue: urgent work does not starve normal work (one normal key after urgentBurst urgent ones)', async () => {
+  const q = gatedQueue(1, 2);
+  q.queue.add('env/running');
+  q.queue.add('env/normal');
+  for (const k of ['u1', 'u2', 'u3', 'u4']) q.queue.add(k, 'urgent');
+  for (const k of ['env/running', 'u1', 'u2', 'env/normal', 'u3']) await q.release(k);
+  assert.deepEqual(q.started, ['env/running', 'u1!', 'u2!', 'env/normal', 'u3!', 'u4!']);
+});
+
+test('keyed queue: a key waiting on a delayed retry is taken at once when asked for urgently', async () => {
+  const timers = new Map<number, () => void>();
+  let id = 0;
+  const runs: string[] = [];
+  const queue = new KeyedQueue({
+    concurrency: 1, worker: async (key, run) => { runs.push(`${key}:${run.priority}`); },
+    setTimer: (fn) => { timers.set(++id, fn); return id; }, clearTimer: (h) => { timers.delete(h as number); },
+  });
+  queue.addAfter('app/shop', 60_000);
+  assert.equal(timers.size, 1);
+  queue.add('app/shop', 'urgent');
+  assert.equal(timers.size, 0, 'the retry timer is dropped');
+  await queue.idle();
+  assert.deepEqual(runs, ['app/shop:urgent']);
+});
+
+test('environment watch events: urgent only when a new rollout action was just set', () => {
+  const env = (action?: string, last?: string): Environment => ({
+    apiVersion: API_VERSION, kind: 'Environment',
+    metadata: { name: 'shop--main', ...(action ? { annotations: { 'ria.dev/rollout-action': action } } : {}) },
+    spec: { app: 'shop', kind: 'branch', target: 'main', branch: 'main', commit: 'c', namespace: 'shop--main' },
+    ...(last ? { status: { rollout: { services: {}, lastAction: last } } } : {}),
+  } as Environment);
+  assert.equal(environmentEventPriority(env(), env()), 'normal');
+  assert.equal(environmentEventPriority(env(), env('promote/1')), 'urgent', 'ria rollout promote');
+  assert.equal(environmentEventPriority(undefined, env('promote/1')), 'urgent');
+  assert.equal(environmentEventPriority(env('promote/1'), env('promote/1')), 'normal', 'a later status write on the same request');
+  assert.equal(environmentEventPriority(env('promote/1'), env('abort/2', 'promote/1')), 'urgent');
+  assert.equal(environmentEventPriority(env('abort/2'), env('abort/2', 'abort/2')), 'normal', 'acted on');
+});

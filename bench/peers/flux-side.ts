@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { GitServer } from '../../engine/dev/git-server.js';
-import { commitFiles, createRepo } from '../../engine/dev/git-fixtures.js';
+import { commitFiles } from '../../engine/dev/git-fixtures.js';
 import { freePorts } from '../../engine/dev/cluster/ports.js';
 import { KubeObjects } from '../../engine/kube/objects.js';
 import { KubeRest } from '../../engine/kube/rest.js';
@@ -22,6 +22,7 @@ import { REPO_OWNER, TRACKED_BRANCH, UNTRACKED_BRANCH, type BenchApp } from './w
 import type { EngineUnderTest } from './side.js';
 import type { FluxBinaries } from './flux-build.js';
 import { inBatches } from './batches.js';
+import { seedRepo } from './seed-repo.js';
 
 const run = promisify(execFile);
 
@@ -57,10 +58,11 @@ export function fluxSide(o: FluxSideOptions): EngineUnderTest {
       await engineIdentity(o.admin, FLUX_NAMESPACE, 'flux', kubeconfig);
       await mkdir(join(o.git.root, REPO_OWNER), { recursive: true });
       await inBatches(o.apps, 8, async (app) => {
-        await createRepo(o.git, app.repo);
         const rendered = renderedYaml(app, 0, o.config, 'ria-system');
-        await commitFiles(o.git, app.repo, TRACKED_BRANCH, { [RENDERED_FILE]: rendered }, 'first', { date: o.nextDate() });
-        await commitFiles(o.git, app.repo, UNTRACKED_BRANCH, { [RENDERED_FILE]: rendered, NOTES: 'work in progress\n' }, 'wip', { date: o.nextDate() });
+        await seedRepo(o.git.root, app.repo, [
+          { name: TRACKED_BRANCH, files: { [RENDERED_FILE]: rendered }, message: 'first', date: o.nextDate() },
+          { name: UNTRACKED_BRANCH, files: { [RENDERED_FILE]: rendered, NOTES: 'work in progress\n' }, message: 'wip', date: o.nextDate() },
+        ]);
         await objects.apply(gitRepository(app, o.git.urlFor(app.repo), o.pollSeconds) as never, { fieldManager: 'bench' });
         await objects.apply(kustomization(app) as never, { fieldManager: 'bench' });
       });

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { GitServer } from '../../engine/dev/git-server.js';
-import { commitFiles, createRepo } from '../../engine/dev/git-fixtures.js';
+import { commitFiles } from '../../engine/dev/git-fixtures.js';
 import { deliverWebhook, pushPayload } from '../../engine/dev/github-events.js';
 import { WEBHOOK_PATH } from '../../engine/github/index.js';
 import { freePorts } from '../../engine/dev/cluster/ports.js';
@@ -23,6 +23,7 @@ import { engineIdentity } from './identity.js';
 import { REPO_OWNER, riaConfigFiles, riofileFor, TRACKED_BRANCH, UNTRACKED_BRANCH, type BenchApp } from './workload.js';
 import type { EngineUnderTest } from './side.js';
 import { inBatches } from './batches.js';
+import { seedRepo } from './seed-repo.js';
 
 const BIN = fileURLToPath(new URL('../../engine/cli/bin.js', import.meta.url));
 
@@ -50,12 +51,13 @@ export function riaSide(o: RiaSideOptions): EngineUnderTest & { config: Record<s
     async prepare() {
       await mkdir(join(o.git.root, REPO_OWNER), { recursive: true });
       await inBatches(o.apps, 8, async (app) => {
-        await createRepo(o.git, app.repo);
-        heads.set(app.name, await commitFiles(o.git, app.repo, TRACKED_BRANCH, { Riofile: riofileFor(app, 0) }, 'first', { date: o.nextDate() }));
-        await commitFiles(o.git, app.repo, UNTRACKED_BRANCH, { Riofile: riofileFor(app, 0), NOTES: 'work in progress\n' }, 'wip', { date: o.nextDate() });
+        const shas = await seedRepo(o.git.root, app.repo, [
+          { name: TRACKED_BRANCH, files: { Riofile: riofileFor(app, 0) }, message: 'first', date: o.nextDate() },
+          { name: UNTRACKED_BRANCH, files: { Riofile: riofileFor(app, 0), NOTES: 'work in progress\n' }, message: 'wip', date: o.nextDate() },
+        ]);
+        heads.set(app.name, shas[TRACKED_BRANCH]!);
       });
-      await createRepo(o.git, 'ria-config');
-      await commitFiles(o.git, 'ria-config', 'main', config, 'apps', { date: o.nextDate() });
+      await seedRepo(o.git.root, 'ria-config', [{ name: 'main', files: config, message: 'apps', date: o.nextDate() }]);
       await ensureCrds(objects);
       await engineIdentity(o.admin, RIA_NAMESPACE, 'ria-engine', join(o.dir, 'ria.kubeconfig'));
     },

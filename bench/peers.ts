@@ -143,6 +143,7 @@ async function measure(side: EngineUnderTest, nextRound: () => number): Promise<
     if (trigger) await side.trigger(app);
     const ms = (await watch.seen) - start;
     await waitRolledOut(ns);
+    say(`${side.name}: push ${round} to ${app.name} (${trigger ? 'triggered' : 'polled'}): applied in ${Math.round(ms)} ms, rolled out ${since(start)} after the commit`);
     return ms;
   };
   const triggered: number[] = [];

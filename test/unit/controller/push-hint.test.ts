@@ -32,8 +32,10 @@ const hint = (after: string, tip: string | undefined): VerifiablePush => ({ ref:
 
 test('a push whose SHA is the tip the fetch found moves the branch environment', async () => {
   const { app, ctx, commit } = setup();
-  assert.deepEqual(await syncAppFromPush(ctx, 'shop', [hint(PUSHED, PUSHED)], app), { ok: true, changed: 1 });
+  const applied: string[] = [];
+  assert.deepEqual(await syncAppFromPush(ctx, 'shop', [hint(PUSHED, PUSHED)], app, (name) => applied.push(`${name}@${commit().slice(0, 1)}`)), { ok: true, changed: 1 });
   assert.equal(commit(), PUSHED);
+  assert.deepEqual(applied, ['shop--main@e'], 'the engine is told which Environment moved, once it is written (it queues that reconcile in the push\'s lane)');
 });
 
 test('a forged or replayed push naming a pull request head for main is refused: the fetch says main is elsewhere', async () => {

@@ -33,7 +33,9 @@ test('upgrade: an Environment with an old-scheme name is replaced by one under t
   const shop = app('shop');
   cluster.put({ apiVersion: API_VERSION, kind: 'Environment', metadata: { name: 'shop-main', namespace: NS, labels: { 'ria.dev/app': 'shop' } },
     spec: { app: 'shop', kind: 'branch', target: 'main', branch: 'main', commit: SHA, namespace: 'shop-main' } });
-  assert.deepEqual(await syncApp(ctx, 'shop', [], { app: shop, environments: envs('shop') }), { ok: true, changed: 2 });
+  const applied: string[] = [];
+  assert.deepEqual(await syncApp(ctx, 'shop', [], { app: shop, environments: envs('shop'), applied: (name) => applied.push(name) }), { ok: true, changed: 2 });
+  assert.deepEqual(applied, ['shop--main'], 'told of the Environment it wrote (not of the one it deleted)');
   assert.deepEqual(envs('shop')().map((e) => [e.metadata.name, e.spec.namespace]), [['shop--main', 'shop--main']]);
 });
 

@@ -11,7 +11,7 @@ export interface KubeObject {
   kind: string;
   metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>;
     resourceVersion?: string; generation?: number; uid?: string; deletionTimestamp?: string; finalizers?: string[];
-    managedFields?: Array<{ manager?: string; operation?: string; subresource?: string }>; [key: string]: unknown };
+    managedFields?: Array<{ manager?: string; operation?: string; subresource?: string; time?: string; fieldsV1?: unknown }>; [key: string]: unknown };
   [key: string]: unknown;
 }
 

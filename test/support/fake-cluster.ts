@@ -7,7 +7,7 @@
 import { KubeApiError, type KubeObjectRef } from '../../engine/kube/errors.js';
 import type { KubeObject, KubeObjects } from '../../engine/kube/objects.js';
 
-export type FakeVerb = 'get' | 'list' | 'apply' | 'applyStatus' | 'mergePatch' | 'delete' | 'create';
+export type FakeVerb = 'get' | 'list' | 'apply' | 'dryRun' | 'applyStatus' | 'mergePatch' | 'delete' | 'create';
 
 export interface InjectedFailure {
   verb: FakeVerb;
@@ -16,6 +16,17 @@ export interface InjectedFailure {
   error: () => Error;
   /** How many times it fails (default: until removed). */
   times?: number;
+}
+
+/** The fields an applied object sets, roughly as fieldsV1 (`{"f:spec":{"f:replicas":{}}}`). */
+export function fieldSet(obj: unknown, top = true): Record<string, unknown> {
+  const set: Record<string, unknown> = {};
+  if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return set;
+  for (const [k, v] of Object.entries(obj)) {
+    if (top && (k === 'apiVersion' || k === 'kind')) continue;
+    set[`f:${k}`] = fieldSet(v, false);
+  }
+  return set;
 }
 
 const keyOf = (r: { apiVersion: string; kind: string; namespace?: string | undefined; name: string }) => `${r.apiVersion}|${r.kind}|${r.namespace ?? ''}|${r.name}`;
@@ -34,7 +45,7 @@ export class FakeCluster {
   }
 
   get writes(): number {
-    return this.calls.filter((c) => c.verb !== 'get' && c.verb !== 'list').length;
+    return this.calls.filter((c) => c.verb !== 'get' && c.verb !== 'list' && c.verb !== 'dryRun').length;
   }
 
   fail(failure: InjectedFailure): void {
@@ -80,16 +91,21 @@ export class FakeCluster {
         return [...self.store.values()].filter((o) => o.apiVersion === apiVersion && o.kind === kind
           && (!options.namespace || o.metadata.namespace === options.namespace)).map((o) => structuredClone(o) as T);
       },
-      async apply<T>(obj: KubeObject, options: { fieldManager?: string } = {}): Promise<T> {
-        self.check('apply', obj.kind, obj.metadata.name);
-        const managedFields = [{ manager: options.fieldManager ?? 'ria', operation: 'Apply' }];
+      async apply<T>(obj: KubeObject, options: { fieldManager?: string; dryRun?: boolean } = {}): Promise<T> {
+        self.check(options.dryRun ? 'dryRun' : 'apply', obj.kind, obj.metadata.name);
+        // The fields the manager owns, in the API server's fieldsV1 shape (lists as one field here).
+        const managedFields = [{ manager: options.fieldManager ?? 'ria', operation: 'Apply', fieldsV1: fieldSet(obj) }];
         const current = self.find(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name);
         const changed = !current || JSON.stringify(current.spec) !== JSON.stringify(obj.spec);
         const generation = (current?.metadata.generation ?? 0) + (changed ? 1 : 0);
+        const want = (obj.spec as { replicas?: number } | undefined)?.replicas ?? 1;
         const rolledOut = obj.kind === 'Deployment' && self.rollOut
-          ? { status: { observedGeneration: generation, replicas: 1, updatedReplicas: 1, availableReplicas: 1 } } : {};
-        return self.put({ ...obj, ...(current?.status ? { status: current.status } : {}), ...rolledOut,
-          metadata: { ...current?.metadata, ...obj.metadata, generation, managedFields, ...(current?.metadata.uid ? { uid: current.metadata.uid } : {}) } }) as T;
+          ? { status: { observedGeneration: generation, replicas: want, updatedReplicas: want, availableReplicas: want } } : {};
+        const next = { ...obj, ...(current?.status ? { status: current.status } : {}), ...rolledOut,
+          metadata: { ...current?.metadata, ...obj.metadata, generation, managedFields, ...(current?.metadata.uid ? { uid: current.metadata.uid } : {}) } };
+        // A dry run answers what the apply would store, and stores nothing.
+        if (options.dryRun) return structuredClone({ ...next, metadata: { ...next.metadata, resourceVersion: current?.metadata.resourceVersion } }) as T;
+        return self.put(next) as T;
       },
       async applyStatus<T>(obj: KubeObject): Promise<T> {
         self.check('applyStatus', obj.kind, obj.metadata.name);

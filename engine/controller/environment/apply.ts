@@ -5,6 +5,7 @@ import type { EngineContext } from '../context.js';
 import { inventoryKey } from './prune.js';
 import { ObjectNotOwnedError, notOwnedReason, outsideEnvironment, type EnvironmentOwner } from './ownership.js';
 import { isIdentityObject } from './identity.js';
+import { applyFingerprint } from './drift.js';
 
 export interface ApplyOutcome {
   inventory: InventoryEntry[];
@@ -14,6 +15,14 @@ export interface ApplyOutcome {
   generations: Map<string, number>;
   /** The objects as the API server returned them (status included), by `Kind/ns/name`. */
   live: Map<string, KubeObject>;
+  /** Fingerprint of each object applied (drift.ts): the desired object and the fields Ria owns after the apply. */
+  fields: Map<string, string>;
+}
+
+/** A drift check's verdict: apply only `drifted`; the others are unchanged, as read (`live`). */
+export interface ApplyOnly {
+  drifted: ReadonlySet<string>;
+  live: ReadonlyMap<string, KubeObject>;
 }
 
 /** Applies in flight at once for one environment: enough to hide round trips, few enough to be polite. */
@@ -67,9 +76,11 @@ export function applyWaves(objects: KubeObject[], existing: readonly InventoryEn
  * else owns the field; Ria's desired state then wins only over the environment's own object
  * (a `kubectl edit` of an owned Deployment), never over someone else's. When an apply fails,
  * the rest of its wave still completes and the first error is thrown: the next reconcile applies
- * everything again.
+ * everything again. With `only` (a drift check's verdict), the objects it found unchanged are not
+ * applied: their live copies stand for the apply's answers, and the inventory is still all of them.
  */
-export async function applyEnvironmentObjects(ctx: EngineContext, owner: EnvironmentOwner, objects: KubeObject[], existing: readonly InventoryEntry[] = []): Promise<ApplyOutcome> {
+export async function applyEnvironmentObjects(ctx: EngineContext, owner: EnvironmentOwner, objects: KubeObject[], existing: readonly InventoryEntry[] = [],
+  only?: ApplyOnly): Promise<ApplyOutcome> {
   const seen = new Set<string>();
   for (const obj of objects) {
     const why = outsideEnvironment(owner, obj);
@@ -81,13 +92,19 @@ export async function applyEnvironmentObjects(ctx: EngineContext, owner: Environ
   }
   await ctx.identities.ensureRoles();
   const known = new Set(existing.map(inventoryKey));
-  const outcome: ApplyOutcome = { inventory: objects.map(refOf), conflicts: [], generations: new Map(), live: new Map() };
+  const outcome: ApplyOutcome = { inventory: objects.map(refOf), conflicts: [], generations: new Map(), live: new Map(), fields: new Map() };
   const refuseUnowned = async (obj: KubeObject, context = ''): Promise<void> => {
     const live = await ctx.identities.clientFor(obj).get(refOf(obj));
     const why = live && notOwnedReason(owner, live);
     if (why) throw new ObjectNotOwnedError(refOf(obj), owner, `${why}${context}`);
   };
   const applyOne = async (obj: KubeObject): Promise<void> => {
+    const unchanged = only && !only.drifted.has(workloadKey(refOf(obj))) ? only.live.get(workloadKey(refOf(obj))) : undefined;
+    if (unchanged) {
+      outcome.live.set(workloadKey(refOf(obj)), unchanged);
+      if (unchanged.metadata.generation !== undefined) outcome.generations.set(workloadKey(refOf(obj)), unchanged.metadata.generation);
+      return;
+    }
     if (obj.kind === 'Namespace' || !known.has(inventoryKey(refOf(obj)))) await refuseUnowned(obj);
     const client = ctx.identities.clientFor(obj);
     let applied: KubeObject;
@@ -101,6 +118,7 @@ export async function applyEnvironmentObjects(ctx: EngineContext, owner: Environ
     }
     const key = workloadKey(refOf(obj));
     outcome.live.set(key, applied);
+    outcome.fields.set(key, applyFingerprint(obj, applied));
     if (applied.metadata.generation !== undefined) outcome.generations.set(key, applied.metadata.generation);
   };
   for (const wave of applyWaves(objects, existing)) {

@@ -14,6 +14,12 @@ export interface ReconcileMemory {
    * apply's response) is never mistaken for an edit.
    */
   observed: Map<string, number>;
+  /**
+   * Object (`Kind/ns/name`) -> fingerprint of Ria's last apply of it: the desired object and the
+   * fields the API server said Ria owns after it (drift.ts). The drift check compares the live
+   * object's owned fields with it instead of applying again.
+   */
+  fields: Map<string, string>;
 }
 
 /** Pure: workloads of the inventory changed or deleted by someone else since Ria applied them. */
@@ -28,6 +34,17 @@ export function driftedWorkloads(memory: Pick<ReconcileMemory, 'applied' | 'obse
   return drifted;
 }
 
+/**
+ * Pure: whether the environment's objects are due for a drift check. The resync tick that asks
+ * comes one interval after the tick whose reconcile set `lastApplied` (a little after that tick,
+ * once the queue reached it): without some slack every other tick would find it not quite due,
+ * and the check would run every two intervals.
+ */
+export function driftCheckDue(memory: Pick<ReconcileMemory, 'lastApplied'>, key: string, nowMs: number, intervalMs: number): boolean {
+  const last = memory.lastApplied.get(key);
+  return last === undefined || nowMs - last >= intervalMs * 0.9;
+}
+
 /** The key of an environment in ReconcileMemory. */
 export function memoryKey(namespace: string, name: string): string {
   return `${namespace}/${name}`;
@@ -38,5 +55,6 @@ export function forgetWorkloads(memory: ReconcileMemory, entries: readonly Inven
   for (const entry of entries ?? []) {
     memory.applied.delete(workloadKey(entry));
     memory.observed.delete(workloadKey(entry));
+    memory.fields.delete(workloadKey(entry));
   }
 }

@@ -12,7 +12,7 @@ import { loadRiofileText, RiofileMissingError } from './source.js';
 import { RenderError } from '../../render/errors.js';
 import { checkPolicy } from './policy.js';
 import { ensureBuilds } from './builds.js';
-import { applyEnvironmentObjects } from './apply.js';
+import { applyEnvironmentObjects, type ApplyOnly } from './apply.js';
 import { referencedSecrets, secretCopies } from './secrets.js';
 import { pruneEntry, toPrune } from './prune.js';
 import { environmentOwner } from './ownership.js';
@@ -25,7 +25,8 @@ import { isProductionBranch } from '../../config/production.js';
 import { gatewayInfo } from './gateway-info.js';
 import { routesServing } from './route-serving.js';
 import { locateWarnings } from './warning-lines.js';
-import { driftedWorkloads, forgetWorkloads } from './memory.js';
+import { driftCheckDue, driftedWorkloads, forgetWorkloads } from './memory.js';
+import { checkDrift } from './drift.js';
 import { renderEnvironment } from './render-environment.js';
 import { StalledError, type LoadedApp, type LoadedEnvironment, type NamedStep, type Outcome, type ReconcileRun } from './outcome.js';
 import { buildFailedMessage, logsHint } from './build-failure.js';
@@ -57,7 +58,7 @@ export async function checkUpToDate(run: ReconcileRun): Promise<Outcome | undefi
     .digest('hex').slice(0, 16);
   const settled = status.phase === 'Ready' || (status.phase === 'Failed' && getCondition(status.conditions, ConditionType.Stalled)?.status === 'True');
   const upToDate = status.inputsHash === inputsHash && status.observedGeneration === env.metadata.generation && settled
-    && driftedWorkloads(memory, status.inventory).length === 0 && now.getTime() - (memory.lastApplied.get(key) ?? now.getTime()) < ctx.driftIntervalMs
+    && driftedWorkloads(memory, status.inventory).length === 0 && (!memory.lastApplied.has(key) || !driftCheckDue(memory, key, now.getTime(), ctx.driftIntervalMs))
     && !rolloutBusy(status, env.metadata.annotations);
   if (upToDate) {
     if (!memory.lastApplied.has(key)) memory.lastApplied.set(key, now.getTime());
@@ -187,8 +188,10 @@ export async function copySecrets(run: ReconcileRun): Promise<Outcome | undefine
 }
 
 /**
- * Server-side apply, only when the desired state changed, for drift, or once per drift interval.
- * A refusal keeps what ran before (nothing is pruned before an apply succeeded).
+ * Server-side apply, only when the desired state changed or for drift. A changed render applies
+ * every object; the periodic drift check (same render, once per drift interval) compares each
+ * object with the cluster and applies only those that differ (drift.ts): at rest, nothing is
+ * written. A refusal keeps what ran before (nothing is pruned before an apply succeeded).
  */
 export async function applyObjects(run: ReconcileRun): Promise<Outcome | undefined> {
   const { ctx, memory, status, now, key, env } = run;
@@ -196,10 +199,17 @@ export async function applyObjects(run: ReconcileRun): Promise<Outcome | undefin
   const hash = createHash('sha256').update(JSON.stringify(objects)).digest('hex').slice(0, 16);
   const drifted = driftedWorkloads(memory, status.inventory);
   if (drifted.length) ctx.log.info('owned objects changed by someone else; re-applying', { environment: env.metadata.name, objects: drifted });
-  run.mustApply = hash !== status.appliedHash || drifted.length > 0 || now.getTime() - (memory.lastApplied.get(key) ?? 0) >= ctx.driftIntervalMs;
-  if (!run.mustApply) return undefined;
-  const applied = await applyEnvironmentObjects(ctx, environmentOwner(env), objects, status.inventory);
+  const changed = hash !== status.appliedHash || drifted.length > 0;
+  if (!changed && !driftCheckDue(memory, key, now.getTime(), ctx.driftIntervalMs)) return undefined;
+  let only: ApplyOnly | undefined;
+  if (!changed) {
+    only = await checkDrift(ctx, memory, objects);
+    if (only.drifted.size) ctx.log.info('objects differ from the cluster; re-applying them', { environment: env.metadata.name, objects: [...only.drifted] });
+  }
+  run.mustApply = !only || only.drifted.size > 0;
+  const applied = await applyEnvironmentObjects(ctx, environmentOwner(env), objects, status.inventory, only);
   run.applied = applied;
+  for (const [object, fingerprint] of applied.fields) memory.fields.set(object, fingerprint);
   ctx.log.debug('applied', { environment: env.metadata.name, objects: applied.inventory.length, conflicts: applied.conflicts });
   for (const [workload, generation] of applied.generations) {
     memory.applied.set(workload, generation);

@@ -64,7 +64,7 @@ function setup(o: { exists?: boolean; settings?: Partial<Settings> } = {}) {
     podLog: async (_ns, pod, container) => { logReads.push(`${pod}/${container}`); return KANIKO_LOG; },
     imageExists: async (ref, options) => { checks.push({ ref, options }); return o.exists; },
   };
-  const memory: ReconcileMemory = { lastApplied: new Map(), applied: new Map(), observed: new Map() };
+  const memory: ReconcileMemory = { lastApplied: new Map(), applied: new Map(), observed: new Map(), fields: new Map() };
   const env = (name = 'shop--main') => cluster.find(API_VERSION, 'Environment', NS, name) as unknown as Environment;
   const job = (commit: string) => cluster.find('batch/v1', 'Job', BUILDS, buildJobName('shop', 'api', commit));
   const setJob = (commit: string, status: Record<string, unknown>) => cluster.put({ ...job(commit)!, status });

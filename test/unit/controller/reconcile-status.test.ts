@@ -48,7 +48,7 @@ function setup(riofile = WEB, appExtra: Record<string, unknown> = {}) {
     now: () => new Date(clock), driftIntervalMs: 5 * 60_000, credentials: async () => undefined,
     listings: undefined as never,
   };
-  const memory: ReconcileMemory = { lastApplied: new Map(), applied: new Map(), observed: new Map() };
+  const memory: ReconcileMemory = { lastApplied: new Map(), applied: new Map(), observed: new Map(), fields: new Map() };
   return {
     cluster, ctx, memory, events, reported, files,
     failGit(f: (() => Error) | undefined) { gitFailure = f; },

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { loadKubeAccess } from './kube/kube-access.js';
 import { leaseApi } from './leader/lease-api.js';
 import { createEngine } from './controller/create.js';
+import { resyncCronFor } from './controller/resync.js';
 import { ensureCrds } from './controller/install-crds.js';
 import type { Engine } from './controller/engine.js';
 import type { EngineHooks } from './controller/context.js';
@@ -39,6 +40,8 @@ export interface EngineSettings {
   logLevel: string;
   kubeconfig?: string;
   gitCacheDir: string;
+  /** How often every environment is compared with the cluster (drift); default 5 minutes. */
+  driftIntervalMs?: number;
 }
 
 /** The only place Ria reads process.env: the rest of the engine gets these values passed in. */
@@ -69,7 +72,17 @@ export function readEngineSettings(flags: Partial<Record<keyof EngineSettings, s
     logLevel,
     ...(kubeconfig ? { kubeconfig: kubeconfig.split(':')[0]! } : {}),
     gitCacheDir: flags.gitCacheDir ?? join(tmpdir(), 'ria-git-cache'),
+    ...(flags.driftIntervalMs !== undefined ? { driftIntervalMs: durationSetting('drift interval', flags.driftIntervalMs) } : {}),
   };
+}
+
+/** `30s`, `5m`, `1h` (or plain seconds) in milliseconds; the schedule must fit a cron field (resync.ts). */
+function durationSetting(what: string, raw: string): number {
+  const m = /^(\d+)(s|m|h)?$/.exec(raw.trim());
+  if (!m) throw new UsageError(`the ${what} is a duration like 30s, 5m or 1h, not "${raw}"`);
+  const ms = Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 's' | 'm' | 'h'];
+  try { resyncCronFor(ms); } catch (err) { throw new UsageError((err as Error).message); }
+  return ms;
 }
 
 function portSetting(what: string, raw: string | undefined, dflt: number): number {
@@ -161,6 +174,7 @@ export async function runEngine(settings: EngineSettings, log: Logger, extension
       log.info('leading: starting the reconcile loop');
       const { engine: next, ctx } = createEngine({
         kc, namespace: settings.namespace, gitCacheDir: settings.gitCacheDir, log: engineLog, hooks, sources: github.sources,
+        ...(settings.driftIntervalMs ? { driftIntervalMs: settings.driftIntervalMs } : {}),
         config: { url: settings.configRepo, branch: settings.configBranch, path: settings.configPath, ...(settings.configSecret ? { secret: settings.configSecret } : {}) },
       });
       await ensureCrds(ctx.objects);

@@ -4,6 +4,7 @@ import { engineLogger, readEngineSettings, runEngine, type EngineSettings } from
 
 const usage = `Usage: ria engine [--config-repo URL] [--config-branch B] [--config-path P] [--config-secret NAME]
                   [--namespace NS] [--kubeconfig FILE] [--http-host H] [--http-port N] [--ops-port N] [--log-level L]
+                  [--drift-interval 5m]
 
 Runs Ria's engine: watches the config repository and every app repository, and reconciles
 one environment per tracked branch and open pull request. Flags override the environment
@@ -12,12 +13,14 @@ Two ports: --http-port (8080, RIA_HTTP_PORT) serves only the GitHub webhook, POS
 and is the one to expose; --ops-port (9090, RIA_OPS_PORT) serves /healthz, /readyz and /metrics
 for the kubelet and Prometheus, and should stay inside the cluster. Both bind --http-host
 (all interfaces by default).
+--drift-interval (5m) is how often every environment's objects are compared with the
+cluster; only those someone changed or deleted are applied again.
 SIGTERM stops gracefully (finishes in-flight work, releases the Lease).`;
 
 const flagNames: Record<string, keyof EngineSettings> = {
   '--config-repo': 'configRepo', '--config-branch': 'configBranch', '--config-path': 'configPath', '--config-secret': 'configSecret',
   '--namespace': 'namespace', '-n': 'namespace', '--kubeconfig': 'kubeconfig', '--http-host': 'httpHost', '--http-port': 'httpPort', '--ops-port': 'opsPort', '--log-level': 'logLevel',
-  '--git-cache-dir': 'gitCacheDir',
+  '--git-cache-dir': 'gitCacheDir', '--drift-interval': 'driftIntervalMs',
 };
 
 export function parseEngineFlags(args: string[]): Partial<Record<keyof EngineSettings, string>> {

@@ -6,6 +6,7 @@ import { API_VERSION, type App, type Environment } from '../crds/types.js';
 import type { EngineContext } from './context.js';
 import { KeyedQueue, type Priority } from './keyed-queue.js';
 import { PollSchedule, systemClock, type ScheduleClock } from './poll-schedule.js';
+import { resyncCronFor } from './resync.js';
 import { Backoff } from './backoff.js';
 import { watchCollection, type WatchHandle } from './informers.js';
 import { syncConfig, type ConfigSource, type ConfigState } from './config/sync.js';
@@ -29,7 +30,7 @@ export interface EngineOptions {
   concurrency?: number;
   /** Extra environment sources (pull-request previews). */
   sources?: EnvironmentSource[];
-  /** Drift resync schedule (cron, with seconds). Default every 5 minutes. */
+  /** Drift resync schedule (cron, with seconds). Default: every drift interval (resync.ts). */
   resyncCron?: string;
   /** Clock and timers of the poll rounds and the per-app poll schedule (tests drive them by hand). */
   clock?: ScheduleClock;
@@ -130,7 +131,7 @@ export class Engine {
       const key = this.environmentInNamespace.get(meta.namespace ?? '');
       if (key) this.queue.add(key);
     }, this.ctx.log));
-    this.resync = CronJob.from({ cronTime: this.options.resyncCron ?? '0 */5 * * * *', start: true, onTick: () => { void this.resyncAll(); } });
+    this.resync = CronJob.from({ cronTime: this.options.resyncCron ?? resyncCronFor(this.ctx.driftIntervalMs), start: true, onTick: () => { void this.resyncAll(); } });
     this.schedulePoll(0);
     this.schedule.start();
   }

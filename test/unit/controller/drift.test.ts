@@ -12,6 +12,7 @@ import { silentLog, type EngineContext } from '../../../engine/controller/contex
 import { reconcileEnvironment, type ReconcileMemory } from '../../../engine/controller/environment/reconcile.js';
 import { EnvironmentIdentities } from '../../../engine/controller/environment/identity.js';
 import { sameAsLive } from '../../../engine/controller/environment/drift.js';
+import { resyncCronFor } from '../../../engine/controller/resync.js';
 import type { GitClient } from '../../../engine/git/index.js';
 import type { KubeObject } from '../../../engine/kube/objects.js';
 import { FakeCluster, fieldSet } from '../../support/fake-cluster.js';
@@ -153,4 +154,12 @@ test('sameAsLive: equal but for resourceVersion and managedFields times; any oth
   assert.ok(!sameAsLive({ ...answer, spec: { port: 81 } }, live));
   answer.metadata.managedFields![0]!.fieldsV1 = { 'f:spec': { 'f:port': {} } };
   assert.ok(!sameAsLive(answer, live), 'Ria would own another field set');
+});
+
+test('the resync ticks every drift interval; intervals no cron field can hold are refused', () => {
+  assert.equal(resyncCronFor(5 * 60_000), '0 */5 * * * *');
+  assert.equal(resyncCronFor(20_000), '*/20 * * * * *');
+  assert.equal(resyncCronFor(3_600_000), '0 0 * * * *');
+  assert.throws(() => resyncCronFor(7 * 60_000), /divide a minute or an hour/);
+  assert.throws(() => resyncCronFor(90_000), /divide a minute or an hour/);
 });

@@ -78,9 +78,9 @@ try {
   const floor = await measureFloor({ admin, adminKubeconfigPath: cluster.kubeconfigPath, kubectl, apps: floorApps, config: floorConfig, dir, timeoutMs: args.timeoutS * 1000, onProgress: say });
   say(`floor: ${floor.seconds.toFixed(1)} s (${floor.objects} objects, ${floor.deployments} Deployments)`);
 
-  const ria = riaSide({ admin, git, apps: riaApps, pollSeconds: args.pollSeconds, domain: DOMAIN, dir, nextDate });
+  const ria = riaSide({ admin, git, apps: riaApps, pollSeconds: args.pollSeconds, driftS: args.driftS, domain: DOMAIN, dir, nextDate });
   const fluxConfig = riaConfigFiles(fluxApps, { repoUrl: (r) => git.urlFor(r), pollSeconds: args.pollSeconds, gitHost: new URL(git.url).host, domain: DOMAIN });
-  const fx = fluxSide({ admin, adminKubeconfigPath: cluster.kubeconfigPath, kubectl, git, apps: fluxApps, config: fluxConfig, pollSeconds: args.pollSeconds, dir, flux, nextDate });
+  const fx = fluxSide({ admin, adminKubeconfigPath: cluster.kubeconfigPath, kubectl, git, apps: fluxApps, config: fluxConfig, pollSeconds: args.pollSeconds, driftS: args.driftS, dir, flux, nextDate });
   const figures: Record<string, EngineFigures> = {};
   let round = 0;
   for (const side of args.order === 'ria,flux' ? [ria, fx] : [fx, ria]) {
@@ -91,7 +91,7 @@ try {
     }
   }
   const lines = formatComparison({
-    apps: args.apps, deployments: floor.deployments, objects: floor.objects, floorS: floor.seconds, pollSeconds: args.pollSeconds, idleS: args.idleS,
+    apps: args.apps, deployments: floor.deployments, objects: floor.objects, floorS: floor.seconds, pollSeconds: args.pollSeconds, idleS: args.idleS, driftS: args.driftS,
     ria: figures.Ria!, flux: figures.Flux!,
     setting: [
       `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, load average at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')}; Node ${process.version}`,
@@ -175,7 +175,8 @@ async function measure(side: EngineUnderTest, nextRound: () => number): Promise<
   return {
     name: side.name, coldStartS, triggered, polled, triggerHow: side.triggerHow,
     rssMiB: Object.values(rssParts).reduce((a, b) => a + b, 0), ...(Object.keys(rssParts).length > 1 ? { rssParts } : {}),
-    cpuSecondsPerMinute: cpu, writesPerIdleMinute: writes.perMinute, writesByResource: writes.byResource,
+    cpuSecondsPerMinute: cpu, writesPerIdleMinute: writes.perMinute, leaseWritesPerIdleMinute: writes.leasePerMinute,
+    leaderElection: side.leaderElection, writesByResource: writes.byResource,
   };
 }
 

@@ -1,3 +1,5 @@
+import { resyncCronFor } from '../../engine/controller/resync.js';
+
 /** The command line of `node dist/bench/peers.js`, and the control plane's limits it sets. Pure. */
 
 export interface PeersArgs {
@@ -13,18 +15,21 @@ export interface PeersArgs {
   timeoutS: number;
   /** Quiet time after the pushes before the idle window is measured. */
   settleS: number;
-  /** The idle window: 300 s holds one drift re-apply of each engine (both every 5 minutes). */
+  /** The idle window: it should hold at least one drift check of each engine (both every `driftS`). */
   idleS: number;
+  /** How often both engines compare what they applied with the cluster: Ria's --drift-interval, the Kustomizations' interval. */
+  driftS: number;
   /** Client QPS of kube-controller-manager and kube-scheduler (burst: twice). */
   controlPlaneQps: number;
   keep: boolean;
 }
 
 export const USAGE = `Usage: node dist/bench/peers.js [--apps N] [--pushes N] [--polled-pushes N] [--poll SECONDS]
-                                [--order ria,flux|flux,ria] [--timeout-s S] [--settle-s S] [--idle-s S] [--control-plane-qps Q] [--keep]`;
+                                [--order ria,flux|flux,ria] [--timeout-s S] [--settle-s S] [--idle-s S] [--drift-s S]
+                                [--control-plane-qps Q] [--keep]`;
 
 export function parsePeersArgs(argv: string[]): PeersArgs {
-  const a: PeersArgs = { apps: 100, pushes: 20, polledPushes: 20, pollSeconds: 10, order: 'ria,flux', timeoutS: 1800, settleS: 30, idleS: 300, controlPlaneQps: 200, keep: false };
+  const a: PeersArgs = { apps: 100, pushes: 20, polledPushes: 20, pollSeconds: 10, order: 'ria,flux', timeoutS: 1800, settleS: 30, idleS: 300, driftS: 300, controlPlaneQps: 200, keep: false };
   const num = (flag: string, v: string | undefined, min: number): number => {
     const n = Number(v);
     if (v === undefined || !Number.isInteger(n) || n < min) throw new Error(`${flag} needs an integer ≥ ${min}, not "${v ?? ''}"\n${USAGE}`);
@@ -41,6 +46,11 @@ export function parsePeersArgs(argv: string[]): PeersArgs {
       case '--timeout-s': a.timeoutS = num(flag, value(), 1); break;
       case '--settle-s': a.settleS = num(flag, value(), 0); break;
       case '--idle-s': a.idleS = num(flag, value(), 10); break;
+      case '--drift-s': {
+        a.driftS = num(flag, value(), 1);
+        try { resyncCronFor(a.driftS * 1000); } catch (err) { throw new Error(`--drift-s: ${(err as Error).message}\n${USAGE}`); }
+        break;
+      }
       case '--control-plane-qps': a.controlPlaneQps = num(flag, value(), 1); break;
       case '--keep': a.keep = true; break;
       case '--order': {

@@ -65,19 +65,22 @@ export function parseAuditWrites(text: string): AuditWrite[] {
 
 /**
  * Writes by the users `who` accepts in [from, to), scaled to one minute, with the count per
- * resource (over the whole window). Dry runs store nothing: they are listed (`dry-run <resource>`)
- * but not counted as writes.
+ * resource (over the whole window). Lease writes (leader election's renewals: a leader must
+ * renew) are counted apart, so that engines with and without leader election compare like with
+ * like. Dry runs store nothing: they are listed (`dry-run <resource>`) but not counted as writes.
  */
-export function writesPerMinute(writes: readonly AuditWrite[], who: (user: string) => boolean, from: number, to: number): { perMinute: number; byResource: Record<string, number> } {
+export function writesPerMinute(writes: readonly AuditWrite[], who: (user: string) => boolean, from: number, to: number): { perMinute: number; leasePerMinute: number; byResource: Record<string, number> } {
   const byResource: Record<string, number> = {};
   let n = 0;
+  let leases = 0;
   for (const w of writes) {
     if (w.at < from || w.at >= to || !who(w.user)) continue;
-    if (!w.dryRun) n++;
+    if (w.dryRun) { /* not a write */ } else if (w.resource === 'leases') leases++; else n++;
     const key = w.dryRun ? `dry-run ${w.resource}` : w.resource;
     byResource[key] = (byResource[key] ?? 0) + 1;
   }
-  return { perMinute: n * (60_000 / (to - from)), byResource };
+  const scale = 60_000 / (to - from);
+  return { perMinute: n * scale, leasePerMinute: leases * scale, byResource };
 }
 
 /** What one engine measured. */
@@ -93,7 +96,12 @@ export interface EngineFigures {
   /** RSS per process, when the engine is more than one. */
   rssParts?: Record<string, number>;
   cpuSecondsPerMinute: number;
+  /** Writes per idle minute but the Lease's. */
   writesPerIdleMinute: number;
+  /** Lease writes (leader election) per idle minute. */
+  leaseWritesPerIdleMinute: number;
+  /** How this engine ran leader election, as printed. */
+  leaderElection: string;
   writesByResource: Record<string, number>;
 }
 
@@ -104,6 +112,8 @@ export interface Comparison {
   floorS: number;
   pollSeconds: number;
   idleS: number;
+  /** Both engines' drift interval (Ria's --drift-interval, the Kustomizations' interval). */
+  driftS: number;
   ria: EngineFigures;
   flux: EngineFigures;
   /** Lines describing the machine, versions and cluster limits, printed first. */
@@ -133,7 +143,13 @@ export function formatComparison(c: Comparison): string[] {
   lines.push(`at rest, measured over ${c.idleS} s after the pushes (and a settling pause):`);
   lines.push(`RSS at rest: Ria ${ria.rssMiB.toFixed(0)} MiB, Flux ${flux.rssMiB.toFixed(0)} MiB${parts(flux)}: ${ratio(ria.rssMiB, flux.rssMiB)}`);
   lines.push(`CPU at rest: Ria ${ria.cpuSecondsPerMinute.toFixed(2)} s/min, Flux ${flux.cpuSecondsPerMinute.toFixed(2)} s/min: ${ratio(ria.cpuSecondsPerMinute, flux.cpuSecondsPerMinute)}`);
-  lines.push(`API server writes per idle minute (audit log, by each engine's identity, both re-apply everything every 5 min): Ria ${ria.writesPerIdleMinute.toFixed(0)}${ria.writesPerIdleMinute ? ` (${byRes(ria.writesByResource)})` : ''}, ` +
-    `Flux ${flux.writesPerIdleMinute.toFixed(0)}${flux.writesPerIdleMinute ? ` (${byRes(flux.writesByResource)})` : ''}`);
+  const writes = (f: EngineFigures) => {
+    const { leases: _l, ...rest } = f.writesByResource;
+    return `${f.writesPerIdleMinute.toFixed(0)}${Object.keys(rest).length ? ` (${byRes(rest)})` : ''}`;
+  };
+  lines.push(`API server writes per idle minute but the Lease's (audit log, by each engine's identity; both compare with the cluster every ${c.driftS} s): ` +
+    `Ria ${writes(ria)}, Flux ${writes(flux)}`);
+  lines.push(`Lease writes per idle minute (leader election; a leader must renew): Ria ${ria.leaseWritesPerIdleMinute.toFixed(0)} (${ria.leaderElection}), ` +
+    `Flux ${flux.leaseWritesPerIdleMinute.toFixed(0)} (${flux.leaderElection})`);
   return lines;
 }

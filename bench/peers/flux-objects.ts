@@ -69,13 +69,14 @@ export function gitRepository(app: BenchApp, url: string, pollSeconds: number): 
 
 /**
  * The Kustomization applying it: pruned, waited for (health of every applied object), and
- * re-applied every 5 minutes, as Ria re-applies every environment every 5 minutes against drift
+ * reconciled every `driftS` (5 minutes by default; a dry-run apply of each object, then an apply
+ * of those that differ), as Ria compares every environment with the cluster at its drift interval
  * (a new artifact triggers it at once: it watches its source).
  */
-export function kustomization(app: BenchApp): FluxObject {
+export function kustomization(app: BenchApp, driftS = 300): FluxObject {
   return {
     apiVersion: KUSTOMIZE_API, kind: 'Kustomization', metadata: { name: app.name, namespace: FLUX_NAMESPACE },
-    spec: { interval: '5m', sourceRef: { kind: 'GitRepository', name: app.name }, path: './', prune: true, wait: true, timeout: '5m' },
+    spec: { interval: driftS % 60 === 0 ? `${driftS / 60}m` : `${driftS}s`, sourceRef: { kind: 'GitRepository', name: app.name }, path: './', prune: true, wait: true, timeout: '5m' },
   };
 }
 

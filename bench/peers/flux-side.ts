@@ -36,6 +36,8 @@ export interface FluxSideOptions {
   /** Ria's config for these apps: what `ria render --config` renders from. */
   config: ConfigFiles;
   pollSeconds: number;
+  /** The Kustomizations' interval: how often each is applied again (dry run first, then what differs). */
+  driftS: number;
   dir: string;
   flux: FluxBinaries;
   nextDate: () => string;
@@ -52,6 +54,9 @@ export function fluxSide(o: FluxSideOptions): EngineUnderTest {
   const kubeconfig = join(o.dir, 'flux.kubeconfig');
   const side: EngineUnderTest = {
     name: 'Flux', apps: o.apps, username: `system:serviceaccount:${FLUX_NAMESPACE}:flux`, triggerHow: 'reconcile.fluxcd.io/requestedAt annotation on the GitRepository',
+    // controller-runtime finds the namespace of its Lease only in a Pod (the service account's
+    // namespace file): out of cluster, leader election cannot be turned on.
+    leaderElection: 'off: out of cluster controller-runtime has no namespace for its Lease; in a cluster its 35/30/5 s defaults renew every 5 s, 12/min per controller',
     async prepare() {
       await run(o.kubectl, ['--kubeconfig', o.adminKubeconfigPath, 'apply', '--server-side', '-f', join(o.flux.dir, 'crds')]);
       await run(o.kubectl, ['--kubeconfig', o.adminKubeconfigPath, 'wait', '--for=condition=Established', '--timeout=60s', '-f', join(o.flux.dir, 'crds')]);
@@ -64,7 +69,7 @@ export function fluxSide(o: FluxSideOptions): EngineUnderTest {
           { name: UNTRACKED_BRANCH, files: { [RENDERED_FILE]: rendered, NOTES: 'work in progress\n' }, message: 'wip', date: o.nextDate() },
         ]);
         await objects.apply(gitRepository(app, o.git.urlFor(app.repo), o.pollSeconds) as never, { fieldManager: 'bench' });
-        await objects.apply(kustomization(app) as never, { fieldManager: 'bench' });
+        await objects.apply(kustomization(app, o.driftS) as never, { fieldManager: 'bench' });
       });
     },
     async start() {

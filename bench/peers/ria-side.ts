@@ -32,6 +32,8 @@ export interface RiaSideOptions {
   git: GitServer;
   apps: BenchApp[];
   pollSeconds: number;
+  /** --drift-interval of the engine. */
+  driftS: number;
   domain: string;
   dir: string;
   nextDate: () => string;
@@ -48,6 +50,7 @@ export function riaSide(o: RiaSideOptions): EngineUnderTest & { config: Record<s
   let webhookUrl = '';
   const side = {
     name: 'Ria', apps: o.apps, config, username: `system:serviceaccount:${RIA_NAMESPACE}:ria-engine`, triggerHow: 'signed GitHub push webhook',
+    leaderElection: 'on, as installed: lease 15 s, renewed every 5 s',
     async prepare() {
       await mkdir(join(o.git.root, REPO_OWNER), { recursive: true });
       await inBatches(o.apps, 8, async (app) => {
@@ -67,7 +70,7 @@ export function riaSide(o: RiaSideOptions): EngineUnderTest & { config: Record<s
       const log = createWriteStream(join(o.dir, 'ria-engine.log'));
       child = spawn(process.execPath, [BIN, 'engine', '--config-repo', o.git.urlFor('ria-config'), '--namespace', RIA_NAMESPACE,
         '--kubeconfig', join(o.dir, 'ria.kubeconfig'), '--http-host', '127.0.0.1', '--http-port', String(http), '--ops-port', String(ops),
-        '--log-level', 'warn', '--git-cache-dir', join(o.dir, 'ria-git-cache')],
+        '--log-level', 'warn', '--git-cache-dir', join(o.dir, 'ria-git-cache'), '--drift-interval', `${o.driftS}s`],
       { env: { PATH: process.env.PATH, RIA_WEBHOOK_SECRET: secret }, stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout!.pipe(log);
       child.stderr!.pipe(log);

@@ -17,6 +17,8 @@ export interface EngineUnderTest {
   /** The fastest way this engine offers to look at once; and how that is named in the figures. */
   trigger(app: BenchApp): Promise<void>;
   triggerHow: string;
+  /** How it runs leader election (printed beside its Lease writes). */
+  leaderElection: string;
   /** Its processes, by name. */
   pids(): Record<string, number>;
   stop(): Promise<void>;

@@ -41,7 +41,8 @@ test('audit log: writes per identity and resource in a window, per minute', () =
   assert.equal(writes.length, 5);
   const from = Date.parse('2026-12-02T11:00:00Z');
   const w = writesPerMinute(writes, (u) => u === ria, from, from + 30_000);
-  assert.equal(w.perMinute, 4);
+  assert.equal(w.perMinute, 2, 'the Lease write and the dry run are not counted');
+  assert.equal(w.leasePerMinute, 2);
   assert.deepEqual(w.byResource, { leases: 1, 'environments/status': 1, 'dry-run services': 1 });
   assert.equal(writesPerMinute(writes, (u) => u === 'nobody', from, from + 60_000).perMinute, 0);
 });
@@ -49,19 +50,21 @@ test('audit log: writes per identity and resource in a window, per minute', () =
 test('formatComparison: ratios Ria / Flux and multiples of the floor', () => {
   const engine = (name: string, k: number): EngineFigures => ({
     name, coldStartS: 20 * k, triggered: [100 * k, 200 * k, 300 * k], polled: [5000 * k], triggerHow: 'x', rssMiB: 100 * k, cpuSecondsPerMinute: k,
-    writesPerIdleMinute: k === 1 ? 0 : 12, writesByResource: k === 1 ? {} : { leases: 12 },
+    writesPerIdleMinute: k === 1 ? 0 : 3, leaseWritesPerIdleMinute: k === 1 ? 12 : 0, leaderElection: k === 1 ? 'on' : 'off',
+    writesByResource: k === 1 ? { leases: 12 } : { 'kustomizations/status': 3 },
   });
-  const out = formatComparison({ apps: 100, deployments: 167, objects: 900, floorS: 10, pollSeconds: 10, idleS: 300, ria: engine('Ria', 1), flux: { ...engine('Flux', 2), rssParts: { a: 120, b: 80 } }, setting: ['machine: test'] }).join('\n');
+  const out = formatComparison({ apps: 100, deployments: 167, objects: 900, floorS: 10, pollSeconds: 10, idleS: 300, driftS: 60, ria: engine('Ria', 1), flux: { ...engine('Flux', 2), rssParts: { a: 120, b: 80 } }, setting: ['machine: test'] }).join('\n');
   assert.match(out, /^machine: test/);
   assert.match(out, /cold start, all N Ready: Ria 20\.0 s, Flux 40\.0 s: Ria\/Flux 0\.50×; floor .* 10\.0 s: Ria 2\.00×, Flux 4\.00× the floor/);
   assert.match(out, /p50 Ria 200 ms, Flux 400 ms: 0\.50×/);
   assert.match(out, /RSS at rest: Ria 100 MiB, Flux 200 MiB \(a 120 \+ b 80\): 0\.50×/);
   assert.match(out, /measured over 300 s/);
-  assert.match(out, /writes per idle minute .*: Ria 0, Flux 12 \(leases 12\)/);
+  assert.match(out, /writes per idle minute but the Lease's .*every 60 s\): Ria 0, Flux 3 \(kustomizations\/status 3\)/);
+  assert.match(out, /Lease writes per idle minute .*: Ria 12 \(on\), Flux 0 \(off\)/);
 });
 
 test('peers arguments: defaults, values, refusals; control-plane limits', () => {
-  assert.deepEqual(parsePeersArgs([]), { apps: 100, pushes: 20, polledPushes: 20, pollSeconds: 10, order: 'ria,flux', timeoutS: 1800, settleS: 30, idleS: 300, controlPlaneQps: 200, keep: false });
+  assert.deepEqual(parsePeersArgs([]), { apps: 100, pushes: 20, polledPushes: 20, pollSeconds: 10, order: 'ria,flux', timeoutS: 1800, settleS: 30, idleS: 300, driftS: 300, controlPlaneQps: 200, keep: false });
   const a = parsePeersArgs(['--apps', '1000', '--order=flux,ria', '--poll', '5', '--keep']);
   assert.equal(a.apps, 1000);
   assert.equal(a.order, 'flux,ria');
@@ -70,5 +73,7 @@ test('peers arguments: defaults, values, refusals; control-plane limits', () => 
   assert.throws(() => parsePeersArgs(['--apps', '0']), /--apps needs an integer/);
   assert.throws(() => parsePeersArgs(['--order', 'argo']), /--order/);
   assert.throws(() => parsePeersArgs(['--what']), /unknown option/);
+  assert.equal(parsePeersArgs(['--drift-s', '60']).driftS, 60);
+  assert.throws(() => parsePeersArgs(['--drift-s', '90']), /--drift-s: .*divide a minute or an hour/);
   assert.deepEqual(clusterLimits({ controlPlaneQps: 200 }).controllerManager, ['--kube-api-qps=200', '--kube-api-burst=400']);
 });

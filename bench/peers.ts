@@ -30,7 +30,7 @@ import { fluxSide } from './peers/flux-side.js';
 import { measureFloor, rolledOut } from './peers/floor.js';
 import { watchApplied } from './peers/applied.js';
 import { sample, TICKS_PER_SECOND } from './peers/proc.js';
-import { cpuSecondsPerMinute, formatComparison, parseAuditWrites, writesPerMinute, type EngineFigures } from './peers/figures.js';
+import { cpuSecondsPerMinute, formatComparison, percentile, parseAuditWrites, writesPerMinute, type EngineFigures } from './peers/figures.js';
 import type { EngineUnderTest } from './peers/side.js';
 import { parsePeersArgs, clusterLimits, USAGE } from './peers/args.js';
 
@@ -85,7 +85,12 @@ try {
   let round = 0;
   for (const side of args.order === 'ria,flux' ? [ria, fx] : [fx, ria]) {
     try {
-      figures[side.name] = await measure(side, () => ++round);
+      const f = figures[side.name] = await measure(side, () => ++round);
+      // Said at once, so a run stopped before the other engine is done still has this one's figures.
+      const pct = (l: number[]) => `p50 ${Math.round(percentile(l, 0.5))} ms, p90 ${Math.round(percentile(l, 0.9))} ms`;
+      say(`${f.name} figures: cold start ${f.coldStartS.toFixed(1)} s (floor ${floor.seconds.toFixed(1)} s); triggered [${f.triggered.map(Math.round).join(', ')}] ms, ${pct(f.triggered)}; ` +
+        `polled [${f.polled.map(Math.round).join(', ')}] ms, ${pct(f.polled)}; RSS ${f.rssMiB.toFixed(0)} MiB${f.rssParts ? ` (${Object.entries(f.rssParts).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(' + ')})` : ''}; ` +
+        `CPU ${f.cpuSecondsPerMinute.toFixed(2)} s/min; writes ${f.writesPerIdleMinute.toFixed(1)}/idle min ${JSON.stringify(f.writesByResource)}`);
     } finally {
       await side.stop();
     }
@@ -149,7 +154,7 @@ async function measure(side: EngineUnderTest, nextRound: () => number): Promise<
   const triggered: number[] = [];
   const tPushes = performance.now();
   for (const i of order.slice(0, args.pushes)) triggered.push(await push(i, true));
-  say(`${side.name}: ${args.pushes} triggered pushes done in ${since(tPushes)}; ${args.polledPushes} polled pushes take about ${(args.polledPushes * args.pollSeconds * 1.1 / 60).toFixed(0)} min`);
+  say(`${side.name}: ${args.pushes} triggered pushes done in ${since(tPushes)}; ${args.polledPushes} polled pushes take about ${(args.polledPushes * args.pollSeconds * 1.5 / 60).toFixed(0)} min`);
   const tPolled = performance.now();
   const polled: number[] = [];
   for (const [k, i] of order.slice(args.pushes).entries()) {

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
-import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import type { KubeAccess } from './kube-access.js';
 import { KubeApiError, type KubeObjectRef } from './errors.js';
+import { TlsAgents } from './tls-agent.js';
 
 export type Verb = 'get' | 'list' | 'watch' | 'create' | 'apply' | 'patch' | 'update' | 'delete';
 const WRITE_VERBS: ReadonlySet<Verb> = new Set(['create', 'apply', 'patch', 'update', 'delete']);
@@ -45,7 +45,7 @@ export class KubeRest {
    * new TCP connection and TLS handshake (with client-certificate auth) per call: most of the
    * time of a small request. Rebuilt when the TLS material changes (rotated certificates).
    */
-  private agent?: { key: string; agent: HttpsAgent };
+  private readonly agents = new TlsAgents();
 
   constructor(private readonly kc: KubeAccess, private readonly defaultTimeoutMs = 30_000) {
     const cluster = kc.getCurrentCluster();
@@ -65,7 +65,7 @@ export class KubeRest {
       },
     };
     await this.kc.applyToHTTPSOptions(options);
-    if (url.protocol === 'https:') options.agent = this.sharedAgent(options);
+    if (url.protocol === 'https:') options.agent = this.agents.for(options);
     this.stats.byVerb[req.verb] = (this.stats.byVerb[req.verb] ?? 0) + 1;
     if (WRITE_VERBS.has(req.verb)) this.stats.writes++; else this.stats.reads++;
     const payload = req.body === undefined ? undefined : JSON.stringify(req.body);
@@ -149,7 +149,7 @@ export class KubeRest {
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const options: RequestOptions = { method: 'GET', headers: { accept: 'application/json' } };
     await this.kc.applyToHTTPSOptions(options);
-    if (url.protocol === 'https:') options.agent = this.sharedAgent(options);
+    if (url.protocol === 'https:') options.agent = this.agents.for(options);
     this.stats.byVerb.watch = (this.stats.byVerb.watch ?? 0) + 1;
     this.stats.reads++;
     if (req.signal.aborted) return;
@@ -193,19 +193,6 @@ export class KubeRest {
 
   /** Closes idle keep-alive connections (tests and shutdown; open sockets would keep a process alive). */
   close(): void {
-    this.agent?.agent.destroy();
-    this.agent = undefined;
-  }
-
-  private sharedAgent(options: RequestOptions): HttpsAgent {
-    const tls = { ca: options.ca, cert: options.cert, key: options.key, pfx: options.pfx, passphrase: options.passphrase,
-      rejectUnauthorized: options.rejectUnauthorized, servername: options.servername };
-    const key = createHash('sha256').update(JSON.stringify(tls, (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('base64') : v))).digest('hex');
-    if (this.agent?.key !== key) {
-      this.agent?.agent.destroy();
-      // Idle sockets are unref'd by Node's agent, so they never keep the process alive.
-      this.agent = { key, agent: new HttpsAgent({ ...tls, keepAlive: true, maxSockets: 64, maxFreeSockets: 16 } as ConstructorParameters<typeof HttpsAgent>[0]) };
-    }
-    return this.agent.agent;
+    this.agents.close();
   }
 }

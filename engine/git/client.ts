@@ -8,6 +8,7 @@ import { listRemoteRefs, type ListRefsOptions, type RemoteRefs } from './list-re
 import { fetchCommit, type FetchCommitOptions } from './fetch-commit.js';
 import { readFileAt, type ReadFileOptions } from './read-file.js';
 import { ObjectCaches } from './object-cache.js';
+import { Limiter } from './limiter.js';
 
 export interface GitIO {
   fs: FsClient;
@@ -16,7 +17,12 @@ export interface GitIO {
   timeoutMs?: number;
   /** Parsed packs per cache directory (see object-cache.ts); none means every read parses them again. */
   caches?: ObjectCaches;
+  /** Fetches in flight at once, whoever asks (see limiter.ts); none means unbounded. */
+  fetches?: Limiter;
 }
+
+/** Fetches in flight at once by default: as many as the engine's work queue runs reconciles. */
+export const DEFAULT_CONCURRENT_FETCHES = 4;
 
 export interface GitClient {
   listRemoteRefs(url: string, options?: ListRefsOptions): Promise<RemoteRefs>;
@@ -26,7 +32,7 @@ export interface GitClient {
 
 export function createGitClient(io: GitIO): GitClient {
   if (!io?.fs || !io.http) throw new TypeError('ria/git: createGitClient needs { fs, http }');
-  io = { ...io, caches: io.caches ?? new ObjectCaches() };
+  io = { ...io, caches: io.caches ?? new ObjectCaches(), fetches: io.fetches ?? new Limiter(DEFAULT_CONCURRENT_FETCHES) };
   return {
     listRemoteRefs: (url, options) => listRemoteRefs(io, url, options),
     fetchCommit: (options) => fetchCommit(io, options),

@@ -51,7 +51,8 @@ export async function fetchCommit(io: GitIO, options: FetchCommitOptions): Promi
   try {
     if (options.sha && (await hasCommit(io, dir, options.sha))) return options.sha;
     await prepareCache(io, dir, url);
-    const result = await withDeadline(io.http, io.timeoutMs ?? DEFAULT_TIMEOUT_MS, (http) =>
+    // The deadline counts from when the fetch may start, not while it waits for a slot.
+    const fetch = () => withDeadline(io.http, io.timeoutMs ?? DEFAULT_TIMEOUT_MS, (http) =>
       git.fetch({
         fs,
         http: withHeadFallback(options.thinPack ? withThinPack(http) : http, ref),
@@ -66,6 +67,7 @@ export async function fetchCommit(io: GitIO, options: FetchCommitOptions): Promi
         headers: authHeaders(auth),
       }),
     );
+    const result = await (io.fetches ? io.fetches.run(fetch) : fetch());
     // fetchHead is null only when the remote has no refs at all.
     const sha = result.fetchHead ?? undefined;
     if (!sha) throw new GitRefNotFoundError(context.url, { op: 'fetchCommit', ref });

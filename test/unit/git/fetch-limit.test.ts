@@ -1,0 +1,50 @@
+/**
+ * The git client's fetches go through one Limiter, whoever starts them (reconciles, webhook
+ * pokes): a real node:http server on loopback that holds every request until the test lets go,
+ * and isomorphic-git's own node http client.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import fs from 'node:fs';
+import http from 'isomorphic-git/http/node';
+import { createGitClient, GitError } from '../../../engine/git/index.js';
+import { Limiter } from '../../../engine/git/limiter.js';
+import { tempDir } from '../../support/temp-dir.js';
+
+test('fetchCommit: with a limit of 2, five fetches of five repositories reach the server two at a time; each slot freed by a failure goes to the next', async (t) => {
+  // Setup
+  const held: ServerResponse[] = [];
+  let asked = 0;
+  const server = createServer((_req, res) => { asked++; held.push(res); });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => { server.closeAllConnections(); server.close(); });
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const fetches = new Limiter(2);
+  const git = createGitClient({ fs, http, timeoutMs: 10_000, fetches });
+  const root = tempDir('ria-fetch-limit-');
+  const until = async (what: string, check: () => boolean) => {
+    const deadline = Date.now() + 5_000;
+    while (!check()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setImmediate(r));
+    }
+  };
+
+  // Test
+  const all = Array.from({ length: 5 }, (_, i) => git.fetchCommit({ url: `${origin}/r${i}.git`, ref: 'main', dir: join(root, `r${i}`) })
+    .then(() => 'fetched', (err: unknown) => (err instanceof GitError ? 'failed' : String(err))));
+  await until('two fetches at the server', () => asked === 2);
+  assert.equal(fetches.queued, 3);
+  for (let answered = 0; answered < 5; answered++) {
+    await until(`request ${answered + 1}`, () => held.length > 0);
+    // Never more than two at the server at once.
+    assert.ok(asked - answered <= 2, `${asked - answered} fetches at the server at once`);
+    held.shift()!.writeHead(503).end('down');
+  }
+  assert.deepEqual(await Promise.all(all), ['failed', 'failed', 'failed', 'failed', 'failed']);
+  assert.equal(asked, 5);
+  assert.equal(fetches.active, 0);
+});

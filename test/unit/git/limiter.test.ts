@@ -1,0 +1,63 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Limiter } from '../../../engine/git/limiter.js';
+
+/** A run the test finishes by hand. */
+function deferred() {
+  let resolve!: () => void;
+  let reject!: (err: Error) => void;
+  const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+  return { promise, resolve, reject };
+}
+
+/** Lets every settled promise's continuations run (no timers involved). */
+const settle = () => new Promise<void>((r) => setImmediate(r));
+
+test('Limiter: never more than `limit` runs at once; the others start in order of arrival as slots free', async () => {
+  // Setup
+  const limiter = new Limiter(2);
+  const runs = Array.from({ length: 5 }, () => deferred());
+  const started: number[] = [];
+  let peak = 0;
+  // Test
+  const all = runs.map((d, i) => limiter.run(async () => {
+    started.push(i);
+    peak = Math.max(peak, limiter.active);
+    await d.promise;
+    return i;
+  }));
+  await settle();
+  assert.deepEqual(started, [0, 1]);
+  assert.equal(limiter.queued, 3);
+  runs[1]!.resolve();
+  await settle();
+  assert.deepEqual(started, [0, 1, 2]);
+  runs[0]!.resolve();
+  runs[2]!.resolve();
+  await settle();
+  assert.deepEqual(started, [0, 1, 2, 3, 4]);
+  runs[3]!.resolve();
+  runs[4]!.resolve();
+  assert.deepEqual(await Promise.all(all), [0, 1, 2, 3, 4]);
+  assert.equal(peak, 2);
+  assert.equal(limiter.active, 0);
+  assert.equal(limiter.queued, 0);
+});
+
+test('Limiter: a run that throws frees its slot and its error reaches its caller only', async () => {
+  // Setup
+  const limiter = new Limiter(1);
+  const failing = deferred();
+  // Test
+  const first = limiter.run(() => failing.promise);
+  const second = limiter.run(async () => 'second ran');
+  failing.reject(new Error('fetch failed'));
+  await assert.rejects(first, /fetch failed/);
+  assert.equal(await second, 'second ran');
+  assert.equal(limiter.active, 0);
+});
+
+test('Limiter: a limit below 1 is refused at once', () => {
+  assert.throws(() => new Limiter(0), /at least 1/);
+  assert.throws(() => new Limiter(1.5), /at least 1/);
+});

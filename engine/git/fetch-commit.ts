@@ -68,6 +68,8 @@ export async function fetchCommit(io: GitIO, options: FetchCommitOptions): Promi
       }),
     );
     const result = await (io.fetches ? io.fetches.run(fetch) : fetch());
+    // A new pack: the directory's cache holds more once it reads from it.
+    io.caches?.resized(dir);
     // fetchHead is null only when the remote has no refs at all.
     const sha = result.fetchHead ?? undefined;
     if (!sha) throw new GitRefNotFoundError(context.url, { op: 'fetchCommit', ref });

@@ -11,6 +11,7 @@ import { ENVIRONMENT_PERMISSIONS_ROLE, ENVIRONMENT_ROLE, engineClusterRules, env
 import { builderNamespaceObjects } from '../controller/environment/builder-namespace.js';
 import { builderNamespace } from '../controller/environment/cluster-settings.js';
 import { admissionPolicy } from './admission-policy.js';
+import { ENGINE_MEMORY_LIMIT_MIB, engineRuntimeEnv } from './runtime.js';
 import { LEADER_LABEL } from '../leader/pod-label.js';
 
 export const DEFAULT_NAMESPACE = 'ria-system';
@@ -126,6 +127,8 @@ export function installManifests(options: InstallOptions): KubeObject[] {
     { name: ENGINE_ENV.LogLevel, value: logLevel },
     // The git cache and anything else written at runtime goes to the emptyDir (root fs is read-only).
     { name: 'HOME', value: '/tmp' },
+    // Node.js sized for the container's memory limit (runtime.ts says why).
+    ...Object.entries(engineRuntimeEnv(ENGINE_MEMORY_LIMIT_MIB)).map(([name, value]) => ({ name, value })),
     ...(configSecret ? [{ name: ENGINE_ENV.ConfigSecret, value: configSecret }] : []),
     ...(webhookSecret ? [{ name: ENGINE_ENV.WebhookSecret, valueFrom: { secretKeyRef: { name: webhookSecret, key: 'secret' } } }] : []),
   ];
@@ -194,7 +197,7 @@ export function installManifests(options: InstallOptions): KubeObject[] {
             startupProbe: probe('/healthz', 2, 90),
             livenessProbe: probe('/healthz', 10, 3),
             readinessProbe: probe('/readyz', 5, 2),
-            resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+            resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: `${ENGINE_MEMORY_LIMIT_MIB}Mi` } },
             securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
             volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
           }],

@@ -227,6 +227,11 @@ test('the engine Deployment runs non-root on a read-only root fs with probes and
   assert.deepEqual(env[ENGINE_ENV.PodName], { fieldRef: { fieldPath: 'metadata.name' } });
   assert.equal(env[ENGINE_ENV.HttpPort], '8080');
   assert.equal(env[ENGINE_ENV.OpsPort], '9090');
+  // Node's heap sized for the container: the old generation within 3/4 of the memory limit.
+  assert.equal(c.resources.limits.memory, '512Mi');
+  const maxOld = Number(/--max-old-space-size=(\d+)/.exec(env.NODE_OPTIONS)?.[1]);
+  assert.ok(maxOld > 0 && maxOld <= 512 * 3 / 4, env.NODE_OPTIONS);
+  assert.equal(env.MALLOC_ARENA_MAX, '2');
   const service = find(objs, 'Service')[0]!;
   // The engine's Pods, and of them only the leader's (it labels itself while it leads).
   assert.deepEqual(service.spec.selector, { ...deployment.spec.selector.matchLabels, 'ria.dev/leader': 'true' });

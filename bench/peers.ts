@@ -32,6 +32,7 @@ import { watchApplied } from './peers/applied.js';
 import { sample, TICKS_PER_SECOND } from './peers/proc.js';
 import { cpuSecondsPerMinute, formatComparison, percentile, parseAuditWrites, writesPerMinute, type EngineFigures } from './peers/figures.js';
 import type { EngineUnderTest } from './peers/side.js';
+import { engineRuntimeEnv } from '../engine/install/runtime.js';
 import { parsePeersArgs, clusterLimits, USAGE } from './peers/args.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -102,7 +103,7 @@ try {
       `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, load average at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')}; Node ${process.version}`,
       `cluster: kwok full mode, ${nodes} fake nodes, Kubernetes ${binaries.k8sDir.replace(/.*kubernetes-/, '')}; kwok stages ${stages.join(', ')}`,
       `limits (same for both): kube-controller-manager ${limits.controllerManager.join(' ')}; kube-scheduler ${limits.scheduler.join(' ')}; ` +
-        `Ria: its defaults (4 reconciles at once, no client QPS limit); Flux ${flux.version}: its defaults (source-controller --concurrent=2, kustomize-controller --concurrent=4, client QPS 50 burst 300)`,
+        `Ria: its defaults (4 reconciles at once, no client QPS limit) and its Deployment's Node settings (${Object.entries(engineRuntimeEnv()).map(([k, v]) => `${k}=${v}`).join(' ')}); Flux ${flux.version}: its defaults (source-controller --concurrent=2, kustomize-controller --concurrent=4, client QPS 50 burst 300)`,
       `order: ${args.order}; each engine alone on the cluster during its figures, stopped before the next`,
     ],
   });

@@ -1,5 +1,6 @@
 /**
- * Ria under test: the engine as its own process (`ria engine`, as the Deployment runs it) with its
+ * Ria under test: the engine as its own process (`ria engine`, as the Deployment runs it, with the
+ * Deployment's Node.js settings, engine/install/runtime.ts) with its
  * own identity, a config repository listing the N apps, each app's repository with its Riofile,
  * and pushes announced by a signed GitHub `push` webhook.
  */
@@ -20,6 +21,7 @@ import { KubeRest } from '../../engine/kube/rest.js';
 import { ensureCrds } from '../../engine/controller/install-crds.js';
 import { API_VERSION, type Environment } from '../../engine/crds/types.js';
 import { engineIdentity } from './identity.js';
+import { engineRuntimeEnv } from '../../engine/install/runtime.js';
 import { REPO_OWNER, riaConfigFiles, riofileFor, TRACKED_BRANCH, UNTRACKED_BRANCH, type BenchApp } from './workload.js';
 import type { EngineUnderTest } from './side.js';
 import { inBatches } from './batches.js';
@@ -71,7 +73,7 @@ export function riaSide(o: RiaSideOptions): EngineUnderTest & { config: Record<s
       child = spawn(process.execPath, [BIN, 'engine', '--config-repo', o.git.urlFor('ria-config'), '--namespace', RIA_NAMESPACE,
         '--kubeconfig', join(o.dir, 'ria.kubeconfig'), '--http-host', '127.0.0.1', '--http-port', String(http), '--ops-port', String(ops),
         '--log-level', 'warn', '--git-cache-dir', join(o.dir, 'ria-git-cache'), '--drift-interval', `${o.driftS}s`],
-      { env: { PATH: process.env.PATH, RIA_WEBHOOK_SECRET: secret }, stdio: ['ignore', 'pipe', 'pipe'] });
+      { env: { PATH: process.env.PATH, RIA_WEBHOOK_SECRET: secret, ...engineRuntimeEnv() }, stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout!.pipe(log);
       child.stderr!.pipe(log);
     },

@@ -14,10 +14,13 @@
  * 4. only objects carrying Ria's labels (`app.kubernetes.io/managed-by: ria` and `ria.dev/app`, or
  *    `ria.dev/role` for the builder namespace's),
  *    before and after the write: Ria cannot create an unlabelled object, and cannot take over
- *    (update, label, delete) one it did not label.
+ *    (update, label, delete) one it did not label;
+ * 5. routes (HTTPRoute, Ingress, Certificate) claim only the hostnames, and attach only to the
+ *    Gateway, that the config repository gives the environment (route-admission.ts).
  */
 import type { KubeObject } from '../kube/objects.js';
 import { ENVIRONMENT_RESOURCES, ENVIRONMENT_SERVICE_ACCOUNT } from './rbac.js';
+import { routeValidations, routeVariables } from './route-admission.js';
 
 const BY_GROUP = new Map<string, string[]>();
 for (const r of ENVIRONMENT_RESOURCES) BY_GROUP.set(r.group, [...(BY_GROUP.get(r.group) ?? []), r.resource]);
@@ -54,6 +57,7 @@ export function admissionPolicy(options: { namespace: string; engineServiceAccou
       variables: [
         { name: 'isEngine', expression: `request.userInfo.username == '${engineUser}'` },
         { name: 'target', expression: `request.resource.resource == 'namespaces' ? request.name : request.namespace` },
+        ...routeVariables(),
       ],
       validations: [
         { expression: `!variables.target.startsWith('kube-')`,
@@ -68,6 +72,7 @@ export function admissionPolicy(options: { namespace: string; engineServiceAccou
           message: 'Ria writes only objects carrying its labels (app.kubernetes.io/managed-by: ria and ria.dev/app)', reason: 'Forbidden' },
         { expression: `request.operation == 'CREATE' || (${labelled('oldObject')})`,
           message: 'Ria never changes or deletes an object it did not label (app.kubernetes.io/managed-by: ria and ria.dev/app)', reason: 'Forbidden' },
+        ...routeValidations(),
       ],
     } },
     { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name, labels }, spec: {

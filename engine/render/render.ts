@@ -15,6 +15,7 @@ import { renderHpa } from './hpa.js';
 import { renderBuildJobs } from './build-job.js';
 import { renderManifests } from './manifests.js';
 import { renderCertificates } from './certificate.js';
+import { routeScopeAnnotations, withRouteScope } from './route-scope.js';
 import { assertUnique, objectKey, orderObjects } from './order.js';
 import { RenderError, RenderErrorCode } from './errors.js';
 import { containerImage } from './images.js';
@@ -71,7 +72,9 @@ export function render(input: RenderInput): RenderResult {
   assertUnique(generated);
   const manifests = renderManifests(ctx);
   assertUnique(manifests);
-  const objects = orderObjects([...withoutOverridden(ctx, generated, manifests), ...manifests]);
+  // The hostnames and Gateway the config allows, on the Namespace, for the API server's admission policy.
+  const scoped = withRouteScope(ctx, [...withoutOverridden(ctx, generated, manifests), ...manifests], routeScopeAnnotations(ctx, hosts.hosts()));
+  const objects = orderObjects(scoped);
   const buildJobs = renderBuildJobs(ctx);
   assertUnique(buildJobs);
   return { objects, buildJobs, warnings: ctx.warnings, urls: sortedUrls(urls), images, versions: renderedVersions(ctx, objects, versionUrls) };
@@ -125,5 +128,9 @@ class HostOwners {
       throw new RenderError(RenderErrorCode.Conflict, `${owner} and ${path} would both be served at ${host}: rename an app, version, port or router`, { host });
     }
     this.owners.set(host, path);
+  }
+
+  hosts(): IterableIterator<string> {
+    return this.owners.keys();
   }
 }

@@ -1,0 +1,83 @@
+/**
+ * The part of Ria's admission policy (admission-policy.ts) that bounds what routes an environment
+ * writes, so that the API server, not only Ria's checks (policy/routes.ts), keeps an app inside
+ * the hostnames and the Gateway the config repository gave it. An HTTPRoute, Ingress or
+ * cert-manager Certificate written by an environment's identity (the one that applies what a
+ * Riofile renders, its `kubernetes:` manifests included) may only:
+ *
+ * - claim hostnames `<label>.<domain>` or `<part>--<label>.<domain>` (the environment's own, as
+ *   names.ts builds them) or one listed for it (custom domains of the production environment,
+ *   endpoint names shortened with a hash); a route on a Gateway must name hostnames;
+ * - attach to the Gateway ria.yaml names (and its sectionName when it names one), or to a
+ *   Service of its own namespace (a mesh);
+ * - an Ingress has no defaultBackend and a host on every rule.
+ *
+ * The allowed values come from annotations of the environment's Namespace (render/route-scope.ts),
+ * which the engine writes from the config and the environment cannot write. Missing annotations
+ * allow no hostname and no Gateway: a namespace the engine has not written yet refuses routes.
+ */
+import { RouteScopeAnnotations as A } from '../render/route-scope.js';
+
+/** Resources of route kinds an environment can write (its role: install/rbac.ts ENVIRONMENT_RESOURCES). */
+export const ROUTE_RESOURCES = [
+  { group: 'gateway.networking.k8s.io', resource: 'httproutes', kind: 'HTTPRoute' },
+  { group: 'networking.k8s.io', resource: 'ingresses', kind: 'Ingress' },
+  { group: 'cert-manager.io', resource: 'certificates', kind: 'Certificate' },
+] as const;
+
+const annotation = (key: string) =>
+  `namespaceObject != null && has(namespaceObject.metadata.annotations) && '${key}' in namespaceObject.metadata.annotations ? namespaceObject.metadata.annotations['${key}'] : ''`;
+
+const kindOf = ROUTE_RESOURCES.reduceRight((rest, r) => `request.resource.group == '${r.group}' && request.resource.resource == '${r.resource}' ? '${r.kind}' : (${rest})`, `''`);
+
+/** VAP `variables` (names start with `route`). */
+export function routeVariables(): Array<{ name: string; expression: string }> {
+  return [
+    { name: 'routeKind', expression: kindOf },
+    { name: 'routeDomain', expression: annotation(A.domain) },
+    { name: 'routeLabel', expression: annotation(A.label) },
+    // Listed hostnames, between commas: `,a.example,b.example,` (a hostname has no comma).
+    { name: 'routeListed', expression: `',' + (${annotation(A.hostnames)}) + ','` },
+    { name: 'routeGateway', expression: annotation(A.gateway) },
+    { name: 'routeScopeValid', expression: `variables.routeDomain.matches('^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$') && variables.routeLabel.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')` },
+    // The label is DNS characters only (checked above), the domain's dots are escaped.
+    { name: 'routeOwnPattern', expression: `'^([a-z0-9]+(-[a-z0-9]+)*--)?' + variables.routeLabel + '\\\\.' + variables.routeDomain.replace('.', '\\\\.') + '$'` },
+  ];
+}
+
+/** CEL: hostname `h` (a string expression) is one the environment may claim. */
+function hostAllowed(h: string): string {
+  return `(${h} != '' && (variables.routeListed.contains(',' + ${h} + ',') || (variables.routeScopeValid && ${h}.size() <= 64 + variables.routeDomain.size() && ${h}.matches(variables.routeOwnPattern))))`;
+}
+
+const meshParent = (p: string) =>
+  `(has(${p}.kind) && ${p}.kind == 'Service' && (!has(${p}.group) || ${p}.group == '' || ${p}.group == 'core') && (!has(${p}.namespace) || ${p}.namespace == request.namespace))`;
+
+/** CEL: parentRef `p` is the config's Gateway (any of its listeners unless ria.yaml names one) or a Service of the namespace. */
+function parentAllowed(p: string): string {
+  const ref = `(has(${p}.namespace) ? ${p}.namespace : request.namespace) + '/' + ${p}.name`;
+  return `(${meshParent(p)} || ((!has(${p}.group) || ${p}.group == 'gateway.networking.k8s.io') && (!has(${p}.kind) || ${p}.kind == 'Gateway') && variables.routeGateway != '' && `
+    + `(${ref} + (has(${p}.sectionName) ? '/' + ${p}.sectionName : '') == variables.routeGateway || (variables.routeGateway.matches('^[^/]+/[^/]+$') && ${ref} == variables.routeGateway))))`;
+}
+
+const hostnames = `(has(object.spec.hostnames) ? object.spec.hostnames : [])`;
+const scopeSaid = `' (the config repository allows ' + variables.routeLabel + '.' + variables.routeDomain + ', NAME--' + variables.routeLabel + '.' + variables.routeDomain + (variables.routeListed == ',,' ? '' : ' and' + variables.routeListed.replace(',', ' ')) + ')'`;
+
+/** VAP `validations` for route kinds; each is true for any other request. */
+export function routeValidations(): Array<{ expression: string; messageExpression: string; reason: string }> {
+  const not = (kind: string) => `object == null || variables.routeKind != '${kind}'`;
+  return [
+    { expression: `${not('HTTPRoute')} || !has(object.spec.parentRefs) || object.spec.parentRefs.all(p, ${parentAllowed('p')})`,
+      messageExpression: `'HTTPRoute ' + object.metadata.name + ': parentRefs ' + object.spec.parentRefs.filter(p, !${parentAllowed('p')}).map(p, (has(p.namespace) ? p.namespace : request.namespace) + '/' + p.name).join(', ') + ' are not the Gateway the config repository gives this environment (' + (variables.routeGateway == '' ? 'none' : variables.routeGateway) + ') nor a Service of its namespace'`,
+      reason: 'Forbidden' },
+    { expression: `${not('HTTPRoute')} || (${hostnames}.size() > 0 ? ${hostnames}.all(h, ${hostAllowed('h')}) : has(object.spec.parentRefs) && object.spec.parentRefs.all(p, ${meshParent('p')}))`,
+      messageExpression: `'HTTPRoute ' + object.metadata.name + ': ' + (${hostnames}.size() == 0 ? 'a route on a Gateway must name its hostnames (none would match every hostname)' : 'hostnames ' + ${hostnames}.filter(h, !${hostAllowed('h')}).join(', ') + ' are not this environment\\'s') + ${scopeSaid}`,
+      reason: 'Forbidden' },
+    { expression: `${not('Ingress')} || (!has(object.spec.defaultBackend) && (!has(object.spec.rules) || object.spec.rules.all(r, has(r.host) && ${hostAllowed('r.host')})) && (!has(object.spec.tls) || object.spec.tls.all(t, !has(t.hosts) || t.hosts.all(h, ${hostAllowed('h')}))))`,
+      messageExpression: `'Ingress ' + object.metadata.name + ': every rule needs a host of this environment, no defaultBackend, and TLS hosts of this environment only' + ${scopeSaid}`,
+      reason: 'Forbidden' },
+    { expression: `${not('Certificate')} || ((!has(object.spec.dnsNames) || object.spec.dnsNames.all(h, ${hostAllowed('h')})) && (!has(object.spec.commonName) || ${hostAllowed('object.spec.commonName')}) && (!has(object.spec.ipAddresses) || object.spec.ipAddresses.size() == 0) && (!has(object.spec.uris) || object.spec.uris.size() == 0) && (!has(object.spec.emailAddresses) || object.spec.emailAddresses.size() == 0))`,
+      messageExpression: `'Certificate ' + object.metadata.name + ': it may name hostnames of this environment only' + ${scopeSaid}`,
+      reason: 'Forbidden' },
+  ];
+}

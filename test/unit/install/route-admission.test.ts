@@ -1,0 +1,92 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { installManifests } from '../../../engine/install/manifests.js';
+import { ROUTE_RESOURCES, routeValidations, routeVariables } from '../../../engine/install/route-admission.js';
+import { ENVIRONMENT_RESOURCES } from '../../../engine/install/rbac.js';
+import { ROUTE_KINDS, isOwnHost, type RouteScope } from '../../../engine/policy/routes.js';
+import { render } from '../../../engine/render/index.js';
+import { endpointHost, environmentNamespace } from '../../../engine/render/names.js';
+import { RouteScopeAnnotations } from '../../../engine/render/route-scope.js';
+import { parseRiofile } from '../../../engine/riofile/index.js';
+import type { ClusterSettings, Environment, KubeObject } from '../../../engine/render/types.js';
+
+type Obj = Record<string, any>;
+const DOMAIN = 'apps.example.com';
+const cluster: ClusterSettings = { domain: DOMAIN, registry: 'registry.example', gateway: { namespace: 'ria-gateway', name: 'public', sectionName: 'https' } };
+const main: Environment = { app: 'shop', kind: 'branch', branch: 'main', commit: 'a'.repeat(40) };
+const pr: Environment = { app: 'shop', kind: 'pr', pr: 7, commit: 'a'.repeat(40) };
+
+function namespaceOf(riofile: string, env: Environment, over: Partial<Parameters<typeof render>[0]> = {}): KubeObject {
+  const { objects } = render({ riofile: parseRiofile(riofile), environment: env, cluster, ...over });
+  return objects.find((o) => o.kind === 'Namespace' && o.metadata.name === environmentNamespace(env))!;
+}
+
+test('the installed admission policy holds every route kind an environment can write to the route scope', () => {
+  // Setup
+  const [policy] = (installManifests({ image: 'ria:1', configRepo: 'https://git.example/c.git', namespace: 'ria-ops' }) as Obj[]).filter((o) => o.kind === 'ValidatingAdmissionPolicy');
+  const guarded = new Set(policy!.spec.matchConstraints.resourceRules.flatMap((r: Obj) => r.resources.map((x: string) => `${r.apiGroups[0]}/${x}`)));
+  const hostKinds = new Set([...ROUTE_KINDS, 'cert-manager.io/Certificate']);
+
+  // Test: each kind of the environment role that claims hostnames is checked, and guarded (CREATE and UPDATE).
+  const writable = ENVIRONMENT_RESOURCES.filter((r) => hostKinds.has(`${r.group}/${r.kind}`));
+  assert.deepEqual(writable.map((r) => r.kind).sort(), ROUTE_RESOURCES.map((r) => r.kind).slice().sort());
+  for (const r of ROUTE_RESOURCES) assert.ok(guarded.has(`${r.group}/${r.resource}`), r.resource);
+  assert.ok(policy!.spec.matchConstraints.resourceRules.every((r: Obj) => r.operations.includes('CREATE') && r.operations.includes('UPDATE')));
+  // The route checks are part of it, read the Namespace's annotations, and say why.
+  const names = policy!.spec.variables.map((v: Obj) => v.name);
+  for (const v of routeVariables()) assert.ok(names.includes(v.name), v.name);
+  const expressions = policy!.spec.validations.map((v: Obj) => v.expression);
+  for (const v of routeValidations()) {
+    assert.ok(expressions.includes(v.expression));
+    assert.equal(v.reason, 'Forbidden');
+    assert.match(v.expression, /^object == null \|\| variables\.routeKind != '(HTTPRoute|Ingress|Certificate)'/, 'a no-op for other requests and deletes');
+  }
+  const variables = routeVariables().map((v) => v.expression).join('\n');
+  for (const key of Object.values(RouteScopeAnnotations)) assert.ok(variables.includes(`'${key}'`), key);
+  assert.ok(variables.includes('namespaceObject.metadata.annotations'));
+});
+
+test('the environment Namespace carries its route scope: domain, own label, Gateway, and listed hostnames (custom domains in production only)', () => {
+  // Setup
+  const riofile = `services:\n  web:\n    image: nginx\n    ports: 80/http\n  ${'b'.repeat(60)}:\n    image: nginx\n    ports: 80/http\n`;
+  const domains = { customDomains: { hosts: ['Shop.Example.org', 'www.shop.example.org'] } };
+
+  // Test
+  const prod = namespaceOf(riofile, main, domains).metadata.annotations!;
+  const hashed = endpointHost(['b'.repeat(60)], main, DOMAIN);
+  assert.ok(!hashed.includes('--'), `a long name is shortened with a hash: ${hashed}`);
+  assert.deepEqual(prod, {
+    [RouteScopeAnnotations.domain]: DOMAIN,
+    [RouteScopeAnnotations.gateway]: 'ria-gateway/public/https',
+    [RouteScopeAnnotations.hostnames]: [hashed, 'shop.example.org', 'www.shop.example.org'].sort().join(','),
+    [RouteScopeAnnotations.label]: 'shop--main',
+  });
+  const preview = namespaceOf(riofile, pr, { cluster: { ...cluster, gateway: undefined } }).metadata.annotations!;
+  assert.equal(preview[RouteScopeAnnotations.label], 'shop--pr-7');
+  assert.equal(preview[RouteScopeAnnotations.gateway], '', 'no Gateway: Ingress, no parent allowed');
+  assert.equal(preview[RouteScopeAnnotations.hostnames], endpointHost(['b'.repeat(60)], pr, DOMAIN));
+});
+
+test('a Namespace of the Riofile\'s own manifests cannot widen its route scope: Ria\'s values win', () => {
+  const riofile = `services:\n  web:\n    image: nginx\nkubernetes:\n  manifest: |-\n    apiVersion: v1\n    kind: Namespace\n    metadata:\n      name: shop--main\n      annotations:\n        ${RouteScopeAnnotations.domain}: example.org\n        ${RouteScopeAnnotations.hostnames}: "bank.example.org"\n        ${RouteScopeAnnotations.gateway}: other/gw\n        note: kept\n`;
+  const ann = namespaceOf(riofile, main).metadata.annotations!;
+  assert.equal(ann[RouteScopeAnnotations.domain], DOMAIN);
+  assert.equal(ann[RouteScopeAnnotations.hostnames], '');
+  assert.equal(ann[RouteScopeAnnotations.gateway], 'ria-gateway/public/https');
+  assert.equal(ann.note, 'kept');
+});
+
+test('the policy\'s hostname pattern (as the API server builds it from the annotations) agrees with Ria\'s own check', () => {
+  // Setup: the CEL pattern of route-admission.ts, built the same way from the annotations.
+  const ann = namespaceOf('services:\n  web:\n    image: nginx\n', main).metadata.annotations!;
+  const label = ann[RouteScopeAnnotations.label]!;
+  const pattern = new RegExp(`^([a-z0-9]+(-[a-z0-9]+)*--)?${label}\\.${ann[RouteScopeAnnotations.domain]!.replace(/\./g, '\\.')}$`);
+  const scope: RouteScope = { app: 'shop', environment: main, namespace: 'shop--main', domain: DOMAIN, customDomains: [], production: true };
+  const hosts = [
+    endpointHost([], main, DOMAIN), endpointHost(['api'], main, DOMAIN), endpointHost(['a-b'], main, DOMAIN),
+    endpointHost([], { ...main, app: 'x-shop' }, DOMAIN), endpointHost(['web'], pr, DOMAIN), `x-shop--main.${DOMAIN}`,
+    `a--b--shop--main.${DOMAIN}`, `shop--main.${DOMAIN}.evil.org`, `evilshop--main.${DOMAIN}`, `*.shop--main.${DOMAIN}`, `-x--shop--main.${DOMAIN}`,
+  ];
+  // Test
+  for (const h of hosts) assert.equal(pattern.test(h) && h.length <= 64 + DOMAIN.length, isOwnHost(h, scope), h);
+});

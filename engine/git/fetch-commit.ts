@@ -33,6 +33,8 @@ export interface FetchCommitOptions {
   depth?: number;
   /** Ask for a thin pack so a refetch brings only changed objects (see thin-pack.ts). Off by default. */
   thinPack?: boolean;
+  /** A person is waiting (a webhook's push): ahead of other waiting fetches for a slot (see limiter.ts). */
+  urgent?: boolean;
 }
 
 const REMOTE = 'origin';
@@ -67,7 +69,7 @@ export async function fetchCommit(io: GitIO, options: FetchCommitOptions): Promi
         headers: authHeaders(auth),
       }),
     );
-    const result = await (io.fetches ? io.fetches.run(fetch) : fetch());
+    const result = await (io.fetches ? io.fetches.run(fetch, options.urgent) : fetch());
     // A new pack: the directory's cache holds more once it reads from it.
     io.caches?.resized(dir);
     // fetchHead is null only when the remote has no refs at all.

@@ -1,5 +1,6 @@
 /**
- * At most `limit` runs at once, the rest wait in order of arrival. The git client puts every
+ * At most `limit` runs at once, the rest wait in order of arrival; an urgent run (a person is
+ * waiting: the fetch of a webhook's pushed commit) waits only behind other urgent runs. The git client puts every
  * fetch through one: a fetch holds its whole packfile in memory while isomorphic-git indexes it,
  * and fetches do not all come from the engine's work queue (a webhook push starts one for its
  * repository at once), so without a bound a burst of pushes to many repositories fetches them
@@ -8,6 +9,7 @@
 export class Limiter {
   private running = 0;
   private readonly waiting: Array<() => void> = [];
+  private readonly waitingUrgent: Array<() => void> = [];
 
   constructor(readonly limit: number) {
     if (!Number.isInteger(limit) || limit < 1) throw new TypeError(`ria/git: a limiter needs a limit of at least 1, got ${limit}`);
@@ -15,7 +17,7 @@ export class Limiter {
 
   /** Runs waiting for a free slot (observability and tests). */
   get queued(): number {
-    return this.waiting.length;
+    return this.waiting.length + this.waitingUrgent.length;
   }
 
   /** Runs holding a slot now. */
@@ -23,14 +25,14 @@ export class Limiter {
     return this.running;
   }
 
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.running >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+  async run<T>(fn: () => Promise<T>, urgent = false): Promise<T> {
+    if (this.running >= this.limit) await new Promise<void>((resolve) => (urgent ? this.waitingUrgent : this.waiting).push(resolve));
     else this.running++;
     try {
       return await fn();
     } finally {
-      // The slot goes straight to the next waiter (running stays counted), or is freed.
-      const next = this.waiting.shift();
+      // The slot goes straight to the next waiter (running stays counted), urgent ones first, or is freed.
+      const next = this.waitingUrgent.shift() ?? this.waiting.shift();
       if (next) next(); else this.running--;
     }
   }

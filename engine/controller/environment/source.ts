@@ -50,7 +50,8 @@ export async function loadRiofileText(ctx: EngineContext, app: App, env: Environ
 export async function fetchRefTip(ctx: EngineContext, app: App, ref: string): Promise<string> {
   const dir = repoCacheDir(ctx, app.spec.repo, ref);
   const auth = await ctx.credentials(app.spec.cloneSecret);
-  return cacheLocks.run(dir, () => ctx.git.fetchCommit({ url: app.spec.repo, ref, dir, ...(auth ? { auth } : {}) }));
+  // A webhook's push: a person is waiting, so the fetch goes ahead of polling's for a slot.
+  return cacheLocks.run(dir, () => ctx.git.fetchCommit({ url: app.spec.repo, ref, dir, urgent: true, ...(auth ? { auth } : {}) }));
 }
 
 /** Fetches `sha` of `ref` into the ref's cache directory (if not there yet) and runs `read` on it, holding the directory's lock. */

@@ -48,3 +48,42 @@ test('fetchCommit: with a limit of 2, five fetches of five repositories reach th
   assert.equal(asked, 5);
   assert.equal(fetches.active, 0);
 });
+
+test('fetchCommit: an urgent fetch (a webhook\'s pushed ref) reaches the server before polling\'s fetches that waited longer', async (t) => {
+  // Setup
+  const held: { url: string; res: ServerResponse }[] = [];
+  const server = createServer((req, res) => { held.push({ url: req.url ?? '', res }); });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => { server.closeAllConnections(); server.close(); });
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const fetches = new Limiter(1);
+  const git = createGitClient({ fs, http, timeoutMs: 10_000, fetches });
+  const root = tempDir('ria-fetch-urgent-');
+  const until = async (what: string, check: () => boolean) => {
+    const deadline = Date.now() + 5_000;
+    while (!check()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setImmediate(r));
+    }
+  };
+  const fetch = (name: string, urgent?: boolean) => git.fetchCommit({ url: `${origin}/${name}.git`, ref: 'main', dir: join(root, name), ...(urgent ? { urgent } : {}) })
+    .catch(() => undefined);
+
+  // Test
+  const all = [fetch('polled-1')];
+  await until('the first fetch at the server', () => held.length === 1);
+  all.push(fetch('polled-2'), fetch('polled-3'));
+  await until('two fetches waiting', () => fetches.queued === 2);
+  all.push(fetch('pushed', true));
+  await until('three fetches waiting', () => fetches.queued === 3);
+  const order: string[] = [];
+  while (order.length < 4) {
+    await until(`request ${order.length + 1}`, () => held.length > 0);
+    const next = held.shift()!;
+    order.push(/\/([^/]+)\.git\//.exec(next.url)?.[1] ?? next.url);
+    next.res.writeHead(503).end('down');
+  }
+  await Promise.all(all);
+  // The polled fetches reach the limiter in whatever order their caches were prepared.
+  assert.deepEqual([order[1], order.slice(2).sort()], ['pushed', ['polled-2', 'polled-3']], order.join(', '));
+});

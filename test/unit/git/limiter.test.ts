@@ -61,3 +61,21 @@ test('Limiter: a limit below 1 is refused at once', () => {
   assert.throws(() => new Limiter(0), /at least 1/);
   assert.throws(() => new Limiter(1.5), /at least 1/);
 });
+
+test('Limiter: an urgent run (a webhook\'s fetch) takes the next free slot ahead of runs that waited longer; urgent ones keep their order', async () => {
+  // Setup: one slot held, three polling fetches waiting.
+  const limiter = new Limiter(1);
+  const holder = deferred();
+  const started: string[] = [];
+  const run = (name: string, urgent = false) => limiter.run(async () => { started.push(name); }, urgent);
+  const held = limiter.run(() => holder.promise);
+  const polled = [run('poll 1'), run('poll 2'), run('poll 3')];
+  await settle();
+  // Test
+  const pushed = [run('push 1', true), run('push 2', true)];
+  assert.equal(limiter.queued, 5);
+  holder.resolve();
+  await Promise.all([held, ...polled, ...pushed]);
+  assert.deepEqual(started, ['push 1', 'push 2', 'poll 1', 'poll 2', 'poll 3']);
+  assert.equal(limiter.active, 0);
+});

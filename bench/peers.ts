@@ -61,7 +61,9 @@ const nodes = 3;
 const cluster = await startLocalCluster({
   mode: 'full', nodes, binaries, onProgress: (l) => say(`cluster: ${l}`),
   extraArgs: {
-    'kube-apiserver': [`--audit-policy-file=${join(dir, 'audit-policy.yaml')}`, `--audit-log-path=${auditLog}`, '--audit-log-format=json'],
+    'kube-apiserver': [`--audit-policy-file=${join(dir, 'audit-policy.yaml')}`, `--audit-log-path=${auditLog}`, '--audit-log-format=json',
+      // No rotation (the default rotates at 100 MB, about every 20 min at N = 1,000): the idle window is read from an offset.
+      '--audit-log-maxsize=1000000'],
     'kube-controller-manager': limits.controllerManager, 'kube-scheduler': limits.scheduler,
   },
 });

@@ -49,6 +49,8 @@ export function riaSide(o: RiaSideOptions): EngineUnderTest & { config: Record<s
   const heads = new Map<string, string>();
   const config = riaConfigFiles(o.apps, { repoUrl: (r) => o.git.urlFor(r), pollSeconds: o.pollSeconds, gitHost: new URL(o.git.url).host, domain: o.domain });
   let child: ChildProcess | undefined;
+  // Counted as Flux's are: each environment seen Ready at least once (bench/peers/flux-side.ts).
+  const seenReady = new Set<string>();
   let webhookUrl = '';
   const side = {
     name: 'Ria', apps: o.apps, config, username: `system:serviceaccount:${RIA_NAMESPACE}:ria-engine`, triggerHow: 'signed GitHub push webhook',
@@ -81,8 +83,11 @@ export function riaSide(o: RiaSideOptions): EngineUnderTest & { config: Record<s
       if (child?.exitCode !== null && child?.exitCode !== undefined) throw new Error(`the Ria engine exited (${child.exitCode}); log: ${join(o.dir, 'ria-engine.log')}`);
       const envs = await objects.list<Environment>(API_VERSION, 'Environment', { namespace: RIA_NAMESPACE });
       const phases: Record<string, number> = {};
-      for (const e of envs) phases[e.status?.phase ?? 'none'] = (phases[e.status?.phase ?? 'none'] ?? 0) + 1;
-      return { ready: phases.Ready ?? 0, detail: `${envs.length} environments ${JSON.stringify(phases)}` };
+      for (const e of envs) {
+        phases[e.status?.phase ?? 'none'] = (phases[e.status?.phase ?? 'none'] ?? 0) + 1;
+        if (e.status?.phase === 'Ready') seenReady.add(e.metadata.name);
+      }
+      return { ready: seenReady.size, detail: `${envs.length} environments ${JSON.stringify(phases)}, ${seenReady.size} seen Ready` };
     },
     async commit(app: BenchApp, round: number) {
       heads.set(`${app.name}:before`, heads.get(app.name)!);

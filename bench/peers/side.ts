@@ -10,7 +10,8 @@ export interface EngineUnderTest {
   prepare(): Promise<void>;
   /** Starts the engine's processes (the cold-start clock starts here). */
   start(): Promise<void>;
-  /** How many of its N environments / Kustomizations are Ready, with a short breakdown. */
+  /** How many of its N environments / Kustomizations have been seen Ready (each stays counted: Flux
+   * makes a Kustomization Ready=Unknown whenever it reconciles it again), with a short breakdown. */
   progress(): Promise<{ ready: number; detail: string }>;
   /** Commits round `round` of the app where this engine reads it (not yet triggered). */
   commit(app: BenchApp, round: number): Promise<void>;

@@ -60,6 +60,8 @@ export class Engine {
   private readonly schedule: PollSchedule;
   private resync: CronJob | undefined;
   private started = false;
+  /** Set by stop(): a poll round still in flight then schedules no next one. */
+  private stopped = false;
   private synced = false;
 
   constructor(private readonly ctx: EngineContext, private readonly options: EngineOptions) {
@@ -173,6 +175,7 @@ export class Engine {
   private readonly pushHints = new Map<string, Map<string, VerifiablePush>>();
 
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.pollTimer !== undefined) this.clock.clearTimeout(this.pollTimer);
     this.schedule.stop();
     await this.resync?.stop();
@@ -244,7 +247,8 @@ export class Engine {
     this.pollTimer = this.clock.setTimeout(() => {
       this.queue.add(CONFIG_KEY);
       void this.refreshApps('normal').finally(() => {
-        if (!this.started) return;
+        // A round in flight when the engine stopped (leadership lost) schedules no next one.
+        if (!this.started || this.stopped) return;
         // ±10% jitter so many engines do not poll in lockstep.
         this.schedulePoll(this.pollIntervalMs() * (0.9 + 0.2 * Math.random()));
       });

@@ -11,7 +11,11 @@ export class Limiter {
   private readonly waiting: Array<() => void> = [];
   private readonly waitingUrgent: Array<() => void> = [];
 
-  constructor(readonly limit: number) {
+  /** Urgent starts in a row while normal runs wait; after `urgentBurst` of them one normal run goes first. */
+  private urgentInARow = 0;
+
+  /** `urgentBurst`: as the work queue's (keyed-queue.ts), so a stream of webhooks cannot starve polling's fetches. */
+  constructor(readonly limit: number, private readonly urgentBurst = 4) {
     if (!Number.isInteger(limit) || limit < 1) throw new TypeError(`ria/git: a limiter needs a limit of at least 1, got ${limit}`);
   }
 
@@ -32,8 +36,17 @@ export class Limiter {
       return await fn();
     } finally {
       // The slot goes straight to the next waiter (running stays counted), urgent ones first, or is freed.
-      const next = this.waitingUrgent.shift() ?? this.waiting.shift();
+      const next = this.nextWaiter();
       if (next) next(); else this.running--;
     }
+  }
+
+  /** Urgent first, but after `urgentBurst` urgent starts in a row while normal runs wait, one normal run. */
+  private nextWaiter(): (() => void) | undefined {
+    const normalFirst = this.waiting.length > 0 && (this.waitingUrgent.length === 0 || this.urgentInARow >= this.urgentBurst);
+    if (normalFirst) { this.urgentInARow = 0; return this.waiting.shift(); }
+    const urgent = this.waitingUrgent.shift();
+    if (urgent && this.waiting.length > 0) this.urgentInARow++;
+    return urgent;
   }
 }

@@ -4,13 +4,18 @@
  * write request (a PATCH the API server admits, diffs and answers), and re-applying every object
  * of every environment every drift interval made an idle engine write hundreds of times a minute.
  *
- * What says "unchanged" is the API server's own record of field ownership. When Ria applies an
- * object, the response's managedFields hold the set of fields Ria's field manager owns. Anyone
- * else who changes one of those fields (`kubectl edit`, `kubectl scale`, a label removed, another
- * apply with force) takes it away from Ria, so Ria's set shrinks or changes. So an object is
- * unchanged when the live object's Ria field set is exactly the one Ria's last apply of this very
- * object (same desired content) produced; deleted when the read finds nothing. One read per
- * object, no write. Without such a record (a restart, a new leader) the object is compared as
+ * What says "unchanged" is the API server's own record of field ownership, and the values in
+ * those fields. When Ria applies an object, the response's managedFields hold the set of fields
+ * Ria's field manager owns. Anyone else who changes one of those fields (`kubectl edit`,
+ * `kubectl scale`, a label removed, another apply with force) takes it away from Ria, so Ria's set
+ * shrinks or changes. Not every change does: an apply under Ria's own manager name, or an Update
+ * that writes Ria's old managedFields entry back, changes a value and leaves the set as it was;
+ * so the values at Ria's fields are compared too, and the object's uid (deleted and made again
+ * under the same name is a different object). So an object is unchanged when the live object's
+ * uid, Ria field set and the values in it are exactly what Ria's last apply of this very object
+ * (same desired content) produced; deleted when the read finds nothing. One read per object, no
+ * write. Fields nobody gave Ria (a container or label someone else added) are not Ria's to check:
+ * drift is about what Ria applies. Without such a record (a restart, a new leader) the object is compared as
  * Flux does it: a dry-run apply (`dryRun=All`, nothing stored) against the live object.
  */
 import { createHash } from 'node:crypto';
@@ -42,12 +47,49 @@ export function ownedFields(obj: KubeObject): unknown {
   return entry?.fieldsV1;
 }
 
+type FieldSet = { [key: string]: FieldSet };
+
+/** A key's JSON (`k:` / `v:`), or undefined if it is not JSON (managedFields can be written by others). */
+function keyJson(text: string): unknown {
+  try { return JSON.parse(text) as unknown; } catch { return undefined; }
+}
+
 /**
- * Pure: what to remember of one apply: the desired object and the field set the API server says
- * Ria owns after applying it. Equal fingerprints later mean nobody took a field of it away.
+ * Pure: the values of `value` at the paths of a managedFields field set (fieldsV1): `f:<name>` a
+ * field, `k:<json>` the list item with those key fields, `v:<json>` a set member, `.` the node
+ * itself (present or not). A leaf (`{}`) is taken whole; a map or list Ria owns only some entries
+ * of gives only those, so what others add beside them is not compared.
+ */
+export function projectFields(value: unknown, fields: FieldSet): unknown {
+  const out: Record<string, unknown> = {};
+  for (const [key, sub] of Object.entries(fields)) {
+    const leaf = Object.keys(sub ?? {}).length === 0;
+    if (key === '.') out[key] = value !== undefined;
+    else if (key.startsWith('f:')) {
+      const field = value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>)[key.slice(2)] : undefined;
+      out[key] = leaf ? field ?? null : projectFields(field, sub);
+    } else if (key.startsWith('k:')) {
+      const wanted = keyJson(key.slice(2));
+      const item = Array.isArray(value) && wanted && typeof wanted === 'object'
+        ? value.find((e) => e && typeof e === 'object' && Object.entries(wanted as Record<string, unknown>).every(([k, v]) => isDeepStrictEqual((e as Record<string, unknown>)[k], v)))
+        : undefined;
+      out[key] = leaf ? item ?? null : projectFields(item, sub);
+    } else if (key.startsWith('v:')) {
+      const member = keyJson(key.slice(2));
+      out[key] = member !== undefined && Array.isArray(value) && value.some((e) => isDeepStrictEqual(e, member));
+    } else out[key] = null;
+  }
+  return out;
+}
+
+/**
+ * Pure: what to remember of one apply: the desired object, and of the live object the uid, the
+ * field set the API server says Ria owns after applying it and the values in those fields. Equal
+ * fingerprints later mean nobody took a field away, changed a value in one, or replaced the object.
  */
 export function applyFingerprint(desired: KubeObject, live: KubeObject): string {
-  return `${digest(desired)}:${digest(ownedFields(live))}`;
+  const owned = ownedFields(live) as FieldSet | undefined;
+  return `${digest(desired)}:${live.metadata.uid ?? ''}:${digest(owned)}:${digest(owned ? projectFields(live, owned) : null)}`;
 }
 
 /**

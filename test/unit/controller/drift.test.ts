@@ -11,7 +11,7 @@ import { defaultSettings } from '../../../engine/config/load.js';
 import { silentLog, type EngineContext } from '../../../engine/controller/context.js';
 import { reconcileEnvironment, type ReconcileMemory } from '../../../engine/controller/environment/reconcile.js';
 import { EnvironmentIdentities } from '../../../engine/controller/environment/identity.js';
-import { sameAsLive } from '../../../engine/controller/environment/drift.js';
+import { projectFields, sameAsLive } from '../../../engine/controller/environment/drift.js';
 import { resyncCronFor } from '../../../engine/controller/resync.js';
 import type { GitClient } from '../../../engine/git/index.js';
 import type { KubeObject } from '../../../engine/kube/objects.js';
@@ -162,4 +162,58 @@ test('the resync ticks every drift interval; intervals no cron field can hold ar
   assert.equal(resyncCronFor(3_600_000), '0 0 * * * *');
   assert.throws(() => resyncCronFor(7 * 60_000), /divide a minute or an hour/);
   assert.throws(() => resyncCronFor(90_000), /divide a minute or an hour/);
+});
+
+test('a value changed in a field Ria still owns (an apply under Ria\'s manager name, managedFields written back) is drift', async () => {
+  const s = setup();
+  await s.reconcile();
+  const d = s.deployment();
+  const riaFields = d.metadata.managedFields!.find((m) => m.manager === 'ria')!.fieldsV1 as Record<string, unknown>;
+  const spec = structuredClone(d.spec) as { template: { spec: { containers: { image: string }[] } } };
+  spec.template.spec.containers[0]!.image = 'evil/backdoor:1';
+  s.editByHand({ ...d, spec }, riaFields);
+  // Test
+  s.tick(DRIFT_MS);
+  const calls = s.since();
+  await s.reconcile();
+  assert.deepEqual(writesOf(calls()).map((c) => `${c.verb} ${c.kind}/${c.name}`), ['apply Deployment/web']);
+  assert.equal((s.deployment().spec as typeof spec).template.spec.containers[0]!.image, 'nginx:1.27');
+});
+
+test('an object deleted and made again under the same name (a new uid), Ria\'s field set copied, is drift', async () => {
+  const s = setup();
+  await s.reconcile();
+  const d = s.deployment();
+  const riaFields = d.metadata.managedFields!.find((m) => m.manager === 'ria')!.fieldsV1 as Record<string, unknown>;
+  s.cluster.store.delete('apps/v1|Deployment|shop--main|web');
+  s.editByHand({ ...d, metadata: { ...d.metadata, uid: `${d.metadata.uid ?? ''}-recreated` } }, riaFields);
+  // Test
+  s.tick(DRIFT_MS);
+  const calls = s.since();
+  await s.reconcile();
+  assert.deepEqual(writesOf(calls()).map((c) => `${c.verb} ${c.kind}/${c.name}`), ['apply Deployment/web']);
+});
+
+test('projectFields: the values at the paths of a field set; what others add beside Ria\'s entries is left out', () => {
+  const obj = {
+    metadata: { labels: { app: 'web', added: 'by someone else' }, annotations: { 'deployment.kubernetes.io/revision': '3' } },
+    spec: { ports: [{ port: 80, protocol: 'TCP', name: 'http' }, { port: 9000, protocol: 'TCP' }], finalizers: ['a', 'b'] },
+  };
+  const fields = {
+    'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} }, 'f:annotations': { '.': {} } },
+    'f:spec': { 'f:ports': { 'k:{"port":80,"protocol":"TCP"}': { '.': {}, 'f:name': {} } }, 'f:finalizers': { 'v:"a"': {} } },
+  };
+  const projected = projectFields(obj, fields);
+  assert.deepEqual(projected, {
+    'f:metadata': { 'f:labels': { '.': true, 'f:app': 'web' }, 'f:annotations': { '.': true } },
+    'f:spec': { 'f:ports': { 'k:{"port":80,"protocol":"TCP"}': { '.': true, 'f:name': 'http' } }, 'f:finalizers': { 'v:"a"': true } },
+  });
+  const changed = structuredClone(obj);
+  changed.spec.ports[0]!.name = 'web';
+  assert.notDeepEqual(projectFields(changed, fields), projected);
+  const others = structuredClone(obj);
+  others.metadata.labels.added = 'changed';
+  others.metadata.annotations['deployment.kubernetes.io/revision'] = '4';
+  assert.deepEqual(projectFields(others, fields), projected, 'fields Ria does not own are not compared');
+  assert.deepEqual(projectFields(obj, { 'k:not json': {} }), { 'k:not json': null });
 });

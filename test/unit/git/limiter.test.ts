@@ -79,3 +79,24 @@ test('Limiter: an urgent run (a webhook\'s fetch) takes the next free slot ahead
   assert.deepEqual(started, ['push 1', 'push 2', 'poll 1', 'poll 2', 'poll 3']);
   assert.equal(limiter.active, 0);
 });
+
+test('Limiter: a steady stream of urgent runs lets a waiting normal run start after 4 urgent ones in a row', async () => {
+  // Setup
+  const limiter = new Limiter(1);
+  const gates: Array<() => void> = [];
+  const started: string[] = [];
+  const urgent = (i: number) => limiter.run(() => { started.push(`urgent ${i}`); return new Promise<void>((r) => gates.push(r)); }, true);
+  void urgent(0);
+  await settle();
+  const normal = limiter.run(async () => { started.push('normal'); });
+  // Test: each time the slot frees, another urgent run is already waiting.
+  for (let i = 1; i <= 6; i++) {
+    void urgent(i);
+    await settle();
+    gates.shift()!();
+    await settle();
+  }
+  await normal;
+  assert.deepEqual(started.slice(0, 6), ['urgent 0', 'urgent 1', 'urgent 2', 'urgent 3', 'urgent 4', 'normal']);
+  while (gates.length) { gates.shift()!(); await settle(); }
+});

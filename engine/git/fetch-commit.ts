@@ -54,7 +54,8 @@ export async function fetchCommit(io: GitIO, options: FetchCommitOptions): Promi
     if (options.sha && (await hasCommit(io, dir, options.sha))) return options.sha;
     await prepareCache(io, dir, url);
     // The deadline counts from when the fetch may start, not while it waits for a slot.
-    const fetch = () => withDeadline(io.http, io.timeoutMs ?? DEFAULT_TIMEOUT_MS, (http) =>
+    let work: Promise<unknown> | undefined;
+    const fetch = () => withDeadline(io.http, io.timeoutMs ?? DEFAULT_TIMEOUT_MS, (http) => (work =
       git.fetch({
         fs,
         http: withHeadFallback(options.thinPack ? withThinPack(http) : http, ref),
@@ -67,9 +68,18 @@ export async function fetchCommit(io: GitIO, options: FetchCommitOptions): Promi
         tags: false,
         ...(io.caches ? { cache: io.caches.for(dir) } : {}),
         headers: authHeaders(auth),
-      }),
+      })),
     );
-    const result = await (io.fetches ? io.fetches.run(fetch, options.urgent) : fetch());
+    const release = io.fetches ? await io.fetches.acquire(options.urgent) : undefined;
+    let result: Awaited<ReturnType<typeof fetch>>;
+    try {
+      result = await fetch();
+    } finally {
+      // Past its deadline the request is aborted, but a pack already received is still being
+      // indexed (in memory, the abort is not checked there): the slot stays taken until that
+      // ends, or the limit would no longer bound the packs in memory.
+      if (release) { if (work) void work.then(release, release); else release(); }
+    }
     // A new pack: the directory's cache holds more once it reads from it.
     io.caches?.resized(dir);
     // fetchHead is null only when the remote has no refs at all.

@@ -30,15 +30,30 @@ export class Limiter {
   }
 
   async run<T>(fn: () => Promise<T>, urgent = false): Promise<T> {
-    if (this.running >= this.limit) await new Promise<void>((resolve) => (urgent ? this.waitingUrgent : this.waiting).push(resolve));
-    else this.running++;
+    const release = await this.acquire(urgent);
     try {
       return await fn();
     } finally {
+      release();
+    }
+  }
+
+  /**
+   * Waits for a slot and holds it until the returned release is called (once; later calls do
+   * nothing). For work that outlives its caller's answer: a fetch past its deadline is answered
+   * with an error at once, but holds its slot until its abandoned work has really ended.
+   */
+  async acquire(urgent = false): Promise<() => void> {
+    if (this.running >= this.limit) await new Promise<void>((resolve) => (urgent ? this.waitingUrgent : this.waiting).push(resolve));
+    else this.running++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
       // The slot goes straight to the next waiter (running stays counted), urgent ones first, or is freed.
       const next = this.nextWaiter();
       if (next) next(); else this.running--;
-    }
+    };
   }
 
   /** Urgent first, but after `urgentBurst` urgent starts in a row while normal runs wait, one normal run. */

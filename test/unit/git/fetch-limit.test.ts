@@ -89,3 +89,24 @@ test('fetchCommit: an urgent fetch (a webhook\'s pushed ref) reaches the server 
   // The polled fetches reach the limiter in whatever order their caches were prepared.
   assert.deepEqual([order[1], order.slice(2).sort()], ['pushed', ['polled-2', 'polled-3']], order.join(', '));
 });
+
+test('fetchCommit: a fetch past its deadline is answered at once, but holds its slot until its abandoned work ends', async () => {
+  // Setup: an http client that ignores the abort (as isomorphic-git's indexing of a received pack does).
+  let finish!: () => void;
+  const finished = new Promise<void>((r) => { finish = r; });
+  const slow = { request: async () => { await finished; throw new Error('the server answered too late'); } };
+  const fetches = new Limiter(1);
+  const git = createGitClient({ fs, http: slow, timeoutMs: 50, fetches });
+  const root = tempDir('ria-fetch-deadline-');
+  // Test
+  await assert.rejects(git.fetchCommit({ url: 'http://127.0.0.1:9/slow.git', ref: 'main', dir: join(root, 'slow') }), GitError);
+  assert.equal(fetches.active, 1, 'the abandoned fetch still holds its slot');
+  let nextStarted = false;
+  const next = fetches.run(async () => { nextStarted = true; });
+  await new Promise((r) => setImmediate(r));
+  assert.equal(nextStarted, false);
+  finish();
+  await next;
+  assert.equal(nextStarted, true);
+  assert.equal(fetches.active, 0);
+});

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { engineHarness, phaseIs, type EngineHarness } from '../../support/engine-harness.js';
 import { testClients } from '../../support/kube.js';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { main } from '../../../engine/cli/main.js';
 import { captureIO } from '../../support/io.js';
+import { tempDir } from '../../support/temp-dir.js';
 
 const clients = testClients();
 const { apps, core } = clients;
@@ -98,7 +98,7 @@ test('ria validate --config gives the engine\'s verdict: the same located messag
   assert.equal(failed.status?.conditions?.find((c) => c.type === 'Stalled')?.reason, 'PolicyDenied');
 
   // The same files, checked out: the CLI prints exactly what the engine wrote.
-  const dir = await mkdtemp(join(tmpdir(), 'ria-same-'));
+  const dir = tempDir('ria-same-');
   await mkdir(join(dir, 'config', 'apps'), { recursive: true });
   await writeFile(join(dir, 'config', 'ria.yaml'), 'pollInterval: 1s\ndomain: apps.test\n');
   await writeFile(join(dir, 'config', 'apps', `${app}.yaml`), appFile);

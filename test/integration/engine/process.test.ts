@@ -7,6 +7,7 @@ import { startGitServer, type GitServer } from '../../../engine/dev/git-server.j
 import { commitFiles, createRepo } from '../../../engine/dev/git-fixtures.js';
 import { testClients, eventually } from '../../support/kube.js';
 import { API_VERSION, type Environment } from '../../../engine/crds/types.js';
+import { tempDir } from '../../support/temp-dir.js';
 
 const bin = fileURLToPath(new URL('../../../engine/cli/bin.js', import.meta.url));
 const { core, objects } = testClients();
@@ -32,7 +33,7 @@ before(async () => {
   // The Pod this engine pretends to run in (RIA_POD_NAME): the leader labels it.
   await core.createNamespacedPod({ namespace, body: { metadata: { name: `test-${suffix}`, labels: { 'app.kubernetes.io/name': 'ria', 'ria.dev/leader': 'true' } },
     spec: { containers: [{ name: 'engine', image: 'ria:test' }] } } });
-  child = spawn(process.execPath, [bin, 'engine', '--config-repo', git.urlFor('config'), '--namespace', namespace, '--http-port', '0', '--ops-port', '0'], {
+  child = spawn(process.execPath, [bin, 'engine', '--config-repo', git.urlFor('config'), '--namespace', namespace, '--http-port', '0', '--ops-port', '0', '--git-cache-dir', tempDir('ria-engine-git-cache-')], {
     env: { ...process.env, KUBECONFIG: process.env.RIA_TEST_KUBECONFIG, RIA_POD_NAME: `test-${suffix}` },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -8,6 +8,7 @@ import { commitFiles, createRepo } from '../../../engine/dev/git-fixtures.js';
 import { testClients, eventually } from '../../support/kube.js';
 import { API_VERSION, type Environment } from '../../../engine/crds/types.js';
 import type { ServiceRolloutState } from '../../../engine/rollout/types.js';
+import { tempDir } from '../../support/temp-dir.js';
 
 /**
  * The proof that rollout state lives in the cluster: a `ria engine` process is killed (SIGKILL,
@@ -29,7 +30,7 @@ const riofile = (marker: string) => `services:\n  web:\n    image: nginx:1.27\n 
 
 function startEngine(): void {
   // The same Pod name after a restart, as a container restarted in its Pod: it takes its Lease back.
-  child = spawn(process.execPath, [bin, 'engine', '--config-repo', git.urlFor('config'), '--namespace', namespace, '--http-port', '0', '--ops-port', '0'], {
+  child = spawn(process.execPath, [bin, 'engine', '--config-repo', git.urlFor('config'), '--namespace', namespace, '--http-port', '0', '--ops-port', '0', '--git-cache-dir', tempDir('ria-engine-git-cache-')], {
     env: { ...process.env, KUBECONFIG: process.env.RIA_TEST_KUBECONFIG, RIA_POD_NAME: podName },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

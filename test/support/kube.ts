@@ -42,3 +42,20 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
+
+/**
+ * A kubeconfig for the engine's installed identity (a token of the `ria-engine` ServiceAccount
+ * `ria install` made in `namespace`), on the cluster of `kc`: what the engine's pod would use.
+ */
+export async function installedEngineKubeConfig(kc: KubeConfig, namespace: string): Promise<KubeConfig> {
+  const { core } = testClients(kc);
+  const token = await core.createNamespacedServiceAccountToken({ namespace, name: 'ria-engine', body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+  const cluster = kc.getCurrentCluster()!;
+  const engineKc = new KubeConfig();
+  engineKc.loadFromOptions({
+    clusters: [{ name: 'c', server: cluster.server, caData: cluster.caData, skipTLSVerify: false }],
+    users: [{ name: 'ria-engine', token: token.status!.token }],
+    contexts: [{ name: 'engine', cluster: 'c', user: 'ria-engine' }], currentContext: 'engine',
+  });
+  return engineKc;
+}

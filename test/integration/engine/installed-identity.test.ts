@@ -9,8 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
-import { testClients, eventually, uniqueName } from '../../support/kube.js';
+import { installedEngineKubeConfig, testClients, eventually, uniqueName } from '../../support/kube.js';
 import { captureIO } from '../../support/io.js';
 import { main } from '../../../engine/cli/main.js';
 import { startGitServer, type GitServer } from '../../../engine/dev/git-server.js';
@@ -43,14 +42,7 @@ before(async () => {
   }
   const io = captureIO();
   assert.equal(await main(['install', '--namespace', ns, '--config-repo', 'http://unused.invalid/config.git', '--image', 'ria:test', '--secrets-from', source, '--kubeconfig', process.env.RIA_TEST_KUBECONFIG!], io), 0, io.err());
-  const token = await core.createNamespacedServiceAccountToken({ namespace: ns, name: 'ria-engine', body: { spec: { audiences: [], expirationSeconds: 3600 } } });
-  const cluster = kc.getCurrentCluster()!;
-  const engineKc = new KubeConfig();
-  engineKc.loadFromOptions({
-    clusters: [{ name: 'c', server: cluster.server, caData: cluster.caData, skipTLSVerify: false }],
-    users: [{ name: 'ria-engine', token: token.status!.token }],
-    contexts: [{ name: 'engine', cluster: 'c', user: 'ria-engine' }], currentContext: 'engine',
-  });
+  const engineKc = await installedEngineKubeConfig(kc, ns);
   git = await startGitServer();
   cacheDir = await mkdtemp(join(tmpdir(), 'ria-sa-cache-'));
   await createRepo(git, 'config');

@@ -8,8 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
-import { KubeConfig } from '@kubernetes/client-node';
-import { testClients, eventually, uniqueName } from '../../support/kube.js';
+import { installedEngineKubeConfig, testClients, eventually, uniqueName } from '../../support/kube.js';
 import { captureIO } from '../../support/io.js';
 import { main } from '../../../engine/cli/main.js';
 import { KubeRest } from '../../../engine/kube/rest.js';
@@ -62,15 +61,7 @@ before(async () => {
   assert.equal(await main(['install', '--namespace', ns, '--config-repo', 'http://unused.invalid/config.git', '--image', 'ria:test', '--kubeconfig', process.env.RIA_TEST_KUBECONFIG!], io), 0, io.err());
   await installGatewayApiCrds();
   // The engine's own identity, as installed (a token of its ServiceAccount).
-  const { core } = testClients();
-  const token = await core.createNamespacedServiceAccountToken({ namespace: ns, name: 'ria-engine', body: { spec: { audiences: [], expirationSeconds: 3600 } } });
-  const cluster = kc.getCurrentCluster()!;
-  const engineKc = new KubeConfig();
-  engineKc.loadFromOptions({
-    clusters: [{ name: 'c', server: cluster.server, caData: cluster.caData, skipTLSVerify: false }],
-    users: [{ name: 'ria-engine', token: token.status!.token }],
-    contexts: [{ name: 'engine', cluster: 'c', user: 'ria-engine' }], currentContext: 'engine',
-  });
+  const engineKc = await installedEngineKubeConfig(kc, ns);
   engine = new KubeObjects(new KubeRest(engineKc));
 
   // An environment as the engine makes it: the rendered Namespace (with the route scope the

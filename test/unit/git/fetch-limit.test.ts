@@ -3,9 +3,9 @@
  * pokes): a real node:http server on loopback that holds every request until the test lets go,
  * and isomorphic-git's own node http client.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import fs from 'node:fs';
@@ -14,24 +14,32 @@ import { createGitClient, GitError } from '../../../engine/git/index.js';
 import { Limiter } from '../../../engine/git/limiter.js';
 import { tempDir } from '../../support/temp-dir.js';
 
+
+/** Until `check` holds, looking at every turn of the event loop (no timers; 5 s at most). */
+async function until(what: string, check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+/** A git server on loopback that holds every request until the test answers it. */
+async function holdingServer(t: TestContext, onRequest: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
+  const server = createServer(onRequest);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => { server.closeAllConnections(); server.close(); });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
 test('fetchCommit: with a limit of 2, five fetches of five repositories reach the server two at a time; each slot freed by a failure goes to the next', async (t) => {
   // Setup
   const held: ServerResponse[] = [];
   let asked = 0;
-  const server = createServer((_req, res) => { asked++; held.push(res); });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => { server.closeAllConnections(); server.close(); });
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const origin = await holdingServer(t, (_req, res) => { asked++; held.push(res); });
   const fetches = new Limiter(2);
   const git = createGitClient({ fs, http, timeoutMs: 10_000, fetches });
   const root = tempDir('ria-fetch-limit-');
-  const until = async (what: string, check: () => boolean) => {
-    const deadline = Date.now() + 5_000;
-    while (!check()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setImmediate(r));
-    }
-  };
 
   // Test
   const all = Array.from({ length: 5 }, (_, i) => git.fetchCommit({ url: `${origin}/r${i}.git`, ref: 'main', dir: join(root, `r${i}`) })
@@ -54,20 +62,10 @@ test('fetchCommit: with a limit of 2, five fetches of five repositories reach th
 test('fetchCommit: an urgent fetch (a webhook\'s pushed ref) reaches the server before polling\'s fetches that waited longer', async (t) => {
   // Setup
   const held: { url: string; res: ServerResponse }[] = [];
-  const server = createServer((req, res) => { held.push({ url: req.url ?? '', res }); });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => { server.closeAllConnections(); server.close(); });
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const origin = await holdingServer(t, (req, res) => { held.push({ url: req.url ?? '', res }); });
   const fetches = new Limiter(1);
   const git = createGitClient({ fs, http, timeoutMs: 10_000, fetches });
   const root = tempDir('ria-fetch-urgent-');
-  const until = async (what: string, check: () => boolean) => {
-    const deadline = Date.now() + 5_000;
-    while (!check()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setImmediate(r));
-    }
-  };
   const fetch = (name: string, urgent?: boolean) => git.fetchCommit({ url: `${origin}/${name}.git`, ref: 'main', dir: join(root, name), ...(urgent ? { urgent } : {}) })
     .catch(() => undefined);
 

@@ -77,6 +77,8 @@ export async function connectProxy(at: Endpoint): Promise<Server> {
       const m = /^CONNECT ([^\s:]+|\[[^\]]+\]):(\d+) HTTP\/1\.[01]\r\n/.exec(head.subarray(0, end).toString('latin1'));
       if (!m) { client.end('HTTP/1.1 405 Method Not Allowed\r\n\r\n'); return; }
       const upstream = connect(Number(m[2]), m[1]!.replace(/^\[|\]$/g, ''));
+      // A caller that gives up while the dial is pending takes the dial with it.
+      client.once('close', () => upstream.destroy());
       upstream.once('connect', () => {
         client.write('HTTP/1.1 200 Connection established\r\n\r\n');
         const rest = head.subarray(end + 4);

@@ -80,7 +80,7 @@ export interface RealNodeInfo {
 
 /** connect / request / publish / exposeHostPort for any process that has the node's info. */
 export function nodeClient(info: RealNodeInfo) {
-  const connect = (host: string, port: number) => connectVia(info.connectSocket, host, port);
+  const connect = (host: string, port: number, signal?: AbortSignal) => connectVia(info.connectSocket, host, port, signal);
   return {
     connect,
     request: (url: string, options: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {}) => requestVia(connect, url, options),
@@ -205,7 +205,7 @@ export async function startRealNode(o: StartOptions): Promise<{ node: RealNode; 
     startInNetns('agent-netns', process.execPath, [agentScript(), `--forward=tcp:0.0.0.0:${o.apiPort}=unix:${apiSock}`, `--connect-proxy=unix:${o.plan.connectSocket}`]);
     await o.waitFor('the namespace agents', 'agent-netns', log('agent-netns'), 15_000, async () =>
       (await fileHas(log('agent-netns'), 'ready')) && (await fileHas(log('agent-host'), 'ready')));
-    const connect = (host: string, port: number) => connectVia(o.plan.connectSocket, host, port);
+    const connect = (host: string, port: number, signal?: AbortSignal) => connectVia(o.plan.connectSocket, host, port, signal);
 
     // The registry and the images (the pause image must be there before the first pod).
     const registry = `127.0.0.1:${REGISTRY_PORT}`;
@@ -276,9 +276,15 @@ async function nodeReady(call: AdminCall, name: string): Promise<boolean> {
 }
 
 /** A TCP connection from inside the namespace, through its CONNECT proxy. */
-export function connectVia(proxySocket: string, host: string, port: number): Promise<Socket> {
+export function connectVia(proxySocket: string, host: string, port: number, signal?: AbortSignal): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const s = netConnect(proxySocket);
+    // Aborted before the proxy answered: closing our end makes the proxy drop its dial too (a SYN
+    // to a pod that just went away is otherwise retried by the kernel for about two minutes).
+    const onAbort = () => { s.destroy(); reject(signal!.reason instanceof Error ? signal!.reason : new Error(`connect to ${host}:${port} aborted`)); };
+    if (signal?.aborted) { onAbort(); return; }
+    signal?.addEventListener('abort', onAbort, { once: true });
+    s.once('close', () => signal?.removeEventListener('abort', onAbort));
     s.once('error', reject);
     s.once('connect', () => s.write(`CONNECT ${host}:${port} HTTP/1.1\r\nHost: ${host}:${port}\r\n\r\n`));
     let head = Buffer.alloc(0);
@@ -296,32 +302,41 @@ export function connectVia(proxySocket: string, host: string, port: number): Pro
       }
       const rest = head.subarray(end + 4);
       if (rest.length) s.unshift(rest);
+      signal?.removeEventListener('abort', onAbort);
       resolve(s);
     };
     s.on('data', onData);
   });
 }
 
-function requestVia(connect: (host: string, port: number) => Promise<Socket>, url: string,
+/**
+ * One HTTP request through the node's CONNECT proxy. `timeoutMs` (default 10 s) bounds all of it,
+ * the dial included: a Service whose iptables rules still point at a pod that just went away
+ * leaves the dial unanswered for about two minutes, which would hold a caller's poll loop past
+ * its own deadline.
+ */
+function requestVia(connect: (host: string, port: number, signal?: AbortSignal) => Promise<Socket>, url: string,
   options: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number }): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
   const u = new URL(url);
-  return new Promise((resolve, reject) => {
-    connect(u.hostname, Number(u.port || 80)).then((socket) => {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new Error(`timeout after ${timeoutMs} ms: ${url}`)), timeoutMs);
+  return new Promise<{ status: number; headers: IncomingHttpHeaders; body: string }>((resolve, reject) => {
+    connect(u.hostname, Number(u.port || 80), deadline.signal).then((socket) => {
       const req = httpRequest({
         host: u.hostname, port: u.port || 80, path: `${u.pathname}${u.search}`, method: options.method ?? 'GET',
-        headers: options.headers ?? {}, createConnection: () => socket, timeout: options.timeoutMs ?? 10_000,
+        headers: options.headers ?? {}, createConnection: () => socket, signal: deadline.signal,
       }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
         res.on('error', reject);
       });
-      req.on('timeout', () => req.destroy(new Error(`timeout: ${url}`)));
-      req.on('error', reject);
+      req.on('error', (err) => reject(deadline.signal.aborted ? deadline.signal.reason : err));
       if (options.body !== undefined) req.write(options.body);
       req.end();
     }, reject);
-  });
+  }).finally(() => clearTimeout(timer));
 }
 
 async function publishVia(connect: (host: string, port: number) => Promise<Socket>, host: string, port: number): Promise<{ port: number; close(): Promise<void> }> {

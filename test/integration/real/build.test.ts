@@ -56,17 +56,20 @@ before(async () => {
 });
 after(async () => { await h.close(); await registry.close(); await node.close(); });
 
-async function serviceAnswer(namespace: string): Promise<string | undefined> {
+// Each miss throws what it saw, so a timeout says which (no Service IP yet, the dial, the answer).
+async function serviceAnswer(namespace: string): Promise<string> {
   const svc = await core.readNamespacedService({ namespace, name: 'api' }).catch(() => undefined);
   const ip = svc?.spec?.clusterIP;
-  if (!ip) return undefined;
-  const res = await node.request(`http://${ip}:8080/`, { timeoutMs: 3000 }).catch(() => undefined);
-  return res?.status === 200 ? res.body : undefined;
+  if (!ip) throw new Error(`no Service api with a cluster IP in ${namespace} yet`);
+  const res = await node.request(`http://${ip}:8080/`, { timeoutMs: 3000 });
+  if (res.status !== 200) throw new Error(`the Service answered ${res.status}: ${res.body.slice(0, 200)}`);
+  return res.body;
 }
 
 const answersVersion = (version: string) => eventually(`the Service answers with version ${version}`, async () => {
   const b = await serviceAnswer(mainEnv);
-  return b && JSON.parse(b).version === version ? b : undefined;
+  if (JSON.parse(b).version !== version) throw new Error(`the Service answered ${b}`);
+  return b;
 }, 90_000, 500);
 
 const jobsAt = async (commit: string) => (await batch.listNamespacedJob({ namespace: builderNamespace(h.namespace), labelSelector: `ria.dev/commit=${commit}` })).items;

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { forward, connectProxy, parseEndpoint } from '../../../engine/dev/cluster/netns-agent.js';
-import { connectVia } from '../../../engine/dev/cluster/real-node.js';
+import { connectVia, nodeClient, type RealNodeInfo } from '../../../engine/dev/cluster/real-node.js';
 
 function echoServer(): Promise<{ server: Server; port: number }> {
   return new Promise((resolve) => {
@@ -57,4 +57,37 @@ test('the CONNECT proxy dials the target, and answers 502 for a closed port', as
   const closed = await echoServer();
   closed.server.close();
   await assert.rejects(connectVia(sock, '127.0.0.1', closed.port), /502/);
+});
+
+test('a request through the node bounds the dial too: a CONNECT never answered fails at timeoutMs and the proxy connection is closed', async (t) => {
+  // Setup: a stand-in proxy that takes the CONNECT and never answers, as the agent does while
+  // its dial to a vanished pod is unanswered.
+  const dir = await mkdtemp(join(tmpdir(), 'ria-agent-'));
+  const sock = join(dir, 'connect.sock');
+  let closed!: () => void;
+  const callerGone = new Promise<void>((r) => { closed = r; });
+  const silent = createServer((s) => { s.on('data', () => {}); s.on('close', () => closed()); });
+  await new Promise<void>((r) => silent.listen(sock, () => r()));
+  t.after(async () => { silent.close(); await rm(dir, { recursive: true, force: true }); });
+  const node = nodeClient({ connectSocket: sock } as RealNodeInfo);
+  // Test
+  const started = Date.now();
+  await assert.rejects(node.request('http://10.96.0.77:8080/', { timeoutMs: 300 }), /timeout after 300 ms: http:\/\/10\.96\.0\.77:8080\//);
+  assert.ok(Date.now() - started < 5_000, 'the dial is bounded by timeoutMs');
+  await callerGone;
+});
+
+test('a request through the node bounds the answer: a server that accepts and never answers fails at timeoutMs', async (t) => {
+  // Setup
+  const dir = await mkdtemp(join(tmpdir(), 'ria-agent-'));
+  const sock = join(dir, 'connect.sock');
+  const proxy = await connectProxy({ kind: 'unix', path: sock });
+  const held: import('node:net').Socket[] = [];
+  const mute = createServer((s) => { held.push(s); s.on('data', () => {}); });
+  await new Promise<void>((r) => mute.listen(0, '127.0.0.1', () => r()));
+  t.after(async () => { proxy.close(); for (const s of held) s.destroy(); mute.close(); await rm(dir, { recursive: true, force: true }); });
+  const node = nodeClient({ connectSocket: sock } as RealNodeInfo);
+  // Test
+  const port = (mute.address() as { port: number }).port;
+  await assert.rejects(node.request(`http://127.0.0.1:${port}/`, { timeoutMs: 300 }), /timeout after 300 ms/);
 });

@@ -124,7 +124,7 @@ export class Engine {
     }, this.ctx.log));
     this.watches.push(watchCollection<KubernetesObject>(rest, '/apis/apps/v1/deployments', 'app.kubernetes.io/managed-by=ria', (d, event) => {
       const meta = d.metadata ?? {};
-      const wk = workloadKey({ kind: 'Deployment', namespace: meta.namespace ?? '', name: meta.name ?? '' });
+      const wk = workloadKey({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: meta.namespace ?? '', name: meta.name ?? '' });
       // Remember the newest generation; the reconcile compares it with what Ria applied (a spec
       // change we did not make, kubectl scale/edit, is put back at once). Only workloads Ria applied.
       // Any event requeues the environment: a status change may be the rollout finishing.

@@ -11,9 +11,9 @@ export interface ApplyOutcome {
   inventory: InventoryEntry[];
   /** "field X of Deployment/ns/web was owned by kubectl-edit": taken over, said in a condition. */
   conflicts: string[];
-  /** Generation of each object after the apply (`Kind/ns/name`), for drift detection. */
+  /** Generation of each object after the apply (by workloadKey), for drift detection. */
   generations: Map<string, number>;
-  /** The objects as the API server returned them (status included), by `Kind/ns/name`. */
+  /** The objects as the API server returned them (status included), by workloadKey. */
   live: Map<string, KubeObject>;
   /** Fingerprint of each object applied (drift.ts): the desired object and the fields Ria owns after the apply. */
   fields: Map<string, string>;
@@ -99,10 +99,11 @@ export async function applyEnvironmentObjects(ctx: EngineContext, owner: Environ
     if (why) throw new ObjectNotOwnedError(refOf(obj), owner, `${why}${context}`);
   };
   const applyOne = async (obj: KubeObject): Promise<void> => {
-    const unchanged = only && !only.drifted.has(workloadKey(refOf(obj))) ? only.live.get(workloadKey(refOf(obj))) : undefined;
+    const key = workloadKey(refOf(obj));
+    const unchanged = only && !only.drifted.has(key) ? only.live.get(key) : undefined;
     if (unchanged) {
-      outcome.live.set(workloadKey(refOf(obj)), unchanged);
-      if (unchanged.metadata.generation !== undefined) outcome.generations.set(workloadKey(refOf(obj)), unchanged.metadata.generation);
+      outcome.live.set(key, unchanged);
+      if (unchanged.metadata.generation !== undefined) outcome.generations.set(key, unchanged.metadata.generation);
       return;
     }
     if (obj.kind === 'Namespace' || !known.has(inventoryKey(refOf(obj)))) await refuseUnowned(obj);
@@ -116,7 +117,6 @@ export async function applyEnvironmentObjects(ctx: EngineContext, owner: Environ
       outcome.conflicts.push((err as Error).message);
       applied = await client.apply(obj, { force: true });
     }
-    const key = workloadKey(refOf(obj));
     outcome.live.set(key, applied);
     outcome.fields.set(key, applyFingerprint(obj, applied));
     if (applied.metadata.generation !== undefined) outcome.generations.set(key, applied.metadata.generation);
@@ -144,6 +144,15 @@ async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) =
   return errors;
 }
 
-export function workloadKey(ref: { kind: string; namespace?: string; name: string }): string {
-  return `${ref.kind}/${ref.namespace ?? ''}/${ref.name}`;
+/**
+ * Pure: the key of an object in the engine's maps (memory, drift check, apply answers):
+ * `Kind.group/namespace/name` (`Deployment.apps/shop--main/web`; core kinds without a group,
+ * `Service/shop--main/web`). The group is part of it because a kind's name is unique only
+ * within its group: a custom resource `Deployment` of another group, named like the app's
+ * Deployment, is another object. The version is not: one object is served at several.
+ */
+export function workloadKey(ref: { apiVersion: string; kind: string; namespace?: string; name: string }): string {
+  const slash = ref.apiVersion.indexOf('/');
+  const group = slash < 0 ? '' : ref.apiVersion.slice(0, slash);
+  return `${ref.kind}${group ? `.${group}` : ''}/${ref.namespace ?? ''}/${ref.name}`;
 }

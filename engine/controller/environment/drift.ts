@@ -27,7 +27,7 @@ import { workloadKey } from './apply.js';
 import type { ReconcileMemory } from './memory.js';
 
 export interface DriftCheck {
-  /** Objects (`Kind/ns/name`) that differ from the cluster: missing, or changed by someone else. */
+  /** Objects (workloadKey) that differ from the cluster: missing, or changed by someone else. */
   drifted: Set<string>;
   /** The live objects read (status included): what the readiness step would read otherwise. */
   live: Map<string, KubeObject>;

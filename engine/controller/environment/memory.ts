@@ -5,7 +5,7 @@ import { workloadKey } from './apply.js';
 export interface ReconcileMemory {
   /** Environment key -> when its objects were last applied or checked for drift. */
   lastApplied: Map<string, number>;
-  /** Workload (`Kind/ns/name`) -> generation Ria's last apply produced. */
+  /** Workload (workloadKey: `Kind.group/ns/name`) -> generation Ria's last apply produced. */
   applied: Map<string, number>;
   /**
    * Workload -> newest generation the watch saw (-1: deleted). Higher than `applied` means
@@ -15,7 +15,7 @@ export interface ReconcileMemory {
    */
   observed: Map<string, number>;
   /**
-   * Object (`Kind/ns/name`) -> fingerprint of Ria's last apply of it: the desired object and the
+   * Object (workloadKey) -> fingerprint of Ria's last apply of it: the desired object and the
    * fields the API server said Ria owns after it (drift.ts). The drift check compares the live
    * object's owned fields with it instead of applying again.
    */

@@ -33,7 +33,8 @@ export function workloadReady(obj: KubeObject): { ready: boolean; message: strin
  * (the apply responses) when given, else reads the workloads, in parallel.
  */
 export async function environmentReadiness(ctx: EngineContext, objects: KubeObject[], live?: ReadonlyMap<string, KubeObject>): Promise<{ ready: boolean; waiting: string[] }> {
-  const workloads = objects.filter((o) => o.kind === 'Deployment' || o.kind === 'DaemonSet');
+  // Of the apps group only: a custom resource of another group may be named Deployment too.
+  const workloads = objects.filter((o) => (o.kind === 'Deployment' || o.kind === 'DaemonSet') && o.apiVersion.startsWith('apps/'));
   const states = await Promise.all(workloads.map(async (obj) => {
     const current = live?.get(workloadKey(refOf(obj)))
       ?? await ctx.objects.get({ apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace!, name: obj.metadata.name });

@@ -187,7 +187,7 @@ export function keptVersionObjects(run: ReconcileRun): InventoryEntry[] {
 export function rolledBackWorkloads(run: ReconcileRun): Set<string> {
   const out = new Set<string>();
   for (const [key, s] of Object.entries(run.status.rollout?.services ?? {})) {
-    if (s.phase === RolloutPhase.RolledBack && s.canary) out.add(workloadKey({ kind: 'Deployment', namespace: run.env.spec.namespace, name: workloadName(`${key}-${s.canary.name}`) }));
+    if (s.phase === RolloutPhase.RolledBack && s.canary) out.add(workloadKey({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: run.env.spec.namespace, name: workloadName(`${key}-${s.canary.name}`) }));
   }
   return out;
 }

@@ -12,6 +12,7 @@ import { silentLog, type EngineContext } from '../../../engine/controller/contex
 import { reconcileEnvironment, type ReconcileMemory } from '../../../engine/controller/environment/reconcile.js';
 import { EnvironmentIdentities } from '../../../engine/controller/environment/identity.js';
 import { projectFields, sameAsLive } from '../../../engine/controller/environment/drift.js';
+import { workloadKey } from '../../../engine/controller/environment/apply.js';
 import { resyncCronFor } from '../../../engine/controller/resync.js';
 import type { GitClient } from '../../../engine/git/index.js';
 import type { KubeObject } from '../../../engine/kube/objects.js';
@@ -22,7 +23,7 @@ const C1 = 'a'.repeat(40);
 const DRIFT_MS = 5 * 60_000;
 const RIOFILE = 'services:\n  web:\n    image: nginx:1.27\n    ports: 80/http\n    replicas: 2\n';
 
-function setup() {
+function setup(riofile = RIOFILE) {
   // Setup
   const cluster = new FakeCluster();
   cluster.put({ apiVersion: API_VERSION, kind: 'App', metadata: { name: 'shop', namespace: NS },
@@ -32,7 +33,7 @@ function setup() {
   const git: GitClient = {
     listRemoteRefs: async () => { throw new Error('not used'); },
     fetchCommit: async () => C1,
-    readFileAt: async () => RIOFILE,
+    readFileAt: async () => riofile,
   };
   const events: string[] = [];
   let clock = Date.UTC(2026, 0, 1);
@@ -216,4 +217,40 @@ test('projectFields: the values at the paths of a field set; what others add bes
   others.metadata.annotations['deployment.kubernetes.io/revision'] = '4';
   assert.deepEqual(projectFields(others, fields), projected, 'fields Ria does not own are not compared');
   assert.deepEqual(projectFields(obj, { 'k:not json': {} }), { 'k:not json': null });
+});
+
+test('workloadKey: the API group is part of an object\'s key, the version is not', () => {
+  const ref = { namespace: 'shop--main', name: 'web' };
+  assert.equal(workloadKey({ apiVersion: 'apps/v1', kind: 'Deployment', ...ref }), 'Deployment.apps/shop--main/web');
+  assert.equal(workloadKey({ apiVersion: 'example.com/v1', kind: 'Deployment', ...ref }), 'Deployment.example.com/shop--main/web');
+  assert.equal(workloadKey({ apiVersion: 'v1', kind: 'Service', ...ref }), 'Service/shop--main/web');
+  assert.equal(workloadKey({ apiVersion: 'v1', kind: 'Namespace', name: 'shop--main' }), 'Namespace//shop--main');
+  assert.equal(workloadKey({ apiVersion: 'autoscaling/v1', kind: 'HorizontalPodAutoscaler', ...ref }),
+    workloadKey({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', ...ref }), 'one object, served at two versions');
+});
+
+test('a custom resource named and kinded like the app\'s Deployment (another API group) neither stands in for its rollout nor shares its drift record', async () => {
+  // Setup: a manifest's custom "Deployment" of another group, named web, that says it is rolled out;
+  // the app's Deployment web never rolls out.
+  const riofile = `${RIOFILE}kubernetes:\n  manifest: |-\n    apiVersion: example.com/v1\n    kind: Deployment\n    metadata:\n      name: web\n    spec:\n      size: 1\n`
+    + '    status:\n      observedGeneration: 1\n      replicas: 2\n      updatedReplicas: 2\n      availableReplicas: 2\n';
+  const s = setup(riofile);
+  s.cluster.rollOut = false;
+
+  // Test
+  assert.equal((await s.reconcile()).result, 'requeue', 'waiting for the Deployment to roll out');
+  assert.ok(s.cluster.find('example.com/v1', 'Deployment', 'shop--main', 'web'), 'the custom resource was applied');
+  assert.equal(s.cluster.find('apps/v1', 'Deployment', 'shop--main', 'web')!.status, undefined);
+  const env = s.cluster.find(API_VERSION, 'Environment', NS, 'shop--main')!;
+  assert.notEqual((env.status as { phase?: string }).phase, 'Ready');
+  // Each has its own drift record: nothing changed, the check writes nothing and dry-runs nothing.
+  assert.ok(s.memory.fields.has('Deployment.apps/shop--main/web') && s.memory.fields.has('Deployment.example.com/shop--main/web'));
+  s.cluster.rollOut = true;
+  s.cluster.put({ ...s.deployment(), status: { observedGeneration: 1, replicas: 2, updatedReplicas: 2, availableReplicas: 2 } });
+  await s.reconcile();
+  s.tick(DRIFT_MS);
+  const calls = s.since();
+  await s.reconcile();
+  assert.deepEqual(writesOf(calls()).filter((c) => c.kind !== 'Environment'), []);
+  assert.equal(calls().filter((c) => c.verb === 'dryRun').length, 0);
 });

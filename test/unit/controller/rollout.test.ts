@@ -38,7 +38,7 @@ test('controller rollout: a rolled-back version stalls the environment with its 
   const rolledBack: EnvironmentStatus = { rollout: { services: { web: { ...midRollout.rollout!.services['web']!, phase: 'RolledBack', reason: 'NotReady', message: 'vbbbbb rolled back at step 3 (30%): not ready' } } } };
   const outcome = rolloutOutcome(run(rolledBack));
   assert.deepEqual(outcome, { kind: 'stalled', reason: 'RolledBack', message: 'vbbbbb rolled back at step 3 (30%): not ready' });
-  assert.deepEqual([...rolledBackWorkloads(run(rolledBack))], ['Deployment/shop--main/web-vbbbbb']);
+  assert.deepEqual([...rolledBackWorkloads(run(rolledBack))], ['Deployment.apps/shop--main/web-vbbbbb']);
   const stepping = rolloutOutcome(run(midRollout));
   assert.equal(stepping?.kind, 'waiting');
   assert.equal(stepping?.kind === 'waiting' && stepping.message, 'rolling out vbbbbb 30% → 40%');

@@ -31,14 +31,14 @@ test('apply waves: a new ConfigMap goes before the running Deployment that now m
 
 test('drift: a generation above what Ria applied, or a deletion, is someone else\'s change; Ria\'s own apply is not', () => {
   const inventory = [refOf(obj('Deployment', 'web')), refOf(obj('Deployment', 'worker')), refOf(obj('Service', 'web'))];
-  const memory = { applied: new Map([['Deployment/shop--main/web', 3], ['Deployment/shop--main/worker', 2]]), observed: new Map<string, number>() };
+  const memory = { applied: new Map([['Deployment.apps/shop--main/web', 3], ['Deployment.apps/shop--main/worker', 2]]), observed: new Map<string, number>() };
   assert.deepEqual(driftedWorkloads(memory, inventory), [], 'nothing observed yet');
-  memory.observed.set('Deployment/shop--main/web', 3); // the watch event of Ria's own apply
-  memory.observed.set('Deployment/shop--main/worker', 1); // a stale event
+  memory.observed.set('Deployment.apps/shop--main/web', 3); // the watch event of Ria's own apply
+  memory.observed.set('Deployment.apps/shop--main/worker', 1); // a stale event
   assert.deepEqual(driftedWorkloads(memory, inventory), []);
-  memory.observed.set('Deployment/shop--main/web', 4); // kubectl scale
-  memory.observed.set('Deployment/shop--main/worker', -1); // kubectl delete
-  assert.deepEqual(driftedWorkloads(memory, inventory), ['Deployment/shop--main/web', 'Deployment/shop--main/worker']);
+  memory.observed.set('Deployment.apps/shop--main/web', 4); // kubectl scale
+  memory.observed.set('Deployment.apps/shop--main/worker', -1); // kubectl delete
+  assert.deepEqual(driftedWorkloads(memory, inventory), ['Deployment.apps/shop--main/web', 'Deployment.apps/shop--main/worker']);
   assert.deepEqual(driftedWorkloads(memory, undefined), []);
 });
 

@@ -11,6 +11,10 @@ export interface RealNodeImages {
   /** The registry as the node's namespace names it (`127.0.0.1:5000`). */
   registry: string;
   images: { kanikoExecutor: string; git: string };
+  /** Where the engine reaches that registry from where it runs (`ria dev` runs it on the host, where
+   * the node's 127.0.0.1:5000 is not: a published loopback port). Without it the engine cannot
+   * tell that a commit's image is built already, and builds it again. */
+  registryEndpoint?: string;
 }
 
 /** ria.yaml's builder and registry for builds on the real node (Kaniko with the local registry). */
@@ -24,6 +28,7 @@ export function realBuilderSettings(node: RealNodeImages): { registry: string; b
       hostNetwork: true,
       timeout: '5m',
       extraArgs: ['--insecure', '--insecure-pull', `--insecure-registry=${r}`, `--registry-mirror=${r}`, '--skip-default-registry-fallback'],
+      ...(node.registryEndpoint ? { registryEndpoint: node.registryEndpoint } : {}),
     },
   };
 }

@@ -83,6 +83,8 @@ interface NodeAccess {
   images: RealNodeInfo['images'];
   connect(host: string, port: number): Promise<Socket>;
   exposeHostPort(port: number): Promise<void>;
+  /** A host loopback port that reaches host:port in the node's namespace. */
+  publish(host: string, port: number): Promise<{ port: number; close(): Promise<void> }>;
 }
 
 export interface DevTimings {
@@ -146,7 +148,7 @@ export async function runDev(options: RunDevOptions): Promise<DevSession> {
         const group = new ProcessGroup();
         cleanups.push(() => group.stop());
         const client = nodeClient(options.cluster.node);
-        node = { registry: options.cluster.node.registry, images: options.cluster.node.images, connect: client.connect, exposeHostPort: (p) => client.exposeHostPort(p, group) };
+        node = { registry: options.cluster.node.registry, images: options.cluster.node.images, connect: client.connect, exposeHostPort: (p) => client.exposeHostPort(p, group), publish: client.publish };
         runningGateway = options.cluster.gateway;
       }
     } else {
@@ -165,11 +167,20 @@ export async function runDev(options: RunDevOptions): Promise<DevSession> {
       kubeconfigPath = cluster.kubeconfigPath;
       if (cluster.node) {
         const n = cluster.node;
-        node = { registry: n.registry, images: n.images, connect: (h, p) => n.connect(h, p), exposeHostPort: (p) => n.exposeHostPort(p) };
+        node = { registry: n.registry, images: n.images, connect: (h, p) => n.connect(h, p), exposeHostPort: (p) => n.exposeHostPort(p), publish: (h, p) => n.publish(h, p) };
       }
       runningGateway = cluster.gateway;
     }
-    const devConfig: DevConfig = { gateway: { namespace, name: GATEWAY_NAME }, ...(node ? { node: { registry: node.registry, images: node.images } } : {}) };
+    // The engine runs on this host: it asks the registry whether a commit's image is built already
+    // (a reset branch, a second branch at one commit) through a loopback port published to it.
+    let registryEndpoint: string | undefined;
+    if (node) {
+      const [host, port] = node.registry.split(':') as [string, string];
+      const published = await node.publish(host, Number(port));
+      cleanups.push(() => published.close());
+      registryEndpoint = `http://127.0.0.1:${published.port}`;
+    }
+    const devConfig: DevConfig = { gateway: { namespace, name: GATEWAY_NAME }, ...(node ? { node: { registry: node.registry, images: node.images, ...(registryEndpoint ? { registryEndpoint } : {}) } } : {}) };
     gatewayCrds.catch(() => undefined);
     const clusterReady = now();
     checkpoint();

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { request as httpsRequest } from 'node:https';
 import { runDev, type DevSession } from '../../../engine/dev/run-dev.js';
+import { imageInRegistry } from '../../../engine/controller/environment/image-reuse.js';
 import { defaultExamplesDir } from '../../../engine/dev/examples.js';
 import { createDevCommand } from '../../../engine/cli/dev-command.js';
 import { DEMO_SECRET } from '../../../engine/dev/demo-objects.js';
@@ -121,6 +122,9 @@ test('each example\'s URL answers with the app\'s response, over HTTP and HTTPS 
   // api: built by Kaniko; its router rewrites /api/* to the service's /*, redirects /v1 to /api.
   const apiEnv = envOf('api', 'main')!;
   assert.equal(apiEnv.status?.builds?.[0]?.phase, 'Succeeded');
+  // The engine runs on the host and asks the node's registry through a published port: it sees
+  // the image it built, so a branch reset to this commit would deploy it again without a build.
+  assert.equal(await imageInRegistry(session.ctx, apiEnv.status!.builds![0]!.image, false), true, 'the engine sees its build in the node\'s registry');
   const front = endpointHost(['front'], { app: 'api', kind: 'branch', branch: 'main', commit: apiEnv.spec.commit }, DEFAULT_DOMAIN);
   const items = await served(front, '/api/items');
   assert.equal(items.status, 200, items.body);

@@ -29,6 +29,13 @@ test('on the real node: the local registry and the locally assembled builder, do
   assert.equal(out.builder.hostNetwork, true);
   assert.ok(out.builder.extraArgs.includes('--registry-mirror=127.0.0.1:5000'));
   assert.ok(out.builder.extraArgs.includes('--skip-default-registry-fallback'));
+  assert.equal(out.builder.registryEndpoint, undefined);
+});
+
+test('on the real node with the engine on the host: the registry is asked through its published port', () => {
+  const out = parse(devRiaYaml(riaYaml, { namespace: 'ria-system', name: 'ria' }, { ...node, registryEndpoint: 'http://127.0.0.1:41234' }));
+  assert.equal(out.builder.registryEndpoint, 'http://127.0.0.1:41234');
+  assert.equal(out.registry, '127.0.0.1:5000/ria', 'the images keep the name the node pulls them by');
 });
 
 test('servedFiles applies it to the config repository only, after pointing it at the git server', () => {

@@ -45,6 +45,13 @@ function runNodeTest(files: string[], env: NodeJS.ProcessEnv): Promise<number> {
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
+  const known = new Set(['--unit', '--integration']);
+  const unknown = args.filter((a) => a.startsWith('-') && !known.has(a));
+  if (args.includes('--help') || args.includes('-h') || unknown.length) {
+    if (unknown.length && !args.includes('--help') && !args.includes('-h')) process.stderr.write(`unknown option ${unknown.join(', ')}\n`);
+    process.stdout.write('usage: node dist/test/run.js [--unit | --integration] [FILTER...]   (FILTER: path substring; any of several)\n');
+    return unknown.length && !args.includes('--help') && !args.includes('-h') ? 2 : 0;
+  }
   const unitOnly = args.includes('--unit');
   const integrationOnly = args.includes('--integration');
   // Several filters pick the files matching any of them (one cluster for all).

@@ -9,6 +9,7 @@ import { fetchCommit, type FetchCommitOptions } from './fetch-commit.js';
 import { readFileAt, type ReadFileOptions } from './read-file.js';
 import { ObjectCaches } from './object-cache.js';
 import { Limiter } from './limiter.js';
+import { EndingWork } from './ending-work.js';
 
 export interface GitIO {
   fs: FsClient;
@@ -19,6 +20,8 @@ export interface GitIO {
   caches?: ObjectCaches;
   /** Fetches in flight at once, whoever asks (see limiter.ts); none means unbounded. */
   fetches?: Limiter;
+  /** Fetches answered at their deadline but still writing, per cache directory (see ending-work.ts); none means not waited for. */
+  ending?: EndingWork;
 }
 
 /** Fetches in flight at once by default: as many as the engine's work queue runs reconciles. */
@@ -32,7 +35,8 @@ export interface GitClient {
 
 export function createGitClient(io: GitIO): GitClient {
   if (!io?.fs || !io.http) throw new TypeError('ria/git: createGitClient needs { fs, http }');
-  io = { ...io, caches: io.caches ?? new ObjectCaches(), fetches: io.fetches ?? new Limiter(DEFAULT_CONCURRENT_FETCHES) };
+  io = { ...io, caches: io.caches ?? new ObjectCaches(), fetches: io.fetches ?? new Limiter(DEFAULT_CONCURRENT_FETCHES),
+    ending: io.ending ?? new EndingWork() };
   return {
     listRemoteRefs: (url, options) => listRemoteRefs(io, url, options),
     fetchCommit: (options) => fetchCommit(io, options),

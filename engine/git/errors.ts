@@ -14,6 +14,7 @@ export const GitErrorCode = {
   RepoNotFound: 'GitRepoNotFound',
   CommitNotFetched: 'GitCommitNotFetched',
   RedirectRefused: 'GitRedirectRefused',
+  FetchStillEnding: 'GitFetchStillEnding',
   Generic: 'GitError',
 } as const;
 export type GitErrorCode = (typeof GitErrorCode)[keyof typeof GitErrorCode];
@@ -60,6 +61,20 @@ export class GitRefNotFoundError extends GitError {
 export class GitRepoNotFoundError extends GitError {
   constructor(url: string, data: { op: GitOp; status: number }) {
     super(`repository not found at ${redactUrl(url)} (HTTP ${data.status})`, { url: redactUrl(url), ...data }, { code: GitErrorCode.RepoNotFound });
+  }
+}
+
+/**
+ * An earlier fetch into the same cache directory passed its deadline and is still writing there
+ * (see ending-work.ts): this call did not start beside it. Retryable: the directory is usable
+ * again once that work ends.
+ */
+export class GitFetchStillEndingError extends GitError {
+  constructor(data: { op: GitOp; dir: string; url?: string; endingForMs: number }) {
+    const url = data.url === undefined ? undefined : redactUrl(data.url);
+    const seconds = Math.round(data.endingForMs / 1000);
+    super(`an earlier fetch ${url ? `of ${url} ` : ''}into ${data.dir} passed its deadline ${seconds} s ago and is still writing there; not starting another beside it (retried later)`,
+      { ...data, ...(url ? { url } : {}) }, { code: GitErrorCode.FetchStillEnding, retryable: true });
   }
 }
 

@@ -6,19 +6,21 @@
  * This uses init + fetch of the one ref, never clone: clone fails on a repository whose HEAD
  * points at a missing branch.
  *
- * One fetch per cache directory at a time (the engine's per-app queue gives that); two
- * concurrent fetches into one directory may race on its refs and shallow file.
+ * One fetch per cache directory at a time (the controller's cacheLocks give that); two
+ * concurrent fetches into one directory may race on its refs and shallow file. A fetch answered
+ * at its deadline gives the lock back while its work still writes: the next call into the
+ * directory waits for that work here (ending-work.ts).
  */
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import git from 'isomorphic-git';
 import type { GitIO } from './client.js';
-import { GitRefNotFoundError } from './errors.js';
+import { GitFetchStillEndingError, GitRefNotFoundError } from './errors.js';
 import { toGitError } from './map-error.js';
 import { withHeadFallback } from './missing-head.js';
 import { withThinPack } from './thin-pack.js';
 import { splitCredentials, type Credentials } from './redact.js';
-import { authHeaders, DEFAULT_TIMEOUT_MS, withDeadline } from './transport.js';
+import { authHeaders, DeadlineError, DEFAULT_TIMEOUT_MS, withDeadline } from './transport.js';
 
 export interface FetchCommitOptions {
   url: string;
@@ -50,12 +52,16 @@ export async function fetchCommit(io: GitIO, options: FetchCommitOptions): Promi
   const { fs } = io;
   const { dir } = options;
   const context = { op: 'fetchCommit' as const, url: options.url, ref, withCredentials: auth !== undefined, secrets: [auth?.password] };
+  const timeoutMs = io.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  // An earlier fetch abandoned at its deadline may still write here: wait for it, at most as long as a fetch may take.
+  const endingForMs = await io.ending?.settled(dir, timeoutMs);
+  if (endingForMs !== undefined) throw new GitFetchStillEndingError({ op: 'fetchCommit', dir, url: options.url, endingForMs });
   try {
     if (options.sha && (await hasCommit(io, dir, options.sha))) return options.sha;
     await prepareCache(io, dir, url);
     // The deadline counts from when the fetch may start, not while it waits for a slot.
     let work: Promise<unknown> | undefined;
-    const fetch = () => withDeadline(io.http, io.timeoutMs ?? DEFAULT_TIMEOUT_MS, (http) => (work =
+    const fetch = () => withDeadline(io.http, timeoutMs, (http) => (work =
       git.fetch({
         fs,
         http: withHeadFallback(options.thinPack ? withThinPack(http) : http, ref),
@@ -74,10 +80,14 @@ export async function fetchCommit(io: GitIO, options: FetchCommitOptions): Promi
     let result: Awaited<ReturnType<typeof fetch>>;
     try {
       result = await fetch();
+    } catch (err) {
+      if (err instanceof DeadlineError && work) io.ending?.hold(dir, work);
+      throw err;
     } finally {
       // Past its deadline the request is aborted, but a pack already received is still being
-      // indexed (in memory, the abort is not checked there): the slot stays taken until that
-      // ends, or the limit would no longer bound the packs in memory.
+      // indexed (in memory, the abort is not checked there) and written to the directory: the
+      // slot stays taken until that ends, or the limit would no longer bound the packs in
+      // memory, and the directory stays held, or the next fetch would write beside it.
       if (release) { if (work) void work.then(release, release); else release(); }
     }
     // A new pack: the directory's cache holds more once it reads from it.

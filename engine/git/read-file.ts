@@ -1,7 +1,8 @@
 /** Reads one file at a fetched commit straight from the object store: no checkout, no work tree. */
 import git from 'isomorphic-git';
 import type { GitIO } from './client.js';
-import { GitError, GitErrorCode } from './errors.js';
+import { GitError, GitErrorCode, GitFetchStillEndingError } from './errors.js';
+import { DEFAULT_TIMEOUT_MS } from './transport.js';
 
 export interface ReadFileOptions {
   /** The cache directory given to fetchCommit. */
@@ -12,7 +13,10 @@ export interface ReadFileOptions {
 }
 
 /** The file's content as UTF-8, or null when the commit has no such file. */
-export async function readFileAt(io: Pick<GitIO, 'fs' | 'caches'>, { dir, sha, path }: ReadFileOptions): Promise<string | null> {
+export async function readFileAt(io: Pick<GitIO, 'fs' | 'caches' | 'ending' | 'timeoutMs'>, { dir, sha, path }: ReadFileOptions): Promise<string | null> {
+  // Not while a fetch abandoned at its deadline still writes a pack here (see ending-work.ts).
+  const endingForMs = await io.ending?.settled(dir, io.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  if (endingForMs !== undefined) throw new GitFetchStillEndingError({ op: 'readFileAt', dir, endingForMs });
   const filepath = path.replace(/^\/+/, '');
   const cache = io.caches?.for(dir);
   try {

@@ -1,0 +1,50 @@
+/**
+ * Work still writing to a cache directory after its caller was answered. A fetch past its
+ * deadline is answered with an error at once, but isomorphic-git goes on: it does not check the
+ * abort while it receives and indexes a pack, and it writes the shallow file, the refs and the
+ * pack meanwhile. The directory's lock (the controller's cacheLocks) is given back with the
+ * answer, so every git call into the directory first waits here: no second fetch writes beside
+ * the abandoned one (or empties the directory under it), and no read parses a pack half written.
+ *
+ * The wait is bounded (a hostile server may keep the abandoned work going): past it the call
+ * fails with GitFetchStillEndingError, and the directory stays held for the calls after it, until
+ * the work really ends.
+ */
+type Timers = { setTimeout: typeof setTimeout; clearTimeout: typeof clearTimeout };
+
+export class EndingWork {
+  private readonly ending = new Map<string, { done: Promise<void>; since: number }>();
+
+  constructor(private readonly timers: Timers = globalThis, private readonly now: () => number = Date.now) {}
+
+  /** `work` goes on in `dir` after its caller's answer: the directory is held until it settles. */
+  hold(dir: string, work: Promise<unknown>): void {
+    const earlier = this.ending.get(dir);
+    const ends = work.then(() => undefined, () => undefined);
+    const entry = { done: earlier ? Promise.all([earlier.done, ends]).then(() => undefined) : ends, since: earlier?.since ?? this.now() };
+    this.ending.set(dir, entry);
+    void entry.done.then(() => { if (this.ending.get(dir) === entry) this.ending.delete(dir); });
+  }
+
+  /**
+   * Resolves to undefined once nothing is ending in `dir` (at once when nothing was), or, when
+   * work is still ending there after `waitMs`, to how long ago it was abandoned (ms).
+   */
+  async settled(dir: string, waitMs: number): Promise<number | undefined> {
+    const entry = this.ending.get(dir);
+    if (!entry) return undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<'late'>((resolve) => { timer = this.timers.setTimeout(() => resolve('late'), waitMs); });
+    try {
+      if ((await Promise.race([entry.done, late])) !== 'late') return this.settled(dir, waitMs);
+      return this.now() - entry.since;
+    } finally {
+      this.timers.clearTimeout(timer);
+    }
+  }
+
+  /** Directories held now (observability and tests). */
+  get size(): number {
+    return this.ending.size;
+  }
+}

@@ -61,8 +61,11 @@ export async function fetchCommit(io: GitIO, options: FetchCommitOptions): Promi
     await prepareCache(io, dir, url);
     // The deadline counts from when the fetch may start, not while it waits for a slot.
     let work: Promise<unknown> | undefined;
-    const fetch = () => withDeadline(io.http, timeoutMs, (http) => (work =
-      git.fetch({
+    // The cache is taken with the slot: fetches waiting for one keep no cache from eviction.
+    let cache: { cache: object; release: () => void } | undefined;
+    const fetch = () => withDeadline(io.http, timeoutMs, (http) => {
+      cache = io.caches?.use(dir);
+      const started = git.fetch({
         fs,
         http: withHeadFallback(options.thinPack ? withThinPack(http) : http, ref),
         gitdir: dir,
@@ -72,10 +75,12 @@ export async function fetchCommit(io: GitIO, options: FetchCommitOptions): Promi
         singleBranch: true,
         depth: options.depth ?? 1,
         tags: false,
-        ...(io.caches ? { cache: io.caches.for(dir) } : {}),
+        ...(cache ? { cache: cache.cache } : {}),
         headers: authHeaders(auth),
-      })),
-    );
+      });
+      work = started;
+      return started;
+    });
     const release = io.fetches ? await io.fetches.acquire(options.urgent) : undefined;
     let result: Awaited<ReturnType<typeof fetch>>;
     try {
@@ -87,8 +92,10 @@ export async function fetchCommit(io: GitIO, options: FetchCommitOptions): Promi
       // Past its deadline the request is aborted, but a pack already received is still being
       // indexed (in memory, the abort is not checked there) and written to the directory: the
       // slot stays taken until that ends, or the limit would no longer bound the packs in
-      // memory, and the directory stays held, or the next fetch would write beside it.
-      if (release) { if (work) void work.then(release, release); else release(); }
+      // memory, and the directory stays held, or the next fetch would write beside it. Its
+      // cache object is in use as long (it fills it): not evicted, still counted.
+      const ended = () => { release?.(); cache?.release(); };
+      if (work) void work.then(ended, ended); else ended();
     }
     // A new pack: the directory's cache holds more once it reads from it.
     io.caches?.resized(dir);
@@ -131,10 +138,13 @@ async function prepareCache(io: GitIO, dir: string, url: string): Promise<void> 
 }
 
 async function hasCommit(io: GitIO, dir: string, sha: string): Promise<boolean> {
+  const cache = io.caches?.use(dir);
   try {
-    await git.readCommit({ fs: io.fs, gitdir: dir, oid: sha, ...(io.caches ? { cache: io.caches.for(dir) } : {}) });
+    await git.readCommit({ fs: io.fs, gitdir: dir, oid: sha, ...(cache ? { cache: cache.cache } : {}) });
     return true;
   } catch {
     return false;
+  } finally {
+    cache?.release();
   }
 }

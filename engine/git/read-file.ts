@@ -18,7 +18,15 @@ export async function readFileAt(io: Pick<GitIO, 'fs' | 'caches' | 'ending' | 't
   const endingForMs = await io.ending?.settled(dir, io.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   if (endingForMs !== undefined) throw new GitFetchStillEndingError({ op: 'readFileAt', dir, endingForMs });
   const filepath = path.replace(/^\/+/, '');
-  const cache = io.caches?.for(dir);
+  const use = io.caches?.use(dir);
+  try {
+    return await readFile(io, use?.cache, dir, sha, filepath);
+  } finally {
+    use?.release();
+  }
+}
+
+async function readFile(io: Pick<GitIO, 'fs'>, cache: object | undefined, dir: string, sha: string, filepath: string): Promise<string | null> {
   try {
     await git.readCommit({ fs: io.fs, gitdir: dir, oid: sha, ...(cache ? { cache } : {}) });
   } catch (err) {

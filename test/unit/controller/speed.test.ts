@@ -52,16 +52,17 @@ test('push hints: only a branch that moved to a full SHA stands in for a listing
 
 test('object caches: one per directory, the least recently used forgotten past the limit', () => {
   const caches = new ObjectCaches(2);
-  const a = caches.for('/a');
-  assert.equal(caches.for('/a'), a);
-  caches.for('/b');
-  caches.for('/a'); // /a is now the most recent
-  caches.for('/c'); // /b goes
-  assert.equal(caches.for('/a'), a);
+  const read = (dir: string) => { const use = caches.use(dir); use.release(); return use.cache; };
+  const a = read('/a');
+  assert.equal(read('/a'), a);
+  read('/b');
+  read('/a'); // /a is now the most recent
+  read('/c'); // /b goes
+  assert.equal(read('/a'), a);
   caches.markPrepared('/a', 'https://x/a.git');
   assert.equal(caches.isPrepared('/a', 'https://x/a.git'), true);
   assert.equal(caches.isPrepared('/a', 'https://x/other.git'), false, 'a new URL for the directory prepares it again');
   caches.drop('/a');
-  assert.notEqual(caches.for('/a'), a);
+  assert.notEqual(read('/a'), a);
   assert.equal(caches.isPrepared('/a', 'https://x/a.git'), false);
 });

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import type { GitHttpRequest } from 'isomorphic-git';
 import { createGitClient, GitError, GitErrorCode } from '../../../engine/git/index.js';
 import { EndingWork } from '../../../engine/git/ending-work.js';
+import { ObjectCaches } from '../../../engine/git/object-cache.js';
 import { tempDir } from '../../support/temp-dir.js';
 
 /** Until `check` holds, looking at every turn of the event loop (no timers; 5 s at most). */
@@ -113,4 +114,18 @@ test('fetchCommit and readFileAt: past the bound a call into a held directory fa
   finish();
   await assert.rejects(third, (err: GitError) => err.code === GitErrorCode.Generic);
   assert.deepEqual(asked, ['slow', 'slow']);
+});
+
+test('fetchCommit: the cache of a fetch abandoned at its deadline counts until its work ends (it fills it meanwhile), though the directory is forgotten', async () => {
+  // Setup
+  const { http, finish } = abortIgnoringHttp();
+  const MiB = 2 ** 20;
+  const caches = new ObjectCaches(64, 64 * MiB, () => 40 * MiB);
+  const git = createGitClient({ fs, http, timeoutMs: 50, caches });
+  const root = tempDir('ria-fetch-ending-');
+  // Test
+  await assert.rejects(git.fetchCommit({ url: 'http://127.0.0.1:9/slow.git', ref: 'main', dir: join(root, 'slow') }), GitError);
+  assert.deepEqual(caches.size, { directories: 0, bytes: 40 * MiB });
+  finish();
+  await until('the abandoned work to let go of its cache', () => caches.size.bytes === 0);
 });

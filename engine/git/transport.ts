@@ -36,7 +36,10 @@ export async function withDeadline<T>(
 ): Promise<T> {
   const controller = new AbortController();
   const bound: HttpClient = sameOriginRedirects({
-    request: (req: GitHttpRequest): Promise<GitHttpResponse> => http.request({ ...req, signal: controller.signal }),
+    request: async (req: GitHttpRequest): Promise<GitHttpResponse> => {
+      const res = await http.request({ ...req, signal: controller.signal });
+      return res.body ? { ...res, body: endedByAbort(res.body, controller.signal) } : res;
+    },
   });
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_, reject) => {
@@ -53,4 +56,32 @@ export async function withDeadline<T>(
   } finally {
     timers.clearTimeout(timer);
   }
+}
+
+/**
+ * The response body, failing every read from the abort on. isomorphic-git's node client ends its
+ * body only on the stream's 'end' or 'error': a compressed answer (Content-Encoding: gzip, which
+ * any server may send) that is aborted emits neither, nor does a plain one whose error comes while
+ * no read is waiting, so the fetch's next read waited forever. The call was answered at its
+ * deadline all the same, but its work never ended, and it kept its fetch slot and its cache
+ * directory for good. The stream is destroyed at the abort (its socket freed).
+ */
+export function endedByAbort(body: AsyncIterableIterator<Uint8Array>, signal: AbortSignal): AsyncIterableIterator<Uint8Array> {
+  const it = body[Symbol.asyncIterator]();
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    try { void Promise.resolve(it.return?.()).catch(() => {}); } catch { /* already closed */ }
+  };
+  const aborted = new Promise<never>((_, reject) => {
+    const abort = () => { reject(signal.reason); close(); };
+    if (signal.aborted) abort(); else signal.addEventListener('abort', abort, { once: true });
+  });
+  aborted.catch(() => {}); // a body read to its end before the abort: nobody listens
+  return {
+    next: () => Promise.race([it.next(), aborted]),
+    return: async (value?: unknown) => { close(); return { done: true, value } as IteratorResult<Uint8Array>; },
+    [Symbol.asyncIterator]() { return this; },
+  };
 }

@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import fs from 'node:fs';
+import { createGzip } from 'node:zlib';
 import http from 'isomorphic-git/http/node';
 import { createGitClient, GitError } from '../../../engine/git/index.js';
 import { Limiter } from '../../../engine/git/limiter.js';
@@ -107,4 +108,34 @@ test('fetchCommit: a fetch past its deadline is answered at once, but holds its 
   await next;
   assert.equal(nextStarted, true);
   assert.equal(fetches.active, 0);
+});
+
+test('fetchCommit: a fetch past its deadline whose server trickles a gzip answer ends soon after its deadline (its slot is freed), not never', async (t) => {
+  // Setup: a git server that advertises a ref, then answers the fetch compressed, a progress line at a time, for ever.
+  // isomorphic-git's node client never ends an aborted compressed body: without the deadline ending
+  // the reads, the abandoned fetch kept its slot (and its cache directory) for good.
+  const pkt = (line: string) => { const b = Buffer.from(line); return Buffer.concat([Buffer.from((b.length + 4).toString(16).padStart(4, '0')), b]); };
+  const sha = 'a'.repeat(40);
+  const origin = await holdingServer(t, (req, res) => {
+    if (req.url?.includes('/info/refs')) {
+      res.writeHead(200, { 'content-type': 'application/x-git-upload-pack-advertisement' });
+      res.end(Buffer.concat([pkt('# service=git-upload-pack\n'), Buffer.from('0000'),
+        pkt(`${sha} HEAD\0side-band-64k shallow ofs-delta symref=HEAD:refs/heads/main\n`), pkt(`${sha} refs/heads/main\n`), Buffer.from('0000')]));
+      return;
+    }
+    req.resume();
+    res.writeHead(200, { 'content-type': 'application/x-git-upload-pack-result', 'content-encoding': 'gzip' });
+    const gzip = createGzip();
+    gzip.pipe(res);
+    gzip.write(pkt('NAK\n'));
+    const progress = setInterval(() => { gzip.write(pkt('\x02counting objects\n')); gzip.flush(); }, 5);
+    res.on('close', () => clearInterval(progress));
+  });
+  const fetches = new Limiter(1);
+  const git = createGitClient({ fs, http, timeoutMs: 200, fetches });
+  const root = tempDir('ria-fetch-trickle-');
+  // Test
+  await assert.rejects(git.fetchCommit({ url: `${origin}/trickle.git`, ref: 'main', dir: join(root, 'trickle') }),
+    (err: GitError) => /timed out/.test(err.message));
+  await until('the abandoned fetch to end and free its slot', () => fetches.active === 0);
 });

@@ -39,3 +39,22 @@ test('withDeadline clears its timer on success', async () => {
   assert.equal(value, 'done');
   assert.equal(timers.pending(), 0);
 });
+
+test('withDeadline: a response body that never ends (an aborted gzip answer ends neither with "end" nor "error") fails its reads from the deadline on, and is closed', async () => {
+  // Setup: a body whose reads never settle, whatever the signal says.
+  const timers = manualTimers();
+  let closed = false;
+  const body = { next: () => new Promise<IteratorResult<Uint8Array>>(() => {}), return: () => { closed = true; }, [Symbol.asyncIterator]() { return this; } };
+  const http: HttpClient = { request: async () => ({ url: 'http://x/git-upload-pack', method: 'POST', statusCode: 200, statusMessage: 'OK', headers: {}, body: body as unknown as AsyncIterableIterator<Uint8Array> }) };
+  let wrapped: AsyncIterableIterator<Uint8Array> | undefined;
+  let read: Promise<unknown> | undefined;
+  const call = withDeadline(http, 250, async (bound) => { wrapped = (await bound.request({ url: 'http://x/git-upload-pack' })).body!; read = wrapped.next(); return read; }, timers);
+  // Test
+  while (!read) await new Promise((r) => setImmediate(r));
+  timers.fireAll();
+  await assert.rejects(call, DeadlineError);
+  const state = await Promise.race([read.then(() => 'resolved', (err: unknown) => (err instanceof DeadlineError ? 'rejected' : String(err))), new Promise((r) => setImmediate(() => r('still pending')))]);
+  assert.equal(state, 'rejected', 'the read in flight ends with the deadline');
+  assert.equal(closed, true, 'the stream is closed (its socket freed)');
+  await assert.rejects(wrapped!.next(), DeadlineError, 'and so does every read after it');
+});

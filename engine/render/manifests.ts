@@ -4,6 +4,7 @@ import { scope, warn } from './context.js';
 import type { KubeObject } from './types.js';
 import { LabelKeys, objectLabels, sortKeys } from './labels.js';
 import { namespaceSecurityLabels } from './namespace.js';
+import { secretWithData } from './secret-data.js';
 
 /** Kinds that have no namespace (core and common add-ons). CRDs in the same manifest add their own. */
 export const CLUSTER_SCOPED_KINDS: ReadonlySet<string> = new Set([
@@ -25,10 +26,11 @@ const REMOVED_APIS: Record<string, string> = {
 };
 
 /**
- * `kubernetes.manifest` objects, included as the user wrote them with two changes: namespaced
+ * `kubernetes.manifest` objects, included as the user wrote them with three changes: namespaced
  * objects go into the environment's namespace (whatever namespace they named: an environment
  * must not write into another one), and Ria's labels are added so the engine can track and prune
- * them (the user's own labels stay; Ria's `ria.dev/*` keys win). Kinds are cluster-scoped when
+ * them (the user's own labels stay; Ria's `ria.dev/*` keys win); a Secret's `stringData` is
+ * applied as `data`, as the API server would store it (secret-data.ts). Kinds are cluster-scoped when
  * they are in {@link CLUSTER_SCOPED_KINDS} or a CRD in the same manifest says `scope: Cluster` for
  * their group (see {@link customClusterKinds}).
  * Removed API versions are reported, since the API server will refuse them.
@@ -62,7 +64,7 @@ export function renderManifests(ctx: RenderContext): KubeObject[] {
     const security = copy.kind === 'Namespace' && meta.name === ctx.namespace ? namespaceSecurityLabels(ctx) : {};
     meta.labels = sortKeys({ ...ria, ...user, ...own, ...security });
     if (!meta.name) warn(ctx, 'ManifestNoName', path, `${copy.kind} has no metadata.name; server-side apply needs one (generateName cannot be applied)`);
-    return { ...copy, metadata: meta } as KubeObject;
+    return secretWithData({ ...copy, metadata: meta } as KubeObject);
   });
 }
 

@@ -38,7 +38,7 @@ let crdsInstalled: Promise<void> | undefined;
 let dateCounter = 0;
 
 /** A real git server, config repo, Ria namespace with CRDs, and an engine polling every second. */
-export async function engineHarness(options: { settings?: string; hooks?: EngineHooks; driftIntervalMs?: number; resyncCron?: string } = {}): Promise<EngineHarness> {
+export async function engineHarness(options: { settings?: string; hooks?: EngineHooks; driftIntervalMs?: number; resyncCron?: string; log?: Log } = {}): Promise<EngineHarness> {
   const kc = testKubeConfig();
   const suffix = randomBytes(3).toString('hex');
   const namespace = `ria-${suffix}`;
@@ -48,7 +48,7 @@ export async function engineHarness(options: { settings?: string; hooks?: Engine
     kc, namespace, gitCacheDir: cacheDir, config: { url: git.urlFor('config'), branch: 'main', path: '' },
     driftIntervalMs: options.driftIntervalMs ?? 10 * 60_000, gitTimeoutMs: 5_000, ...(options.hooks ? { hooks: options.hooks } : {}),
     ...(options.resyncCron ? { resyncCron: options.resyncCron } : {}),
-    ...(process.env.RIA_TEST_LOG ? { log: stderrLog(suffix) } : {}),
+    ...(options.log ? { log: options.log } : process.env.RIA_TEST_LOG ? { log: stderrLog(suffix) } : {}),
   });
   let { engine, ctx } = make();
   crdsInstalled ??= ensureCrds(ctx.objects);

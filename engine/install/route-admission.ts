@@ -10,7 +10,10 @@
  *   endpoint names shortened with a hash); a route on a Gateway must name hostnames;
  * - attach to the Gateway ria.yaml names (and its sectionName when it names one), or to a
  *   Service of its own namespace (a mesh);
- * - an Ingress has no defaultBackend and a host on every rule.
+ * - an Ingress has no defaultBackend and a host on every rule;
+ * - a Certificate names ria.yaml's `certificates` issuer (kind and name) and no other; an Ingress's
+ *   cert-manager annotations, which make cert-manager issue one as itself, the same;
+ * - an Ingress names ria.yaml's `ingressClass` (see ingressClassOk for a config without one).
  *
  * The allowed values come from annotations of the environment's Namespace (render/route-scope.ts),
  * which the engine writes from the config and the environment cannot write. Missing annotations
@@ -39,6 +42,8 @@ export function routeVariables(): Array<{ name: string; expression: string }> {
     // Listed hostnames, between commas: `,a.example,b.example,` (a hostname has no comma).
     { name: 'routeListed', expression: `',' + (${annotation(A.hostnames)}) + ','` },
     { name: 'routeGateway', expression: annotation(A.gateway) },
+    { name: 'routeIssuer', expression: annotation(A.issuer) },
+    { name: 'routeIngressClass', expression: annotation(A.ingressClass) },
     { name: 'routeScopeValid', expression: `variables.routeDomain.matches('^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$') && variables.routeLabel.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')` },
     // The label is DNS characters only (checked above), the domain's dots are escaped.
     { name: 'routeOwnPattern', expression: `'^([a-z0-9]+(-[a-z0-9]+)*--)?' + variables.routeLabel + '\\\\.' + variables.routeDomain.replace('.', '\\\\.') + '$'` },
@@ -61,6 +66,47 @@ function parentAllowed(p: string): string {
 }
 
 const hostnames = `(has(object.spec.hostnames) ? object.spec.hostnames : [])`;
+
+/** CEL: the Ingress's annotation `key`, or '' (an Ingress may have no annotations). */
+const ingressAnnotation = (key: string) =>
+  `(has(object.metadata.annotations) && '${key}' in object.metadata.annotations ? object.metadata.annotations['${key}'] : '')`;
+const hasIngressAnnotation = (key: string) => `(has(object.metadata.annotations) && '${key}' in object.metadata.annotations)`;
+
+/** cert-manager's annotations that make it issue a Certificate for an Ingress's TLS hosts (its ingress-shim, as cert-manager's identity). */
+export const CERT_MANAGER_INGRESS_ANNOTATIONS = {
+  clusterIssuer: 'cert-manager.io/cluster-issuer',
+  issuer: 'cert-manager.io/issuer',
+  issuerKind: 'cert-manager.io/issuer-kind',
+  issuerGroup: 'cert-manager.io/issuer-group',
+  /** cert-manager's default issuer (its --default-issuer-* flags), which the config does not name. */
+  tlsAcme: 'kubernetes.io/tls-acme',
+} as const;
+/** The annotation some ingress controllers read instead of (and before) spec.ingressClassName. */
+export const LEGACY_INGRESS_CLASS_ANNOTATION = 'kubernetes.io/ingress.class';
+
+const CM = CERT_MANAGER_INGRESS_ANNOTATIONS;
+/** CEL: the `<Kind>/<name>` of the issuer a Certificate's issuerRef names, with cert-manager's defaults. */
+const certificateIssuer = `((has(object.spec.issuerRef) && has(object.spec.issuerRef.kind) ? object.spec.issuerRef.kind : 'Issuer') + '/' + (has(object.spec.issuerRef) && has(object.spec.issuerRef.name) ? object.spec.issuerRef.name : ''))`;
+const certificateGroupOk = `(!has(object.spec.issuerRef) || !has(object.spec.issuerRef.group) || object.spec.issuerRef.group == 'cert-manager.io')`;
+const issuerSaid = `' (the config repository allows ' + (variables.routeIssuer == '' ? 'none: ria.yaml names no "certificates" issuer' : variables.routeIssuer + ', ria.yaml "certificates"') + ')'`;
+/**
+ * CEL: the issuer an Ingress's cert-manager annotations name is the config's. An issuer of another
+ * group (cert-manager.io/issuer-group) is never the config's; `kubernetes.io/tls-acme` asks for
+ * cert-manager's default issuer, which the config does not name.
+ */
+const ingressIssuerOk = `((!${hasIngressAnnotation(CM.clusterIssuer)} || 'ClusterIssuer/' + ${ingressAnnotation(CM.clusterIssuer)} == variables.routeIssuer)`
+  + ` && (!${hasIngressAnnotation(CM.issuer)} || (${hasIngressAnnotation(CM.issuerKind)} ? ${ingressAnnotation(CM.issuerKind)} : 'Issuer') + '/' + ${ingressAnnotation(CM.issuer)} == variables.routeIssuer)`
+  + ` && (!${hasIngressAnnotation(CM.issuerGroup)} || ${ingressAnnotation(CM.issuerGroup)} == 'cert-manager.io')`
+  + ` && !${hasIngressAnnotation(CM.tlsAcme)})`;
+/**
+ * CEL: the Ingress names the config's IngressClass. The API server's DefaultIngressClass plugin
+ * runs before this policy, so an Ingress without a class arrives with the cluster's default class
+ * (or none) and is held to the config's like any other. Without a class in ria.yaml the policy
+ * cannot tell a class written by the manifest from the default (Ria renders none): any is let
+ * through, and the legacy annotation, which some controllers read before the spec, is refused.
+ */
+const ingressClassOk = `(variables.routeIngressClass == '' ? !${hasIngressAnnotation(LEGACY_INGRESS_CLASS_ANNOTATION)} : `
+  + `(has(object.spec.ingressClassName) && object.spec.ingressClassName == variables.routeIngressClass && (!${hasIngressAnnotation(LEGACY_INGRESS_CLASS_ANNOTATION)} || ${ingressAnnotation(LEGACY_INGRESS_CLASS_ANNOTATION)} == variables.routeIngressClass)))`;
 const scopeSaid = `' (the config repository allows ' + variables.routeLabel + '.' + variables.routeDomain + ', NAME--' + variables.routeLabel + '.' + variables.routeDomain + (variables.routeListed == ',,' ? '' : ' and' + variables.routeListed.replace(',', ' ')) + ')'`;
 
 /** VAP `validations` for route kinds; each is true for any other request. */
@@ -75,6 +121,15 @@ export function routeValidations(): Array<{ expression: string; messageExpressio
       reason: 'Forbidden' },
     { expression: `${not('Ingress')} || (!has(object.spec.defaultBackend) && (!has(object.spec.rules) || object.spec.rules.all(r, has(r.host) && ${hostAllowed('r.host')})) && (!has(object.spec.tls) || object.spec.tls.all(t, !has(t.hosts) || t.hosts.all(h, ${hostAllowed('h')}))))`,
       messageExpression: `'Ingress ' + object.metadata.name + ': every rule needs a host of this environment, no defaultBackend, and TLS hosts of this environment only' + ${scopeSaid}`,
+      reason: 'Forbidden' },
+    { expression: `${not('Ingress')} || ${ingressClassOk}`,
+      messageExpression: `'Ingress ' + object.metadata.name + ': ' + (variables.routeIngressClass == '' ? 'the annotation ${LEGACY_INGRESS_CLASS_ANNOTATION} picks an ingress controller the config repository did not (ria.yaml names no "ingressClass": the cluster\\'s default class)' : 'IngressClass ' + (has(object.spec.ingressClassName) ? object.spec.ingressClassName : '(none)') + (${hasIngressAnnotation(LEGACY_INGRESS_CLASS_ANNOTATION)} ? ', annotation ${LEGACY_INGRESS_CLASS_ANNOTATION} ' + ${ingressAnnotation(LEGACY_INGRESS_CLASS_ANNOTATION)} : '') + ' is not the one the config repository allows (' + variables.routeIngressClass + ', ria.yaml "ingressClass"); an Ingress without a class gets the cluster\\'s default')`,
+      reason: 'Forbidden' },
+    { expression: `${not('Ingress')} || ${ingressIssuerOk}`,
+      messageExpression: `'Ingress ' + object.metadata.name + ': its cert-manager annotations (' + ['${CM.clusterIssuer}', '${CM.issuer}', '${CM.issuerKind}', '${CM.issuerGroup}', '${CM.tlsAcme}'].filter(k, has(object.metadata.annotations) && k in object.metadata.annotations).map(k, k + ': ' + object.metadata.annotations[k]).join(', ') + ') ask for a certificate from an issuer the config repository did not give this environment' + ${issuerSaid}`,
+      reason: 'Forbidden' },
+    { expression: `${not('Certificate')} || (variables.routeIssuer != '' && ${certificateIssuer} == variables.routeIssuer && ${certificateGroupOk})`,
+      messageExpression: `'Certificate ' + object.metadata.name + ': issuer ' + ${certificateIssuer} + (${certificateGroupOk} ? '' : ' of group ' + object.spec.issuerRef.group) + ' is not one the config repository gives this environment' + ${issuerSaid}`,
       reason: 'Forbidden' },
     { expression: `${not('Certificate')} || ((!has(object.spec.dnsNames) || object.spec.dnsNames.all(h, ${hostAllowed('h')})) && (!has(object.spec.commonName) || ${hostAllowed('object.spec.commonName')}) && (!has(object.spec.ipAddresses) || object.spec.ipAddresses.size() == 0) && (!has(object.spec.uris) || object.spec.uris.size() == 0) && (!has(object.spec.emailAddresses) || object.spec.emailAddresses.size() == 0))`,
       messageExpression: `'Certificate ' + object.metadata.name + ': it may name hostnames of this environment only' + ${scopeSaid}`,

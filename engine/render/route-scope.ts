@@ -7,7 +7,7 @@ import type { KubeObject } from './types.js';
  * annotations of the environment's Namespace, which the environment's own identity cannot write
  * (no right on Namespaces). The admission policy (install/route-admission.ts) reads them through
  * `namespaceObject` and makes the API server refuse an HTTPRoute, Ingress or Certificate written
- * by an environment with any other hostname or parent, whatever Ria's own checks (policy/routes.ts)
+ * by an environment with any other hostname, parent, issuer or IngressClass, whatever Ria's own checks (policy/routes.ts)
  * let through. A Namespace a manifest supplies gets them too: Ria's values win.
  */
 export const RouteScopeAnnotations = {
@@ -22,6 +22,13 @@ export const RouteScopeAnnotations = {
   hostnames: 'ria.dev/route-hostnames',
   /** The Gateway routes may attach to, `<namespace>/<name>` or `<namespace>/<name>/<sectionName>`; empty: none (Ingress). */
   gateway: 'ria.dev/route-gateway',
+  /** The cert-manager issuer Certificates and Ingress annotations may name, `<Kind>/<name>` (ria.yaml `certificates`); empty: none. */
+  issuer: 'ria.dev/route-issuer',
+  /**
+   * The IngressClass every Ingress must name (ria.yaml `ingressClass`); empty: ria.yaml names none,
+   * and Ria's Ingresses name none (the cluster's default class).
+   */
+  ingressClass: 'ria.dev/route-ingress-class',
 } as const;
 
 /** Whether `host` is covered by the label pattern (so it need not be listed). */
@@ -39,11 +46,15 @@ export function routeScopeAnnotations(ctx: RenderContext, routeHosts: Iterable<s
   const extra = new Set((ctx.input.customDomains?.hosts ?? []).map((h) => h.toLowerCase()));
   for (const host of routeHosts) if (!coveredByLabel(host, label, domain)) extra.add(host);
   const g = ctx.cluster.gateway;
+  const issuer = ctx.cluster.certificateIssuer;
+  // Always written, empty too: a Namespace of the Riofile's manifests cannot supply its own.
   return {
     [RouteScopeAnnotations.domain]: domain,
     [RouteScopeAnnotations.label]: label,
     [RouteScopeAnnotations.hostnames]: [...extra].sort().join(','),
     [RouteScopeAnnotations.gateway]: g ? [g.namespace, g.name, ...(g.sectionName ? [g.sectionName] : [])].join('/') : '',
+    [RouteScopeAnnotations.issuer]: issuer ? `${issuer.kind}/${issuer.name}` : '',
+    [RouteScopeAnnotations.ingressClass]: ctx.cluster.ingressClass ?? '',
   };
 }
 

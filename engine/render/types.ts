@@ -54,6 +54,11 @@ export interface ClusterSettings {
   };
   /** IngressClass of the Ingress fallback (absent: the cluster's default class). */
   ingressClass?: string;
+  /**
+   * ria.yaml `certificates`: the cert-manager issuer of the custom domains' Certificates, and the
+   * only one an environment's Certificates and Ingresses may name (route-scope.ts).
+   */
+  certificateIssuer?: { kind: 'ClusterIssuer' | 'Issuer'; name: string };
   /** Builder Job settings. */
   builder?: BuilderSettings;
   /** Requests for containers that declare no cpu/memory, e.g. `{ cpu: '50m', memory: '64Mi' }`. */

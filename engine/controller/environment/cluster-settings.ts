@@ -39,6 +39,7 @@ export function clusterSettings(settings: Settings, riaNamespace: string, gatewa
     registry: settings.registry ?? DEFAULT_REGISTRY,
     ...(g ? { gateway: { namespace: g.namespace, name: g.name, ...(g.sectionName ? { sectionName: g.sectionName } : {}), ...(gatewayFeatures ? { supportedFeatures: gatewayFeatures } : {}) } } : {}),
     ...(settings.ingressClass ? { ingressClass: settings.ingressClass } : {}),
+    ...(settings.certificates ? { certificateIssuer: { kind: settings.certificates.kind, name: settings.certificates.issuer } } : {}),
     customMetrics: settings.customMetrics,
     ...(settings.defaultResources ? { defaultRequests: settings.defaultResources } : {}),
     builder: {

@@ -20,7 +20,8 @@ import type { Engine } from '../../../engine/controller/engine.js';
 import type { EngineContext } from '../../../engine/controller/context.js';
 import { API_VERSION, type Environment } from '../../../engine/crds/types.js';
 import { environmentUser } from '../../../engine/controller/environment/identity.js';
-import { environmentNamespace } from '../../../engine/render/names.js';
+import { endpointHost, environmentNamespace } from '../../../engine/render/names.js';
+import { stringify } from 'yaml';
 
 const { kc, core } = testClients();
 let ns: string;
@@ -149,4 +150,36 @@ test('secretsFrom: an app copies from a namespace install named; from another, t
   }, 90_000);
   assert.match(failing.message, new RegExp(`may not read Secrets in namespace ${unrelated} \\(secretsFrom\\): run "ria install --secrets-from ${unrelated}"`));
   assert.doesNotMatch(failing.message, /pw-of-/);
+});
+
+test('a Riofile manifest\'s Ingress of another IngressClass, or asking cert-manager for another issuer, is refused by the API server; the Environment says why', async () => {
+  // Setup: ria.yaml names the class and the issuer; the app may have routes. Ria's own check
+  // (policy/routes.ts) does not look at either, so these reach the API server.
+  const app = uniqueName('ing');
+  const host = endpointHost(['side'], { app, kind: 'branch', branch: 'main', commit: 'c' }, 'apps.test');
+  const riofile = (spec: Record<string, unknown>, annotations: Record<string, string> = {}) => {
+    const manifest = stringify({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'side', annotations },
+      spec: { rules: [{ host, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }], ...spec } });
+    return `services:\n  web:\n    image: nginx:1.27\n    ports: 80/http\nkubernetes:\n  manifest: |-\n${manifest.trimEnd().split('\n').map((l) => `    ${l}`).join('\n')}\n`;
+  };
+  await createRepo(git, app);
+  await commitFiles(git, app, 'main', { Riofile: riofile({ ingressClassName: 'internal' }) }, 'another class');
+  const environment = async () => (await ctx.objects.list<Environment>(API_VERSION, 'Environment', { namespace: ns })).find((e) => e.spec.app === app);
+  const refusal = (what: RegExp) => eventually(`the Environment of ${app} says ${what}`, async () => {
+    const ready = (await environment())?.status?.conditions?.find((c) => c.type === 'Ready');
+    return ready?.reason === 'ApplyRefused' && what.test(ready.message) ? ready : undefined;
+  }, 90_000);
+
+  // Test
+  await commitFiles(git, 'config', 'main', {
+    'ria.yaml': 'pollInterval: 1s\ndomain: apps.test\ningressClass: public\ncertificates:\n  issuer: letsencrypt\n',
+    [`apps/${app}.yaml`]: `repo: ${git.urlFor(app)}\nbranches: [main]\nallow:\n  routes: true\n`,
+  }, 'an app with routes; the class and issuer');
+  const ready = await refusal(/Ingress side: IngressClass internal is not the one the config repository allows \(public, ria\.yaml "ingressClass"\)/);
+  assert.equal(ready.status, 'False');
+  await commitFiles(git, app, 'main', { Riofile: riofile({ ingressClassName: 'public' }, { 'cert-manager.io/cluster-issuer': 'internal-ca' }) }, 'another issuer');
+  await refusal(/Ingress side: its cert-manager annotations \(cert-manager\.io\/cluster-issuer: internal-ca\) ask for a certificate from an issuer the config repository did not give this environment \(the config repository allows ClusterIssuer\/letsencrypt/);
+  // The config's class and issuer: deployed.
+  await commitFiles(git, app, 'main', { Riofile: riofile({ ingressClassName: 'public' }, { 'cert-manager.io/cluster-issuer': 'letsencrypt' }) }, 'the config\'s');
+  await eventually(`the Environment of ${app} Ready`, async () => ((await environment())?.status?.phase === 'Ready' ? true : undefined), 90_000);
 });

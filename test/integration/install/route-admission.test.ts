@@ -2,7 +2,8 @@
  * Routes are held to the config repository's hostnames and Gateway by the API server itself
  * (install/route-admission.ts): with the admission policy `ria install` writes, an environment's
  * identity (the one the engine applies a Riofile's objects with, `kubernetes:` manifests included)
- * is refused a forged HTTPRoute or Ingress, while the routes Ria renders for it are accepted.
+ * is refused a forged HTTPRoute, Ingress or Certificate (another hostname, Gateway, issuer or
+ * IngressClass), while the routes Ria renders for it are accepted.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,18 +18,24 @@ import { environmentUser, identityObjects } from '../../../engine/controller/env
 import { render } from '../../../engine/render/index.js';
 import { endpointHost, environmentNamespace } from '../../../engine/render/names.js';
 import { parseRiofile } from '../../../engine/riofile/index.js';
-import type { Environment } from '../../../engine/render/types.js';
+import type { ClusterSettings, Environment } from '../../../engine/render/types.js';
+import { installCertManagerCrds } from '../../support/gateway-api.js';
 
 const { kc } = testClients();
 const admin = new KubeObjects(new KubeRest(kc));
 const DOMAIN = 'apps.test';
 const GATEWAY = { namespace: 'ria-gateway', name: 'public' };
+/** ria.yaml `certificates` and `ingressClass` of this config. */
+const ISSUER = { kind: 'ClusterIssuer' as const, name: 'letsencrypt' };
+const INGRESS_CLASS = 'public';
 let ns: string;
 let engine: KubeObjects;
 let app: string;
 let env: Environment;
 let namespace: string;
 let asEnvironment: KubeObjects;
+/** Namespaces of the environments made here, deleted at the end. */
+const made: string[] = [];
 
 const forbidden = (what: RegExp) => (err: Error & { status?: number }) => {
   assert.equal(err.status, 403, err.message);
@@ -60,6 +67,7 @@ before(async () => {
   const io = captureIO();
   assert.equal(await main(['install', '--namespace', ns, '--config-repo', 'http://unused.invalid/config.git', '--image', 'ria:test', '--kubeconfig', process.env.RIA_TEST_KUBECONFIG!], io), 0, io.err());
   await installGatewayApiCrds();
+  await installCertManagerCrds(admin);
   // The engine's own identity, as installed (a token of its ServiceAccount).
   const engineKc = await installedEngineKubeConfig(kc, ns);
   engine = new KubeObjects(new KubeRest(engineKc));
@@ -68,30 +76,38 @@ before(async () => {
   // config gives it), then its identity; then the environment writes its objects.
   app = uniqueName('shop');
   env = { app, kind: 'branch', branch: 'main', commit: 'a'.repeat(40) };
-  namespace = environmentNamespace(env);
-  const riofile = parseRiofile('services:\n  web:\n    image: nginx:1.27\n    ports: 80/http\n');
-  const rendered = render({ riofile, environment: env, cluster: { domain: DOMAIN, registry: 'registry.test', gateway: GATEWAY } });
-  const ns0 = rendered.objects.find((o) => o.kind === 'Namespace')!;
-  await engine.apply(ns0);
-  for (const o of identityObjects({ app, environment: 'main', namespace, name: namespace }, { permissions: false })) await engine.apply(o);
-  asEnvironment = engine.as(environmentUser(namespace));
-  // The RoleBinding reaches the authorizer: the environment can write its Services.
-  await eventually('the environment identity is authorized', async () => {
-    const svc = rendered.objects.find((o) => o.kind === 'Service')!;
-    return asEnvironment.apply(svc).then(() => true, () => false);
-  }, 20_000);
+  let rendered: KubeObject[];
+  ({ namespace, asEnvironment, rendered } = await makeEnvironment(env, { gateway: GATEWAY, certificateIssuer: ISSUER, ingressClass: INGRESS_CLASS }));
   // The policy is in force once the API server has loaded it (it is read asynchronously after install).
   await eventually('the route admission policy is in force', async () => {
     const probe = route('probe', { parentRefs: [GATEWAY], hostnames: ['probe.example.org'] });
     return asEnvironment.apply(probe).then(async () => { await asEnvironment.delete({ apiVersion: probe.apiVersion, kind: probe.kind, namespace, name: 'probe' }); return false; }, () => true);
   }, 30_000);
   // Ria's own route for the app is accepted: the policy allows what Ria renders.
-  for (const o of rendered.objects.filter((x) => x.kind === 'HTTPRoute')) await asEnvironment.apply(o);
+  for (const o of rendered.filter((x) => x.kind === 'HTTPRoute')) await asEnvironment.apply(o);
 });
+
+/** Made as the engine makes it: the rendered Namespace (with the route scope `cluster` gives it), then its identity. */
+async function makeEnvironment(environment: Environment, cluster: Partial<ClusterSettings>): Promise<{ namespace: string; asEnvironment: KubeObjects; rendered: KubeObject[] }> {
+  const where = environmentNamespace(environment);
+  made.push(where);
+  const riofile = parseRiofile('services:\n  web:\n    image: nginx:1.27\n    ports: 80/http\n');
+  const rendered = render({ riofile, environment, cluster: { domain: DOMAIN, registry: 'registry.test', ...cluster } }).objects;
+  await engine.apply(rendered.find((o) => o.kind === 'Namespace')!);
+  const name = environment.kind === 'pr' ? `pr-${environment.pr}` : environment.branch;
+  for (const o of identityObjects({ app: environment.app, environment: name, namespace: where, name: where }, { permissions: false })) await engine.apply(o);
+  const as = engine.as(environmentUser(where));
+  // The RoleBinding reaches the authorizer: the environment can write its Services.
+  await eventually('the environment identity is authorized', async () => {
+    const svc = rendered.find((o) => o.kind === 'Service')!;
+    return as.apply(svc).then(() => true, () => false);
+  }, 20_000);
+  return { namespace: where, asEnvironment: as, rendered };
+}
 
 after(async () => {
   const { core } = testClients();
-  if (namespace) await core.deleteNamespace({ name: namespace }).catch(() => undefined);
+  for (const name of made) await core.deleteNamespace({ name }).catch(() => undefined);
 });
 
 test('the API server refuses an environment a route with a hostname the config did not give it', async () => {
@@ -120,9 +136,98 @@ test('the API server refuses an environment a route on another Gateway, and a ch
   await assert.rejects(asEnvironment.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, annotations: { 'ria.dev/route-domain': 'example.org' } } }),
     (err: Error & { status?: number }) => err.status === 403);
   // An Ingress is held to the same hostnames.
-  const ingress = (host: string) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress',
-    metadata: { name: 'web', namespace, labels: { 'app.kubernetes.io/managed-by': 'ria', 'ria.dev/app': app } },
-    spec: { rules: [{ host, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }] } });
-  await assert.rejects(asEnvironment.apply(ingress('shop.example.org')), forbidden(/Ingress web: every rule needs a host of this environment/));
-  await asEnvironment.apply(ingress(hostnames[0]!));
+  await assert.rejects(asEnvironment.apply(ingress('web', 'shop.example.org')), forbidden(/Ingress web: every rule needs a host of this environment/));
+  await asEnvironment.apply(ingress('web', hostnames[0]!));
+});
+
+const labels = () => ({ 'app.kubernetes.io/managed-by': 'ria', 'ria.dev/app': app });
+/** An Ingress of the config's class (unless `spec` says otherwise) for one host. */
+const ingress = (name: string, host: string, spec: Record<string, unknown> = {}, annotations?: Record<string, string>): KubeObject => ({
+  apiVersion: 'networking.k8s.io/v1', kind: 'Ingress',
+  metadata: { name, namespace, labels: labels(), ...(annotations ? { annotations } : {}) },
+  spec: { ingressClassName: INGRESS_CLASS, rules: [{ host, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }], ...spec } });
+
+test('the API server refuses an environment a Certificate from an issuer the config did not give it', async () => {
+  // Setup
+  const dnsNames = [endpointHost(['web'], env, DOMAIN)];
+  const certificate = (issuerRef: Record<string, string>): KubeObject => ({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate',
+    metadata: { name: 'web', namespace, labels: labels() }, spec: { secretName: 'web-tls', dnsNames, issuerRef } });
+
+  // Test: another ClusterIssuer; the right name as a namespaced Issuer (cert-manager's default kind); another group.
+  await assert.rejects(asEnvironment.apply(certificate({ kind: 'ClusterIssuer', name: 'internal-ca' })),
+    forbidden(/Certificate web: issuer ClusterIssuer\/internal-ca is not one the config repository gives this environment \(the config repository allows ClusterIssuer\/letsencrypt, ria\.yaml "certificates"\)/));
+  await assert.rejects(asEnvironment.apply(certificate({ name: ISSUER.name })), forbidden(/issuer Issuer\/letsencrypt is not one/));
+  await assert.rejects(asEnvironment.apply(certificate({ group: 'issuers.example.com', kind: ISSUER.kind, name: ISSUER.name })), forbidden(/of group issuers\.example\.com is not one/));
+  // The config's issuer, for its own hostnames, is accepted; a change to another issuer is not.
+  await asEnvironment.apply(certificate({ group: 'cert-manager.io', kind: ISSUER.kind, name: ISSUER.name }));
+  await assert.rejects(asEnvironment.apply(certificate({ kind: 'ClusterIssuer', name: 'internal-ca' })), forbidden(/issuer ClusterIssuer\/internal-ca is not one/));
+});
+
+test('the API server refuses an environment an Ingress of another IngressClass, or none (then the cluster\'s default)', async () => {
+  // Setup
+  const host = endpointHost(['side'], env, DOMAIN);
+  const defaultClass = uniqueName('ria-default');
+
+  // Test: another class; the legacy annotation some controllers read before the spec; no class at all.
+  await assert.rejects(asEnvironment.apply(ingress('side', host, { ingressClassName: 'internal' })),
+    forbidden(/Ingress side: IngressClass internal is not the one the config repository allows \(public, ria\.yaml "ingressClass"\)/));
+  const { ingressClassName: _none, ...classless } = ingress('side', host).spec as Record<string, unknown>;
+  await assert.rejects(asEnvironment.apply({ ...ingress('side', host, {}, { 'kubernetes.io/ingress.class': 'internal' }), spec: classless }),
+    forbidden(/IngressClass \(none\), annotation kubernetes\.io\/ingress\.class internal is not the one/));
+  await assert.rejects(asEnvironment.apply({ ...ingress('side', host), spec: classless }), forbidden(/IngressClass \(none\) is not the one/));
+  // With a default IngressClass in the cluster the API server gives a class-less Ingress that
+  // class before this policy runs: it is refused as that class.
+  await admin.apply({ apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass',
+    metadata: { name: defaultClass, annotations: { 'ingressclass.kubernetes.io/is-default-class': 'true' } }, spec: { controller: 'example.com/internal' } });
+  try {
+    await eventually('the default IngressClass is given to a class-less Ingress', async () => {
+      const err = await asEnvironment.apply({ ...ingress('side', host), spec: classless }).then(() => undefined, (e: Error) => e);
+      return err?.message.includes(`IngressClass ${defaultClass} is not the one`) ? true : undefined;
+    }, 20_000);
+  } finally {
+    await admin.delete({ apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', name: defaultClass });
+  }
+  // The config's class is accepted.
+  await asEnvironment.apply(ingress('side', host));
+});
+
+test('without an IngressClass or issuer in the config: the legacy class annotation and every issuer are refused', async () => {
+  // Setup: a preview of the same app, on a cluster whose ria.yaml names no gateway, class or issuer.
+  const preview: Environment = { app, kind: 'pr', pr: 7, commit: env.commit };
+  const other = await makeEnvironment(preview, {});
+  const host = endpointHost(['web'], preview, DOMAIN);
+  const side = (annotations?: Record<string, string>, spec: Record<string, unknown> = {}): KubeObject => {
+    const { ingressClassName: _c, ...rest } = ingress('web', host, spec, annotations).spec as Record<string, unknown>;
+    return { ...ingress('web', host, spec, annotations), metadata: { name: 'web', namespace: other.namespace, labels: labels(), ...(annotations ? { annotations } : {}) }, spec: rest };
+  };
+
+  // Test: the annotation some controllers read before the spec is refused; Ria's own Ingress (no class) is accepted.
+  await eventually('the policy refuses the legacy annotation', async () => {
+    const err = await other.asEnvironment.apply(side({ 'kubernetes.io/ingress.class': 'internal' })).then(() => undefined, (e: Error & { status?: number }) => e);
+    return err?.status === 403 && /Ingress web: the annotation kubernetes\.io\/ingress\.class picks an ingress controller the config repository did not/.test(err.message) ? true : undefined;
+  }, 20_000);
+  await other.asEnvironment.apply(side());
+  await assert.rejects(other.asEnvironment.apply(side({ 'cert-manager.io/cluster-issuer': ISSUER.name }, { tls: [{ hosts: [host], secretName: 'tls' }] })),
+    forbidden(/ask for a certificate from an issuer the config repository did not give this environment \(the config repository allows none: ria\.yaml names no "certificates" issuer\)/));
+  await assert.rejects(other.asEnvironment.apply({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'web', namespace: other.namespace, labels: labels() },
+    spec: { secretName: 'web-tls', dnsNames: [host], issuerRef: { group: 'cert-manager.io', kind: 'ClusterIssuer', name: ISSUER.name } } }), forbidden(/issuer ClusterIssuer\/letsencrypt is not one the config repository gives this environment \(the config repository allows none/));
+});
+
+test('the API server refuses an environment an Ingress asking cert-manager for a certificate from another issuer', async () => {
+  // Setup: cert-manager's ingress-shim issues a Certificate for an annotated Ingress as cert-manager itself.
+  const host = endpointHost(['tls'], env, DOMAIN);
+  const tls = { tls: [{ hosts: [host], secretName: 'tls-cert' }] };
+  const refused = forbidden(/Ingress tls: its cert-manager annotations \(.*\) ask for a certificate from an issuer the config repository did not give this environment \(the config repository allows ClusterIssuer\/letsencrypt/);
+
+  // Test
+  for (const annotations of <Record<string, string>[]>[
+    { 'cert-manager.io/cluster-issuer': 'internal-ca' },
+    { 'cert-manager.io/issuer': ISSUER.name },
+    { 'cert-manager.io/issuer': ISSUER.name, 'cert-manager.io/issuer-kind': ISSUER.kind, 'cert-manager.io/issuer-group': 'issuers.example.com' },
+    { 'cert-manager.io/cluster-issuer': ISSUER.name, 'cert-manager.io/issuer': 'other' },
+    { 'kubernetes.io/tls-acme': 'true' },
+  ]) await assert.rejects(asEnvironment.apply(ingress('tls', host, tls, annotations)), refused, JSON.stringify(annotations));
+  // The config's issuer, either way cert-manager reads it.
+  await asEnvironment.apply(ingress('tls', host, tls, { 'cert-manager.io/cluster-issuer': ISSUER.name }));
+  await asEnvironment.apply(ingress('tls', host, tls, { 'cert-manager.io/issuer': ISSUER.name, 'cert-manager.io/issuer-kind': ISSUER.kind }));
 });

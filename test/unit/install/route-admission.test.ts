@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { installManifests } from '../../../engine/install/manifests.js';
-import { ROUTE_RESOURCES, routeValidations, routeVariables } from '../../../engine/install/route-admission.js';
+import { CERT_MANAGER_INGRESS_ANNOTATIONS, LEGACY_INGRESS_CLASS_ANNOTATION, ROUTE_RESOURCES, routeValidations, routeVariables } from '../../../engine/install/route-admission.js';
+import { defaultSettings } from '../../../engine/config/load.js';
+import { clusterSettings } from '../../../engine/controller/environment/cluster-settings.js';
 import { ENVIRONMENT_RESOURCES } from '../../../engine/install/rbac.js';
 import { ROUTE_KINDS, isOwnHost, type RouteScope } from '../../../engine/policy/routes.js';
 import { render } from '../../../engine/render/index.js';
@@ -60,6 +62,8 @@ test('the environment Namespace carries its route scope: domain, own label, Gate
     [RouteScopeAnnotations.gateway]: 'ria-gateway/public/https',
     [RouteScopeAnnotations.hostnames]: [hashed, 'shop.example.org', 'www.shop.example.org'].sort().join(','),
     [RouteScopeAnnotations.label]: 'shop--main',
+    [RouteScopeAnnotations.issuer]: '',
+    [RouteScopeAnnotations.ingressClass]: '',
   });
   const preview = namespaceOf(riofile, pr, { cluster: { ...cluster, gateway: undefined } }).metadata.annotations!;
   assert.equal(preview[RouteScopeAnnotations.label], 'shop--pr-7');
@@ -67,12 +71,47 @@ test('the environment Namespace carries its route scope: domain, own label, Gate
   assert.equal(preview[RouteScopeAnnotations.hostnames], endpointHost(['b'.repeat(60)], pr, DOMAIN));
 });
 
+test('the route scope names ria.yaml\'s certificates issuer and IngressClass, for every environment (previews too); none configured, none allowed', () => {
+  // Setup: ria.yaml as the engine reads it (certificates, ingressClass), through the same settings function.
+  const settings = { ...defaultSettings(), certificates: { issuer: 'letsencrypt', kind: 'ClusterIssuer' as const }, ingressClass: 'public' };
+  const configured = { ...clusterSettings(settings, 'ria'), domain: DOMAIN };
+
+  // Test
+  for (const env of [main, pr]) {
+    const ann = namespaceOf('services:\n  web:\n    image: nginx\n    ports: 80/http\n', env, { cluster: configured }).metadata.annotations!;
+    assert.equal(ann[RouteScopeAnnotations.issuer], 'ClusterIssuer/letsencrypt');
+    assert.equal(ann[RouteScopeAnnotations.ingressClass], 'public');
+  }
+  const rendered = render({ riofile: parseRiofile('services:\n  web:\n    image: nginx\n    ports: 80/http\n'), environment: main, cluster: configured });
+  assert.equal((rendered.objects.find((o) => o.kind === 'Ingress')!.spec as Obj).ingressClassName, 'public', 'Ria\'s own Ingress names the class the policy allows');
+  const none = namespaceOf('services:\n  web:\n    image: nginx\n', main, { cluster: clusterSettings(defaultSettings(), 'ria') }).metadata.annotations!;
+  assert.equal(none[RouteScopeAnnotations.issuer], '');
+  assert.equal(none[RouteScopeAnnotations.ingressClass], '');
+});
+
+test('the Certificate and Ingress checks read the issuer and class annotations, and say what the config allows', () => {
+  const variables = routeVariables();
+  const issuer = variables.find((v) => v.expression.includes(`'${RouteScopeAnnotations.issuer}'`))!;
+  const ingressClass = variables.find((v) => v.expression.includes(`'${RouteScopeAnnotations.ingressClass}'`))!;
+  const validations = routeValidations();
+  const certificate = validations.filter((v) => v.expression.includes(`variables.${issuer.name}`) && v.expression.includes(`'Certificate'`));
+  assert.equal(certificate.length, 1);
+  assert.match(certificate[0]!.expression, /object\.spec\.issuerRef\.kind : 'Issuer'/, 'cert-manager\'s default kind is Issuer');
+  assert.match(certificate[0]!.messageExpression, /ria\.yaml "certificates"/);
+  const ingress = validations.filter((v) => v.expression.includes(`'Ingress'`));
+  assert.ok(ingress.some((v) => v.expression.includes(`variables.${ingressClass.name}`) && v.expression.includes(`'${LEGACY_INGRESS_CLASS_ANNOTATION}'`) && /ria\.yaml "ingressClass"/.test(v.messageExpression)));
+  const shim = ingress.find((v) => v.expression.includes(`variables.${issuer.name}`))!;
+  for (const key of Object.values(CERT_MANAGER_INGRESS_ANNOTATIONS)) assert.ok(shim.expression.includes(`'${key}'`), key);
+});
+
 test('a Namespace of the Riofile\'s own manifests cannot widen its route scope: Ria\'s values win', () => {
-  const riofile = `services:\n  web:\n    image: nginx\nkubernetes:\n  manifest: |-\n    apiVersion: v1\n    kind: Namespace\n    metadata:\n      name: shop--main\n      annotations:\n        ${RouteScopeAnnotations.domain}: example.org\n        ${RouteScopeAnnotations.hostnames}: "bank.example.org"\n        ${RouteScopeAnnotations.gateway}: other/gw\n        note: kept\n`;
+  const riofile = `services:\n  web:\n    image: nginx\nkubernetes:\n  manifest: |-\n    apiVersion: v1\n    kind: Namespace\n    metadata:\n      name: shop--main\n      annotations:\n        ${RouteScopeAnnotations.domain}: example.org\n        ${RouteScopeAnnotations.hostnames}: "bank.example.org"\n        ${RouteScopeAnnotations.gateway}: other/gw\n        ${RouteScopeAnnotations.issuer}: ClusterIssuer/internal-ca\n        ${RouteScopeAnnotations.ingressClass}: internal\n        note: kept\n`;
   const ann = namespaceOf(riofile, main).metadata.annotations!;
   assert.equal(ann[RouteScopeAnnotations.domain], DOMAIN);
   assert.equal(ann[RouteScopeAnnotations.hostnames], '');
   assert.equal(ann[RouteScopeAnnotations.gateway], 'ria-gateway/public/https');
+  assert.equal(ann[RouteScopeAnnotations.issuer], '', 'an issuer the manifest names is not allowed');
+  assert.equal(ann[RouteScopeAnnotations.ingressClass], '');
   assert.equal(ann.note, 'kept');
 });
 

@@ -16,6 +16,7 @@
  */
 import { cpus, loadavg, totalmem } from 'node:os';
 import { mkdtemp, open, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -29,8 +30,8 @@ import { riaSide } from './peers/ria-side.js';
 import { fluxSide } from './peers/flux-side.js';
 import { measureFloor, rolledOut } from './peers/floor.js';
 import { watchApplied } from './peers/applied.js';
-import { sample, TICKS_PER_SECOND } from './peers/proc.js';
-import { cpuSecondsPerMinute, formatComparison, percentile, parseAuditWrites, writesPerMinute, type EngineFigures } from './peers/figures.js';
+import { cpuSecondsBetween, cpuTicks, sample, TICKS_PER_SECOND } from './peers/proc.js';
+import { cpuSecondsPerMinute, formatComparison, formatPhaseCost, percentile, parseAuditWrites, writesDuring, writesPerMinute, type AuditWrite, type EngineFigures, type PhaseCost } from './peers/figures.js';
 import type { EngineUnderTest } from './peers/side.js';
 import { engineRuntimeEnv } from '../engine/install/runtime.js';
 import { parsePeersArgs, clusterLimits, USAGE } from './peers/args.js';
@@ -45,7 +46,8 @@ const args = (() => {
 const limits = clusterLimits(args);
 const DOMAIN = 'apps.test';
 
-const flux = await ensureFlux(say);
+// Built (the first time) only when Flux runs: `--skip-flux` / `--engines ria` needs no Go toolchain.
+const flux = args.engines.includes('flux') ? await ensureFlux(say) : undefined;
 const binaries = await ensureBinaries(say);
 const dir = await mkdtemp(join(tmpdir(), 'ria-peers-'));
 const auditLog = join(dir, 'audit.log');
@@ -78,38 +80,60 @@ const stages = (await readdir(join(binaries.kwokDir, 'stages'))).filter((f) => f
 try {
   const floorConfig = riaConfigFiles(floorApps, { repoUrl: (r) => git.urlFor(r), pollSeconds: args.pollSeconds, gitHost: new URL(git.url).host, domain: DOMAIN });
   say(`floor: ${args.apps} apps in one kubectl apply --server-side`);
+  const floorCost = startCost();
   const floor = await measureFloor({ admin, adminKubeconfigPath: cluster.kubeconfigPath, kubectl, apps: floorApps, config: floorConfig, dir, timeoutMs: args.timeoutS * 1000, onProgress: say });
+  const floorCosts = await floorCost.end((w) => w.userAgent.startsWith('kubectl'));
   say(`floor: ${floor.seconds.toFixed(1)} s (${floor.objects} objects, ${floor.deployments} Deployments)`);
+  for (const l of formatPhaseCost('floor', args.apps, floorCosts)) say(l);
 
-  const ria = riaSide({ admin, git, apps: riaApps, pollSeconds: args.pollSeconds, driftS: args.driftS, domain: DOMAIN, dir, nextDate });
-  const fluxConfig = riaConfigFiles(fluxApps, { repoUrl: (r) => git.urlFor(r), pollSeconds: args.pollSeconds, gitHost: new URL(git.url).host, domain: DOMAIN });
-  const fx = fluxSide({ admin, adminKubeconfigPath: cluster.kubeconfigPath, kubectl, git, apps: fluxApps, config: fluxConfig, pollSeconds: args.pollSeconds, driftS: args.driftS, dir, flux, nextDate });
+  const sides: EngineUnderTest[] = [];
+  if (args.engines.includes('ria')) sides.push(riaSide({ admin, git, apps: riaApps, pollSeconds: args.pollSeconds, driftS: args.driftS, domain: DOMAIN, dir, nextDate }));
+  if (flux) {
+    const fluxConfig = riaConfigFiles(fluxApps, { repoUrl: (r) => git.urlFor(r), pollSeconds: args.pollSeconds, gitHost: new URL(git.url).host, domain: DOMAIN });
+    sides.push(fluxSide({ admin, adminKubeconfigPath: cluster.kubeconfigPath, kubectl, git, apps: fluxApps, config: fluxConfig, pollSeconds: args.pollSeconds, driftS: args.driftS, dir, flux, nextDate }));
+  }
+  if (args.order === 'flux,ria') sides.reverse();
   const figures: Record<string, EngineFigures> = {};
   let round = 0;
-  for (const side of args.order === 'ria,flux' ? [ria, fx] : [fx, ria]) {
+  for (const side of sides) {
     try {
       const f = figures[side.name] = await measure(side, () => ++round);
       // Said at once, so a run stopped before the other engine is done still has this one's figures.
       const pct = (l: number[]) => `p50 ${Math.round(percentile(l, 0.5))} ms, p90 ${Math.round(percentile(l, 0.9))} ms`;
-      say(`${f.name} figures: cold start ${f.coldStartS.toFixed(1)} s (floor ${floor.seconds.toFixed(1)} s); triggered [${f.triggered.map(Math.round).join(', ')}] ms, ${pct(f.triggered)}; ` +
+      say(`${f.name} figures: cold start ${f.coldStartS.toFixed(1)} s (floor ${floor.seconds.toFixed(1)} s: ${(f.coldStartS / floor.seconds).toFixed(2)}×)` + (args.coldStartOnly ? '' : `; triggered [${f.triggered.map(Math.round).join(', ')}] ms, ${pct(f.triggered)}; ` +
         `polled [${f.polled.map(Math.round).join(', ')}] ms, ${pct(f.polled)}; RSS ${f.rssMiB.toFixed(0)} MiB${f.rssParts ? ` (${Object.entries(f.rssParts).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(' + ')})` : ''}; ` +
-        `CPU ${f.cpuSecondsPerMinute.toFixed(2)} s/min; writes ${f.writesPerIdleMinute.toFixed(1)}/idle min ${JSON.stringify(f.writesByResource)}`);
+        `CPU ${f.cpuSecondsPerMinute.toFixed(2)} s/min; writes ${f.writesPerIdleMinute.toFixed(1)}/idle min ${JSON.stringify(f.writesByResource)}`));
     } finally {
       await side.stop();
     }
   }
+  const setting = [
+    `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, load average at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')}; Node ${process.version}`,
+    `cluster: kwok full mode, ${nodes} fake nodes, Kubernetes ${binaries.k8sDir.replace(/.*kubernetes-/, '')}; kwok stages ${stages.join(', ')}`,
+  ];
+  if (!figures.Ria || !figures.Flux || args.coldStartOnly) {
+    // One engine (or cold starts only): its figures against the floor, and what each phase cost.
+    const lines = [...setting, '', `N = ${args.apps} apps (${floor.deployments} Deployments, ${floor.objects} objects); floor (one bulk server-side apply, waited for) ${floor.seconds.toFixed(1)} s`,
+      ...formatPhaseCost('floor', args.apps, floorCosts)];
+    for (const f of Object.values(figures)) {
+      lines.push(`${f.name}: cold start ${f.coldStartS.toFixed(1)} s, ${(f.coldStartS / floor.seconds).toFixed(2)}× the floor`);
+      if (f.coldStart) lines.push(...formatPhaseCost(`${f.name} cold start`, args.apps, f.coldStart));
+    }
+    if (figures.Ria && figures.Flux) lines.push(`cold start Ria / Flux: ${(figures.Ria.coldStartS / figures.Flux.coldStartS).toFixed(2)}×`);
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } else {
   const lines = formatComparison({
     apps: args.apps, deployments: floor.deployments, objects: floor.objects, floorS: floor.seconds, pollSeconds: args.pollSeconds, idleS: args.idleS, driftS: args.driftS,
     ria: figures.Ria!, flux: figures.Flux!,
     setting: [
-      `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, load average at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')}; Node ${process.version}`,
-      `cluster: kwok full mode, ${nodes} fake nodes, Kubernetes ${binaries.k8sDir.replace(/.*kubernetes-/, '')}; kwok stages ${stages.join(', ')}`,
+      ...setting,
       `limits (same for both): kube-controller-manager ${limits.controllerManager.join(' ')}; kube-scheduler ${limits.scheduler.join(' ')}; ` +
-        `Ria: its defaults (4 reconciles at once, no client QPS limit) and its Deployment's Node settings (${Object.entries(engineRuntimeEnv()).map(([k, v]) => `${k}=${v}`).join(' ')}); Flux ${flux.version}: its defaults (source-controller --concurrent=2, kustomize-controller --concurrent=4, client QPS 50 burst 300)`,
+        `Ria: its defaults (4 reconciles at once, no client QPS limit) and its Deployment's Node settings (${Object.entries(engineRuntimeEnv()).map(([k, v]) => `${k}=${v}`).join(' ')}); Flux ${flux!.version}: its defaults (source-controller --concurrent=2, kustomize-controller --concurrent=4, client QPS 50 burst 300)`,
       `order: ${args.order}; each engine alone on the cluster during its figures, stopped before the next`,
     ],
   });
-  process.stdout.write(`${lines.join('\n')}\n`);
+  process.stdout.write(`${[...lines, ...formatPhaseCost('floor', args.apps, floorCosts), ...Object.values(figures).flatMap((f) => (f.coldStart ? formatPhaseCost(`${f.name} cold start`, args.apps, f.coldStart) : []))].join('\n')}\n`);
+  }
 } finally {
   await git.stop();
   await cluster.stop();
@@ -122,6 +146,7 @@ async function measure(side: EngineUnderTest, nextRound: () => number): Promise<
   const tPrepare = performance.now();
   await side.prepare();
   say(`${side.name}: prepared in ${since(tPrepare)}`);
+  const cost = startCost(side.pids);
   const t0 = performance.now();
   await side.start();
   let lastSaid = t0;
@@ -137,6 +162,13 @@ async function measure(side: EngineUnderTest, nextRound: () => number): Promise<
   }
   const coldStartS = (performance.now() - t0) / 1000;
   say(`${side.name}: all ${side.apps.length} Ready in ${coldStartS.toFixed(1)} s`);
+  const coldStart = await cost.end((w) => w.user === side.username);
+  if (side.selfReport) say(`${side.name}: ${await side.selfReport()}`);
+  for (const l of formatPhaseCost(`${side.name} cold start`, side.apps.length, coldStart)) say(l);
+  if (args.coldStartOnly) {
+    return { name: side.name, coldStartS, coldStart, triggered: [], polled: [], triggerHow: side.triggerHow, rssMiB: NaN, cpuSecondsPerMinute: NaN,
+      writesPerIdleMinute: NaN, leaseWritesPerIdleMinute: NaN, leaderElection: side.leaderElection, writesByResource: {} };
+  }
 
   // Polled pushes go to other apps than the triggered ones (a trigger moves that app's next poll),
   // each after a delay that puts it at a different phase of the poll cycle.
@@ -186,7 +218,34 @@ async function measure(side: EngineUnderTest, nextRound: () => number): Promise<
     name: side.name, coldStartS, triggered, polled, triggerHow: side.triggerHow,
     rssMiB: Object.values(rssParts).reduce((a, b) => a + b, 0), ...(Object.keys(rssParts).length > 1 ? { rssParts } : {}),
     cpuSecondsPerMinute: cpu, writesPerIdleMinute: writes.perMinute, leaseWritesPerIdleMinute: writes.leasePerMinute,
-    leaderElection: side.leaderElection, writesByResource: writes.byResource,
+    leaderElection: side.leaderElection, writesByResource: writes.byResource, coldStart,
+  };
+}
+
+/**
+ * What a phase (the floor, a cold start) costs from now: the API server writes the audit log
+ * gets meanwhile (those `who` accepts: kubectl's, the engine's identity's) and the CPU seconds
+ * of the control plane, the git server (with its `git` processes), the engine's processes (read
+ * at the end: they start within the phase) and the bench's own children (kubectl).
+ */
+function startCost(enginePids: () => Record<string, number> = () => ({})): { end(who: (w: AuditWrite) => boolean): Promise<PhaseCost> } {
+  const fixed = (): Record<string, number> => ({ ...cluster.pids, ...(git.pid ? { 'git server+': git.pid } : {}), 'bench children+': process.pid });
+  const own = () => sample(process.pid).ticks;
+  const before = cpuTicks(fixed());
+  before['bench children+'] = before['bench children+']! - own();
+  const from = Date.now();
+  const offset = statSync(auditLog).size;
+  return {
+    async end(who) {
+      const after = cpuTicks(fixed());
+      after['bench children+'] = after['bench children+']! - own();
+      const engine = cpuTicks(enginePids());
+      const to = Date.now();
+      await sleep(2000); // the audit backend writes as requests complete
+      const writes = writesDuring(parseAuditWrites(await readFrom(auditLog, offset)), who, from, to);
+      const cpuSeconds = { ...cpuSecondsBetween(before, after), ...Object.fromEntries(Object.entries(engine).map(([k, t]) => [k, t / TICKS_PER_SECOND])) };
+      return { writes, cpuSeconds: Object.fromEntries(Object.entries(cpuSeconds).map(([k, v]) => [k === 'bench children+' ? 'kubectl' : k.replace(/\+$/, ''), v])) };
+    },
   };
 }
 

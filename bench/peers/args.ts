@@ -11,6 +11,10 @@ export interface PeersArgs {
   /** Both engines poll every repository this often (Ria's pollInterval, the GitRepositories' interval). */
   pollSeconds: number;
   order: 'ria,flux' | 'flux,ria';
+  /** Which engines run after the floor (`--engines ria`, or `--skip-flux`: no Flux, so no Flux build). */
+  engines: Array<'ria' | 'flux'>;
+  /** Only the floor and the cold starts: no pushes, no rest window (iterating on the cold start). */
+  coldStartOnly: boolean;
   /** Longest a cold start (or the floor) may take. */
   timeoutS: number;
   /** Quiet time after the pushes before the idle window is measured. */
@@ -26,10 +30,10 @@ export interface PeersArgs {
 
 export const USAGE = `Usage: node dist/bench/peers.js [--apps N] [--pushes N] [--polled-pushes N] [--poll SECONDS]
                                 [--order ria,flux|flux,ria] [--timeout-s S] [--settle-s S] [--idle-s S] [--drift-s S]
-                                [--control-plane-qps Q] [--keep]`;
+                                [--control-plane-qps Q] [--engines ria,flux|ria|flux] [--skip-flux] [--cold-start-only] [--keep]`;
 
 export function parsePeersArgs(argv: string[]): PeersArgs {
-  const a: PeersArgs = { apps: 100, pushes: 20, polledPushes: 20, pollSeconds: 10, order: 'ria,flux', timeoutS: 1800, settleS: 30, idleS: 300, driftS: 300, controlPlaneQps: 200, keep: false };
+  const a: PeersArgs = { apps: 100, pushes: 20, polledPushes: 20, pollSeconds: 10, order: 'ria,flux', timeoutS: 1800, settleS: 30, idleS: 300, driftS: 300, controlPlaneQps: 200, engines: ['ria', 'flux'], coldStartOnly: false, keep: false };
   const num = (flag: string, v: string | undefined, min: number): number => {
     const n = Number(v);
     if (v === undefined || !Number.isInteger(n) || n < min) throw new Error(`${flag} needs an integer ≥ ${min}, not "${v ?? ''}"\n${USAGE}`);
@@ -53,6 +57,17 @@ export function parsePeersArgs(argv: string[]): PeersArgs {
       }
       case '--control-plane-qps': a.controlPlaneQps = num(flag, value(), 1); break;
       case '--keep': a.keep = true; break;
+      case '--skip-flux': a.engines = ['ria']; break;
+      case '--cold-start-only': a.coldStartOnly = true; break;
+      case '--engines': {
+        const v = value() ?? '';
+        const names = v.split(',').map((x) => x.trim());
+        if (!names.length || names.some((n) => n !== 'ria' && n !== 'flux') || new Set(names).size !== names.length) {
+          throw new Error(`--engines is a list of ria and flux (ria,flux; ria; flux), not "${v}"\n${USAGE}`);
+        }
+        a.engines = names as Array<'ria' | 'flux'>;
+        break;
+      }
       case '--order': {
         const v = value();
         if (v !== 'ria,flux' && v !== 'flux,ria') throw new Error(`--order is ria,flux or flux,ria, not "${v ?? ''}"\n${USAGE}`);

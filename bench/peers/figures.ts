@@ -18,12 +18,12 @@ export function cpuSecondsPerMinute(ticksBefore: number, ticksAfter: number, tic
   return ((ticksAfter - ticksBefore) / ticksPerSecond) * (60_000 / windowMs);
 }
 
-/** utime + stime (clock ticks) from the text of /proc/<pid>/stat. */
-export function cpuTicksFromStat(stat: string): number {
+/** utime + stime (clock ticks) from the text of /proc/<pid>/stat; with `children`, plus the exited children's it waited for (cutime + cstime). */
+export function cpuTicksFromStat(stat: string, children = false): number {
   // The command name (field 2) is in parentheses and may hold spaces: count from its end.
   const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // rest[0] is field 3 (state); utime and stime are fields 14 and 15.
-  return Number(rest[11]) + Number(rest[12]);
+  // rest[0] is field 3 (state); utime and stime are fields 14 and 15, cutime and cstime 16 and 17.
+  return Number(rest[11]) + Number(rest[12]) + (children ? Number(rest[13]) + Number(rest[14]) : 0);
 }
 
 /** VmRSS in MiB from the text of /proc/<pid>/status. */
@@ -40,6 +40,8 @@ export interface AuditWrite {
   at: number;
   /** A dry run (`?dryRun=All`): validated and answered, nothing stored. */
   dryRun: boolean;
+  /** The client's User-Agent (kubectl's starts `kubectl/`). */
+  userAgent: string;
 }
 
 const WRITE_VERBS = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
@@ -49,7 +51,7 @@ export function parseAuditWrites(text: string): AuditWrite[] {
   const writes: AuditWrite[] = [];
   for (const line of text.split('\n')) {
     if (!line.startsWith('{')) continue;
-    let e: { stage?: string; verb?: string; requestURI?: string; user?: { username?: string }; objectRef?: { resource?: string; subresource?: string }; requestReceivedTimestamp?: string };
+    let e: { stage?: string; verb?: string; requestURI?: string; userAgent?: string; user?: { username?: string }; objectRef?: { resource?: string; subresource?: string }; requestReceivedTimestamp?: string };
     try { e = JSON.parse(line); } catch { continue; }
     if (e.stage !== 'ResponseComplete' || !e.verb || !WRITE_VERBS.has(e.verb)) continue;
     const resource = e.objectRef?.resource ?? '?';
@@ -58,6 +60,7 @@ export function parseAuditWrites(text: string): AuditWrite[] {
       resource: e.objectRef?.subresource ? `${resource}/${e.objectRef.subresource}` : resource,
       at: Date.parse(e.requestReceivedTimestamp ?? ''),
       dryRun: /[?&]dryRun=All(&|$)/.test(e.requestURI ?? ''),
+      userAgent: e.userAgent ?? '',
     });
   }
   return writes;
@@ -83,6 +86,26 @@ export function writesPerMinute(writes: readonly AuditWrite[], who: (user: strin
   return { perMinute: n * scale, leasePerMinute: leases * scale, byResource };
 }
 
+/**
+ * The writes `who` accepts in [from, to) (a cold start), counted by verb and resource
+ * (`patch deployments`, `create events`, `patch environments/status`), dry runs apart, Lease
+ * renewals left out: what a cold start cost the API server beyond the objects themselves.
+ */
+export function writesDuring(writes: readonly AuditWrite[], who: (w: AuditWrite) => boolean, from: number, to: number): { total: number; byKind: Record<string, number> } {
+  const byKind: Record<string, number> = {};
+  let total = 0;
+  for (const w of writes) {
+    if (w.at < from || w.at >= to || !who(w) || w.resource === 'leases') continue;
+    const key = `${w.dryRun ? 'dry-run ' : ''}${w.verb} ${w.resource}`;
+    byKind[key] = (byKind[key] ?? 0) + 1;
+    if (!w.dryRun) total++;
+  }
+  return { total, byKind };
+}
+
+/** A count by kind as printed, largest first: `patch deployments 167, create events 300`. */
+export const formatCounts = (r: Record<string, number>): string => Object.entries(r).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([k, v]) => `${k} ${v}`).join(', ');
+
 /** What one engine measured. */
 export interface EngineFigures {
   name: string;
@@ -103,6 +126,23 @@ export interface EngineFigures {
   /** How this engine ran leader election, as printed. */
   leaderElection: string;
   writesByResource: Record<string, number>;
+  /** What the cold start cost: writes by the engine's identity, CPU seconds per process (engine, git server, control plane). */
+  coldStart?: PhaseCost;
+}
+
+export interface PhaseCost {
+  writes: { total: number; byKind: Record<string, number> };
+  cpuSeconds: Record<string, number>;
+}
+
+/** A phase's cost as printed: its writes (per app too) and the CPU seconds of each process. */
+export function formatPhaseCost(what: string, apps: number, c: PhaseCost): string[] {
+  const cpu = Object.entries(c.cpuSeconds).sort((a, b) => b[1] - a[1]);
+  const total = cpu.reduce((n, [, v]) => n + v, 0);
+  return [
+    `${what}: ${c.writes.total} writes (${(c.writes.total / apps).toFixed(1)} per app): ${formatCounts(c.writes.byKind)}`,
+    `${what}: CPU ${total.toFixed(1)} s: ${cpu.map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`,
+  ];
 }
 
 export interface Comparison {

@@ -52,6 +52,7 @@ export function riaSide(o: RiaSideOptions): EngineUnderTest & { config: Record<s
   // Counted as Flux's are: each environment seen Ready at least once (bench/peers/flux-side.ts).
   const seenReady = new Set<string>();
   let webhookUrl = '';
+  let metricsUrl = '';
   const side = {
     name: 'Ria', apps: o.apps, config, username: `system:serviceaccount:${RIA_NAMESPACE}:ria-engine`, triggerHow: 'signed GitHub push webhook',
     leaderElection: 'on, as installed: lease 15 s, renewed every 5 s',
@@ -71,6 +72,7 @@ export function riaSide(o: RiaSideOptions): EngineUnderTest & { config: Record<s
     async start() {
       const [http, ops] = await freePorts(2) as [number, number];
       webhookUrl = `http://127.0.0.1:${http}${WEBHOOK_PATH}`;
+      metricsUrl = `http://127.0.0.1:${ops}/metrics`;
       const log = createWriteStream(join(o.dir, 'ria-engine.log'));
       child = spawn(process.execPath, [BIN, 'engine', '--config-repo', o.git.urlFor('ria-config'), '--namespace', RIA_NAMESPACE,
         '--kubeconfig', join(o.dir, 'ria.kubeconfig'), '--http-host', '127.0.0.1', '--http-port', String(http), '--ops-port', String(ops),
@@ -98,6 +100,13 @@ export function riaSide(o: RiaSideOptions): EngineUnderTest & { config: Record<s
       await deliverWebhook(webhookUrl, secret, 'push', pushPayload({ owner, name, cloneUrl: o.git.urlFor(app.repo) },
         { ref: `refs/heads/${TRACKED_BRANCH}`, before: heads.get(`${app.name}:before`)!, after: heads.get(app.name)! }));
     },
+    async selfReport() {
+      try {
+        return reconcileReport(await (await fetch(metricsUrl)).text());
+      } catch (err) {
+        return `metrics not read: ${(err as Error).message}`;
+      }
+    },
     pids: (): Record<string, number> => (child?.pid ? { 'ria engine': child.pid } : {}),
     async stop() {
       if (!child || child.exitCode !== null) return;
@@ -109,4 +118,15 @@ export function riaSide(o: RiaSideOptions): EngineUnderTest & { config: Record<s
     },
   };
   return side;
+}
+
+/** Pure: the engine's reconcile counters from its /metrics text: reconciles by result, their time, polls. */
+export function reconcileReport(metrics: string): string {
+  const value = (re: RegExp): number => Number(re.exec(metrics)?.[1] ?? NaN);
+  const results = [...metrics.matchAll(/^ria_reconcile_total\{result="([^"]+)"\} (\S+)$/gm)].map((m) => `${m[1]} ${Number(m[2])}`);
+  const count = value(/^ria_reconcile_duration_seconds_count (\S+)$/m);
+  const sum = value(/^ria_reconcile_duration_seconds_sum (\S+)$/m);
+  const polls = [...metrics.matchAll(/^ria_poll_duration_seconds_count\{[^}]*\} (\S+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+  const cpu = value(/^process_cpu_seconds_total (\S+)$/m);
+  return `reconciles ${count} (${results.join(', ')}), ${sum.toFixed(1)} s in all (mean ${(sum / count * 1000).toFixed(0)} ms); listings ${polls}; engine CPU ${cpu.toFixed(1)} s`;
 }

@@ -20,6 +20,8 @@ export interface EngineUnderTest {
   triggerHow: string;
   /** How it runs leader election (printed beside its Lease writes). */
   leaderElection: string;
+  /** What the engine says of its own work (Ria: its reconcile counters), printed after the cold start. */
+  selfReport?(): Promise<string>;
   /** Its processes, by name. */
   pids(): Record<string, number>;
   stop(): Promise<void>;

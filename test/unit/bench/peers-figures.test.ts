@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpuSecondsPerMinute, cpuTicksFromStat, formatComparison, parseAuditWrites, percentile, rssMiBFromStatus, writesPerMinute, type EngineFigures } from '../../../bench/peers/figures.js';
+import { cpuSecondsPerMinute, cpuTicksFromStat, formatComparison, formatPhaseCost, parseAuditWrites, percentile, rssMiBFromStatus, writesDuring, writesPerMinute, type EngineFigures } from '../../../bench/peers/figures.js';
 import { clusterLimits, parsePeersArgs } from '../../../bench/peers/args.js';
 
 test('percentile: nearest rank', () => {
@@ -16,6 +16,8 @@ test('CPU and RSS from /proc', () => {
   // A command name with spaces and parentheses: fields are counted from its closing parenthesis.
   const stat = '4242 (node (x) y) S 1 4242 4242 0 -1 4194304 100 0 0 0 250 50 0 0 20 0 11 0 123 456 789';
   assert.equal(cpuTicksFromStat(stat), 300);
+  assert.equal(cpuTicksFromStat(stat, true), 300, 'no exited children');
+  assert.equal(cpuTicksFromStat('1 (git) S 1 1 1 0 -1 0 0 0 0 0 10 5 70 30 20 0 1 0 1 1 1', true), 115, 'with the children it waited for');
   assert.equal(cpuSecondsPerMinute(100, 400, 100, 60_000), 3);
   assert.equal(cpuSecondsPerMinute(100, 400, 100, 30_000), 6);
   assert.throws(() => cpuSecondsPerMinute(0, 1, 100, 0), RangeError);
@@ -45,6 +47,13 @@ test('audit log: writes per identity and resource in a window, per minute', () =
   assert.equal(w.leasePerMinute, 2);
   assert.deepEqual(w.byResource, { leases: 1, 'environments/status': 1, 'dry-run services': 1 });
   assert.equal(writesPerMinute(writes, (u) => u === 'nobody', from, from + 60_000).perMinute, 0);
+  const cold = writesDuring(writes, (x) => x.user === ria, from, from + 120_000);
+  assert.deepEqual(cold, { total: 2, byKind: { 'patch environments/status': 1, 'dry-run patch services': 1, 'create events': 1 } }, 'by verb and resource, Leases left out, dry runs apart');
+  assert.equal(writes.find((x) => x.user === 'ria-admin')!.userAgent, '');
+  assert.deepEqual(formatPhaseCost('floor', 2, { writes: cold, cpuSeconds: { a: 1.25, b: 3 } }), [
+    'floor: 2 writes (1.0 per app): create events 1, dry-run patch services 1, patch environments/status 1',
+    'floor: CPU 4.3 s: b 3.0, a 1.3',
+  ]);
 });
 
 test('formatComparison: ratios Ria / Flux and multiples of the floor', () => {
@@ -64,7 +73,13 @@ test('formatComparison: ratios Ria / Flux and multiples of the floor', () => {
 });
 
 test('peers arguments: defaults, values, refusals; control-plane limits', () => {
-  assert.deepEqual(parsePeersArgs([]), { apps: 100, pushes: 20, polledPushes: 20, pollSeconds: 10, order: 'ria,flux', timeoutS: 1800, settleS: 30, idleS: 300, driftS: 300, controlPlaneQps: 200, keep: false });
+  assert.deepEqual(parsePeersArgs([]), { apps: 100, pushes: 20, polledPushes: 20, pollSeconds: 10, order: 'ria,flux', timeoutS: 1800, settleS: 30, idleS: 300, driftS: 300, controlPlaneQps: 200,
+    engines: ['ria', 'flux'], coldStartOnly: false, keep: false });
+  assert.deepEqual(parsePeersArgs(['--skip-flux']).engines, ['ria']);
+  assert.deepEqual(parsePeersArgs(['--engines', 'flux,ria']).engines, ['flux', 'ria']);
+  assert.deepEqual(parsePeersArgs(['--engines=ria', '--cold-start-only']), { ...parsePeersArgs([]), engines: ['ria'], coldStartOnly: true });
+  assert.throws(() => parsePeersArgs(['--engines', 'ria,argo']), /--engines/);
+  assert.throws(() => parsePeersArgs(['--engines', 'ria,ria']), /--engines/);
   const a = parsePeersArgs(['--apps', '1000', '--order=flux,ria', '--poll', '5', '--keep']);
   assert.equal(a.apps, 1000);
   assert.equal(a.order, 'flux,ria');
@@ -76,4 +91,15 @@ test('peers arguments: defaults, values, refusals; control-plane limits', () => 
   assert.equal(parsePeersArgs(['--drift-s', '60']).driftS, 60);
   assert.throws(() => parsePeersArgs(['--drift-s', '90']), /--drift-s: .*divide a minute or an hour/);
   assert.deepEqual(clusterLimits({ controlPlaneQps: 200 }).controllerManager, ['--kube-api-qps=200', '--kube-api-burst=400']);
+});
+
+test('reconcileReport: the engine\'s reconcile counters from its /metrics', async () => {
+  const { reconcileReport } = await import('../../../bench/peers/ria-side.js');
+  const text = [
+    'ria_reconcile_total{result="success"} 200', 'ria_reconcile_total{result="requeue"} 100',
+    'ria_reconcile_duration_seconds_sum 60.5', 'ria_reconcile_duration_seconds_count 300',
+    'ria_poll_duration_seconds_count{repo="https://a"} 3', 'ria_poll_duration_seconds_count{repo="https://b"} 2',
+    'process_cpu_seconds_total 42.25',
+  ].join('\n');
+  assert.equal(reconcileReport(text), 'reconciles 300 (success 200, requeue 100), 60.5 s in all (mean 202 ms); listings 5; engine CPU 42.3 s');
 });

@@ -6,6 +6,7 @@ import { inventoryKey } from './prune.js';
 import { ObjectNotOwnedError, notOwnedReason, outsideEnvironment, type EnvironmentOwner } from './ownership.js';
 import { isIdentityObject } from './identity.js';
 import { applyFingerprint } from './drift.js';
+import { inParallel } from '../parallel.js';
 
 export interface ApplyOutcome {
   inventory: InventoryEntry[];
@@ -128,20 +129,6 @@ export async function applyEnvironmentObjects(ctx: EngineContext, owner: Environ
     if (wave.some((o) => isIdentityObject(refOf(o)) && o.kind === 'RoleBinding' && !known.has(inventoryKey(refOf(o))))) await ctx.identities.waitAuthorized(owner.namespace);
   }
   return outcome;
-}
-
-/** Runs `fn` over `items` with at most `limit` at once; resolves once all settled, with their errors. */
-async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<unknown[]> {
-  const errors: unknown[] = [];
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      try { await fn(item); } catch (err) { errors.push(err); }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return errors;
 }
 
 /**

@@ -68,6 +68,8 @@ export interface ReconcileRun {
   rolloutPlans?: Record<string, import('../../rollout/plan.js').Plan>;
   /** Something is due then (a rollout step, a drain, a scale-down): requeue at the latest after this, whatever the outcome. */
   wakeAfterMs?: number;
+  /** Set by the up-to-date step: the inputs (commit, app spec, settings, gateway) and generation are those the status last recorded. */
+  sameInputs?: boolean;
   /** Set by the up-to-date step when ria.yaml names a Gateway: whether a controller serves it, and what it declares. */
   gateway?: import('./gateway-info.js').GatewayInfo;
 }

@@ -35,7 +35,7 @@ import { APP_LABEL } from '../app/sync.js';
 import type { BuildState } from '../../crds/types.js';
 import { keptVersionObjects, planRollouts, recordVersionObjects, rolledBackWorkloads, rolloutBusy, rolloutOutcome } from './rollout.js';
 import { workloadKey } from './apply.js';
-import { refOf } from '../../kube/objects.js';
+import { refOf, type KubeObject } from '../../kube/objects.js';
 
 const RETRY_MS = 5_000;
 
@@ -64,6 +64,7 @@ export async function checkUpToDate(run: ReconcileRun): Promise<Outcome | undefi
     if (!memory.lastApplied.has(key)) memory.lastApplied.set(key, now.getTime());
     return { kind: 'noop' };
   }
+  run.sameInputs = status.inputsHash === inputsHash && status.observedGeneration === env.metadata.generation;
   status.inputsHash = inputsHash;
   if (status.observedCommit !== env.spec.commit) {
     run.events.push({ type: 'Normal', reason: Reason.DeployStarted, message: `deploying commit ${shortCommit(env.spec.commit)}${status.appliedCommit ? ` (running ${shortCommit(status.appliedCommit)})` : ''}` });
@@ -77,6 +78,29 @@ export async function checkUpToDate(run: ReconcileRun): Promise<Outcome | undefi
 export async function addFinalizer(run: ReconcileRun): Promise<Outcome | undefined> {
   await ensureFinalizer(run.ctx, run.env);
   return undefined;
+}
+
+/**
+ * A rollout being waited for, nothing else: this process rendered, applied and pruned these very
+ * inputs (same commit, app spec, settings: the render would come out the same), the last
+ * reconcile ended waiting for the workloads to roll out, and nothing is due (no drift seen, no
+ * drift check, no versioned rollout, no gateway routes, no Secret missing). Then only the
+ * inventory's workloads are read: no fetch, no Riofile, no render. This is the reconcile a
+ * Deployment's status events ask for after every first deploy (a cold start: one per
+ * environment). Anything else goes the whole way (after a restart too: memory is empty).
+ */
+export async function checkRolloutOnly(run: ReconcileRun): Promise<Outcome | undefined> {
+  const { ctx, env, memory, status, now, key } = run;
+  const waitingForRollout = run.sameInputs && status.phase === 'Deploying' && status.appliedCommit === env.spec.commit && status.appliedHash !== undefined
+    && getCondition(status.conditions, ConditionType.Ready)?.reason === Reason.Progressing;
+  if (!waitingForRollout || status.rollout || rolloutBusy(status, env.metadata.annotations) || ctx.settings().gateway
+    || getCondition(status.conditions, ConditionType.SecretsReady)?.status === 'False' || status.builds?.some((b) => b.phase !== 'Succeeded')
+    || driftedWorkloads(memory, status.inventory).length > 0 || driftCheckDue(memory, key, now.getTime(), ctx.driftIntervalMs)) return undefined;
+  const workloads = (status.inventory ?? []).filter((e) => e.kind === 'Deployment' || e.kind === 'DaemonSet')
+    .map((e): KubeObject => ({ apiVersion: e.apiVersion, kind: e.kind, metadata: { name: e.name, ...(e.namespace ? { namespace: e.namespace } : {}) } }));
+  const readiness = await environmentReadiness(ctx, workloads);
+  if (readiness.ready) return { kind: 'ready' };
+  return { kind: 'waiting', reason: Reason.Progressing, phase: 'Deploying', message: readiness.waiting.join('; '), requeueAfterMs: 30_000 };
 }
 
 /**
@@ -335,6 +359,7 @@ export const deploySteps: readonly NamedStep[] = [
   { name: 'app', run: loadApp, failReason: Reason.ReconcileError },
   { name: 'up-to-date', run: checkUpToDate, failReason: Reason.ReconcileError },
   { name: 'finalizer', run: addFinalizer, failReason: Reason.ReconcileError },
+  { name: 'rollout-wait', run: checkRolloutOnly, failReason: Reason.ReconcileError },
   { name: 'render', run: renderCommit, failReason: Reason.ReconcileError },
   { name: 'builds', run: runBuilds, failReason: Reason.BuildStartFailed },
   { name: 'secrets', run: copySecrets, failReason: Reason.SecretCopyFailed },

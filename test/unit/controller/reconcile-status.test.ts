@@ -227,6 +227,55 @@ test('each step forced to throw: the Environment shows the error, a Warning Even
   });
 });
 
+test('waiting for a rollout: the follow-up reads the workloads alone (no fetch, no render), writes one status, Ready when they rolled out', async () => {
+  const s = setup(TWO);
+  let reads = 0;
+  const readFileAt = s.ctx.git.readFileAt;
+  s.ctx.git.readFileAt = async (o) => { reads++; return readFileAt(o); };
+  s.cluster.rollOut = false;
+  const first = await s.reconcile();
+  assert.equal(first.result, 'requeue');
+  assert.equal(s.env().status?.phase, 'Deploying');
+  assert.equal(reads, 1);
+  // A Deployment's status event: one of two rolled out.
+  const rollOut = (name: string) => {
+    const d = s.cluster.find('apps/v1', 'Deployment', 'shop--main', name)!;
+    s.cluster.put({ ...d, status: { observedGeneration: d.metadata.generation, replicas: 1, updatedReplicas: 1, availableReplicas: 1 } });
+  };
+  rollOut('web');
+  const calls = s.cluster.calls.length;
+  s.tick(1000);
+  assert.equal((await s.reconcile()).result, 'requeue');
+  assert.equal(reads, 1, 'no Riofile read, so no render');
+  assert.match(condition(s.env(), 'Ready')?.message ?? '', /^Deployment\/api: rollout not observed yet$/);
+  const made = s.cluster.calls.slice(calls);
+  assert.deepEqual(made.filter((c) => c.verb !== 'get'), [{ verb: 'applyStatus', kind: 'Environment', name: 'shop--main' }], 'one write: the status');
+  assert.deepEqual(made.filter((c) => c.kind === 'Deployment').map((c) => c.name).sort(), ['api', 'web'], 'the inventory\'s workloads read');
+  rollOut('api');
+  assert.equal((await s.reconcile()).result, 'success');
+  assert.equal(reads, 1);
+  assert.equal(s.env().status?.phase, 'Ready');
+  assert.deepEqual(s.events.map((e) => e.reason), [Reason.DeployStarted, Reason.Applied, Reason.Deployed]);
+  assert.deepEqual(s.reported, ['Deploying', 'Deploying', 'Ready']);
+  assert.equal((await s.reconcile()).result, 'noop');
+});
+
+test('waiting for a rollout after a restart, or with a new commit: the whole way (fetch, render, apply)', async () => {
+  const s = setup();
+  let reads = 0;
+  const readFileAt = s.ctx.git.readFileAt;
+  s.ctx.git.readFileAt = async (o) => { reads++; return readFileAt(o); };
+  s.cluster.rollOut = false;
+  assert.equal((await s.reconcile()).result, 'requeue');
+  s.memory.lastApplied.clear(); // a restart: this process applied nothing
+  assert.equal((await s.reconcile()).result, 'requeue');
+  assert.equal(reads, 2, 'rendered again after a restart');
+  s.push(C2, TWO);
+  assert.equal((await s.reconcile()).result, 'requeue');
+  assert.equal(reads, 3, 'a new commit is rendered');
+  assert.ok(s.cluster.find('apps/v1', 'Deployment', 'shop--main', 'api'), 'and applied');
+});
+
 test('the status write itself failing: the reconcile throws (the engine backs off), the Events are still sent', async () => {
   const s = setup();
   s.cluster.fail({ verb: 'applyStatus', kind: 'Environment', error: FakeCluster.apiError(500, 'status write failed') });

@@ -74,7 +74,9 @@ export function riaSide(o: RiaSideOptions): EngineUnderTest & { config: Record<s
       webhookUrl = `http://127.0.0.1:${http}${WEBHOOK_PATH}`;
       metricsUrl = `http://127.0.0.1:${ops}/metrics`;
       const log = createWriteStream(join(o.dir, 'ria-engine.log'));
-      child = spawn(process.execPath, [BIN, 'engine', '--config-repo', o.git.urlFor('ria-config'), '--namespace', RIA_NAMESPACE,
+      // RIA_BENCH_ENGINE_NODE_ARGS: Node flags for the engine alone (`--cpu-prof --cpu-prof-dir=DIR`: a profile written as it stops).
+      const nodeArgs = (process.env.RIA_BENCH_ENGINE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+      child = spawn(process.execPath, [...nodeArgs, BIN, 'engine', '--config-repo', o.git.urlFor('ria-config'), '--namespace', RIA_NAMESPACE,
         '--kubeconfig', join(o.dir, 'ria.kubeconfig'), '--http-host', '127.0.0.1', '--http-port', String(http), '--ops-port', String(ops),
         '--log-level', 'warn', '--git-cache-dir', join(o.dir, 'ria-git-cache'), '--drift-interval', `${o.driftS}s`],
       { env: { PATH: process.env.PATH, RIA_WEBHOOK_SECRET: secret, ...engineRuntimeEnv() }, stdio: ['ignore', 'pipe', 'pipe'] });

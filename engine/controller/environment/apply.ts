@@ -94,11 +94,16 @@ export async function applyEnvironmentObjects(ctx: EngineContext, owner: Environ
   await ctx.identities.ensureRoles();
   const known = new Set(existing.map(inventoryKey));
   const outcome: ApplyOutcome = { inventory: objects.map(refOf), conflicts: [], generations: new Map(), live: new Map(), fields: new Map() };
-  const refuseUnowned = async (obj: KubeObject, context = ''): Promise<void> => {
+  const refuseUnowned = async (obj: KubeObject, context = ''): Promise<boolean> => {
     const live = await ctx.identities.clientFor(obj).get(refOf(obj));
     const why = live && notOwnedReason(owner, live);
     if (why) throw new ObjectNotOwnedError(refOf(obj), owner, `${why}${context}`);
+    return live !== undefined;
   };
+  // The environment's namespace did not exist when this apply looked (a first deploy): nothing in
+  // it can be someone else's, so its new objects are applied without reading each first (a
+  // conflict with another field manager is still checked below). Saves a read per object.
+  let namespaceCreated = false;
   const applyOne = async (obj: KubeObject): Promise<void> => {
     const key = workloadKey(refOf(obj));
     const unchanged = only && !only.drifted.has(key) ? only.live.get(key) : undefined;
@@ -107,7 +112,10 @@ export async function applyEnvironmentObjects(ctx: EngineContext, owner: Environ
       if (unchanged.metadata.generation !== undefined) outcome.generations.set(key, unchanged.metadata.generation);
       return;
     }
-    if (obj.kind === 'Namespace' || !known.has(inventoryKey(refOf(obj)))) await refuseUnowned(obj);
+    const isOwnNamespace = obj.kind === 'Namespace' && obj.metadata.name === owner.namespace;
+    if (isOwnNamespace) {
+      if (!await refuseUnowned(obj)) namespaceCreated = true;
+    } else if (!known.has(inventoryKey(refOf(obj))) && !(namespaceCreated && obj.metadata.namespace === owner.namespace)) await refuseUnowned(obj);
     const client = ctx.identities.clientFor(obj);
     let applied: KubeObject;
     try {

@@ -260,6 +260,19 @@ test('waiting for a rollout: the follow-up reads the workloads alone (no fetch, 
   assert.equal((await s.reconcile()).result, 'noop');
 });
 
+test('a first deploy reads nothing in the namespace it just created; a new object in an existing namespace is read first, and someone else\'s refused', async () => {
+  const s = setup();
+  assert.equal((await s.reconcile()).result, 'success');
+  const reads = s.cluster.calls.filter((c) => c.verb === 'get' && c.kind !== 'Environment' && c.kind !== 'App' && c.kind !== 'ClusterRole');
+  assert.deepEqual(reads, [{ verb: 'get', kind: 'Namespace', name: 'shop--main' }], 'only the namespace: it did not exist');
+  // Someone else's Deployment where the next commit adds one: the namespace exists now.
+  s.cluster.put({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api', namespace: 'shop--main' }, spec: { replicas: 3 } });
+  s.push(C2, TWO);
+  assert.equal((await s.reconcile()).result, 'failed');
+  assert.match(s.env().status?.lastError?.message ?? '', /Deployment\/shop--main\/api/);
+  assert.equal((s.cluster.find('apps/v1', 'Deployment', 'shop--main', 'api')?.spec as { replicas: number }).replicas, 3, 'not taken over');
+});
+
 test('waiting for a rollout after a restart, or with a new commit: the whole way (fetch, render, apply)', async () => {
   const s = setup();
   let reads = 0;

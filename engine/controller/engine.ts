@@ -110,6 +110,10 @@ export class Engine {
       }
       const previous = this.environments.get(key);
       this.rememberEnvironment(key, env);
+      // The status is Ria's alone: a change of nothing else is the engine's own status write
+      // (each reconcile ends with one), and reconciling for it was a no-op. Everything else (the
+      // spec, annotations, finalizers, deletion, labels) is looked at.
+      if (previous && statusOnlyChange(previous, env)) return;
       this.queue.add(key, environmentEventPriority(previous, env));
     }, this.ctx.log);
     this.watches.push(this.environmentWatch);
@@ -345,6 +349,20 @@ export function environmentEventPriority(previous: Environment | undefined, next
   const action = next.metadata?.annotations?.[ROLLOUT_ACTION_ANNOTATION];
   if (action === undefined || action === next.status?.rollout?.lastAction) return 'normal';
   return previous?.metadata?.annotations?.[ROLLOUT_ACTION_ANNOTATION] === action ? 'normal' : 'urgent';
+}
+
+/**
+ * Pure: whether an Environment watch event changed its status and nothing a reconcile reads
+ * besides (generation and spec, annotations, labels, finalizers, deletion). The
+ * resourceVersion and managedFields change with every write and say nothing.
+ */
+export function statusOnlyChange(previous: Environment, next: Environment): boolean {
+  const a = previous.metadata ?? {};
+  const b = next.metadata ?? {};
+  return a.generation === b.generation && a.deletionTimestamp === b.deletionTimestamp && a.uid === b.uid
+    && isDeepStrictEqual(a.annotations ?? {}, b.annotations ?? {}) && isDeepStrictEqual(a.labels ?? {}, b.labels ?? {})
+    && isDeepStrictEqual(a.finalizers ?? [], b.finalizers ?? [])
+    && isDeepStrictEqual(previous.spec, next.spec);
 }
 
 function normalizeUrl(url: string): string {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KeyedQueue, type Priority } from '../../../engine/controller/keyed-queue.js';
-import { environmentEventPriority } from '../../../engine/controller/engine.js';
+import { environmentEventPriority, statusOnlyChange } from '../../../engine/controller/engine.js';
 import { API_VERSION, type Environment } from '../../../engine/crds/types.js';
 
 /** A queue whose runs wait until released by hand, recording the order and lane of each start. */
@@ -115,3 +115,20 @@ test('environment watch events: urgent only when a new rollout action was just s
   assert.equal(environmentEventPriority(env('promote/1'), env('abort/2', 'promote/1')), 'urgent');
   assert.equal(environmentEventPriority(env('abort/2'), env('abort/2', 'abort/2')), 'normal', 'acted on');
 });
+
+test('environment watch events: a change of the status alone (the engine\'s own write) asks for no reconcile; anything else does', () => {
+  const env = (over: { generation?: number; annotations?: Record<string, string>; finalizers?: string[]; deletionTimestamp?: string; commit?: string; phase?: string; rv?: string } = {}): Environment => ({
+    apiVersion: API_VERSION, kind: 'Environment',
+    metadata: { name: 'shop--main', uid: 'u1', generation: over.generation ?? 1, resourceVersion: over.rv ?? '1',
+      ...(over.annotations ? { annotations: over.annotations } : {}), ...(over.finalizers ? { finalizers: over.finalizers } : {}),
+      ...(over.deletionTimestamp ? { deletionTimestamp: over.deletionTimestamp } : {}) },
+    spec: { app: 'shop', kind: 'branch', target: 'main', branch: 'main', commit: over.commit ?? 'c', namespace: 'shop--main' },
+    ...(over.phase ? { status: { phase: over.phase } } : {}),
+  } as Environment);
+  assert.equal(statusOnlyChange(env({ phase: 'Deploying' }), env({ phase: 'Ready', rv: '2' })), true);
+  assert.equal(statusOnlyChange(env(), env({ generation: 2, commit: 'd' })), false, 'a new commit');
+  assert.equal(statusOnlyChange(env(), env({ annotations: { 'ria.dev/rollout-action': 'promote/1' } })), false, 'ria rollout');
+  assert.equal(statusOnlyChange(env(), env({ finalizers: ['ria.dev/environment'] })), false, 'the finalizer');
+  assert.equal(statusOnlyChange(env(), env({ deletionTimestamp: '2026-01-01T00:00:00Z' })), false, 'deleted');
+});
+

@@ -74,8 +74,10 @@ export class Engine {
     this.schedule = new PollSchedule({
       intervalMs: () => this.pollIntervalMs(),
       clock: this.clock,
-      // An app in backoff is retried by its backoff timer, not by the schedule.
-      due: (name) => { if (this.backoff.attempts(appKey(name)) === 0) this.queue.add(appKey(name)); },
+      // An app in backoff is retried by its backoff timer, not by the schedule. A listing is
+      // background work: environments waiting for a reconcile go first (the queue's burst rule
+      // still gives listings every fifth start).
+      due: (name) => { if (this.backoff.attempts(appKey(name)) === 0) this.queue.add(appKey(name), 'background'); },
     });
   }
 
@@ -259,8 +261,9 @@ export class Engine {
     }, delayMs);
   }
 
-  /** Lists the App objects: the schedule's apps; new and changed ones are queued now (at `priority`). */
+  /** Lists the App objects: the schedule's apps; new and changed ones are queued now (urgent if `priority` is, else in the background lane with the listings). */
   private async refreshApps(priority: Priority): Promise<void> {
+    const lane: Priority = priority === 'urgent' ? 'urgent' : 'background';
     try {
       const apps = await this.ctx.objects.list<App & { metadata: { name: string } }>(API_VERSION, 'App', { namespace: this.ctx.namespace });
       const before = new Map(this.knownApps);
@@ -270,7 +273,7 @@ export class Engine {
         this.knownApps.set(name, app);
         const previous = before.get(name);
         const changed = !previous || previous.metadata.uid !== app.metadata.uid || !isDeepStrictEqual(previous.spec, app.spec);
-        if (changed && this.backoff.attempts(appKey(name)) === 0) this.queue.add(appKey(name), priority);
+        if (changed && this.backoff.attempts(appKey(name)) === 0) this.queue.add(appKey(name), lane);
       }
       this.schedule.set(apps.map((app) => ({ name: app.metadata.name, group: normalizeUrl(app.spec.repo) })));
     } catch (err) {
@@ -297,8 +300,9 @@ export class Engine {
       const name = key.slice(4);
       const known = this.knownApps.get(name);
       const hints = this.pushHints.get(name);
-      // What an urgent sync changes is reconciled urgently too (the webhook's push → applied).
-      const applied = (env: string) => this.queue.add(envKey(this.ctx.namespace, env), priority);
+      // What an urgent sync changes is reconciled urgently too (the webhook's push → applied); what
+      // a listing changes, ahead of other listings (the environment's apply before other apps' syncs).
+      const applied = (env: string) => this.queue.add(envKey(this.ctx.namespace, env), priority === 'urgent' ? 'urgent' : 'normal');
       if (hints) {
         this.pushHints.delete(name);
         const pushed = await syncAppFromPush(this.ctx, name, [...hints.values()], known, applied);

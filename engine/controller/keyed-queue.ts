@@ -4,21 +4,29 @@
  * nothing (the waiting run will read the newest state anyway: "newest commit wins"); adding a
  * key that is running marks it to run once more when it finishes.
  *
- * Two lanes: `urgent` (a person is waiting: a webhook, `ria dev`, a `ria rollout` action) and
- * `normal` (polling, watches, drift resync, retries). A free worker takes the oldest urgent key
- * first, so urgent work never waits behind a poll round; after `urgentBurst` urgent starts in a
- * row while normal keys wait, one normal key goes first (urgent work cannot starve the rest).
- * Adding a waiting normal key as urgent moves it to the urgent lane; adding a key as normal
- * never moves it down. A running key asked for again as urgent runs again as urgent.
+ * Three lanes: `urgent` (a person is waiting: a webhook, `ria dev`, a `ria rollout` action),
+ * `normal` (watches, drift resync, retries: work on what is deployed) and `background` (listing
+ * repositories for new commits: polling). A free worker takes the oldest key of the highest lane
+ * that has one, so urgent work never waits behind a poll round, and an environment's reconcile
+ * never waits behind the listings of other apps (a cold start: each app's sync is followed by its
+ * environment's apply and rollout check, not by every other app's sync first). After
+ * `urgentBurst` starts of a lane in a row while a lower lane waits, one key of the next lower lane
+ * that has one goes first (no lane starves the ones below). Adding a waiting key at a higher
+ * priority moves it up; never down. A running key asked for again runs again at the highest
+ * priority asked.
  */
-export type Priority = 'urgent' | 'normal';
+export type Priority = 'urgent' | 'normal' | 'background';
+
+/** Highest first. */
+const LANES: readonly Priority[] = ['urgent', 'normal', 'background'];
+const rank = (p: Priority): number => LANES.indexOf(p);
 
 export interface KeyedQueueOptions {
   concurrency: number;
   /** Runs one key; `priority` is the lane it was taken from (urgent work may queue urgent follow-ups). */
   worker: (key: string, run: { priority: Priority }) => Promise<void>;
   onError?: (key: string, err: unknown) => void;
-  /** Urgent keys started in a row while normal keys wait, before one normal key is started. Default 4. */
+  /** Keys of a lane started in a row while a lower lane waits, before one of the lower lane is started. Default 4. */
   urgentBurst?: number;
   /** Timer functions and clock, injectable for tests. */
   setTimer?: (fn: () => void, ms: number) => unknown;
@@ -28,12 +36,13 @@ export interface KeyedQueueOptions {
 
 export class KeyedQueue {
   /** Waiting keys per lane; a Set keeps insertion order (FIFO) and deletes in O(1). */
-  private readonly lanes: Record<Priority, Set<string>> = { urgent: new Set(), normal: new Set() };
+  private readonly lanes: Record<Priority, Set<string>> = { urgent: new Set(), normal: new Set(), background: new Set() };
   private readonly running = new Set<string>();
   /** Running keys asked for again, with the higher of the priorities asked. */
   private readonly again = new Map<string, Priority>();
   private readonly delayed = new Map<string, { at: number; handle: unknown }>();
-  private urgentInARow = 0;
+  /** Starts of each lane in a row while a lower lane waited. */
+  private readonly inARow: Record<Priority, number> = { urgent: 0, normal: 0, background: 0 };
   private idleWaiters: Array<() => void> = [];
   private stopped = false;
 
@@ -45,13 +54,14 @@ export class KeyedQueue {
     const timer = this.delayed.get(key);
     if (timer) { this.clearTimer(timer.handle); this.delayed.delete(key); }
     if (this.running.has(key)) {
-      if (priority === 'urgent' || !this.again.has(key)) this.again.set(key, priority);
+      const asked = this.again.get(key);
+      if (asked === undefined || rank(priority) < rank(asked)) this.again.set(key, priority);
       return;
     }
-    if (this.lanes.urgent.has(key)) return;
-    if (this.lanes.normal.has(key)) {
-      if (priority === 'normal') return;
-      this.lanes.normal.delete(key); // moves up; its place in the normal lane is given up
+    const waiting = this.state(key);
+    if (waiting === 'urgent' || waiting === 'normal' || waiting === 'background') {
+      if (rank(priority) >= rank(waiting)) return;
+      this.lanes[waiting].delete(key); // moves up; its place in the lower lane is given up
     }
     this.lanes[priority].add(key);
     this.pump();
@@ -71,14 +81,14 @@ export class KeyedQueue {
 
   /** Keys waiting or running (the queue-depth metric). */
   get depth(): number {
-    return this.lanes.urgent.size + this.lanes.normal.size + this.running.size;
+    return this.lanes.urgent.size + this.lanes.normal.size + this.lanes.background.size + this.running.size;
   }
 
   /** Where `key` is: waiting in a lane, running, or not queued (delayed keys count as not queued). */
   state(key: string): Priority | 'running' | undefined {
     if (this.running.has(key)) return 'running';
-    if (this.lanes.urgent.has(key)) return 'urgent';
-    return this.lanes.normal.has(key) ? 'normal' : undefined;
+    for (const lane of LANES) if (this.lanes[lane].has(key)) return lane;
+    return undefined;
   }
 
   /** Resolves when nothing is waiting or running (delayed keys do not count). */
@@ -92,8 +102,7 @@ export class KeyedQueue {
     this.stopped = true;
     for (const { handle } of this.delayed.values()) this.clearTimer(handle);
     this.delayed.clear();
-    this.lanes.urgent.clear();
-    this.lanes.normal.clear();
+    for (const lane of LANES) this.lanes[lane].clear();
     this.again.clear();
     await this.idle();
   }
@@ -106,20 +115,23 @@ export class KeyedQueue {
     (this.options.clearTimer ?? clearTimeout)(handle as NodeJS.Timeout);
   }
 
-  /** The next key to start: urgent first, but one normal key after `urgentBurst` urgent ones while normal keys wait. */
+  /**
+   * The next key to start: the oldest of the highest lane that has one, unless that lane started
+   * `urgentBurst` keys in a row while a lower lane waited: then the next lower lane's turn.
+   */
   private take(): { key: string; priority: Priority } | undefined {
-    const urgent = first(this.lanes.urgent);
-    const normal = first(this.lanes.normal);
     const burst = this.options.urgentBurst ?? 4;
-    if (urgent !== undefined && (normal === undefined || this.urgentInARow < burst)) {
-      this.urgentInARow = normal === undefined ? 0 : this.urgentInARow + 1;
-      this.lanes.urgent.delete(urgent);
-      return { key: urgent, priority: 'urgent' };
+    for (let i = 0; i < LANES.length; i++) {
+      const lane = LANES[i]!;
+      const key = first(this.lanes[lane]);
+      if (key === undefined) continue;
+      const lowerWaits = LANES.slice(i + 1).some((l) => this.lanes[l].size > 0);
+      if (lowerWaits && this.inARow[lane] >= burst) { this.inARow[lane] = 0; continue; }
+      this.inARow[lane] = lowerWaits ? this.inARow[lane] + 1 : 0;
+      this.lanes[lane].delete(key);
+      return { key, priority: lane };
     }
-    if (normal === undefined) return undefined;
-    this.urgentInARow = 0;
-    this.lanes.normal.delete(normal);
-    return { key: normal, priority: 'normal' };
+    return undefined;
   }
 
   private pump(): void {

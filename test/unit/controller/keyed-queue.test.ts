@@ -132,3 +132,50 @@ test('environment watch events: a change of the status alone (the engine\'s own 
   assert.equal(statusOnlyChange(env(), env({ deletionTimestamp: '2026-01-01T00:00:00Z' })), false, 'deleted');
 });
 
+test('keyed queue: a cold start goes app by app: what an app sync queues (its environment, then the rollout check) starts ahead of the other apps\' syncs', async () => {
+  const started: string[] = [];
+  const queue = new KeyedQueue({
+    concurrency: 1,
+    worker: async (key) => {
+      started.push(key);
+      // The app sync creates the environment; the environment's apply makes Deployment events.
+      if (key.startsWith('app/')) queue.add(`env/${key.slice(4)}`, 'normal');
+      else if (key.startsWith('env/')) queue.add(`check/${key.slice(4)}`, 'normal');
+    },
+  });
+  for (const a of ['a', 'b', 'c']) queue.add(`app/${a}`, 'background'); // the first listings
+  await queue.idle();
+  assert.deepEqual(started, ['app/a', 'env/a', 'check/a', 'app/b', 'env/b', 'check/b', 'app/c', 'env/c', 'check/c']);
+});
+
+test('keyed queue: listings are not starved by environment work (one after urgentBurst normal starts), nor urgent work by either', async () => {
+  const q = gatedQueue(1, 2);
+  q.queue.add('env/running');
+  for (const k of ['app/l1', 'app/l2']) q.queue.add(k, 'background');
+  for (const k of ['env/1', 'env/2', 'env/3', 'env/4', 'env/5']) q.queue.add(k);
+  for (const k of ['env/running', 'env/1', 'env/2', 'app/l1']) await q.release(k);
+  q.queue.add('app/pushed', 'urgent');
+  for (const k of ['env/3', 'app/pushed', 'env/4', 'app/l2', 'env/5']) await q.release(k);
+  // env/3 and env/4 are two normal starts while a listing waits (the urgent one between them is its own lane's).
+  assert.deepEqual(q.started, ['env/running', 'env/1', 'env/2', 'app/l1', 'env/3', 'app/pushed!', 'env/4', 'app/l2', 'env/5']);
+});
+
+test('keyed queue: a waiting listing asked for by a watch or a webhook moves up; a background add never moves a key down', async () => {
+  const q = gatedQueue(1);
+  q.queue.add('env/busy');
+  q.queue.add('app/a', 'background');
+  q.queue.add('app/b', 'background');
+  q.queue.add('env/x');
+  q.queue.add('env/x', 'background');
+  assert.equal(q.queue.state('env/x'), 'normal');
+  q.queue.add('app/b', 'normal');
+  assert.equal(q.queue.state('app/b'), 'normal');
+  q.queue.add('app/a', 'urgent');
+  q.queue.add('env/busy', 'background'); // running: once more, in the background lane
+  q.queue.add('env/busy', 'normal'); // upgraded
+  q.queue.add('env/busy', 'background'); // not downgraded
+  for (const k of ['env/busy', 'app/a', 'env/x', 'app/b']) await q.release(k);
+  assert.deepEqual(q.started, ['env/busy', 'app/a!', 'env/x', 'app/b', 'env/busy']);
+  await q.release('env/busy');
+  assert.equal(q.queue.depth, 0);
+});

@@ -204,7 +204,10 @@ test('a new version whose readiness fails after the first step: traffic back to 
     return inARow >= 50 ? true : undefined;
   }, interval * 1000, 0);
   const elapsed = Date.now() - started;
-  const env = await h.waitEnvironment(envName, 'rolled back', (e) => webState(e)?.phase === 'RolledBack', 10_000);
+  // The reconcile that rolls back moves the route's weights back to the stable version; until the
+  // gateway has accepted that route the Environment is Deploying (the rollback is being served),
+  // and the next look (a second later) makes it Failed.
+  const env = await h.waitEnvironment(envName, 'rolled back and Failed', (e) => webState(e)?.phase === 'RolledBack' && e.status?.phase === 'Failed', 10_000);
   const s = webState(env)!;
   process.stdout.write(`# readiness failed -> 50 stable answers in a row through the gateway: ${elapsed} ms (interval ${interval} s)\n`);
   assert.ok(elapsed < interval * 1000, `back to stable ${elapsed} ms after the failure`);

@@ -147,7 +147,6 @@ export async function applyEnvironmentObjects(ctx: EngineContext, owner: Environ
  * Deployment, is another object. The version is not: one object is served at several.
  */
 export function workloadKey(ref: { apiVersion: string; kind: string; namespace?: string; name: string }): string {
-  const slash = ref.apiVersion.indexOf('/');
-  const group = slash < 0 ? '' : ref.apiVersion.slice(0, slash);
-  return `${ref.kind}${group ? `.${group}` : ''}/${ref.namespace ?? ''}/${ref.name}`;
+  // One identity for the maps and the inventory (prune.ts).
+  return inventoryKey(ref);
 }

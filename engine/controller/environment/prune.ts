@@ -4,11 +4,21 @@ import type { KubeObject } from '../../kube/objects.js';
 import type { EngineContext } from '../context.js';
 import { notOwnedReason, type EnvironmentOwner } from './ownership.js';
 
-export function inventoryKey(e: InventoryEntry): string {
-  return `${e.apiVersion}|${e.kind}|${e.namespace ?? ''}|${e.name}`;
+/**
+ * Pure: an inventory entry's identity, `Kind.group/namespace/name`: the version is not part of it
+ * (as in Flux's ObjMetadata), because one object is served at every version of its group. An
+ * object written at another version of its group (an HPA moved from autoscaling/v1 to /v2) is the
+ * same object: keyed by version, the old entry looked removed and prune deleted the object just
+ * applied. Entries keep the version they were applied at (the stored format is unchanged), so an
+ * inventory written before is read as it is.
+ */
+export function inventoryKey(e: { apiVersion: string; kind: string; namespace?: string; name: string }): string {
+  const slash = e.apiVersion.indexOf('/');
+  const group = slash < 0 ? '' : e.apiVersion.slice(0, slash);
+  return `${e.kind}${group ? `.${group}` : ''}/${e.namespace ?? ''}/${e.name}`;
 }
 
-/** Pure: what the old inventory has that the new one does not (Flux's prune rule), newest-applied last. */
+/** Pure: what the old inventory has that the new one does not (Flux's prune rule, by {@link inventoryKey}), newest-applied last. */
 export function toPrune(previous: readonly InventoryEntry[] | undefined, current: readonly InventoryEntry[]): InventoryEntry[] {
   const keep = new Set(current.map(inventoryKey));
   // Delete in reverse apply order: routes before Services before workloads before the config they use.

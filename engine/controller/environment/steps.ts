@@ -14,7 +14,7 @@ import { checkPolicy } from './policy.js';
 import { ensureBuilds } from './builds.js';
 import { applyEnvironmentObjects, type ApplyOnly } from './apply.js';
 import { referencedSecrets, secretCopies } from './secrets.js';
-import { pruneEntry, toPrune } from './prune.js';
+import { inventoryKey, pruneEntry, toPrune } from './prune.js';
 import { environmentOwner } from './ownership.js';
 import { identityObjects } from './identity.js';
 import { environmentReadiness } from './readiness.js';
@@ -293,8 +293,9 @@ export async function pruneObjects(run: ReconcileRun): Promise<Outcome | undefin
     }
   } catch (err) {
     // Keep what is not pruned yet in the inventory (with the new objects), so the next try prunes it.
-    const applied = new Set(run.applied.inventory.map((e) => JSON.stringify(e)));
-    status.inventory = [...run.applied.inventory, ...remaining.filter((e) => !applied.has(JSON.stringify(e)))];
+    // By identity, not version: an object the new inventory has at another version is not kept twice.
+    const applied = new Set(run.applied.inventory.map(inventoryKey));
+    status.inventory = [...run.applied.inventory, ...remaining.filter((e) => !applied.has(inventoryKey(e)))];
     throw err;
   } finally {
     if (pruned.length) run.events.push({ type: 'Normal', reason: Reason.Pruned, message: conditionMessage(`pruned ${pruned.join(', ')}`) });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KeyedQueue } from '../../../engine/controller/keyed-queue.js';
 import { setCondition } from '../../../engine/controller/conditions.js';
-import { toPrune } from '../../../engine/controller/environment/prune.js';
+import { inventoryKey, toPrune } from '../../../engine/controller/environment/prune.js';
 import { checkPolicy } from '../../../engine/controller/environment/policy.js';
 import { workloadReady } from '../../../engine/controller/environment/readiness.js';
 import { parseRiofile } from '../../../engine/riofile/index.js';
@@ -47,6 +47,24 @@ test('prune: what the old inventory has and the new one lacks, in reverse apply 
   const svc = { apiVersion: 'v1', kind: 'Service', namespace: 'shop--main', name: 'worker' };
   assert.deepEqual(toPrune([ns, cm, dep, svc], [ns, cm]), [svc, dep]);
   assert.deepEqual(toPrune(undefined, [ns]), []);
+});
+
+test('prune: an object written at another version of its group is the same object, not pruned; another group is another object', () => {
+  const ref = { kind: 'HorizontalPodAutoscaler', namespace: 'shop--main', name: 'web' };
+  // As stored in an Environment's status today (apiVersion, kind, namespace, name): read as it is.
+  const before = [{ apiVersion: 'v1', kind: 'Namespace', name: 'shop--main' }, { apiVersion: 'autoscaling/v1', ...ref }];
+  const after = [{ apiVersion: 'v1', kind: 'Namespace', name: 'shop--main' }, { apiVersion: 'autoscaling/v2', ...ref }];
+  assert.deepEqual(toPrune(before, after), [], 'autoscaling/v1 -> v2: the HPA just applied is kept');
+  assert.deepEqual(toPrune(after, before), [], 'and back');
+  assert.equal(inventoryKey(before[1]!), inventoryKey(after[1]!));
+  // An Ingress moved from extensions to networking.k8s.io is another group: the old entry goes.
+  const old = { apiVersion: 'extensions/v1beta1', kind: 'Ingress', namespace: 'shop--main', name: 'web' };
+  const moved = { ...old, apiVersion: 'networking.k8s.io/v1' };
+  assert.deepEqual(toPrune([old], [moved]), [old]);
+  // A custom resource of a kind named like a built-in one is another object.
+  const custom = { apiVersion: 'example.com/v1', kind: 'Deployment', namespace: 'shop--main', name: 'web' };
+  const dep = { ...custom, apiVersion: 'apps/v1' };
+  assert.deepEqual(toPrune([dep, custom], [dep]), [custom]);
 });
 
 test('policy: permissions need allow.permissions, located at the key as the user wrote it', () => {

@@ -27,8 +27,8 @@ export interface PolicyInput {
   kind: 'branch' | 'pr';
   /** The environment (its branch or pull request: which hostnames are its own). */
   environment: Environment;
-  /** ria.yaml's routing: the domain generated hostnames are under, the Gateway routes attach to. */
-  cluster: Pick<ClusterSettings, 'domain' | 'gateway'> & { issuer?: { kind: string; name: string } };
+  /** ria.yaml's routing: the domain generated hostnames are under, the Gateway routes attach to, the IngressClass and issuer. */
+  cluster: Pick<ClusterSettings, 'domain' | 'gateway' | 'ingressClass'> & { issuer?: { kind: string; name: string } };
 }
 
 /**
@@ -72,6 +72,7 @@ function routeScope(input: PolicyInput): RouteScope {
     customDomains: (spec.domains ?? []).map((d) => d.toLowerCase()),
     production: environment.kind === 'branch' && input.kind === 'branch' && isProductionBranch(spec, environment.branch),
     ...(cluster.issuer ? { issuer: cluster.issuer } : {}),
+    ...(cluster.ingressClass ? { ingressClass: cluster.ingressClass } : {}),
   };
 }
 

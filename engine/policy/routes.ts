@@ -3,6 +3,7 @@ import type { Environment } from '../render/types.js';
 import { endpointHost, SEPARATOR } from '../render/names.js';
 import { howToAllow, type Allow } from './allow.js';
 import type { Finding } from './finding.js';
+import { ingressFindings } from './ingress.js';
 
 /** What the config says about routing for one environment: ria.yaml's domain and Gateway, the app's custom domains. */
 export interface RouteScope {
@@ -18,8 +19,10 @@ export interface RouteScope {
   customDomains: readonly string[];
   /** Whether this environment is the app's production one (productionBranch). */
   production: boolean;
-  /** ria.yaml `certificates`: the only issuer a manifest's Certificate may name. */
+  /** ria.yaml `certificates`: the only issuer a manifest's Certificate (or an Ingress's cert-manager annotations) may name. */
   issuer?: { kind: string; name: string };
+  /** ria.yaml `ingressClass`: the only IngressClass a manifest's Ingress may name. */
+  ingressClass?: string;
 }
 
 const CERT_MANAGER_GROUP = 'cert-manager.io';
@@ -73,8 +76,9 @@ type Path = readonly (string | number)[];
  * `domains`; no wildcard unless the config lists it; a route without hostnames (it would match
  * every hostname, or every connection of a TCP/UDP listener) is refused. It may attach only to
  * the Gateway ria.yaml names (and its sectionName), to a Gateway of the same manifests in the
- * environment's namespace, or to a Service there (a mesh). Each refusal names the config key
- * that would allow it. `manifests`: the environment's other manifests (Gateways defined there).
+ * environment's namespace, or to a Service there (a mesh). An Ingress names ria.yaml's
+ * IngressClass and issuer only (ingress.ts). Each refusal names the config key that would allow
+ * it. `manifests`: the environment's other manifests (Gateways defined there).
  */
 export function routeFindings(m: KubernetesObject, what: string, at: Path, allow: Allow, scope: RouteScope, manifests: readonly KubernetesObject[]): Finding[] {
   if (!allow.routes) return [{ path: [...at, 'kind'], message: `${what} claims hostnames on the shared gateway, which app "${scope.app}" is not allowed: ${howToAllow(scope.app, 'routes')}` }];
@@ -90,6 +94,7 @@ export function routeFindings(m: KubernetesObject, what: string, at: Path, allow
       else hosts.push([r.host, ['spec', 'rules', i, 'host']]);
     });
     (Array.isArray(spec.tls) ? spec.tls : []).forEach((t: any, i: number) => (Array.isArray(t?.hosts) ? t.hosts : []).forEach((h: unknown, j: number) => hosts.push([h, ['spec', 'tls', i, 'hosts', j]])));
+    out.push(...ingressFindings(m, what, at, scope));
   } else if (m.kind === 'Gateway') {
     (Array.isArray(spec.listeners) ? spec.listeners : []).forEach((l: any, i: number) => {
       if (l?.hostname === undefined) out.push({ path: [...at, 'spec', 'listeners', i], message: `${what}: listener ${i} has no hostname, so it would accept every hostname; ${hint}` });

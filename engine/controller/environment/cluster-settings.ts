@@ -16,14 +16,15 @@ export function builderNamespace(riaNamespace: string): string {
   return `${riaNamespace}-builds`;
 }
 
-/** What the policy needs of ria.yaml to judge routes: the domain and the Gateway. */
-export function routingSettings(settings: Settings): Pick<ClusterSettings, 'domain' | 'gateway'> & { issuer?: { kind: string; name: string } } {
+/** What the policy needs of ria.yaml to judge routes: the domain, the Gateway, the IngressClass and the certificates issuer. */
+export function routingSettings(settings: Settings): Pick<ClusterSettings, 'domain' | 'gateway' | 'ingressClass'> & { issuer?: { kind: string; name: string } } {
   const g = settings.gateway;
   const c = settings.certificates;
   return {
     domain: settings.domain ?? DEFAULT_DOMAIN,
     ...(g ? { gateway: { namespace: g.namespace, name: g.name, ...(g.sectionName ? { sectionName: g.sectionName } : {}) } } : {}),
     ...(c ? { issuer: { kind: c.kind, name: c.issuer } } : {}),
+    ...(settings.ingressClass ? { ingressClass: settings.ingressClass } : {}),
   };
 }
 

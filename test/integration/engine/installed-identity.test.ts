@@ -152,9 +152,10 @@ test('secretsFrom: an app copies from a namespace install named; from another, t
   assert.doesNotMatch(failing.message, /pw-of-/);
 });
 
-test('a Riofile manifest\'s Ingress of another IngressClass, or asking cert-manager for another issuer, is refused by the API server; the Environment says why', async () => {
+test('a Riofile manifest\'s Ingress of another IngressClass, or asking cert-manager for another issuer, is refused by Ria\'s policy on its Riofile line; the config\'s deploys past the API server', async () => {
   // Setup: ria.yaml names the class and the issuer; the app may have routes. Ria's own check
-  // (policy/routes.ts) does not look at either, so these reach the API server.
+  // (policy/ingress.ts) refuses these before anything is applied, located in the Riofile; the API
+  // server's refusal of the same objects (the enforcement) is tested in install/route-admission.
   const app = uniqueName('ing');
   const host = endpointHost(['side'], { app, kind: 'branch', branch: 'main', commit: 'c' }, 'apps.test');
   const riofile = (spec: Record<string, unknown>, annotations: Record<string, string> = {}) => {
@@ -162,24 +163,33 @@ test('a Riofile manifest\'s Ingress of another IngressClass, or asking cert-mana
       spec: { rules: [{ host, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }], ...spec } });
     return `services:\n  web:\n    image: nginx:1.27\n    ports: 80/http\nkubernetes:\n  manifest: |-\n${manifest.trimEnd().split('\n').map((l) => `    ${l}`).join('\n')}\n`;
   };
-  await createRepo(git, app);
-  await commitFiles(git, app, 'main', { Riofile: riofile({ ingressClassName: 'internal' }) }, 'another class');
+  const lineOf = (text: string, what: string) => text.split('\n').findIndex((l) => l.includes(what)) + 1;
   const environment = async () => (await ctx.objects.list<Environment>(API_VERSION, 'Environment', { namespace: ns })).find((e) => e.spec.app === app);
-  const refusal = (what: RegExp) => eventually(`the Environment of ${app} says ${what}`, async () => {
-    const ready = (await environment())?.status?.conditions?.find((c) => c.type === 'Ready');
-    return ready?.reason === 'ApplyRefused' && what.test(ready.message) ? ready : undefined;
+  const refusal = (commit: string, path: string, what: RegExp) => eventually(`the Environment of ${app} says ${what}`, async () => {
+    const e = await environment();
+    const stalled = e?.status?.conditions?.find((c) => c.type === 'Stalled');
+    return e?.status?.observedCommit === commit && stalled?.status === 'True' && stalled.reason === 'PolicyDenied' && e.status.lastError?.path === path
+      && what.test(e.status.lastError.message) ? e : undefined;
   }, 90_000);
+  await createRepo(git, app);
+  const otherClass = riofile({ ingressClassName: 'internal' });
+  const first = await commitFiles(git, app, 'main', { Riofile: otherClass }, 'another class');
 
   // Test
   await commitFiles(git, 'config', 'main', {
     'ria.yaml': 'pollInterval: 1s\ndomain: apps.test\ningressClass: public\ncertificates:\n  issuer: letsencrypt\n',
     [`apps/${app}.yaml`]: `repo: ${git.urlFor(app)}\nbranches: [main]\nallow:\n  routes: true\n`,
   }, 'an app with routes; the class and issuer');
-  const ready = await refusal(/Ingress side: IngressClass internal is not the one the config repository allows \(public, ria\.yaml "ingressClass"\)/);
-  assert.equal(ready.status, 'False');
-  await commitFiles(git, app, 'main', { Riofile: riofile({ ingressClassName: 'public' }, { 'cert-manager.io/cluster-issuer': 'internal-ca' }) }, 'another issuer');
-  await refusal(/Ingress side: its cert-manager annotations \(cert-manager\.io\/cluster-issuer: internal-ca\) ask for a certificate from an issuer the config repository did not give this environment \(the config repository allows ClusterIssuer\/letsencrypt/);
-  // The config's class and issuer: deployed.
+  const refused = await refusal(first, 'kubernetes.manifest[0].spec.ingressClassName', /Ingress side: IngressClass internal is not the one the config repository allows public only \(ria\.yaml "ingressClass"\)/);
+  assert.equal(refused.status?.lastError?.file, 'Riofile');
+  assert.equal(refused.status?.lastError?.line, lineOf(otherClass, 'ingressClassName'));
+  assert.equal(refused.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'False');
+  const otherIssuer = riofile({ ingressClassName: 'public' }, { 'cert-manager.io/cluster-issuer': 'internal-ca' });
+  const second = await commitFiles(git, app, 'main', { Riofile: otherIssuer }, 'another issuer');
+  const byIssuer = await refusal(second, 'kubernetes.manifest[0].metadata.annotations.cert-manager.io/cluster-issuer',
+    /Ingress side: the annotation cert-manager\.io\/cluster-issuer: internal-ca asks cert-manager for a certificate from ClusterIssuer\/internal-ca, which the config repository did not give this environment; the config repository allows ClusterIssuer\/letsencrypt/);
+  assert.equal(byIssuer.status?.lastError?.line, lineOf(otherIssuer, 'cert-manager.io/cluster-issuer'));
+  // The config's class and issuer: past Ria's check and the API server's (the annotations Ria wrote on the Namespace): deployed.
   await commitFiles(git, app, 'main', { Riofile: riofile({ ingressClassName: 'public' }, { 'cert-manager.io/cluster-issuer': 'letsencrypt' }) }, 'the config\'s');
   await eventually(`the Environment of ${app} Ready`, async () => ((await environment())?.status?.phase === 'Ready' ? true : undefined), 90_000);
 });

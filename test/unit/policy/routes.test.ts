@@ -104,3 +104,52 @@ test('routes: a manifest Certificate (cert-manager) needs allow.routes, names on
   const denied = checkPolicy({ ...input(cert([own(main, 'web')]), main, withIssuer), spec: { ...spec, allow: {} } })!.issues;
   assert.match(denied[0]!.message, /certificate of hostnames.*allow: \{ routes: true \}/);
 });
+
+const ingress = (spec: string[], annotations: Record<string, string> = {}) => ['apiVersion: networking.k8s.io/v1', 'kind: Ingress', 'metadata:', '  name: side',
+  ...(Object.keys(annotations).length ? ['  annotations:', ...Object.entries(annotations).map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`)] : []),
+  'spec:', ...spec.map((l) => `  ${l}`), `  rules: [{host: ${own(main, 'side')}}]`].join('\n');
+// The manifest starts on line 6 of the Riofile (input()): `metadata:` is line 8, its annotations from line 10.
+const lineOf = (yaml: string, text: string) => 5 + yaml.split('\n').findIndex((l) => l.includes(text)) + 1;
+
+test('routes: a manifest Ingress names ria.yaml\'s IngressClass only, located (spec.ingressClassName, or the legacy annotation)', () => {
+  const withClass = { domain: DOMAIN, gateway, ingressClass: 'public' };
+  assert.deepEqual(issues(input(ingress(['ingressClassName: public']), main, withClass)), []);
+  const other = ingress(['ingressClassName: internal']);
+  const found = issues(input(other, main, withClass));
+  assert.deepEqual(found.map((i) => [i.path, i.line]), [['kubernetes.manifest[0].spec.ingressClassName', lineOf(other, 'ingressClassName')]]);
+  assert.match(found[0]!.message, /Ingress side: IngressClass internal is not the one the config repository allows public only \(ria\.yaml "ingressClass"\)/);
+  // No class: the cluster's default, which this check cannot see (and may change): it must be written.
+  const none = issues(input(ingress([]), main, withClass));
+  assert.deepEqual(none.map((i) => i.path), ['kubernetes.manifest[0].spec']);
+  assert.match(none[0]!.message, /names no IngressClass, so it would get the cluster's default class.*set spec\.ingressClassName: public/);
+  const legacy = ingress(['ingressClassName: public'], { 'kubernetes.io/ingress.class': 'internal' });
+  const legacyFound = issues(input(legacy, main, withClass));
+  assert.deepEqual(legacyFound.map((i) => [i.path, i.line]), [['kubernetes.manifest[0].metadata.annotations.kubernetes.io/ingress.class', lineOf(legacy, 'kubernetes.io/ingress.class')]]);
+  assert.deepEqual(issues(input(ingress(['ingressClassName: public'], { 'kubernetes.io/ingress.class': 'public' }), main, withClass)), []);
+  // ria.yaml names no class: Ria's Ingresses get the cluster's default; as the API server, any class written passes, the legacy annotation does not.
+  assert.deepEqual(issues(input(ingress(['ingressClassName: internal']))), []);
+  assert.match(issues(input(ingress([], { 'kubernetes.io/ingress.class': 'internal' })))[0]!.message,
+    /the annotation kubernetes\.io\/ingress\.class: internal picks an ingress controller the config repository did not \(ria\.yaml names no "ingressClass"/);
+});
+
+test('routes: a manifest Ingress\'s cert-manager annotations name ria.yaml\'s issuer only, each refusal located on its annotation', () => {
+  const withIssuer = { domain: DOMAIN, gateway, issuer: { kind: 'ClusterIssuer', name: 'letsencrypt' } };
+  const paths = (annotations: Record<string, string>, cluster: PolicyInput['cluster'] = withIssuer) => {
+    const yaml = ingress([], annotations);
+    return issues(input(yaml, main, cluster)).map((i) => [i.path.replace('kubernetes.manifest[0].metadata.annotations.', ''), i.line - lineOf(yaml, 'annotations:')]);
+  };
+  assert.deepEqual(paths({ 'cert-manager.io/cluster-issuer': 'letsencrypt' }), []);
+  assert.deepEqual(paths({ 'cert-manager.io/issuer': 'letsencrypt', 'cert-manager.io/issuer-kind': 'ClusterIssuer', 'cert-manager.io/issuer-group': 'cert-manager.io' }), []);
+  assert.deepEqual(paths({ 'cert-manager.io/cluster-issuer': 'internal-ca' }), [['cert-manager.io/cluster-issuer', 1]]);
+  assert.deepEqual(paths({ 'cert-manager.io/cluster-issuer': 'letsencrypt', 'cert-manager.io/issuer': 'letsencrypt' }), [['cert-manager.io/issuer', 2]], 'an Issuer of that name is another issuer');
+  assert.deepEqual(paths({ 'cert-manager.io/issuer': 'letsencrypt', 'cert-manager.io/issuer-kind': 'ClusterIssuer', 'cert-manager.io/issuer-group': 'example.com' }), [['cert-manager.io/issuer-group', 3]]);
+  assert.deepEqual(paths({ 'kubernetes.io/tls-acme': 'true' }), [['kubernetes.io/tls-acme', 1]], 'cert-manager\'s default issuer, which the config does not name');
+  assert.deepEqual(paths({ 'cert-manager.io/cluster-issuer': 'letsencrypt' }, { domain: DOMAIN, gateway }), [['cert-manager.io/cluster-issuer', 1]], 'ria.yaml names no issuer: none');
+  const [refused] = issues(input(ingress([], { 'cert-manager.io/cluster-issuer': 'internal-ca' }), main, withIssuer));
+  assert.match(refused!.message, /Ingress side: the annotation cert-manager\.io\/cluster-issuer: internal-ca asks cert-manager for a certificate from ClusterIssuer\/internal-ca, which the config repository did not give this environment; the config repository allows ClusterIssuer\/letsencrypt \(ria\.yaml "certificates"; annotate cert-manager\.io\/cluster-issuer: letsencrypt\)/);
+  assert.match(issues(input(ingress([], { 'cert-manager.io/cluster-issuer': 'x' })))[0]!.message, /ria\.yaml names no "certificates" issuer/);
+  // The error the engine reports: PolicyDenied, located in the Riofile.
+  const err = checkPolicy(input(ingress([], { 'kubernetes.io/tls-acme': 'true' }), main, withIssuer))!;
+  assert.equal(err.code, 'PolicyDenied');
+  assert.match(err.format(), /^Riofile:\d+:\d+: kubernetes\.manifest\[0\]\.metadata\.annotations\.kubernetes\.io\/tls-acme: Ingress side/);
+});

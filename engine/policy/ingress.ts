@@ -1,0 +1,60 @@
+import type { KubernetesObject } from '../riofile/model.js';
+import { CERT_MANAGER_INGRESS_ANNOTATIONS as CM, LEGACY_INGRESS_CLASS_ANNOTATION } from '../install/route-admission.js';
+import type { Finding } from './finding.js';
+import type { RouteScope } from './routes.js';
+
+type Path = readonly (string | number)[];
+
+/**
+ * An Ingress of `kubernetes:` manifests picks its ingress controller (spec.ingressClassName, the
+ * legacy kubernetes.io/ingress.class annotation) and, through cert-manager's annotations, the
+ * issuer cert-manager itself asks a certificate from: both are the config repository's to choose
+ * (ria.yaml `ingressClass`, `certificates`). The API server's admission policy refuses the same
+ * (install/route-admission.ts, which stays the enforcement); checked here too so that the refusal
+ * is a PolicyDenied located on the Riofile line, before anything is applied, not an apply refusal.
+ * One difference, where this check can see more: with `ingressClass` in ria.yaml an Ingress must
+ * name it (the API server would judge a class-less one by the cluster's default class, which may
+ * be another, or change later).
+ */
+export function ingressFindings(m: KubernetesObject, what: string, at: Path, scope: RouteScope): Finding[] {
+  const spec = (m.spec ?? {}) as { ingressClassName?: unknown };
+  const annotations = (m.metadata?.annotations ?? {}) as Record<string, unknown>;
+  const annotationAt = (key: string) => [...at, 'metadata', 'annotations', key];
+  const has = (key: string) => Object.prototype.hasOwnProperty.call(annotations, key);
+  const out: Finding[] = [];
+
+  const wanted = scope.ingressClass;
+  const legacy = has(LEGACY_INGRESS_CLASS_ANNOTATION) ? String(annotations[LEGACY_INGRESS_CLASS_ANNOTATION]) : undefined;
+  if (wanted) {
+    const allowed = `the config repository allows ${wanted} only (ria.yaml "ingressClass")`;
+    if (spec.ingressClassName === undefined) {
+      out.push({ path: [...at, 'spec'], message: `${what} names no IngressClass, so it would get the cluster's default class; ${allowed}: set spec.ingressClassName: ${wanted}` });
+    } else if (spec.ingressClassName !== wanted) {
+      out.push({ path: [...at, 'spec', 'ingressClassName'], message: `${what}: IngressClass ${String(spec.ingressClassName)} is not the one ${allowed}` });
+    }
+    if (legacy !== undefined && legacy !== wanted) {
+      out.push({ path: annotationAt(LEGACY_INGRESS_CLASS_ANNOTATION), message: `${what}: the annotation ${LEGACY_INGRESS_CLASS_ANNOTATION}: ${legacy} picks another ingress controller; ${allowed}: remove it and set spec.ingressClassName` });
+    }
+  } else if (legacy !== undefined) {
+    out.push({ path: annotationAt(LEGACY_INGRESS_CLASS_ANNOTATION), message: `${what}: the annotation ${LEGACY_INGRESS_CLASS_ANNOTATION}: ${legacy} picks an ingress controller the config repository did not (ria.yaml names no "ingressClass": the cluster's default class); remove it` });
+  }
+
+  const issuer = scope.issuer ? `${scope.issuer.kind}/${scope.issuer.name}` : undefined;
+  const annotate = scope.issuer && `${scope.issuer.kind === 'ClusterIssuer' ? CM.clusterIssuer : CM.issuer}: ${scope.issuer.name}${scope.issuer.kind === 'ClusterIssuer' || scope.issuer.kind === 'Issuer' ? '' : ` with ${CM.issuerKind}: ${scope.issuer.kind}`}`;
+  const said = issuer ? `the config repository allows ${issuer} (ria.yaml "certificates"; annotate ${annotate})` : 'ria.yaml names no "certificates" issuer';
+  const refuse = (key: string, why: string) => out.push({ path: annotationAt(key), message: `${what}: the annotation ${key}: ${String(annotations[key])} ${why}; ${said}` });
+  if (has(CM.clusterIssuer) && `ClusterIssuer/${String(annotations[CM.clusterIssuer])}` !== issuer) {
+    refuse(CM.clusterIssuer, `asks cert-manager for a certificate from ClusterIssuer/${String(annotations[CM.clusterIssuer])}, which the config repository did not give this environment`);
+  }
+  if (has(CM.issuer)) {
+    const kind = has(CM.issuerKind) ? String(annotations[CM.issuerKind]) : 'Issuer';
+    if (`${kind}/${String(annotations[CM.issuer])}` !== issuer) {
+      refuse(CM.issuer, `asks cert-manager for a certificate from ${kind}/${String(annotations[CM.issuer])}, which the config repository did not give this environment`);
+    }
+  }
+  if (has(CM.issuerGroup) && annotations[CM.issuerGroup] !== 'cert-manager.io') {
+    refuse(CM.issuerGroup, 'names an issuer of another group than cert-manager.io, which is never the config repository\'s');
+  }
+  if (has(CM.tlsAcme)) refuse(CM.tlsAcme, 'asks cert-manager for a certificate from its default issuer, which the config repository does not name');
+  return out;
+}

@@ -19,18 +19,29 @@ export type RouteState =
 interface RouteCondition { type: string; status: string; reason?: string; message?: string; observedGeneration?: number }
 interface ParentStatus { parentRef?: { name?: string; namespace?: string; kind?: string; group?: string }; conditions?: RouteCondition[] }
 
-/** Is `parent` (a route status entry) Ria's Gateway? parentRef.namespace defaults to the route's. */
-function isGateway(parent: ParentStatus, routeNamespace: string | undefined, gateway: GatewayRef): boolean {
-  const ref = parent.parentRef ?? {};
-  if ((ref.kind ?? 'Gateway') !== 'Gateway') return false;
-  return ref.name === gateway.name && (ref.namespace ?? routeNamespace) === gateway.namespace;
+const GATEWAY_GROUP = 'gateway.networking.k8s.io';
+
+/**
+ * Is `ref` (a route's parentRef, or a status entry's) Ria's Gateway? Gateway API's defaults:
+ * group gateway.networking.k8s.io, kind Gateway, the route's namespace. A `Gateway` kind of
+ * another group is another object, whatever its name.
+ */
+function isGatewayRef(ref: ParentStatus['parentRef'] | undefined, routeNamespace: string | undefined, gateway: GatewayRef): boolean {
+  const r = ref ?? {};
+  if ((r.group ?? GATEWAY_GROUP) !== GATEWAY_GROUP || (r.kind ?? 'Gateway') !== 'Gateway') return false;
+  return r.name === gateway.name && (r.namespace ?? routeNamespace) === gateway.namespace;
+}
+
+/** An HTTPRoute of the Gateway API (a custom resource of another group may have the same kind). */
+function isHttpRoute(o: KubeObject): boolean {
+  return o.kind === 'HTTPRoute' && o.apiVersion.split('/')[0] === GATEWAY_GROUP;
 }
 
 export function routeState(route: KubeObject, gateway: GatewayRef): RouteState {
   const name = `HTTPRoute ${route.metadata.name}`;
   const generation = route.metadata.generation ?? 0;
   const parents = ((route.status ?? {}) as { parents?: ParentStatus[] }).parents ?? [];
-  const parent = parents.find((p) => isGateway(p, route.metadata.namespace, gateway));
+  const parent = parents.find((p) => isGatewayRef(p.parentRef, route.metadata.namespace, gateway));
   const waiting = `${name}: not yet accepted by Gateway ${gateway.namespace}/${gateway.name}`;
   if (!parent) return { state: 'pending', route: name, message: waiting };
   const conditions = parent.conditions ?? [];
@@ -46,10 +57,14 @@ export function routeState(route: KubeObject, gateway: GatewayRef): RouteState {
   return { state: 'pending', route: name, message: waiting };
 }
 
-/** The environment's routes attached to `gateway` (routes of an internal router have a Service parent). */
+/**
+ * The environment's HTTPRoutes (Gateway API's, by group too) attached to `gateway` (routes of an
+ * internal router have a Service parent). A custom resource of kind HTTPRoute of another group is
+ * no route the gateway writes status on: waiting for it would keep RoutesServed pending for good.
+ */
 export function gatewayRoutes(objects: readonly KubeObject[], gateway: GatewayRef): KubeObject[] {
-  return objects.filter((o) => o.kind === 'HTTPRoute' && ((o.spec ?? {}) as { parentRefs?: ParentStatus['parentRef'][] }).parentRefs
-    ?.some((p) => (p?.kind ?? 'Gateway') === 'Gateway' && p?.name === gateway.name && (p?.namespace ?? o.metadata.namespace) === gateway.namespace));
+  return objects.filter((o) => isHttpRoute(o) && ((o.spec ?? {}) as { parentRefs?: ParentStatus['parentRef'][] }).parentRefs
+    ?.some((p) => isGatewayRef(p, o.metadata.namespace, gateway)));
 }
 
 /** One line for a rejected route, as users read it in `ria ps` and kubectl. */

@@ -52,6 +52,17 @@ test('gatewayRoutes: only HTTPRoutes whose parent is the Gateway (not an interna
   assert.deepEqual(gatewayRoutes([onGateway, internal, svc], gw).map((o) => o.metadata.name), ['hello']);
 });
 
+test('gatewayRoutes: an HTTPRoute of another API group, or a parent of kind Gateway of another group, is not a route on the Gateway', () => {
+  const custom: KubeObject = { ...route(1), apiVersion: 'example.com/v1', metadata: { name: 'custom', namespace: 'hello--main' } };
+  const otherGateway: KubeObject = { ...route(1), metadata: { name: 'other', namespace: 'hello--main' },
+    spec: { parentRefs: [{ group: 'example.com', kind: 'Gateway', name: gw.name, namespace: gw.namespace }] } };
+  const defaults: KubeObject = { ...route(1), metadata: { name: 'defaults', namespace: 'ria-system' }, spec: { parentRefs: [{ name: gw.name }] } };
+  assert.deepEqual(gatewayRoutes([route(1), custom, otherGateway, defaults], gw).map((o) => o.metadata.name), ['hello', 'defaults']);
+  // Nor does a status entry of another group's Gateway say the route is served.
+  assert.equal(routeState(route(1, ok(1), { ...parentRef, group: 'example.com' }), gw).state, 'pending');
+  assert.equal(routeState(route(1, ok(1), { name: gw.name, namespace: gw.namespace }), gw).state, 'served', 'group and kind default to the Gateway API\'s');
+});
+
 test('warnings name the Riofile line of their path (or of its nearest ancestor)', async () => {
   const { locateWarnings, parsePath } = await import('../../../engine/controller/environment/warning-lines.js');
   assert.deepEqual(parsePath('routers.api.routes[0]["a.b"].mirror'), ['routers', 'api', 'routes', 0, 'a.b', 'mirror']);

@@ -18,6 +18,8 @@ import { reconcileEnvironment, type ReconcileMemory } from './environment/reconc
 import { deleteSupersededBuilds } from './environment/builds.js';
 import { builderNamespace } from './environment/cluster-settings.js';
 import { workloadKey } from './environment/apply.js';
+import { deploymentEventNeedsReconcile } from './deployment-event.js';
+import type { KubeObject } from '../kube/objects.js';
 import { BuildTimings } from './build-timings.js';
 import { countPhases } from '../observe/engine-metrics.js';
 import type { EnvironmentPhase } from '../crds/types.js';
@@ -133,11 +135,13 @@ export class Engine {
       const wk = workloadKey({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: meta.namespace ?? '', name: meta.name ?? '' });
       // Remember the newest generation; the reconcile compares it with what Ria applied (a spec
       // change we did not make, kubectl scale/edit, is put back at once). Only workloads Ria applied.
-      // Any event requeues the environment: a status change may be the rollout finishing.
+      // Any event requeues the environment (a status change may be the rollout finishing), but
+      // that of a rolled-out Deployment at the generation Ria applied, in an environment whose
+      // last reconcile found it Ready: that reconcile would be a no-op (deployment-event.ts).
       const observed = event === 'delete' ? -1 : meta.generation ?? 0;
       if (this.memory.applied.has(wk) && (observed === -1 || observed > (this.memory.observed.get(wk) ?? 0))) this.memory.observed.set(wk, observed);
       const key = this.environmentInNamespace.get(meta.namespace ?? '');
-      if (key) this.queue.add(key);
+      if (key && deploymentEventNeedsReconcile(d as KubeObject, event, this.memory.applied.get(wk), this.readyAfterLastReconcile.has(key))) this.queue.add(key);
     }, this.ctx.log));
     this.resync = CronJob.from({ cronTime: this.options.resyncCron ?? resyncCronFor(this.ctx.driftIntervalMs), start: true, onTick: () => { void this.resyncAll(); } });
     this.schedulePoll(0);
@@ -190,6 +194,8 @@ export class Engine {
   }
 
   private environmentWatch?: WatchHandle;
+  /** Environments whose last reconcile ended Ready with nothing due (kept as each reconcile ends, not from the watch, which trails). */
+  private readonly readyAfterLastReconcile = new Set<string>();
   /** Target namespace → Environment key: a Deployment event finds its environment without a scan. */
   private readonly environmentInNamespace = new Map<string, string>();
 
@@ -203,6 +209,7 @@ export class Engine {
   }
 
   private forgetEnvironment(key: string): boolean {
+    this.readyAfterLastReconcile.delete(key);
     const env = this.environments.get(key);
     if (!env) return false;
     this.environments.delete(key);
@@ -323,7 +330,9 @@ export class Engine {
     const [, namespace, name] = key.split('/') as [string, string, string];
     // Rendering needs the settings of ria.yaml: wait for the first config read (after a restart too).
     if (!this.synced) { this.queue.addAfter(key, 500); return; }
+    this.readyAfterLastReconcile.delete(key);
     const outcome = await reconcileEnvironment(this.ctx, this.memory, namespace, name);
+    if (outcome.env?.status?.phase === 'Ready' && !outcome.error && outcome.requeueAfterMs === undefined && !outcome.env.metadata.deletionTimestamp) this.readyAfterLastReconcile.add(key);
     this.ctx.hooks.reconciled?.(outcome.result, (Date.now() - started) / 1000);
     this.ctx.log.debug('reconciled', { environment: name, result: outcome.result, requeueAfterMs: outcome.requeueAfterMs });
     // Status, Events and the GitHub report were sent by the reconcile itself, on every path.

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { KeyedQueue, type Priority } from '../../../engine/controller/keyed-queue.js';
 import { environmentEventPriority, statusOnlyChange } from '../../../engine/controller/engine.js';
 import { API_VERSION, type Environment } from '../../../engine/crds/types.js';
+import { deploymentEventNeedsReconcile } from '../../../engine/controller/deployment-event.js';
+import type { KubeObject } from '../../../engine/kube/objects.js';
 
 /** A queue whose runs wait until released by hand, recording the order and lane of each start. */
 function gatedQueue(concurrency: number, urgentBurst?: number) {
@@ -178,4 +180,18 @@ test('keyed queue: a waiting listing asked for by a watch or a webhook moves up;
   assert.deepEqual(q.started, ['env/busy', 'app/a!', 'env/x', 'app/b', 'env/busy']);
   await q.release('env/busy');
   assert.equal(q.queue.depth, 0);
+});
+
+test('Deployment events: a rolled-out Deployment at the generation Ria applied, in an environment found Ready, asks for nothing; anything else does', () => {
+  const deployment = (generation: number, observed: number, available: number): KubeObject => ({
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'shop--main', generation },
+    spec: { replicas: 1 }, status: { observedGeneration: observed, replicas: 1, updatedReplicas: available, availableReplicas: available },
+  });
+  assert.equal(deploymentEventNeedsReconcile(deployment(2, 2, 1), 'update', 2, true), false, 'rolled out, Ready: a no-op');
+  assert.equal(deploymentEventNeedsReconcile(deployment(2, 2, 1), 'update', 2, false), true, 'the environment waits for this rollout');
+  assert.equal(deploymentEventNeedsReconcile(deployment(2, 2, 0), 'update', 2, true), true, 'not available');
+  assert.equal(deploymentEventNeedsReconcile(deployment(2, 1, 1), 'update', 2, true), true, 'the new generation not rolled out yet');
+  assert.equal(deploymentEventNeedsReconcile(deployment(3, 3, 1), 'update', 2, true), true, 'kubectl scale or edit: drift');
+  assert.equal(deploymentEventNeedsReconcile(deployment(2, 2, 1), 'delete', 2, true), true, 'deleted: drift');
+  assert.equal(deploymentEventNeedsReconcile(deployment(2, 2, 1), 'update', undefined, true), true, 'not applied by this process');
 });

@@ -246,7 +246,10 @@ export class Engine {
     } catch (err) {
       this.ctx.log.warn('listing Environments for the resync failed; using the watch\'s view', { error: (err as Error).message });
     }
-    for (const key of this.environments.keys()) this.queue.add(key);
+    // Background work, like polling: at a tick during a long cold start (N = 1,000, 20 min) all
+    // N environments were queued ahead of the apps not yet synced, whose first listing then
+    // waited behind N mostly no-op reconciles. Watch events and what syncs change stay normal.
+    for (const key of this.environments.keys()) this.queue.add(key, 'background');
   }
 
   private readonly knownApps = new Map<string, App & { metadata: { name: string } }>();

@@ -52,7 +52,7 @@ const envKey = (namespace: string, name: string) => `env/${namespace}/${name}`;
  */
 export class Engine {
   readonly queue: KeyedQueue;
-  readonly memory: ReconcileMemory = { lastApplied: new Map(), applied: new Map(), observed: new Map(), fields: new Map() };
+  readonly memory: ReconcileMemory = { lastApplied: new Map(), applied: new Map(), observed: new Map(), fields: new Map(), routeScope: new Map() };
   readonly configState: ConfigState = {};
   private readonly backoff = new Backoff();
   private readonly watches: WatchHandle[] = [];

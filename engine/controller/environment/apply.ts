@@ -55,9 +55,12 @@ function dependencyClass(obj: KubeObject): number {
  * rest; a new ConfigMap goes before the running Deployment that now mounts it. Render order
  * within a wave.
  */
-export function applyWaves(objects: KubeObject[], existing: readonly InventoryEntry[] = []): KubeObject[][] {
+export function applyWaves(objects: KubeObject[], existing: readonly InventoryEntry[] = [], namespaceFirst = false): KubeObject[][] {
   const known = new Set(existing.map(inventoryKey));
   const newClasses = new Set(objects.filter((o) => !known.has(inventoryKey(refOf(o)))).map(dependencyClass));
+  // The Namespace's route scope changed (namespaceFirst): the admission policy judges the routes
+  // by the Namespace's annotations, so it goes alone first, as if new.
+  if (namespaceFirst && objects.some((o) => o.kind === 'Namespace')) newClasses.add(0);
   const waves: KubeObject[][] = [[], [], [], [], []];
   for (const obj of objects) {
     const c = dependencyClass(obj);
@@ -79,9 +82,10 @@ export function applyWaves(objects: KubeObject[], existing: readonly InventoryEn
  * the rest of its wave still completes and the first error is thrown: the next reconcile applies
  * everything again. With `only` (a drift check's verdict), the objects it found unchanged are not
  * applied: their live copies stand for the apply's answers, and the inventory is still all of them.
+ * `namespaceFirst`: the Namespace is applied alone before the rest (see applyWaves).
  */
 export async function applyEnvironmentObjects(ctx: EngineContext, owner: EnvironmentOwner, objects: KubeObject[], existing: readonly InventoryEntry[] = [],
-  only?: ApplyOnly): Promise<ApplyOutcome> {
+  only?: ApplyOnly, namespaceFirst = false): Promise<ApplyOutcome> {
   const seen = new Set<string>();
   for (const obj of objects) {
     const why = outsideEnvironment(owner, obj);
@@ -130,7 +134,7 @@ export async function applyEnvironmentObjects(ctx: EngineContext, owner: Environ
     outcome.fields.set(key, applyFingerprint(obj, applied));
     if (applied.metadata.generation !== undefined) outcome.generations.set(key, applied.metadata.generation);
   };
-  for (const wave of applyWaves(objects, existing)) {
+  for (const wave of applyWaves(objects, existing, namespaceFirst)) {
     const errors = await inParallel(wave, APPLY_CONCURRENCY, applyOne);
     if (errors.length) throw errors[0];
     // A binding just made: the next wave is written with it.

@@ -1,5 +1,6 @@
 import type { InventoryEntry } from '../../crds/types.js';
 import { workloadKey } from './apply.js';
+import type { KubeObject } from '../../kube/objects.js';
 
 /** What the engine remembers between reconciles. Only an optimisation: losing it costs one re-apply. */
 export interface ReconcileMemory {
@@ -20,6 +21,19 @@ export interface ReconcileMemory {
    * object's owned fields with it instead of applying again.
    */
   fields: Map<string, string>;
+  /**
+   * Environment key -> the route scope (ria.dev/route-* annotations) of its Namespace as last
+   * applied. When the new one differs, the Namespace is applied alone first (applyWaves), so the
+   * admission policy does not judge its routes by the old one. Unknown (a restart): alone too.
+   */
+  routeScope?: Map<string, string>;
+}
+
+/** Pure: the route scope annotations (render/route-scope.ts) of the environment's Namespace among `objects`, as one string. */
+export function namespaceRouteScope(objects: readonly KubeObject[], namespace: string): string {
+  const ns = objects.find((o) => o.kind === 'Namespace' && o.apiVersion === 'v1' && o.metadata.name === namespace);
+  const scope = Object.entries(ns?.metadata.annotations ?? {}).filter(([k]) => k.startsWith('ria.dev/route-')).sort(([a], [b]) => a.localeCompare(b));
+  return JSON.stringify(scope);
 }
 
 /** Pure: workloads of the inventory changed or deleted by someone else since Ria applied them. */

@@ -25,7 +25,7 @@ import { isProductionBranch } from '../../config/production.js';
 import { gatewayInfo } from './gateway-info.js';
 import { routesServing } from './route-serving.js';
 import { locateWarnings } from './warning-lines.js';
-import { driftCheckDue, driftedWorkloads, forgetWorkloads } from './memory.js';
+import { driftCheckDue, driftedWorkloads, forgetWorkloads, namespaceRouteScope } from './memory.js';
 import { checkDrift } from './drift.js';
 import { renderEnvironment } from './render-environment.js';
 import { StalledError, type LoadedApp, type LoadedEnvironment, type NamedStep, type Outcome, type ReconcileRun } from './outcome.js';
@@ -231,7 +231,11 @@ export async function applyObjects(run: ReconcileRun): Promise<Outcome | undefin
     if (only.drifted.size) ctx.log.info('objects differ from the cluster; re-applying them', { environment: env.metadata.name, objects: [...only.drifted] });
   }
   run.mustApply = !only || only.drifted.size > 0;
-  const applied = await applyEnvironmentObjects(ctx, environmentOwner(env), objects, status.inventory, only);
+  // A changed route scope (ria.yaml, an upgrade) reaches the Namespace before the routes it judges.
+  const scope = namespaceRouteScope(objects, env.spec.namespace);
+  const namespaceFirst = memory.routeScope?.get(key) !== scope;
+  const applied = await applyEnvironmentObjects(ctx, environmentOwner(env), objects, status.inventory, only, namespaceFirst);
+  memory.routeScope?.set(key, scope);
   run.applied = applied;
   for (const [object, fingerprint] of applied.fields) memory.fields.set(object, fingerprint);
   ctx.log.debug('applied', { environment: env.metadata.name, objects: applied.inventory.length, conflicts: applied.conflicts });
@@ -352,6 +356,7 @@ export async function finalize(run: ReconcileRun): Promise<Outcome | undefined> 
     return { kind: 'waiting', reason: Reason.Deleting, message: `waiting for namespace ${env.spec.namespace} to be deleted`, requeueAfterMs: 1_000 };
   }
   forgetWorkloads(memory, env.status?.inventory);
+  memory.routeScope?.delete(key);
   return { kind: 'removed' };
 }
 

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyWaves } from '../../../engine/controller/environment/apply.js';
+import { namespaceRouteScope } from '../../../engine/controller/environment/memory.js';
 import { driftedWorkloads } from '../../../engine/controller/environment/reconcile.js';
 import { usablePushHint } from '../../../engine/controller/app/push.js';
 import { ObjectCaches } from '../../../engine/git/object-cache.js';
@@ -20,6 +21,20 @@ test('apply waves: a first deploy goes Namespace, then identities and config, th
 
 test('apply waves: an update of a running environment is one wave', () => {
   assert.deepEqual(names(applyWaves(rendered, rendered.map(refOf))), [rendered.map((o) => `${o.kind}/${o.metadata.name}`)]);
+});
+
+test('apply waves: the Namespace alone first when its route scope changed, so the admission policy judges the routes by the new one', () => {
+  const routes = [...rendered, { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'web', namespace: 'shop--main' } }];
+  assert.deepEqual(names(applyWaves(routes, routes.map(refOf), true)), [['Namespace/shop--main'], routes.slice(1).map((o) => `${o.kind}/${o.metadata.name}`)]);
+  assert.deepEqual(applyWaves(routes, routes.map(refOf), false).length, 1, 'unchanged: one wave');
+  assert.deepEqual(names(applyWaves(rendered, [], true)), names(applyWaves(rendered)), 'a first deploy: as before');
+});
+
+test('namespaceRouteScope: the ria.dev/route-* annotations of the environment\'s Namespace only, in a stable order', () => {
+  const ns = (annotations: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop--main', annotations } });
+  const a = namespaceRouteScope([ns({ 'ria.dev/route-issuer': 'ClusterIssuer/le', 'ria.dev/route-domain': 'apps.test', other: 'x' })], 'shop--main');
+  assert.equal(a, namespaceRouteScope([ns({ 'ria.dev/route-domain': 'apps.test', 'ria.dev/route-issuer': 'ClusterIssuer/le', other: 'y' })], 'shop--main'));
+  assert.notEqual(a, namespaceRouteScope([ns({ 'ria.dev/route-domain': 'apps.test', 'ria.dev/route-issuer': '' })], 'shop--main'));
 });
 
 test('apply waves: a new ConfigMap goes before the running Deployment that now mounts it; the rest at once', () => {

@@ -44,9 +44,13 @@ export function certificateFindings(m: KubernetesObject, what: string, at: Path,
   const own = ownLabel(scope);
   const names: [unknown, (string | number)[]][] = (Array.isArray(spec.dnsNames) ? spec.dnsNames : []).map((h: unknown, i: number) => [h, ['spec', 'dnsNames', i]]);
   if (spec.commonName !== undefined) names.push([spec.commonName, ['spec', 'commonName']]);
-  for (const key of ['ipAddresses', 'uris', 'emailAddresses'] as const) {
+  for (const key of ['ipAddresses', 'uris', 'emailAddresses', 'otherNames'] as const) {
     if (Array.isArray(spec[key]) && spec[key].length > 0) out.push({ path: [...at, 'spec', key], message: `${what}: ${key} are not hostnames of the environment; a Certificate may name hostnames only` });
   }
+  // A subject written whole (its CN included) escapes the commonName check; a CA certificate
+  // from the config's issuer (a CA or Vault ClusterIssuer) would sign any hostname at all.
+  if (spec.literalSubject !== undefined) out.push({ path: [...at, 'spec', 'literalSubject'], message: `${what}: literalSubject names a subject (its CN included) no hostname check sees; a Certificate may name hostnames of the environment only (dnsNames, commonName)` });
+  if (spec.isCA === true) out.push({ path: [...at, 'spec', 'isCA'], message: `${what}: isCA asks the config's issuer for a CA certificate, which could sign any hostname; a Certificate may name hostnames of the environment only` });
   for (const [host, path] of names) {
     const refusal = hostRefusal(host, scope, own);
     if (refusal) out.push({ path: [...at, ...path], message: `${what}: ${refusal}` });
@@ -58,6 +62,10 @@ export function certificateFindings(m: KubernetesObject, what: string, at: Path,
   }
   return out;
 }
+
+/** cert-manager's Ingress annotations for the Certificate it writes: its common name, its e-mail SANs. */
+const INGRESS_SHIM_COMMON_NAME = 'cert-manager.io/common-name';
+const INGRESS_SHIM_EMAIL_SANS = 'cert-manager.io/email-sans';
 
 const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 /** Objects that claim hostnames on the shared Gateway (or an ingress controller): traffic of other apps. */
@@ -95,6 +103,11 @@ export function routeFindings(m: KubernetesObject, what: string, at: Path, allow
     });
     (Array.isArray(spec.tls) ? spec.tls : []).forEach((t: any, i: number) => (Array.isArray(t?.hosts) ? t.hosts : []).forEach((h: unknown, j: number) => hosts.push([h, ['spec', 'tls', i, 'hosts', j]])));
     out.push(...ingressFindings(m, what, at, scope));
+    // cert-manager's ingress-shim writes a Certificate from these, as itself (no check of the
+    // environment's sees it): the subject's CN and e-mail SANs are held like a Certificate's.
+    const annotations = (m.metadata?.annotations ?? {}) as Record<string, unknown>;
+    if (annotations[INGRESS_SHIM_COMMON_NAME] !== undefined) hosts.push([annotations[INGRESS_SHIM_COMMON_NAME], ['metadata', 'annotations', INGRESS_SHIM_COMMON_NAME]]);
+    if (annotations[INGRESS_SHIM_EMAIL_SANS] !== undefined) out.push({ path: [...at, 'metadata', 'annotations', INGRESS_SHIM_EMAIL_SANS], message: `${what}: ${INGRESS_SHIM_EMAIL_SANS} asks cert-manager for a certificate of e-mail addresses, not hostnames of the environment` });
   } else if (m.kind === 'Gateway') {
     (Array.isArray(spec.listeners) ? spec.listeners : []).forEach((l: any, i: number) => {
       if (l?.hostname === undefined) out.push({ path: [...at, 'spec', 'listeners', i], message: `${what}: listener ${i} has no hostname, so it would accept every hostname; ${hint}` });

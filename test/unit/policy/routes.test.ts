@@ -153,3 +153,33 @@ test('routes: a manifest Ingress\'s cert-manager annotations name ria.yaml\'s is
   assert.equal(err.code, 'PolicyDenied');
   assert.match(err.format(), /^Riofile:\d+:\d+: kubernetes\.manifest\[0\]\.metadata\.annotations\.kubernetes\.io\/tls-acme: Ingress side/);
 });
+
+test('routes: a manifest Certificate may not ask for a CA certificate, a literal subject or other names (none is a hostname check)', () => {
+  // Setup: with a CA or Vault ClusterIssuer as ria.yaml's, a CA certificate signs any hostname at all.
+  const withIssuer = { domain: DOMAIN, gateway, issuer: { kind: 'ClusterIssuer', name: 'letsencrypt' } };
+  const cert = (extra: string) => ['apiVersion: cert-manager.io/v1', 'kind: Certificate', 'metadata: {name: c}', 'spec:',
+    '  secretName: c-tls', `  dnsNames: ${JSON.stringify([own(main, 'web')])}`, '  issuerRef: {kind: ClusterIssuer, name: letsencrypt}', extra].join('\n');
+
+  // Test
+  assert.deepEqual(issues(input(cert('  isCA: false'), main, withIssuer)), []);
+  assert.deepEqual(issues(input(cert('  isCA: true'), main, withIssuer)).map((i) => i.path), ['kubernetes.manifest[0].spec.isCA']);
+  const literal = issues(input(cert('  literalSubject: "CN=web--blog--main.apps.example.com"'), main, withIssuer));
+  assert.deepEqual(literal.map((i) => i.path), ['kubernetes.manifest[0].spec.literalSubject']);
+  assert.deepEqual(issues(input(cert('  otherNames: [{oid: 1.3.6.1.4.1.311.20.2.3, utf8Value: admin@example.com}]'), main, withIssuer)).map((i) => i.path),
+    ['kubernetes.manifest[0].spec.otherNames']);
+});
+
+test('routes: an Ingress\'s cert-manager annotations for the Certificate cert-manager writes: the common name is a hostname of the environment, no e-mail SANs', () => {
+  // Setup: cert-manager's ingress-shim writes the Certificate as itself, past every check of the environment's.
+  const ingress = (annotations: Record<string, string>) => ['apiVersion: networking.k8s.io/v1', 'kind: Ingress', `metadata: {name: i, annotations: ${JSON.stringify(annotations)}}`, 'spec:',
+    `  rules: [{host: ${own(main, 'web')}, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}}]`,
+    `  tls: [{hosts: [${own(main, 'web')}], secretName: web-tls}]`].join('\n');
+
+  // Test
+  assert.deepEqual(issues(input(ingress({ 'cert-manager.io/common-name': own(main, 'web') }))), []);
+  const theirs = issues(input(ingress({ 'cert-manager.io/common-name': endpointHost(['web'], { ...main, app: 'blog' }, DOMAIN) })));
+  assert.deepEqual(theirs.map((i) => i.path), ['kubernetes.manifest[0].metadata.annotations.cert-manager.io/common-name']);
+  const email = issues(input(ingress({ 'cert-manager.io/email-sans': 'admin@example.com' })));
+  assert.deepEqual(email.map((i) => i.path), ['kubernetes.manifest[0].metadata.annotations.cert-manager.io/email-sans']);
+  assert.match(email[0]!.message, /e-mail addresses, not hostnames/);
+});

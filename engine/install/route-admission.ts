@@ -11,8 +11,11 @@
  * - attach to the Gateway ria.yaml names (and its sectionName when it names one), or to a
  *   Service of its own namespace (a mesh);
  * - an Ingress has no defaultBackend and a host on every rule;
- * - a Certificate names ria.yaml's `certificates` issuer (kind and name) and no other; an Ingress's
- *   cert-manager annotations, which make cert-manager issue one as itself, the same;
+ * - a Certificate names ria.yaml's `certificates` issuer (kind and name) and no other, and is a
+ *   server certificate: no CA, no subject but its commonName (a hostname), no other names, server
+ *   usages only; an Ingress's cert-manager annotations, which make cert-manager issue one as itself,
+ *   the same: the config's issuer, a common name of the environment's, and no other cert-manager key
+ *   than those that tune the certificate's lifetime and key (CERT_MANAGER_ALLOWED_ANNOTATIONS);
  * - an Ingress names ria.yaml's `ingressClass` (see ingressClassOk for a config without one).
  *
  * The allowed values come from annotations of the environment's Namespace (render/route-scope.ts),
@@ -84,7 +87,37 @@ export const CERT_MANAGER_INGRESS_ANNOTATIONS = {
 /** The annotation some ingress controllers read instead of (and before) spec.ingressClassName. */
 export const LEGACY_INGRESS_CLASS_ANNOTATION = 'kubernetes.io/ingress.class';
 
+/** cert-manager's annotation for the subject common name of the Certificate it writes: held to the hostname rules. */
+export const CERT_MANAGER_COMMON_NAME_ANNOTATION = 'cert-manager.io/common-name';
+/**
+ * cert-manager's annotations that only tune the Certificate it writes (lifetime, key, history).
+ * Any other key under CERT_MANAGER_ANNOTATION_PREFIXES is refused: it would shape the certificate's
+ * identity (e-mail, IP or URI SANs, subject, usages such as client auth) or the HTTP-01 solver
+ * (another IngressClass, the Ingress edited in place), out of reach of the Certificate rules.
+ */
+export const CERT_MANAGER_TUNING_ANNOTATIONS = [
+  'cert-manager.io/duration', 'cert-manager.io/renew-before', 'cert-manager.io/renew-before-percentage', 'cert-manager.io/revision-history-limit',
+  'cert-manager.io/private-key-algorithm', 'cert-manager.io/private-key-encoding', 'cert-manager.io/private-key-size', 'cert-manager.io/private-key-rotation-policy',
+] as const;
+export const CERT_MANAGER_ANNOTATION_PREFIXES = ['cert-manager.io/', 'acme.cert-manager.io/'] as const;
+/** The cert-manager keys an Ingress (or Gateway) may carry: the issuer (held to the config's), the common name (a hostname of the environment), tuning. */
+export const CERT_MANAGER_ALLOWED_ANNOTATIONS: readonly string[] = [
+  CERT_MANAGER_INGRESS_ANNOTATIONS.clusterIssuer, CERT_MANAGER_INGRESS_ANNOTATIONS.issuer, CERT_MANAGER_INGRESS_ANNOTATIONS.issuerKind,
+  CERT_MANAGER_INGRESS_ANNOTATIONS.issuerGroup, CERT_MANAGER_COMMON_NAME_ANNOTATION, ...CERT_MANAGER_TUNING_ANNOTATIONS,
+];
+/** Whether an annotation key is cert-manager's and not one it may carry. */
+export function refusedCertManagerAnnotation(key: string): boolean {
+  return CERT_MANAGER_ANNOTATION_PREFIXES.some((p) => key.startsWith(p)) && !CERT_MANAGER_ALLOWED_ANNOTATIONS.includes(key);
+}
+/**
+ * The key usages a Certificate may ask for: a server's (cert-manager's default is the first two).
+ * `client auth` would make it a client certificate, for any mTLS that maps a subject to a user;
+ * `cert sign` and the others have no use for a server.
+ */
+export const SERVER_USAGES = ['digital signature', 'key encipherment', 'server auth'] as const;
+
 const CM = CERT_MANAGER_INGRESS_ANNOTATIONS;
+const celList = (xs: readonly string[]) => `[${xs.map((x) => `'${x}'`).join(', ')}]`;
 /** CEL: the `<Kind>/<name>` of the issuer a Certificate's issuerRef names, with cert-manager's defaults. */
 const certificateIssuer = `((has(object.spec.issuerRef) && has(object.spec.issuerRef.kind) ? object.spec.issuerRef.kind : 'Issuer') + '/' + (has(object.spec.issuerRef) && has(object.spec.issuerRef.name) ? object.spec.issuerRef.name : ''))`;
 const certificateGroupOk = `(!has(object.spec.issuerRef) || !has(object.spec.issuerRef.group) || object.spec.issuerRef.group == 'cert-manager.io')`;
@@ -107,6 +140,23 @@ const ingressIssuerOk = `((!${hasIngressAnnotation(CM.clusterIssuer)} || 'Cluste
  */
 const ingressClassOk = `(variables.routeIngressClass == '' ? !${hasIngressAnnotation(LEGACY_INGRESS_CLASS_ANNOTATION)} : `
   + `(has(object.spec.ingressClassName) && object.spec.ingressClassName == variables.routeIngressClass && (!${hasIngressAnnotation(LEGACY_INGRESS_CLASS_ANNOTATION)} || ${ingressAnnotation(LEGACY_INGRESS_CLASS_ANNOTATION)} == variables.routeIngressClass)))`;
+/** CEL: the Ingress's cert-manager annotation keys outside CERT_MANAGER_ALLOWED_ANNOTATIONS. */
+const refusedCertManagerKeys = `(has(object.metadata.annotations) ? object.metadata.annotations.filter(k, (${CERT_MANAGER_ANNOTATION_PREFIXES.map((p) => `k.startsWith('${p}')`).join(' || ')}) && !(k in ${celList(CERT_MANAGER_ALLOWED_ANNOTATIONS)})) : [])`;
+const ingressCertManagerKeysOk = `(${refusedCertManagerKeys}.size() == 0)`;
+/**
+ * CEL: the Certificate asks for a server certificate and nothing more: not a CA (which signs any
+ * hostname), no subject other than commonName (literalSubject, subject: organisations and the like
+ * are an identity no hostname check sees), no otherNames, and server usages only.
+ */
+const certificateChecks: Array<[string, string]> = [
+  ['isCA', `(!has(object.spec.isCA) || !object.spec.isCA)`],
+  ['literalSubject', `!has(object.spec.literalSubject)`],
+  ['subject', `!has(object.spec.subject)`],
+  ['otherNames', `(!has(object.spec.otherNames) || object.spec.otherNames.size() == 0)`],
+  ['usages', `(!has(object.spec.usages) || object.spec.usages.all(u, u in ${celList(SERVER_USAGES)}))`],
+];
+const certificateFieldsOk = `(${certificateChecks.map(([, ok]) => ok).join(' && ')})`;
+const certificateFieldsRefused = `[${certificateChecks.map(([field, ok]) => `${ok} ? '' : 'spec.${field}${field === 'usages' ? ` ' + object.spec.usages.filter(u, !(u in ${celList(SERVER_USAGES)})).join(', ')` : `'`}`).join(', ')}].filter(f, f != '')`;
 const scopeSaid = `' (the config repository allows ' + variables.routeLabel + '.' + variables.routeDomain + ', NAME--' + variables.routeLabel + '.' + variables.routeDomain + (variables.routeListed == ',,' ? '' : ' and' + variables.routeListed.replace(',', ' ')) + ')'`;
 
 /** VAP `validations` for route kinds; each is true for any other request. */
@@ -127,6 +177,12 @@ export function routeValidations(): Array<{ expression: string; messageExpressio
       reason: 'Forbidden' },
     { expression: `${not('Ingress')} || ${ingressIssuerOk}`,
       messageExpression: `'Ingress ' + object.metadata.name + ': its cert-manager annotations (' + ['${CM.clusterIssuer}', '${CM.issuer}', '${CM.issuerKind}', '${CM.issuerGroup}', '${CM.tlsAcme}'].filter(k, has(object.metadata.annotations) && k in object.metadata.annotations).map(k, k + ': ' + object.metadata.annotations[k]).join(', ') + ') ask for a certificate from an issuer the config repository did not give this environment' + ${issuerSaid}`,
+      reason: 'Forbidden' },
+    { expression: `${not('Ingress')} || (${ingressCertManagerKeysOk} && (!${hasIngressAnnotation(CERT_MANAGER_COMMON_NAME_ANNOTATION)} || ${hostAllowed(ingressAnnotation(CERT_MANAGER_COMMON_NAME_ANNOTATION))}))`,
+      messageExpression: `'Ingress ' + object.metadata.name + ': ' + (${ingressCertManagerKeysOk} ? 'the annotation ${CERT_MANAGER_COMMON_NAME_ANNOTATION} ' + ${ingressAnnotation(CERT_MANAGER_COMMON_NAME_ANNOTATION)} + ' is not a hostname of this environment' + ${scopeSaid} : 'the annotations ' + ${refusedCertManagerKeys}.join(', ') + ' would shape the certificate cert-manager writes beyond the hostnames and issuer the config repository gives this environment (allowed: ${CERT_MANAGER_ALLOWED_ANNOTATIONS.join(', ')})')`,
+      reason: 'Forbidden' },
+    { expression: `${not('Certificate')} || ${certificateFieldsOk}`,
+      messageExpression: `'Certificate ' + object.metadata.name + ': ' + ${certificateFieldsRefused}.join(', ') + ' would make it more than a server certificate for hostnames of this environment (no CA, no subject but commonName, usages of ${SERVER_USAGES.join(', ')} only)'`,
       reason: 'Forbidden' },
     { expression: `${not('Certificate')} || (variables.routeIssuer != '' && ${certificateIssuer} == variables.routeIssuer && ${certificateGroupOk})`,
       messageExpression: `'Certificate ' + object.metadata.name + ': issuer ' + ${certificateIssuer} + (${certificateGroupOk} ? '' : ' of group ' + object.spec.issuerRef.group) + ' is not one the config repository gives this environment' + ${issuerSaid}`,

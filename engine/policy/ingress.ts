@@ -1,5 +1,5 @@
 import type { KubernetesObject } from '../riofile/model.js';
-import { CERT_MANAGER_INGRESS_ANNOTATIONS as CM, LEGACY_INGRESS_CLASS_ANNOTATION } from '../install/route-admission.js';
+import { CERT_MANAGER_ALLOWED_ANNOTATIONS, CERT_MANAGER_INGRESS_ANNOTATIONS as CM, LEGACY_INGRESS_CLASS_ANNOTATION, refusedCertManagerAnnotation } from '../install/route-admission.js';
 import type { Finding } from './finding.js';
 import type { RouteScope } from './routes.js';
 
@@ -8,7 +8,8 @@ type Path = readonly (string | number)[];
 /**
  * An Ingress of `kubernetes:` manifests picks its ingress controller (spec.ingressClassName, the
  * legacy kubernetes.io/ingress.class annotation) and, through cert-manager's annotations, the
- * issuer cert-manager itself asks a certificate from: both are the config repository's to choose
+ * issuer cert-manager itself asks a certificate from (and, through its other annotations, what
+ * that certificate says: only those tuning its lifetime and key pass): both are the config repository's to choose
  * (ria.yaml `ingressClass`, `certificates`). The API server's admission policy refuses the same
  * (install/route-admission.ts, which stays the enforcement); checked here too so that the refusal
  * is a PolicyDenied located on the Riofile line, before anything is applied, not an apply refusal.
@@ -56,5 +57,11 @@ export function ingressFindings(m: KubernetesObject, what: string, at: Path, sco
     refuse(CM.issuerGroup, 'names an issuer of another group than cert-manager.io, which is never the config repository\'s');
   }
   if (has(CM.tlsAcme)) refuse(CM.tlsAcme, 'asks cert-manager for a certificate from its default issuer, which the config repository does not name');
+  // Other cert-manager keys shape the certificate cert-manager writes as itself (e-mail, IP, URI
+  // SANs, subject, client usages) or its HTTP-01 solver (another class, this Ingress edited):
+  // only those that tune its lifetime and key are let through, as by the API server.
+  for (const key of Object.keys(annotations).filter(refusedCertManagerAnnotation)) {
+    out.push({ path: annotationAt(key), message: `${what}: the annotation ${key} would shape the certificate cert-manager writes for it beyond the hostnames and issuer the config repository gives this environment; cert-manager annotations allowed: ${CERT_MANAGER_ALLOWED_ANNOTATIONS.join(', ')}` });
+  }
   return out;
 }

@@ -4,6 +4,7 @@ import { endpointHost, SEPARATOR } from '../render/names.js';
 import { howToAllow, type Allow } from './allow.js';
 import type { Finding } from './finding.js';
 import { ingressFindings } from './ingress.js';
+import { CERT_MANAGER_COMMON_NAME_ANNOTATION, SERVER_USAGES } from '../install/route-admission.js';
 
 /** What the config says about routing for one environment: ria.yaml's domain and Gateway, the app's custom domains. */
 export interface RouteScope {
@@ -51,6 +52,13 @@ export function certificateFindings(m: KubernetesObject, what: string, at: Path,
   // from the config's issuer (a CA or Vault ClusterIssuer) would sign any hostname at all.
   if (spec.literalSubject !== undefined) out.push({ path: [...at, 'spec', 'literalSubject'], message: `${what}: literalSubject names a subject (its CN included) no hostname check sees; a Certificate may name hostnames of the environment only (dnsNames, commonName)` });
   if (spec.isCA === true) out.push({ path: [...at, 'spec', 'isCA'], message: `${what}: isCA asks the config's issuer for a CA certificate, which could sign any hostname; a Certificate may name hostnames of the environment only` });
+  // Organisations, units and the like name an identity (for mTLS that maps them to a user); only commonName, a hostname, is checked.
+  if (spec.subject !== undefined) out.push({ path: [...at, 'spec', 'subject'], message: `${what}: subject names an identity (organizations, units...) no hostname check sees; a Certificate may name hostnames of the environment only (dnsNames, commonName)` });
+  if (Array.isArray(spec.usages)) {
+    spec.usages.forEach((u: unknown, i: number) => {
+      if (!(SERVER_USAGES as readonly unknown[]).includes(u)) out.push({ path: [...at, 'spec', 'usages', i], message: `${what}: usage ${JSON.stringify(u)} is not a server's (${SERVER_USAGES.join(', ')}): a Certificate serves hostnames of the environment, it is not a client or signing certificate` });
+    });
+  }
   for (const [host, path] of names) {
     const refusal = hostRefusal(host, scope, own);
     if (refusal) out.push({ path: [...at, ...path], message: `${what}: ${refusal}` });
@@ -63,9 +71,6 @@ export function certificateFindings(m: KubernetesObject, what: string, at: Path,
   return out;
 }
 
-/** cert-manager's Ingress annotations for the Certificate it writes: its common name, its e-mail SANs. */
-const INGRESS_SHIM_COMMON_NAME = 'cert-manager.io/common-name';
-const INGRESS_SHIM_EMAIL_SANS = 'cert-manager.io/email-sans';
 
 const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 /** Objects that claim hostnames on the shared Gateway (or an ingress controller): traffic of other apps. */
@@ -104,10 +109,9 @@ export function routeFindings(m: KubernetesObject, what: string, at: Path, allow
     (Array.isArray(spec.tls) ? spec.tls : []).forEach((t: any, i: number) => (Array.isArray(t?.hosts) ? t.hosts : []).forEach((h: unknown, j: number) => hosts.push([h, ['spec', 'tls', i, 'hosts', j]])));
     out.push(...ingressFindings(m, what, at, scope));
     // cert-manager's ingress-shim writes a Certificate from these, as itself (no check of the
-    // environment's sees it): the subject's CN and e-mail SANs are held like a Certificate's.
+    // environment's sees it): the subject's CN is held like a Certificate's (other keys: ingress.ts).
     const annotations = (m.metadata?.annotations ?? {}) as Record<string, unknown>;
-    if (annotations[INGRESS_SHIM_COMMON_NAME] !== undefined) hosts.push([annotations[INGRESS_SHIM_COMMON_NAME], ['metadata', 'annotations', INGRESS_SHIM_COMMON_NAME]]);
-    if (annotations[INGRESS_SHIM_EMAIL_SANS] !== undefined) out.push({ path: [...at, 'metadata', 'annotations', INGRESS_SHIM_EMAIL_SANS], message: `${what}: ${INGRESS_SHIM_EMAIL_SANS} asks cert-manager for a certificate of e-mail addresses, not hostnames of the environment` });
+    if (annotations[CERT_MANAGER_COMMON_NAME_ANNOTATION] !== undefined) hosts.push([annotations[CERT_MANAGER_COMMON_NAME_ANNOTATION], ['metadata', 'annotations', CERT_MANAGER_COMMON_NAME_ANNOTATION]]);
   } else if (m.kind === 'Gateway') {
     (Array.isArray(spec.listeners) ? spec.listeners : []).forEach((l: any, i: number) => {
       if (l?.hostname === undefined) out.push({ path: [...at, 'spec', 'listeners', i], message: `${what}: listener ${i} has no hostname, so it would accept every hostname; ${hint}` });

@@ -231,3 +231,46 @@ test('the API server refuses an environment an Ingress asking cert-manager for a
   await asEnvironment.apply(ingress('tls', host, tls, { 'cert-manager.io/cluster-issuer': ISSUER.name }));
   await asEnvironment.apply(ingress('tls', host, tls, { 'cert-manager.io/issuer': ISSUER.name, 'cert-manager.io/issuer-kind': ISSUER.kind }));
 });
+
+test('the API server refuses an environment a Certificate that is more than a server certificate for its hostnames (CA, subject, other names, client usages)', async () => {
+  // Setup: with a CA or Vault ClusterIssuer as ria.yaml's, a CA certificate would sign any hostname,
+  // and a subject or client usage would name another identity for mTLS (review6, 1).
+  const dnsNames = [endpointHost(['web'], env, DOMAIN)];
+  const issuerRef = { group: 'cert-manager.io', kind: ISSUER.kind, name: ISSUER.name };
+  const certificate = (spec: Record<string, unknown>): KubeObject => ({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate',
+    metadata: { name: 'server', namespace, labels: labels() }, spec: { secretName: 'server-tls', dnsNames, issuerRef, ...spec } });
+  const refused = (fields: string) => forbidden(new RegExp(`Certificate server: ${fields.replace(/[.*]/g, '\\$&')} would make it more than a server certificate for hostnames of this environment`));
+
+  // Test: each field alone, located by name in the message.
+  await assert.rejects(asEnvironment.apply(certificate({ isCA: true })), refused('spec.isCA'));
+  await assert.rejects(asEnvironment.apply(certificate({ literalSubject: `CN=${endpointHost(['web'], { ...env, app: `${app}x` }, DOMAIN)},O=system:masters` })), refused('spec.literalSubject'));
+  await assert.rejects(asEnvironment.apply(certificate({ subject: { organizations: ['system:masters'] } })), refused('spec.subject'));
+  await assert.rejects(asEnvironment.apply(certificate({ otherNames: [{ oid: '1.3.6.1.4.1.311.20.2.3', utf8Value: 'admin@example.com' }] })), refused('spec.otherNames'));
+  await assert.rejects(asEnvironment.apply(certificate({ usages: ['server auth', 'client auth'] })), refused('spec.usages client auth'));
+  await assert.rejects(asEnvironment.apply(certificate({ isCA: true, usages: ['cert sign'] })), refused('spec.isCA, spec.usages cert sign'));
+  // The common name is held like dnsNames.
+  await assert.rejects(asEnvironment.apply(certificate({ commonName: 'admin.internal' })), forbidden(/Certificate server: it may name hostnames of this environment only/));
+  // A server certificate of its own hostnames is accepted, with cert-manager's server usages and its own common name.
+  await asEnvironment.apply(certificate({ isCA: false, commonName: dnsNames[0], usages: ['digital signature', 'key encipherment', 'server auth'] }));
+});
+
+test('the API server refuses an environment an Ingress whose cert-manager annotations shape the certificate cert-manager writes for it', async () => {
+  // Setup: cert-manager's ingress-shim copies these into the Certificate it writes as itself (review6, 2).
+  const host = endpointHost(['shim'], env, DOMAIN);
+  const tls = { tls: [{ hosts: [host], secretName: 'shim-cert' }] };
+  const issuer = { 'cert-manager.io/cluster-issuer': ISSUER.name };
+  const shaping = /Ingress shim: the annotations (\S+) would shape the certificate cert-manager writes beyond the hostnames and issuer the config repository gives this environment/;
+
+  // Test: a key outside the allowlist, each alone; the common name outside the environment's hostnames.
+  for (const key of ['cert-manager.io/email-sans', 'cert-manager.io/subject-organizations', 'cert-manager.io/usages', 'cert-manager.io/ip-sans', 'acme.cert-manager.io/http01-ingress-class', 'acme.cert-manager.io/http01-edit-in-place']) {
+    await assert.rejects(asEnvironment.apply(ingress('shim', host, tls, { ...issuer, [key]: 'x' })), (err: Error & { status?: number }) => {
+      forbidden(shaping)(err);
+      assert.equal(shaping.exec(err.message)![1], key);
+      return true;
+    }, key);
+  }
+  await assert.rejects(asEnvironment.apply(ingress('shim', host, tls, { ...issuer, 'cert-manager.io/common-name': 'admin.internal' })),
+    forbidden(/Ingress shim: the annotation cert-manager\.io\/common-name admin\.internal is not a hostname of this environment/));
+  // Its own common name and the keys that only tune the certificate's lifetime and key are accepted.
+  await asEnvironment.apply(ingress('shim', host, tls, { ...issuer, 'cert-manager.io/common-name': host, 'cert-manager.io/duration': '2160h', 'cert-manager.io/private-key-algorithm': 'ECDSA' }));
+});

@@ -169,6 +169,24 @@ test('routes: a manifest Certificate may not ask for a CA certificate, a literal
     ['kubernetes.manifest[0].spec.otherNames']);
 });
 
+test('routes: a manifest Certificate is a server certificate: no subject (its organizations name an identity), server usages only, each located', () => {
+  // Setup: a client certificate whose O names another identity, for any mTLS that maps O or CN to a user.
+  const withIssuer = { domain: DOMAIN, gateway, issuer: { kind: 'ClusterIssuer', name: 'letsencrypt' } };
+  const cert = (extra: string) => ['apiVersion: cert-manager.io/v1', 'kind: Certificate', 'metadata: {name: c}', 'spec:',
+    '  secretName: c-tls', `  dnsNames: ${JSON.stringify([own(main, 'web')])}`, '  issuerRef: {kind: ClusterIssuer, name: letsencrypt}', extra].join('\n');
+
+  // Test
+  assert.deepEqual(issues(input(cert('  usages: [digital signature, key encipherment, server auth]'), main, withIssuer)), []);
+  assert.deepEqual(issues(input(cert(`  commonName: ${own(main, 'web')}`), main, withIssuer)), []);
+  const subject = issues(input(cert('  subject: {organizations: ["system:masters"]}'), main, withIssuer));
+  assert.deepEqual(subject.map((i) => [i.path, i.line]), [['kubernetes.manifest[0].spec.subject', 13]]);
+  assert.match(subject[0]!.message, /subject names an identity/);
+  const usages = issues(input(cert('  usages: [server auth, client auth, cert sign]'), main, withIssuer));
+  assert.deepEqual(usages.map((i) => i.path), ['kubernetes.manifest[0].spec.usages[1]', 'kubernetes.manifest[0].spec.usages[2]']);
+  assert.match(usages[0]!.message, /usage "client auth" is not a server's \(digital signature, key encipherment, server auth\)/);
+  assert.deepEqual(issues(input(cert(`  commonName: ${endpointHost(['web'], { ...main, app: 'blog' }, DOMAIN)}`), main, withIssuer)).map((i) => i.path), ['kubernetes.manifest[0].spec.commonName']);
+});
+
 test('routes: an Ingress\'s cert-manager annotations for the Certificate cert-manager writes: the common name is a hostname of the environment, no e-mail SANs', () => {
   // Setup: cert-manager's ingress-shim writes the Certificate as itself, past every check of the environment's.
   const ingress = (annotations: Record<string, string>) => ['apiVersion: networking.k8s.io/v1', 'kind: Ingress', `metadata: {name: i, annotations: ${JSON.stringify(annotations)}}`, 'spec:',
@@ -181,5 +199,10 @@ test('routes: an Ingress\'s cert-manager annotations for the Certificate cert-ma
   assert.deepEqual(theirs.map((i) => i.path), ['kubernetes.manifest[0].metadata.annotations.cert-manager.io/common-name']);
   const email = issues(input(ingress({ 'cert-manager.io/email-sans': 'admin@example.com' })));
   assert.deepEqual(email.map((i) => i.path), ['kubernetes.manifest[0].metadata.annotations.cert-manager.io/email-sans']);
-  assert.match(email[0]!.message, /e-mail addresses, not hostnames/);
+  assert.match(email[0]!.message, /would shape the certificate cert-manager writes for it beyond the hostnames and issuer/);
+  // Every cert-manager key outside the allowlist (issuer, common name, lifetime and key) is refused, each located.
+  const shaping = { 'cert-manager.io/subject-organizations': 'system:masters', 'cert-manager.io/usages': 'client auth', 'cert-manager.io/ip-sans': '10.0.0.1',
+    'acme.cert-manager.io/http01-ingress-class': 'internal', 'acme.cert-manager.io/http01-edit-in-place': 'true' };
+  assert.deepEqual(issues(input(ingress(shaping))).map((i) => i.path), Object.keys(shaping).map((k) => `kubernetes.manifest[0].metadata.annotations.${k}`));
+  assert.deepEqual(issues(input(ingress({ 'cert-manager.io/duration': '2160h', 'cert-manager.io/private-key-algorithm': 'ECDSA', 'cert-manager.io/renew-before': '360h' }))), []);
 });

@@ -30,6 +30,10 @@ Options:
   --secrets-from NS      a namespace apps copy Secrets from (secretsFrom in apps/<app>.yaml); the
                          engine may read Secrets there (a Role) and otherwise only in its own
                          namespace; repeatable. The namespace must exist
+  --cert-manager-namespace NS
+                         cert-manager's namespace (default: cert-manager): its ServiceAccounts may
+                         write the HTTP-01 solver's routes and CertificateRequests in environments,
+                         which the route admission policy refuses anyone else
   --image IMG            engine image (default: ${defaultImage()})
   --namespace NS         namespace to install into (default: ${DEFAULT_NAMESPACE})
   --kubeconfig FILE      kubeconfig to use (default: $KUBECONFIG or ~/.kube/config)
@@ -48,7 +52,7 @@ export function parseInstallArgs(args: string[]): Parsed {
   let dryRun = false;
   const globalRoles: string[] = [];
   const secretsFrom: string[] = [];
-  const valued = ['--namespace', '--image', '--config-repo', '--config-branch', '--config-path', '--config-secret', '--webhook-secret', '--kubeconfig'];
+  const valued = ['--namespace', '--image', '--config-repo', '--config-branch', '--config-path', '--config-secret', '--webhook-secret', '--kubeconfig', '--cert-manager-namespace'];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -76,6 +80,7 @@ export function parseInstallArgs(args: string[]): Parsed {
     ...(values['webhook-secret'] ? { webhookSecret: values['webhook-secret'] } : {}),
     ...(globalRoles.length ? { globalRoles } : {}),
     ...(secretsFrom.length ? { secretsFrom } : {}),
+    ...(values['cert-manager-namespace'] ? { certManagerNamespace: values['cert-manager-namespace'] } : {}),
   };
   return { options, yaml, dryRun, ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}) };
 }

@@ -15,12 +15,17 @@
  *    `ria.dev/role` for the builder namespace's),
  *    before and after the write: Ria cannot create an unlabelled object, and cannot take over
  *    (update, label, delete) one it did not label;
- * 5. routes (HTTPRoute, Ingress, Certificate) claim only the hostnames, and attach only to the
- *    Gateway, that the config repository gives the environment (route-admission.ts).
+ *
+ * A second policy (routeAdmissionPolicy) holds routes (HTTPRoute and the other Gateway API
+ * routes, Gateway, Ingress, Certificate; cert-manager's issuance requests refused) to the
+ * hostnames, Gateway, issuer and IngressClass the config repository gives the environment
+ * (route-admission.ts), in every environment namespace and for every writer, not only Ria's
+ * identities: an app allowed `permissions` can grant its own pods (or anyone) rights to write
+ * routes in its namespace, and the Gateway takes routes from every namespace Ria labels.
  */
 import type { KubeObject } from '../kube/objects.js';
 import { ENVIRONMENT_RESOURCES, ENVIRONMENT_SERVICE_ACCOUNT } from './rbac.js';
-import { routeValidations, routeVariables } from './route-admission.js';
+import { GUARDED_ROUTE_RESOURCES, routeValidations, routeVariables } from './route-admission.js';
 
 const BY_GROUP = new Map<string, string[]>();
 for (const r of ENVIRONMENT_RESOURCES) BY_GROUP.set(r.group, [...(BY_GROUP.get(r.group) ?? []), r.resource]);
@@ -57,7 +62,6 @@ export function admissionPolicy(options: { namespace: string; engineServiceAccou
       variables: [
         { name: 'isEngine', expression: `request.userInfo.username == '${engineUser}'` },
         { name: 'target', expression: `request.resource.resource == 'namespaces' ? request.name : request.namespace` },
-        ...routeVariables(),
       ],
       validations: [
         { expression: `!variables.target.startsWith('kube-')`,
@@ -72,8 +76,56 @@ export function admissionPolicy(options: { namespace: string; engineServiceAccou
           message: 'Ria writes only objects carrying its labels (app.kubernetes.io/managed-by: ria and ria.dev/app)', reason: 'Forbidden' },
         { expression: `request.operation == 'CREATE' || (${labelled('oldObject')})`,
           message: 'Ria never changes or deletes an object it did not label (app.kubernetes.io/managed-by: ria and ria.dev/app)', reason: 'Forbidden' },
-        ...routeValidations(),
       ],
+    } },
+    { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name, labels }, spec: {
+      policyName: name, validationActions: ['Deny'],
+    } },
+  ];
+}
+
+/** The labels of an environment's namespace (render/namespace.ts): Ria's, for an app. The builder namespace and Ria's own have no `ria.dev/app`. */
+export const ENVIRONMENT_NAMESPACE_SELECTOR = {
+  matchLabels: { 'app.kubernetes.io/managed-by': 'ria' },
+  matchExpressions: [{ key: 'ria.dev/app', operator: 'Exists' }],
+};
+/** cert-manager's default namespace (its Helm chart and static manifests). */
+export const DEFAULT_CERT_MANAGER_NAMESPACE = 'cert-manager';
+
+/**
+ * The route policy: route-admission.ts's checks on every create and update of a route kind in an
+ * environment's namespace (ENVIRONMENT_NAMESPACE_SELECTOR), by anyone but:
+ *
+ * - `system:masters`: they pass RBAC and can change or delete this policy anyway, so holding
+ *   them would protect nothing, and it leaves a cluster admin a way to mend an environment by hand;
+ * - the ServiceAccounts of cert-manager's namespace (`ria install --cert-manager-namespace`): its
+ *   HTTP-01 solver writes an Ingress or HTTPRoute of the issuer's own class and Gateway listener
+ *   in the Certificate's namespace, and it writes the CertificateRequests and ACME Orders of the
+ *   Certificates it issues. What makes it issue is held here (a Certificate, an Ingress's or a
+ *   Gateway's annotations), and no environment can get a ServiceAccount token of that namespace.
+ *
+ * The engine is not exempt: it writes no route as itself (an environment's objects are applied as
+ * the environment's identity), so the same rules hold whoever writes.
+ */
+export function routeAdmissionPolicy(options: { name: string; labels: Record<string, string>; certManagerNamespace?: string }): KubeObject[] {
+  const { name, labels, certManagerNamespace = DEFAULT_CERT_MANAGER_NAMESPACE } = options;
+  const byGroup = new Map<string, string[]>();
+  for (const r of GUARDED_ROUTE_RESOURCES) byGroup.set(r.group, [...(byGroup.get(r.group) ?? []), r.resource]);
+  return [
+    { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy', metadata: { name, labels }, spec: {
+      failurePolicy: 'Fail',
+      matchConstraints: {
+        namespaceSelector: ENVIRONMENT_NAMESPACE_SELECTOR,
+        resourceRules: [...byGroup].map(([group, resources]) => ({
+          apiGroups: [group], apiVersions: ['*'], operations: ['CREATE', 'UPDATE'], resources: [...resources].sort(), scope: 'Namespaced',
+        })),
+      },
+      matchConditions: [
+        { name: 'not-system-masters', expression: `!has(request.userInfo.groups) || !('system:masters' in request.userInfo.groups)` },
+        { name: 'not-cert-manager', expression: `!request.userInfo.username.startsWith('system:serviceaccount:${certManagerNamespace}:')` },
+      ],
+      variables: routeVariables(),
+      validations: routeValidations(),
     } },
     { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name, labels }, spec: {
       policyName: name, validationActions: ['Deny'],

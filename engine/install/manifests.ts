@@ -10,7 +10,7 @@ import { RiaError } from '../errors.js';
 import { ENVIRONMENT_PERMISSIONS_ROLE, ENVIRONMENT_ROLE, engineClusterRules, environmentPermissionRules, environmentRules, leaseRules, builderRules, secretReadRules } from './rbac.js';
 import { builderNamespaceObjects } from '../controller/environment/builder-namespace.js';
 import { builderNamespace } from '../controller/environment/cluster-settings.js';
-import { admissionPolicy } from './admission-policy.js';
+import { admissionPolicy, DEFAULT_CERT_MANAGER_NAMESPACE, routeAdmissionPolicy } from './admission-policy.js';
 import { ENGINE_MEMORY_LIMIT_MIB, engineRuntimeEnv } from './runtime.js';
 import { LEADER_LABEL } from '../leader/pod-label.js';
 
@@ -63,6 +63,11 @@ export interface InstallOptions {
    * Secrets there (a Role per namespace) and, besides its own namespace, nowhere else.
    */
   secretsFrom?: string[];
+  /**
+   * cert-manager's namespace: its ServiceAccounts write the HTTP-01 solver's routes and the
+   * CertificateRequests of environments, which the route admission policy lets them (default cert-manager).
+   */
+  certManagerNamespace?: string;
 }
 
 export class InstallError extends RiaError {
@@ -86,6 +91,8 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 export function installManifests(options: InstallOptions): KubeObject[] {
   const { namespace = DEFAULT_NAMESPACE, image, configRepo, configBranch = 'main', configPath = '.', configSecret, webhookSecret, replicas = 2, logLevel = 'info', globalRoles = [] } = options;
   const secretsFrom = [...new Set(options.secretsFrom ?? [])].sort();
+  const certManagerNamespace = options.certManagerNamespace ?? DEFAULT_CERT_MANAGER_NAMESPACE;
+  if (!DNS_LABEL.test(certManagerNamespace)) throw new InstallError(`--cert-manager-namespace "${certManagerNamespace}" is not a valid namespace name`, { namespace: certManagerNamespace });
   if (!DNS_LABEL.test(namespace)) throw new InstallError(`namespace "${namespace}" is not a valid DNS label`, { namespace });
   if (!image) throw new InstallError('an engine image is required', {});
   if (!configRepo) throw new InstallError('the config repository URL is required', {});
@@ -167,6 +174,7 @@ export function installManifests(options: InstallOptions): KubeObject[] {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${ENGINE_NAME}-builds` }, subjects: [subject] },
     // Before the engine starts: it never runs without the admission policy that bounds its writes.
     ...admissionPolicy({ namespace, engineServiceAccount: ENGINE_NAME, name: `${ENGINE_NAME}-${namespace}`, labels }),
+    ...routeAdmissionPolicy({ name: `${ENGINE_NAME}-routes-${namespace}`, labels, certManagerNamespace }),
     // Only the leader's Pod (labelled while it leads): webhooks must reach the replica that acts.
     // Only the webhook port: whatever exposes this Service to GitHub exposes nothing else.
     { apiVersion: 'v1', kind: 'Service', metadata: meta(ENGINE_NAME), spec: {

@@ -1,9 +1,11 @@
 /**
- * The part of Ria's admission policy (admission-policy.ts) that bounds what routes an environment
- * writes, so that the API server, not only Ria's checks (policy/routes.ts), keeps an app inside
- * the hostnames and the Gateway the config repository gave it. An HTTPRoute, Ingress or
- * cert-manager Certificate written by an environment's identity (the one that applies what a
- * Riofile renders, its `kubernetes:` manifests included) may only:
+ * The checks of Ria's route admission policy (admission-policy.ts routeAdmissionPolicy), which
+ * bounds what routes are written in an environment's namespace, so that the API server, not only
+ * Ria's checks (policy/routes.ts), keeps an app inside the hostnames and the Gateway the config
+ * repository gave it. An HTTPRoute (or another Gateway API route), Ingress, Gateway or
+ * cert-manager Certificate written there, by the environment's identity (the one that applies
+ * what a Riofile renders, its `kubernetes:` manifests included) or by anyone else but
+ * system:masters and cert-manager (an app's pods given rights by its `permissions`), may only:
  *
  * - claim hostnames `<label>.<domain>` or `<part>--<label>.<domain>` (the environment's own, as
  *   names.ts builds them) or one listed for it (custom domains of the production environment,
@@ -16,7 +18,10 @@
  *   usages only; an Ingress's cert-manager annotations, which make cert-manager issue one as itself,
  *   the same: the config's issuer, a common name of the environment's, and no other cert-manager key
  *   than those that tune the certificate's lifetime and key (CERT_MANAGER_ALLOWED_ANNOTATIONS);
- * - an Ingress names ria.yaml's `ingressClass` (see ingressClassOk for a config without one).
+ * - an Ingress names ria.yaml's `ingressClass` (see ingressClassOk for a config without one);
+ * - a Gateway's listeners name hostnames of the environment, and its cert-manager annotations
+ *   (cert-manager's gateway-shim) are held like an Ingress's;
+ * - no CertificateRequest, ACME Order or Challenge: cert-manager's to write (ISSUANCE_KINDS).
  *
  * The allowed values come from annotations of the environment's Namespace (render/route-scope.ts),
  * which the engine writes from the config and the environment cannot write. Missing annotations
@@ -34,7 +39,33 @@ export const ROUTE_RESOURCES = [
 const annotation = (key: string) =>
   `namespaceObject != null && has(namespaceObject.metadata.annotations) && '${key}' in namespaceObject.metadata.annotations ? namespaceObject.metadata.annotations['${key}'] : ''`;
 
-const kindOf = ROUTE_RESOURCES.reduceRight((rest, r) => `request.resource.group == '${r.group}' && request.resource.resource == '${r.resource}' ? '${r.kind}' : (${rest})`, `''`);
+const GATEWAY_GROUP = 'gateway.networking.k8s.io';
+/** Gateway API routes: hostnames and parentRefs, held like an HTTPRoute (TCPRoute and UDPRoute have no hostnames: a mesh parent only). */
+export const GATEWAY_ROUTE_KINDS = ['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute'] as const;
+/**
+ * cert-manager's issuance requests: a CertificateRequest carries its CSR (any name, DER in base64,
+ * which no CEL can read) and an ACME Order or Challenge is cert-manager's own step; the issuer
+ * signs or solves what they say. Only cert-manager writes them (from Certificates, which the
+ * policy holds): anyone else is refused.
+ */
+export const ISSUANCE_KINDS = ['CertificateRequest', 'Order', 'Challenge'] as const;
+/**
+ * Every resource the route policy guards in an environment's namespace, whoever writes it (not
+ * only the environment's identity: an app allowed `permissions` can give its own pods these rights).
+ */
+export const GUARDED_ROUTE_RESOURCES = [
+  ...ROUTE_RESOURCES,
+  { group: GATEWAY_GROUP, resource: 'grpcroutes', kind: 'GRPCRoute' },
+  { group: GATEWAY_GROUP, resource: 'tlsroutes', kind: 'TLSRoute' },
+  { group: GATEWAY_GROUP, resource: 'tcproutes', kind: 'TCPRoute' },
+  { group: GATEWAY_GROUP, resource: 'udproutes', kind: 'UDPRoute' },
+  { group: GATEWAY_GROUP, resource: 'gateways', kind: 'Gateway' },
+  { group: 'cert-manager.io', resource: 'certificaterequests', kind: 'CertificateRequest' },
+  { group: 'acme.cert-manager.io', resource: 'orders', kind: 'Order' },
+  { group: 'acme.cert-manager.io', resource: 'challenges', kind: 'Challenge' },
+] as const;
+
+const kindOf = GUARDED_ROUTE_RESOURCES.reduceRight((rest, r) => `request.resource.group == '${r.group}' && request.resource.resource == '${r.resource}' ? '${r.kind}' : (${rest})`, `''`);
 
 /** VAP `variables` (names start with `route`). */
 export function routeVariables(): Array<{ name: string; expression: string }> {
@@ -162,12 +193,14 @@ const scopeSaid = `' (the config repository allows ' + variables.routeLabel + '.
 /** VAP `validations` for route kinds; each is true for any other request. */
 export function routeValidations(): Array<{ expression: string; messageExpression: string; reason: string }> {
   const not = (kind: string) => `object == null || variables.routeKind != '${kind}'`;
+  const notAny = (kinds: readonly string[]) => `object == null || !(variables.routeKind in ${celList(kinds)})`;
+  const what = `variables.routeKind + ' ' + object.metadata.name`;
   return [
-    { expression: `${not('HTTPRoute')} || !has(object.spec.parentRefs) || object.spec.parentRefs.all(p, ${parentAllowed('p')})`,
-      messageExpression: `'HTTPRoute ' + object.metadata.name + ': parentRefs ' + object.spec.parentRefs.filter(p, !${parentAllowed('p')}).map(p, (has(p.namespace) ? p.namespace : request.namespace) + '/' + p.name).join(', ') + ' are not the Gateway the config repository gives this environment (' + (variables.routeGateway == '' ? 'none' : variables.routeGateway) + ') nor a Service of its namespace'`,
+    { expression: `${notAny(GATEWAY_ROUTE_KINDS)} || !has(object.spec.parentRefs) || object.spec.parentRefs.all(p, ${parentAllowed('p')})`,
+      messageExpression: `${what} + ': parentRefs ' + object.spec.parentRefs.filter(p, !${parentAllowed('p')}).map(p, (has(p.namespace) ? p.namespace : request.namespace) + '/' + p.name).join(', ') + ' are not the Gateway the config repository gives this environment (' + (variables.routeGateway == '' ? 'none' : variables.routeGateway) + ') nor a Service of its namespace'`,
       reason: 'Forbidden' },
-    { expression: `${not('HTTPRoute')} || (${hostnames}.size() > 0 ? ${hostnames}.all(h, ${hostAllowed('h')}) : has(object.spec.parentRefs) && object.spec.parentRefs.all(p, ${meshParent('p')}))`,
-      messageExpression: `'HTTPRoute ' + object.metadata.name + ': ' + (${hostnames}.size() == 0 ? 'a route on a Gateway must name its hostnames (none would match every hostname)' : 'hostnames ' + ${hostnames}.filter(h, !${hostAllowed('h')}).join(', ') + ' are not this environment\\'s') + ${scopeSaid}`,
+    { expression: `${notAny(GATEWAY_ROUTE_KINDS)} || (${hostnames}.size() > 0 ? ${hostnames}.all(h, ${hostAllowed('h')}) : has(object.spec.parentRefs) && object.spec.parentRefs.all(p, ${meshParent('p')}))`,
+      messageExpression: `${what} + ': ' + (${hostnames}.size() == 0 ? 'a route on a Gateway must name its hostnames (none would match every hostname)' : 'hostnames ' + ${hostnames}.filter(h, !${hostAllowed('h')}).join(', ') + ' are not this environment\\'s') + ${scopeSaid}`,
       reason: 'Forbidden' },
     { expression: `${not('Ingress')} || (!has(object.spec.defaultBackend) && (!has(object.spec.rules) || object.spec.rules.all(r, has(r.host) && ${hostAllowed('r.host')})) && (!has(object.spec.tls) || object.spec.tls.all(t, !has(t.hosts) || t.hosts.all(h, ${hostAllowed('h')}))))`,
       messageExpression: `'Ingress ' + object.metadata.name + ': every rule needs a host of this environment, no defaultBackend, and TLS hosts of this environment only' + ${scopeSaid}`,
@@ -175,11 +208,17 @@ export function routeValidations(): Array<{ expression: string; messageExpressio
     { expression: `${not('Ingress')} || ${ingressClassOk}`,
       messageExpression: `'Ingress ' + object.metadata.name + ': ' + (variables.routeIngressClass == '' ? 'the annotation ${LEGACY_INGRESS_CLASS_ANNOTATION} picks an ingress controller the config repository did not (ria.yaml names no "ingressClass": the cluster\\'s default class)' : 'IngressClass ' + (has(object.spec.ingressClassName) ? object.spec.ingressClassName : '(none)') + (${hasIngressAnnotation(LEGACY_INGRESS_CLASS_ANNOTATION)} ? ', annotation ${LEGACY_INGRESS_CLASS_ANNOTATION} ' + ${ingressAnnotation(LEGACY_INGRESS_CLASS_ANNOTATION)} : '') + ' is not the one the config repository allows (' + variables.routeIngressClass + ', ria.yaml "ingressClass"); an Ingress without a class gets the cluster\\'s default')`,
       reason: 'Forbidden' },
-    { expression: `${not('Ingress')} || ${ingressIssuerOk}`,
-      messageExpression: `'Ingress ' + object.metadata.name + ': its cert-manager annotations (' + ['${CM.clusterIssuer}', '${CM.issuer}', '${CM.issuerKind}', '${CM.issuerGroup}', '${CM.tlsAcme}'].filter(k, has(object.metadata.annotations) && k in object.metadata.annotations).map(k, k + ': ' + object.metadata.annotations[k]).join(', ') + ') ask for a certificate from an issuer the config repository did not give this environment' + ${issuerSaid}`,
+    { expression: `${notAny(['Ingress', 'Gateway'])} || ${ingressIssuerOk}`,
+      messageExpression: `${what} + ': its cert-manager annotations (' + ['${CM.clusterIssuer}', '${CM.issuer}', '${CM.issuerKind}', '${CM.issuerGroup}', '${CM.tlsAcme}'].filter(k, has(object.metadata.annotations) && k in object.metadata.annotations).map(k, k + ': ' + object.metadata.annotations[k]).join(', ') + ') ask for a certificate from an issuer the config repository did not give this environment' + ${issuerSaid}`,
       reason: 'Forbidden' },
-    { expression: `${not('Ingress')} || (${ingressCertManagerKeysOk} && (!${hasIngressAnnotation(CERT_MANAGER_COMMON_NAME_ANNOTATION)} || ${hostAllowed(ingressAnnotation(CERT_MANAGER_COMMON_NAME_ANNOTATION))}))`,
-      messageExpression: `'Ingress ' + object.metadata.name + ': ' + (${ingressCertManagerKeysOk} ? 'the annotation ${CERT_MANAGER_COMMON_NAME_ANNOTATION} ' + ${ingressAnnotation(CERT_MANAGER_COMMON_NAME_ANNOTATION)} + ' is not a hostname of this environment' + ${scopeSaid} : 'the annotations ' + ${refusedCertManagerKeys}.join(', ') + ' would shape the certificate cert-manager writes beyond the hostnames and issuer the config repository gives this environment (allowed: ${CERT_MANAGER_ALLOWED_ANNOTATIONS.join(', ')})')`,
+    { expression: `${notAny(['Ingress', 'Gateway'])} || (${ingressCertManagerKeysOk} && (!${hasIngressAnnotation(CERT_MANAGER_COMMON_NAME_ANNOTATION)} || ${hostAllowed(ingressAnnotation(CERT_MANAGER_COMMON_NAME_ANNOTATION))}))`,
+      messageExpression: `${what} + ': ' + (${ingressCertManagerKeysOk} ? 'the annotation ${CERT_MANAGER_COMMON_NAME_ANNOTATION} ' + ${ingressAnnotation(CERT_MANAGER_COMMON_NAME_ANNOTATION)} + ' is not a hostname of this environment' + ${scopeSaid} : 'the annotations ' + ${refusedCertManagerKeys}.join(', ') + ' would shape the certificate cert-manager writes beyond the hostnames and issuer the config repository gives this environment (allowed: ${CERT_MANAGER_ALLOWED_ANNOTATIONS.join(', ')})')`,
+      reason: 'Forbidden' },
+    { expression: `${not('Gateway')} || !has(object.spec.listeners) || object.spec.listeners.all(l, has(l.hostname) && ${hostAllowed('l.hostname')})`,
+      messageExpression: `'Gateway ' + object.metadata.name + ': every listener needs a hostname of this environment (none would accept every hostname)' + ${scopeSaid}`,
+      reason: 'Forbidden' },
+    { expression: `${notAny(ISSUANCE_KINDS)}`,
+      messageExpression: `${what} + ': only cert-manager writes ' + variables.routeKind + 's in the namespace of an environment (from a Certificate, which this policy holds to its hostnames and issuer); ask for a certificate with a Certificate'`,
       reason: 'Forbidden' },
     { expression: `${not('Certificate')} || ${certificateFieldsOk}`,
       messageExpression: `'Certificate ' + object.metadata.name + ': ' + ${certificateFieldsRefused}.join(', ') + ' would make it more than a server certificate for hostnames of this environment (no CA, no subject but commonName, usages of ${SERVER_USAGES.join(', ')} only)'`,

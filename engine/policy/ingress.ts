@@ -40,6 +40,21 @@ export function ingressFindings(m: KubernetesObject, what: string, at: Path, sco
     out.push({ path: annotationAt(LEGACY_INGRESS_CLASS_ANNOTATION), message: `${what}: the annotation ${LEGACY_INGRESS_CLASS_ANNOTATION}: ${legacy} picks an ingress controller the config repository did not (ria.yaml names no "ingressClass": the cluster's default class); remove it` });
   }
 
+  out.push(...certManagerAnnotationFindings(m, what, at, scope));
+  return out;
+}
+
+/**
+ * The cert-manager annotations of an Ingress or a Gateway (cert-manager's ingress-shim and
+ * gateway-shim write a Certificate from them, as cert-manager): ria.yaml's issuer only, and no
+ * key beyond those that tune the certificate's lifetime and key. The common name is held with the
+ * hostnames (routes.ts).
+ */
+export function certManagerAnnotationFindings(m: KubernetesObject, what: string, at: Path, scope: RouteScope): Finding[] {
+  const annotations = (m.metadata?.annotations ?? {}) as Record<string, unknown>;
+  const annotationAt = (key: string) => [...at, 'metadata', 'annotations', key];
+  const has = (key: string) => Object.prototype.hasOwnProperty.call(annotations, key);
+  const out: Finding[] = [];
   const issuer = scope.issuer ? `${scope.issuer.kind}/${scope.issuer.name}` : undefined;
   const annotate = scope.issuer && `${scope.issuer.kind === 'ClusterIssuer' ? CM.clusterIssuer : CM.issuer}: ${scope.issuer.name}${scope.issuer.kind === 'ClusterIssuer' || scope.issuer.kind === 'Issuer' ? '' : ` with ${CM.issuerKind}: ${scope.issuer.kind}`}`;
   const said = issuer ? `the config repository allows ${issuer} (ria.yaml "certificates"; annotate ${annotate})` : 'ria.yaml names no "certificates" issuer';

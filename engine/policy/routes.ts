@@ -3,7 +3,7 @@ import type { Environment } from '../render/types.js';
 import { endpointHost, SEPARATOR } from '../render/names.js';
 import { howToAllow, type Allow } from './allow.js';
 import type { Finding } from './finding.js';
-import { ingressFindings } from './ingress.js';
+import { certManagerAnnotationFindings, ingressFindings } from './ingress.js';
 import { CERT_MANAGER_COMMON_NAME_ANNOTATION, SERVER_USAGES } from '../install/route-admission.js';
 
 /** What the config says about routing for one environment: ria.yaml's domain and Gateway, the app's custom domains. */
@@ -117,6 +117,10 @@ export function routeFindings(m: KubernetesObject, what: string, at: Path, allow
       if (l?.hostname === undefined) out.push({ path: [...at, 'spec', 'listeners', i], message: `${what}: listener ${i} has no hostname, so it would accept every hostname; ${hint}` });
       else hosts.push([l.hostname, ['spec', 'listeners', i, 'hostname']]);
     });
+    // cert-manager's gateway-shim reads the same annotations as its ingress-shim.
+    out.push(...certManagerAnnotationFindings(m, what, at, scope));
+    const annotations = (m.metadata?.annotations ?? {}) as Record<string, unknown>;
+    if (annotations[CERT_MANAGER_COMMON_NAME_ANNOTATION] !== undefined) hosts.push([annotations[CERT_MANAGER_COMMON_NAME_ANNOTATION], ['metadata', 'annotations', CERT_MANAGER_COMMON_NAME_ANNOTATION]]);
   } else {
     const list = Array.isArray(spec.hostnames) ? spec.hostnames : [];
     if (list.length === 0) {

@@ -274,3 +274,52 @@ test('the API server refuses an environment an Ingress whose cert-manager annota
   // Its own common name and the keys that only tune the certificate's lifetime and key are accepted.
   await asEnvironment.apply(ingress('shim', host, tls, { ...issuer, 'cert-manager.io/common-name': host, 'cert-manager.io/duration': '2160h', 'cert-manager.io/private-key-algorithm': 'ECDSA' }));
 });
+
+test('the API server holds every writer in an environment\'s namespace to its route scope, not only Ria\'s identities (a pod given route rights by the app\'s permissions); system:masters and cert-manager pass', async () => {
+  // Setup: an app allowed `permissions` grants its pods' ServiceAccount the right to write routes
+  // in its namespace; the Gateway takes routes from every namespace Ria labels (review6, 4).
+  // cert-manager's HTTP-01 solver writes its own route (the issuer's Gateway listener) and the
+  // CertificateRequests of the Certificates it issues.
+  const rbac = 'rbac.authorization.k8s.io/v1';
+  const certManager = 'system:serviceaccount:cert-manager:cert-manager';
+  await admin.apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web', namespace, labels: labels() } });
+  await admin.apply({ apiVersion: rbac, kind: 'Role', metadata: { name: 'routes', namespace, labels: labels() }, rules: [
+    { apiGroups: ['gateway.networking.k8s.io', 'networking.k8s.io', 'cert-manager.io'], resources: ['httproutes', 'grpcroutes', 'gateways', 'ingresses', 'certificates', 'certificaterequests'], verbs: ['create', 'update', 'patch', 'get', 'delete'] },
+  ] });
+  await admin.apply({ apiVersion: rbac, kind: 'RoleBinding', metadata: { name: 'routes', namespace, labels: labels() },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'routes' },
+    subjects: [{ kind: 'ServiceAccount', name: 'web', namespace }, { kind: 'ServiceAccount', name: 'cert-manager', namespace: 'cert-manager' }] });
+  const pod = admin.as(`system:serviceaccount:${namespace}:web`);
+  const own = endpointHost(['pod'], env, DOMAIN);
+  const victim = endpointHost(['web'], { ...env, app: `${app}x` }, DOMAIN);
+  const parentRefs = [{ name: GATEWAY.name, namespace: GATEWAY.namespace }];
+  const plain = (kind: string, apiVersion: string, name: string, spec: Record<string, unknown>, annotations?: Record<string, string>): KubeObject =>
+    ({ apiVersion, kind, metadata: { name, namespace, ...(annotations ? { annotations } : {}) }, spec });
+  const http = (name: string, hostnames: string[], refs: unknown[] = parentRefs) => plain('HTTPRoute', 'gateway.networking.k8s.io/v1', name, { parentRefs: refs, hostnames, rules: [{ backendRefs: [{ name: 'web', port: 80 }] }] });
+  const request = (name: string) => plain('CertificateRequest', 'cert-manager.io/v1', name, { request: Buffer.from('-----BEGIN CERTIFICATE REQUEST-----\n-----END CERTIFICATE REQUEST-----\n').toString('base64'), issuerRef: { group: 'cert-manager.io', kind: ISSUER.kind, name: ISSUER.name } });
+  // The pod's rights reach the authorizer: its own route, unlabelled, is accepted.
+  await eventually('the pod may write routes', async () => pod.apply(http('pod-own', [own])).then(() => true, (e: Error & { status?: number }) => (e.status === 403 && /cannot/.test(e.message) ? false : Promise.reject(e))), 20_000);
+
+  // Test: as the pod, each forged route kind is refused with the policy's message.
+  await assert.rejects(pod.apply(http('forged', [victim])), forbidden(new RegExp(`HTTPRoute forged: hostnames ${victim.replace(/\./g, '\\.')} are not this environment's`)));
+  await assert.rejects(pod.apply(http('forged', [own], [{ name: 'internal', namespace: GATEWAY.namespace }])), forbidden(/HTTPRoute forged: parentRefs ria-gateway\/internal are not the Gateway/));
+  await assert.rejects(pod.apply(plain('GRPCRoute', 'gateway.networking.k8s.io/v1', 'forged', { parentRefs, hostnames: [victim] })), forbidden(/GRPCRoute forged: hostnames .* are not this environment's/));
+  await assert.rejects(pod.apply(ingress('forged', victim)), forbidden(/Ingress forged: every rule needs a host of this environment/));
+  await assert.rejects(pod.apply({ ...ingress('forged', own), metadata: { name: 'forged', namespace, annotations: { 'cert-manager.io/cluster-issuer': 'internal-ca' } } }), forbidden(/Ingress forged: its cert-manager annotations/));
+  const gateway = (listeners: unknown[], annotations?: Record<string, string>) => plain('Gateway', 'gateway.networking.k8s.io/v1', 'forged', { gatewayClassName: 'any', listeners }, annotations);
+  await assert.rejects(pod.apply(gateway([{ name: 'h', port: 80, protocol: 'HTTP' }])), forbidden(/Gateway forged: every listener needs a hostname of this environment/));
+  await assert.rejects(pod.apply(gateway([{ name: 'h', port: 80, protocol: 'HTTP', hostname: victim }])), forbidden(/Gateway forged: every listener needs a hostname of this environment/));
+  await assert.rejects(pod.apply(gateway([{ name: 'h', port: 80, protocol: 'HTTP', hostname: own }], { 'cert-manager.io/cluster-issuer': ISSUER.name, 'cert-manager.io/email-sans': 'admin@example.com' })),
+    forbidden(/Gateway forged: the annotations cert-manager\.io\/email-sans would shape the certificate/), 'gateway-shim writes a Certificate from a Gateway\'s annotations too');
+  await assert.rejects(pod.apply(plain('Certificate', 'cert-manager.io/v1', 'forged', { secretName: 'x', dnsNames: [own], isCA: true, issuerRef: { group: 'cert-manager.io', kind: ISSUER.kind, name: ISSUER.name } })),
+    forbidden(/Certificate forged: spec\.isCA would make it more than a server certificate/));
+  await assert.rejects(pod.apply(request('forged')), forbidden(/CertificateRequest forged: only cert-manager writes CertificateRequests in the namespace of an environment/));
+  // cert-manager passes: its solver's route on the issuer's own listener, its CertificateRequests.
+  const asCertManager = admin.as(certManager);
+  await asCertManager.apply(http('cm-acme-http-solver', [own], [{ name: 'acme', namespace: GATEWAY.namespace }]));
+  await asCertManager.apply(request('web-1'));
+  // A cluster admin (system:masters) passes: it can change or remove the policy anyway.
+  await admin.apply(http('by-admin', [victim]));
+  // Ria's own identity is held as before (the policy is one, for every writer).
+  await assert.rejects(asEnvironment.apply(route('forged', { parentRefs, hostnames: [victim] })), forbidden(/HTTPRoute forged: hostnames/));
+});

@@ -21,7 +21,7 @@ test('CRDs come first, then the namespace; every namespaced object is in it', ()
   const objs = render({ namespace: 'ria-test' });
   assert.deepEqual(objs.map((o) => o.kind), [
     'CustomResourceDefinition', 'CustomResourceDefinition', 'Namespace', 'Namespace', 'ClusterRole', 'ClusterRole', 'ClusterRole', 'ServiceAccount',
-    'ClusterRoleBinding', 'Role', 'RoleBinding', 'Role', 'RoleBinding', 'Role', 'RoleBinding', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'Service', 'Deployment',
+    'ClusterRoleBinding', 'Role', 'RoleBinding', 'Role', 'RoleBinding', 'Role', 'RoleBinding', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'Service', 'Deployment',
   ]);
   assert.equal(objs[3]!.metadata.name, 'ria-test-builds');
   for (const o of objs.filter((x) => x.metadata.name === 'ria-engine-builds')) assert.equal(o.metadata.namespace, 'ria-test-builds', `${o.kind} in the builder namespace`);
@@ -177,6 +177,12 @@ test('the admission policy is installed and bound (Deny), for the engine and the
   assert.match(validations, /startsWith\('kube-'\)/);
   assert.match(validations, /'ria-ops'/);
   assert.match(validations, /oldObject.metadata.labels/);
+  // The route policy (route-admission.ts), bound the same way, for every writer in environment namespaces.
+  const routes = find(objs, 'ValidatingAdmissionPolicy')[1]!;
+  assert.equal(routes.metadata.name, 'ria-engine-routes-ria-ops');
+  assert.equal(routes.spec.failurePolicy, 'Fail');
+  assert.deepEqual(find(objs, 'ValidatingAdmissionPolicyBinding')[1]!.spec, { policyName: routes.metadata.name, validationActions: ['Deny'] });
+  assert.throws(() => render({ certManagerNamespace: 'Cert Manager' }), /--cert-manager-namespace "Cert Manager" is not a valid namespace name/);
 });
 
 test('bindings grant the roles to the engine service account', () => {

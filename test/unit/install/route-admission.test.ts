@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { installManifests } from '../../../engine/install/manifests.js';
-import { CERT_MANAGER_INGRESS_ANNOTATIONS, LEGACY_INGRESS_CLASS_ANNOTATION, ROUTE_RESOURCES, routeValidations, routeVariables } from '../../../engine/install/route-admission.js';
+import { CERT_MANAGER_INGRESS_ANNOTATIONS, GUARDED_ROUTE_RESOURCES, LEGACY_INGRESS_CLASS_ANNOTATION, ROUTE_RESOURCES, routeValidations, routeVariables } from '../../../engine/install/route-admission.js';
 import { defaultSettings } from '../../../engine/config/load.js';
 import { clusterSettings } from '../../../engine/controller/environment/cluster-settings.js';
 import { ENVIRONMENT_RESOURCES } from '../../../engine/install/rbac.js';
@@ -23,25 +23,36 @@ function namespaceOf(riofile: string, env: Environment, over: Partial<Parameters
   return objects.find((o) => o.kind === 'Namespace' && o.metadata.name === environmentNamespace(env))!;
 }
 
-test('the installed admission policy holds every route kind an environment can write to the route scope', () => {
+test('the installed route admission policy holds every route kind to the route scope, in every environment namespace, for every writer but system:masters and cert-manager', () => {
   // Setup
-  const [policy] = (installManifests({ image: 'ria:1', configRepo: 'https://git.example/c.git', namespace: 'ria-ops' }) as Obj[]).filter((o) => o.kind === 'ValidatingAdmissionPolicy');
+  const policies = (installManifests({ image: 'ria:1', configRepo: 'https://git.example/c.git', namespace: 'ria-ops', certManagerNamespace: 'certs' }) as Obj[]).filter((o) => o.kind === 'ValidatingAdmissionPolicy');
+  const policy = policies.find((p) => p.metadata.name === 'ria-engine-routes-ria-ops');
   const guarded = new Set(policy!.spec.matchConstraints.resourceRules.flatMap((r: Obj) => r.resources.map((x: string) => `${r.apiGroups[0]}/${x}`)));
   const hostKinds = new Set([...ROUTE_KINDS, 'cert-manager.io/Certificate']);
 
   // Test: each kind of the environment role that claims hostnames is checked, and guarded (CREATE and UPDATE).
   const writable = ENVIRONMENT_RESOURCES.filter((r) => hostKinds.has(`${r.group}/${r.kind}`));
   assert.deepEqual(writable.map((r) => r.kind).sort(), ROUTE_RESOURCES.map((r) => r.kind).slice().sort());
-  for (const r of ROUTE_RESOURCES) assert.ok(guarded.has(`${r.group}/${r.resource}`), r.resource);
+  // Every route kind of Ria's own check (policy/routes.ts), whoever writes it, and cert-manager's issuance requests.
+  for (const key of hostKinds) assert.ok(GUARDED_ROUTE_RESOURCES.some((r) => `${r.group}/${r.kind}` === key), key);
+  for (const r of GUARDED_ROUTE_RESOURCES) assert.ok(guarded.has(`${r.group}/${r.resource}`), r.resource);
+  assert.ok(['certificaterequests', 'orders', 'challenges'].every((r) => [...guarded].some((g) => String(g).endsWith(`/${r}`))));
   assert.ok(policy!.spec.matchConstraints.resourceRules.every((r: Obj) => r.operations.includes('CREATE') && r.operations.includes('UPDATE')));
-  // The route checks are part of it, read the Namespace's annotations, and say why.
+  assert.deepEqual(policy!.spec.matchConstraints.namespaceSelector, { matchLabels: { 'app.kubernetes.io/managed-by': 'ria' }, matchExpressions: [{ key: 'ria.dev/app', operator: 'Exists' }] });
+  const conditions = policy!.spec.matchConditions.map((c: Obj) => c.expression).join('\n');
+  assert.match(conditions, /'system:masters' in request\.userInfo\.groups/);
+  assert.match(conditions, /startsWith\('system:serviceaccount:certs:'\)/);
+  assert.doesNotMatch(conditions, /ria-engine/, 'the engine is held like any writer');
+  // The identity policy no longer carries them; the route policy does, reads the Namespace's annotations, and says why.
+  const identity = policies.find((p) => p.metadata.name === 'ria-engine-ria-ops')!;
+  assert.ok(!identity.spec.variables.some((v: Obj) => v.name.startsWith('route')));
   const names = policy!.spec.variables.map((v: Obj) => v.name);
   for (const v of routeVariables()) assert.ok(names.includes(v.name), v.name);
   const expressions = policy!.spec.validations.map((v: Obj) => v.expression);
   for (const v of routeValidations()) {
     assert.ok(expressions.includes(v.expression));
     assert.equal(v.reason, 'Forbidden');
-    assert.match(v.expression, /^object == null \|\| variables\.routeKind != '(HTTPRoute|Ingress|Certificate)'/, 'a no-op for other requests and deletes');
+    assert.match(v.expression, /^object == null \|\| (variables\.routeKind != '\w+'|!\(variables\.routeKind in \[[^\]]+\]\))/, 'a no-op for other requests');
   }
   const variables = routeVariables().map((v) => v.expression).join('\n');
   for (const key of Object.values(RouteScopeAnnotations)) assert.ok(variables.includes(`'${key}'`), key);

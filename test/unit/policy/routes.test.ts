@@ -206,3 +206,17 @@ test('routes: an Ingress\'s cert-manager annotations for the Certificate cert-ma
   assert.deepEqual(issues(input(ingress(shaping))).map((i) => i.path), Object.keys(shaping).map((k) => `kubernetes.manifest[0].metadata.annotations.${k}`));
   assert.deepEqual(issues(input(ingress({ 'cert-manager.io/duration': '2160h', 'cert-manager.io/private-key-algorithm': 'ECDSA', 'cert-manager.io/renew-before': '360h' }))), []);
 });
+
+test('routes: a manifest Gateway\'s cert-manager annotations are held like an Ingress\'s (its gateway-shim writes the Certificate), each located', () => {
+  // Setup
+  const withIssuer = { domain: DOMAIN, gateway, issuer: { kind: 'ClusterIssuer', name: 'letsencrypt' } };
+  const gw = (annotations: Record<string, string>) => ['apiVersion: gateway.networking.k8s.io/v1', 'kind: Gateway', `metadata: {name: g, annotations: ${JSON.stringify(annotations)}}`, 'spec:',
+    '  gatewayClassName: x', `  listeners: [{name: h, port: 443, protocol: HTTPS, hostname: ${own(main, 'web')}}]`].join('\n');
+  const paths = (annotations: Record<string, string>) => issues(input(gw(annotations), main, withIssuer)).map((i) => i.path.replace('kubernetes.manifest[0].metadata.annotations.', ''));
+
+  // Test
+  assert.deepEqual(paths({ 'cert-manager.io/cluster-issuer': 'letsencrypt', 'cert-manager.io/common-name': own(main, 'web'), 'cert-manager.io/duration': '2160h' }), []);
+  assert.deepEqual(paths({ 'cert-manager.io/cluster-issuer': 'internal-ca' }), ['cert-manager.io/cluster-issuer']);
+  assert.deepEqual(paths({ 'cert-manager.io/cluster-issuer': 'letsencrypt', 'cert-manager.io/usages': 'client auth', 'cert-manager.io/common-name': 'admin.internal' }),
+    ['cert-manager.io/usages', 'cert-manager.io/common-name']);
+});

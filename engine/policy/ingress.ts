@@ -13,9 +13,10 @@ type Path = readonly (string | number)[];
  * (ria.yaml `ingressClass`, `certificates`). The API server's admission policy refuses the same
  * (install/route-admission.ts, which stays the enforcement); checked here too so that the refusal
  * is a PolicyDenied located on the Riofile line, before anything is applied, not an apply refusal.
- * One difference, where this check can see more: with `ingressClass` in ria.yaml an Ingress must
+ * Two differences, where this check can see more: with `ingressClass` in ria.yaml an Ingress must
  * name it (the API server would judge a class-less one by the cluster's default class, which may
- * be another, or change later).
+ * be another, or change later); without it, an Ingress must name none (the API server cannot tell
+ * a class written from the default it gave, and lets any through).
  */
 export function ingressFindings(m: KubernetesObject, what: string, at: Path, scope: RouteScope): Finding[] {
   const spec = (m.spec ?? {}) as { ingressClassName?: unknown };
@@ -36,7 +37,13 @@ export function ingressFindings(m: KubernetesObject, what: string, at: Path, sco
     if (legacy !== undefined && legacy !== wanted) {
       out.push({ path: annotationAt(LEGACY_INGRESS_CLASS_ANNOTATION), message: `${what}: the annotation ${LEGACY_INGRESS_CLASS_ANNOTATION}: ${legacy} picks another ingress controller; ${allowed}: remove it and set spec.ingressClassName` });
     }
-  } else if (legacy !== undefined) {
+  } else if (spec.ingressClassName !== undefined) {
+    // ria.yaml names no class: Ria's Ingresses get the cluster's default. The API server cannot
+    // tell a class the manifest wrote from the default it gave (SECURITY.md, Known limits); this
+    // check, which sees the manifest as written, refuses a manifest's own pick of controller.
+    out.push({ path: [...at, 'spec', 'ingressClassName'], message: `${what}: IngressClass ${String(spec.ingressClassName)} picks an ingress controller the config repository did not (ria.yaml names no "ingressClass": the cluster's default class); remove spec.ingressClassName, or name the class in ria.yaml "ingressClass"` });
+  }
+  if (!wanted && legacy !== undefined) {
     out.push({ path: annotationAt(LEGACY_INGRESS_CLASS_ANNOTATION), message: `${what}: the annotation ${LEGACY_INGRESS_CLASS_ANNOTATION}: ${legacy} picks an ingress controller the config repository did not (ria.yaml names no "ingressClass": the cluster's default class); remove it` });
   }
 

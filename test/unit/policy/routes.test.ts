@@ -126,8 +126,13 @@ test('routes: a manifest Ingress names ria.yaml\'s IngressClass only, located (s
   const legacyFound = issues(input(legacy, main, withClass));
   assert.deepEqual(legacyFound.map((i) => [i.path, i.line]), [['kubernetes.manifest[0].metadata.annotations.kubernetes.io/ingress.class', lineOf(legacy, 'kubernetes.io/ingress.class')]]);
   assert.deepEqual(issues(input(ingress(['ingressClassName: public'], { 'kubernetes.io/ingress.class': 'public' }), main, withClass)), []);
-  // ria.yaml names no class: Ria's Ingresses get the cluster's default; as the API server, any class written passes, the legacy annotation does not.
-  assert.deepEqual(issues(input(ingress(['ingressClassName: internal']))), []);
+  // ria.yaml names no class: Ria's Ingresses get the cluster's default; a manifest may not pick a
+  // controller either (the API server cannot tell a written class from the default: this check is the one that can).
+  assert.deepEqual(issues(input(ingress([]))), []);
+  const picked = ingress(['ingressClassName: internal']);
+  const pickedFound = issues(input(picked));
+  assert.deepEqual(pickedFound.map((i) => [i.path, i.line]), [['kubernetes.manifest[0].spec.ingressClassName', lineOf(picked, 'ingressClassName')]]);
+  assert.match(pickedFound[0]!.message, /IngressClass internal picks an ingress controller the config repository did not \(ria\.yaml names no "ingressClass": the cluster's default class\); remove spec\.ingressClassName/);
   assert.match(issues(input(ingress([], { 'kubernetes.io/ingress.class': 'internal' })))[0]!.message,
     /the annotation kubernetes\.io\/ingress\.class: internal picks an ingress controller the config repository did not \(ria\.yaml names no "ingressClass"/);
 });

@@ -72,6 +72,8 @@ export class Engine {
       concurrency: options.concurrency ?? 4,
       worker: (key, run) => this.work(key, run.priority),
       onError: (key, err) => this.failed(key, err),
+      // Fair between apps: one app's flood keeps at most half the workers while others' work waits.
+      groupOf: (key) => queueGroup(key, this.environments.get(key)?.spec.app),
     });
     this.schedule = new PollSchedule({
       intervalMs: () => this.pollIntervalMs(),
@@ -271,9 +273,8 @@ export class Engine {
     }, delayMs);
   }
 
-  /** Lists the App objects: the schedule's apps; new and changed ones are queued now (urgent if `priority` is, else in the background lane with the listings). */
+  /** Lists the App objects: the schedule's apps; new and changed ones are queued now (`appChangeLane`). */
   private async refreshApps(priority: Priority): Promise<void> {
-    const lane: Priority = priority === 'urgent' ? 'urgent' : 'background';
     try {
       const apps = await this.ctx.objects.list<App & { metadata: { name: string } }>(API_VERSION, 'App', { namespace: this.ctx.namespace });
       const before = new Map(this.knownApps);
@@ -281,9 +282,8 @@ export class Engine {
       for (const app of apps) {
         const name = app.metadata.name;
         this.knownApps.set(name, app);
-        const previous = before.get(name);
-        const changed = !previous || previous.metadata.uid !== app.metadata.uid || !isDeepStrictEqual(previous.spec, app.spec);
-        if (changed && this.backoff.attempts(appKey(name)) === 0) this.queue.add(appKey(name), lane);
+        const lane = appChangeLane(before.get(name), app, priority);
+        if (lane && this.backoff.attempts(appKey(name)) === 0) this.queue.add(appKey(name), lane);
       }
       this.schedule.set(apps.map((app) => ({ name: app.metadata.name, group: normalizeUrl(app.spec.repo) })));
     } catch (err) {
@@ -354,6 +354,34 @@ export class Engine {
     this.ctx.hooks.reconciled?.('failed', 0);
     this.retryLater(key, err instanceof Error ? err : new Error(String(err)));
   }
+}
+
+/**
+ * Pure: the lane an App's sync is queued in after the App objects were listed, or undefined when
+ * it did not change. Urgent when the listing was (a webhook on the config repository). An App new
+ * to this process (the first listing after a start, a new app file) is a listing like polling's:
+ * background, so a cold start goes app by app. A changed spec (a revoked `allow`, new branches,
+ * previews turned off) is normal work: a config writer's change does not wait behind every other
+ * app's polling.
+ */
+export function appChangeLane(previous: App | undefined, app: App, priority: Priority): Priority | undefined {
+  if (previous && previous.metadata.uid === app.metadata.uid && isDeepStrictEqual(previous.spec, app.spec)) return undefined;
+  if (priority === 'urgent') return 'urgent';
+  return previous && previous.metadata.uid === app.metadata.uid ? 'normal' : 'background';
+}
+
+/**
+ * Pure: the app a queue key works for (the queue's fairness group): `app/<name>` is the app's;
+ * `env/<namespace>/<name>` is its Environment's app (`app`, when the engine has seen it), else the
+ * name's app part (`<app>--<env>`, names.ts); any other key (the config) is its own, under a name
+ * no app can have.
+ */
+export function queueGroup(key: string, app?: string): string {
+  if (key.startsWith('app/')) return key.slice(4);
+  if (!key.startsWith('env/')) return `@${key}`;
+  if (app !== undefined) return app;
+  const name = key.slice(key.lastIndexOf('/') + 1);
+  return name.split('--')[0]!;
 }
 
 /**

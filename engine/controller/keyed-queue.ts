@@ -6,15 +6,25 @@
  *
  * Three lanes: `urgent` (a person is waiting: a webhook, `ria dev`, a `ria rollout` action),
  * `normal` (watches, drift resync, retries: work on what is deployed) and `background` (listing
- * repositories for new commits: polling). A free worker takes the oldest key of the highest lane
- * that has one, so urgent work never waits behind a poll round, and an environment's reconcile
- * never waits behind the listings of other apps (a cold start: each app's sync is followed by its
- * environment's apply and rollout check, not by every other app's sync first). After
- * `urgentBurst` starts of a lane in a row while a lower lane waits, one key of the next lower lane
- * that has one goes first (no lane starves the ones below). Adding a waiting key at a higher
- * priority moves it up; never down. A running key asked for again runs again at the highest
- * priority asked.
+ * repositories for new commits: polling). A free worker takes the next key (the oldest of the app
+ * whose turn it is, below) of the highest lane that has one, so urgent work never waits behind a
+ * poll round (within its app's share, below), and an environment's reconcile never waits behind
+ * the listings of other apps (a cold start: each app's sync is followed by its environment's
+ * apply and rollout check, not by every other app's sync first). After `urgentBurst` starts of a
+ * lane in a row while a lower lane waits, one key of the next lower lane that has one goes first
+ * (no lane starves the ones below). Adding a waiting key at a higher priority moves it up; never
+ * down. A running key asked for again runs again at the highest priority asked.
+ *
+ * Fair between apps (`groupOf`: the app a key works for): within a lane apps take turns (round
+ * robin, fair-lane.ts), and while another app's key waits, no app starts a run beyond its share of
+ * the workers (`groupShare`, default half of them: 2 of 4). So one app's flood (many pull
+ * requests, each queueing urgent syncs and preview environments, their Deployments' events
+ * filling the normal lane) keeps at most half the workers, and the other half serve the other
+ * apps' work in lane order, their polling included. The share is work-conserving: with nothing
+ * of another app waiting, one app may use every worker (a cold start, a single app's push).
  */
+import { FairLane } from './fair-lane.js';
+
 export type Priority = 'urgent' | 'normal' | 'background';
 
 /** Highest first. */
@@ -28,6 +38,10 @@ export interface KeyedQueueOptions {
   onError?: (key: string, err: unknown) => void;
   /** Keys of a lane started in a row while a lower lane waits, before one of the lower lane is started. Default 4. */
   urgentBurst?: number;
+  /** The group (app) a key works for; keys of one group share its turn and its share. Default: each key its own group. */
+  groupOf?: (key: string) => string;
+  /** Runs one group may hold while a key of another group waits. Default half the workers (at least 1). */
+  groupShare?: number;
   /** Timer functions and clock, injectable for tests. */
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (handle: unknown) => void;
@@ -35,9 +49,12 @@ export interface KeyedQueueOptions {
 }
 
 export class KeyedQueue {
-  /** Waiting keys per lane; a Set keeps insertion order (FIFO) and deletes in O(1). */
-  private readonly lanes: Record<Priority, Set<string>> = { urgent: new Set(), normal: new Set(), background: new Set() };
-  private readonly running = new Set<string>();
+  /** Waiting keys per lane, grouped by app (apps take turns within a lane). */
+  private readonly lanes: Record<Priority, FairLane> = { urgent: new FairLane(), normal: new FairLane(), background: new FairLane() };
+  /** Running keys and their group. */
+  private readonly running = new Map<string, string>();
+  /** Running keys per group. */
+  private readonly runningOf = new Map<string, number>();
   /** Running keys asked for again, with the higher of the priorities asked. */
   private readonly again = new Map<string, Priority>();
   private readonly delayed = new Map<string, { at: number; handle: unknown }>();
@@ -63,7 +80,7 @@ export class KeyedQueue {
       if (rank(priority) >= rank(waiting)) return;
       this.lanes[waiting].delete(key); // moves up; its place in the lower lane is given up
     }
-    this.lanes[priority].add(key);
+    this.lanes[priority].add(key, this.groupOf(key));
     this.pump();
   }
 
@@ -107,6 +124,10 @@ export class KeyedQueue {
     await this.idle();
   }
 
+  private groupOf(key: string): string {
+    return this.options.groupOf?.(key) ?? key;
+  }
+
   private now(): number {
     return (this.options.now ?? Date.now)();
   }
@@ -116,20 +137,28 @@ export class KeyedQueue {
   }
 
   /**
-   * The next key to start: the oldest of the highest lane that has one, unless that lane started
-   * `urgentBurst` keys in a row while a lower lane waited: then the next lower lane's turn.
+   * The next key to start: among the groups under their share of the workers, the next in turn of
+   * the highest lane that has one, unless that lane started `urgentBurst` keys in a row while a
+   * lower lane waited: then the next lower lane's turn. When every waiting key's group is at its
+   * share, the same among all (no worker stays idle while work waits).
    */
-  private take(): { key: string; priority: Priority } | undefined {
+  private take(): { key: string; group: string; priority: Priority } | undefined {
+    const share = this.options.groupShare ?? Math.max(1, Math.ceil(this.options.concurrency / 2));
+    return this.takeAmong((group) => (this.runningOf.get(group) ?? 0) < share) ?? this.takeAmong(() => true);
+  }
+
+  private takeAmong(eligible: (group: string) => boolean): { key: string; group: string; priority: Priority } | undefined {
     const burst = this.options.urgentBurst ?? 4;
+    const next = LANES.map((lane) => this.lanes[lane].peek(eligible));
     for (let i = 0; i < LANES.length; i++) {
       const lane = LANES[i]!;
-      const key = first(this.lanes[lane]);
-      if (key === undefined) continue;
-      const lowerWaits = LANES.slice(i + 1).some((l) => this.lanes[l].size > 0);
+      const pick = next[i];
+      if (pick === undefined) continue;
+      const lowerWaits = next.slice(i + 1).some((p) => p !== undefined);
       if (lowerWaits && this.inARow[lane] >= burst) { this.inARow[lane] = 0; continue; }
       this.inARow[lane] = lowerWaits ? this.inARow[lane] + 1 : 0;
-      this.lanes[lane].delete(key);
-      return { key, priority: lane };
+      this.lanes[lane].take(pick.key);
+      return { ...pick, priority: lane };
     }
     return undefined;
   }
@@ -138,7 +167,8 @@ export class KeyedQueue {
     while (this.running.size < this.options.concurrency) {
       const next = this.take();
       if (!next) break;
-      this.running.add(next.key);
+      this.running.set(next.key, next.group);
+      this.runningOf.set(next.group, (this.runningOf.get(next.group) ?? 0) + 1);
       void this.run(next.key, next.priority);
     }
     if (this.depth === 0) {
@@ -154,18 +184,17 @@ export class KeyedQueue {
     } catch (err) {
       this.options.onError?.(key, err);
     } finally {
+      const group = this.running.get(key)!;
       this.running.delete(key);
+      const held = (this.runningOf.get(group) ?? 1) - 1;
+      if (held > 0) this.runningOf.set(group, held);
+      else this.runningOf.delete(group);
       const again = this.again.get(key);
       if (again !== undefined) {
         this.again.delete(key);
-        if (!this.stopped) this.lanes[again].add(key);
+        if (!this.stopped) this.lanes[again].add(key, this.groupOf(key));
       }
       this.pump();
     }
   }
-}
-
-function first(set: Set<string>): string | undefined {
-  for (const v of set) return v;
-  return undefined;
 }

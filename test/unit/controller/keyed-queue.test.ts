@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KeyedQueue, type Priority } from '../../../engine/controller/keyed-queue.js';
-import { environmentEventPriority, statusOnlyChange } from '../../../engine/controller/engine.js';
-import { API_VERSION, type Environment } from '../../../engine/crds/types.js';
+import { appChangeLane, environmentEventPriority, queueGroup, statusOnlyChange } from '../../../engine/controller/engine.js';
+import { API_VERSION, type App, type Environment } from '../../../engine/crds/types.js';
 import { deploymentEventNeedsReconcile } from '../../../engine/controller/deployment-event.js';
 import type { KubeObject } from '../../../engine/kube/objects.js';
 
@@ -194,4 +194,133 @@ test('Deployment events: a rolled-out Deployment at the generation Ria applied, 
   assert.equal(deploymentEventNeedsReconcile(deployment(3, 3, 1), 'update', 2, true), true, 'kubectl scale or edit: drift');
   assert.equal(deploymentEventNeedsReconcile(deployment(2, 2, 1), 'delete', 2, true), true, 'deleted: drift');
   assert.equal(deploymentEventNeedsReconcile(deployment(2, 2, 1), 'update', undefined, true), true, 'not applied by this process');
+});
+
+/**
+ * A queue of concurrency 4 whose keys are grouped by app (`<lane>/<app>/<n>`), runs released by
+ * hand in the order they started: what a busy engine does with one app's flood.
+ */
+function floodQueue(options: { concurrency?: number; groupShare?: number } = {}) {
+  const started: string[] = [];
+  const running: Array<() => void> = [];
+  const queue = new KeyedQueue({
+    concurrency: options.concurrency ?? 4, ...(options.groupShare !== undefined ? { groupShare: options.groupShare } : {}),
+    groupOf: (key) => key.split('/')[1]!,
+    worker: (key) => { started.push(key); return new Promise<void>((resolve) => running.push(resolve)); },
+  });
+  /** Ends the oldest run and lets the queue start what it takes next. */
+  const finishOne = async () => {
+    const end = running.shift();
+    assert.ok(end, 'something runs');
+    end();
+    await new Promise((r) => setImmediate(r));
+  };
+  return { queue, started, finishOne };
+}
+
+test('keyed queue: one app\'s flood of urgent and normal work does not push other apps\' polling back (at most one run\'s end)', async () => {
+  const q = floodQueue();
+  // A public repository's contributors push many pull requests: urgent syncs and preview
+  // environments, and their Deployments' events in the normal lane.
+  for (let i = 0; i < 100; i++) q.queue.add(`urgent/spam/${i}`, 'urgent');
+  for (let i = 0; i < 100; i++) q.queue.add(`normal/spam/${i}`, 'normal');
+  assert.equal(q.started.length, 4, 'alone, the app uses every worker');
+  // Two other apps' listings come due.
+  q.queue.add('poll/shop/1', 'background');
+  q.queue.add('poll/blog/1', 'background');
+  await q.finishOne();
+  await q.finishOne();
+  // Bound: while another app's work waits, the flooding app starts nothing beyond its share (2 of
+  // 4 workers): each listing starts at the first worker freed after it was due. Before, the lanes'
+  // burst rule alone gave background 1 start in 25 (urgent 4 : normal 1, normal 4 : background 1).
+  assert.deepEqual(q.started.slice(4), ['poll/shop/1', 'poll/blog/1']);
+  // The flood still has its share: the next free workers go back to it, urgent first.
+  await q.finishOne();
+  await q.finishOne();
+  assert.deepEqual(q.started.slice(6), ['urgent/spam/4', 'urgent/spam/5']);
+});
+
+test('keyed queue: the bound holds under a steady flood: each due listing of another app starts within one run\'s time, after at most 2 starts of the flood', async () => {
+  // Every run takes equally long and runs end in the order they started: `concurrency` ends are
+  // one run's time. The flood app keeps at most its share (2 of 4 workers) while a listing waits,
+  // so the listing waits only for the run ends of the other half.
+  const q = floodQueue();
+  for (let i = 0; i < 400; i++) q.queue.add(`urgent/spam/${i}`, 'urgent');
+  for (let i = 0; i < 400; i++) q.queue.add(`normal/spam/${i}`, 'normal');
+  let worstEnds = 0;
+  let worstFloodStarts = 0;
+  for (let round = 0; round < 50; round++) {
+    const listing = `poll/app${round}/1`;
+    q.queue.add(listing, 'background'); // one listing comes due per round
+    const before = q.started.length;
+    let ends = 0;
+    while (!q.started.includes(listing)) { await q.finishOne(); ends++; }
+    worstEnds = Math.max(worstEnds, ends);
+    worstFloodStarts = Math.max(worstFloodStarts, q.started.slice(before).filter((k) => k.includes('/spam/')).length);
+  }
+  assert.ok(worstEnds <= 4, `a listing waited ${worstEnds} run ends (bound: 4, one run's time)`);
+  assert.ok(worstFloodStarts <= 2, `the flood started ${worstFloodStarts} runs while a listing waited (bound: its share, 2)`);
+  assert.ok(q.started.filter((k) => k.includes('/spam/')).length >= 50, 'the flood keeps its share meanwhile');
+});
+
+test('keyed queue: within a lane apps take turns: a webhook of one app does not wait behind another app\'s fifty urgent keys', async () => {
+  const q = floodQueue({ concurrency: 1 });
+  for (let i = 0; i < 50; i++) q.queue.add(`urgent/spam/${i}`, 'urgent');
+  q.queue.add('urgent/shop/push', 'urgent'); // another app's webhook
+  q.queue.add('urgent/blog/push', 'urgent');
+  for (let i = 0; i < 4; i++) await q.finishOne();
+  // Before: in arrival order, after all fifty.
+  assert.deepEqual(q.started, ['urgent/spam/0', 'urgent/spam/1', 'urgent/shop/push', 'urgent/blog/push', 'urgent/spam/2']);
+});
+
+test('keyed queue: a webhook poke of an app under its share still goes ahead of the polling a flood leaves waiting', async () => {
+  const q = floodQueue();
+  for (let i = 0; i < 100; i++) q.queue.add(`normal/spam/${i}`, 'normal');
+  q.queue.add('poll/blog/1', 'background');
+  q.queue.add('urgent/shop/push', 'urgent');
+  await q.finishOne();
+  assert.equal(q.started[4], 'urgent/shop/push');
+  await q.finishOne();
+  assert.equal(q.started[5], 'poll/blog/1');
+});
+
+test('keyed queue: the share is work-conserving: one app alone uses every worker; a cold start still goes app by app', async () => {
+  const q = floodQueue({ concurrency: 4, groupShare: 1 });
+  for (let i = 0; i < 10; i++) q.queue.add(`normal/shop/${i}`);
+  assert.equal(q.started.length, 4);
+  const started: string[] = [];
+  const queue = new KeyedQueue({
+    concurrency: 1, groupOf: (key) => key.split('/')[1]!.split('--')[0]!,
+    worker: async (key) => {
+      started.push(key);
+      if (key.startsWith('app/')) queue.add(`env/${key.slice(4)}--main`, 'normal');
+      else if (!key.endsWith('#check')) queue.add(`${key}#check`, 'normal');
+    },
+  });
+  for (const a of ['a', 'b', 'c']) queue.add(`app/${a}`, 'background');
+  await queue.idle();
+  assert.deepEqual(started, ['app/a', 'env/a--main', 'env/a--main#check', 'app/b', 'env/b--main', 'env/b--main#check', 'app/c',
+    'env/c--main', 'env/c--main#check']);
+});
+
+test('engine: the queue\'s groups are apps (an app\'s sync and its environments share one), the config its own', () => {
+  assert.equal(queueGroup('app/shop'), 'shop');
+  assert.equal(queueGroup('env/ria-system/shop--pr-7', 'shop'), 'shop');
+  assert.equal(queueGroup('env/ria-system/shop--main'), 'shop', 'not seen by the watch yet: the name\'s app part');
+  assert.equal(queueGroup('env/ria-system/custom-ns', 'shop'), 'shop');
+  assert.notEqual(queueGroup('config'), queueGroup('app/config'), 'an app named config does not share the config sync\'s turn');
+});
+
+test('engine: an App whose spec changed in the config (a revoked allow) is synced as normal work, a new one as a listing', () => {
+  const app = (uid: string, allow: boolean): App => ({
+    apiVersion: API_VERSION, kind: 'App', metadata: { name: 'shop', uid },
+    spec: { repo: 'https://git.example.com/shop.git', branches: ['main'], ...(allow ? { allow: { permissions: true } } : {}) },
+  } as App);
+  assert.equal(appChangeLane(app('u1', true), app('u1', false), 'normal'), 'normal', 'allow revoked: ahead of polling');
+  assert.equal(appChangeLane(app('u1', true), app('u1', false), 'background'), 'normal');
+  assert.equal(appChangeLane(app('u1', true), app('u1', false), 'urgent'), 'urgent', 'a webhook on the config repository');
+  assert.equal(appChangeLane(app('u1', true), app('u1', true), 'normal'), undefined, 'unchanged');
+  assert.equal(appChangeLane(undefined, app('u1', true), 'normal'), 'background', 'new to this process (a cold start): a listing');
+  assert.equal(appChangeLane(app('u1', true), app('u2', true), 'normal'), 'background', 'deleted and created again: new');
+  assert.equal(appChangeLane(undefined, app('u1', true), 'urgent'), 'urgent');
 });

@@ -28,6 +28,7 @@ import { nodeClient, type RealNodeInfo } from './cluster/real-node.js';
 import { ProcessGroup } from './cluster/processes.js';
 import type { RunningGateway } from './cluster/gateway.js';
 import type { Socket } from 'node:net';
+import { publishReadOnlyRegistry } from './cluster/registry-proxy.js';
 import { createEngine } from '../controller/create.js';
 import { ensureCrds } from '../controller/install-crds.js';
 import { riaCrds } from '../crds/definitions.js';
@@ -83,8 +84,6 @@ interface NodeAccess {
   images: RealNodeInfo['images'];
   connect(host: string, port: number): Promise<Socket>;
   exposeHostPort(port: number): Promise<void>;
-  /** A host loopback port that reaches host:port in the node's namespace. */
-  publish(host: string, port: number): Promise<{ port: number; close(): Promise<void> }>;
 }
 
 export interface DevTimings {
@@ -148,7 +147,7 @@ export async function runDev(options: RunDevOptions): Promise<DevSession> {
         const group = new ProcessGroup();
         cleanups.push(() => group.stop());
         const client = nodeClient(options.cluster.node);
-        node = { registry: options.cluster.node.registry, images: options.cluster.node.images, connect: client.connect, exposeHostPort: (p) => client.exposeHostPort(p, group), publish: client.publish };
+        node = { registry: options.cluster.node.registry, images: options.cluster.node.images, connect: client.connect, exposeHostPort: (p) => client.exposeHostPort(p, group) };
         runningGateway = options.cluster.gateway;
       }
     } else {
@@ -167,16 +166,17 @@ export async function runDev(options: RunDevOptions): Promise<DevSession> {
       kubeconfigPath = cluster.kubeconfigPath;
       if (cluster.node) {
         const n = cluster.node;
-        node = { registry: n.registry, images: n.images, connect: (h, p) => n.connect(h, p), exposeHostPort: (p) => n.exposeHostPort(p), publish: (h, p) => n.publish(h, p) };
+        node = { registry: n.registry, images: n.images, connect: (h, p) => n.connect(h, p), exposeHostPort: (p) => n.exposeHostPort(p) };
       }
       runningGateway = cluster.gateway;
     }
     // The engine runs on this host: it asks the registry whether a commit's image is built already
-    // (a reset branch, a second branch at one commit) through a loopback port published to it.
+    // (a reset branch, a second branch at one commit) through a loopback port published to it,
+    // read-only (GET and HEAD, Host 127.0.0.1 or localhost): the registry takes pushes unauthenticated.
     let registryEndpoint: string | undefined;
     if (node) {
       const [host, port] = node.registry.split(':') as [string, string];
-      const published = await node.publish(host, Number(port));
+      const published = await publishReadOnlyRegistry(node.connect, host, Number(port));
       cleanups.push(() => published.close());
       registryEndpoint = `http://127.0.0.1:${published.port}`;
     }

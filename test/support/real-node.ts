@@ -1,5 +1,6 @@
 import { nodeClient, type RealNodeInfo } from '../../engine/dev/cluster/real-node.js';
 import { ProcessGroup } from '../../engine/dev/cluster/processes.js';
+import { publishReadOnlyRegistry } from '../../engine/dev/cluster/registry-proxy.js';
 
 /** The real node the runner started (test/run.ts passes RIA_TEST_REAL_NODE), with its helpers. */
 export function realNode() {
@@ -16,10 +17,10 @@ export function realNode() {
   };
 }
 
-/** The node's registry on a host loopback port (for the engine's image checks), closed with `close()`. */
+/** The node's registry on a host loopback port, read-only as `ria dev` publishes it (for the engine's image checks), closed with `close()`. */
 export async function publishRegistry(node: ReturnType<typeof realNode>): Promise<{ url: string; close(): Promise<void> }> {
   const [host, port] = node.info.registry.split(':') as [string, string];
-  const published = await node.publish(host, Number(port));
+  const published = await publishReadOnlyRegistry(node.connect, host, Number(port));
   return { url: `http://127.0.0.1:${published.port}`, close: published.close };
 }
 

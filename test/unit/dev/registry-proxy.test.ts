@@ -34,6 +34,18 @@ async function tinyRegistry() {
   return { seen, connect, close: () => new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); }) };
 }
 
+/** The proxy in front of a tiny registry for `body`, both closed after it. */
+async function withProxy(body: (proxy: { port: number }, registry: Awaited<ReturnType<typeof tinyRegistry>>) => Promise<void>): Promise<void> {
+  const registry = await tinyRegistry();
+  const proxy = await publishReadOnlyRegistry(registry.connect, 'registry.node', 5000);
+  try {
+    await body(proxy, registry);
+  } finally {
+    await proxy.close();
+    await registry.close();
+  }
+}
+
 function send(port: number, method: string, path: string, host = `127.0.0.1:${port}`, body?: string): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, method, path, agent: false, headers: { host, ...(body ? { 'content-length': String(body.length) } : {}) } }, (res) => {
@@ -47,9 +59,7 @@ function send(port: number, method: string, path: string, host = `127.0.0.1:${po
 }
 
 test('registry proxy: GET and HEAD of the registry API pass, with the answer\'s status, headers and body; Host is the registry\'s upstream', async () => {
-  const registry = await tinyRegistry();
-  const proxy = await publishReadOnlyRegistry(registry.connect, 'registry.node', 5000);
-  try {
+  await withProxy(async (proxy, registry) => {
     const got = await send(proxy.port, 'GET', '/v2/ria/shop/web/manifests/abc123');
     assert.equal(got.status, 200);
     assert.equal(got.headers['docker-content-digest'], DIGEST);
@@ -63,16 +73,11 @@ test('registry proxy: GET and HEAD of the registry API pass, with the answer\'s 
     assert.deepEqual(registry.seen.map((r) => [r.method, r.host, r.body]), [
       ['GET', 'registry.node:5000', ''], ['HEAD', 'registry.node:5000', ''], ['HEAD', 'registry.node:5000', ''], ['GET', 'registry.node:5000', ''],
     ]);
-  } finally {
-    await proxy.close();
-    await registry.close();
-  }
+  });
 });
 
 test('registry proxy: a push (PUT, POST, PATCH, DELETE) is refused with 405, a rebound Host with 403, another path with 404; none reaches the registry', async () => {
-  const registry = await tinyRegistry();
-  const proxy = await publishReadOnlyRegistry(registry.connect, 'registry.node', 5000);
-  try {
+  await withProxy(async (proxy, registry) => {
     for (const method of ['PUT', 'POST', 'PATCH', 'DELETE']) {
       const res = await send(proxy.port, method, '/v2/ria/shop/web/manifests/abc123', undefined, '{"schemaVersion":2}');
       assert.equal(res.status, 405, method);
@@ -84,23 +89,15 @@ test('registry proxy: a push (PUT, POST, PATCH, DELETE) is refused with 405, a r
     assert.equal((await send(proxy.port, 'GET', '/v2/ria/shop/web/manifests/abc123', `127.0.0.1:${proxy.port + 1}`)).status, 403);
     assert.equal((await send(proxy.port, 'GET', '/metrics')).status, 404);
     assert.deepEqual(registry.seen, []);
-  } finally {
-    await proxy.close();
-    await registry.close();
-  }
+  });
 });
 
 test('registry proxy: the engine\'s image check works through it; an unreachable registry is a 502 (the engine then builds)', async () => {
-  const registry = await tinyRegistry();
-  const proxy = await publishReadOnlyRegistry(registry.connect, 'registry.node', 5000);
-  try {
+  await withProxy(async (proxy) => {
     const base = { baseUrl: `http://127.0.0.1:${proxy.port}`, timeoutMs: 5_000 };
     assert.equal(await manifestExists(parseImageRef('registry.node:5000/ria/shop/web:abc123'), base), true);
     assert.equal(await manifestExists(parseImageRef('registry.node:5000/ria/shop/web:def456'), base), false);
-  } finally {
-    await proxy.close();
-    await registry.close();
-  }
+  });
   const down = await publishReadOnlyRegistry(() => Promise.reject(new Error('refused')), 'registry.node', 5000);
   try {
     assert.equal((await send(down.port, 'HEAD', '/v2/ria/shop/web/manifests/abc123')).status, 502);

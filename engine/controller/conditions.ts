@@ -7,6 +7,8 @@ export const ConditionType = {
   SecretsReady: 'SecretsReady', FieldsTakenOver: 'FieldsTakenOver',
   /** On Environments: whether the Gateway's controller serves the routes (see environment/route-serving.ts). */
   RoutesServed: 'RoutesServed',
+  /** On Environments, only while False: an object to prune could not be, its kind served at no version (environment/prune.ts). */
+  Pruned: 'Pruned',
 } as const;
 
 /**

@@ -74,6 +74,8 @@ export const Reason = {
   /** A newer commit came while a build ran: the old build's Job was deleted. */
   BuildSuperseded: 'BuildSuperseded',
   Pruned: 'Pruned',
+  /** Environment Pruned=False (and a Warning): an object to prune was applied at a version, and its kind is served at no version of its group now: kept in the inventory, not deleted. */
+  PruneKindNotServed: 'PruneKindNotServed',
   /** A rollout step, pause, rollback, promotion or removal of a version. */
   Rollout: 'Rollout',
   Removed: 'Removed',

@@ -37,6 +37,51 @@ export class ResourcePaths {
     this.cache.clear();
   }
 
+  /** Forget what discovery said of one group-version: the next question asks the server again. */
+  forget(apiVersion: string): void {
+    this.cache.delete(apiVersion);
+  }
+
+  /** Whether `apiVersion` serves `kind` (discovery; any answer but "not there" is thrown). */
+  async serves(apiVersion: string, kind: string): Promise<boolean> {
+    try {
+      await this.resource(apiVersion, kind);
+      return true;
+    } catch (err) {
+      if (err instanceof KubeApiError && err.status === 404) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * The version at which the API server serves `kind` of `apiVersion`'s group now: `apiVersion`
+   * itself when it still does, else the group's preferred version, else its other versions in the
+   * server's order, the first that serves the kind; undefined when none does (the kind is gone from
+   * the API: its CRD removed, or a built-in kind the server no longer has). One object is served at
+   * every version of its group, so this reaches the very object an older version wrote. Asks
+   * the server afresh (the cache is for the life of the process; this is for what changed in it).
+   */
+  async servedVersion(apiVersion: string, kind: string): Promise<string | undefined> {
+    this.forget(apiVersion);
+    if (await this.serves(apiVersion, kind)) return apiVersion;
+    const slash = apiVersion.indexOf('/');
+    if (slash < 0) return undefined; // the core group has v1 alone
+    let group: { versions?: Array<{ groupVersion: string }>; preferredVersion?: { groupVersion: string } };
+    try {
+      group = await this.rest.call({ verb: 'get', method: 'GET', path: `/apis/${apiVersion.slice(0, slash)}` });
+    } catch (err) {
+      if (err instanceof KubeApiError && err.status === 404) return undefined;
+      throw err;
+    }
+    const candidates = [group.preferredVersion?.groupVersion, ...(group.versions ?? []).map((v) => v.groupVersion)];
+    for (const gv of new Set(candidates)) {
+      if (!gv || gv === apiVersion) continue;
+      this.forget(gv);
+      if (await this.serves(gv, kind)) return gv;
+    }
+    return undefined;
+  }
+
   /** Collection path (`/apis/apps/v1/namespaces/ns/deployments`) or, with a name, the object path. */
   async path(ref: Omit<KubeObjectRef, 'name'> & { name?: string }): Promise<string> {
     const r = await this.resource(ref.apiVersion, ref.kind);

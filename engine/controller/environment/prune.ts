@@ -1,6 +1,6 @@
 import type { InventoryEntry } from '../../crds/types.js';
 import { KubeApiError, isConflict, refString } from '../../kube/errors.js';
-import type { KubeObject } from '../../kube/objects.js';
+import type { KubeObject, KubeObjects } from '../../kube/objects.js';
 import type { EngineContext } from '../context.js';
 import { notOwnedReason, type EnvironmentOwner } from './ownership.js';
 
@@ -31,8 +31,35 @@ export interface PruneOutcome {
   skipped: Array<{ entry: InventoryEntry; why: string }>;
 }
 
-/** What became of one entry: deleted, already gone, or left alone (not the environment's, with why). */
-export type PruneResult = { result: 'deleted' | 'gone' } | { result: 'skipped'; why: string };
+/**
+ * What became of one entry: deleted, already gone, left alone (not the environment's, with why),
+ * or unserved: the API server serves its kind at no version of its group any more, so it can be
+ * neither read nor deleted (kept in the inventory, said with why; pruned once the kind is served).
+ */
+export type PruneResult = { result: 'deleted' | 'gone' } | { result: 'skipped' | 'unserved'; why: string };
+
+/**
+ * Reads the live object of an inventory entry at a version the API server serves now. An entry
+ * keeps the version it was applied at, and that version may be served no more (a CRD version
+ * removed, an API upgraded, `policy/v1beta1` gone): a read there answers 404 just as for an
+ * object that is gone, and taking that for "gone" would drop an object still there from the
+ * inventory for good. So a 404 is checked against fresh discovery: still served, the object is
+ * gone; else the object is read at the group's served version (preferred first), or, with none,
+ * the entry is unserved. Anything discovery cannot answer (a 503 from an aggregated API) throws:
+ * the prune fails, is retried, and the entry stays.
+ */
+async function readServed(client: KubeObjects, entry: InventoryEntry): Promise<{ ref: InventoryEntry; live: KubeObject | undefined } | { unserved: string }> {
+  const live = await client.get<KubeObject>(entry);
+  if (live) return { ref: entry, live };
+  const served = await client.paths.servedVersion(entry.apiVersion, entry.kind);
+  if (served === entry.apiVersion) return { ref: entry, live: undefined };
+  if (served === undefined) {
+    const group = entry.apiVersion.includes('/') ? entry.apiVersion.slice(0, entry.apiVersion.indexOf('/')) : 'the core group';
+    return { unserved: `it was applied as ${entry.apiVersion}, and the API server serves ${entry.kind} at no version of ${group} now (is its CRD installed?); it stays in the inventory and is pruned once ${entry.kind} is served again` };
+  }
+  const ref = { ...entry, apiVersion: served };
+  return { ref, live: await client.get<KubeObject>(ref) };
+}
 
 /**
  * Deletes one object the new inventory dropped, but only if it is still the environment's: labels
@@ -46,19 +73,21 @@ export async function pruneEntry(ctx: EngineContext, owner: EnvironmentOwner, en
     return entry.name === owner.namespace ? { result: 'gone' } : { result: 'skipped', why: 'Ria never deletes a namespace other than the environment\'s own' };
   }
   const client = ctx.identities.clientFor(entry);
-  let live: KubeObject | undefined;
+  let read: Awaited<ReturnType<typeof readServed>>;
   try {
-    live = await client.get<KubeObject>(entry);
+    read = await readServed(client, entry);
   } catch (err) {
     // The identity the delete would be made as may not even read it: not the environment's.
     if (!(err instanceof KubeApiError && err.status === 403)) throw err;
     return { result: 'skipped', why: `the environment may not access it (${err.message})` };
   }
+  if ('unserved' in read) return { result: 'unserved', why: read.unserved };
+  const { ref, live } = read;
   if (!live) return { result: 'gone' };
   const why = notOwnedReason(owner, live);
   if (why) return { result: 'skipped', why };
   try {
-    return { result: await client.delete(entry, 'Background', live.metadata.uid ? { uid: live.metadata.uid } : {}) ? 'deleted' : 'gone' };
+    return { result: await client.delete(ref, 'Background', live.metadata.uid ? { uid: live.metadata.uid } : {}) ? 'deleted' : 'gone' };
   } catch (err) {
     if (!isConflict(err)) throw err;
     return { result: 'skipped', why: 'it was replaced by another object of the same name while being pruned' };
@@ -71,9 +100,9 @@ export async function pruneEntries(ctx: EngineContext, owner: EnvironmentOwner, 
   for (const entry of entries) {
     const r = await pruneEntry(ctx, owner, entry);
     if (r.result === 'deleted') outcome.deleted.push(entry);
-    else if (r.result === 'skipped') {
+    else if (r.result === 'skipped' || r.result === 'unserved') {
       outcome.skipped.push({ entry, why: r.why });
-      ctx.log.warn('not pruned: not the environment\'s object', { environment: owner.name, object: refString(entry), why: r.why });
+      ctx.log.warn(r.result === 'skipped' ? 'not pruned: not the environment\'s object' : 'not pruned: its kind is not served', { environment: owner.name, object: refString(entry), why: r.why });
     }
   }
   return outcome;

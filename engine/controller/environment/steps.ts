@@ -32,7 +32,7 @@ import { StalledError, type LoadedApp, type LoadedEnvironment, type NamedStep, t
 import { buildFailedMessage, logsHint } from './build-failure.js';
 import { builderNamespace } from './cluster-settings.js';
 import { APP_LABEL } from '../app/sync.js';
-import type { BuildState } from '../../crds/types.js';
+import type { BuildState, InventoryEntry } from '../../crds/types.js';
 import { keptVersionObjects, planRollouts, recordVersionObjects, rolledBackWorkloads, rolloutBusy, rolloutOutcome } from './rollout.js';
 import { workloadKey } from './apply.js';
 import { refOf, type KubeObject } from '../../kube/objects.js';
@@ -279,6 +279,8 @@ export async function pruneObjects(run: ReconcileRun): Promise<Outcome | undefin
   if (!run.applied) return undefined;
   const pruned: string[] = [];
   const remaining = [...(status.inventory ?? [])];
+  // Entries whose kind the API server serves at no version now: neither read nor deleted, kept.
+  const unserved: Array<{ entry: InventoryEntry; why: string }> = [];
   try {
     const owner = environmentOwner(env);
     for (const entry of toPrune(status.inventory, run.applied.inventory)) {
@@ -286,6 +288,11 @@ export async function pruneObjects(run: ReconcileRun): Promise<Outcome | undefin
       forgetWorkloads(memory, [entry]);
       // Only the environment's own objects are deleted (ownership.ts); others leave the inventory untouched.
       const done = await pruneEntry(ctx, owner, entry);
+      if (done.result === 'unserved') {
+        unserved.push({ entry, why: done.why });
+        ctx.log.warn('not pruned: its kind is not served', { environment: env.metadata.name, object: inventoryKey(entry), why: done.why });
+        continue;
+      }
       remaining.splice(remaining.indexOf(entry), 1);
       const object = `${entry.kind}/${entry.namespace ?? ''}/${entry.name}`;
       if (done.result === 'skipped') {
@@ -305,7 +312,13 @@ export async function pruneObjects(run: ReconcileRun): Promise<Outcome | undefin
     if (pruned.length) run.events.push({ type: 'Normal', reason: Reason.Pruned, message: conditionMessage(`pruned ${pruned.join(', ')}`) });
   }
   memory.lastApplied.set(key, now.getTime());
-  status.inventory = run.applied.inventory;
+  status.inventory = [...run.applied.inventory, ...unserved.map((u) => u.entry)];
+  if (unserved.length) {
+    const message = conditionMessage(unserved.map((u) => `${inventoryKey(u.entry)}: ${u.why}`).join('; '));
+    const before = getCondition(status.conditions, ConditionType.Pruned)?.message;
+    status.conditions = setCondition(status.conditions, { type: ConditionType.Pruned, status: 'False', reason: Reason.PruneKindNotServed, message }, now);
+    if (before !== message) run.events.push({ type: 'Warning', reason: Reason.PruneKindNotServed, message });
+  } else status.conditions = removeCondition(status.conditions, ConditionType.Pruned);
   status.appliedHash = run.appliedHash;
   status.appliedCommit = env.spec.commit;
   status.shortCommit = shortCommit(env.spec.commit);

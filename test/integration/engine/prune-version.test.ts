@@ -9,32 +9,26 @@ const { kc } = testClients();
 let h: EngineHarness;
 
 const service = 'services:\n  web:\n    image: nginx:1.27\n    ports: 80/http\n';
-const hpaV1 = `kubernetes:
+/** A Riofile manifest of the HPA `web-scaler` at `apiVersion`; `spec` is what follows its target (indented 6). */
+const hpa = (apiVersion: string, spec: string) => `kubernetes:
   manifest: |-
-    apiVersion: autoscaling/v1
+    apiVersion: ${apiVersion}
     kind: HorizontalPodAutoscaler
     metadata:
       name: web-scaler
     spec:
       scaleTargetRef: { apiVersion: apps/v1, kind: Deployment, name: web }
-      minReplicas: 1
+${spec}`;
+const hpaV1 = hpa('autoscaling/v1', `      minReplicas: 1
       maxReplicas: 3
       targetCPUUtilizationPercentage: 80
-`;
-const hpaV2 = `kubernetes:
-  manifest: |-
-    apiVersion: autoscaling/v2
-    kind: HorizontalPodAutoscaler
-    metadata:
-      name: web-scaler
-    spec:
-      scaleTargetRef: { apiVersion: apps/v1, kind: Deployment, name: web }
-      minReplicas: 1
+`);
+const hpaV2 = hpa('autoscaling/v2', `      minReplicas: 1
       maxReplicas: 4
       metrics:
       - type: Resource
         resource: { name: cpu, target: { type: Utilization, averageUtilization: 70 } }
-`;
+`);
 
 before(async () => {
   h = await engineHarness();

@@ -3,7 +3,7 @@ import { CLUSTER_SCOPED_KINDS } from '../render/manifests.js';
 import { howToAllow, type Allow } from './allow.js';
 import type { Finding } from './finding.js';
 import { podSpecHostAccess, podSpecs } from './pods.js';
-import { certificateFindings, isCertificate, isRouteKind, routeFindings, type RouteScope } from './routes.js';
+import { certificateFindings, isCertificate, isIssuanceRequest, isRouteKind, routeFindings, type RouteScope } from './routes.js';
 
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
 /** Rights inside the environment's namespace: what `permissions` renders. */
@@ -51,6 +51,8 @@ export function manifestFindings(app: string, riofile: Riofile, namespace: strin
     }
     if (isRouteKind(m)) out.push(...routeFindings(m, what, at, allow, routes, manifests));
     if (isCertificate(m)) out.push(...certificateFindings(m, what, at, allow, routes));
+    // A CSR may name anything and no check reads it: the API server refuses these too (install/route-admission.ts).
+    if (isIssuanceRequest(m)) out.push({ path: [...at, 'kind'], message: `${what}: only cert-manager writes ${m.kind}s, from a Certificate (which is held to the environment's hostnames and ria.yaml's issuer): ask for a certificate with a Certificate; no allow key grants this` });
     if (m.kind === 'Service' && isCore(m)) out.push(...serviceFindings(app, m, what, at, allow));
     for (const pod of podSpecs(m)) out.push(...podSpecHostAccess(app, what, pod.spec, [...at, ...pod.path], allow));
   });

@@ -4,7 +4,7 @@ import { endpointHost, SEPARATOR } from '../render/names.js';
 import { howToAllow, type Allow } from './allow.js';
 import type { Finding } from './finding.js';
 import { certManagerAnnotationFindings, ingressFindings } from './ingress.js';
-import { CERT_MANAGER_COMMON_NAME_ANNOTATION, SERVER_USAGES } from '../install/route-admission.js';
+import { CERT_MANAGER_COMMON_NAME_ANNOTATION, GUARDED_ROUTE_RESOURCES, ISSUANCE_KINDS, SERVER_USAGES } from '../install/route-admission.js';
 
 /** What the config says about routing for one environment: ria.yaml's domain and Gateway, the app's custom domains. */
 export interface RouteScope {
@@ -30,6 +30,12 @@ const CERT_MANAGER_GROUP = 'cert-manager.io';
 
 export function isCertificate(m: KubernetesObject): boolean {
   return m.kind === 'Certificate' && m.apiVersion.split('/')[0] === CERT_MANAGER_GROUP;
+}
+
+/** A cert-manager CertificateRequest, ACME Order or Challenge: cert-manager's own, refused in manifests as by the API server. */
+export function isIssuanceRequest(m: KubernetesObject): boolean {
+  const group = m.apiVersion.split('/')[0];
+  return GUARDED_ROUTE_RESOURCES.some((r) => r.group === group && r.kind === m.kind && (ISSUANCE_KINDS as readonly string[]).includes(r.kind));
 }
 
 /**

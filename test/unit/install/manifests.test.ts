@@ -273,3 +273,12 @@ test('ria install usage errors', async () => {
   assert.equal(await main(['install', '--config-repo', 'x', '--frobnicate'], io2), 2);
   assert.match(io2.err(), /unknown option "--frobnicate"/);
 });
+
+test('ria install --cert-manager-namespace names the namespace whose ServiceAccounts the route policy lets write solver routes and CertificateRequests', async () => {
+  const { parseInstallArgs } = await import('../../../engine/cli/install-command.js');
+  const { options } = parseInstallArgs(['--config-repo', 'https://git.example/c.git', '--cert-manager-namespace', 'certs']);
+  assert.equal(options.certManagerNamespace, 'certs');
+  const routes = (objs: Obj[]) => find(objs, 'ValidatingAdmissionPolicy').find((p) => p.metadata.name.startsWith('ria-engine-routes-'))!;
+  assert.match(JSON.stringify(routes(render(options)).spec.matchConditions), /system:serviceaccount:certs:/);
+  assert.match(JSON.stringify(routes(render()).spec.matchConditions), /system:serviceaccount:cert-manager:/, 'cert-manager\'s own default');
+});

@@ -225,3 +225,16 @@ test('routes: a manifest Gateway\'s cert-manager annotations are held like an In
   assert.deepEqual(paths({ 'cert-manager.io/cluster-issuer': 'letsencrypt', 'cert-manager.io/usages': 'client auth', 'cert-manager.io/common-name': 'admin.internal' }),
     ['cert-manager.io/usages', 'cert-manager.io/common-name']);
 });
+
+test('routes: a manifest CertificateRequest, ACME Order or Challenge is refused, located, whatever the app is allowed (cert-manager\'s own)', () => {
+  // Setup: a CSR names anything (DER in base64, which no check reads); the issuer signs what it says.
+  const kinds = [['cert-manager.io/v1', 'CertificateRequest'], ['acme.cert-manager.io/v1', 'Order'], ['acme.cert-manager.io/v1', 'Challenge']];
+  const yaml = kinds.map(([apiVersion, kind]) => [`apiVersion: ${apiVersion}`, `kind: ${kind}`, 'metadata: {name: x}', 'spec: {issuerRef: {kind: ClusterIssuer, name: letsencrypt}}'].join('\n')).join('\n---\n');
+  const withIssuer = { domain: DOMAIN, gateway, issuer: { kind: 'ClusterIssuer', name: 'letsencrypt' } };
+
+  // Test
+  const found = issues(input(yaml, main, withIssuer));
+  assert.deepEqual(found.map((i) => i.path), [0, 1, 2].map((n) => `kubernetes.manifest[${n}].kind`));
+  assert.match(found[0]!.message, /CertificateRequest x: only cert-manager writes CertificateRequests, from a Certificate/);
+  assert.equal(issues(input(['apiVersion: example.com/v1', 'kind: Order', 'metadata: {name: o}', 'spec: {}'].join('\n'))).length, 0, 'another group\'s Order is not cert-manager\'s');
+});

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { API_VERSION, type App, type AppStatus, type Environment } from '../../crds/types.js';
+import { API_VERSION, ENVIRONMENT_FINALIZER, type App, type AppStatus, type Environment } from '../../crds/types.js';
 import { ConditionType, conditionMessage, setCondition } from '../conditions.js';
 import { Reason, sourceReason } from '../reasons.js';
 import type { EngineContext } from '../context.js';
@@ -70,6 +70,9 @@ export async function syncApp(ctx: EngineContext, appName: string, extraSources:
   for (const d of desired) {
     const current = byName.get(d.name);
     if (current && isDeepStrictEqual(current.spec, d.spec)) continue;
+    // Being deleted: its finalizer is the teardown's to remove (an apply would hold it or drop it);
+    // once it is gone, the next sync creates it anew.
+    if (current?.metadata.deletionTimestamp) continue;
     if (!current && await takenByAnotherApp(ctx, appName, d.name)) continue;
     await applyEnvironment(ctx, app, d, current !== undefined);
     cached.applied?.(d.name);
@@ -102,11 +105,18 @@ async function takenByAnotherApp(ctx: EngineContext, appName: string, name: stri
   return true;
 }
 
-/** Creates or updates one Environment, owned by its App (deleting the App deletes it). */
+/**
+ * Creates or updates one Environment, owned by its App (deleting the App deletes it), with its
+ * finalizer from the start: one write where a first deploy made two (the creation, then the
+ * reconcile's patch adding the finalizer). The finalizer is a set entry this apply owns beside
+ * whoever else added it (ensureFinalizer, for an Environment an older engine made); the
+ * finalizer step still adds it when missing (removed by hand).
+ */
 export async function applyEnvironment(ctx: EngineContext, app: App & { metadata: { name: string } }, d: DesiredEnvironment, exists: boolean): Promise<void> {
   await ctx.objects.apply({
     apiVersion: API_VERSION, kind: 'Environment',
     metadata: { name: d.name, namespace: ctx.namespace, labels: { [APP_LABEL]: app.metadata.name, 'app.kubernetes.io/managed-by': 'ria' },
+      finalizers: [ENVIRONMENT_FINALIZER],
       ownerReferences: [{ apiVersion: API_VERSION, kind: 'App', name: app.metadata.name, uid: app.metadata.uid!, controller: true, blockOwnerDeletion: true }] },
     spec: d.spec,
   }, { force: true });

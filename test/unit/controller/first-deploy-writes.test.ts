@@ -1,0 +1,88 @@
+/**
+ * What a first deploy writes to the API server beyond the environment's own objects (issue 15:
+ * a cold start of N apps is N first deploys, CPU-bound on the API server): the Environment once,
+ * created with its finalizer.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { API_VERSION, ENVIRONMENT_FINALIZER, type App, type Environment } from '../../../engine/crds/types.js';
+import { defaultSettings } from '../../../engine/config/load.js';
+import { silentLog, type EngineContext } from '../../../engine/controller/context.js';
+import { syncApp } from '../../../engine/controller/app/sync.js';
+import { reconcileEnvironment, type ReconcileMemory } from '../../../engine/controller/environment/reconcile.js';
+import { EnvironmentIdentities } from '../../../engine/controller/environment/identity.js';
+import type { GitClient } from '../../../engine/git/index.js';
+import { FakeCluster } from '../../support/fake-cluster.js';
+
+const NS = 'ria';
+const C1 = 'a'.repeat(40);
+const WEB = 'services:\n  web:\n    image: nginx:1.27\n    ports: 80/http\n';
+
+function setup() {
+  // Setup: an App as the config sync left it, a repository with one branch.
+  const cluster = new FakeCluster();
+  cluster.put({ apiVersion: API_VERSION, kind: 'App', metadata: { name: 'shop', namespace: NS, uid: 'shop-uid' },
+    spec: { repo: 'https://git.example.com/acme/shop.git', branches: ['main'], riofile: 'Riofile' } });
+  const git: GitClient = {
+    listRemoteRefs: async () => { throw new Error('not used'); },
+    fetchCommit: async (o) => o.sha ?? C1,
+    readFileAt: async () => WEB,
+  };
+  const events: string[] = [];
+  const identities = new EnvironmentIdentities(cluster.objects, silentLog);
+  let reviews = 0;
+  const waitAuthorized = identities.waitAuthorized.bind(identities);
+  identities.waitAuthorized = async (namespace) => { reviews++; return waitAuthorized(namespace); };
+  const ctx: EngineContext = {
+    objects: cluster.objects, identities, git, gitCacheDir: '/nonexistent', namespace: NS, settings: defaultSettings, log: silentLog, hooks: {},
+    events: { record: async (_target, type, reason, message) => { events.push(`${type} ${reason}: ${message}`); } },
+    now: () => new Date(Date.UTC(2026, 0, 1)), driftIntervalMs: 5 * 60_000, credentials: async () => undefined,
+    listings: { get: async () => ({ refs: new Map([['refs/heads/main', C1]]) }) } as never,
+  };
+  const memory: ReconcileMemory = { lastApplied: new Map(), applied: new Map(), observed: new Map(), fields: new Map() };
+  const app = () => cluster.find(API_VERSION, 'App', NS, 'shop') as unknown as App & { metadata: { name: string } };
+  return {
+    cluster, ctx, events, reviews: () => reviews,
+    sync: () => syncApp(ctx, 'shop', [], { app: app() }),
+    reconcile: () => reconcileEnvironment(ctx, memory, NS, 'shop--main'),
+    env: () => cluster.find(API_VERSION, 'Environment', NS, 'shop--main') as unknown as Environment,
+    environmentWrites: () => writesOf(cluster, 'Environment'),
+  };
+}
+
+function writesOf(cluster: FakeCluster, kind: string): string[] {
+  return cluster.calls.filter((c) => c.kind === kind && c.verb !== 'get' && c.verb !== 'list').map((c) => c.verb);
+}
+
+test('a first deploy writes the Environment once, created with its finalizer, and its status once', async () => {
+  const s = setup();
+  // Test
+  assert.deepEqual(await s.sync(), { ok: true, changed: 1 });
+  assert.deepEqual(s.env().metadata.finalizers, [ENVIRONMENT_FINALIZER], 'the finalizer comes with the creation');
+  assert.equal((await s.reconcile()).result, 'success');
+  assert.equal(s.env().status?.phase, 'Ready');
+  assert.deepEqual(s.environmentWrites(), ['apply', 'applyStatus'], 'no patch adding the finalizer');
+  assert.deepEqual(s.env().metadata.finalizers, [ENVIRONMENT_FINALIZER]);
+});
+
+test('an Environment without the finalizer (made by an older engine, or removed by hand) still gets it from the reconcile', async () => {
+  const s = setup();
+  await s.sync();
+  const env = s.env();
+  s.cluster.put({ ...env, metadata: { ...env.metadata, finalizers: [] } } as never);
+  assert.equal((await s.reconcile()).result, 'success');
+  assert.deepEqual(s.env().metadata.finalizers, [ENVIRONMENT_FINALIZER]);
+});
+
+test('the app sync leaves an Environment being deleted alone (its finalizer is the teardown\'s); recreated once gone', async () => {
+  const s = setup();
+  await s.sync();
+  const env = s.env();
+  s.cluster.put({ ...env, spec: { ...env.spec, commit: 'b'.repeat(40) }, metadata: { ...env.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } } as never);
+  const writes = s.environmentWrites().length;
+  assert.deepEqual(await s.sync(), { ok: true, changed: 0 });
+  assert.equal(s.environmentWrites().length, writes, 'no write to the Environment being deleted');
+  s.cluster.store.delete(`${API_VERSION}|Environment|${NS}|shop--main`);
+  assert.deepEqual(await s.sync(), { ok: true, changed: 1 });
+  assert.equal(s.env().spec.commit, C1);
+});

@@ -67,7 +67,6 @@ export const Reason = {
   ConfigSynced: 'Synced',
   ConfigFetchFailed: 'ConfigFetchFailed',
   // Events only
-  DeployStarted: 'DeployStarted',
   BuildStarted: 'BuildStarted',
   /** The registry had the commit's image already: deployed without a build. */
   ImageReused: 'ImageReused',

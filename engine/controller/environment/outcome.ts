@@ -32,7 +32,11 @@ export class StalledError extends RiaError {
   }
 }
 
-export interface RecordedEvent { type: EventType; reason: Reason; message: string }
+/**
+ * `progress`: said only if nothing says more at the end of the reconcile: not when it ends
+ * waiting (a rollout: its `Deployed` comes when it is done) nor when it records `Deployed`.
+ */
+export interface RecordedEvent { type: EventType; reason: Reason; message: string; progress?: boolean }
 
 /**
  * The state of one reconcile, shared by its steps. Steps read inputs from it and leave what

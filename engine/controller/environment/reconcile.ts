@@ -4,7 +4,7 @@ import { KubeApiError } from '../../kube/errors.js';
 import type { EngineContext, ReconcileResult } from '../context.js';
 import { Reason } from '../reasons.js';
 import { memoryKey, type ReconcileMemory } from './memory.js';
-import { StalledError, type LoadedEnvironment, type NamedStep, type Outcome, type ReconcileRun } from './outcome.js';
+import { StalledError, type LoadedEnvironment, type NamedStep, type Outcome, type ReconcileRun, type RecordedEvent } from './outcome.js';
 import { deleteSteps, deploySteps } from './steps.js';
 import { summarize } from './summarize.js';
 import { writeStatus, shortCommit } from './status.js';
@@ -92,9 +92,7 @@ async function finish(run: ReconcileRun, outcome: Outcome, deleting: boolean): P
   try {
     wrote = await writeStatus(ctx, env, summarize(run.status, outcome, env, run.now));
   } finally {
-    if (outcome.kind === 'stalled' || outcome.kind === 'failed') run.events.push({ type: 'Warning', reason: outcome.reason as Reason, message: outcome.message });
-    if (outcome.kind === 'ready' && wrote && previousPhase !== 'Ready') run.events.push({ type: 'Normal', reason: Reason.Deployed, message: `deployed ${shortCommit(env.spec.commit)}` });
-    for (const e of run.events) await ctx.events.record(env, e.type, e.reason, e.message);
+    for (const e of eventsOf(run, outcome, wrote && previousPhase !== 'Ready')) await ctx.events.record(env, e.type, e.reason, e.message);
   }
   const result = resultOf(outcome, wrote || Boolean(run.mustApply));
   // A torn-down environment is reported once, by environmentRemoved (from the watch's delete).
@@ -105,6 +103,28 @@ async function finish(run: ReconcileRun, outcome: Outcome, deleting: boolean): P
       ? { requeueAfterMs: Math.min(outcome.kind === 'waiting' ? outcome.requeueAfterMs : Infinity, run.wakeAfterMs ?? Infinity) } : {}),
     ...(outcome.kind === 'failed' ? { error: outcome.error } : {}),
   };
+}
+
+/**
+ * Pure: the Events a reconcile records (after its status write). Outcomes and failures, not
+ * routine progress, as Flux records them: a deploy that goes through is one `Deployed` (the
+ * commit and how many objects), when it is Ready; the steps on the way (the apply, a rollout
+ * being waited for) are in the status, not Events (a first deploy recorded three: DeployStarted,
+ * Applied, Deployed, a third of a cold start's writes beyond the objects). `Applied` is recorded
+ * alone when a changed render went through and the reconcile ends neither waiting nor Deployed
+ * (a settings change that leaves the environment Ready; an apply followed by a failure). Every
+ * `stalled` or `failed` outcome is a Warning with its reason. `becameReady`: the status was
+ * written Ready and was not before.
+ */
+export function eventsOf(run: Pick<ReconcileRun, 'events' | 'env' | 'status'>, outcome: Outcome, becameReady: boolean): RecordedEvent[] {
+  const deployed = outcome.kind === 'ready' && becameReady;
+  const events = run.events.filter((e) => !e.progress || (outcome.kind !== 'waiting' && !deployed));
+  if (outcome.kind === 'stalled' || outcome.kind === 'failed') events.push({ type: 'Warning', reason: outcome.reason as Reason, message: outcome.message });
+  if (deployed) {
+    const objects = run.env.status?.inventory?.length ?? run.status.inventory?.length ?? 0;
+    events.push({ type: 'Normal', reason: Reason.Deployed, message: `deployed ${shortCommit(run.env.spec.commit)} (${objects} objects)` });
+  }
+  return events;
 }
 
 function resultOf(outcome: Outcome, changed: boolean): ReconcileResult {

@@ -66,9 +66,6 @@ export async function checkUpToDate(run: ReconcileRun): Promise<Outcome | undefi
   }
   run.sameInputs = status.inputsHash === inputsHash && status.observedGeneration === env.metadata.generation;
   status.inputsHash = inputsHash;
-  if (status.observedCommit !== env.spec.commit) {
-    run.events.push({ type: 'Normal', reason: Reason.DeployStarted, message: `deploying commit ${shortCommit(env.spec.commit)}${status.appliedCommit ? ` (running ${shortCommit(status.appliedCommit)})` : ''}` });
-  }
   status.observedCommit = env.spec.commit;
   status.observedGeneration = env.metadata.generation;
   status.shortCommit = shortCommit(status.appliedCommit ?? env.spec.commit);
@@ -246,7 +243,8 @@ export async function applyObjects(run: ReconcileRun): Promise<Outcome | undefin
   }
   if (hash !== status.appliedHash) {
     status.lastAppliedTime = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
-    run.events.push({ type: 'Normal', reason: Reason.Applied, message: `applied ${applied.inventory.length} objects at ${shortCommit(env.spec.commit)}` });
+    // Progress: `Deployed` says it when the rollout is done (reconcile.ts, finish).
+    run.events.push({ type: 'Normal', reason: Reason.Applied, message: `applied ${applied.inventory.length} objects at ${shortCommit(env.spec.commit)}`, progress: true });
   }
   // Recorded by the prune step once it succeeded: until then the same render is applied (and pruned) again.
   run.appliedHash = hash;

@@ -46,15 +46,17 @@ test('a build Job Ria may not create (quota in the builder namespace): Failed wi
   const warning = await eventually('Warning Event', async () => (await eventsOf(env)).find((e) => e.type === 'Warning' && e.reason === 'BuildStartFailed'));
   assert.match(warning.message ?? '', /exceeded quota/);
   assert.equal(warning.involvedObject.kind, 'Environment');
-  assert.ok((await eventsOf(env)).some((e) => e.reason === 'DeployStarted'), 'deploy started');
+  assert.ok(!(await eventsOf(env)).some((e) => e.type === 'Normal'), 'progress is not an Event: only the failure so far');
 
   await core.deleteNamespacedResourceQuota({ namespace: builds, name: 'no-jobs' });
   // Retried with backoff, no poke needed.
   await h.waitEnvironment(env, 'Ready after the quota went', (e) => e.status?.appliedCommit === sha && e.status.phase === 'Ready', 120_000);
   const events = await eventually('Normal events', async () => {
     const all = await eventsOf(env);
-    return ['BuildStarted', 'Applied', 'Deployed'].every((r) => all.some((e) => e.reason === r)) ? all : undefined;
+    return ['BuildStarted', 'Deployed'].every((r) => all.some((e) => e.reason === r)) ? all : undefined;
   });
+  assert.match(events.find((e) => e.reason === 'Deployed')?.message ?? '', new RegExp(`^deployed ${sha.slice(0, 7)} \\(\\d+ objects\\)$`));
+  assert.ok(!events.some((e) => e.reason === 'Applied'), 'the apply is said by Deployed');
   assert.ok(!events.some((e) => /password|token/i.test(e.message ?? '')));
 
   // A reconcile with nothing to do records nothing.

@@ -1,7 +1,7 @@
 /**
  * What a first deploy writes to the API server beyond the environment's own objects (issue 15:
  * a cold start of N apps is N first deploys, CPU-bound on the API server): the Environment once,
- * created with its finalizer.
+ * created with its finalizer; one Event, `Deployed`, when it is Ready.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -85,4 +85,24 @@ test('the app sync leaves an Environment being deleted alone (its finalizer is t
   s.cluster.store.delete(`${API_VERSION}|Environment|${NS}|shop--main`);
   assert.deepEqual(await s.sync(), { ok: true, changed: 1 });
   assert.equal(s.env().spec.commit, C1);
+});
+
+test('a first deploy records one Event: Deployed, with the commit and the objects applied', async () => {
+  const s = setup();
+  await s.sync();
+  await s.reconcile();
+  assert.deepEqual(s.events, ['Normal Deployed: deployed aaaaaaa (7 objects)']);
+});
+
+test('a first deploy waiting for its rollout records no Event until Ready; then one Deployed', async () => {
+  const s = setup();
+  await s.sync();
+  s.cluster.rollOut = false;
+  assert.equal((await s.reconcile()).result, 'requeue');
+  assert.equal(s.env().status?.phase, 'Deploying');
+  assert.deepEqual(s.events, [], 'the apply and the wait are in the status, not Events');
+  const d = s.cluster.find('apps/v1', 'Deployment', 'shop--main', 'web')!;
+  s.cluster.put({ ...d, status: { observedGeneration: d.metadata.generation, replicas: 1, updatedReplicas: 1, availableReplicas: 1 } });
+  assert.equal((await s.reconcile()).result, 'success');
+  assert.deepEqual(s.events, ['Normal Deployed: deployed aaaaaaa (7 objects)']);
 });

@@ -80,7 +80,7 @@ function assertShowsError(s: ReturnType<typeof setup>, reason: string, message: 
   assert.equal(s.reported.at(-1), phase, 'the GitHub hook saw the failure');
 }
 
-test('a first deploy: Ready, DeployStarted/Applied/Deployed events, one report; the next reconcile is a no-op that writes and records nothing', async () => {
+test('a first deploy: Ready, one Event (Deployed, with the commit and the objects), one report; the next reconcile is a no-op that writes and records nothing', async () => {
   const s = setup();
   // Test
   const first = await s.reconcile();
@@ -88,13 +88,14 @@ test('a first deploy: Ready, DeployStarted/Applied/Deployed events, one report; 
   const env = s.env();
   assert.equal(env.status?.phase, 'Ready');
   assert.equal(condition(env, 'Ready')?.reason, Reason.Deployed);
-  assert.deepEqual(s.events.map((e) => e.reason), [Reason.DeployStarted, Reason.Applied, Reason.Deployed]);
+  assert.deepEqual(s.events.map((e) => e.reason), [Reason.Deployed]);
+  assert.match(s.events[0]!.message, /^deployed aaaaaaa \(\d+ objects\)$/);
   assert.deepEqual(s.reported, ['Ready']);
   const writes = s.cluster.writes;
   const again = await s.reconcile();
   assert.equal(again.result, 'noop');
   assert.equal(s.cluster.writes, writes, 'no-op reconcile writes nothing');
-  assert.equal(s.events.length, 3, 'no Event on a no-op');
+  assert.equal(s.events.length, 1, 'no Event on a no-op');
   assert.equal(s.reported.length, 1, 'no report on a no-op');
 });
 
@@ -255,7 +256,7 @@ test('waiting for a rollout: the follow-up reads the workloads alone (no fetch, 
   assert.equal((await s.reconcile()).result, 'success');
   assert.equal(reads, 1);
   assert.equal(s.env().status?.phase, 'Ready');
-  assert.deepEqual(s.events.map((e) => e.reason), [Reason.DeployStarted, Reason.Applied, Reason.Deployed]);
+  assert.deepEqual(s.events.map((e) => e.reason), [Reason.Deployed], 'the apply and the wait are progress: one Event when Ready');
   assert.deepEqual(s.reported, ['Deploying', 'Deploying', 'Ready']);
   assert.equal((await s.reconcile()).result, 'noop');
 });
@@ -293,7 +294,7 @@ test('the status write itself failing: the reconcile throws (the engine backs of
   const s = setup();
   s.cluster.fail({ verb: 'applyStatus', kind: 'Environment', error: FakeCluster.apiError(500, 'status write failed') });
   await assert.rejects(s.reconcile(), /status write failed/);
-  assert.deepEqual(s.events.map((e) => e.reason), [Reason.DeployStarted, Reason.Applied]);
+  assert.deepEqual(s.events.map((e) => e.reason), [Reason.Applied], 'the apply went through; not Deployed: the status does not say Ready');
   assert.equal(s.reported.length, 0, 'nothing reported that the cluster does not show');
 });
 

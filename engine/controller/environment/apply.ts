@@ -1,10 +1,10 @@
-import { isConflict } from '../../kube/errors.js';
+import { KubeApiError, isConflict } from '../../kube/errors.js';
 import { refOf, type KubeObject } from '../../kube/objects.js';
 import type { InventoryEntry } from '../../crds/types.js';
 import type { EngineContext } from '../context.js';
 import { inventoryKey } from './prune.js';
 import { ObjectNotOwnedError, notOwnedReason, outsideEnvironment, type EnvironmentOwner } from './ownership.js';
-import { isIdentityObject } from './identity.js';
+import { isIdentityObject, writtenByEngine } from './identity.js';
 import { applyFingerprint } from './drift.js';
 import { inParallel } from '../parallel.js';
 
@@ -134,11 +134,31 @@ export async function applyEnvironmentObjects(ctx: EngineContext, owner: Environ
     outcome.fields.set(key, applyFingerprint(obj, applied));
     if (applied.metadata.generation !== undefined) outcome.generations.set(key, applied.metadata.generation);
   };
+  // A binding just made: the next wave is written with it, and the API server's authorizer sees
+  // a new binding a moment after it was written (its cache trails the write). The first object
+  // of that wave goes alone: refused (403), the engine waits until the binding is effective
+  // (identity.ts, waitAuthorized) and tries it again, then the rest follow in parallel. Asking
+  // first (a SelfSubjectAccessReview before every first deploy's wave) cost a request per
+  // environment where the binding was nearly always effective already.
+  let bindingJustMade = false;
+  const applyAuthorized = async (obj: KubeObject): Promise<void> => {
+    try {
+      await applyOne(obj);
+    } catch (err) {
+      if (!(err instanceof KubeApiError) || err.status !== 403 || writtenByEngine(refOf(obj))) throw err;
+      await ctx.identities.waitAuthorized(owner.namespace);
+      await applyOne(obj);
+    }
+  };
   for (const wave of applyWaves(objects, existing, namespaceFirst)) {
-    const errors = await inParallel(wave, APPLY_CONCURRENCY, applyOne);
+    let rest = wave;
+    if (bindingJustMade) {
+      await applyAuthorized(wave[0]!);
+      rest = wave.slice(1);
+    }
+    const errors = await inParallel(rest, APPLY_CONCURRENCY, applyOne);
     if (errors.length) throw errors[0];
-    // A binding just made: the next wave is written with it.
-    if (wave.some((o) => isIdentityObject(refOf(o)) && o.kind === 'RoleBinding' && !known.has(inventoryKey(refOf(o))))) await ctx.identities.waitAuthorized(owner.namespace);
+    bindingJustMade = wave.some((o) => isIdentityObject(refOf(o)) && o.kind === 'RoleBinding' && !known.has(inventoryKey(refOf(o))));
   }
   return outcome;
 }

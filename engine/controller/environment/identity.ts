@@ -50,6 +50,11 @@ export function isIdentityObject(ref: { kind: string; name: string; namespace?: 
   return ref.kind === 'RoleBinding' && (ref.name === ENVIRONMENT_ROLE || ref.name === ENVIRONMENT_PERMISSIONS_ROLE);
 }
 
+/** Whether the engine writes `ref` as itself (the frame: Namespace, identity, cluster-scoped objects); the rest as the environment. */
+export function writtenByEngine(ref: { kind: string; name: string; namespace?: string }): boolean {
+  return ref.kind === 'Namespace' || !ref.namespace || isIdentityObject(ref);
+}
+
 /** The ClusterRoles environments are bound to, as `ria install` writes them. */
 export function environmentClusterRoles(labels: Record<string, string> = {}): KubeObject[] {
   return [
@@ -74,8 +79,8 @@ export class EnvironmentIdentities {
   /** The engine's own client for the frame (Namespace, identity, cluster-scoped objects), the environment's for the rest. */
   clientFor(obj: { kind: string; namespace?: string; name: string } | KubeObject): KubeObjects {
     const ref = 'metadata' in obj ? { kind: obj.kind, name: obj.metadata.name, namespace: obj.metadata.namespace } : obj;
-    if (ref.kind === 'Namespace' || !ref.namespace || isIdentityObject(ref as { kind: string; name: string; namespace?: string })) return this.objects;
-    return this.objects.as(environmentUser(ref.namespace));
+    if (writtenByEngine(ref)) return this.objects;
+    return this.objects.as(environmentUser(ref.namespace!));
   }
 
   /**
@@ -113,8 +118,9 @@ export class EnvironmentIdentities {
 
   /**
    * Waits until a just-created binding lets the environment write (the RBAC authorizer reads
-   * bindings from a cache that trails the write by a moment). Gives up quietly after 10 s: the
-   * apply then fails with the API server's own "forbidden" and is retried.
+   * bindings from a cache that trails the write by a moment). Asked only once a write with the
+   * new binding was refused (apply.ts): mostly the binding works by the time it is used. Gives
+   * up quietly after 10 s: the apply then fails with the API server's own "forbidden" and is retried.
    */
   async waitAuthorized(namespace: string): Promise<void> {
     const deadline = Date.now() + AUTHORIZED_TIMEOUT_MS;

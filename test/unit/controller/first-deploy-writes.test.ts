@@ -1,7 +1,8 @@
 /**
  * What a first deploy writes to the API server beyond the environment's own objects (issue 15:
  * a cold start of N apps is N first deploys, CPU-bound on the API server): the Environment once,
- * created with its finalizer; one Event, `Deployed`, when it is Ready.
+ * created with its finalizer; no access review ahead of the first write as the environment's
+ * identity; one Event, `Deployed`, when it is Ready.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +12,7 @@ import { silentLog, type EngineContext } from '../../../engine/controller/contex
 import { syncApp } from '../../../engine/controller/app/sync.js';
 import { reconcileEnvironment, type ReconcileMemory } from '../../../engine/controller/environment/reconcile.js';
 import { EnvironmentIdentities } from '../../../engine/controller/environment/identity.js';
+import { Reason } from '../../../engine/controller/reasons.js';
 import type { GitClient } from '../../../engine/git/index.js';
 import { FakeCluster } from '../../support/fake-cluster.js';
 
@@ -85,6 +87,32 @@ test('the app sync leaves an Environment being deleted alone (its finalizer is t
   s.cluster.store.delete(`${API_VERSION}|Environment|${NS}|shop--main`);
   assert.deepEqual(await s.sync(), { ok: true, changed: 1 });
   assert.equal(s.env().spec.commit, C1);
+});
+
+test('a first deploy asks no access review while its new binding works; a refusal of the first object waits for the binding and tries it again', async () => {
+  const s = setup();
+  await s.sync();
+  assert.equal((await s.reconcile()).result, 'success');
+  assert.equal(s.reviews(), 0, 'no SelfSubjectAccessReview ahead of the environment\'s writes');
+  const applied = s.cluster.calls.filter((c) => c.verb === 'apply').map((c) => c.kind);
+  assert.equal(applied[applied.indexOf('RoleBinding') + 1], 'Deployment', 'the first object written as the environment');
+  // The authorizer has not seen the new binding yet: the first write as the environment is refused once.
+  const t = setup();
+  await t.sync();
+  t.cluster.fail({ verb: 'apply', kind: 'Deployment', error: FakeCluster.apiError(403, 'User "system:serviceaccount:shop--main:ria-environment" cannot patch resource "deployments"'), times: 1 });
+  assert.equal((await t.reconcile()).result, 'success');
+  assert.equal(t.reviews(), 1, 'waited for the binding once');
+  assert.equal(t.env().status?.phase, 'Ready');
+  assert.equal(t.cluster.calls.filter((c) => c.verb === 'apply' && c.kind === 'Deployment').length, 2, 'the refused object tried again');
+});
+
+test('a refusal that is not the binding\'s lag (still refused once the binding works) fails the reconcile as before', async () => {
+  const s = setup();
+  await s.sync();
+  s.cluster.fail({ verb: 'apply', kind: 'Service', error: FakeCluster.apiError(403, 'exceeded quota: services'), times: 2 });
+  assert.equal((await s.reconcile()).result, 'failed');
+  assert.equal(s.env().status?.conditions?.find((c) => c.type === 'Ready')?.reason, Reason.ApplyRefused);
+  assert.match(s.env().status?.lastError?.message ?? '', /exceeded quota/);
 });
 
 test('a first deploy records one Event: Deployed, with the commit and the objects applied', async () => {

@@ -14,6 +14,10 @@ export function workloadReady(obj: KubeObject): { ready: boolean; message: strin
   const spec = (obj.spec ?? {}) as { replicas?: number };
   const name = `${obj.kind}/${obj.metadata.name}`;
   if (status.observedGeneration === undefined || status.observedGeneration < (obj.metadata.generation ?? 0)) {
+    // A Deployment never observed was just created: none of it is available, said as the count
+    // it is judged by, so the controller's first status (observed, none available yet) shows
+    // the same and the reconcile it wakes writes no status (a first deploy's one write fewer).
+    if (status.observedGeneration === undefined && obj.kind === 'Deployment') return { ready: false, message: `${name}: 0/${spec.replicas ?? 1} available` };
     return { ready: false, message: `${name}: rollout not observed yet` };
   }
   if (obj.kind === 'DaemonSet') {

@@ -134,3 +134,23 @@ test('a first deploy waiting for its rollout records no Event until Ready; then 
   assert.equal((await s.reconcile()).result, 'success');
   assert.deepEqual(s.events, ['Normal Deployed: deployed aaaaaaa (7 objects)']);
 });
+
+test('the controller\'s first status of a new Deployment (observed, none available) changes nothing shown: no status write; a stuck one does', async () => {
+  const s = setup();
+  await s.sync();
+  s.cluster.rollOut = false;
+  assert.equal((await s.reconcile()).result, 'requeue');
+  const ready = () => s.env().status?.conditions?.find((c) => c.type === 'Ready');
+  assert.equal(ready()?.message, 'Deployment/web: 0/1 available', 'a Deployment just created: none available');
+  const d = s.cluster.find('apps/v1', 'Deployment', 'shop--main', 'web')!;
+  s.cluster.put({ ...d, status: { observedGeneration: d.metadata.generation, replicas: 1, updatedReplicas: 1, unavailableReplicas: 1 } });
+  const writes = s.environmentWrites().length;
+  assert.equal((await s.reconcile()).result, 'requeue');
+  assert.deepEqual(s.environmentWrites().slice(writes), [], 'the same shown: no status write');
+  // Past its progress deadline: said.
+  s.cluster.put({ ...d, status: { observedGeneration: d.metadata.generation, replicas: 1, unavailableReplicas: 1,
+    conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "web-1" has timed out progressing.' }] } });
+  assert.equal((await s.reconcile()).result, 'requeue');
+  assert.deepEqual(s.environmentWrites().slice(writes), ['applyStatus']);
+  assert.equal(ready()?.message, 'Deployment/web: ReplicaSet "web-1" has timed out progressing.');
+});

@@ -248,7 +248,7 @@ test('waiting for a rollout: the follow-up reads the workloads alone (no fetch, 
   s.tick(1000);
   assert.equal((await s.reconcile()).result, 'requeue');
   assert.equal(reads, 1, 'no Riofile read, so no render');
-  assert.match(condition(s.env(), 'Ready')?.message ?? '', /^Deployment\/api: rollout not observed yet$/);
+  assert.match(condition(s.env(), 'Ready')?.message ?? '', /^Deployment\/api: 0\/1 available$/);
   const made = s.cluster.calls.slice(calls);
   assert.deepEqual(made.filter((c) => c.verb !== 'get'), [{ verb: 'applyStatus', kind: 'Environment', name: 'shop--main' }], 'one write: the status');
   assert.deepEqual(made.filter((c) => c.kind === 'Deployment').map((c) => c.name).sort(), ['api', 'web'], 'the inventory\'s workloads read');

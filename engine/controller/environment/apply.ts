@@ -136,19 +136,28 @@ export async function applyEnvironmentObjects(ctx: EngineContext, owner: Environ
   };
   // A binding just made: the next wave is written with it, and the API server's authorizer sees
   // a new binding a moment after it was written (its cache trails the write). The first object
-  // of that wave goes alone: refused (403), the engine waits until the binding is effective
-  // (identity.ts, waitAuthorized) and tries it again, then the rest follow in parallel. Asking
-  // first (a SelfSubjectAccessReview before every first deploy's wave) cost a request per
-  // environment where the binding was nearly always effective already.
+  // of that wave goes alone: refused (403), it is tried again a moment later (the binding's lag,
+  // mostly), and refused again, the engine asks until the binding is effective (identity.ts,
+  // waitAuthorized) and tries it once more; then the rest follow in parallel. Asking first (a
+  // SelfSubjectAccessReview before every first deploy's wave, and again while it said no) cost
+  // 1.3 requests per environment where the binding mostly worked already; a refused try costs
+  // the API server no more than a review (it stops at authorization).
   let bindingJustMade = false;
+  const refused = (err: unknown, obj: KubeObject) => err instanceof KubeApiError && err.status === 403 && !writtenByEngine(refOf(obj));
   const applyAuthorized = async (obj: KubeObject): Promise<void> => {
     try {
-      await applyOne(obj);
+      return await applyOne(obj);
     } catch (err) {
-      if (!(err instanceof KubeApiError) || err.status !== 403 || writtenByEngine(refOf(obj))) throw err;
-      await ctx.identities.waitAuthorized(owner.namespace);
-      await applyOne(obj);
+      if (!refused(err, obj)) throw err;
     }
+    await ctx.identities.pause();
+    try {
+      return await applyOne(obj);
+    } catch (err) {
+      if (!refused(err, obj)) throw err;
+    }
+    await ctx.identities.waitAuthorized(owner.namespace);
+    await applyOne(obj);
   };
   for (const wave of applyWaves(objects, existing, namespaceFirst)) {
     let rest = wave;

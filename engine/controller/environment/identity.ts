@@ -116,10 +116,15 @@ export class EnvironmentIdentities {
     }
   }
 
+  /** A moment for a just-created binding to reach the authorizer (one poll interval). */
+  pause(): Promise<void> {
+    return this.sleep(AUTHORIZED_POLL_MS);
+  }
+
   /**
    * Waits until a just-created binding lets the environment write (the RBAC authorizer reads
    * bindings from a cache that trails the write by a moment). Asked only once a write with the
-   * new binding was refused (apply.ts): mostly the binding works by the time it is used. Gives
+   * new binding was refused twice (apply.ts): mostly it works by the time it is used. Gives
    * up quietly after 10 s: the apply then fails with the API server's own "forbidden" and is retried.
    */
   async waitAuthorized(namespace: string): Promise<void> {

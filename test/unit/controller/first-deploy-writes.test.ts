@@ -89,7 +89,7 @@ test('the app sync leaves an Environment being deleted alone (its finalizer is t
   assert.equal(s.env().spec.commit, C1);
 });
 
-test('a first deploy asks no access review while its new binding works; a refusal of the first object waits for the binding and tries it again', async () => {
+test('a first deploy asks no access review while its new binding works; a refused first object is tried again a moment later, refused twice the engine waits for the binding', async () => {
   const s = setup();
   await s.sync();
   assert.equal((await s.reconcile()).result, 'success');
@@ -101,15 +101,21 @@ test('a first deploy asks no access review while its new binding works; a refusa
   await t.sync();
   t.cluster.fail({ verb: 'apply', kind: 'Deployment', error: FakeCluster.apiError(403, 'User "system:serviceaccount:shop--main:ria-environment" cannot patch resource "deployments"'), times: 1 });
   assert.equal((await t.reconcile()).result, 'success');
-  assert.equal(t.reviews(), 1, 'waited for the binding once');
+  assert.equal(t.reviews(), 0, 'tried again a moment later, without asking');
   assert.equal(t.env().status?.phase, 'Ready');
   assert.equal(t.cluster.calls.filter((c) => c.verb === 'apply' && c.kind === 'Deployment').length, 2, 'the refused object tried again');
+  const u = setup();
+  await u.sync();
+  u.cluster.fail({ verb: 'apply', kind: 'Deployment', error: FakeCluster.apiError(403, 'cannot patch resource "deployments"'), times: 2 });
+  assert.equal((await u.reconcile()).result, 'success');
+  assert.equal(u.reviews(), 1, 'refused twice: waited for the binding');
+  assert.equal(u.cluster.calls.filter((c) => c.verb === 'apply' && c.kind === 'Deployment').length, 3);
 });
 
 test('a refusal that is not the binding\'s lag (still refused once the binding works) fails the reconcile as before', async () => {
   const s = setup();
   await s.sync();
-  s.cluster.fail({ verb: 'apply', kind: 'Service', error: FakeCluster.apiError(403, 'exceeded quota: services'), times: 2 });
+  s.cluster.fail({ verb: 'apply', kind: 'Deployment', error: FakeCluster.apiError(403, 'exceeded quota: deployments') });
   assert.equal((await s.reconcile()).result, 'failed');
   assert.equal(s.env().status?.conditions?.find((c) => c.type === 'Ready')?.reason, Reason.ApplyRefused);
   assert.match(s.env().status?.lastError?.message ?? '', /exceeded quota/);

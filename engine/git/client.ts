@@ -16,6 +16,8 @@ export interface GitIO {
   http: HttpClient;
   /** Deadline for each network call (all of its requests together); 30 s by default. */
   timeoutMs?: number;
+  /** The deadline's timers; the global ones by default (tests fire them by hand). */
+  timers?: { setTimeout: typeof setTimeout; clearTimeout: typeof clearTimeout };
   /** Parsed packs per cache directory (see object-cache.ts); none means every read parses them again. */
   caches?: ObjectCaches;
   /** Fetches in flight at once, whoever asks (see limiter.ts); none means unbounded. */

@@ -8,7 +8,10 @@
  *
  * The wait is bounded (a hostile server may keep the abandoned work going): past it the call
  * fails with GitFetchStillEndingError, and the directory stays held for the calls after it, until
- * the work really ends.
+ * the work really ends. The bound counts from the abandonment, not from each call: a call made
+ * when the work has been ending for longer than the bound fails at once. Otherwise every
+ * reconcile of the repository's environments waited the whole bound again while holding a queue
+ * worker (and the directory's lock, with the others queued behind it).
  */
 type Timers = { setTimeout: typeof setTimeout; clearTimeout: typeof clearTimeout };
 
@@ -28,13 +31,16 @@ export class EndingWork {
 
   /**
    * Resolves to undefined once nothing is ending in `dir` (at once when nothing was), or, when
-   * work is still ending there after `waitMs`, to how long ago it was abandoned (ms).
+   * work is still ending there once it has been ending for `waitMs`, to how long ago it was
+   * abandoned (ms): at once when it is that old already.
    */
   async settled(dir: string, waitMs: number): Promise<number | undefined> {
     const entry = this.ending.get(dir);
     if (!entry) return undefined;
+    const endingForMs = this.now() - entry.since;
+    if (endingForMs >= waitMs) return endingForMs;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<'late'>((resolve) => { timer = this.timers.setTimeout(() => resolve('late'), waitMs); });
+    const late = new Promise<'late'>((resolve) => { timer = this.timers.setTimeout(() => resolve('late'), waitMs - endingForMs); });
     try {
       if ((await Promise.race([entry.done, late])) !== 'late') return this.settled(dir, waitMs);
       return this.now() - entry.since;

@@ -80,7 +80,7 @@ export async function fetchCommit(io: GitIO, options: FetchCommitOptions): Promi
       });
       work = started;
       return started;
-    });
+    }, io.timers);
     const release = io.fetches ? await io.fetches.acquire(options.urgent) : undefined;
     let result: Awaited<ReturnType<typeof fetch>>;
     try {

@@ -37,6 +37,7 @@ export async function listRemoteRefs(io: GitIO, rawUrl: string, options: ListRef
         // Filtered here, not with v2's server-side prefix: isomorphic-git sends only one prefix,
         // and a server-side filter would also drop HEAD and with it headTarget.
       }),
+      io.timers,
     );
     return toRemoteRefs(serverRefs, prefixes);
   } catch (err) {

@@ -14,16 +14,7 @@ import http from 'isomorphic-git/http/node';
 import { createGitClient, GitError } from '../../../engine/git/index.js';
 import { Limiter } from '../../../engine/git/limiter.js';
 import { tempDir } from '../../support/temp-dir.js';
-
-
-/** Until `check` holds, looking at every turn of the event loop (no timers; 5 s at most). */
-async function until(what: string, check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setImmediate(r));
-  }
-}
+import { until } from '../../support/until.js';
 
 /** A git server on loopback that holds every request until the test answers it. */
 async function holdingServer(t: TestContext, onRequest: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {

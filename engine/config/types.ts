@@ -34,6 +34,8 @@ export interface Settings {
     registryEndpoint?: string;
   };
   pollIntervalMs: number;
+  /** The most one git response from an app repository may hold (ria.yaml git.maxFetchSize, git.maxRefsSize). */
+  git: { maxPackBytes: number; maxRefsBytes: number };
   /**
    * Versioned services: drain time of a replaced version, inspection time of a rolled-back one
    * (defaults in engine/rollout/settings.ts), and the optional health gate on the gateway's metrics.
@@ -49,6 +51,26 @@ export interface Settings {
 export const DEFAULT_BUILDER_IMAGE = 'cgr.dev/chainguard/kaniko:latest';
 export const DEFAULT_GIT_IMAGE = 'alpine/git:2.47.2';
 export const DEFAULT_POLL_INTERVAL_MS = 15_000;
+
+const MiB = 2 ** 20;
+/**
+ * The most a fetch's pack may hold (ria.yaml git.maxFetchSize). isomorphic-git holds a whole pack
+ * in memory, several copies of it while it collects and indexes it, outside the V8 heap (so
+ * --max-old-space-size does not bound it): a fetch's peak RSS was measured at 36 MiB above the
+ * engine's for a 3 MiB pack, 74 MiB for 8.3 MiB, 105 MiB for 12 MiB, 290 MiB for 48 MiB (about
+ * 15 MiB + 6.5 x the pack; engine/controller/README.md). Four fetches run at once (the git
+ * client's limiter), beside the engine's own peak of about 170 MiB at 1,000 apps (bench/README.md),
+ * in a container of 512 MiB (install/runtime.ts): 170 + 4 x 74 = 466 MiB fits, 12 MiB would
+ * not (590). A depth-1 pack is the compressed tree of one commit: most app repositories' are well
+ * under 8 MiB. Who raises it raises the engine's memory limit with it (about 26 MiB per MiB).
+ */
+export const DEFAULT_MAX_FETCH_BYTES = 8 * MiB;
+/**
+ * The most a ref listing may hold (ria.yaml git.maxRefsSize): about 200,000 refs (a ref is about
+ * 70 bytes). It is parsed into the heap, once per repository at a time; GitHub keeps two refs per
+ * pull request (refs/pull/N/head and merge), so a repository with 100,000 pull requests is near it.
+ */
+export const DEFAULT_MAX_REFS_BYTES = 16 * MiB;
 
 export interface LoadedApp {
   name: string;

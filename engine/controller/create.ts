@@ -37,13 +37,15 @@ export interface CreateEngineOptions {
 export function createEngine(options: CreateEngineOptions): { engine: Engine; ctx: EngineContext } {
   const rest = new KubeRest(options.kc);
   const objects = new KubeObjects(rest);
-  const git = options.git ?? createGitClient({ fs, http, timeoutMs: options.gitTimeoutMs ?? 30_000 });
   let engine: Engine | undefined;
+  const settings = () => engine?.configState.settings ?? defaultSettings();
+  // ria.yaml's limits, read at each call: a change applies to the next fetch.
+  const git = options.git ?? createGitClient({ fs, http, timeoutMs: options.gitTimeoutMs ?? 30_000, limits: () => settings().git });
   const log = options.log ?? silentLog;
   const now = () => new Date();
   const ctx: EngineContext = {
     objects, identities: new EnvironmentIdentities(objects, log), git, gitCacheDir: options.gitCacheDir, namespace: options.namespace,
-    settings: () => engine?.configState.settings ?? defaultSettings(),
+    settings,
     log,
     hooks: options.hooks ?? {},
     events: new KubeEventRecorder(objects, { now, log }),
@@ -53,7 +55,7 @@ export function createEngine(options: CreateEngineOptions): { engine: Engine; ct
     // Kept for half a poll interval (at most 5 s): long enough for every app of a monorepo in one
     // poll round to share one listing, short enough that the next round always lists again.
     listings: new SharedListings((url, auth) => git.listRemoteRefs(url, { ...(auth ? { auth } : {}), prefixes: ['refs/heads/'] }),
-      () => Math.min(5_000, (engine?.configState.settings ?? defaultSettings()).pollIntervalMs / 2)),
+      () => Math.min(5_000, settings().pollIntervalMs / 2)),
     podLog: podLogReader(rest),
     imageExists: manifestExists,
   };

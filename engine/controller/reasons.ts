@@ -27,6 +27,9 @@ export const Reason = {
   RenderFailed: 'RenderFailed',
   CloneSecretInvalid: 'CloneSecretInvalid',
   BuildFailed: 'BuildFailed',
+  /** The commit's pack, or the repository's ref listing, is larger than ria.yaml's git limits. */
+  GitPackTooLarge: GitErrorCode.PackTooLarge,
+  GitRefsTooLarge: GitErrorCode.RefsTooLarge,
   /** The new version stopped being Ready or failed during its rollout (or was aborted): the stable version serves. */
   RolledBack: 'RolledBack',
   // Environment: retried with backoff

@@ -10,6 +10,7 @@ import { readFileAt, type ReadFileOptions } from './read-file.js';
 import { ObjectCaches } from './object-cache.js';
 import { Limiter } from './limiter.js';
 import { EndingWork } from './ending-work.js';
+import type { GitLimits } from './transport.js';
 
 export interface GitIO {
   fs: FsClient;
@@ -24,6 +25,8 @@ export interface GitIO {
   fetches?: Limiter;
   /** Fetches answered at their deadline but still writing, per cache directory (see ending-work.ts); none means not waited for. */
   ending?: EndingWork;
+  /** The most one response may hold (read at each call: ria.yaml may change them); none means unbounded. A call's own `limits` win. */
+  limits?: () => GitLimits;
 }
 
 /** Fetches in flight at once by default: as many as the engine's work queue runs reconciles. */

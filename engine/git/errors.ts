@@ -15,6 +15,8 @@ export const GitErrorCode = {
   CommitNotFetched: 'GitCommitNotFetched',
   RedirectRefused: 'GitRedirectRefused',
   FetchStillEnding: 'GitFetchStillEnding',
+  PackTooLarge: 'GitPackTooLarge',
+  RefsTooLarge: 'GitRefsTooLarge',
   Generic: 'GitError',
 } as const;
 export type GitErrorCode = (typeof GitErrorCode)[keyof typeof GitErrorCode];
@@ -76,6 +78,36 @@ export class GitFetchStillEndingError extends GitError {
     super(`an earlier fetch ${url ? `of ${url} ` : ''}into ${data.dir} passed its deadline ${seconds} s ago and is still writing there; not starting another beside it (retried later)`,
       { ...data, ...(url ? { url } : {}) }, { code: GitErrorCode.FetchStillEnding, retryable: true });
   }
+}
+
+/** ria.yaml's keys for the limits on what one git response may hold (engine/config). */
+export const SIZE_SETTING = { pack: 'git.maxFetchSize', refs: 'git.maxRefsSize' } as const;
+
+/**
+ * A response went past its limit (ria.yaml git.maxFetchSize for a fetch's pack, git.maxRefsSize
+ * for a ref listing) and was not read further. Not retryable: the same commit (or the same refs)
+ * would be as large next time; a person makes the commit smaller, or raises the limit. What it
+ * says first is what fits a commit status: which ref and commit, which limit, what to do.
+ */
+export class GitTooLargeError extends GitError {
+  constructor(url: string, data: { op: GitOp; what: 'pack' | 'refs'; maxBytes: number; ref?: string; sha?: string }) {
+    const setting = SIZE_SETTING[data.what];
+    const limit = `${setting} (${formatBytes(data.maxBytes)}, ria.yaml)`;
+    const at = data.ref === undefined ? '' : ` of ${data.ref.replace(/^refs\/heads\//, '')}${data.sha ? ` at ${data.sha.slice(0, 7)}` : ''}`;
+    const message = data.what === 'pack'
+      ? `the pack${at} is larger than ${limit}; it was not read further: make the commit smaller, or raise ${setting} with the engine's memory (engine/controller/README.md); repository ${redactUrl(url)}`
+      : `the ref listing of ${redactUrl(url)} is larger than ${limit}; it was not read further: delete refs (branches, tags), or raise ${setting}`;
+    super(message, { url: redactUrl(url), ...data, setting },
+      { code: data.what === 'pack' ? GitErrorCode.PackTooLarge : GitErrorCode.RefsTooLarge });
+  }
+}
+
+/** `8 MiB`, `1.5 MiB`, `100 bytes`: a limit as ria.yaml's users write it. */
+export function formatBytes(bytes: number): string {
+  for (const [unit, size] of [['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]] as const) {
+    if (bytes >= size) return `${Number.isInteger(bytes / size) ? bytes / size : (bytes / size).toFixed(1)} ${unit}`;
+  }
+  return `${bytes} bytes`;
 }
 
 /**

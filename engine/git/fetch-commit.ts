@@ -20,7 +20,7 @@ import { toGitError } from './map-error.js';
 import { withHeadFallback } from './missing-head.js';
 import { withThinPack } from './thin-pack.js';
 import { splitCredentials, type Credentials } from './redact.js';
-import { authHeaders, DeadlineError, DEFAULT_TIMEOUT_MS, withDeadline } from './transport.js';
+import { authHeaders, BodyTooLargeError, DeadlineError, DEFAULT_TIMEOUT_MS, limitsFor, withDeadline, type GitLimits } from './transport.js';
 
 export interface FetchCommitOptions {
   url: string;
@@ -37,6 +37,8 @@ export interface FetchCommitOptions {
   thinPack?: boolean;
   /** A person is waiting (a webhook's push): ahead of other waiting fetches for a slot (see limiter.ts). */
   urgent?: boolean;
+  /** The most the answers may hold; the client's (ria.yaml's) by default. */
+  limits?: GitLimits;
 }
 
 const REMOTE = 'origin';
@@ -51,7 +53,8 @@ export async function fetchCommit(io: GitIO, options: FetchCommitOptions): Promi
   const ref = fullRef(options.ref);
   const { fs } = io;
   const { dir } = options;
-  const context = { op: 'fetchCommit' as const, url: options.url, ref, withCredentials: auth !== undefined, secrets: [auth?.password] };
+  const context = { op: 'fetchCommit' as const, url: options.url, ref, ...(options.sha ? { sha: options.sha } : {}), withCredentials: auth !== undefined, secrets: [auth?.password] };
+  const limits = limitsFor(options.limits ?? io.limits?.(), 'fetch');
   const timeoutMs = io.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   // An earlier fetch abandoned at its deadline may still write here: wait for it, at most as long as a fetch may take.
   const endingForMs = await io.ending?.settled(dir, timeoutMs);
@@ -80,13 +83,15 @@ export async function fetchCommit(io: GitIO, options: FetchCommitOptions): Promi
       });
       work = started;
       return started;
-    }, io.timers);
+    }, io.timers, limits);
     const release = io.fetches ? await io.fetches.acquire(options.urgent) : undefined;
     let result: Awaited<ReturnType<typeof fetch>>;
     try {
       result = await fetch();
     } catch (err) {
-      if (err instanceof DeadlineError && work) io.ending?.hold(dir, work);
+      // Answered before its work ended: at the deadline, or at a pack over its limit (the work
+      // then fails at its next read, but may still be writing the refs it wrote first).
+      if ((err instanceof DeadlineError || err instanceof BodyTooLargeError) && work) io.ending?.hold(dir, work);
       throw err;
     } finally {
       // Past its deadline the request is aborted, but a pack already received is still being

@@ -6,4 +6,4 @@ export { readFileAt, type ReadFileOptions } from './read-file.js';
 export * from './errors.js';
 export { toGitError, type ErrorContext } from './map-error.js';
 export { redactUrl, splitCredentials, scrubSecrets, REDACTED, type Credentials } from './redact.js';
-export { DEFAULT_TIMEOUT_MS } from './transport.js';
+export { DEFAULT_TIMEOUT_MS, type GitLimits } from './transport.js';

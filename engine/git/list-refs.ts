@@ -6,13 +6,15 @@ import git from 'isomorphic-git';
 import type { GitIO } from './client.js';
 import { toGitError } from './map-error.js';
 import { splitCredentials, type Credentials } from './redact.js';
-import { authHeaders, DEFAULT_TIMEOUT_MS, withDeadline } from './transport.js';
+import { authHeaders, DEFAULT_TIMEOUT_MS, limitsFor, withDeadline, type GitLimits } from './transport.js';
 
 export interface ListRefsOptions {
   auth?: Credentials;
   /** Keep only refs starting with one of these (e.g. ['refs/heads/', 'refs/pull/']); all by default.
    * headTarget is reported either way. */
   prefixes?: string[];
+  /** The most the answers may hold; the client's (ria.yaml's) by default. */
+  limits?: GitLimits;
 }
 
 export interface RemoteRefs {
@@ -38,6 +40,7 @@ export async function listRemoteRefs(io: GitIO, rawUrl: string, options: ListRef
         // and a server-side filter would also drop HEAD and with it headTarget.
       }),
       io.timers,
+      limitsFor(options.limits ?? io.limits?.(), 'listing'),
     );
     return toRemoteRefs(serverRefs, prefixes);
   } catch (err) {

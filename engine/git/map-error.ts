@@ -8,16 +8,20 @@ import {
   GitError,
   GitRefNotFoundError,
   GitRepoNotFoundError,
+  GitTooLargeError,
   GitUnreachableError,
   type GitOp,
 } from './errors.js';
 import { redactUrl, scrubSecrets } from './redact.js';
+import { BodyTooLargeError } from './transport.js';
 
 export interface ErrorContext {
   op: GitOp;
   /** The URL the call used; redacted here. */
   url: string;
   ref?: string;
+  /** The commit the caller expected, when it said. */
+  sha?: string;
   withCredentials: boolean;
   /** Secrets to scrub from any text taken from the cause. */
   secrets?: Array<string | undefined>;
@@ -43,6 +47,9 @@ export function toGitError(err: unknown, ctx: ErrorContext): RiaError {
   if (err instanceof RiaError) return err;
   const url = redactUrl(ctx.url);
   const { op } = ctx;
+  if (err instanceof BodyTooLargeError) {
+    return new GitTooLargeError(url, { op, ...err.limit, ...(ctx.ref !== undefined ? { ref: ctx.ref } : {}), ...(ctx.sha ? { sha: ctx.sha } : {}) });
+  }
   const e = (err ?? {}) as { code?: unknown; name?: unknown; message?: unknown; data?: Record<string, unknown>; errors?: unknown[] };
   const code = typeof e.code === 'string' ? e.code : undefined;
 

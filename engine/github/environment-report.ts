@@ -18,7 +18,7 @@ export interface EnvironmentReport {
 }
 
 /** Reasons where the person who pushed must act; any other stall is Ria's own fault (state error). */
-const USER_REASONS = new Set(['RiofileInvalid', 'RiofileMissing', 'BuildFailed', 'ApplyRefused', 'RolledBack']);
+const USER_REASONS = new Set(['RiofileInvalid', 'RiofileMissing', 'BuildFailed', 'ApplyRefused', 'RolledBack', 'GitPackTooLarge', 'GitRefsTooLarge']);
 
 /**
  * Pure: what GitHub should show for an environment right now. A commit not yet picked up is

@@ -37,6 +37,14 @@ export type ConfigSyncResult =
 
 type LoadedApp = App & { metadata: { name: string } };
 
+/**
+ * The config repository is read without ria.yaml's git limits: only its writers can make it
+ * large, and they are trusted with everything the engine does; a limit set in its own ria.yaml
+ * could also keep the engine from reading the commit that raises it. (A config folder inside a
+ * large monorepo costs memory as its pack does: engine/controller/README.md.)
+ */
+const CONFIG_LIMITS = { maxPackBytes: Infinity, maxRefsBytes: Infinity };
+
 /** App writes (spec, config conditions) in flight at once during a config sync. */
 const CONFIG_WRITES = 8;
 
@@ -54,7 +62,7 @@ export async function syncConfig(ctx: EngineContext, fs: FsClient, source: Confi
   try {
     const auth = await ctx.credentials(source.secret);
     const ref = `refs/heads/${source.branch}`;
-    const { refs } = await ctx.git.listRemoteRefs(source.url, { ...(auth ? { auth } : {}), prefixes: [ref] });
+    const { refs } = await ctx.git.listRemoteRefs(source.url, { ...(auth ? { auth } : {}), prefixes: [ref], limits: CONFIG_LIMITS });
     ctx.hooks.polled?.(source.url, (Date.now() - started) / 1000);
     const head = refs.get(ref);
     if (!head) throw new Error(`config repository has no branch "${source.branch}"`);
@@ -65,7 +73,7 @@ export async function syncConfig(ctx: EngineContext, fs: FsClient, source: Confi
     }
     const dir = repoCacheDir(ctx, source.url);
     ({ sha, files } = await cacheLocks.run(dir, async () => {
-      const fetched = await ctx.git.fetchCommit({ url: source.url, ref, sha: head, dir, ...(auth ? { auth } : {}) });
+      const fetched = await ctx.git.fetchCommit({ url: source.url, ref, sha: head, dir, limits: CONFIG_LIMITS, ...(auth ? { auth } : {}) });
       return { sha: fetched, files: await readConfigFiles(fs, dir, fetched, source.path) };
     }));
   } catch (err) {

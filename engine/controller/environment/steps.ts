@@ -3,7 +3,7 @@ import { API_VERSION } from '../../crds/types.js';
 import { parseRiofile } from '../../riofile/index.js';
 import { RiofileError, RiofileErrorCode } from '../../riofile/errors.js';
 import { render } from '../../render/index.js';
-import { GitError } from '../../git/index.js';
+import { GitError, GitTooLargeError } from '../../git/index.js';
 import { RiaError, errorMessage } from '../../errors.js';
 import type { LocatedError } from '../../crds/types.js';
 import { ConditionType, conditionMessage, getCondition, removeCondition, setCondition } from '../conditions.js';
@@ -126,6 +126,9 @@ export async function renderCommit(run: ReconcileRun): Promise<Outcome | undefin
     // Warnings name the Riofile line as well as the path: that is where users look.
     status.warnings = locateWarnings(text, file, run.rendered.warnings);
   } catch (err) {
+    // Too large for the limits of ria.yaml: the same next time; a person makes the commit smaller
+    // or raises the limit (a new commit, or the settings, is a new input: reconciled again).
+    if (err instanceof GitTooLargeError) throw new StalledError(err.code, err.message, { message: conditionMessage(err.message) });
     if (err instanceof GitError || (err instanceof RiaError && err.code === Reason.CloneSecretMissing)) {
       return { kind: 'waiting', reason: Reason.SourceUnavailable, message: err.message, requeueAfterMs: RETRY_MS };
     }

@@ -92,11 +92,11 @@ export const SIZE_SETTING = { pack: 'git.maxFetchSize', refs: 'git.maxRefsSize' 
 export class GitTooLargeError extends GitError {
   constructor(url: string, data: { op: GitOp; what: 'pack' | 'refs'; maxBytes: number; ref?: string; sha?: string }) {
     const setting = SIZE_SETTING[data.what];
-    const limit = `${setting} (${formatBytes(data.maxBytes)}, ria.yaml)`;
+    const limit = `ria.yaml's ${setting} (${formatBytes(data.maxBytes)})`;
     const at = data.ref === undefined ? '' : ` of ${data.ref.replace(/^refs\/heads\//, '')}${data.sha ? ` at ${data.sha.slice(0, 7)}` : ''}`;
     const message = data.what === 'pack'
-      ? `the pack${at} is larger than ${limit}; it was not read further: make the commit smaller, or raise ${setting} with the engine's memory (engine/controller/README.md); repository ${redactUrl(url)}`
-      : `the ref listing of ${redactUrl(url)} is larger than ${limit}; it was not read further: delete refs (branches, tags), or raise ${setting}`;
+      ? `pack${at} over ${limit}, not read: make the commit smaller, or raise it with the engine's memory (engine/controller/README.md); repository ${redactUrl(url)}`
+      : `ref listing of ${redactUrl(url)} over ${limit}, not read: delete refs (branches, tags), or raise it`;
     super(message, { url: redactUrl(url), ...data, setting },
       { code: data.what === 'pack' ? GitErrorCode.PackTooLarge : GitErrorCode.RefsTooLarge });
   }

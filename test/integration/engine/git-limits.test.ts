@@ -42,7 +42,7 @@ test('a commit over git.maxFetchSize: the Environment stalls with GitPackTooLarg
   const stalled = await h.waitEnvironment(env, 'Stalled with GitPackTooLarge', (e) => e.status?.phase === 'Failed'
     && e.status.conditions?.some((c) => c.type === 'Stalled' && c.status === 'True' && c.reason === 'GitPackTooLarge') === true);
   const condition = stalled.status?.conditions?.find((c) => c.type === 'Stalled');
-  assert.match(condition?.message ?? '', new RegExp(`^the pack of main at ${second.slice(0, 7)} is larger than git\\.maxFetchSize \\(64 KiB, ria\\.yaml\\); it was not read further: make the commit smaller, or raise git\\.maxFetchSize`));
+  assert.match(condition?.message ?? '', new RegExp(`^pack of main at ${second.slice(0, 7)} over ria\\.yaml's git\\.maxFetchSize \\(64 KiB\\), not read: make the commit smaller, or raise it`));
   assert.match(stalled.status?.lastError?.message ?? '', /git\.maxFetchSize/);
   assert.equal(stalled.spec.commit, second);
   assert.equal(stalled.status?.appliedCommit, first, 'the commit before stays applied');

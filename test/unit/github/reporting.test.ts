@@ -41,6 +41,15 @@ test('report: a located Riofile error is a failure of at most 140 characters; Ri
   assert.deepEqual([ours.state, ours.deploymentState, ours.description], ['error', 'error', 'Ria error (AppMissing): App shop does not exist']);
 });
 
+test('report: a commit too large for ria.yaml\'s git limits is the pusher\'s to fix (failure), the limit and the way out in the first 140 characters', async () => {
+  const { GitTooLargeError } = await import('../../../engine/git/errors.js');
+  const message = new GitTooLargeError('https://bot:s3cret@git.example.com/acme/shop.git', { op: 'fetchCommit', what: 'pack', maxBytes: 8 * 2 ** 20, ref: 'refs/heads/main', sha: A }).message;
+  const report = environmentReport(env({ phase: 'Failed', observedCommit: A, lastError: { message }, conditions: [cond('Stalled', 'True', 'GitPackTooLarge', message)] }));
+  assert.deepEqual([report.state, report.deploymentState], ['failure', 'failure']);
+  assert.equal(report.description, `pack of main at ${A.slice(0, 7)} over ria.yaml's git.maxFetchSize (8 MiB), not read: make the commit smaller, or raise it with the engine's memory (…`);
+  assert.doesNotMatch(message, /s3cret/);
+});
+
 test('report: an apply the API server refused is the user\'s to fix (failure); a cluster trouble is an error; both from the Ready condition', () => {
   const applied = cond('Stalled', 'False', 'ApplyRefused', '');
   const refused = environmentReport(env({ phase: 'Failed', observedCommit: A, conditions: [applied, cond('Ready', 'False', 'ApplyRefused', 'apply Service/shop--main/api: exceeded quota: cap')] }));

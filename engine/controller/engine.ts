@@ -36,7 +36,15 @@ export interface EngineOptions {
   resyncCron?: string;
   /** Clock and timers of the poll rounds and the per-app poll schedule (tests drive them by hand). */
   clock?: ScheduleClock;
+  /** The longest stop() waits for fetches of pushed refs still running (default STOP_FETCH_WAIT_MS). */
+  stopFetchWaitMs?: number;
 }
+
+/**
+ * What stop() gives the fetches of pushed refs still running: a git call's deadline (30 s) and a
+ * little more, so one that reached the server ends with its answer or its deadline.
+ */
+export const STOP_FETCH_WAIT_MS = 35_000;
 
 const CONFIG_KEY = 'config';
 const appKey = (name: string) => `app/${name}`;
@@ -157,6 +165,8 @@ export class Engine {
    * listing first, and the commit is fetched meanwhile (at once, not through the queue).
    */
   poke(repoUrl: string, push?: PushHint): Promise<string | undefined> | undefined {
+    // Stopped (leadership lost): the queue takes nothing more, and no fetch starts after stop()'s wait.
+    if (this.stopped) return undefined;
     const norm = normalizeUrl(repoUrl);
     let pushedTip: Promise<string | undefined> | undefined;
     if (normalizeUrl(this.options.config.url) === norm) this.queue.add(CONFIG_KEY, 'urgent');
@@ -172,6 +182,8 @@ export class Engine {
           this.ctx.log.debug('fetch of the pushed ref failed; the repository is listed instead', { app: name, error: err.message });
           return undefined;
         });
+        this.pushedFetches.add(tip);
+        void tip.finally(() => this.pushedFetches.delete(tip));
         // Two pushes before the sync runs: one move from the first's `before` to the last's SHA.
         const earlier = hints.get(push.ref);
         hints.set(push.ref, { ...push, ...(earlier && earlier.sha === push.before ? { before: earlier.before } : {}), tip });
@@ -185,7 +197,15 @@ export class Engine {
 
   /** Pushes seen by webhook and not yet applied, per app and ref (the newest per ref wins). */
   private readonly pushHints = new Map<string, Map<string, VerifiablePush>>();
+  /** Fetches of pushed refs that poke() started outside the queue, until they settle. */
+  private readonly pushedFetches = new Set<Promise<unknown>>();
 
+  /**
+   * Stops polling, watches and the queue (its running reconciles end first), then waits for the
+   * fetches of pushed refs still running, at most stopFetchWaitMs: they run outside the queue,
+   * and one left running would go on writing into its cache directory after the engine stopped
+   * (beside the next leader's engine in this process, or into a directory being removed).
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.pollTimer !== undefined) this.clock.clearTimeout(this.pollTimer);
@@ -193,6 +213,21 @@ export class Engine {
     await this.resync?.stop();
     for (const w of this.watches) w.stop();
     await this.queue.stop();
+    await this.pushedFetchesSettled();
+  }
+
+  private async pushedFetchesSettled(): Promise<void> {
+    if (this.pushedFetches.size === 0) return;
+    const waitMs = this.options.stopFetchWaitMs ?? STOP_FETCH_WAIT_MS;
+    let timer: unknown;
+    const late = new Promise<'late'>((resolve) => { timer = this.clock.setTimeout(() => resolve('late'), waitMs); });
+    try {
+      if (await Promise.race([Promise.allSettled([...this.pushedFetches]), late]) === 'late') {
+        this.ctx.log.warn('stopped with fetches of pushed refs still running', { fetches: this.pushedFetches.size, waitedMs: waitMs });
+      }
+    } finally {
+      this.clock.clearTimeout(timer);
+    }
   }
 
   private environmentWatch?: WatchHandle;

@@ -204,7 +204,8 @@ export class Engine {
    * Stops polling, watches and the queue (its running reconciles end first), then waits for the
    * fetches of pushed refs still running, at most stopFetchWaitMs: they run outside the queue,
    * and one left running would go on writing into its cache directory after the engine stopped
-   * (beside the next leader's engine in this process, or into a directory being removed).
+   * (beside the next leader's engine in this process, or into a directory being removed). Then,
+   * as long again at most, for fetches answered at their deadline whose work still writes.
    */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -214,6 +215,10 @@ export class Engine {
     for (const w of this.watches) w.stop();
     await this.queue.stop();
     await this.pushedFetchesSettled();
+    // Fetches answered at their deadline (a reconcile's or a push's) may still be writing.
+    if ((await this.ctx.git.whenIdle?.(this.options.stopFetchWaitMs ?? STOP_FETCH_WAIT_MS)) === false) {
+      this.ctx.log.warn('stopped with fetches abandoned at their deadline still writing into their cache directories');
+    }
   }
 
   private async pushedFetchesSettled(): Promise<void> {

@@ -36,6 +36,8 @@ export interface GitClient {
   listRemoteRefs(url: string, options?: ListRefsOptions): Promise<RemoteRefs>;
   fetchCommit(options: FetchCommitOptions): Promise<string>;
   readFileAt(options: ReadFileOptions): Promise<string | null>;
+  /** True once no fetch answered at its deadline still writes into a cache directory; false if one still does after `waitMs`. */
+  whenIdle?(waitMs: number): Promise<boolean>;
 }
 
 export function createGitClient(io: GitIO): GitClient {
@@ -46,5 +48,6 @@ export function createGitClient(io: GitIO): GitClient {
     listRemoteRefs: (url, options) => listRemoteRefs(io, url, options),
     fetchCommit: (options) => fetchCommit(io, options),
     readFileAt: (options) => readFileAt(io, options),
+    whenIdle: (waitMs) => io.ending!.idle(waitMs),
   };
 }

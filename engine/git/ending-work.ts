@@ -49,6 +49,25 @@ export class EndingWork {
     }
   }
 
+  /**
+   * Resolves to true once nothing is ending in any directory (at once when nothing was), or to
+   * false when work is still ending after `waitMs`: what a stopping engine waits for last.
+   */
+  async idle(waitMs: number): Promise<boolean> {
+    if (this.ending.size === 0) return true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<'late'>((resolve) => { timer = this.timers.setTimeout(() => resolve('late'), waitMs); });
+    try {
+      // Work held meanwhile (an earlier fetch's deadline passing now) is waited for too.
+      while (this.ending.size > 0) {
+        if ((await Promise.race([Promise.all([...this.ending.values()].map((e) => e.done)), late])) === 'late') return false;
+      }
+      return true;
+    } finally {
+      this.timers.clearTimeout(timer);
+    }
+  }
+
   /** Directories held now (observability and tests). */
   get size(): number {
     return this.ending.size;

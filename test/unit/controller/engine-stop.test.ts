@@ -22,10 +22,12 @@ function setup() {
   let release!: (sha: string) => void;
   const held = new Promise<string>((r) => { release = r; });
   let fetches = 0;
+  const idleWaits: number[] = [];
   const git: GitClient = {
     listRemoteRefs: async () => { throw new Error('not in this test'); },
     fetchCommit: () => { fetches++; return held; },
     readFileAt: async () => { throw new Error('not in this test'); },
+    whenIdle: async (ms) => { idleWaits.push(ms); return true; },
   };
   const app = { apiVersion: 'ria.dev/v1', kind: 'App', metadata: { name: 'shop', namespace: 'ria', uid: 'u1' }, spec: { repo: REPO, branches: ['main'], riofile: 'Riofile' } };
   const ctx = {
@@ -51,7 +53,7 @@ function setup() {
     // The app sync the poke queued ran and failed (the API server is down) without waiting for it.
     await until('the queue to be idle', () => engine.queue.depth === 0);
   };
-  return { engine, poke, release, timers, fetches: () => fetches };
+  return { engine, poke, release, timers, idleWaits, fetches: () => fetches };
 }
 
 /** Whether `p` has settled, seen after the event loop turned once more. */
@@ -62,18 +64,20 @@ async function settled(p: Promise<unknown>): Promise<boolean> {
   return done;
 }
 
-test('Engine.stop: waits for the fetch of a pushed ref that a webhook started, and ends once it does', async () => {
+test('Engine.stop: waits for the fetch of a pushed ref that a webhook started, then for the git client\'s abandoned work, and ends once they do', async () => {
   // Setup
-  const { engine, poke, release, timers } = setup();
+  const { engine, poke, release, timers, idleWaits } = setup();
   await poke();
   // Test
   const stopping = engine.stop();
   await until('stop to wait for the fetch, bounded', () => timers.length === 1);
   assert.equal(timers[0]!.ms, STOP_FETCH_WAIT_MS);
   assert.equal(await settled(stopping), false, 'stop waits while the fetch runs');
+  assert.deepEqual(idleWaits, []);
   release(SHA);
   await stopping;
   assert.equal(timers.length, 0, 'the bound\'s timer was cleared');
+  assert.deepEqual(idleWaits, [STOP_FETCH_WAIT_MS], 'then for fetches answered at their deadline and still writing');
 });
 
 test('Engine.stop: the wait is bounded (a fetch that never ends does not hold the stop), and a poke after stop starts no fetch', async () => {

@@ -165,3 +165,22 @@ test('fetchCommit: the cache of a fetch abandoned at its deadline counts until i
   finish();
   await until('the abandoned work to let go of its cache', () => caches.size.bytes === 0);
 });
+
+test('whenIdle: waits for the work of every fetch answered at its deadline (what a stopping engine waits for last), bounded', async () => {
+  // Setup
+  const { git, finish, bound, abandon } = setup();
+  assert.equal(await git.whenIdle!(TIMEOUT_MS), true, 'nothing ending: at once');
+  await abandon();
+  // Test
+  const late = git.whenIdle!(TIMEOUT_MS);
+  await until('the wait to be bounded', () => bound.pending.size === 1);
+  bound.fireAll();
+  assert.equal(await late, false, 'past the bound: still writing');
+  const idle = git.whenIdle!(TIMEOUT_MS);
+  const state = tracked(idle);
+  await until('the wait to be bounded', () => bound.pending.size === 1);
+  assert.equal(state.done, false);
+  finish();
+  assert.equal(await idle, true);
+  assert.equal(bound.pending.size, 0, 'the bound\'s timer was cleared');
+});

@@ -3,10 +3,9 @@
  * pokes): a real node:http server on loopback that holds every request until the test lets go,
  * and isomorphic-git's own node http client.
  */
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import fs from 'node:fs';
 import { createGzip } from 'node:zlib';
@@ -15,14 +14,10 @@ import { createGitClient, GitError } from '../../../engine/git/index.js';
 import { Limiter } from '../../../engine/git/limiter.js';
 import { tempDir } from '../../support/temp-dir.js';
 import { until } from '../../support/until.js';
+import { loopbackServer } from '../../support/loopback-server.js';
 
 /** A git server on loopback that holds every request until the test answers it. */
-async function holdingServer(t: TestContext, onRequest: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
-  const server = createServer(onRequest);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => { server.closeAllConnections(); server.close(); });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
+const holdingServer = loopbackServer;
 
 test('fetchCommit: with a limit of 2, five fetches of five repositories reach the server two at a time; each slot freed by a failure goes to the next', async (t) => {
   // Setup

@@ -3,10 +3,8 @@
  * not when the server ends it. A real node:http server on loopback and isomorphic-git's own node
  * http client, so the bytes counted are those the engine would hold.
  */
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import fs from 'node:fs';
@@ -15,6 +13,7 @@ import { createGitClient, GitError, GitErrorCode } from '../../../engine/git/ind
 import { Limiter } from '../../../engine/git/limiter.js';
 import { tempDir } from '../../support/temp-dir.js';
 import { until } from '../../support/until.js';
+import { loopbackServer } from '../../support/loopback-server.js';
 import { loadConfig } from '../../../engine/config/load.js';
 
 const KiB = 1024;
@@ -24,19 +23,12 @@ const pkt = (line: string | Buffer) => { const b = Buffer.from(line); return Buf
 const advertisement = Buffer.concat([pkt('# service=git-upload-pack\n'), Buffer.from('0000'),
   pkt(`${sha} HEAD\0side-band-64k shallow ofs-delta symref=HEAD:refs/heads/main\n`), pkt(`${sha} refs/heads/main\n`), Buffer.from('0000')]);
 
-async function gitServer(t: TestContext, onRequest: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
-  const server = createServer(onRequest);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => { server.closeAllConnections(); server.close(); });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
 test('fetchCommit: a pack past git.maxFetchSize fails at the first byte over it as GitPackTooLarge (not retryable, located), its request is closed, its slot freed, nothing written', async (t) => {
   // Setup: the server sends exactly one byte more than the limit, then holds the answer open:
   // only the limit can end this fetch (its deadline is far).
   const maxPackBytes = 64 * KiB;
   let closed = false;
-  const origin = await gitServer(t, (req, res) => {
+  const origin = await loopbackServer(t, (req, res) => {
     if (req.url?.includes('/info/refs')) {
       res.writeHead(200, { 'content-type': 'application/x-git-upload-pack-advertisement' }).end(advertisement);
       return;
@@ -74,7 +66,7 @@ test('fetchCommit: a pack past git.maxFetchSize fails at the first byte over it 
 
 test('listRemoteRefs: a listing of exactly git.maxRefsSize is read; one byte less fails as GitRefsTooLarge; the client\'s limits are read at each call', async (t) => {
   // Setup
-  const origin = await gitServer(t, (req, res) => {
+  const origin = await loopbackServer(t, (req, res) => {
     req.resume();
     res.writeHead(200, { 'content-type': 'application/x-git-upload-pack-advertisement' }).end(advertisement);
   });

@@ -34,6 +34,8 @@ import { cpuSecondsBetween, cpuTicks, sample, TICKS_PER_SECOND } from './peers/p
 import { cpuSecondsPerMinute, formatComparison, formatPhaseCost, percentile, parseAuditWrites, writesDuring, writesPerMinute, type AuditWrite, type EngineFigures, type PhaseCost } from './peers/figures.js';
 import type { EngineUnderTest } from './peers/side.js';
 import { engineRuntimeEnv } from '../engine/install/runtime.js';
+import { KubeRest } from '../engine/kube/rest.js';
+import { apiServerWork, scrapeApiServer } from './peers/apiserver-metrics.js';
 import { parsePeersArgs, clusterLimits, USAGE } from './peers/args.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -72,6 +74,8 @@ const cluster = await startLocalCluster({
 const git = await startGitServerProcess();
 const admin = new KubeConfig();
 admin.loadFromFile(cluster.kubeconfigPath);
+// The bench's own reads of the API server's /metrics (what each phase cost it: apiserver-metrics.ts).
+const adminRest = new KubeRest(admin);
 const kubectl = join(binaries.k8sDir, 'kubectl');
 let date = 0;
 const nextDate = () => new Date(Date.UTC(2026, 0, 1) + ++date * 1000).toISOString();
@@ -80,7 +84,7 @@ const stages = (await readdir(join(binaries.kwokDir, 'stages'))).filter((f) => f
 try {
   const floorConfig = riaConfigFiles(floorApps, { repoUrl: (r) => git.urlFor(r), pollSeconds: args.pollSeconds, gitHost: new URL(git.url).host, domain: DOMAIN });
   say(`floor: ${args.apps} apps in one kubectl apply --server-side`);
-  const floorCost = startCost();
+  const floorCost = await startCost();
   const floor = await measureFloor({ admin, adminKubeconfigPath: cluster.kubeconfigPath, kubectl, apps: floorApps, config: floorConfig, dir, timeoutMs: args.timeoutS * 1000, onProgress: say });
   const floorCosts = await floorCost.end((w) => w.userAgent.startsWith('kubectl'));
   say(`floor: ${floor.seconds.toFixed(1)} s (${floor.objects} objects, ${floor.deployments} Deployments)`);
@@ -135,6 +139,7 @@ try {
   process.stdout.write(`${[...lines, ...formatPhaseCost('floor', args.apps, floorCosts), ...Object.values(figures).flatMap((f) => (f.coldStart ? formatPhaseCost(`${f.name} cold start`, args.apps, f.coldStart) : []))].join('\n')}\n`);
   }
 } finally {
+  adminRest.close();
   await git.stop();
   await cluster.stop();
   if (!args.keep) await rm(dir, { recursive: true, force: true });
@@ -146,7 +151,7 @@ async function measure(side: EngineUnderTest, nextRound: () => number): Promise<
   const tPrepare = performance.now();
   await side.prepare();
   say(`${side.name}: prepared in ${since(tPrepare)}`);
-  const cost = startCost(side.pids);
+  const cost = await startCost(side.pids);
   const t0 = performance.now();
   await side.start();
   let lastSaid = t0;
@@ -228,9 +233,11 @@ async function measure(side: EngineUnderTest, nextRound: () => number): Promise<
  * of the control plane, the git server (with its `git` processes), the engine's processes (read
  * at the end: they start within the phase) and the bench's own children (kubectl).
  */
-function startCost(enginePids: () => Record<string, number> = () => ({})): { end(who: (w: AuditWrite) => boolean): Promise<PhaseCost> } {
+async function startCost(enginePids: () => Record<string, number> = () => ({})): Promise<{ end(who: (w: AuditWrite) => boolean): Promise<PhaseCost> }> {
   const fixed = (): Record<string, number> => ({ ...cluster.pids, ...(git.pid ? { 'git server+': git.pid } : {}), 'bench children+': process.pid });
   const own = () => sample(process.pid).ticks;
+  const metricsBefore = await scrapeApiServer(adminRest);
+  const gitBefore = await git.requestCounts();
   const before = cpuTicks(fixed());
   before['bench children+'] = before['bench children+']! - own();
   const from = Date.now();
@@ -241,10 +248,14 @@ function startCost(enginePids: () => Record<string, number> = () => ({})): { end
       after['bench children+'] = after['bench children+']! - own();
       const engine = cpuTicks(enginePids());
       const to = Date.now();
+      const metricsAfter = await scrapeApiServer(adminRest);
+      const gitAfter = await git.requestCounts();
+      const gitRequests = Object.fromEntries(Object.entries(gitAfter).map(([k, n]) => [k, n - (gitBefore[k] ?? 0)]).filter(([, n]) => (n as number) > 0));
       await sleep(2000); // the audit backend writes as requests complete
       const writes = writesDuring(parseAuditWrites(await readFrom(auditLog, offset)), who, from, to);
       const cpuSeconds = { ...cpuSecondsBetween(before, after), ...Object.fromEntries(Object.entries(engine).map(([k, t]) => [k, t / TICKS_PER_SECOND])) };
-      return { writes, cpuSeconds: Object.fromEntries(Object.entries(cpuSeconds).map(([k, v]) => [k === 'bench children+' ? 'kubectl' : k.replace(/\+$/, ''), v])) };
+      return { writes, cpuSeconds: Object.fromEntries(Object.entries(cpuSeconds).map(([k, v]) => [k === 'bench children+' ? 'kubectl' : k.replace(/\+$/, ''), v])),
+        gitRequests, apiServer: apiServerWork(metricsBefore, metricsAfter) };
     },
   };
 }

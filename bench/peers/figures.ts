@@ -1,3 +1,5 @@
+import { formatApiServerWork, type ApiServerWork } from './apiserver-metrics.js';
+
 /**
  * The figures of `bench/peers.ts`, pure: percentiles, CPU per minute, API writes counted from the
  * API server's audit log, and the printed comparison (ratios Ria / Flux, and each cold start as a
@@ -133,15 +135,22 @@ export interface EngineFigures {
 export interface PhaseCost {
   writes: { total: number; byKind: Record<string, number> };
   cpuSeconds: Record<string, number>;
+  /** Requests the git server answered, by kind (git-server.ts requestKind). */
+  gitRequests?: Record<string, number>;
+  /** What the API server did meanwhile (all clients), from its /metrics. */
+  apiServer?: ApiServerWork;
 }
 
-/** A phase's cost as printed: its writes (per app too) and the CPU seconds of each process. */
+/** A phase's cost as printed: its writes (per app too), the CPU seconds of each process, the git server's requests and the API server's work. */
 export function formatPhaseCost(what: string, apps: number, c: PhaseCost): string[] {
   const cpu = Object.entries(c.cpuSeconds).sort((a, b) => b[1] - a[1]);
   const total = cpu.reduce((n, [, v]) => n + v, 0);
+  const git = Object.values(c.gitRequests ?? {}).reduce((n, v) => n + v, 0);
   return [
     `${what}: ${c.writes.total} writes (${(c.writes.total / apps).toFixed(1)} per app): ${formatCounts(c.writes.byKind)}`,
     `${what}: CPU ${total.toFixed(1)} s: ${cpu.map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`,
+    ...(git ? [`${what}: git server requests ${git} (${(git / apps).toFixed(1)} per app): ${formatCounts(c.gitRequests!)}`] : []),
+    ...(c.apiServer ? formatApiServerWork(what, c.apiServer) : []),
   ];
 }
 

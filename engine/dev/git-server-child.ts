@@ -1,13 +1,15 @@
 /** Entry of startGitServerProcess: runs startGitServer and answers its parent over IPC. */
 import { rm } from 'node:fs/promises';
-import { startGitServer } from './git-server.js';
+import { requestKind, startGitServer } from './git-server.js';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as Parameters<typeof startGitServer>[0];
-const server = await startGitServer(options);
-process.on('message', (m: { id: number; setDown?: Parameters<typeof server.setDown>[0] }) => {
+// Requests answered, by kind (the bench prints what a cold start asked of the git server).
+const counts: Record<string, number> = {};
+const server = await startGitServer({ ...options, onRequest: (info) => { const k = requestKind(info); counts[k] = (counts[k] ?? 0) + 1; } });
+process.on('message', (m: { id: number; setDown?: Parameters<typeof server.setDown>[0]; counts?: true }) => {
   void (async () => {
     if (m.setDown !== undefined) await server.setDown(m.setDown);
-    process.send?.({ done: m.id });
+    process.send?.({ done: m.id, ...(m.counts ? { counts } : {}) });
   })();
 });
 process.on('SIGTERM', () => { void server.stop().finally(() => process.exit(0)); });

@@ -17,10 +17,10 @@ import type { DownMode, GitServer, GitServerOptions } from './git-server.js';
 import { repoDirName } from './git-server.js';
 import { join } from 'node:path';
 
-type ChildMessage = { ready: { url: string; root: string } } | { done: number } | { error: string };
+type ChildMessage = { ready: { url: string; root: string } } | { done: number; counts?: Record<string, number> } | { error: string };
 
 /** A git server in a child process; `pid` is the child's (tests kill it to see the root removed all the same). */
-export async function startGitServerProcess(options: Pick<GitServerOptions, 'root' | 'auth'> = {}): Promise<GitServer & { pid: number | undefined }> {
+export async function startGitServerProcess(options: Pick<GitServerOptions, 'root' | 'auth'> = {}): Promise<GitServer & { pid: number | undefined; requestCounts(): Promise<Record<string, number>> }> {
   const ownRoot = options.root === undefined ? await mkdtemp(join(tmpdir(), 'ria-git-server-')) : undefined;
   const child = fork(fileURLToPath(new URL('./git-server-child.js', import.meta.url)), [JSON.stringify({ ...options, ...(ownRoot ? { root: ownRoot } : {}) }), ownRoot ? 'remove-root-if-orphaned' : ''], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   // Settles once the child has exited and the root this process made is removed.
@@ -28,12 +28,12 @@ export async function startGitServerProcess(options: Pick<GitServerOptions, 'roo
     child.once('exit', () => { void (ownRoot ? rm(ownRoot, { recursive: true, force: true }) : Promise.resolve()).catch(() => undefined).finally(resolve); });
   });
   let seq = 0;
-  const waiting = new Map<number, () => void>();
+  const waiting = new Map<number, (counts?: Record<string, number>) => void>();
   const ready = new Promise<{ url: string; root: string }>((resolve, reject) => {
     child.once('exit', (code, signal) => reject(new Error(`git server process exited (${code ?? signal})`)));
     child.on('message', (m: ChildMessage) => {
       if ('ready' in m) resolve(m.ready);
-      else if ('done' in m) { waiting.get(m.done)?.(); waiting.delete(m.done); }
+      else if ('done' in m) { waiting.get(m.done)?.(m.counts); waiting.delete(m.done); }
       else reject(new Error(m.error));
     });
   });
@@ -46,7 +46,7 @@ export async function startGitServerProcess(options: Pick<GitServerOptions, 'roo
     throw err;
   }
   const { url, root } = started;
-  const request = (message: object): Promise<void> => new Promise((resolve) => {
+  const request = (message: object): Promise<Record<string, number> | undefined> => new Promise((resolve) => {
     const id = ++seq;
     waiting.set(id, resolve);
     child.send({ ...message, id });
@@ -56,7 +56,9 @@ export async function startGitServerProcess(options: Pick<GitServerOptions, 'roo
     root,
     urlFor: (name) => `${url}/${repoDirName(name)}`,
     pathFor: (name) => join(root, repoDirName(name)),
-    setDown: (mode: DownMode | boolean) => request({ setDown: mode }),
+    setDown: async (mode: DownMode | boolean) => { await request({ setDown: mode }); },
+    /** Requests answered so far, by kind (requestKind in git-server.ts). */
+    requestCounts: async () => (await request({ counts: true })) ?? {},
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await gone;

@@ -124,6 +124,15 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
   };
 }
 
+/** Pure: a request's kind as counted: `ref advertisement`, `upload-pack` (each with ` (v2)` in protocol v2), `receive-pack`, `other`. */
+export function requestKind(info: Pick<RequestInfo, 'method' | 'path' | 'query' | 'gitProtocol'>): string {
+  const v2 = /version=2/.test(info.gitProtocol ?? '') ? ' (v2)' : '';
+  if (info.method === 'GET' && info.path.endsWith('/info/refs')) return `ref advertisement${v2}`;
+  if (info.method === 'POST' && info.path.endsWith('/git-upload-pack')) return `upload-pack${v2}`;
+  if (info.method === 'POST' && info.path.endsWith('/git-receive-pack')) return 'receive-pack';
+  return 'other';
+}
+
 function reportRequest(req: http.IncomingMessage, res: http.ServerResponse, onRequest: (info: RequestInfo) => void): void {
   const url = new URL(req.url ?? '/', 'http://localhost');
   res.on('finish', () => {

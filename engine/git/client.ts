@@ -11,6 +11,7 @@ import { ObjectCaches } from './object-cache.js';
 import { Limiter } from './limiter.js';
 import { EndingWork } from './ending-work.js';
 import type { GitLimits } from './transport.js';
+import { Advertisements } from './advertisements.js';
 
 export interface GitIO {
   fs: FsClient;
@@ -27,6 +28,8 @@ export interface GitIO {
   ending?: EndingWork;
   /** The most one response may hold (read at each call: ria.yaml may change them); none means unbounded. A call's own `limits` win. */
   limits?: () => GitLimits;
+  /** Listings' ref advertisements, answering the discovery of a fetch of a commit they list (see advertisements.ts); none means every fetch asks. */
+  adverts?: Advertisements;
 }
 
 /** Fetches in flight at once by default: as many as the engine's work queue runs reconciles. */
@@ -43,7 +46,7 @@ export interface GitClient {
 export function createGitClient(io: GitIO): GitClient {
   if (!io?.fs || !io.http) throw new TypeError('ria/git: createGitClient needs { fs, http }');
   io = { ...io, caches: io.caches ?? new ObjectCaches(), fetches: io.fetches ?? new Limiter(DEFAULT_CONCURRENT_FETCHES),
-    ending: io.ending ?? new EndingWork() };
+    ending: io.ending ?? new EndingWork(), adverts: io.adverts ?? new Advertisements() };
   return {
     listRemoteRefs: (url, options) => listRemoteRefs(io, url, options),
     fetchCommit: (options) => fetchCommit(io, options),

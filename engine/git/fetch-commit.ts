@@ -21,6 +21,7 @@ import { withHeadFallback } from './missing-head.js';
 import { withThinPack } from './thin-pack.js';
 import { splitCredentials, type Credentials } from './redact.js';
 import { authHeaders, BodyTooLargeError, DeadlineError, DEFAULT_TIMEOUT_MS, limitsFor, withDeadline, type GitLimits } from './transport.js';
+import { answeringDiscovery } from './advertisements.js';
 
 export interface FetchCommitOptions {
   url: string;
@@ -66,11 +67,14 @@ export async function fetchCommit(io: GitIO, options: FetchCommitOptions): Promi
     let work: Promise<unknown> | undefined;
     // The cache is taken with the slot: fetches waiting for one keep no cache from eviction.
     let cache: { cache: object; release: () => void } | undefined;
+    // The listing that found `sha` here a moment ago answers the fetch's discovery (advertisements.ts).
+    const advert = io.adverts?.take(url, auth, ref, options.sha);
     const fetch = () => withDeadline(io.http, timeoutMs, (http) => {
       cache = io.caches?.use(dir);
+      const discovered = advert ? answeringDiscovery(http, advert) : http;
       const started = git.fetch({
         fs,
-        http: withHeadFallback(options.thinPack ? withThinPack(http) : http, ref),
+        http: withHeadFallback(options.thinPack ? withThinPack(discovered) : discovered, ref),
         gitdir: dir,
         remote: REMOTE,
         ref,
@@ -111,6 +115,8 @@ export async function fetchCommit(io: GitIO, options: FetchCommitOptions): Promi
   } catch (err) {
     // The directory may have been emptied under us: prepare it again next time.
     io.caches?.drop(dir);
+    // An advertisement that answered a failed fetch may be what failed it (the commit gone): the retry asks.
+    io.adverts?.drop(url, auth);
     throw toGitError(err, context);
   }
 }

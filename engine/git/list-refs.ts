@@ -1,12 +1,17 @@
 /**
- * Lists a remote's refs without fetching anything: what a poll does every 15 seconds. Asks for
- * protocol v2 (isomorphic-git falls back to v1 by itself when the server only speaks v1).
+ * Lists a remote's refs without fetching anything: what a poll does every interval. One request
+ * in protocol v0/v1 (`GET info/refs`: every ref and the HEAD symref in its advertisement), where
+ * v2 takes two (the capabilities, then `ls-refs`) for the same refs: isomorphic-git sends v2's
+ * ls-refs one prefix at most, so Ria asked for all refs and filtered them here either way. The
+ * advertisement is kept a short while (advertisements.ts): the fetch of a commit it lists needs
+ * no discovery of its own.
  */
 import git from 'isomorphic-git';
 import type { GitIO } from './client.js';
 import { toGitError } from './map-error.js';
 import { splitCredentials, type Credentials } from './redact.js';
 import { authHeaders, DEFAULT_TIMEOUT_MS, limitsFor, withDeadline, type GitLimits } from './transport.js';
+import { recordingAdvert } from './advertisements.js';
 
 export interface ListRefsOptions {
   auth?: Credentials;
@@ -29,19 +34,19 @@ export async function listRemoteRefs(io: GitIO, rawUrl: string, options: ListRef
   const auth = options.auth ?? urlAuth;
   const prefixes = options.prefixes;
   try {
+    let advert: { body: Uint8Array; headers: Record<string, string> } | undefined;
     const serverRefs = await withDeadline(io.http, io.timeoutMs ?? DEFAULT_TIMEOUT_MS, (http) =>
       git.listServerRefs({
-        http,
+        http: recordingAdvert(http, (body, headers) => { advert = { body, headers }; }),
         url,
         headers: authHeaders(auth),
-        protocolVersion: 2,
+        protocolVersion: 1,
         symrefs: true,
-        // Filtered here, not with v2's server-side prefix: isomorphic-git sends only one prefix,
-        // and a server-side filter would also drop HEAD and with it headTarget.
       }),
       io.timers,
       limitsFor(options.limits ?? io.limits?.(), 'listing'),
     );
+    if (advert) io.adverts?.keep(url, auth, { ...advert, refs: new Map(serverRefs.map((r) => [r.ref, r.oid])) });
     return toRemoteRefs(serverRefs, prefixes);
   } catch (err) {
     throw toGitError(err, { op: 'listRemoteRefs', url: rawUrl, withCredentials: auth !== undefined, secrets: [auth?.password] });

@@ -11,7 +11,10 @@ import { randomBytes } from 'node:crypto';
 import { startGitServer, type GitServer, type RequestInfo } from '../../engine/dev/git-server.js';
 import { startGitServerProcess } from '../../engine/dev/git-server-process.js';
 import { commitFiles, createCommit, createRepo, setPullRef } from '../../engine/dev/git-fixtures.js';
+import fs from 'node:fs';
+import http from 'isomorphic-git/http/node';
 import { createEngine } from '../../engine/controller/create.js';
+import { createGitClient } from '../../engine/git/index.js';
 import { ensureCrds } from '../../engine/controller/install-crds.js';
 import type { Engine } from '../../engine/controller/engine.js';
 import type { EngineContext } from '../../engine/controller/context.js';
@@ -41,7 +44,7 @@ export interface GitHubHarness {
   pokes: string[];
   /** Requests the git server answered (in-process server only). */
   gitRequests: RequestInfo[];
-  /** How many times the engine listed a repository's refs (protocol v2 ls-refs), per repository path. */
+  /** How many times the engine listed a repository's refs (its git client's listRemoteRefs), per repository. */
   listings(repo: RepoFixture): number;
   appName(base: string): string;
   /** Creates the repository on first use; `acme/<base>-<suffix>`. */
@@ -92,7 +95,11 @@ export async function githubHarness(options: GitHubHarnessOptions = {}): Promise
     settings: () => ctx!.settings(),
     engine: { poke: (url, push) => { pokes.push(url); engine?.poke(url, push); } },
   });
+  // The engine's git client, counting its listings (a listing and a fetch's discovery are the same request on the wire).
+  const listed: string[] = [];
+  const gitClient = createGitClient({ fs, http, timeoutMs: 5_000 });
   ({ engine, ctx } = createEngine({
+    git: { ...gitClient, listRemoteRefs: (url, o) => { listed.push(url); return gitClient.listRemoteRefs(url, o); } },
     kc, namespace, gitCacheDir: cacheDir, config: { url: git.urlFor('config'), branch: 'main', path: '' },
     log, driftIntervalMs: 10 * 60_000, gitTimeoutMs: 5_000, sources: github.sources, hooks: github.hooks,
   }));
@@ -113,7 +120,7 @@ export async function githubHarness(options: GitHubHarnessOptions = {}): Promise
 
   const h: GitHubHarness = {
     git, gh, namespace, suffix, github, server, metrics, secret, pokes, gitRequests,
-    listings: (r) => gitRequests.filter((q) => q.path === `/acme/${r.name}.git/info/refs` && q.gitProtocol === 'version=2').length,
+    listings: (r) => listed.filter((u) => u.endsWith(`/acme/${r.name}.git`)).length,
     get engine() { return engine!; },
     get ctx() { return ctx!; },
     appName: (base) => `${base}-${suffix}`,

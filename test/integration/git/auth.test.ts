@@ -30,10 +30,21 @@ test('with the right credentials: list, fetch and read', async () => {
   assert.equal(await h.git.readFileAt({ dir, sha, path: 'Riofile' }), 'private\n');
 });
 
-test('credentials are sent up front: one poll is two requests, no 401 round trip', async () => {
+test('credentials are sent up front: one poll is one request, no 401 round trip', async () => {
   h.requests.length = 0;
   await h.git.listRemoteRefs(url, { auth });
-  assert.deepEqual(h.requests.map((r) => r.status), [200, 200]);
+  assert.deepEqual(h.requests.map((r) => r.status), [200]);
+});
+
+test('a listing\'s advertisement answers only a fetch with the same credentials', async () => {
+  // Setup
+  await h.git.listRemoteRefs(url, { auth });
+  h.requests.length = 0;
+  // Test: another identity (here, wrong credentials) is not answered from what this one was told.
+  const dir = await h.cacheDir();
+  const err = await caught(() => h.git.fetchCommit({ url, ref: 'refs/heads/main', sha, dir, auth: { ...auth, password: 'wrong' } }));
+  assert.equal(err.name, 'GitAuthError');
+  assert.deepEqual(h.requests.map((r) => `${r.path.replace(/.*\//, '')} ${r.status}`), ['refs 401']);
 });
 
 test('credentials written in the URL work and never show in errors', async () => {

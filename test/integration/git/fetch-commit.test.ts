@@ -93,6 +93,36 @@ test('a SHA already in the cache costs no request', async () => {
   assert.equal(h.requests.length, 0);
 });
 
+test('the fetch of a commit a listing just found asks no discovery of its own: one request, the listing\'s advertisement answers it', async () => {
+  // Setup
+  const sha = await commitFiles(h.server, 'app', 'listed', { Riofile: 'name: listed\n' }, 'listed');
+  const dir = await h.cacheDir();
+  h.requests.length = 0;
+  const { refs } = await h.git.listRemoteRefs(url, { prefixes: ['refs/heads/'] });
+  assert.equal(refs.get('refs/heads/listed'), sha);
+  // Test
+  assert.equal(await h.git.fetchCommit({ url, ref: 'refs/heads/listed', sha, dir }), sha);
+  assert.equal(await h.git.readFileAt({ dir, sha, path: 'Riofile' }), 'name: listed\n');
+  assert.deepEqual(h.requests.map((r) => `${r.method} ${r.path}`), ['GET /app.git/info/refs', 'POST /app.git/git-upload-pack'],
+    'the listing, then the fetch\'s upload-pack alone');
+});
+
+test('a fetch asks the server itself when it wants no SHA, or another SHA than the listing found', async () => {
+  // Setup
+  const listed = await commitFiles(h.server, 'app', 'moving', { Riofile: 'v: 1\n' }, 'one');
+  await h.git.listRemoteRefs(url);
+  const moved = await commitFiles(h.server, 'app', 'moving', { Riofile: 'v: 2\n' }, 'two');
+  h.requests.length = 0;
+  // Test: a webhook's fetch (no SHA) must see where the ref is now, not where it was listed.
+  assert.equal(await h.git.fetchCommit({ url, ref: 'refs/heads/moving', dir: await h.cacheDir() }), moved);
+  assert.deepEqual(h.requests.map((r) => `${r.method} ${r.path}`), ['GET /app.git/info/refs', 'POST /app.git/git-upload-pack']);
+  // A SHA the listing does not say the ref is at: asked too.
+  h.requests.length = 0;
+  assert.equal(await h.git.fetchCommit({ url, ref: 'refs/heads/moving', sha: moved, dir: await h.cacheDir() }), moved);
+  assert.deepEqual(h.requests.map((r) => `${r.method} ${r.path}`), ['GET /app.git/info/refs', 'POST /app.git/git-upload-pack']);
+  assert.notEqual(listed, moved);
+});
+
 test('a lost cache directory only costs a refetch', async () => {
   const sha = await commitFiles(h.server, 'app', 'lost', { Riofile: 'l\n' }, 'l');
   const dir = await h.cacheDir();

@@ -1,9 +1,18 @@
 /**
- * A local git smart-HTTP server for tests and `ria dev`: real `git http-backend` (CGI) behind
- * node:http, serving bare repositories from a directory. Pushes are enabled. It can play dead
- * (`setDown`) so the engine's backoff can be exercised against a real outage.
+ * A local git smart-HTTP server for tests, benchmarks and `ria dev`: real git behind node:http,
+ * serving bare repositories from a directory. Pushes are enabled. It can play dead (`setDown`)
+ * so the engine's backoff can be exercised against a real outage.
+ *
+ * The smart-HTTP requests (`info/refs?service=`, `git-upload-pack`, `git-receive-pack`) on an
+ * existing repository run `git upload-pack` / `git receive-pack --stateless-rpc` directly, as
+ * `git http-backend` itself does for them: one process per request instead of two (the backend,
+ * then the service it starts), the cost a benchmark's git server spends per listing and fetch.
+ * Everything else (a missing repository, odd paths, the dumb protocol) goes through
+ * `git http-backend` (CGI), whose answers stay the reference.
  */
 import { spawn } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { createGunzip } from 'node:zlib';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -80,7 +89,7 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
         .end('authentication required\n');
       return;
     }
-    runCgi(req, res, { projectRoot: root, remoteUser: user });
+    if (!runService(req, res, { projectRoot: root, remoteUser: user })) runCgi(req, res, { projectRoot: root, remoteUser: user });
   });
   server.on('connection', (socket) => {
     sockets.add(socket);
@@ -174,6 +183,90 @@ function listen(server: http.Server, port: number): Promise<void> {
 
 function close(server: http.Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
+}
+
+const SERVICES = new Set(['git-upload-pack', 'git-receive-pack']);
+const NO_CACHE = { Expires: 'Fri, 01 Jan 1980 00:00:00 GMT', Pragma: 'no-cache', 'Cache-Control': 'no-cache, max-age=0, must-revalidate' };
+
+/**
+ * Pure: the repository path and service of a smart-HTTP request, when it is one (`GET
+ * /r.git/info/refs?service=git-upload-pack`, `POST /r.git/git-upload-pack`), on a path with no
+ * `.` segment or hidden name; undefined otherwise (http-backend answers those).
+ */
+export function smartRequest(method: string, rawPath: string, query: string): { repo: string; service: string; advertise: boolean } | undefined {
+  let path: string;
+  try { path = decodeURIComponent(rawPath); } catch { return undefined; }
+  const m = /^((?:\/[A-Za-z0-9_][A-Za-z0-9._-]*)+)\/(info\/refs|git-upload-pack|git-receive-pack)$/.exec(path);
+  if (!m || m[1]!.split('/').some((seg) => seg.startsWith('.'))) return undefined;
+  if (m[2] === 'info/refs') {
+    const service = new URLSearchParams(query).get('service') ?? '';
+    return method === 'GET' && SERVICES.has(service) ? { repo: m[1]!, service, advertise: true } : undefined;
+  }
+  return method === 'POST' ? { repo: m[1]!, service: m[2]!, advertise: false } : undefined;
+}
+
+/**
+ * Runs a smart-HTTP request's service directly (`git upload-pack --stateless-rpc [--advertise-refs]`),
+ * as http-backend does for it: the `# service=` line before a v0/v1 advertisement, the request
+ * body inflated when gzip, the same content types and no-cache headers. False (nothing answered)
+ * when the request is not one, or its repository is not a bare repository here.
+ */
+function runService(req: http.IncomingMessage, res: http.ServerResponse, { projectRoot, remoteUser }: { projectRoot: string; remoteUser: string | undefined }): boolean {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const smart = smartRequest(req.method ?? 'GET', url.pathname, url.search.slice(1));
+  if (!smart) return false;
+  const dir = join(projectRoot, smart.repo);
+  try { if (!statSync(join(dir, 'HEAD')).isFile()) return false; } catch { return false; }
+  const name = smart.service.slice('git-'.length);
+  if (!smart.advertise && req.headers['content-type'] !== `application/x-${smart.service}-request`) {
+    req.resume();
+    res.writeHead(415, { 'Content-Type': 'text/plain' }).end('Unsupported Media Type\n');
+    return true;
+  }
+  const protocol = req.headers['git-protocol'] ? String(req.headers['git-protocol']) : undefined;
+  const who = remoteUser ?? 'anonymous';
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null',
+    // Who pushed, for the reflog (http-backend sets the same).
+    GIT_COMMITTER_NAME: who, GIT_COMMITTER_EMAIL: `${who}@http.${req.socket.remoteAddress ?? '127.0.0.1'}`,
+    ...(protocol ? { GIT_PROTOCOL: protocol } : {}),
+  };
+  const child = spawn('git', [name, '--stateless-rpc', ...(smart.advertise ? ['--advertise-refs'] : []), '.'], { cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  let started = false;
+  child.stderr.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4000); });
+  child.stdin.on('error', () => {}); // the service may exit before reading the whole body
+  const begin = () => {
+    if (started) return;
+    started = true;
+    res.writeHead(200, { ...NO_CACHE, 'Content-Type': `application/x-${smart.service}-${smart.advertise ? 'advertisement' : 'result'}` });
+    // http-backend's line before a v0/v1 advertisement; v2 starts with its own `version 2`.
+    if (smart.advertise && !/version=2/.test(protocol ?? '')) res.write(pktLine(`# service=${smart.service}\n`) + '0000');
+  };
+  if (smart.advertise) req.resume();
+  else {
+    const encoding = req.headers['content-encoding'];
+    const body = encoding === 'gzip' || encoding === 'x-gzip' ? req.pipe(createGunzip()) : req;
+    body.on('error', () => { child.kill(); if (!res.headersSent) res.writeHead(400, { 'Content-Type': 'text/plain' }).end('bad request body\n'); else res.destroy(); });
+    body.pipe(child.stdin);
+  }
+  child.stdout.once('data', (chunk: Buffer) => {
+    begin();
+    res.write(chunk);
+    child.stdout.pipe(res, { end: false });
+  });
+  child.on('error', (err) => { if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' }).end(`cannot run git ${name}: ${err.message}\n`); });
+  child.on('close', (code) => {
+    if (res.headersSent || res.writableEnded) { res.end(); return; }
+    if (code === 0) { begin(); res.end(); return; }
+    res.writeHead(500, { 'Content-Type': 'text/plain' }).end(`git ${name} exited with ${code}: ${stderr.trim()}\n`);
+  });
+  res.on('close', () => { if (child.exitCode === null) child.kill(); });
+  return true;
+}
+
+function pktLine(payload: string): string {
+  return (Buffer.byteLength(payload) + 4).toString(16).padStart(4, '0') + payload;
 }
 
 /**

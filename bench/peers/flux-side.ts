@@ -23,6 +23,7 @@ import type { EngineUnderTest } from './side.js';
 import type { FluxBinaries } from './flux-build.js';
 import { inBatches } from './batches.js';
 import { seedRepo } from './seed-repo.js';
+import { look, type Look } from './look.js';
 
 const run = promisify(execFile);
 
@@ -44,7 +45,7 @@ export interface FluxSideOptions {
 }
 
 interface Kustomization {
-  metadata: { name: string };
+  metadata: { name: string; namespace?: string };
   status?: { conditions?: { type: string; status: string; reason?: string }[] };
 }
 
@@ -55,6 +56,7 @@ export function fluxSide(o: FluxSideOptions): EngineUnderTest {
   // A Kustomization is Ready=Unknown while it reconciles again (every interval, 4 at a time): at
   // N = 1,000 some always are, so the cold start counts those seen Ready at least once.
   const seenReady = new Set<string>();
+  let kustomizations: Look<Kustomization> | undefined;
   const side: EngineUnderTest = {
     name: 'Flux', apps: o.apps, username: `system:serviceaccount:${FLUX_NAMESPACE}:flux`, triggerHow: 'reconcile.fluxcd.io/requestedAt annotation on the GitRepository',
     // controller-runtime finds the namespace of its Lease only in a Pod (the service account's
@@ -76,6 +78,10 @@ export function fluxSide(o: FluxSideOptions): EngineUnderTest {
       });
     },
     async start() {
+      // The bench's look at the Kustomizations: one watch (look.ts), as for Ria's Environments.
+      kustomizations = look<Kustomization>(objects.rest, `/apis/${KUSTOMIZE_API}/namespaces/${FLUX_NAMESPACE}/kustomizations`, (k) => {
+        if (k.status?.conditions?.find((x) => x.type === 'Ready')?.status === 'True') seenReady.add(k.metadata.name);
+      });
       const [storage, scMetrics, scHealth, kcMetrics, kcHealth] = await freePorts(5) as [number, number, number, number, number];
       await mkdir(join(o.dir, 'flux-storage'), { recursive: true });
       const env = { PATH: process.env.PATH, RUNTIME_NAMESPACE: FLUX_NAMESPACE, KUBECONFIG: kubeconfig, HOME: o.dir };
@@ -93,15 +99,13 @@ export function fluxSide(o: FluxSideOptions): EngineUnderTest {
     },
     async progress() {
       for (const [name, c] of Object.entries(children)) if (c.exitCode !== null) throw new Error(`${name} exited (${c.exitCode}); log: ${join(o.dir, `${name}.log`)}`);
-      const list = await objects.list<Kustomization>(KUSTOMIZE_API, 'Kustomization', { namespace: FLUX_NAMESPACE });
       const reasons: Record<string, number> = {};
-      for (const k of list) {
+      for (const k of kustomizations?.objects.values() ?? []) {
         const c = k.status?.conditions?.find((x) => x.type === 'Ready');
-        if (c?.status === 'True') seenReady.add(k.metadata.name);
         const key = c ? `${c.status}:${c.reason ?? ''}` : 'none';
         reasons[key] = (reasons[key] ?? 0) + 1;
       }
-      return { ready: seenReady.size, detail: `${list.length} Kustomizations ${JSON.stringify(reasons)}, ${seenReady.size} seen Ready` };
+      return { ready: seenReady.size, detail: `${kustomizations?.objects.size ?? 0} Kustomizations ${JSON.stringify(reasons)}, ${seenReady.size} seen Ready` };
     },
     async commit(app: BenchApp, round: number) {
       // Flux is given what CI would have rendered: rendering is not on its clock.
@@ -113,6 +117,7 @@ export function fluxSide(o: FluxSideOptions): EngineUnderTest {
     },
     pids: () => Object.fromEntries(Object.entries(children).flatMap(([n, c]) => (c.pid ? [[n, c.pid]] : []))),
     async stop() {
+      kustomizations?.stop();
       await Promise.all(Object.values(children).map(async (c) => {
         if (c.exitCode !== null) return;
         const exited = new Promise((r) => c.once('exit', r));

@@ -26,6 +26,7 @@ import { REPO_OWNER, riaConfigFiles, riofileFor, TRACKED_BRANCH, UNTRACKED_BRANC
 import type { EngineUnderTest } from './side.js';
 import { inBatches } from './batches.js';
 import { seedRepo } from './seed-repo.js';
+import { look, type Look } from './look.js';
 
 const BIN = fileURLToPath(new URL('../../engine/cli/bin.js', import.meta.url));
 
@@ -53,6 +54,7 @@ export function riaSide(o: RiaSideOptions): EngineUnderTest & { config: Record<s
   const seenReady = new Set<string>();
   let webhookUrl = '';
   let metricsUrl = '';
+  let envs: Look<Environment> | undefined;
   const side = {
     name: 'Ria', apps: o.apps, config, username: `system:serviceaccount:${RIA_NAMESPACE}:ria-engine`, triggerHow: 'signed GitHub push webhook',
     leaderElection: 'on, as installed: lease 15 s, renewed every 5 s',
@@ -70,6 +72,10 @@ export function riaSide(o: RiaSideOptions): EngineUnderTest & { config: Record<s
       await engineIdentity(o.admin, RIA_NAMESPACE, 'ria-engine', join(o.dir, 'ria.kubeconfig'));
     },
     async start() {
+      // The bench's look at the Environments: one watch (look.ts).
+      envs = look<Environment>(objects.rest, `/apis/${API_VERSION}/namespaces/${RIA_NAMESPACE}/environments`, (e) => {
+        if (e.status?.phase === 'Ready') seenReady.add(e.metadata.name);
+      });
       const [http, ops] = await freePorts(2) as [number, number];
       webhookUrl = `http://127.0.0.1:${http}${WEBHOOK_PATH}`;
       metricsUrl = `http://127.0.0.1:${ops}/metrics`;
@@ -85,13 +91,9 @@ export function riaSide(o: RiaSideOptions): EngineUnderTest & { config: Record<s
     },
     async progress() {
       if (child?.exitCode !== null && child?.exitCode !== undefined) throw new Error(`the Ria engine exited (${child.exitCode}); log: ${join(o.dir, 'ria-engine.log')}`);
-      const envs = await objects.list<Environment>(API_VERSION, 'Environment', { namespace: RIA_NAMESPACE });
       const phases: Record<string, number> = {};
-      for (const e of envs) {
-        phases[e.status?.phase ?? 'none'] = (phases[e.status?.phase ?? 'none'] ?? 0) + 1;
-        if (e.status?.phase === 'Ready') seenReady.add(e.metadata.name);
-      }
-      return { ready: seenReady.size, detail: `${envs.length} environments ${JSON.stringify(phases)}, ${seenReady.size} seen Ready` };
+      for (const e of envs?.objects.values() ?? []) phases[e.status?.phase ?? 'none'] = (phases[e.status?.phase ?? 'none'] ?? 0) + 1;
+      return { ready: seenReady.size, detail: `${envs?.objects.size ?? 0} environments ${JSON.stringify(phases)}, ${seenReady.size} seen Ready` };
     },
     async commit(app: BenchApp, round: number) {
       heads.set(`${app.name}:before`, heads.get(app.name)!);
@@ -111,6 +113,7 @@ export function riaSide(o: RiaSideOptions): EngineUnderTest & { config: Record<s
     },
     pids: (): Record<string, number> => (child?.pid ? { 'ria engine': child.pid } : {}),
     async stop() {
+      envs?.stop();
       if (!child || child.exitCode !== null) return;
       const exited = new Promise((r) => child!.once('exit', r));
       child.kill('SIGTERM');

@@ -132,14 +132,18 @@ export class Engine {
     }, this.ctx.log);
     this.watches.push(this.environmentWatch);
     const builds = new BuildTimings(this.ctx.now);
-    this.watches.push(watchCollection<KubernetesObject>(rest, `/apis/batch/v1/namespaces/${builderNamespace(ns)}/jobs`, 'app.kubernetes.io/managed-by=ria', (job, event) => {
+    this.jobWatch = watchCollection<KubernetesObject>(rest, `/apis/batch/v1/namespaces/${builderNamespace(ns)}/jobs`, 'app.kubernetes.io/managed-by=ria', (job, event) => {
+      const jobName = job.metadata?.name ?? '';
+      if (event === 'delete') this.buildJobs.delete(jobName);
+      else this.buildJobs.set(jobName, { app: job.metadata?.labels?.['ria.dev/app'], commit: job.metadata?.labels?.['ria.dev/commit'] });
       const finished = builds.observe(job, event);
       if (finished) this.ctx.hooks.buildFinished?.(finished.app, finished.service, finished.seconds, finished.ok);
       const labels = job.metadata?.labels ?? {};
       for (const [key, env] of this.environments) {
         if (env.spec.app === labels['ria.dev/app'] && env.spec.commit === labels['ria.dev/commit']) this.queue.add(key);
       }
-    }, this.ctx.log));
+    }, this.ctx.log);
+    this.watches.push(this.jobWatch);
     this.watches.push(watchCollection<KubernetesObject>(rest, '/apis/apps/v1/deployments', 'app.kubernetes.io/managed-by=ria', (d, event) => {
       const meta = d.metadata ?? {};
       const wk = workloadKey({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: meta.namespace ?? '', name: meta.name ?? '' });
@@ -236,6 +240,13 @@ export class Engine {
   }
 
   private environmentWatch?: WatchHandle;
+  private jobWatch?: WatchHandle;
+  /** Build Jobs by name, from the Job watch: the app and commit each builds. */
+  private readonly buildJobs = new Map<string, { app: string | undefined; commit: string | undefined }>();
+
+  private mayHaveSupersededBuilds(app: string, liveCommits: ReadonlySet<string>): boolean {
+    return mayHaveSupersededBuilds(this.jobWatch?.synced() ? this.buildJobs.values() : undefined, app, liveCommits);
+  }
   /** Environments whose last reconcile ended Ready with nothing due (kept as each reconcile ends, not from the watch, which trails). */
   private readonly readyAfterLastReconcile = new Set<string>();
   /** Target namespace → Environment key: a Deployment event finds its environment without a scan. */
@@ -367,7 +378,7 @@ export class Engine {
       if (!result.ok) { this.retryLater(key, result.error); return; }
       this.backoff.succeed(key);
       const commits = new Set([...this.environments.values()].filter((e) => e.spec.app === name).map((e) => e.spec.commit));
-      if (commits.size) await deleteSupersededBuilds(this.ctx, name, commits, known ? { apiVersion: API_VERSION, kind: 'App', metadata: known.metadata } : undefined);
+      if (commits.size && this.mayHaveSupersededBuilds(name, commits)) await deleteSupersededBuilds(this.ctx, name, commits, known ? { apiVersion: API_VERSION, kind: 'App', metadata: known.metadata } : undefined);
       return;
     }
     const [, namespace, name] = key.split('/') as [string, string, string];
@@ -422,6 +433,18 @@ export function queueGroup(key: string, app?: string): string {
   if (app !== undefined) return app;
   const name = key.slice(key.lastIndexOf('/') + 1);
   return name.split('--')[0]!;
+}
+
+/**
+ * Pure: whether an app may have a build Job for a commit none of its environments deploys, given
+ * the build Jobs the Job watch knows (undefined: it has not listed them yet, so maybe). An app
+ * sync lists the app's Jobs (to delete those) only then: it listed them after every sync, so a
+ * cold start without builds listed Jobs once per app for nothing.
+ */
+export function mayHaveSupersededBuilds(jobs: Iterable<{ app: string | undefined; commit: string | undefined }> | undefined, app: string, liveCommits: ReadonlySet<string>): boolean {
+  if (!jobs) return true;
+  for (const job of jobs) if (job.app === app && job.commit && !liveCommits.has(job.commit)) return true;
+  return false;
 }
 
 /**

@@ -5,6 +5,7 @@ import { namespaceRouteScope } from '../../../engine/controller/environment/memo
 import { driftedWorkloads } from '../../../engine/controller/environment/reconcile.js';
 import { usablePushHint } from '../../../engine/controller/app/push.js';
 import { ObjectCaches } from '../../../engine/git/object-cache.js';
+import { mayHaveSupersededBuilds } from '../../../engine/controller/engine.js';
 import { refOf, type KubeObject } from '../../../engine/kube/objects.js';
 
 const obj = (kind: string, name: string, namespace: string | undefined = 'shop--main'): KubeObject => ({
@@ -80,4 +81,12 @@ test('object caches: one per directory, the least recently used forgotten past t
   caches.drop('/a');
   assert.notEqual(read('/a'), a);
   assert.equal(caches.isPrepared('/a', 'https://x/a.git'), false);
+});
+
+test('an app sync lists its build Jobs only when the Job watch knows one for a commit no environment deploys (or has not listed them yet)', () => {
+  const live = new Set(['c2']);
+  assert.equal(mayHaveSupersededBuilds(undefined, 'shop', live), true, 'the watch has not listed the Jobs yet');
+  assert.equal(mayHaveSupersededBuilds([], 'shop', live), false, 'no Jobs at all: a cold start without builds');
+  assert.equal(mayHaveSupersededBuilds([{ app: 'shop', commit: 'c2' }, { app: 'other', commit: 'c1' }], 'shop', live), false);
+  assert.equal(mayHaveSupersededBuilds([{ app: 'shop', commit: 'c1' }], 'shop', live), true);
 });

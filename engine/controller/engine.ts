@@ -18,6 +18,7 @@ import { reconcileEnvironment, type ReconcileMemory } from './environment/reconc
 import { deleteSupersededBuilds } from './environment/builds.js';
 import { builderNamespace } from './environment/cluster-settings.js';
 import { workloadKey } from './environment/apply.js';
+import { workloadLite } from './environment/memory.js';
 import { deploymentEventNeedsReconcile } from './deployment-event.js';
 import type { KubeObject } from '../kube/objects.js';
 import { BuildTimings } from './build-timings.js';
@@ -60,7 +61,7 @@ const envKey = (namespace: string, name: string) => `env/${namespace}/${name}`;
  */
 export class Engine {
   readonly queue: KeyedQueue;
-  readonly memory: ReconcileMemory = { lastApplied: new Map(), applied: new Map(), observed: new Map(), fields: new Map(), routeScope: new Map() };
+  readonly memory: ReconcileMemory = { lastApplied: new Map(), applied: new Map(), observed: new Map(), fields: new Map(), routeScope: new Map(), workloads: new Map() };
   readonly configState: ConfigState = {};
   private readonly backoff = new Backoff();
   private readonly watches: WatchHandle[] = [];
@@ -153,6 +154,8 @@ export class Engine {
       // that of a rolled-out Deployment at the generation Ria applied, in an environment whose
       // last reconcile found it Ready: that reconcile would be a no-op (deployment-event.ts).
       const observed = event === 'delete' ? -1 : meta.generation ?? 0;
+      if (event === 'delete') this.memory.workloads?.delete(wk);
+      else this.memory.workloads?.set(wk, workloadLite({ ...d, apiVersion: 'apps/v1', kind: 'Deployment' } as KubeObject));
       if (this.memory.applied.has(wk) && (observed === -1 || observed > (this.memory.observed.get(wk) ?? 0))) this.memory.observed.set(wk, observed);
       const key = this.environmentInNamespace.get(meta.namespace ?? '');
       if (key && deploymentEventNeedsReconcile(d as KubeObject, event, this.memory.applied.get(wk), this.readyAfterLastReconcile.has(key))) this.queue.add(key);

@@ -27,6 +27,40 @@ export interface ReconcileMemory {
    * admission policy does not judge its routes by the old one. Unknown (a restart): alone too.
    */
   routeScope?: Map<string, string>;
+  /**
+   * Workload (workloadKey) -> the Deployment as the watch last delivered it, cut to what its
+   * readiness reads (workloadLite). A rollout check uses it instead of reading the Deployment when
+   * it is at least at the generation Ria applied: the event that woke the check is in it.
+   */
+  workloads?: Map<string, KubeObject>;
+}
+
+/** Pure: a workload cut to what workloadReady reads (its generation, replicas, rollout status). */
+export function workloadLite(obj: KubeObject): KubeObject {
+  const spec = obj.spec as { replicas?: number } | undefined;
+  const status = (obj.status ?? {}) as Record<string, unknown>;
+  const keep = ['observedGeneration', 'replicas', 'updatedReplicas', 'availableReplicas', 'desiredNumberScheduled', 'numberAvailable', 'updatedNumberScheduled', 'conditions'];
+  return {
+    apiVersion: obj.apiVersion, kind: obj.kind,
+    metadata: { name: obj.metadata.name, ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}), ...(obj.metadata.generation !== undefined ? { generation: obj.metadata.generation } : {}) },
+    spec: spec?.replicas !== undefined ? { replicas: spec.replicas } : {},
+    status: Object.fromEntries(keep.filter((k) => status[k] !== undefined).map((k) => [k, status[k]])),
+  };
+}
+
+/**
+ * Pure: the watched workloads a rollout check may use instead of reading them: those at (or past)
+ * the generation Ria's last apply produced. An older copy (the watch behind Ria's own apply) or
+ * a workload this process did not apply is read.
+ */
+export function watchedWorkloads(memory: Pick<ReconcileMemory, 'applied' | 'workloads'>, keys: readonly string[]): Map<string, KubeObject> {
+  const out = new Map<string, KubeObject>();
+  for (const key of keys) {
+    const seen = memory.workloads?.get(key);
+    const applied = memory.applied.get(key);
+    if (seen && applied !== undefined && (seen.metadata.generation ?? 0) >= applied) out.set(key, seen);
+  }
+  return out;
 }
 
 /** Pure: the route scope annotations (render/route-scope.ts) of the environment's Namespace among `objects`, as one string. */

@@ -25,7 +25,7 @@ import { isProductionBranch } from '../../config/production.js';
 import { gatewayInfo } from './gateway-info.js';
 import { routesServing } from './route-serving.js';
 import { locateWarnings } from './warning-lines.js';
-import { driftCheckDue, driftedWorkloads, forgetWorkloads, namespaceRouteScope } from './memory.js';
+import { driftCheckDue, driftedWorkloads, forgetWorkloads, namespaceRouteScope, watchedWorkloads } from './memory.js';
 import { checkDrift } from './drift.js';
 import { renderEnvironment } from './render-environment.js';
 import { StalledError, type LoadedApp, type LoadedEnvironment, type NamedStep, type Outcome, type ReconcileRun } from './outcome.js';
@@ -95,7 +95,8 @@ export async function checkRolloutOnly(run: ReconcileRun): Promise<Outcome | und
     || driftedWorkloads(memory, status.inventory).length > 0 || driftCheckDue(memory, key, now.getTime(), ctx.driftIntervalMs)) return undefined;
   const workloads = (status.inventory ?? []).filter((e) => e.kind === 'Deployment' || e.kind === 'DaemonSet')
     .map((e): KubeObject => ({ apiVersion: e.apiVersion, kind: e.kind, metadata: { name: e.name, ...(e.namespace ? { namespace: e.namespace } : {}) } }));
-  const readiness = await environmentReadiness(ctx, workloads);
+  // The Deployments as the watch delivered them (the event that woke this check is in them), when at Ria's generation.
+  const readiness = await environmentReadiness(ctx, workloads, watchedWorkloads(memory, workloads.map((w) => workloadKey(refOf(w)))));
   if (readiness.ready) return { kind: 'ready' };
   return { kind: 'waiting', reason: Reason.Progressing, phase: 'Deploying', message: readiness.waiting.join('; '), requeueAfterMs: 30_000 };
 }

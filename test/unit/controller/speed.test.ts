@@ -6,6 +6,8 @@ import { driftedWorkloads } from '../../../engine/controller/environment/reconci
 import { usablePushHint } from '../../../engine/controller/app/push.js';
 import { ObjectCaches } from '../../../engine/git/object-cache.js';
 import { mayHaveSupersededBuilds } from '../../../engine/controller/engine.js';
+import { watchedWorkloads, workloadLite } from '../../../engine/controller/environment/memory.js';
+import { workloadReady } from '../../../engine/controller/environment/readiness.js';
 import { refOf, type KubeObject } from '../../../engine/kube/objects.js';
 
 const obj = (kind: string, name: string, namespace: string | undefined = 'shop--main'): KubeObject => ({
@@ -89,4 +91,19 @@ test('an app sync lists its build Jobs only when the Job watch knows one for a c
   assert.equal(mayHaveSupersededBuilds([], 'shop', live), false, 'no Jobs at all: a cold start without builds');
   assert.equal(mayHaveSupersededBuilds([{ app: 'shop', commit: 'c2' }, { app: 'other', commit: 'c1' }], 'shop', live), false);
   assert.equal(mayHaveSupersededBuilds([{ app: 'shop', commit: 'c1' }], 'shop', live), true);
+});
+
+test('a rollout check uses the watched Deployment when it is at the generation Ria applied; an older copy or one Ria did not apply is read', () => {
+  const dep = (generation: number): KubeObject => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'shop--main', generation, managedFields: [{ manager: 'x' }] } as never,
+    spec: { replicas: 2, template: { spec: { containers: [] } } }, status: { observedGeneration: generation, replicas: 2, updatedReplicas: 2, availableReplicas: 2, readyReplicas: 2 } });
+  const key = 'Deployment.apps/shop--main/web';
+  const lite = workloadLite(dep(3));
+  assert.deepEqual(lite, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'shop--main', generation: 3 }, spec: { replicas: 2 },
+    status: { observedGeneration: 3, replicas: 2, updatedReplicas: 2, availableReplicas: 2 } }, 'what readiness reads, no more');
+  assert.deepEqual(workloadReady(lite), workloadReady(dep(3)));
+  const memory = { applied: new Map([[key, 3]]), workloads: new Map([[key, lite]]) };
+  assert.equal(watchedWorkloads(memory, [key]).get(key), lite);
+  assert.equal(watchedWorkloads({ ...memory, applied: new Map([[key, 4]]) }, [key]).size, 0, 'the watch is behind Ria\'s own apply');
+  assert.equal(watchedWorkloads({ ...memory, applied: new Map() }, [key]).size, 0, 'not applied by this process (a restart)');
+  assert.equal(watchedWorkloads({ applied: memory.applied }, [key]).size, 0);
 });

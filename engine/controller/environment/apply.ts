@@ -36,14 +36,18 @@ const APPLY_CONCURRENCY = 8;
  * (the ReplicaSet controller would retry, but with backoff).
  */
 function dependencyClass(obj: KubeObject): number {
-  if (isIdentityObject(refOf(obj))) return 1; // what every other object of the environment is written with
+  // The environment's identity, what every other object of it is written with: its bindings,
+  // then its ServiceAccount. The API server's authorizer sees a new binding a moment after it is
+  // written; the ServiceAccount's write (the engine's, needed anyway) is that moment, before
+  // anything is written as the environment (a write refused for the binding's lag costs a retry).
+  if (isIdentityObject(refOf(obj))) return obj.kind === 'RoleBinding' ? 1 : 2;
   switch (obj.kind) {
     case 'Namespace': return 0;
-    case 'CustomResourceDefinition': case 'PriorityClass': case 'StorageClass': case 'IngressClass': return 1;
+    case 'CustomResourceDefinition': case 'PriorityClass': case 'StorageClass': case 'IngressClass': return 2;
     case 'ServiceAccount': case 'Role': case 'ClusterRole': case 'RoleBinding': case 'ClusterRoleBinding':
     case 'Secret': case 'ConfigMap': case 'PersistentVolume': case 'PersistentVolumeClaim':
-    case 'ResourceQuota': case 'LimitRange': return 2;
-    default: return 3;
+    case 'ResourceQuota': case 'LimitRange': return 3;
+    default: return 4;
   }
 }
 
@@ -51,8 +55,8 @@ function dependencyClass(obj: KubeObject): number {
  * Pure: the objects in waves; each wave is applied in parallel, waves in order. An object waits
  * only for the new objects (not in the previous inventory) of lower dependency classes: what
  * exists already needs no waiting. So an update of a running environment is one wave, one round
- * trip instead of one per object; a first deploy goes Namespace → identities and config → the
- * rest; a new ConfigMap goes before the running Deployment that now mounts it. Render order
+ * trip instead of one per object; a first deploy goes Namespace → the identity's bindings →
+ * its ServiceAccount → config → the rest; a new ConfigMap goes before the running Deployment that now mounts it. Render order
  * within a wave.
  */
 export function applyWaves(objects: KubeObject[], existing: readonly InventoryEntry[] = [], namespaceFirst = false): KubeObject[][] {
@@ -136,7 +140,7 @@ export async function applyEnvironmentObjects(ctx: EngineContext, owner: Environ
   };
   // A binding just made: the next wave is written with it, and the API server's authorizer sees
   // a new binding a moment after it was written (its cache trails the write). The first object
-  // of that wave goes alone: refused (403), it is tried again a moment later (the binding's lag,
+  // written as the environment after it goes alone: refused (403), it is tried again a moment later (the binding's lag,
   // mostly), and refused again, the engine asks until the binding is effective (identity.ts,
   // waitAuthorized) and tries it once more; then the rest follow in parallel. Asking first (a
   // SelfSubjectAccessReview before every first deploy's wave, and again while it said no) cost
@@ -161,13 +165,15 @@ export async function applyEnvironmentObjects(ctx: EngineContext, owner: Environ
   };
   for (const wave of applyWaves(objects, existing, namespaceFirst)) {
     let rest = wave;
-    if (bindingJustMade) {
-      await applyAuthorized(wave[0]!);
-      rest = wave.slice(1);
+    const first = bindingJustMade ? wave.find((o) => !writtenByEngine(refOf(o))) : undefined;
+    if (first) {
+      await applyAuthorized(first);
+      rest = wave.filter((o) => o !== first);
+      bindingJustMade = false;
     }
     const errors = await inParallel(rest, APPLY_CONCURRENCY, applyOne);
     if (errors.length) throw errors[0];
-    bindingJustMade = wave.some((o) => isIdentityObject(refOf(o)) && o.kind === 'RoleBinding' && !known.has(inventoryKey(refOf(o))));
+    bindingJustMade ||= wave.some((o) => isIdentityObject(refOf(o)) && o.kind === 'RoleBinding' && !known.has(inventoryKey(refOf(o))));
   }
   return outcome;
 }

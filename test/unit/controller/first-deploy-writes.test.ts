@@ -95,7 +95,8 @@ test('a first deploy asks no access review while its new binding works; a refuse
   assert.equal((await s.reconcile()).result, 'success');
   assert.equal(s.reviews(), 0, 'no SelfSubjectAccessReview ahead of the environment\'s writes');
   const applied = s.cluster.calls.filter((c) => c.verb === 'apply').map((c) => c.kind);
-  assert.equal(applied[applied.indexOf('RoleBinding') + 1], 'Deployment', 'the first object written as the environment');
+  assert.ok(applied.indexOf('RoleBinding') < applied.indexOf('ServiceAccount'), 'the binding first: the ServiceAccount\'s write is the moment it takes');
+  assert.equal(applied[applied.indexOf('ServiceAccount') + 1], 'Deployment', 'the first object written as the environment');
   // The authorizer has not seen the new binding yet: the first write as the environment is refused once.
   const t = setup();
   await t.sync();

@@ -22,6 +22,16 @@ test('apply waves: a first deploy goes Namespace, then identities and config, th
   ]);
 });
 
+test('apply waves: the environment\'s identity goes bindings first, then its ServiceAccount (the moment a new binding takes to be effective), then what is written as it', () => {
+  const identity = [obj('ServiceAccount', 'ria-environment'), obj('RoleBinding', 'ria-environment'), obj('RoleBinding', 'ria-environment-permissions')];
+  const all = [rendered[0]!, ...identity, ...rendered.slice(1)];
+  assert.deepEqual(names(applyWaves(all)), [
+    ['Namespace/shop--main'], ['RoleBinding/ria-environment', 'RoleBinding/ria-environment-permissions'], ['ServiceAccount/ria-environment'],
+    ['ServiceAccount/web', 'ConfigMap/conf'], ['Deployment/web', 'Service/web'],
+  ]);
+  assert.deepEqual(applyWaves(all, all.map(refOf)).length, 1, 'a running environment: one wave as before');
+});
+
 test('apply waves: an update of a running environment is one wave', () => {
   assert.deepEqual(names(applyWaves(rendered, rendered.map(refOf))), [rendered.map((o) => `${o.kind}/${o.metadata.name}`)]);
 });

@@ -88,11 +88,15 @@ async function finish(run: ReconcileRun, outcome: Outcome, deleting: boolean): P
     return { result: 'success', env };
   }
   const previousPhase = env.status?.phase;
+  const previousCommit = env.status?.observedCommit;
   let wrote = false;
   try {
     wrote = await writeStatus(ctx, env, summarize(run.status, outcome, env, run.now));
   } finally {
-    for (const e of eventsOf(run, outcome, wrote && previousPhase !== 'Ready')) await ctx.events.record(env, e.type, e.reason, e.message);
+    // Deployed: Ready for the first time, again after a failure, or at another commit (one whose
+    // render changed nothing is a deployed revision too).
+    const newlyReady = wrote && (previousPhase !== 'Ready' || previousCommit !== env.spec.commit);
+    for (const e of eventsOf(run, outcome, newlyReady)) await ctx.events.record(env, e.type, e.reason, e.message);
   }
   const result = resultOf(outcome, wrote || Boolean(run.mustApply));
   // A torn-down environment is reported once, by environmentRemoved (from the watch's delete).
@@ -108,13 +112,13 @@ async function finish(run: ReconcileRun, outcome: Outcome, deleting: boolean): P
 /**
  * Pure: the Events a reconcile records (after its status write). Outcomes and failures, not
  * routine progress, as Flux records them: a deploy that goes through is one `Deployed` (the
- * commit and how many objects), when it is Ready; the steps on the way (the apply, a rollout
+ * commit and how many objects), when it is Ready (each deployed commit once); the steps on the way (the apply, a rollout
  * being waited for) are in the status, not Events (a first deploy recorded three: DeployStarted,
  * Applied, Deployed, a third of a cold start's writes beyond the objects). `Applied` is recorded
  * alone when a changed render went through and the reconcile ends neither waiting nor Deployed
  * (a settings change that leaves the environment Ready; an apply followed by a failure). Every
  * `stalled` or `failed` outcome is a Warning with its reason. `becameReady`: the status was
- * written Ready and was not before.
+ * written Ready and was not before, or not at this commit.
  */
 export function eventsOf(run: Pick<ReconcileRun, 'events' | 'env' | 'status'>, outcome: Outcome, becameReady: boolean): RecordedEvent[] {
   const deployed = outcome.kind === 'ready' && becameReady;

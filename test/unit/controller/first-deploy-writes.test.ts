@@ -161,3 +161,16 @@ test('the controller\'s first status of a new Deployment (observed, none availab
   assert.deepEqual(s.environmentWrites().slice(writes), ['applyStatus']);
   assert.equal(ready()?.message, 'Deployment/web: ReplicaSet "web-1" has timed out progressing.');
 });
+
+test('each deployed commit is one Deployed, also one whose render changed nothing; a no-op records none', async () => {
+  const s = setup();
+  await s.sync();
+  await s.reconcile();
+  const env = s.env();
+  const C2 = 'c'.repeat(40);
+  s.cluster.put({ ...env, spec: { ...env.spec, commit: C2 }, metadata: { ...env.metadata, generation: (env.metadata.generation ?? 1) + 1 } } as never);
+  assert.equal((await s.reconcile()).result, 'success');
+  assert.deepEqual(s.events, ['Normal Deployed: deployed aaaaaaa (7 objects)', 'Normal Deployed: deployed ccccccc (7 objects)']);
+  assert.equal((await s.reconcile()).result, 'noop');
+  assert.equal(s.events.length, 2);
+});

@@ -71,6 +71,8 @@ export const Reason = {
   ConfigFetchFailed: 'ConfigFetchFailed',
   // Events only
   BuildStarted: 'BuildStarted',
+  /** A workload is past its progress deadline (the Deployment's Progressing=False): the rollout is stuck. */
+  ProgressDeadlineExceeded: 'ProgressDeadlineExceeded',
   /** The registry had the commit's image already: deployed without a build. */
   ImageReused: 'ImageReused',
   /** A newer commit came while a build ran: the old build's Job was deleted. */

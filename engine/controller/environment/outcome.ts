@@ -20,7 +20,7 @@ export type LoadedApp = App & { metadata: { name: string } };
 export type Outcome =
   | { kind: 'noop' }
   | { kind: 'ready' }
-  | { kind: 'waiting'; reason: Reason; message: string; requeueAfterMs: number; phase?: EnvironmentPhase }
+  | { kind: 'waiting'; reason: Reason; message: string; requeueAfterMs: number; phase?: EnvironmentPhase; stuck?: string[] }
   | { kind: 'stalled'; reason: string; message: string; lastError?: LocatedError }
   | { kind: 'failed'; reason: string; message: string; error: Error }
   | { kind: 'removed' };

@@ -9,7 +9,7 @@ interface WorkloadStatus {
 }
 
 /** Pure: whether a Deployment or DaemonSet has rolled out its current spec. */
-export function workloadReady(obj: KubeObject): { ready: boolean; message: string } {
+export function workloadReady(obj: KubeObject): { ready: boolean; message: string; stuck?: boolean } {
   const status = (obj.status ?? {}) as WorkloadStatus;
   const spec = (obj.spec ?? {}) as { replicas?: number };
   const name = `${obj.kind}/${obj.metadata.name}`;
@@ -27,16 +27,18 @@ export function workloadReady(obj: KubeObject): { ready: boolean; message: strin
   }
   const want = spec.replicas ?? 1;
   const stuck = status.conditions?.find((c) => c.type === 'Progressing' && c.status === 'False');
-  if (stuck) return { ready: false, message: `${name}: ${stuck.message ?? stuck.reason ?? 'rollout stuck'}` };
+  // Past its progress deadline (Progressing=False, ProgressDeadlineExceeded): the controller gave up waiting.
+  if (stuck) return { ready: false, message: `${name}: ${stuck.message ?? stuck.reason ?? 'rollout stuck'}`, stuck: true };
   const ready = (status.updatedReplicas ?? 0) >= want && (status.availableReplicas ?? 0) >= want && (status.replicas ?? 0) <= want;
   return { ready, message: `${name}: ${status.availableReplicas ?? 0}/${want} available` };
 }
 
 /**
- * Whether all the environment's workloads have rolled out, and if not, which not. Uses `live`
+ * Whether all the environment's workloads have rolled out, and if not, which not (`stuck`:
+ * those past their progress deadline, also in `waiting`). Uses `live`
  * (the apply responses) when given, else reads the workloads, in parallel.
  */
-export async function environmentReadiness(ctx: EngineContext, objects: KubeObject[], live?: ReadonlyMap<string, KubeObject>): Promise<{ ready: boolean; waiting: string[] }> {
+export async function environmentReadiness(ctx: EngineContext, objects: KubeObject[], live?: ReadonlyMap<string, KubeObject>): Promise<{ ready: boolean; waiting: string[]; stuck: string[] }> {
   // Of the apps group only: a custom resource of another group may be named Deployment too.
   const workloads = objects.filter((o) => (o.kind === 'Deployment' || o.kind === 'DaemonSet') && o.apiVersion.startsWith('apps/'));
   const states = await Promise.all(workloads.map(async (obj) => {
@@ -45,5 +47,5 @@ export async function environmentReadiness(ctx: EngineContext, objects: KubeObje
     return current ? workloadReady(current) : { ready: false, message: `${obj.kind}/${obj.metadata.name}: not found` };
   }));
   const waiting = states.filter((s) => !s.ready).map((s) => s.message);
-  return { ready: waiting.length === 0, waiting };
+  return { ready: waiting.length === 0, waiting, stuck: states.filter((s) => 'stuck' in s && s.stuck).map((s) => s.message) };
 }

@@ -96,7 +96,7 @@ async function finish(run: ReconcileRun, outcome: Outcome, deleting: boolean): P
     // Deployed: Ready for the first time, again after a failure, or at another commit (one whose
     // render changed nothing is a deployed revision too).
     const newlyReady = wrote && (previousPhase !== 'Ready' || previousCommit !== env.spec.commit);
-    for (const e of eventsOf(run, outcome, newlyReady)) await ctx.events.record(env, e.type, e.reason, e.message);
+    for (const e of eventsOf(run, outcome, newlyReady, wrote)) await ctx.events.record(env, e.type, e.reason, e.message);
   }
   const result = resultOf(outcome, wrote || Boolean(run.mustApply));
   // A torn-down environment is reported once, by environmentRemoved (from the watch's delete).
@@ -117,13 +117,18 @@ async function finish(run: ReconcileRun, outcome: Outcome, deleting: boolean): P
  * Applied, Deployed, a third of a cold start's writes beyond the objects). `Applied` is recorded
  * alone when a changed render went through and the reconcile ends neither waiting nor Deployed
  * (a settings change that leaves the environment Ready; an apply followed by a failure). Every
- * `stalled` or `failed` outcome is a Warning with its reason. `becameReady`: the status was
+ * `stalled` or `failed` outcome is a Warning with its reason, and so is a rollout that got stuck
+ * (a workload past its progress deadline, `ProgressDeadlineExceeded`), once as the status says
+ * it (`wrote`: a stuck rollout waited on records nothing more). `becameReady`: the status was
  * written Ready and was not before, or not at this commit.
  */
-export function eventsOf(run: Pick<ReconcileRun, 'events' | 'env' | 'status'>, outcome: Outcome, becameReady: boolean): RecordedEvent[] {
+export function eventsOf(run: Pick<ReconcileRun, 'events' | 'env' | 'status'>, outcome: Outcome, becameReady: boolean, wrote = false): RecordedEvent[] {
   const deployed = outcome.kind === 'ready' && becameReady;
   const events = run.events.filter((e) => !e.progress || (outcome.kind !== 'waiting' && !deployed));
   if (outcome.kind === 'stalled' || outcome.kind === 'failed') events.push({ type: 'Warning', reason: outcome.reason as Reason, message: outcome.message });
+  if (outcome.kind === 'waiting' && outcome.stuck && wrote) {
+    events.push({ type: 'Warning', reason: Reason.ProgressDeadlineExceeded, message: `rollout of ${shortCommit(run.env.spec.commit)} stuck: ${outcome.stuck.join('; ')}` });
+  }
   if (deployed) {
     const objects = run.env.status?.inventory?.length ?? run.status.inventory?.length ?? 0;
     events.push({ type: 'Normal', reason: Reason.Deployed, message: `deployed ${shortCommit(run.env.spec.commit)} (${objects} objects)` });

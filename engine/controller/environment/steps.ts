@@ -98,7 +98,7 @@ export async function checkRolloutOnly(run: ReconcileRun): Promise<Outcome | und
   // The Deployments as the watch delivered them (the event that woke this check is in them), when at Ria's generation.
   const readiness = await environmentReadiness(ctx, workloads, watchedWorkloads(memory, workloads.map((w) => workloadKey(refOf(w)))));
   if (readiness.ready) return { kind: 'ready' };
-  return { kind: 'waiting', reason: Reason.Progressing, phase: 'Deploying', message: readiness.waiting.join('; '), requeueAfterMs: 30_000 };
+  return { kind: 'waiting', reason: Reason.Progressing, phase: 'Deploying', message: readiness.waiting.join('; '), requeueAfterMs: 30_000, ...stuckOf(readiness) };
 }
 
 /**
@@ -359,7 +359,12 @@ export async function checkReadiness(run: ReconcileRun): Promise<Outcome | undef
   if (waiting.length === 0) return rolloutOutcome(run) ?? { kind: 'ready' };
   // Workload events requeue at once (the Deployment watch); route conditions are not watched,
   // and a gateway writes them well within a second: look again soon.
-  return { kind: 'waiting', reason: Reason.Progressing, phase: 'Deploying', message: waiting.join('; '), requeueAfterMs: readiness.ready ? 1_000 : 30_000 };
+  return { kind: 'waiting', reason: Reason.Progressing, phase: 'Deploying', message: waiting.join('; '), requeueAfterMs: readiness.ready ? 1_000 : 30_000, ...stuckOf(readiness) };
+}
+
+/** The workloads past their progress deadline, for the Warning Event (reconcile.ts, eventsOf). */
+function stuckOf(readiness: { stuck: string[] }): { stuck?: string[] } {
+  return readiness.stuck.length ? { stuck: readiness.stuck } : {};
 }
 
 /** Deletion: the finalizer removes the namespace and cluster-scoped objects, then lets go. */

@@ -160,6 +160,10 @@ test('the controller\'s first status of a new Deployment (observed, none availab
   assert.equal((await s.reconcile()).result, 'requeue');
   assert.deepEqual(s.environmentWrites().slice(writes), ['applyStatus']);
   assert.equal(ready()?.message, 'Deployment/web: ReplicaSet "web-1" has timed out progressing.');
+  assert.deepEqual(s.events, ['Warning ProgressDeadlineExceeded: rollout of aaaaaaa stuck: Deployment/web: ReplicaSet "web-1" has timed out progressing.'],
+    'a stuck rollout is a Warning, the one Event so far');
+  assert.equal((await s.reconcile()).result, 'requeue');
+  assert.equal(s.events.length, 1, 'still stuck: nothing more recorded');
 });
 
 test('each deployed commit is one Deployed, also one whose render changed nothing; a no-op records none', async () => {

@@ -85,5 +85,5 @@ test('a Deployment is ready only when its current generation is rolled out and a
   assert.equal(workloadReady(dep(2, { observedGeneration: 2, replicas: 3, updatedReplicas: 2, availableReplicas: 2 })).ready, false, 'old pods still running');
   assert.equal(workloadReady(dep(2, { observedGeneration: 2, replicas: 2, updatedReplicas: 2, availableReplicas: 2 })).ready, true);
   const stuck = workloadReady(dep(2, { observedGeneration: 2, conditions: [{ type: 'Progressing', status: 'False', message: 'ProgressDeadlineExceeded' }] }));
-  assert.deepEqual(stuck, { ready: false, message: 'Deployment/web: ProgressDeadlineExceeded' });
+  assert.deepEqual(stuck, { ready: false, message: 'Deployment/web: ProgressDeadlineExceeded', stuck: true });
 });

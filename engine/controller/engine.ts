@@ -10,7 +10,7 @@ import { resyncCronFor } from './resync.js';
 import { Backoff } from './backoff.js';
 import { watchCollection, type WatchHandle } from './informers.js';
 import { syncConfig, type ConfigSource, type ConfigState } from './config/sync.js';
-import { syncApp, type EnvironmentSource } from './app/sync.js';
+import { environmentApp, syncApp, type EnvironmentSource } from './app/sync.js';
 import { syncAppFromPush, usablePushHint, type PushHint, type VerifiablePush } from './app/push.js';
 import { fetchRefTip } from './environment/source.js';
 import { branchMatches } from '../config/load.js';
@@ -255,7 +255,25 @@ export class Engine {
   /** Target namespace → Environment key: a Deployment event finds its environment without a scan. */
   private readonly environmentInNamespace = new Map<string, string>();
 
+  /** Environments this process's app syncs applied that the watch has not delivered yet (for a minute at most): name -> app. */
+  private readonly appliedNotYetWatched = new Map<string, { app: string; at: number }>();
+
+  /**
+   * Whose Environment of this name there is, from the synced watch and this process's own applies
+   * since (an app sync's check that a new name is not another app's: it read the name from the API
+   * server, a 404 for every new Environment of a cold start). Another writer's Environment the watch
+   * has not delivered yet is missed, as the read could miss one written a moment after it.
+   */
+  private nameOwner(name: string): { app: string | undefined } | undefined {
+    const env = this.environments.get(envKey(this.ctx.namespace, name));
+    if (env) return { app: environmentApp(env) };
+    const applied = this.appliedNotYetWatched.get(name);
+    if (!applied || Date.now() - applied.at > 60_000) { this.appliedNotYetWatched.delete(name); return undefined; }
+    return { app: applied.app };
+  }
+
   private rememberEnvironment(key: string, env: Environment & { metadata: { name: string } }): void {
+    if (env.metadata.namespace === this.ctx.namespace) this.appliedNotYetWatched.delete(env.metadata.name);
     const previous = this.environments.get(key);
     if (previous && previous.spec.namespace !== env.spec.namespace) this.environmentInNamespace.delete(previous.spec.namespace);
     // managedFields are most of an Environment's bytes and nothing the engine reads: not kept.
@@ -366,7 +384,11 @@ export class Engine {
       const hints = this.pushHints.get(name);
       // What an urgent sync changes is reconciled urgently too (the webhook's push → applied); what
       // a listing changes, ahead of other listings (the environment's apply before other apps' syncs).
-      const applied = (env: string) => this.queue.add(envKey(this.ctx.namespace, env), priority === 'urgent' ? 'urgent' : 'normal');
+      const applied = (env: string) => {
+        // Until the watch delivers it, the engine knows this Environment from its own apply (nameOwner).
+        this.appliedNotYetWatched.set(env, { app: name, at: Date.now() });
+        this.queue.add(envKey(this.ctx.namespace, env), priority === 'urgent' ? 'urgent' : 'normal');
+      };
       if (hints) {
         this.pushHints.delete(name);
         const pushed = await syncAppFromPush(this.ctx, name, [...hints.values()], known, applied);
@@ -375,7 +397,7 @@ export class Engine {
       }
       const result = await syncApp(this.ctx, name, this.options.sources ?? [], {
         ...(known ? { app: known } : {}),
-        ...(this.watchesSynced() ? { environments: () => [...this.environments.values()].filter((e) => e.spec.app === name) } : {}),
+        ...(this.watchesSynced() ? { environments: () => [...this.environments.values()].filter((e) => e.spec.app === name), nameOwner: (env: string) => this.nameOwner(env) } : {}),
         applied,
       });
       if (!result.ok) { this.retryLater(key, result.error); return; }

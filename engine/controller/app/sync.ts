@@ -20,6 +20,12 @@ export interface EnvironmentSource {
 export interface AppSyncCache {
   app?: App & { metadata: { name: string } };
   environments?: () => Array<Environment & { metadata: { name: string } }>;
+  /**
+   * Whose Environment of this name there is, as the engine knows (its synced watch, and the
+   * Environments this process applied since): `{ app }` when there is one, undefined when none.
+   * Without it, a new Environment's name is read from the API server first.
+   */
+  nameOwner?: (name: string) => { app: string | undefined } | undefined;
   /** Called after each Environment this sync created or updated (the engine queues its reconcile). */
   applied?: (name: string) => void;
 }
@@ -73,7 +79,7 @@ export async function syncApp(ctx: EngineContext, appName: string, extraSources:
     // Being deleted: its finalizer is the teardown's to remove (an apply would hold it or drop it);
     // once it is gone, the next sync creates it anew.
     if (current?.metadata.deletionTimestamp) continue;
-    if (!current && await takenByAnotherApp(ctx, appName, d.name)) continue;
+    if (!current && await takenByAnotherApp(ctx, appName, d.name, cached.nameOwner)) continue;
     await applyEnvironment(ctx, app, d, current !== undefined);
     cached.applied?.(d.name);
     changed++;
@@ -97,12 +103,22 @@ export async function syncApp(ctx: EngineContext, appName: string, extraSources:
  * `x--main` was `shop-x--main`, now app shop-x's main): a forced apply would take it over, with
  * the other app's namespace and objects. Wait instead until its own app's sync deletes it.
  */
-async function takenByAnotherApp(ctx: EngineContext, appName: string, name: string): Promise<boolean> {
-  const other = await ctx.objects.get<Environment>({ apiVersion: API_VERSION, kind: 'Environment', namespace: ctx.namespace, name });
-  const owner = other?.metadata.labels?.[APP_LABEL] ?? other?.spec.app;
+async function takenByAnotherApp(ctx: EngineContext, appName: string, name: string, nameOwner?: AppSyncCache['nameOwner']): Promise<boolean> {
+  let other: { app: string | undefined } | undefined;
+  if (nameOwner) other = nameOwner(name);
+  else {
+    const env = await ctx.objects.get<Environment>({ apiVersion: API_VERSION, kind: 'Environment', namespace: ctx.namespace, name });
+    other = env && { app: environmentApp(env) };
+  }
+  const owner = other?.app;
   if (other === undefined || owner === appName) return false;
   ctx.log.warn('environment name taken by another app\'s Environment; waiting for it to be deleted', { environment: name, app: appName, owner: owner ?? '' });
   return true;
+}
+
+/** The app an Environment belongs to: its label, else its spec's. */
+export function environmentApp(env: Environment): string | undefined {
+  return env.metadata.labels?.[APP_LABEL] ?? env.spec?.app;
 }
 
 /**

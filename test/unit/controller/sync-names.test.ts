@@ -54,3 +54,16 @@ test('upgrade: an old Environment of another app that carries the new name is no
   assert.deepEqual(await syncApp(ctx, 'shop-x', [], { app: shopX, environments: envs('shop-x') }), { ok: true, changed: 1 });
   assert.equal((cluster.find(API_VERSION, 'Environment', NS, name) as unknown as Environment).spec.app, 'shop-x');
 });
+
+test('with the engine\'s view of the Environments (nameOwner), a new Environment\'s name is not read from the API server; another app\'s is still not taken over', async () => {
+  const { cluster, ctx, app, envs } = setup({ 'refs/heads/main': SHA });
+  const shop = app('shop');
+  // Test: a first sync of a new app, its name known to be free.
+  assert.deepEqual(await syncApp(ctx, 'shop', [], { app: shop, environments: envs('shop'), nameOwner: () => undefined }), { ok: true, changed: 1 });
+  assert.deepEqual(cluster.calls.filter((c) => c.verb === 'get' && c.kind === 'Environment'), [], 'no read of the name (a 404 per new Environment before)');
+  // Another app's Environment under the new name, as the engine knows it: left alone, as with the read.
+  const shopX = app('shop-x');
+  assert.deepEqual(await syncApp(ctx, 'shop-x', [], { app: shopX, environments: envs('shop-x'), nameOwner: (name) => (name === 'shop-x--main' ? { app: 'shop' } : undefined) }),
+    { ok: true, changed: 0 });
+  assert.equal(cluster.find(API_VERSION, 'Environment', NS, 'shop-x--main'), undefined);
+});

@@ -282,8 +282,12 @@ export class Engine {
     this.environmentInNamespace.set(env.spec.namespace, key);
   }
 
+  /** Environment key -> the resourceVersion its last reconcile left it at (read, or written by it). */
+  private readonly lastSeen = new Map<string, string>();
+
   private forgetEnvironment(key: string): boolean {
     this.readyAfterLastReconcile.delete(key);
+    this.lastSeen.delete(key);
     const env = this.environments.get(key);
     if (!env) return false;
     this.environments.delete(key);
@@ -410,7 +414,10 @@ export class Engine {
     // Rendering needs the settings of ria.yaml: wait for the first config read (after a restart too).
     if (!this.synced) { this.queue.addAfter(key, 500); return; }
     this.readyAfterLastReconcile.delete(key);
-    const outcome = await reconcileEnvironment(this.ctx, this.memory, namespace, name);
+    const copy = usableEnvironmentCopy(this.environments.get(key), this.lastSeen.get(key), this.appliedNotYetWatched.has(name));
+    const outcome = await reconcileEnvironment(this.ctx, this.memory, namespace, name, undefined, copy);
+    const seen = outcome.env?.metadata.resourceVersion;
+    if (seen && outcome.env?.metadata.namespace === this.ctx.namespace) this.lastSeen.set(key, seen); else this.lastSeen.delete(key);
     if (outcome.env?.status?.phase === 'Ready' && !outcome.error && outcome.requeueAfterMs === undefined && !outcome.env.metadata.deletionTimestamp) this.readyAfterLastReconcile.add(key);
     this.ctx.hooks.reconciled?.(outcome.result, (Date.now() - started) / 1000);
     this.ctx.log.debug('reconciled', { environment: name, result: outcome.result, requeueAfterMs: outcome.requeueAfterMs });
@@ -470,6 +477,20 @@ export function mayHaveSupersededBuilds(jobs: Iterable<{ app: string | undefined
   if (!jobs) return true;
   for (const job of jobs) if (job.app === app && job.commit && !liveCommits.has(job.commit)) return true;
   return false;
+}
+
+/**
+ * Pure: the watch's copy of an Environment, for a reconcile to start from instead of reading it,
+ * when it is the very version this process last saw of it (its last reconcile's read or status
+ * write: nobody wrote it since, as far as the watch has delivered) and no app sync of this
+ * process applied it since (the watch may not have delivered that yet). A copy: the reconcile
+ * changes what it is given. Undefined: read it. In a cold start most reconciles are of an
+ * Environment unchanged since the engine's own last write (rollout checks, requeues).
+ */
+export function usableEnvironmentCopy(watched: Environment | undefined, lastSeen: string | undefined, appliedSince: boolean): (Environment & { metadata: { name: string } }) | undefined {
+  const rv = watched?.metadata?.resourceVersion;
+  if (!watched || appliedSince || rv === undefined || rv !== lastSeen) return undefined;
+  return structuredClone({ ...watched, apiVersion: API_VERSION, kind: 'Environment' }) as Environment & { metadata: { name: string } };
 }
 
 /**

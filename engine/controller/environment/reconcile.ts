@@ -30,8 +30,9 @@ export interface ReconcileOutcome {
  * nothing is deleted unless a new render succeeded and was applied.
  */
 export async function reconcileEnvironment(ctx: EngineContext, memory: ReconcileMemory, namespace: string, name: string,
-  steps?: { deploy?: readonly NamedStep[]; delete?: readonly NamedStep[] }): Promise<ReconcileOutcome> {
-  const env = await ctx.objects.get<LoadedEnvironment>({ apiVersion: API_VERSION, kind: 'Environment', namespace, name });
+  steps?: { deploy?: readonly NamedStep[]; delete?: readonly NamedStep[] }, known?: LoadedEnvironment): Promise<ReconcileOutcome> {
+  // `known`: the engine's copy when it is the very version this process last saw (no read); else read.
+  const env = known ?? await ctx.objects.get<LoadedEnvironment>({ apiVersion: API_VERSION, kind: 'Environment', namespace, name });
   if (!env) return { result: 'noop' };
   const run: ReconcileRun = {
     ctx, memory, env, key: memoryKey(namespace, name), now: ctx.now(),

@@ -9,12 +9,14 @@ import type { EngineContext } from '../context.js';
 export async function writeStatus(ctx: EngineContext, env: Environment, next: EnvironmentStatus): Promise<boolean> {
   const clean = JSON.parse(JSON.stringify(next)) as EnvironmentStatus;
   if (isDeepStrictEqual(clean, env.status ?? {})) return false;
-  await ctx.objects.applyStatus({
+  const written = await ctx.objects.applyStatus<Environment>({
     apiVersion: env.apiVersion, kind: env.kind,
     metadata: { name: env.metadata.name, namespace: env.metadata.namespace! },
     status: clean,
   });
   env.status = clean;
+  // The version this write made: the engine knows the watch has caught up when it delivers it.
+  if (written?.metadata?.resourceVersion) env.metadata.resourceVersion = written.metadata.resourceVersion;
   return true;
 }
 

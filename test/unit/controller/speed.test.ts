@@ -5,7 +5,8 @@ import { namespaceRouteScope } from '../../../engine/controller/environment/memo
 import { driftedWorkloads } from '../../../engine/controller/environment/reconcile.js';
 import { usablePushHint } from '../../../engine/controller/app/push.js';
 import { ObjectCaches } from '../../../engine/git/object-cache.js';
-import { mayHaveSupersededBuilds } from '../../../engine/controller/engine.js';
+import { mayHaveSupersededBuilds, usableEnvironmentCopy } from '../../../engine/controller/engine.js';
+import type { Environment } from '../../../engine/crds/types.js';
 import { watchedWorkloads, workloadLite } from '../../../engine/controller/environment/memory.js';
 import { workloadReady } from '../../../engine/controller/environment/readiness.js';
 import { refOf, type KubeObject } from '../../../engine/kube/objects.js';
@@ -116,4 +117,18 @@ test('a rollout check uses the watched Deployment when it is at the generation R
   assert.equal(watchedWorkloads({ ...memory, applied: new Map([[key, 4]]) }, [key]).size, 0, 'the watch is behind Ria\'s own apply');
   assert.equal(watchedWorkloads({ ...memory, applied: new Map() }, [key]).size, 0, 'not applied by this process (a restart)');
   assert.equal(watchedWorkloads({ applied: memory.applied }, [key]).size, 0);
+});
+
+test('a reconcile starts from the watch\'s copy of its Environment only when it is the version this process last saw, and no app sync applied it since', () => {
+  const env = { apiVersion: 'ria.dev/v1alpha1', kind: 'Environment', metadata: { name: 'shop--main', namespace: 'ria', resourceVersion: '42' },
+    spec: { app: 'shop', kind: 'branch', target: 'main', branch: 'main', commit: 'c1', namespace: 'shop--main' }, status: { phase: 'Deploying' } } as unknown as Environment;
+  const copy = usableEnvironmentCopy(env, '42', false);
+  assert.deepEqual(copy, env);
+  assert.notEqual(copy, env, 'a copy: the reconcile changes what it is given');
+  copy!.status!.phase = 'Ready';
+  assert.equal(env.status!.phase, 'Deploying');
+  assert.equal(usableEnvironmentCopy(env, '41', false), undefined, 'the watch delivered someone else\'s write (or is behind the engine\'s own): read');
+  assert.equal(usableEnvironmentCopy(env, undefined, false), undefined, 'never reconciled by this process: read');
+  assert.equal(usableEnvironmentCopy(env, '42', true), undefined, 'an app sync applied it since (a new commit), the watch may not have it yet: read');
+  assert.equal(usableEnvironmentCopy(undefined, '42', false), undefined);
 });

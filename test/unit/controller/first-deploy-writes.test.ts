@@ -129,11 +129,17 @@ test('a first deploy records one Event: Deployed, with the commit and the object
   assert.deepEqual(s.events, ['Normal Deployed: deployed aaaaaaa (7 objects)']);
 });
 
-test('a first deploy waiting for its rollout records no Event until Ready; then one Deployed', async () => {
+/** A first deploy applied, its Deployment created and not rolled out: the reconcile waits. */
+async function waitingForRollout() {
   const s = setup();
   await s.sync();
   s.cluster.rollOut = false;
   assert.equal((await s.reconcile()).result, 'requeue');
+  return s;
+}
+
+test('a first deploy waiting for its rollout records no Event until Ready; then one Deployed', async () => {
+  const s = await waitingForRollout();
   assert.equal(s.env().status?.phase, 'Deploying');
   assert.deepEqual(s.events, [], 'the apply and the wait are in the status, not Events');
   const d = s.cluster.find('apps/v1', 'Deployment', 'shop--main', 'web')!;
@@ -143,10 +149,7 @@ test('a first deploy waiting for its rollout records no Event until Ready; then 
 });
 
 test('the controller\'s first status of a new Deployment (observed, none available) changes nothing shown: no status write; a stuck one does', async () => {
-  const s = setup();
-  await s.sync();
-  s.cluster.rollOut = false;
-  assert.equal((await s.reconcile()).result, 'requeue');
+  const s = await waitingForRollout();
   const ready = () => s.env().status?.conditions?.find((c) => c.type === 'Ready');
   assert.equal(ready()?.message, 'Deployment/web: 0/1 available', 'a Deployment just created: none available');
   const d = s.cluster.find('apps/v1', 'Deployment', 'shop--main', 'web')!;

@@ -20,12 +20,18 @@ interface Entry { at: number; body: Uint8Array; refs: ReadonlyMap<string, string
 export class Advertisements {
   private readonly entries = new Map<string, Entry>();
 
-  constructor(private readonly ttlMs = 60_000, private readonly max = 128, private readonly now: () => number = Date.now) {}
+  /**
+   * `maxBodyBytes`: a larger advertisement is not kept. A listing may be up to ria.yaml's
+   * git.maxRefsSize (16 MiB by default), and `max` of those held for a minute would be memory the
+   * fetch limits exist to bound; a repository with that many refs pays one discovery request more.
+   */
+  constructor(private readonly ttlMs = 60_000, private readonly max = 128, private readonly now: () => number = Date.now, private readonly maxBodyBytes = 256 * 1024) {}
 
   /** Keeps a listing's advertisement (its body as received, and the refs parsed from it). */
   keep(url: string, auth: Credentials | undefined, advert: { body: Uint8Array; refs: ReadonlyMap<string, string>; headers?: Record<string, string> }): void {
     const key = advertKey(url, auth);
     this.entries.delete(key); // re-inserted: Map order is age
+    if (advert.body.byteLength > this.maxBodyBytes) return;
     this.entries.set(key, { at: this.now(), body: advert.body, refs: advert.refs, headers: advert.headers ?? {} });
     for (const [k, e] of this.entries) {
       if (this.entries.size <= this.max && this.now() - e.at < this.ttlMs) break;

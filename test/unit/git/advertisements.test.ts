@@ -35,6 +35,15 @@ test('dropped after a failed fetch; at most `max` kept, the oldest go first', ()
   assert.ok(adverts.take('u3', undefined, 'refs/heads/main', A));
 });
 
+test('an advertisement larger than maxBodyBytes is not kept (held memory stays bounded whatever the listing limit)', () => {
+  const adverts = new Advertisements(60_000, 8, () => 0, 10);
+  adverts.keep('u1', undefined, { body: Buffer.alloc(11), refs: new Map([['refs/heads/main', A]]) });
+  assert.equal(adverts.size, 0);
+  assert.equal(adverts.take('u1', undefined, 'refs/heads/main', A), undefined, 'the fetch asks the server');
+  adverts.keep('u1', undefined, { body: Buffer.alloc(10), refs: new Map([['refs/heads/main', A]]) });
+  assert.ok(adverts.take('u1', undefined, 'refs/heads/main', A));
+});
+
 test('a v0/v1 ref advertisement is told from protocol v2\'s capabilities', () => {
   assert.equal(isV1Advert(Buffer.from(`001e# service=git-upload-pack\n0000${'0'.repeat(4)}`)), true);
   assert.equal(isV1Advert(Buffer.from('001e# service=git-upload-pack\n0000000eversion 2\n0000')), false);

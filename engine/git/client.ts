@@ -22,7 +22,7 @@ export interface GitIO {
   timers?: { setTimeout: typeof setTimeout; clearTimeout: typeof clearTimeout };
   /** Parsed packs per cache directory (see object-cache.ts); none means every read parses them again. */
   caches?: ObjectCaches;
-  /** Fetches in flight at once, whoever asks (see limiter.ts); none means unbounded. */
+  /** Fetches and ref listings in flight at once, whoever asks (see limiter.ts); none means unbounded. */
   fetches?: Limiter;
   /** Fetches answered at their deadline but still writing, per cache directory (see ending-work.ts); none means not waited for. */
   ending?: EndingWork;

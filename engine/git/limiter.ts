@@ -4,7 +4,8 @@
  * fetch through one: a fetch holds its whole packfile in memory while isomorphic-git indexes it,
  * and fetches do not all come from the engine's work queue (a webhook push starts one for its
  * repository at once), so without a bound a burst of pushes to many repositories fetches them
- * all together and the engine's memory grows with their number.
+ * all together and the engine's memory grows with their number. Ref listings take the same
+ * slots: each holds its whole advertisement (up to ria.yaml's git.maxRefsSize) while it is read.
  */
 export class Limiter {
   private running = 0;

@@ -20,6 +20,8 @@ export interface ListRefsOptions {
   prefixes?: string[];
   /** The most the answers may hold; the client's (ria.yaml's) by default. */
   limits?: GitLimits;
+  /** A person is waiting: ahead of waiting fetches and listings for a slot (see limiter.ts). */
+  urgent?: boolean;
 }
 
 export interface RemoteRefs {
@@ -35,17 +37,32 @@ export async function listRemoteRefs(io: GitIO, rawUrl: string, options: ListRef
   const prefixes = options.prefixes;
   try {
     let advert: { body: Uint8Array; headers: Record<string, string> } | undefined;
-    const serverRefs = await withDeadline(io.http, io.timeoutMs ?? DEFAULT_TIMEOUT_MS, (http) =>
-      git.listServerRefs({
-        http: recordingAdvert(http, (body, headers) => { advert = { body, headers }; }),
-        url,
-        headers: authHeaders(auth),
-        protocolVersion: 1,
-        symrefs: true,
-      }),
+    // A listing holds its whole advertisement (up to git.maxRefsSize) as a fetch holds its pack: it
+    // takes one of the same slots (limiter.ts), or many listings at once would each hold that much.
+    // The deadline counts from when it may start; the slot is held until its work has ended.
+    const release = io.fetches ? await io.fetches.acquire(options.urgent) : undefined;
+    let work: Promise<unknown> | undefined;
+    let serverRefs: Awaited<ReturnType<typeof git.listServerRefs>>;
+    try {
+      serverRefs = await withDeadline(io.http, io.timeoutMs ?? DEFAULT_TIMEOUT_MS, (http) => {
+        const started = git.listServerRefs({
+          http: recordingAdvert(http, (body, headers) => { advert = { body, headers }; }),
+          url,
+          headers: authHeaders(auth),
+          protocolVersion: 1,
+          symrefs: true,
+        });
+        work = started;
+        return started;
+      },
       io.timers,
       limitsFor(options.limits ?? io.limits?.(), 'listing'),
-    );
+      );
+    } finally {
+      // Answered at its deadline or at a listing over its limit, its work ends at its next read
+      // (the request is aborted); the slot is given back then, not before.
+      if (work) void work.then(() => release?.(), () => release?.()); else release?.();
+    }
     if (advert) io.adverts?.keep(url, auth, { ...advert, refs: new Map(serverRefs.map((r) => [r.ref, r.oid])) });
     return toRemoteRefs(serverRefs, prefixes);
   } catch (err) {

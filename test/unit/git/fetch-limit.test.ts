@@ -125,3 +125,45 @@ test('fetchCommit: a fetch past its deadline whose server trickles a gzip answer
     (err: GitError) => /timed out/.test(err.message));
   await until('the abandoned fetch to end and free its slot', () => fetches.active === 0);
 });
+
+test('listRemoteRefs: listings take the fetches\' slots (each may hold git.maxRefsSize): with a limit of 2, five listings and a fetch reach the server two at a time', async (t) => {
+  // Setup
+  const held: ServerResponse[] = [];
+  let asked = 0;
+  const origin = await holdingServer(t, (_req, res) => { asked++; held.push(res); });
+  const fetches = new Limiter(2);
+  const git = createGitClient({ fs, http, timeoutMs: 10_000, fetches });
+  const outcome = (p: Promise<unknown>) => p.then(() => 'done', (err: unknown) => (err instanceof GitError ? 'failed' : String(err)));
+
+  // Test
+  const all = Array.from({ length: 5 }, (_, i) => outcome(git.listRemoteRefs(`${origin}/r${i}.git`)));
+  all.push(outcome(git.fetchCommit({ url: `${origin}/f.git`, ref: 'main', dir: join(tempDir('ria-list-limit-'), 'f') })));
+  await until('two listings at the server', () => asked === 2);
+  await until('four calls waiting', () => fetches.queued === 4);
+  assert.equal(asked, 2);
+  for (let answered = 0; answered < 6; answered++) {
+    await until(`request ${answered + 1}`, () => held.length > 0);
+    assert.ok(asked - answered <= 2, `${asked - answered} calls at the server at once`);
+    held.shift()!.writeHead(503).end('down');
+  }
+  assert.deepEqual(await Promise.all(all), Array(6).fill('failed'));
+  assert.equal(fetches.active, 0);
+});
+
+test('listRemoteRefs: a listing past its deadline holds its slot until its request has ended', async () => {
+  // Setup: an http client whose answer never comes and that ends only when aborted.
+  let aborted = false;
+  const never: import('isomorphic-git').HttpClient = {
+    request: ({ signal }: { signal?: AbortSignal }) => new Promise((_, reject) => {
+      signal?.addEventListener('abort', () => { setTimeout(() => { aborted = true; reject(new Error('aborted')); }, 20); });
+    }),
+  } as unknown as import('isomorphic-git').HttpClient;
+  const fetches = new Limiter(1);
+  const git = createGitClient({ fs, http: never, timeoutMs: 50, fetches });
+
+  // Test
+  await assert.rejects(git.listRemoteRefs('http://127.0.0.1:1/r.git'), GitError);
+  assert.deepEqual({ aborted, active: fetches.active }, { aborted: false, active: 1 }, 'answered at its deadline, the slot still held');
+  await until('the abandoned request to end', () => aborted);
+  await until('the slot to be freed', () => fetches.active === 0);
+});

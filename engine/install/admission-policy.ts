@@ -22,6 +22,10 @@
  * (route-admission.ts), in every environment namespace and for every writer, not only Ria's
  * identities: an app allowed `permissions` can grant its own pods (or anyone) rights to write
  * routes in its namespace, and the Gateway takes routes from every namespace Ria labels.
+ *
+ * A third (namespaceAdmissionPolicy) keeps Ria's labels and annotations of an environment's
+ * Namespace (Pod Security, the route scope, the labels the policies and Gateways select on) to
+ * the engine: the same `permissions` let pods be given rights on their own Namespace object.
  */
 import type { KubeObject } from '../kube/objects.js';
 import { ENVIRONMENT_RESOURCES, ENVIRONMENT_SERVICE_ACCOUNT } from './rbac.js';
@@ -126,6 +130,60 @@ export function routeAdmissionPolicy(options: { name: string; labels: Record<str
       ],
       variables: routeVariables(),
       validations: routeValidations(),
+    } },
+    { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name, labels }, spec: {
+      policyName: name, validationActions: ['Deny'],
+    } },
+  ];
+}
+
+/** Label keys of an environment's Namespace that are Ria's: Pod Security, and what policies and Gateways select on. */
+const RIA_NAMESPACE_LABEL = (k: string) => `(${k}.startsWith('pod-security.kubernetes.io/') || ${k}.startsWith('ria.dev/') || ${k} == 'app.kubernetes.io/managed-by')`;
+/** Annotation keys of an environment's Namespace that are Ria's: the route scope (render/route-scope.ts). */
+const RIA_NAMESPACE_ANNOTATION = (k: string) => `${k}.startsWith('ria.dev/')`;
+
+/** CEL: the keys `isRia` picks of `field` (labels or annotations) are the same, with the same values, on the old and the new object. */
+function unchanged(field: 'labels' | 'annotations', isRia: (k: string) => string): string {
+  const o = `oldObject.metadata.${field}`;
+  const n = `object.metadata.${field}`;
+  return `(!has(${o}) || ${o}.all(k, !${isRia('k')} || (has(${n}) && k in ${n} && ${n}[k] == ${o}[k])))`
+    + ` && (!has(${n}) || ${n}.all(k, !${isRia('k')} || (has(${o}) && k in ${o})))`;
+}
+
+/**
+ * The namespace policy: Ria's labels and annotations of an environment's Namespace change only by
+ * the engine (and system:masters, who can remove the policy anyway). An app allowed `permissions`
+ * may give its pods any right in its namespace (its identity holds `escalate` and `bind` there),
+ * and RBAC authorizes a write to the Namespace object itself by a RoleBinding in that namespace: a
+ * pod given `patch` on `namespaces` could set `pod-security.kubernetes.io/enforce: privileged` (a
+ * privileged pod, root on the node), widen its route scope (`ria.dev/route-*`, which the route
+ * policy reads: another app's hostnames) or drop `ria.dev/app` (the route policy's selector).
+ *
+ * Matched on the old object's labels (an environment namespace before the write), not by a
+ * namespaceSelector: for a Namespace update that selector reads the new labels, which the writer
+ * chooses. Only Ria's keys are held: other labels and annotations, finalizers (the garbage
+ * collector) and the status and finalize subresources (the namespace controller) are not.
+ */
+export function namespaceAdmissionPolicy(options: { namespace: string; engineServiceAccount: string; name: string; labels: Record<string, string> }): KubeObject[] {
+  const { namespace, engineServiceAccount, name, labels } = options;
+  const engineUser = `system:serviceaccount:${namespace}:${engineServiceAccount}`;
+  return [
+    { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy', metadata: { name, labels }, spec: {
+      failurePolicy: 'Fail',
+      matchConstraints: {
+        resourceRules: [{ apiGroups: [''], apiVersions: ['*'], operations: ['UPDATE'], resources: ['namespaces'], scope: '*' }],
+      },
+      matchConditions: [
+        { name: 'environment-namespace', expression: `has(oldObject.metadata.labels) && 'app.kubernetes.io/managed-by' in oldObject.metadata.labels && oldObject.metadata.labels['app.kubernetes.io/managed-by'] == 'ria' && 'ria.dev/app' in oldObject.metadata.labels` },
+        { name: 'not-the-engine', expression: `request.userInfo.username != '${engineUser}'` },
+        { name: 'not-system-masters', expression: `!has(request.userInfo.groups) || !('system:masters' in request.userInfo.groups)` },
+      ],
+      validations: [
+        { expression: unchanged('labels', RIA_NAMESPACE_LABEL),
+          message: 'only Ria changes the labels pod-security.kubernetes.io/*, ria.dev/* and app.kubernetes.io/managed-by of an environment\'s namespace', reason: 'Forbidden' },
+        { expression: unchanged('annotations', RIA_NAMESPACE_ANNOTATION),
+          message: 'only Ria changes the annotations ria.dev/* (the route scope) of an environment\'s namespace', reason: 'Forbidden' },
+      ],
     } },
     { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name, labels }, spec: {
       policyName: name, validationActions: ['Deny'],

@@ -24,7 +24,8 @@
  * - no CertificateRequest, ACME Order or Challenge: cert-manager's to write (ISSUANCE_KINDS).
  *
  * The allowed values come from annotations of the environment's Namespace (render/route-scope.ts),
- * which the engine writes from the config and the environment cannot write. Missing annotations
+ * which the engine writes from the config and no one else may change (admission-policy.ts
+ * namespaceAdmissionPolicy). Missing annotations
  * allow no hostname and no Gateway: a namespace the engine has not written yet refuses routes.
  */
 import { RouteScopeAnnotations as A } from '../render/route-scope.js';

@@ -88,14 +88,14 @@ before(async () => {
 });
 
 /** Made as the engine makes it: the rendered Namespace (with the route scope `cluster` gives it), then its identity. */
-async function makeEnvironment(environment: Environment, cluster: Partial<ClusterSettings>): Promise<{ namespace: string; asEnvironment: KubeObjects; rendered: KubeObject[] }> {
+async function makeEnvironment(environment: Environment, cluster: Partial<ClusterSettings>, options = { permissions: false }): Promise<{ namespace: string; asEnvironment: KubeObjects; rendered: KubeObject[] }> {
   const where = environmentNamespace(environment);
   made.push(where);
   const riofile = parseRiofile('services:\n  web:\n    image: nginx:1.27\n    ports: 80/http\n');
   const rendered = render({ riofile, environment, cluster: { domain: DOMAIN, registry: 'registry.test', ...cluster } }).objects;
   await engine.apply(rendered.find((o) => o.kind === 'Namespace')!);
   const name = environment.kind === 'pr' ? `pr-${environment.pr}` : environment.branch;
-  for (const o of identityObjects({ app: environment.app, environment: name, namespace: where, name: where }, { permissions: false })) await engine.apply(o);
+  for (const o of identityObjects({ app: environment.app, environment: name, namespace: where, name: where }, options)) await engine.apply(o);
   const as = engine.as(environmentUser(where));
   // The RoleBinding reaches the authorizer: the environment can write its Services.
   await eventually('the environment identity is authorized', async () => {
@@ -322,4 +322,50 @@ test('the API server holds every writer in an environment\'s namespace to its ro
   await admin.apply(http('by-admin', [victim]));
   // Ria's own identity is held as before (the policy is one, for every writer).
   await assert.rejects(asEnvironment.apply(route('forged', { parentRefs, hostnames: [victim] })), forbidden(/HTTPRoute forged: hostnames/));
+});
+
+test('the API server keeps Ria\'s labels and annotations of an environment\'s Namespace to the engine: a pod an app\'s permissions give rights on its own Namespace cannot make it privileged, widen its route scope or leave the route policy', async () => {
+  // Setup: an app allowed `permissions` (its identity holds escalate and bind in its namespace)
+  // writes, as its Riofile's manifests would, a Role giving its pods patch on `namespaces` and
+  // its binding: RBAC authorizes a write to the Namespace object by a RoleBinding in it (F1, review8).
+  const shop = uniqueName('perm');
+  const { namespace: where, asEnvironment: asShop } = await makeEnvironment({ app: shop, kind: 'branch', branch: 'main', commit: 'b'.repeat(40) },
+    { gateway: GATEWAY, certificateIssuer: ISSUER, ingressClass: INGRESS_CLASS }, { permissions: true });
+  const rbac = 'rbac.authorization.k8s.io/v1';
+  const own = { 'app.kubernetes.io/managed-by': 'ria', 'ria.dev/app': shop };
+  await asShop.apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web', namespace: where, labels: own } });
+  await asShop.apply({ apiVersion: rbac, kind: 'Role', metadata: { name: 'own-namespace', namespace: where, labels: own }, rules: [
+    { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'patch', 'update'] },
+  ] });
+  await asShop.apply({ apiVersion: rbac, kind: 'RoleBinding', metadata: { name: 'own-namespace', namespace: where, labels: own },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'own-namespace' }, subjects: [{ kind: 'ServiceAccount', name: 'web', namespace: where }] });
+  const pod = admin.as(`system:serviceaccount:${where}:web`);
+  const ref = { apiVersion: 'v1', kind: 'Namespace', name: where };
+  const patch = (as: KubeObjects, metadata: Record<string, unknown>) => as.mergePatch(ref, { metadata });
+  // The pod's rights reach the authorizer: a label of its own on the Namespace is its to write.
+  await eventually('the pod may patch its Namespace', async () => patch(pod, { labels: { team: 'shop' } }).then(() => true, (e: Error & { status?: number }) => (e.status === 403 && /cannot/.test(e.message) ? false : Promise.reject(e))), 20_000);
+  const refused = (what: RegExp) => (err: Error & { status?: number }) => { assert.equal(err.status, 403, err.message); assert.match(err.message, what); return true; };
+  const labelsRefused = refused(/only Ria changes the labels pod-security\.kubernetes\.io\/\*, ria\.dev\/\* and app\.kubernetes\.io\/managed-by/);
+
+  // Test: Pod Security, the route scope and the labels the route policy selects on are refused.
+  await eventually('the namespace policy is in force', async () => patch(pod, { labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } }).then(() => false, (e: Error & { status?: number }) => {
+    labelsRefused(e);
+    return true;
+  }), 30_000);
+  await assert.rejects(patch(pod, { labels: { 'pod-security.kubernetes.io/enforce-version': 'v1.20' } }), labelsRefused);
+  await assert.rejects(patch(pod, { labels: { 'ria.dev/app': null } }), labelsRefused, 'out of the route policy\'s selector');
+  await assert.rejects(patch(pod, { labels: { 'app.kubernetes.io/managed-by': 'someone' } }), labelsRefused);
+  await assert.rejects(patch(pod, { labels: { 'ria.dev/environment': 'other' } }), labelsRefused);
+  const victim = endpointHost(['web'], { ...env, app: `${shop}x` }, DOMAIN);
+  await assert.rejects(patch(pod, { annotations: { 'ria.dev/route-hostnames': victim } }), refused(/only Ria changes the annotations ria\.dev\/\* \(the route scope\)/));
+  await assert.rejects(patch(pod, { annotations: { 'ria.dev/route-domain': null } }), refused(/only Ria changes the annotations/));
+  const live = await admin.get<KubeObject>(ref);
+  assert.equal(live?.metadata.labels?.['pod-security.kubernetes.io/enforce'], 'baseline');
+  assert.equal(live?.metadata.labels?.['ria.dev/app'], shop);
+  // Its own keys stay its own; the engine and a cluster admin change Ria's.
+  await patch(pod, { labels: { team: 'shop-2' }, annotations: { note: 'ours' } });
+  await patch(engine, { labels: { 'pod-security.kubernetes.io/warn': 'baseline' }, annotations: { 'ria.dev/route-hostnames': endpointHost(['web'], { app: shop, kind: 'branch', branch: 'main', commit: 'b'.repeat(40) }, DOMAIN) } });
+  await patch(admin, { labels: { 'pod-security.kubernetes.io/warn': 'restricted' } });
+  // The environment's own identity is held the same (it never writes its Namespace).
+  await assert.rejects(patch(asShop, { labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } }), (e: Error & { status?: number }) => e.status === 403);
 });

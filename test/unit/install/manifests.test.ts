@@ -21,7 +21,8 @@ test('CRDs come first, then the namespace; every namespaced object is in it', ()
   const objs = render({ namespace: 'ria-test' });
   assert.deepEqual(objs.map((o) => o.kind), [
     'CustomResourceDefinition', 'CustomResourceDefinition', 'Namespace', 'Namespace', 'ClusterRole', 'ClusterRole', 'ClusterRole', 'ServiceAccount',
-    'ClusterRoleBinding', 'Role', 'RoleBinding', 'Role', 'RoleBinding', 'Role', 'RoleBinding', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'Service', 'Deployment',
+    'ClusterRoleBinding', 'Role', 'RoleBinding', 'Role', 'RoleBinding', 'Role', 'RoleBinding', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding',
+    'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'Service', 'Deployment',
   ]);
   assert.equal(objs[3]!.metadata.name, 'ria-test-builds');
   for (const o of objs.filter((x) => x.metadata.name === 'ria-engine-builds')) assert.equal(o.metadata.namespace, 'ria-test-builds', `${o.kind} in the builder namespace`);
@@ -183,6 +184,16 @@ test('the admission policy is installed and bound (Deny), for the engine and the
   assert.equal(routes.spec.failurePolicy, 'Fail');
   assert.deepEqual(find(objs, 'ValidatingAdmissionPolicyBinding')[1]!.spec, { policyName: routes.metadata.name, validationActions: ['Deny'] });
   assert.throws(() => render({ certManagerNamespace: 'Cert Manager' }), /--cert-manager-namespace "Cert Manager" is not a valid namespace name/);
+  // The namespace policy (review8 F1): Namespace updates, matched on the old labels, all but the engine and system:masters.
+  const namespaces = find(objs, 'ValidatingAdmissionPolicy')[2]!;
+  assert.equal(namespaces.metadata.name, 'ria-engine-namespaces-ria-ops');
+  assert.equal(namespaces.spec.failurePolicy, 'Fail');
+  assert.deepEqual(namespaces.spec.matchConstraints, { resourceRules: [{ apiGroups: [''], apiVersions: ['*'], operations: ['UPDATE'], resources: ['namespaces'], scope: '*' }] });
+  const conditions = namespaces.spec.matchConditions.map((c: Obj) => c.expression).join('\n');
+  assert.match(conditions, /oldObject\.metadata\.labels\['app\.kubernetes\.io\/managed-by'\] == 'ria' && 'ria\.dev\/app' in oldObject/);
+  assert.match(conditions, /username != 'system:serviceaccount:ria-ops:ria-engine'/);
+  assert.match(conditions, /system:masters/);
+  assert.deepEqual(find(objs, 'ValidatingAdmissionPolicyBinding')[2]!.spec, { policyName: namespaces.metadata.name, validationActions: ['Deny'] });
 });
 
 test('bindings grant the roles to the engine service account', () => {

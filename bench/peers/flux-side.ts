@@ -65,7 +65,7 @@ export function fluxSide(o: FluxSideOptions): EngineUnderTest {
     async prepare() {
       await run(o.kubectl, ['--kubeconfig', o.adminKubeconfigPath, 'apply', '--server-side', '-f', join(o.flux.dir, 'crds')]);
       await run(o.kubectl, ['--kubeconfig', o.adminKubeconfigPath, 'wait', '--for=condition=Established', '--timeout=60s', '-f', join(o.flux.dir, 'crds')]);
-      await engineIdentity(o.admin, FLUX_NAMESPACE, 'flux', kubeconfig);
+      await engineIdentity(o.admin, FLUX_NAMESPACE, 'flux', kubeconfig, { clusterAdmin: true });
       await mkdir(join(o.git.root, REPO_OWNER), { recursive: true });
       await inBatches(o.apps, 8, async (app) => {
         const rendered = renderedYaml(app, 0, o.config, 'ria-system');

@@ -1,7 +1,7 @@
 /**
  * Ria under test: the engine as its own process (`ria engine`, as the Deployment runs it, with the
- * Deployment's Node.js settings, engine/install/runtime.ts) with its
- * own identity, a config repository listing the N apps, each app's repository with its Riofile,
+ * Deployment's Node.js settings, engine/install/runtime.ts) as the identity `ria install` gives it
+ * (its ClusterRoles, under its admission policies), a config repository listing the N apps, each app's repository with its Riofile,
  * and pushes announced by a signed GitHub `push` webhook.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -18,7 +18,8 @@ import { WEBHOOK_PATH } from '../../engine/github/index.js';
 import { freePorts } from '../../engine/dev/cluster/ports.js';
 import { KubeObjects } from '../../engine/kube/objects.js';
 import { KubeRest } from '../../engine/kube/rest.js';
-import { ensureCrds } from '../../engine/controller/install-crds.js';
+import { installManifests, ENGINE_NAME } from '../../engine/install/manifests.js';
+import { applyInstall } from '../../engine/install/apply-install.js';
 import { API_VERSION, type Environment } from '../../engine/crds/types.js';
 import { engineIdentity } from './identity.js';
 import { engineRuntimeEnv } from '../../engine/install/runtime.js';
@@ -68,8 +69,13 @@ export function riaSide(o: RiaSideOptions): EngineUnderTest & { config: Record<s
         heads.set(app.name, shas[TRACKED_BRANCH]!);
       });
       await seedRepo(o.git.root, 'ria-config', [{ name: 'main', files: config, message: 'apps', date: o.nextDate() }]);
-      await ensureCrds(objects);
-      await engineIdentity(o.admin, RIA_NAMESPACE, 'ria-engine', join(o.dir, 'ria.kubeconfig'));
+      // What `ria install` writes (CRDs, the engine's ClusterRoles and bindings, the admission
+      // policies), but the engine's Deployment and Service: the engine runs here as a process, as
+      // that ServiceAccount, so every write pays the policies a real install pays.
+      const install = installManifests({ namespace: RIA_NAMESPACE, image: 'ria:bench', configRepo: o.git.urlFor('ria-config') })
+        .filter((obj) => obj.kind !== 'Deployment' && obj.kind !== 'Service');
+      await applyInstall({ objects: install, client: objects });
+      await engineIdentity(o.admin, RIA_NAMESPACE, ENGINE_NAME, join(o.dir, 'ria.kubeconfig'), { clusterAdmin: false });
     },
     async start() {
       // The bench's look at the Environments: one watch (look.ts).

@@ -9,7 +9,7 @@ import { DEFAULT_BUILD_TIMEOUT_SECONDS } from '../render/build-job.js';
 import { DEFAULT_POD_SECURITY, type PodSecurity } from '../policy/pod-security.js';
 import { DEFAULT_DOMAIN } from '../controller/environment/cluster-settings.js';
 import {
-  DEFAULT_BUILDER_IMAGE, DEFAULT_GIT_IMAGE, DEFAULT_MAX_FETCH_BYTES, DEFAULT_MAX_REFS_BYTES, DEFAULT_POLL_INTERVAL_MS,
+  DEFAULT_BUILDER_IMAGE, DEFAULT_GIT_IMAGE, DEFAULT_MAX_FETCH_BYTES, DEFAULT_MAX_REFS_BYTES, DEFAULT_MAX_OBJECT_BYTES, DEFAULT_MAX_INFLATED_BYTES, DEFAULT_POLL_INTERVAL_MS,
   type AppSpec, type BuilderEgress, type LoadedApp, type Settings,
 } from './types.js';
 
@@ -41,7 +41,7 @@ export function defaultSettings(): Settings {
     customMetrics: false,
     builder: { image: DEFAULT_BUILDER_IMAGE, gitImage: DEFAULT_GIT_IMAGE, timeoutSeconds: DEFAULT_BUILD_TIMEOUT_SECONDS },
     pollIntervalMs: DEFAULT_POLL_INTERVAL_MS,
-    git: { maxPackBytes: DEFAULT_MAX_FETCH_BYTES, maxRefsBytes: DEFAULT_MAX_REFS_BYTES },
+    git: { maxPackBytes: DEFAULT_MAX_FETCH_BYTES, maxRefsBytes: DEFAULT_MAX_REFS_BYTES, maxObjectBytes: DEFAULT_MAX_OBJECT_BYTES, maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES },
     podSecurity: { ...DEFAULT_POD_SECURITY },
   };
 }
@@ -146,7 +146,7 @@ function toSettings(raw: Record<string, unknown>): Settings {
       ...(builder.registryEndpoint ? { registryEndpoint: builder.registryEndpoint as string } : {}),
     },
     pollIntervalMs: raw.pollInterval ? Math.max(1000, parseDuration(raw.pollInterval as string)) : s.pollIntervalMs,
-    git: gitSettings((raw.git ?? {}) as { maxFetchSize?: string | number; maxRefsSize?: string | number }, s.git),
+    git: gitSettings((raw.git ?? {}) as RawGit, s.git),
     ...(raw.rollouts ? { rollouts: rolloutSettings(raw.rollouts as RawRollouts) } : {}),
     podSecurity: { ...s.podSecurity, ...(raw.podSecurity as Partial<PodSecurity> | undefined) },
     ...(raw.defaultResources ? { defaultResources: raw.defaultResources as Record<string, string> } : {}),
@@ -154,10 +154,14 @@ function toSettings(raw: Record<string, unknown>): Settings {
   };
 }
 
-function gitSettings(raw: { maxFetchSize?: string | number; maxRefsSize?: string | number }, defaults: Settings['git']): Settings['git'] {
+type RawGit = { maxFetchSize?: string | number; maxRefsSize?: string | number; maxObjectSize?: string | number; maxInflatedSize?: string | number };
+
+function gitSettings(raw: RawGit, defaults: Settings['git']): Settings['git'] {
   return {
     maxPackBytes: raw.maxFetchSize !== undefined ? parseSize(raw.maxFetchSize) : defaults.maxPackBytes,
     maxRefsBytes: raw.maxRefsSize !== undefined ? parseSize(raw.maxRefsSize) : defaults.maxRefsBytes,
+    maxObjectBytes: raw.maxObjectSize !== undefined ? parseSize(raw.maxObjectSize) : defaults.maxObjectBytes,
+    maxInflatedBytes: raw.maxInflatedSize !== undefined ? parseSize(raw.maxInflatedSize) : defaults.maxInflatedBytes,
   };
 }
 

@@ -34,8 +34,12 @@ export interface Settings {
     registryEndpoint?: string;
   };
   pollIntervalMs: number;
-  /** The most one git response from an app repository may hold (ria.yaml git.maxFetchSize, git.maxRefsSize). */
-  git: { maxPackBytes: number; maxRefsBytes: number };
+  /**
+   * The most one git response from an app repository may hold (ria.yaml git.maxFetchSize,
+   * git.maxRefsSize), and how far a fetched pack's objects may inflate (git.maxObjectSize,
+   * git.maxInflatedSize).
+   */
+  git: { maxPackBytes: number; maxRefsBytes: number; maxObjectBytes: number; maxInflatedBytes: number };
   /**
    * Versioned services: drain time of a replaced version, inspection time of a rolled-back one
    * (defaults in engine/rollout/settings.ts), and the optional health gate on the gateway's metrics.
@@ -71,6 +75,27 @@ export const DEFAULT_MAX_FETCH_BYTES = 8 * MiB;
  * pull request (refs/pull/N/head and merge), so a repository with 100,000 pull requests is near it.
  */
 export const DEFAULT_MAX_REFS_BYTES = 16 * MiB;
+/**
+ * How far one object of a fetched pack may inflate (ria.yaml git.maxObjectSize): a file, a tree,
+ * or what a delta builds. isomorphic-git inflates each object whole, into several copies of it at
+ * once while it indexes the pack (the inflater's pieces, their join, the header-wrapped copy it
+ * hashes); a pack's size says nothing of this (zlib inflates up to ~1,000 times: a pack of
+ * 128 KiB holding 128 MiB of one byte peaked at 389 MiB above the engine's and took 5 s to index,
+ * measured 2026-12-03). As large as the largest pack (maxFetchSize): a file that is its own pack fits.
+ */
+export const DEFAULT_MAX_OBJECT_BYTES = 8 * MiB;
+/**
+ * How far all objects of a fetched pack may inflate together (ria.yaml git.maxInflatedSize),
+ * each object also charged 512 bytes (isomorphic-git's index entry for it). It bounds what
+ * isomorphic-git keeps of the resolved objects while it indexes (its delta-base cache keeps every
+ * object up to 8 MiB, 32 MiB in all; deep delta chains keep more) and the CPU of indexing. The
+ * worst pack within both defaults (two objects of 8 MiB of one byte each) peaked at 56-62 MiB
+ * above the engine's (a random 8 MiB pack: 51-59 MiB), so four at once still fit the 512 MiB
+ * container (170 + 4 x 62 = 418 MiB); 24 MiB allowed three such objects, 89 MiB each (measured
+ * 2026-12-03). Twice the pack: source text packs three to five times smaller, so an app
+ * repository whose snapshot holds more than 16 MiB of text needs it raised, with the memory.
+ */
+export const DEFAULT_MAX_INFLATED_BYTES = 16 * MiB;
 
 export interface LoadedApp {
   name: string;

@@ -81,24 +81,31 @@ export class GitFetchStillEndingError extends GitError {
 }
 
 /** ria.yaml's keys for the limits on what one git response may hold (engine/config). */
-export const SIZE_SETTING = { pack: 'git.maxFetchSize', refs: 'git.maxRefsSize' } as const;
+export const SIZE_SETTING = { pack: 'git.maxFetchSize', refs: 'git.maxRefsSize', object: 'git.maxObjectSize', inflated: 'git.maxInflatedSize' } as const;
 
 /**
  * A response went past its limit (ria.yaml git.maxFetchSize for a fetch's pack, git.maxRefsSize
  * for a ref listing) and was not read further. Not retryable: the same commit (or the same refs)
  * would be as large next time; a person makes the commit smaller, or raises the limit. What it
  * says first is what fits a commit status: which ref and commit, which limit, what to do.
+ *
+ * A pack whose objects would inflate too far (git.maxObjectSize for one object, git.maxInflatedSize
+ * for all of them, pack-scan.ts) is a GitPackTooLarge as well: the same commit, the same remedy;
+ * `detail` says which object (its type, size and offset in the pack; never its content).
  */
 export class GitTooLargeError extends GitError {
-  constructor(url: string, data: { op: GitOp; what: 'pack' | 'refs'; maxBytes: number; ref?: string; sha?: string }) {
+  constructor(url: string, data: { op: GitOp; what: keyof typeof SIZE_SETTING; maxBytes: number; ref?: string; sha?: string; detail?: string }) {
     const setting = SIZE_SETTING[data.what];
     const limit = `ria.yaml's ${setting} (${formatBytes(data.maxBytes)})`;
     const at = data.ref === undefined ? '' : ` of ${data.ref.replace(/^refs\/heads\//, '')}${data.sha ? ` at ${data.sha.slice(0, 7)}` : ''}`;
-    const message = data.what === 'pack'
-      ? `pack${at} over ${limit}, not read: make the commit smaller, or raise it with the engine's memory (engine/controller/README.md); repository ${redactUrl(url)}`
-      : `ref listing of ${redactUrl(url)} over ${limit}, not read: delete refs (branches, tags), or raise it`;
+    const raise = `make the commit smaller, or raise it with the engine's memory (engine/controller/README.md); repository ${redactUrl(url)}`;
+    const message = data.what === 'refs'
+      ? `ref listing of ${redactUrl(url)} over ${limit}, not read: delete refs (branches, tags), or raise it`
+      : data.what === 'pack'
+        ? `pack${at} over ${limit}, not read: ${raise}`
+        : `pack${at} inflates past ${limit}${data.detail ? ` (${data.detail})` : ''}, not indexed: ${raise}`;
     super(message, { url: redactUrl(url), ...data, setting },
-      { code: data.what === 'pack' ? GitErrorCode.PackTooLarge : GitErrorCode.RefsTooLarge });
+      { code: data.what === 'refs' ? GitErrorCode.RefsTooLarge : GitErrorCode.PackTooLarge });
   }
 }
 

@@ -22,6 +22,7 @@ import { withThinPack } from './thin-pack.js';
 import { splitCredentials, type Credentials } from './redact.js';
 import { authHeaders, BodyTooLargeError, DeadlineError, DEFAULT_TIMEOUT_MS, limitsFor, withDeadline, type GitLimits } from './transport.js';
 import { answeringDiscovery } from './advertisements.js';
+import { InflationTooLargeError, PackFormatError } from './pack-scan.js';
 
 export interface FetchCommitOptions {
   url: string;
@@ -93,9 +94,10 @@ export async function fetchCommit(io: GitIO, options: FetchCommitOptions): Promi
     try {
       result = await fetch();
     } catch (err) {
-      // Answered before its work ended: at the deadline, or at a pack over its limit (the work
-      // then fails at its next read, but may still be writing the refs it wrote first).
-      if ((err instanceof DeadlineError || err instanceof BodyTooLargeError) && work) io.ending?.hold(dir, work);
+      // Answered before its work ended: at the deadline, or at a pack over a limit (its size, or
+      // how far it inflates: the work then fails at its next read, but may still be writing the
+      // refs it wrote first).
+      if ((err instanceof DeadlineError || err instanceof BodyTooLargeError || err instanceof InflationTooLargeError || err instanceof PackFormatError) && work) io.ending?.hold(dir, work);
       throw err;
     } finally {
       // Past its deadline the request is aborted, but a pack already received is still being

@@ -14,6 +14,7 @@ import {
 } from './errors.js';
 import { redactUrl, scrubSecrets } from './redact.js';
 import { BodyTooLargeError } from './transport.js';
+import { InflationTooLargeError, PackFormatError } from './pack-scan.js';
 
 export interface ErrorContext {
   op: GitOp;
@@ -49,6 +50,13 @@ export function toGitError(err: unknown, ctx: ErrorContext): RiaError {
   const { op } = ctx;
   if (err instanceof BodyTooLargeError) {
     return new GitTooLargeError(url, { op, ...err.limit, ...(ctx.ref !== undefined ? { ref: ctx.ref } : {}), ...(ctx.sha ? { sha: ctx.sha } : {}) });
+  }
+  if (err instanceof InflationTooLargeError) {
+    return new GitTooLargeError(url, { op, what: err.what, maxBytes: err.maxBytes, detail: err.detail, ...(ctx.ref !== undefined ? { ref: ctx.ref } : {}), ...(ctx.sha ? { sha: ctx.sha } : {}) });
+  }
+  if (err instanceof PackFormatError) {
+    // Not a pack isomorphic-git would read as the size check did: refused rather than indexed unchecked.
+    return new GitError(`the pack from ${url} could not be read (${err.message}); not indexed`, { url, op, causeCode: 'PackFormatError' }, { cause: err });
   }
   const e = (err ?? {}) as { code?: unknown; name?: unknown; message?: unknown; data?: Record<string, unknown>; errors?: unknown[] };
   const code = typeof e.code === 'string' ? e.code : undefined;

@@ -8,6 +8,7 @@
 import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git';
 import type { Credentials } from './redact.js';
 import { sameOriginRedirects } from './redirects.js';
+import { UploadPackScan, type InflationLimit } from './pack-scan.js';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
@@ -28,6 +29,8 @@ export class DeadlineError extends Error {
 export interface BodyLimit {
   what: 'refs' | 'pack';
   maxBytes: number;
+  /** A pack's: how far its objects may inflate, checked as it streams (pack-scan.ts). */
+  inflation?: InflationLimit;
 }
 
 /** A response body went past its BodyLimit: the call fails with it, its request aborted. */
@@ -42,6 +45,10 @@ export class BodyTooLargeError extends Error {
 export interface GitLimits {
   maxPackBytes: number;
   maxRefsBytes: number;
+  /** How far one object of a pack may inflate (git.maxObjectSize); none means unbounded. */
+  maxObjectBytes?: number;
+  /** How far all of a pack's objects may inflate together (git.maxInflatedSize); none means unbounded. */
+  maxInflatedBytes?: number;
 }
 
 /**
@@ -54,8 +61,16 @@ export function limitsFor(limits: GitLimits | undefined, call: 'fetch' | 'listin
   return (req) => {
     const pack = call === 'fetch' && (req.method ?? 'GET').toUpperCase() === 'POST';
     const maxBytes = pack ? limits.maxPackBytes : limits.maxRefsBytes;
-    return Number.isFinite(maxBytes) ? { what: pack ? 'pack' : 'refs', maxBytes } : undefined;
+    const inflation = pack ? inflationLimit(limits) : undefined;
+    if (!Number.isFinite(maxBytes) && !inflation) return undefined;
+    return { what: pack ? 'pack' : 'refs', maxBytes, ...(inflation ? { inflation } : {}) };
   };
+}
+
+function inflationLimit(limits: GitLimits): InflationLimit | undefined {
+  const maxObjectBytes = limits.maxObjectBytes ?? Infinity;
+  const maxTotalBytes = limits.maxInflatedBytes ?? Infinity;
+  return Number.isFinite(maxObjectBytes) || Number.isFinite(maxTotalBytes) ? { maxObjectBytes, maxTotalBytes } : undefined;
 }
 
 /**
@@ -105,12 +120,14 @@ export async function withDeadline<T>(
  *
  * With a `cap`, the bytes read are counted (after any Content-Encoding is undone: what is held in
  * memory): the read that goes past the limit fails with BodyTooLargeError, and `exceeded` is told
- * (withDeadline aborts the request with it, so the reads after fail too).
+ * (withDeadline aborts the request with it, so the reads after fail too). With an inflation limit,
+ * each chunk of a pack is also read by an UploadPackScan before it is handed on: a pack that would
+ * inflate past it fails the read the same way (InflationTooLargeError, PackFormatError).
  */
 export function endedByAbort(
   body: AsyncIterableIterator<Uint8Array>,
   signal: AbortSignal,
-  cap?: { limit: BodyLimit; exceeded: (err: BodyTooLargeError) => void },
+  cap?: { limit: BodyLimit; exceeded: (err: Error) => void },
 ): AsyncIterableIterator<Uint8Array> {
   const it = body[Symbol.asyncIterator]();
   let closed = false;
@@ -125,16 +142,20 @@ export function endedByAbort(
   });
   aborted.catch(() => {}); // a body read to its end before the abort: nobody listens
   let read = 0;
+  const scan = cap?.limit.inflation ? new UploadPackScan(cap.limit.inflation) : undefined;
+  const refuse = (err: Error) => {
+    cap!.exceeded(err);
+    close();
+    throw err;
+  };
   return {
     next: async () => {
       const result = await Promise.race([it.next(), aborted]);
       if (cap && !result.done && result.value) {
         read += result.value.byteLength;
-        if (read > cap.limit.maxBytes) {
-          const err = new BodyTooLargeError(cap.limit);
-          cap.exceeded(err);
-          close();
-          throw err;
+        if (read > cap.limit.maxBytes) refuse(new BodyTooLargeError(cap.limit));
+        if (scan) {
+          try { scan.push(result.value); } catch (err) { refuse(err as Error); }
         }
       }
       return result;

@@ -56,3 +56,32 @@ test('a commit over git.maxFetchSize: the Environment stalls with GitPackTooLarg
   await h.waitEnvironment(env, 'Ready at the second commit', (e) => phaseIs('Ready')(e) && e.status?.appliedCommit === second);
   assert.equal((await apps.readNamespacedDeployment({ namespace, name: 'web' })).spec?.replicas, 2);
 });
+
+test('a commit whose small pack inflates past git.maxObjectSize: the Environment stalls with GitPackTooLarge naming the key; the commit before keeps running, nothing pruned; a raised limit deploys it', async () => {
+  // Setup: a first commit deployed, under a limit of 1 MiB an object.
+  await h.commitConfig({ 'ria.yaml': 'pollInterval: 1h\ndomain: apps.test\ngit: { maxObjectSize: 1Mi }\n' });
+  const app = h.appName('bomb');
+  const env = `${app}--main`;
+  const riofile = (replicas: number) => `services:\n  web:\n    image: nginx:1.27\n    ports: 80/http\n    scale: ${replicas}\n`;
+  const first = await h.commitApp('bomb', 'main', { Riofile: riofile(1) });
+  await h.commitConfig({ [`apps/${app}.yaml`]: h.appFile(app, 'bomb') });
+  h.engine.poke(h.git.urlFor('config'));
+  const ready = await h.waitEnvironment(env, 'Ready at the first commit', (e) => e.status?.phase === 'Ready' && e.status.appliedCommit === first);
+  const inventory = ready.status?.inventory;
+
+  // Test: 4 MiB of one repeated byte, a pack of a few KiB (well under git.maxFetchSize).
+  const second = await h.commitApp('bomb', 'main', { Riofile: riofile(2), 'zeros.txt': '0'.repeat(4 * 1024 * 1024) });
+  h.engine.poke(h.git.urlFor('bomb'));
+  const stalled = await h.waitEnvironment(env, 'Stalled with GitPackTooLarge', (e) => e.status?.phase === 'Failed'
+    && e.status.conditions?.some((c) => c.type === 'Stalled' && c.status === 'True' && c.reason === 'GitPackTooLarge') === true);
+  const condition = stalled.status?.conditions?.find((c) => c.type === 'Stalled');
+  assert.match(condition?.message ?? '', new RegExp(`^pack of main at ${second.slice(0, 7)} inflates past ria\\.yaml's git\\.maxObjectSize \\(1 MiB\\) \\(a blob of 4194304 bytes at offset \\d+ of the pack\\), not indexed: make the commit smaller`));
+  assert.equal(stalled.status?.appliedCommit, first, 'the commit before stays applied');
+  assert.deepEqual(stalled.status?.inventory, inventory, 'nothing pruned');
+  assert.equal((await apps.readNamespacedDeployment({ namespace: ready.spec.namespace, name: 'web' })).spec?.replicas, 1, 'what ran keeps running, unchanged');
+
+  // Raised in ria.yaml: the same commit deploys.
+  await h.commitConfig({ 'ria.yaml': 'pollInterval: 1h\ndomain: apps.test\ngit: { maxObjectSize: 8Mi }\n' });
+  h.engine.poke(h.git.urlFor('config'));
+  await h.waitEnvironment(env, 'Ready at the second commit', (e) => phaseIs('Ready')(e) && e.status?.appliedCommit === second);
+});

@@ -15,6 +15,7 @@ import { tempDir } from '../../support/temp-dir.js';
 import { until } from '../../support/until.js';
 import { loopbackServer } from '../../support/loopback-server.js';
 import { loadConfig } from '../../../engine/config/load.js';
+import { makePack, uploadPackAnswer } from '../../support/packs.js';
 
 const KiB = 1024;
 const sha = 'a'.repeat(40);
@@ -86,15 +87,52 @@ test('listRemoteRefs: a listing of exactly git.maxRefsSize is read; one byte les
   assert.equal((await git.listRemoteRefs(`${origin}/refs.git`, { limits: { maxPackBytes: Infinity, maxRefsBytes: Infinity } })).refs.size, 2);
 });
 
-test('ria.yaml git.maxFetchSize and git.maxRefsSize: sizes in Ki, Mi, Gi or bytes; 8 MiB and 16 MiB by default; anything else is refused, located', () => {
+test('ria.yaml git.maxFetchSize, maxRefsSize, maxObjectSize and maxInflatedSize: sizes in Ki, Mi, Gi or bytes; 8, 16, 8 and 16 MiB by default; anything else is refused, located', () => {
   const settings = (text: string) => loadConfig(new Map([['ria.yaml', text]]));
-  assert.deepEqual(settings('domain: example.com\n').settings.git, { maxPackBytes: 8 * 1024 * KiB, maxRefsBytes: 16 * 1024 * KiB });
-  assert.deepEqual(settings('git: { maxFetchSize: 96Mi, maxRefsSize: 512Ki }\n').settings.git, { maxPackBytes: 96 * 1024 * KiB, maxRefsBytes: 512 * KiB });
-  assert.deepEqual(settings('git: { maxFetchSize: 1Gi, maxRefsSize: 100000 }\n').settings.git, { maxPackBytes: 1024 * 1024 * KiB, maxRefsBytes: 100_000 });
+  const inflation = { maxObjectBytes: 8 * 1024 * KiB, maxInflatedBytes: 16 * 1024 * KiB };
+  assert.deepEqual(settings('domain: example.com\n').settings.git, { maxPackBytes: 8 * 1024 * KiB, maxRefsBytes: 16 * 1024 * KiB, ...inflation });
+  assert.deepEqual(settings('git: { maxFetchSize: 96Mi, maxRefsSize: 512Ki }\n').settings.git, { maxPackBytes: 96 * 1024 * KiB, maxRefsBytes: 512 * KiB, ...inflation });
+  assert.deepEqual(settings('git: { maxFetchSize: 1Gi, maxRefsSize: 100000, maxObjectSize: 1Mi, maxInflatedSize: 64Mi }\n').settings.git,
+    { maxPackBytes: 1024 * 1024 * KiB, maxRefsBytes: 100_000, maxObjectBytes: 1024 * KiB, maxInflatedBytes: 64 * 1024 * KiB });
   for (const bad of ['8MB', '0', '-1Mi', '1.5Mi', '0Mi']) {
     const loaded = settings(`git:\n  maxFetchSize: ${bad}\n`);
     assert.ok(loaded.settingsError, `${bad} is refused`);
     assert.match(loaded.settingsError.format(), /ria\.yaml:2:\d+: .*git\.maxFetchSize/, loaded.settingsError.format());
   }
   assert.match(settings('git: { maxFetchSise: 8Mi }\n').settingsError!.format(), /did you mean "maxFetchSize"/);
+});
+
+test('fetchCommit: a small pack whose blob inflates past git.maxObjectSize (or whose objects together pass git.maxInflatedSize) fails as GitPackTooLarge naming the key, nothing indexed', async (t) => {
+  // Setup: a pack of 64 KiB holding 64 MiB of zeros, well under git.maxFetchSize.
+  const pack = makePack([{ type: 'blob', data: Buffer.alloc(64 * 1024 * KiB) }]);
+  const origin = await loopbackServer(t, (req, res) => {
+    if (req.url?.includes('/info/refs')) {
+      res.writeHead(200, { 'content-type': 'application/x-git-upload-pack-advertisement' }).end(advertisement);
+      return;
+    }
+    req.resume();
+    res.writeHead(200, { 'content-type': 'application/x-git-upload-pack-result' }).end(uploadPackAnswer(pack));
+  });
+  const fetches = new Limiter(1);
+  let limits = { maxPackBytes: 8 * 1024 * KiB, maxRefsBytes: 1024 * KiB, maxObjectBytes: 8 * 1024 * KiB, maxInflatedBytes: 32 * 1024 * KiB };
+  const git = createGitClient({ fs, http, timeoutMs: 60_000, fetches, limits: () => limits });
+  const dir = join(tempDir('ria-fetch-inflate-'), 'bomb');
+  // Test
+  await assert.rejects(git.fetchCommit({ url: `http://bot:s3cret@${origin.slice('http://'.length)}/bomb.git`, ref: 'main', sha, dir }), (err: GitError) => {
+    assert.equal(err.code, GitErrorCode.PackTooLarge);
+    assert.equal(err.retryable, false);
+    assert.match(err.message, /^pack of main at aaaaaaa inflates past ria\.yaml's git\.maxObjectSize \(8 MiB\) \(a blob of 67108864 bytes at offset 12 of the pack\), not indexed: make the commit smaller/);
+    assert.doesNotMatch(err.message, /s3cret/);
+    assert.deepEqual({ what: err.data.what, setting: err.data.setting }, { what: 'object', setting: 'git.maxObjectSize' });
+    return true;
+  });
+  limits = { ...limits, maxObjectBytes: 128 * 1024 * KiB };
+  await assert.rejects(git.fetchCommit({ url: `${origin}/bomb.git`, ref: 'main', sha, dir }), (err: GitError) => {
+    assert.equal(err.code, GitErrorCode.PackTooLarge);
+    assert.match(err.message, /^pack of main at aaaaaaa inflates past ria\.yaml's git\.maxInflatedSize \(32 MiB\) \(inflating the objects of the pack, at offset 12: \d+ bytes\), not indexed/);
+    return true;
+  });
+  await until('the fetch slot to be freed', () => fetches.active === 0);
+  const packDir = join(dir, 'objects', 'pack');
+  assert.deepEqual(existsSync(packDir) ? readdirSync(packDir) : [], [], 'no pack written');
 });

@@ -1,0 +1,110 @@
+/**
+ * How far a pack inflates, checked as it streams (engine/git/pack-scan.ts): packs written byte by
+ * byte (test/support/packs.ts), fed in small pieces as a server's answer would come, and a real
+ * pack of git's own.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { InflationTooLargeError, PackFormatError, UploadPackScan, OBJECT_OVERHEAD_BYTES } from '../../../engine/git/pack-scan.js';
+import { deltaSize, makePack, uploadPackAnswer } from '../../support/packs.js';
+import { tempDir } from '../../support/temp-dir.js';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/** Feeds `answer` to a scan in pieces of `piece` bytes; returns the scan, or throws what it threw. */
+function scan(answer: Buffer, limit: { maxObjectBytes: number; maxTotalBytes: number }, piece = 1000): UploadPackScan {
+  const s = new UploadPackScan(limit);
+  for (let i = 0; i < answer.length; i += piece) s.push(answer.subarray(i, i + piece));
+  return s;
+}
+
+const refused = (what: 'object' | 'inflated', detail: RegExp) => (err: unknown) => {
+  assert.ok(err instanceof InflationTooLargeError, String(err));
+  assert.equal(err.what, what);
+  assert.match(err.detail, detail);
+  return true;
+};
+
+test('a blob whose header states more than maxObjectBytes is refused before a byte of it is inflated', () => {
+  // Setup: 64 MiB of zeros, a pack of 64 KiB.
+  const pack = makePack([{ type: 'blob', data: Buffer.alloc(64 * MiB) }]);
+  assert.ok(pack.length < 100 * KiB);
+  // Test
+  let s: UploadPackScan | undefined;
+  assert.throws(() => { s = scan(uploadPackAnswer(pack), { maxObjectBytes: 8 * MiB, maxTotalBytes: Infinity }); }, refused('object', /^a blob of 67108864 bytes at offset 12 of the pack$/));
+  assert.equal(s, undefined);
+});
+
+test('a blob that inflates past the size its header states is refused there, not inflated to its end', () => {
+  // Setup: states 100 bytes, inflates to 64 MiB.
+  const pack = makePack([{ type: 'blob', data: Buffer.alloc(64 * MiB), statedSize: 100 }]);
+  // Test
+  const s = new UploadPackScan({ maxObjectBytes: 8 * MiB, maxTotalBytes: Infinity });
+  const started = process.hrtime.bigint();
+  assert.throws(() => s.push(uploadPackAnswer(pack)), (err) => err instanceof PackFormatError && /inflates past the 100 bytes its header states/.test(err.message));
+  assert.ok(s.total < 64 * KiB + OBJECT_OVERHEAD_BYTES, `${s.total} bytes inflated`);
+  assert.ok(process.hrtime.bigint() - started < 1_000_000_000n, 'stopped at once');
+});
+
+test('the objects of a pack together: refused once their inflated bytes (and 512 bytes an object) pass maxTotalBytes', () => {
+  // Setup: ten blobs of 1 MiB each (a pack of a few KiB).
+  const blobs = Array.from({ length: 10 }, (_, i) => ({ type: 'blob' as const, data: Buffer.alloc(MiB, i) }));
+  const answer = uploadPackAnswer(makePack(blobs));
+  // Test
+  assert.throws(() => scan(answer, { maxObjectBytes: 2 * MiB, maxTotalBytes: 5 * MiB }), refused('inflated', /^inflating the objects of the pack, at offset \d+: 52\d{5} bytes$/));
+  assert.equal(scan(answer, { maxObjectBytes: MiB, maxTotalBytes: 10 * MiB + 10 * OBJECT_OVERHEAD_BYTES }).total, 10 * MiB + 10 * OBJECT_OVERHEAD_BYTES, 'exactly at both bounds: read');
+  // A count of objects that alone is over the total, refused from the pack's header.
+  const header = Buffer.from('PACK\0\0\0\x02\xff\xff\xff\xff', 'latin1');
+  assert.throws(() => scan(uploadPackAnswer(header), { maxObjectBytes: MiB, maxTotalBytes: 32 * MiB }), refused('inflated', /^the pack's 4294967295 objects/));
+});
+
+test('a delta is held to what applying it builds: its target and 64 bytes an instruction; a delta against an offset that is no object is refused', () => {
+  // Setup: a 64 KiB base; a delta of 2,000 one-byte copies of all of it (128,000 KiB built from
+  // 2 KiB of instructions, which deflate to almost nothing), stating a target of 10 bytes.
+  const base = { type: 'blob' as const, data: Buffer.alloc(64 * KiB, 1) };
+  const copies = Buffer.concat([deltaSize(64 * KiB), deltaSize(10), Buffer.alloc(2000, 0x80)]);
+  // Test
+  assert.throws(() => scan(uploadPackAnswer(makePack([base, { type: 'ofs-delta', base: 0, data: copies }])), { maxObjectBytes: 8 * MiB, maxTotalBytes: Infinity }),
+    refused('object', /^an ofs-delta at offset \d+ of the pack that builds \d+ bytes or more$/));
+  // Many empty instructions (an insert of 0 bytes): each costs a view in isomorphic-git.
+  const empties = Buffer.concat([deltaSize(64 * KiB), deltaSize(0), Buffer.alloc(200 * KiB, 0)]);
+  assert.throws(() => scan(uploadPackAnswer(makePack([base, { type: 'ofs-delta', base: 0, data: empties }])), { maxObjectBytes: 8 * MiB, maxTotalBytes: Infinity }),
+    refused('object', /ofs-delta .* builds \d+ bytes or more/));
+  // A true delta (copy the base, insert 3 bytes) is read and charged what it builds.
+  const copyAll = Buffer.from([0x80 | 0x20, 0x01]); // copy offset 0, size 0x010000 (byte 1 of the size)
+  const real = Buffer.concat([deltaSize(64 * KiB), deltaSize(64 * KiB + 3), copyAll, Buffer.from([3]), Buffer.from('end')]);
+  const s = scan(uploadPackAnswer(makePack([base, { type: 'ofs-delta', base: 0, data: real }])), { maxObjectBytes: 8 * MiB, maxTotalBytes: Infinity }, 7);
+  assert.equal(s.total, 2 * OBJECT_OVERHEAD_BYTES + 64 * KiB + real.length + 64 * KiB + 3 + 2 * 64);
+  // A distance into the middle of the base's data (where isomorphic-git would inflate whatever is there).
+  assert.throws(() => scan(uploadPackAnswer(makePack([base, { type: 'ofs-delta', base: 0, distance: 5, data: real }])), { maxObjectBytes: 8 * MiB, maxTotalBytes: Infinity }),
+    (err) => err instanceof PackFormatError && /a delta against offset \d+, which is no object of the pack/.test(err.message));
+});
+
+test('a pack git wrote (commits, trees, blobs, deltas) is read whole in any pieces and charged what it inflates; not pkt-lines is refused; nothing after channel 3 is read', () => {
+  // Setup: a repository with similar files over a few commits, packed by git with deltas.
+  const dir = tempDir('ria-pack-scan-');
+  const git = (...args: string[]) => execFileSync('git', ['-C', dir, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { stdio: 'pipe' });
+  git('init', '-q');
+  for (let c = 0; c < 3; c++) {
+    for (let f = 0; f < 5; f++) writeFileSync(join(dir, `f${f}.txt`), Array.from({ length: 400 }, (_, l) => `line ${l} of file ${f} ${l === c ? 'changed' : ''}\n`).join(''));
+    git('add', '.');
+    git('commit', '-q', '-m', `c${c}`);
+  }
+  git('repack', '-a', '-d', '-q');
+  const packDir = join(dir, '.git', 'objects', 'pack');
+  const pack = readFileSync(join(packDir, readdirSync(packDir).find((n) => n.endsWith('.pack'))!));
+  const verify = execFileSync('git', ['-C', dir, 'verify-pack', '-v', join(packDir, readdirSync(packDir).find((n) => n.endsWith('.idx'))!)]).toString();
+  const deltas = verify.split('\n').filter((l) => /^[0-9a-f]{40} \w+ +\d+ \d+ \d+ \d+ [0-9a-f]{40}$/.test(l)).length;
+  assert.ok(deltas > 0, 'the pack has deltas');
+  // Test
+  const limit = { maxObjectBytes: MiB, maxTotalBytes: MiB };
+  const totals = [1, 3, 1000, 65515].map((piece) => scan(uploadPackAnswer(pack, 500), limit, piece).total);
+  assert.ok(totals.every((t) => t === totals[0]), totals.join(', '));
+  assert.throws(() => scan(Buffer.concat([Buffer.from('0008NAK\n'), pack]), limit), PackFormatError);
+  const fatal = Buffer.concat([Buffer.from('0008NAK\n'), Buffer.from('000a\x03fatal\n'), uploadPackAnswer(makePack([{ type: 'blob', data: Buffer.alloc(64 * MiB) }]))]);
+  assert.equal(scan(fatal, limit).total, 0);
+});

@@ -8,20 +8,23 @@
  * Flux is built from its Go modules the first time (bench/peers/build-flux.sh, cached in
  * ~/.cache/ria/flux-<version>/): only this command builds it.
  *
- * One after the other on one cluster: the floor, then each engine alone (its cold start, pushes and
- * idle minute), stopped before the next starts, each on its own namespaces (`floor-*`, `ria-*`,
- * `flux-*`). Run at once, the two would share the 2 cores and each figure would be the other's
- * noise too; one after the other, each gets the machine the other had. What stays behind (the
- * earlier runs' objects, at rest) costs the cluster little; `--order flux,ria` checks the order.
+ * One after the other, each on a fresh cluster of its own (the same flags): the floor, then each
+ * engine alone (its cold start, pushes and idle minute), stopped before the next starts, each on
+ * its own namespaces (`floor-*`, `ria-*`, `flux-*`). Run at once, the two would share the 2 cores
+ * and each figure would be the other's noise too; one after the other, each gets the machine the
+ * other had. A fresh cluster each, because what an earlier phase leaves behind is not free: the
+ * API server lists every IPAddress of the cluster for each Service it allocates an IP
+ * (clusterFor below). `--one-cluster` runs all on one cluster, as before; `--order flux,ria`
+ * checks the order. `--pprof DIR`: CPU profiles of kube-apiserver and etcd per phase (peers/pprof.ts).
  */
 import { cpus, loadavg, totalmem } from 'node:os';
-import { mkdtemp, open, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { KubeConfig, AppsV1Api } from '@kubernetes/client-node';
-import { startLocalCluster } from '../engine/dev/cluster/local-cluster.js';
+import { startLocalCluster, type LocalCluster } from '../engine/dev/cluster/local-cluster.js';
 import { ensureBinaries } from '../engine/dev/cluster/binaries.js';
 import { startGitServerProcess } from '../engine/dev/git-server-process.js';
 import { benchApps, appNamespace, pollPhaseDelays, pushSequence, riaConfigFiles, roundValue } from './peers/workload.js';
@@ -37,6 +40,7 @@ import { engineRuntimeEnv } from '../engine/install/runtime.js';
 import { KubeRest } from '../engine/kube/rest.js';
 import { apiServerWork, scrapeApiServer } from './peers/apiserver-metrics.js';
 import { parsePeersArgs, clusterLimits, USAGE } from './peers/args.js';
+import { httpProfileSource, profilePhase, type PhaseProfiles } from './peers/pprof.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const say = (line: string) => process.stderr.write(`[peers ${new Date().toISOString().slice(11, 19)} load ${loadavg()[0]!.toFixed(1)}] ${line}\n`);
@@ -46,13 +50,13 @@ const args = (() => {
   try { return parsePeersArgs(process.argv.slice(2)); } catch (err) { process.stderr.write(`${(err as Error).message}\n`); process.exit(2); }
 })();
 const limits = clusterLimits(args);
+if (args.pprofDir) await mkdir(args.pprofDir, { recursive: true });
 const DOMAIN = 'apps.test';
 
 // Built (the first time) only when Flux runs: `--skip-flux` / `--engines ria` needs no Go toolchain.
 const flux = args.engines.includes('flux') ? await ensureFlux(say) : undefined;
 const binaries = await ensureBinaries(say);
 const dir = await mkdtemp(join(tmpdir(), 'ria-peers-'));
-const auditLog = join(dir, 'audit.log');
 await writeFile(join(dir, 'audit-policy.yaml'), [
   'apiVersion: audit.k8s.io/v1', 'kind: Policy', 'omitStages: [RequestReceived]', 'rules:',
   '- level: Metadata', '  verbs: [create, update, patch, delete, deletecollection]', '- level: None', '',
@@ -62,20 +66,46 @@ const fluxApps = benchApps('flux', args.apps);
 const floorApps = benchApps('floor', args.apps);
 // kwok's fake nodes take any number of pods (1M each): the node count is not a limit.
 const nodes = 3;
-const cluster = await startLocalCluster({
-  mode: 'full', nodes, binaries, onProgress: (l) => say(`cluster: ${l}`),
-  extraArgs: {
-    'kube-apiserver': [`--audit-policy-file=${join(dir, 'audit-policy.yaml')}`, `--audit-log-path=${auditLog}`, '--audit-log-format=json',
-      // No rotation (the default rotates at 100 MB, about every 20 min at N = 1,000): the idle window is read from an offset.
-      '--audit-log-maxsize=1000000'],
-    'kube-controller-manager': limits.controllerManager, 'kube-scheduler': limits.scheduler,
-  },
-});
+// The cluster of the phase running (a fresh one per phase unless --one-cluster), its admin
+// clients (the bench's own reads of the API server's /metrics: apiserver-metrics.ts) and audit log.
+let cluster!: LocalCluster;
+let admin!: KubeConfig;
+let adminRest!: KubeRest;
+let auditLog = '';
+let clusters = 0;
+/**
+ * A cluster for the next phase: the same flags every time. Each phase (the floor, each engine) gets
+ * a fresh one, because what an earlier phase left behind is not free for the next: the API server
+ * allocates a Service's ClusterIP after listing every IPAddress in the cluster (twice, for its
+ * metrics), so with the floor's Services left in place each of Ria's cost about twice the floor's
+ * at N = 300 (profiled: 2.6 s against 0.5 s of API-server CPU), and the gap grows with N squared.
+ */
+async function clusterFor(phase: string): Promise<void> {
+  if (clusters && args.oneCluster) return;
+  if (clusters) await stopCluster();
+  auditLog = join(dir, `audit-${phase}.log`);
+  cluster = await startLocalCluster({
+    mode: 'full', nodes, binaries, onProgress: (l) => say(`cluster${clusters ? ` for ${phase}` : ''}: ${l}`),
+    extraArgs: {
+      // Profiling etcd (kube-apiserver serves /debug/pprof by default): the same in every phase.
+      ...(args.pprofDir ? { etcd: ['--enable-pprof'] } : {}),
+      'kube-apiserver': [`--audit-policy-file=${join(dir, 'audit-policy.yaml')}`, `--audit-log-path=${auditLog}`, '--audit-log-format=json',
+        // No rotation (the default rotates at 100 MB, about every 20 min at N = 1,000): the idle window is read from an offset.
+        '--audit-log-maxsize=1000000'],
+      'kube-controller-manager': limits.controllerManager, 'kube-scheduler': limits.scheduler,
+    },
+  });
+  clusters++;
+  admin = new KubeConfig();
+  admin.loadFromFile(cluster.kubeconfigPath);
+  adminRest = new KubeRest(admin);
+}
+async function stopCluster(): Promise<void> {
+  adminRest.close();
+  await cluster.stop();
+}
+await clusterFor('floor');
 const git = await startGitServerProcess();
-const admin = new KubeConfig();
-admin.loadFromFile(cluster.kubeconfigPath);
-// The bench's own reads of the API server's /metrics (what each phase cost it: apiserver-metrics.ts).
-const adminRest = new KubeRest(admin);
 const kubectl = join(binaries.k8sDir, 'kubectl');
 let date = 0;
 const nextDate = () => new Date(Date.UTC(2026, 0, 1) + ++date * 1000).toISOString();
@@ -85,21 +115,26 @@ try {
   const floorConfig = riaConfigFiles(floorApps, { repoUrl: (r) => git.urlFor(r), pollSeconds: args.pollSeconds, gitHost: new URL(git.url).host, domain: DOMAIN });
   say(`floor: ${args.apps} apps in one kubectl apply --server-side`);
   const floorCost = await startCost();
+  const floorProfiles = startProfiles('floor');
   const floor = await measureFloor({ admin, adminKubeconfigPath: cluster.kubeconfigPath, kubectl, apps: floorApps, config: floorConfig, dir, timeoutMs: args.timeoutS * 1000, onProgress: say });
   const floorCosts = await floorCost.end((w) => w.userAgent.startsWith('kubectl'));
+  await endProfiles(floorProfiles);
   say(`floor: ${floor.seconds.toFixed(1)} s (${floor.objects} objects, ${floor.deployments} Deployments)`);
   for (const l of formatPhaseCost('floor', args.apps, floorCosts)) say(l);
 
-  const sides: EngineUnderTest[] = [];
-  if (args.engines.includes('ria')) sides.push(riaSide({ admin, git, apps: riaApps, pollSeconds: args.pollSeconds, driftS: args.driftS, domain: DOMAIN, dir, nextDate }));
+  // Each made on its phase's cluster (clusterFor).
+  const sides: Array<{ name: string; make: () => EngineUnderTest }> = [];
+  if (args.engines.includes('ria')) sides.push({ name: 'ria', make: () => riaSide({ admin, git, apps: riaApps, pollSeconds: args.pollSeconds, driftS: args.driftS, domain: DOMAIN, dir, nextDate }) });
   if (flux) {
     const fluxConfig = riaConfigFiles(fluxApps, { repoUrl: (r) => git.urlFor(r), pollSeconds: args.pollSeconds, gitHost: new URL(git.url).host, domain: DOMAIN });
-    sides.push(fluxSide({ admin, adminKubeconfigPath: cluster.kubeconfigPath, kubectl, git, apps: fluxApps, config: fluxConfig, pollSeconds: args.pollSeconds, driftS: args.driftS, dir, flux, nextDate }));
+    sides.push({ name: 'flux', make: () => fluxSide({ admin, adminKubeconfigPath: cluster.kubeconfigPath, kubectl, git, apps: fluxApps, config: fluxConfig, pollSeconds: args.pollSeconds, driftS: args.driftS, dir, flux, nextDate }) });
   }
   if (args.order === 'flux,ria') sides.reverse();
   const figures: Record<string, EngineFigures> = {};
   let round = 0;
-  for (const side of sides) {
+  for (const made of sides) {
+    await clusterFor(made.name);
+    const side = made.make();
     try {
       const f = figures[side.name] = await measure(side, () => ++round);
       // Said at once, so a run stopped before the other engine is done still has this one's figures.
@@ -133,15 +168,14 @@ try {
       ...setting,
       `limits (same for both): kube-controller-manager ${limits.controllerManager.join(' ')}; kube-scheduler ${limits.scheduler.join(' ')}; ` +
         `Ria: its defaults (4 reconciles at once, no client QPS limit) and its Deployment's Node settings (${Object.entries(engineRuntimeEnv()).map(([k, v]) => `${k}=${v}`).join(' ')}); Flux ${flux!.version}: its defaults (source-controller --concurrent=2, kustomize-controller --concurrent=4, client QPS 50 burst 300)`,
-      `order: ${args.order}; each engine alone on the cluster during its figures, stopped before the next`,
+      `order: ${args.order}; each engine alone on ${args.oneCluster ? 'the cluster during its figures, stopped before the next (--one-cluster: after the floor\'s objects, left in place)' : 'a fresh cluster of its own (the floor too), stopped before the next'}`,
     ],
   });
   process.stdout.write(`${[...lines, ...formatPhaseCost('floor', args.apps, floorCosts), ...Object.values(figures).flatMap((f) => (f.coldStart ? formatPhaseCost(`${f.name} cold start`, args.apps, f.coldStart) : []))].join('\n')}\n`);
   }
 } finally {
-  adminRest.close();
   await git.stop();
-  await cluster.stop();
+  await stopCluster();
   if (!args.keep) await rm(dir, { recursive: true, force: true });
   else say(`kept ${dir} (logs, audit log)`);
 }
@@ -152,6 +186,7 @@ async function measure(side: EngineUnderTest, nextRound: () => number): Promise<
   await side.prepare();
   say(`${side.name}: prepared in ${since(tPrepare)}`);
   const cost = await startCost(side.pids);
+  const profiles = startProfiles(side.name.toLowerCase());
   const t0 = performance.now();
   await side.start();
   let lastSaid = t0;
@@ -167,6 +202,7 @@ async function measure(side: EngineUnderTest, nextRound: () => number): Promise<
   const coldStartS = (performance.now() - t0) / 1000;
   say(`${side.name}: all ${side.apps.length} Ready in ${coldStartS.toFixed(1)} s`);
   const coldStart = await cost.end((w) => w.user === side.username);
+  await endProfiles(profiles);
   if (side.selfReport) say(`${side.name}: ${await side.selfReport()}`);
   for (const l of formatPhaseCost(`${side.name} cold start`, side.apps.length, coldStart)) say(l);
   if (args.coldStartOnly) {
@@ -257,6 +293,21 @@ async function startCost(enginePids: () => Record<string, number> = () => ({})):
         gitRequests, apiServer: apiServerWork(metricsBefore, metricsAfter) };
     },
   };
+}
+
+/** With `--pprof DIR`: CPU profiles of kube-apiserver and etcd from now until the phase ends (pprof.ts). */
+function startProfiles(phase: string): PhaseProfiles | undefined {
+  if (!args.pprofDir) return undefined;
+  const apiServer = async (seconds: number) => {
+    const chunks: Buffer[] = [];
+    await adminRest.stream({ verb: 'get', path: '/debug/pprof/profile', query: { seconds } }, (c) => chunks.push(c), new AbortController().signal);
+    return Buffer.concat(chunks);
+  };
+  return profilePhase({ dir: args.pprofDir, phase, sources: { 'kube-apiserver': apiServer, etcd: httpProfileSource(cluster.etcdUrl) }, onError: say });
+}
+
+async function endProfiles(p: PhaseProfiles | undefined): Promise<void> {
+  if (p) say(`pprof: ${(await p.stop()).join(', ')}`);
 }
 
 /** The text of a file from byte `offset` on (a line cut at the offset is skipped by the parser). */

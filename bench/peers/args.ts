@@ -26,14 +26,19 @@ export interface PeersArgs {
   /** Client QPS of kube-controller-manager and kube-scheduler (burst: twice). */
   controlPlaneQps: number;
   keep: boolean;
+  /** All phases on one cluster, each after the earlier phases' objects (left in place), as before 2026-12-03; by default each phase gets a fresh cluster. */
+  oneCluster: boolean;
+  /** Where Go CPU profiles of kube-apiserver and etcd go, one per phase (bench/peers/pprof.ts); none without it. */
+  pprofDir?: string;
 }
 
 export const USAGE = `Usage: node dist/bench/peers.js [--apps N] [--pushes N] [--polled-pushes N] [--poll SECONDS]
                                 [--order ria,flux|flux,ria] [--timeout-s S] [--settle-s S] [--idle-s S] [--drift-s S]
-                                [--control-plane-qps Q] [--engines ria,flux|ria|flux] [--skip-flux] [--cold-start-only] [--keep]`;
+                                [--control-plane-qps Q] [--engines ria,flux|ria|flux] [--skip-flux] [--cold-start-only] [--keep]
+                                [--one-cluster] [--pprof DIR]`;
 
 export function parsePeersArgs(argv: string[]): PeersArgs {
-  const a: PeersArgs = { apps: 100, pushes: 20, polledPushes: 20, pollSeconds: 10, order: 'ria,flux', timeoutS: 1800, settleS: 30, idleS: 300, driftS: 300, controlPlaneQps: 200, engines: ['ria', 'flux'], coldStartOnly: false, keep: false };
+  const a: PeersArgs = { apps: 100, pushes: 20, polledPushes: 20, pollSeconds: 10, order: 'ria,flux', timeoutS: 1800, settleS: 30, idleS: 300, driftS: 300, controlPlaneQps: 200, engines: ['ria', 'flux'], coldStartOnly: false, keep: false, oneCluster: false };
   const num = (flag: string, v: string | undefined, min: number): number => {
     const n = Number(v);
     if (v === undefined || !Number.isInteger(n) || n < min) throw new Error(`${flag} needs an integer ≥ ${min}, not "${v ?? ''}"\n${USAGE}`);
@@ -57,6 +62,13 @@ export function parsePeersArgs(argv: string[]): PeersArgs {
       }
       case '--control-plane-qps': a.controlPlaneQps = num(flag, value(), 1); break;
       case '--keep': a.keep = true; break;
+      case '--one-cluster': a.oneCluster = true; break;
+      case '--pprof': {
+        const v = value();
+        if (!v || v.startsWith('--')) throw new Error(`--pprof needs a directory\n${USAGE}`);
+        a.pprofDir = v;
+        break;
+      }
       case '--skip-flux': a.engines = ['ria']; break;
       case '--cold-start-only': a.coldStartOnly = true; break;
       case '--engines': {

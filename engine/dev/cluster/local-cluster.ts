@@ -41,11 +41,13 @@ export interface LocalClusterOptions {
   extraArgs?: Partial<Record<ClusterComponent, string[]>>;
 }
 
-export type ClusterComponent = 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok';
+export type ClusterComponent = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok';
 
 export interface LocalCluster {
   mode: ClusterMode;
   server: string;
+  /** etcd's client URL (plain HTTP on loopback): benchmarks read its /debug/pprof with `--enable-pprof`. */
+  etcdUrl: string;
   kubeconfigPath: string;
   kubeconfig: string;
   dir: string;
@@ -94,7 +96,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     const server = `https://127.0.0.1:${apiPort}`;
 
     onProgress(`starting etcd on 127.0.0.1:${etcdClient}`);
-    group.start('etcd', join(binaries.etcdDir, 'etcd'), etcdArgs(join(dir, 'etcd'), etcdClient, etcdPeer), log('etcd'));
+    group.start('etcd', join(binaries.etcdDir, 'etcd'), [...etcdArgs(join(dir, 'etcd'), etcdClient, etcdPeer), ...extra('etcd')], log('etcd'));
 
     const plan: RealNodePlan | undefined = mode === 'real' ? await planRealNode(dir) : undefined;
     onProgress(`starting kube-apiserver on ${server}`);
@@ -142,7 +144,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     onProgress(`local cluster (${mode}) ready in ${(startupMs / 1000).toFixed(1)}s: KUBECONFIG=${kubeconfigPath}`);
     let stopped = false;
     return {
-      mode, server, kubeconfigPath, kubeconfig, dir, logDir, binaries, startupMs, ...(node ? { node } : {}), ...(gateway ? { gateway } : {}),
+      mode, server, etcdUrl: `http://127.0.0.1:${etcdClient}`, kubeconfigPath, kubeconfig, dir, logDir, binaries, startupMs, ...(node ? { node } : {}), ...(gateway ? { gateway } : {}),
       get pids() { return group.pids; },
       async stop() {
         if (stopped) return;

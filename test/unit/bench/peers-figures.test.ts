@@ -74,7 +74,7 @@ test('formatComparison: ratios Ria / Flux and multiples of the floor', () => {
 
 test('peers arguments: defaults, values, refusals; control-plane limits', () => {
   assert.deepEqual(parsePeersArgs([]), { apps: 100, pushes: 20, polledPushes: 20, pollSeconds: 10, order: 'ria,flux', timeoutS: 1800, settleS: 30, idleS: 300, driftS: 300, controlPlaneQps: 200,
-    engines: ['ria', 'flux'], coldStartOnly: false, keep: false });
+    engines: ['ria', 'flux'], coldStartOnly: false, keep: false, oneCluster: false });
   assert.deepEqual(parsePeersArgs(['--skip-flux']).engines, ['ria']);
   assert.deepEqual(parsePeersArgs(['--engines', 'flux,ria']).engines, ['flux', 'ria']);
   assert.deepEqual(parsePeersArgs(['--engines=ria', '--cold-start-only']), { ...parsePeersArgs([]), engines: ['ria'], coldStartOnly: true });
@@ -89,6 +89,11 @@ test('peers arguments: defaults, values, refusals; control-plane limits', () => 
   assert.throws(() => parsePeersArgs(['--order', 'argo']), /--order/);
   assert.throws(() => parsePeersArgs(['--what']), /unknown option/);
   assert.equal(parsePeersArgs(['--drift-s', '60']).driftS, 60);
+  assert.equal(parsePeersArgs(['--one-cluster']).oneCluster, true);
+  assert.equal(parsePeersArgs(['--pprof', '/x/profiles']).pprofDir, '/x/profiles');
+  assert.equal(parsePeersArgs(['--pprof=/x/p']).pprofDir, '/x/p');
+  assert.throws(() => parsePeersArgs(['--pprof']), /--pprof needs a directory/);
+  assert.throws(() => parsePeersArgs(['--pprof', '--keep']), /--pprof needs a directory/);
   assert.throws(() => parsePeersArgs(['--drift-s', '90']), /--drift-s: .*divide a minute or an hour/);
   assert.deepEqual(clusterLimits({ controlPlaneQps: 200 }).controllerManager, ['--kube-api-qps=200', '--kube-api-burst=400']);
 });

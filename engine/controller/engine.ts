@@ -371,6 +371,12 @@ export class Engine {
     const started = Date.now();
     if (key === CONFIG_KEY) {
       const result = await syncConfig(this.ctx, this.options.fs, this.options.config, this.configState);
+      // The app sync writes the config's conditions (one writer of App status): those that changed
+      // are queued. An App new to this process is queued by refreshApps (in the background lane, so
+      // a cold start goes app by app); one backing off writes them at its retry.
+      for (const name of result.statusChanged) {
+        if (this.knownApps.has(name) && this.backoff.attempts(appKey(name)) === 0) this.queue.add(appKey(name), result.ok ? priority : 'background');
+      }
       if (!result.ok) { this.retryLater(key, result.error); return; }
       this.backoff.succeed(key);
       this.synced = true;
@@ -403,6 +409,7 @@ export class Engine {
         ...(known ? { app: known } : {}),
         ...(this.watchesSynced() ? { environments: () => [...this.environments.values()].filter((e) => e.spec.app === name), nameOwner: (env: string) => this.nameOwner(env) } : {}),
         applied,
+        ...(this.configState.apps?.has(name) ? { config: this.configState.apps.get(name)! } : {}),
       });
       if (!result.ok) { this.retryLater(key, result.error); return; }
       this.backoff.succeed(key);

@@ -4,6 +4,7 @@ import { ConditionType, conditionMessage, setCondition } from '../conditions.js'
 import { Reason, sourceReason } from '../reasons.js';
 import type { EngineContext } from '../context.js';
 import { desiredBranchEnvironments, type DesiredEnvironment } from './desired.js';
+import { configPart, type AppConfigStatus } from '../config/status.js';
 
 export const APP_LABEL = 'ria.dev/app';
 
@@ -28,6 +29,11 @@ export interface AppSyncCache {
   nameOwner?: (name: string) => { app: string | undefined } | undefined;
   /** Called after each Environment this sync created or updated (the engine queues its reconcile). */
   applied?: (name: string) => void;
+  /**
+   * What the config sync says about this App (ConfigState.apps), written with the rest of the
+   * status. Without it, the stored `configCommit`, ConfigValid and ConfigSynced are kept.
+   */
+  config?: AppConfigStatus;
 }
 
 export type AppSyncResult = { ok: true; changed: number } | { ok: false; error: Error };
@@ -61,7 +67,7 @@ export async function syncApp(ctx: EngineContext, appName: string, extraSources:
     const before = status.conditions?.find((c) => c.type === ConditionType.SourceReady);
     status.conditions = setCondition(status.conditions, { type: ConditionType.SourceReady, status: 'False',
       reason: sourceReason(err), message: conditionMessage(`${(err as Error).message}; retrying with backoff, nothing deployed is changed`) }, now);
-    await writeAppStatus(ctx, app, status);
+    await writeAppStatus(ctx, app, status, cached.config);
     const after = status.conditions.find((c) => c.type === ConditionType.SourceReady)!;
     // One Warning per change (kubectl describe app); a failure that lasts records nothing more.
     if (before?.status !== 'False' || before.reason !== after.reason || before.message !== after.message) {
@@ -93,7 +99,7 @@ export async function syncApp(ctx: EngineContext, appName: string, extraSources:
   }
   status.environments = desired.length;
   status.conditions = setCondition(status.conditions, { type: ConditionType.SourceReady, status: 'True', reason: Reason.Listed, message: '' }, now);
-  await writeAppStatus(ctx, app, status);
+  await writeAppStatus(ctx, app, status, cached.config);
   return { ok: true, changed };
 }
 
@@ -139,17 +145,18 @@ export async function applyEnvironment(ctx: EngineContext, app: App & { metadata
   ctx.log.info(exists ? 'environment updated' : 'environment created', { environment: d.name, commit: d.spec.commit });
 }
 
-/** The config sync's field manager on App status: `configCommit` and the ConfigValid condition. */
-export const CONFIG_FIELD_MANAGER = 'ria-config';
-
 /**
- * Conditions other writers own on the App, each with its own field manager: the config sync
- * (ConfigValid, and `configCommit`) and the GitHub integration (rate limits). The config sync and
- * the app sync run at the same time; if each applied the whole status it read, one would put
- * back an older copy of the other's fields. So this writer neither applies nor compares them.
+ * Conditions another writer owns on the App, with its own field manager: the GitHub integration
+ * (rate limits, engine/github/rate-limit-condition.ts). This writer neither applies nor compares
+ * them (each applying the whole status it read would put back an older copy of the other's).
+ * The config sync's `configCommit`, ConfigValid and ConfigSynced are written here, from what it
+ * says (AppSyncCache.config): one writer, so a new App's status is one write (before, the config
+ * sync wrote them with its own field manager `ria-config`, and a cold start wrote every App's
+ * status twice). Apps an older engine wrote keep that manager's entry; its values are taken over
+ * here, forced, at the next change.
  */
 export function ownedElsewhere(type: string): boolean {
-  return type === ConditionType.ConfigValid || type === ConditionType.ConfigSynced || isReportingCondition(type);
+  return isReportingCondition(type);
 }
 
 /** Conditions about reporting to GitHub (`GitHubReporting`): reporting is not deploying, so not part of Ready. */
@@ -159,13 +166,27 @@ function isReportingCondition(type: string): boolean {
 
 /** The part of an App's status the app sync owns. */
 function ownPart(status: AppStatus | undefined): AppStatus {
-  const { configCommit: _elsewhere, ...own } = structuredClone(status ?? {});
+  const own = structuredClone(status ?? {});
   if (own.conditions) own.conditions = own.conditions.filter((c) => !ownedElsewhere(c.type));
   if (own.conditions?.length === 0) delete own.conditions;
   return own;
 }
 
-export async function writeAppStatus(ctx: EngineContext, app: App, status: AppStatus): Promise<void> {
+/**
+ * Writes the App's status (all of it but GitHub's conditions): the app sync's own part, the
+ * config sync's (`config`; none: the stored one kept), and Ready summing them up. Only when it
+ * changed: a sync that changes nothing writes nothing.
+ */
+export async function writeAppStatus(ctx: EngineContext, app: App, status: AppStatus, config?: AppConfigStatus): Promise<void> {
+  const now = ctx.now();
+  const fromConfig = configPart(app.status, config, now);
+  if (fromConfig.configCommit) status.configCommit = fromConfig.configCommit;
+  for (const c of fromConfig.conditions) {
+    // In place (a list in another order would differ from the stored one, and be written again).
+    const list = status.conditions ??= [];
+    const i = list.findIndex((x) => x.type === c.type);
+    if (i >= 0) list[i] = c; else list.push(c);
+  }
   // Ready sums up the other conditions (ConfigValid included; reporting to GitHub is not
   // deploying, so GitHub's are not), for `kubectl get apps`.
   // ConfigSynced is about the config repository as a whole (another app's file, an unreachable
@@ -174,7 +195,7 @@ export async function writeAppStatus(ctx: EngineContext, app: App, status: AppSt
     && !isReportingCondition(c.type) && c.type !== ConditionType.ConfigSynced);
   status.conditions = setCondition(status.conditions, failing.length
     ? { type: ConditionType.Ready, status: 'False', reason: failing[0]!.reason, message: failing[0]!.message }
-    : { type: ConditionType.Ready, status: 'True', reason: Reason.Ready, message: '' }, ctx.now());
+    : { type: ConditionType.Ready, status: 'True', reason: Reason.Ready, message: '' }, now);
   const own = ownPart(status);
   if (isDeepStrictEqual(JSON.parse(JSON.stringify(own)), JSON.parse(JSON.stringify(ownPart(app.status))))) return;
   await ctx.objects.applyStatus({ apiVersion: API_VERSION, kind: 'App', metadata: { name: app.metadata.name, namespace: app.metadata.namespace! }, status: own });

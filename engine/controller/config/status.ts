@@ -1,11 +1,9 @@
 import { isDeepStrictEqual } from 'node:util';
-import { API_VERSION, type App, type Condition } from '../../crds/types.js';
+import type { AppStatus, Condition } from '../../crds/types.js';
 import type { LoadedConfig } from '../../config/load.js';
 import { redactUrl } from '../../git/redact.js';
 import { ConditionType, conditionMessage, setCondition } from '../conditions.js';
-import type { EngineContext } from '../context.js';
 import { Reason } from '../reasons.js';
-import { CONFIG_FIELD_MANAGER } from '../app/sync.js';
 
 export interface Verdict { status: 'True' | 'False'; reason: Reason; message: string }
 
@@ -33,27 +31,33 @@ export function fetchFailedVerdict(url: string, branch: string, err: Error, last
 }
 
 /**
- * Writes `configCommit`, ConfigValid (when given; else the one stored is kept) and ConfigSynced
- * with the config sync's own field manager (the app sync writes the rest of the status at the
- * same time; see ownedElsewhere). Server-side apply drops fields a manager stops sending, so both
- * conditions are always sent. Skipped, returning false, when nothing changed and this manager
- * already owns them.
+ * What the config sync says about one App: the config commit read, ConfigValid (undefined: the
+ * one stored is kept, e.g. the config repository could not be read) and ConfigSynced. Held in
+ * memory (ConfigState.apps) and written by the app sync, the App status's one writer, with the
+ * rest of the status: a new App's status is one write, not two (issue 15). After a restart the
+ * config is read again before anything changes, and until then the stored conditions are kept.
  */
-export async function writeConfigConditions(ctx: EngineContext, app: App & { metadata: { name: string } }, commit: string | undefined,
-  verdicts: { valid?: Verdict; synced: Verdict }): Promise<boolean> {
-  const now = ctx.now();
-  const stored = (type: string) => app.status?.conditions?.find((x) => x.type === type);
+export interface AppConfigStatus { commit?: string; valid?: Verdict; synced?: Verdict }
+
+/**
+ * Pure: `configCommit` and the ConfigValid / ConfigSynced conditions an App's status shows,
+ * from the stored status and what the config sync says (`config`; none: the stored ones kept).
+ * A condition whose status did not change keeps its lastTransitionTime.
+ */
+export function configPart(stored: AppStatus | undefined, config: AppConfigStatus | undefined, now: Date): { configCommit?: string; conditions: Condition[] } {
+  const current = (type: string) => stored?.conditions?.find((x) => x.type === type);
   const next = (type: string, v: Verdict | undefined): Condition | undefined => {
-    const current = stored(type);
-    if (!v) return current;
-    return setCondition(current ? [current] : [], { type, status: v.status, reason: v.reason, message: conditionMessage(v.message) }, now)[0];
+    const was = current(type);
+    if (!v) return was;
+    return setCondition(was ? [was] : [], { type, status: v.status, reason: v.reason, message: conditionMessage(v.message) }, now)[0];
   };
-  const conditions = [next(ConditionType.ConfigValid, verdicts.valid), next(ConditionType.ConfigSynced, verdicts.synced)].filter((c): c is Condition => c !== undefined);
-  const configCommit = commit ?? app.status?.configCommit;
-  const owned = (app.metadata.managedFields ?? []).some((f) => f.manager === CONFIG_FIELD_MANAGER && f.subresource === 'status');
-  const unchanged = conditions.every((c) => isDeepStrictEqual(c, stored(c.type)));
-  if (owned && app.status?.configCommit === configCommit && unchanged) return false;
-  await ctx.objects.applyStatus({ apiVersion: API_VERSION, kind: 'App', metadata: { name: app.metadata.name, namespace: app.metadata.namespace! },
-    status: { ...(configCommit ? { configCommit } : {}), conditions } }, CONFIG_FIELD_MANAGER);
-  return !unchanged;
+  const conditions = [next(ConditionType.ConfigValid, config?.valid), next(ConditionType.ConfigSynced, config?.synced)].filter((c): c is Condition => c !== undefined);
+  const configCommit = config?.commit ?? stored?.configCommit;
+  return { ...(configCommit ? { configCommit } : {}), conditions };
+}
+
+/** Pure: whether two config parts show the same (lastTransitionTime aside). */
+export function sameConfigPart(a: ReturnType<typeof configPart>, b: ReturnType<typeof configPart>, commitToo = true): boolean {
+  const shown = (p: ReturnType<typeof configPart>) => p.conditions.map(({ type, status, reason, message }) => ({ type, status, reason, message }));
+  return (!commitToo || a.configCommit === b.configCommit) && isDeepStrictEqual(shown(a), shown(b));
 }

@@ -10,7 +10,7 @@ import { APP_LABEL } from '../app/sync.js';
 import { Reason } from '../reasons.js';
 import { readConfigFiles } from './files.js';
 import { inParallel } from '../parallel.js';
-import { fetchFailedVerdict, syncedVerdict, writeConfigConditions, type Verdict } from './status.js';
+import { configPart, fetchFailedVerdict, sameConfigPart, syncedVerdict, type AppConfigStatus, type Verdict } from './status.js';
 
 export interface ConfigSource {
   url: string;
@@ -29,11 +29,17 @@ export interface ConfigState {
   synced?: Verdict;
   /** The last sync failed and the Apps say so (ConfigSynced=False). */
   failing?: boolean;
+  /** What this sync says about each App (memory only), written by the App's app sync with the rest of its status. */
+  apps?: Map<string, AppConfigStatus>;
 }
 
+/**
+ * `statusChanged`: the Apps whose config conditions changed (their app sync writes them, so the
+ * engine queues it).
+ */
 export type ConfigSyncResult =
-  | { ok: true; changed: boolean; commit: string; config?: LoadedConfig }
-  | { ok: false; error: Error };
+  | { ok: true; changed: boolean; commit: string; config?: LoadedConfig; statusChanged: string[] }
+  | { ok: false; error: Error; statusChanged: string[] };
 
 type LoadedApp = App & { metadata: { name: string } };
 
@@ -45,7 +51,7 @@ type LoadedApp = App & { metadata: { name: string } };
  */
 const CONFIG_LIMITS = { maxPackBytes: Infinity, maxRefsBytes: Infinity };
 
-/** App writes (spec, config conditions) in flight at once during a config sync. */
+/** App spec writes in flight at once during a config sync. */
 const CONFIG_WRITES = 8;
 
 /**
@@ -54,9 +60,13 @@ const CONFIG_WRITES = 8;
  * leaves its spec (and so its running environments) alone; a missing file deletes its App.
  * Every App carries ConfigSynced: whether the config repository could be read, and whether all
  * of its files were usable (a fetch error or a broken file is shown there, not only logged).
+ * These conditions are not written here: they are kept in `state.apps`, and the app sync writes
+ * them with the rest of the App's status (one writer, one write for a new App); the result names
+ * the Apps whose conditions changed, for the engine to queue their app sync.
  */
 export async function syncConfig(ctx: EngineContext, fs: FsClient, source: ConfigSource, state: ConfigState): Promise<ConfigSyncResult> {
   const started = Date.now();
+  const statusChanged = new Set<string>();
   let sha: string;
   let files: Map<string, string>;
   try {
@@ -68,8 +78,8 @@ export async function syncConfig(ctx: EngineContext, fs: FsClient, source: Confi
     if (!head) throw new Error(`config repository has no branch "${source.branch}"`);
     if (head === state.commit) {
       // Reachable again with nothing new: the Apps go back to what the last commit read said.
-      if (state.failing && state.synced) await markApps(ctx, state, undefined, state.synced);
-      return { ok: true, changed: false, commit: head };
+      if (state.failing && state.synced) await markApps(ctx, state, state.synced, statusChanged);
+      return { ok: true, changed: false, commit: head, statusChanged: [...statusChanged] };
     }
     const dir = repoCacheDir(ctx, source.url);
     ({ sha, files } = await cacheLocks.run(dir, async () => {
@@ -78,8 +88,8 @@ export async function syncConfig(ctx: EngineContext, fs: FsClient, source: Confi
     }));
   } catch (err) {
     ctx.hooks.polled?.(source.url, (Date.now() - started) / 1000, err);
-    await markApps(ctx, state, undefined, fetchFailedVerdict(source.url, source.branch, err as Error, state.commit));
-    return { ok: false, error: err as Error };
+    await markApps(ctx, state, fetchFailedVerdict(source.url, source.branch, err as Error, state.commit), statusChanged);
+    return { ok: false, error: err as Error, statusChanged: [...statusChanged] };
   }
 
   let config: LoadedConfig;
@@ -89,9 +99,9 @@ export async function syncConfig(ctx: EngineContext, fs: FsClient, source: Confi
     // The loader failed in a way it does not report as a located ConfigError (a bug, an input it
     // did not foresee): nothing is changed, and the Apps say why. Retried with backoff.
     ctx.log.error('reading the config failed; nothing is changed', { commit: sha, error: errorMessage(err) });
-    await markApps(ctx, state, undefined, { status: 'False', reason: Reason.ConfigInvalid,
-      message: `config commit ${sha.slice(0, 7)} could not be read: ${errorMessage(err)}; nothing is changed` });
-    return { ok: false, error: err as Error };
+    await markApps(ctx, state, { status: 'False', reason: Reason.ConfigInvalid,
+      message: `config commit ${sha.slice(0, 7)} could not be read: ${errorMessage(err)}; nothing is changed` }, statusChanged);
+    return { ok: false, error: err as Error, statusChanged: [...statusChanged] };
   }
   if (config.settingsError) {
     ctx.log.error('ria.yaml is invalid; keeping the previous settings', { error: config.settingsError.format() });
@@ -116,15 +126,15 @@ export async function syncConfig(ctx: EngineContext, fs: FsClient, source: Confi
     const valid: Verdict = config.settingsError
       ? { status: 'False', reason: Reason.SettingsInvalid, message: config.settingsError.format() }
       : { status: 'True', reason: Reason.Valid, message: '' };
-    const wrote = await writeConfigConditions(ctx, current, sha, { valid, synced });
-    if (wrote && config.settingsError) await ctx.events.record(current, 'Warning', Reason.SettingsInvalid, valid.message);
+    const changed = noteApp(ctx, state, current, { commit: sha, valid, synced }, statusChanged);
+    if (changed && config.settingsError) await ctx.events.record(current, 'Warning', Reason.SettingsInvalid, valid.message);
   });
   failures.push(...await inParallel([...config.appErrors], CONFIG_WRITES, async ([name, error]) => {
     const current = byName.get(name);
     ctx.log.error('app config is invalid; its environments are left as they are', { app: name, error: error.format() });
     if (!current) return;
     const valid: Verdict = { status: 'False', reason: Reason.ConfigInvalid, message: error.format() };
-    if (await writeConfigConditions(ctx, current, sha, { valid, synced })) await ctx.events.record(current, 'Warning', Reason.ConfigInvalid, valid.message);
+    if (noteApp(ctx, state, current, { commit: sha, valid, synced }, statusChanged)) await ctx.events.record(current, 'Warning', Reason.ConfigInvalid, valid.message);
   }));
   // Every write was tried; the first failure fails the sync (retried with backoff, the commit is read again).
   if (failures.length) throw failures[0];
@@ -132,27 +142,49 @@ export async function syncConfig(ctx: EngineContext, fs: FsClient, source: Confi
   for (const app of existing) {
     if (named.has(app.metadata.name) || app.metadata.deletionTimestamp) continue;
     await ctx.objects.delete({ apiVersion: API_VERSION, kind: 'App', namespace: ctx.namespace, name: app.metadata.name });
+    state.apps?.delete(app.metadata.name);
     ctx.log.info('app removed from the config repository: deleting it and its environments', { app: app.metadata.name });
   }
   state.commit = sha;
   state.synced = synced;
   state.failing = false;
-  return { ok: true, changed: true, commit: sha, config };
+  return { ok: true, changed: true, commit: sha, config, statusChanged: [...statusChanged] };
 }
 
 /**
- * Sets ConfigSynced on every App (the config sync's failure, or its end). Never throws: the
+ * Records what the config sync says about one App (`next`: ConfigValid left out keeps the one
+ * before). The App joins `statusChanged` when its status must be written (what it shows differs);
+ * returns whether its conditions change from what it showed or was about to show (an Event goes
+ * with a change to False; a failure that lasts records nothing more).
+ */
+function noteApp(ctx: EngineContext, state: ConfigState, app: LoadedApp, next: AppConfigStatus, statusChanged: Set<string>): boolean {
+  const apps = state.apps ??= new Map();
+  const name = app.metadata.name;
+  const previous = apps.get(name);
+  const merged: AppConfigStatus = { ...previous };
+  if (next.commit) merged.commit = next.commit;
+  if (next.valid) merged.valid = next.valid;
+  if (next.synced) merged.synced = next.synced;
+  apps.set(name, merged);
+  const now = ctx.now();
+  const after = configPart(app.status, merged, now);
+  if (!sameConfigPart(configPart(app.status, undefined, now), after)) statusChanged.add(name);
+  return !sameConfigPart(configPart(app.status, previous, now), after, false);
+}
+
+/**
+ * Sets ConfigSynced of every App (the config sync's failure, or its end). Never throws: the
  * failure being reported is what the caller returns. A Warning Event goes with each change to
  * False (a failure that lasts changes nothing and records nothing more).
  */
-async function markApps(ctx: EngineContext, state: ConfigState, commit: string | undefined, synced: Verdict): Promise<void> {
+async function markApps(ctx: EngineContext, state: ConfigState, synced: Verdict, statusChanged: Set<string>): Promise<void> {
   state.failing = synced.status === 'False';
   try {
     const apps = await ctx.objects.list<LoadedApp>(API_VERSION, 'App', { namespace: ctx.namespace });
     for (const app of apps) {
       if (app.metadata.deletionTimestamp) continue;
-      const wrote = await writeConfigConditions(ctx, app, commit, { synced });
-      if (wrote && synced.status === 'False') await ctx.events.record(app, 'Warning', synced.reason, synced.message);
+      const changed = noteApp(ctx, state, app, { synced }, statusChanged);
+      if (changed && synced.status === 'False') await ctx.events.record(app, 'Warning', synced.reason, synced.message);
     }
   } catch (err) {
     state.failing = true; // try again next time

@@ -1,4 +1,4 @@
-import type { InventoryEntry } from '../../crds/types.js';
+import type { EnvironmentStatus, InventoryEntry } from '../../crds/types.js';
 import { workloadKey } from './apply.js';
 import type { KubeObject } from '../../kube/objects.js';
 
@@ -33,7 +33,16 @@ export interface ReconcileMemory {
    * it is at least at the generation Ria applied: the event that woke the check is in it.
    */
   workloads?: Map<string, KubeObject>;
+  /**
+   * Environment key -> a first deploy's status not written yet (pending-status.ts): applied, its
+   * rollout waited for, and no status stored before. The next reconcile starts from it; losing it
+   * (a restart) costs one re-apply, as the rest of this memory does.
+   */
+  pending?: Map<string, PendingStatus>;
 }
+
+/** A status held back (pending-status.ts): for the Environment of this uid, since then (ms). */
+export interface PendingStatus { uid: string; status: EnvironmentStatus; since: number }
 
 /** Pure: a workload cut to what workloadReady reads (its generation, replicas, rollout status). */
 export function workloadLite(obj: KubeObject): KubeObject {

@@ -8,6 +8,7 @@ import { StalledError, type LoadedEnvironment, type NamedStep, type Outcome, typ
 import { deleteSteps, deploySteps } from './steps.js';
 import { summarize } from './summarize.js';
 import { writeStatus, shortCommit } from './status.js';
+import { mayHoldBack, startingStatus, FIRST_DEPLOY_GRACE_MS } from './pending-status.js';
 
 export { driftedWorkloads, memoryKey, type ReconcileMemory } from './memory.js';
 export { renderEnvironment } from './render-environment.js';
@@ -34,9 +35,12 @@ export async function reconcileEnvironment(ctx: EngineContext, memory: Reconcile
   // `known`: the engine's copy when it is the very version this process last saw (no read); else read.
   const env = known ?? await ctx.objects.get<LoadedEnvironment>({ apiVersion: API_VERSION, kind: 'Environment', namespace, name });
   if (!env) return { result: 'noop' };
+  const key = memoryKey(namespace, name);
+  // A first deploy's status held back (pending-status.ts) is where its next reconcile starts.
+  const start = startingStatus(memory, key, env);
   const run: ReconcileRun = {
-    ctx, memory, env, key: memoryKey(namespace, name), now: ctx.now(),
-    status: structuredClone(env.status ?? {}), events: [],
+    ctx, memory, env, key, now: ctx.now(),
+    status: start.status, events: [],
   };
   const deleting = Boolean(env.metadata.deletionTimestamp);
   let outcome: Outcome = { kind: 'failed', reason: Reason.ReconcileError, message: 'reconcile interrupted', error: new Error('reconcile interrupted') };
@@ -44,7 +48,7 @@ export async function reconcileEnvironment(ctx: EngineContext, memory: Reconcile
   try {
     outcome = await runSteps(run, deleting ? steps?.delete ?? deleteSteps : steps?.deploy ?? deploySteps);
   } finally {
-    done = await finish(run, outcome, deleting);
+    done = await finish(run, outcome, deleting, start.pending?.since);
   }
   return done;
 }
@@ -80,8 +84,8 @@ export function outcomeOfError(err: unknown, step: NamedStep, run?: Pick<Reconci
 }
 
 /** The one way out: status, Events and hooks, on every path. */
-async function finish(run: ReconcileRun, outcome: Outcome, deleting: boolean): Promise<ReconcileOutcome> {
-  const { ctx, env } = run;
+async function finish(run: ReconcileRun, outcome: Outcome, deleting: boolean, heldSince?: number): Promise<ReconcileOutcome> {
+  const { ctx, env, memory, key } = run;
   if (outcome.kind === 'noop') return { result: 'noop', env };
   if (outcome.kind === 'removed') {
     // Nothing left to write a status on; the Event stays listable (`kubectl get events`) for its TTL.
@@ -91,8 +95,18 @@ async function finish(run: ReconcileRun, outcome: Outcome, deleting: boolean): P
   const previousPhase = env.status?.phase;
   const previousCommit = env.status?.observedCommit;
   let wrote = false;
+  let heldUntil: number | undefined;
   try {
-    wrote = await writeStatus(ctx, env, summarize(run.status, outcome, env, run.now));
+    const next = summarize(run.status, outcome, env, run.now);
+    const since = heldSince ?? run.now.getTime();
+    if (mayHoldBack(env, outcome, next, deleting, since, run.now.getTime())) {
+      // A first deploy waiting for its rollout: held back a few seconds, written if still waiting then.
+      (memory.pending ??= new Map()).set(key, { uid: env.metadata.uid!, status: next, since });
+      heldUntil = since + FIRST_DEPLOY_GRACE_MS;
+    } else {
+      memory.pending?.delete(key);
+      wrote = await writeStatus(ctx, env, next);
+    }
   } finally {
     // Deployed: Ready for the first time, again after a failure, or at another commit (one whose
     // render changed nothing is a deployed revision too).
@@ -101,11 +115,13 @@ async function finish(run: ReconcileRun, outcome: Outcome, deleting: boolean): P
   }
   const result = resultOf(outcome, wrote || Boolean(run.mustApply));
   // A torn-down environment is reported once, by environmentRemoved (from the watch's delete).
-  if (result !== 'noop' && !deleting) ctx.hooks.environmentChanged?.(env, run.app);
+  // A held-back status is reported as it would have been written (GitHub: in progress).
+  if (result !== 'noop' && !deleting) ctx.hooks.environmentChanged?.(heldUntil !== undefined ? { ...env, status: memory.pending!.get(key)!.status } : env, run.app);
   return {
     result, env,
     ...(outcome.kind === 'waiting' || run.wakeAfterMs !== undefined
-      ? { requeueAfterMs: Math.min(outcome.kind === 'waiting' ? outcome.requeueAfterMs : Infinity, run.wakeAfterMs ?? Infinity) } : {}),
+      ? { requeueAfterMs: Math.min(outcome.kind === 'waiting' ? outcome.requeueAfterMs : Infinity, run.wakeAfterMs ?? Infinity,
+        heldUntil !== undefined ? Math.max(0, heldUntil - run.now.getTime()) : Infinity) } : {}),
     ...(outcome.kind === 'failed' ? { error: outcome.error } : {}),
   };
 }

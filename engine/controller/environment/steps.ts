@@ -370,13 +370,15 @@ function stuckOf(readiness: { stuck: string[] }): { stuck?: string[] } {
 /** Deletion: the finalizer removes the namespace and cluster-scoped objects, then lets go. */
 export async function finalize(run: ReconcileRun): Promise<Outcome | undefined> {
   const { ctx, env, memory, key } = run;
-  const done = await finalizeEnvironment(ctx, env);
+  // run.status: the stored status, or a first deploy's held back (its inventory is what was applied).
+  const done = await finalizeEnvironment(ctx, { ...env, status: run.status });
   memory.lastApplied.delete(key);
   if (done === 'waiting') {
     return { kind: 'waiting', reason: Reason.Deleting, message: `waiting for namespace ${env.spec.namespace} to be deleted`, requeueAfterMs: 1_000 };
   }
-  forgetWorkloads(memory, env.status?.inventory);
+  forgetWorkloads(memory, run.status.inventory);
   memory.routeScope?.delete(key);
+  memory.pending?.delete(key);
   return { kind: 'removed' };
 }
 

@@ -74,14 +74,19 @@ test('app source reasons: the git error code when Ria knows it, else SourceError
   assert.equal(sourceReason({ code: 'EWHATEVER' }), Reason.SourceError);
 });
 
-test('config repository unreachable: every App gets ConfigSynced=False and one Warning Event; a lasting failure writes nothing more; back up: cleared', async () => {
+test('config repository unreachable: every App gets ConfigSynced=False (written by its app sync) and one Warning Event; a lasting failure writes nothing more; back up: cleared', async () => {
   // Setup
   const cluster = new FakeCluster();
   const previous = 'd'.repeat(40);
   for (const name of ['shop', 'blog']) {
     cluster.put({ apiVersion: API_VERSION, kind: 'App', metadata: { name, namespace: 'ria', managedFields: [{ manager: 'ria-config', subresource: 'status' }] },
-      spec: { repo: `https://git.example.com/${name}.git`, branches: ['main'], riofile: 'Riofile' },
-      status: { configCommit: previous, conditions: [{ type: 'ConfigValid', status: 'True', reason: 'Valid', message: '', lastTransitionTime: '2026-01-01T00:00:00Z' }] } });
+      spec: { repo: `https://git.example.com/${name}.git`, branches: [], riofile: 'Riofile' },
+      status: { configCommit: previous, conditions: [
+        { type: 'ConfigValid', status: 'True', reason: 'Valid', message: '', lastTransitionTime: '2026-01-01T00:00:00Z' },
+        { type: 'ConfigSynced', status: 'True', reason: 'Synced', message: 'config commit ddddddd', lastTransitionTime: '2026-01-01T00:00:00Z' },
+        { type: 'SourceReady', status: 'True', reason: 'Listed', message: '', lastTransitionTime: '2026-01-01T00:00:00Z' },
+        { type: 'Ready', status: 'True', reason: 'Ready', message: '', lastTransitionTime: '2026-01-01T00:00:00Z' },
+      ], environments: 0, observedRefs: {} } });
   }
   let down = true;
   const git = {
@@ -94,34 +99,47 @@ test('config repository unreachable: every App gets ConfigSynced=False and one W
   const ctx = {
     objects: cluster.objects, git, namespace: 'ria', gitCacheDir: '/nonexistent', settings: defaultSettings, log: silentLog, hooks: {},
     now: () => new Date(Date.UTC(2026, 0, 2)), credentials: async () => undefined,
+    listings: { get: async () => ({ refs: new Map() }) },
     events: { record: async (t: { metadata: { name: string } }, type: EventType, reason: string) => { recorded.push({ name: t.metadata.name, type, reason }); } },
   } as unknown as EngineContext;
   const state: ConfigState = { commit: previous, synced: { status: 'True', reason: Reason.ConfigSynced, message: 'config commit ddddddd' } };
   const source = { url: 'https://git.example.com/acme/config.git', branch: 'main', path: '' };
-  const synced = (name: string) => (cluster.find(API_VERSION, 'App', 'ria', name) as unknown as App).status?.conditions?.find((c) => c.type === 'ConfigSynced');
+  const app = (name: string) => cluster.find(API_VERSION, 'App', 'ria', name) as unknown as App & { metadata: { name: string } };
+  const synced = (name: string) => app(name).status?.conditions?.find((c) => c.type === 'ConfigSynced');
+  const { syncApp } = await import('../../../engine/controller/app/sync.js');
+  // What the engine does with a config sync's result: the app sync of each App it names.
+  const appSyncs = async (names: string[]) => { for (const name of names) await syncApp(ctx, name, [], { app: app(name), config: state.apps!.get(name)! }); };
   // Test
   const result = await syncConfig(ctx, undefined as never, source, state);
   assert.equal(result.ok, false);
+  assert.deepEqual([...result.statusChanged].sort(), ['blog', 'shop']);
+  assert.equal(cluster.writes, 0, 'the config sync writes no App status');
+  await appSyncs(result.statusChanged);
   for (const name of ['shop', 'blog']) {
     assert.equal(synced(name)?.status, 'False');
     assert.equal(synced(name)?.reason, Reason.ConfigFetchFailed);
     assert.match(synced(name)?.message ?? '', /git\.example\.com\/acme\/config\.git .*unreachable.*commit ddddddd stays in force/);
-    const app = cluster.find(API_VERSION, 'App', 'ria', name) as unknown as App;
-    assert.equal(app.status?.conditions?.find((c) => c.type === 'ConfigValid')?.status, 'True', 'ConfigValid kept (server-side apply would drop it otherwise)');
-    assert.equal(app.status?.configCommit, previous);
+    assert.equal(app(name).status?.conditions?.find((c) => c.type === 'ConfigValid')?.status, 'True', 'ConfigValid kept');
+    assert.equal(app(name).status?.conditions?.find((c) => c.type === 'ConfigValid')?.lastTransitionTime, '2026-01-01T00:00:00Z');
+    assert.equal(app(name).status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True', 'ConfigSynced is not part of Ready');
+    assert.equal(app(name).status?.configCommit, previous);
   }
   assert.deepEqual(recorded.map((e) => `${e.name} ${e.type} ${e.reason}`).sort(), ['blog Warning ConfigFetchFailed', 'shop Warning ConfigFetchFailed']);
   const writes = cluster.writes;
-  await syncConfig(ctx, undefined as never, source, state);
+  const again = await syncConfig(ctx, undefined as never, source, state);
+  assert.deepEqual(again.statusChanged, []);
+  await appSyncs(['shop', 'blog']);
   assert.equal(cluster.writes, writes, 'the same failure again writes nothing');
   assert.equal(recorded.length, 2, 'and records no Event');
   down = false;
   const back = await syncConfig(ctx, undefined as never, source, state);
-  assert.deepEqual(back, { ok: true, changed: false, commit: previous });
+  assert.deepEqual({ ...back, statusChanged: [...back.statusChanged].sort() }, { ok: true, changed: false, commit: previous, statusChanged: ['blog', 'shop'] });
+  await appSyncs(back.statusChanged);
   assert.equal(synced('shop')?.status, 'True');
   assert.equal(synced('blog')?.reason, Reason.ConfigSynced);
   const after = cluster.writes;
-  await syncConfig(ctx, undefined as never, source, state);
+  assert.deepEqual((await syncConfig(ctx, undefined as never, source, state)).statusChanged, []);
+  await appSyncs(['shop', 'blog']);
   assert.equal(cluster.writes, after, 'an unchanged config repository writes nothing');
 });
 

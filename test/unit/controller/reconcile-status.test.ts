@@ -10,6 +10,7 @@ import { defaultSettings } from '../../../engine/config/load.js';
 import { silentLog, type EngineContext } from '../../../engine/controller/context.js';
 import { reconcileEnvironment, runSteps, type ReconcileMemory } from '../../../engine/controller/environment/reconcile.js';
 import { StalledError, type NamedStep, type ReconcileRun } from '../../../engine/controller/environment/outcome.js';
+import { FIRST_DEPLOY_GRACE_MS } from '../../../engine/controller/environment/pending-status.js';
 import { Reason } from '../../../engine/controller/reasons.js';
 import type { EventType } from '../../../engine/controller/events.js';
 import { GitUnreachableError } from '../../../engine/git/errors.js';
@@ -202,7 +203,7 @@ test('each step forced to throw: the Environment shows the error, a Warning Even
     const s = setup();
     s.cluster.rollOut = false;
     assert.equal((await s.reconcile()).result, 'requeue');
-    assert.equal(s.env().status?.phase, 'Deploying');
+    assert.equal(s.env().status?.phase, undefined, 'a first deploy\'s Deploying held back (pending-status.ts)');
     s.cluster.fail({ verb: 'get', kind: 'Deployment', error: boom(500, 'deployments read failed') });
     assert.equal((await s.reconcile()).result, 'failed');
     assertShowsError(s, Reason.ReconcileError, /deployments read failed/);
@@ -236,7 +237,7 @@ test('waiting for a rollout: the follow-up reads the workloads alone (no fetch, 
   s.cluster.rollOut = false;
   const first = await s.reconcile();
   assert.equal(first.result, 'requeue');
-  assert.equal(s.env().status?.phase, 'Deploying');
+  assert.equal(s.env().status?.phase, undefined, 'a first deploy\'s Deploying held back (pending-status.ts)');
   assert.equal(reads, 1);
   // A Deployment's status event: one of two rolled out.
   const rollOut = (name: string) => {
@@ -245,12 +246,12 @@ test('waiting for a rollout: the follow-up reads the workloads alone (no fetch, 
   };
   rollOut('web');
   const calls = s.cluster.calls.length;
-  s.tick(1000);
+  s.tick(FIRST_DEPLOY_GRACE_MS);
   assert.equal((await s.reconcile()).result, 'requeue');
   assert.equal(reads, 1, 'no Riofile read, so no render');
   assert.match(condition(s.env(), 'Ready')?.message ?? '', /^Deployment\/api: 0\/1 available$/);
   const made = s.cluster.calls.slice(calls);
-  assert.deepEqual(made.filter((c) => c.verb !== 'get'), [{ verb: 'applyStatus', kind: 'Environment', name: 'shop--main' }], 'one write: the status');
+  assert.deepEqual(made.filter((c) => c.verb !== 'get'), [{ verb: 'applyStatus', kind: 'Environment', name: 'shop--main' }], 'one write: the status, Deploying once the grace is over');
   assert.deepEqual(made.filter((c) => c.kind === 'Deployment').map((c) => c.name).sort(), ['api', 'web'], 'the inventory\'s workloads read');
   rollOut('api');
   assert.equal((await s.reconcile()).result, 'success');

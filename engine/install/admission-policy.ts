@@ -30,6 +30,7 @@
 import type { KubeObject } from '../kube/objects.js';
 import { ENVIRONMENT_RESOURCES, ENVIRONMENT_SERVICE_ACCOUNT } from './rbac.js';
 import { GUARDED_ROUTE_RESOURCES, routeValidations, routeVariables } from './route-admission.js';
+import { QUOTA_NAME as PREVIEW_QUOTA_NAME } from '../github/preview-quota.js';
 
 const BY_GROUP = new Map<string, string[]>();
 for (const r of ENVIRONMENT_RESOURCES) BY_GROUP.set(r.group, [...(BY_GROUP.get(r.group) ?? []), r.resource]);
@@ -150,39 +151,58 @@ function unchanged(field: 'labels' | 'annotations', isRia: (k: string) => string
     + ` && (!has(${n}) || ${n}.all(k, !${isRia('k')} || (has(${o}) && k in ${o})))`;
 }
 
+/** CEL: `o`'s labels say it is an environment's namespace (managed by Ria, for an app). */
+const environmentNamespace = (o: string) =>
+  `has(${o}.metadata.labels) && 'app.kubernetes.io/managed-by' in ${o}.metadata.labels && ${o}.metadata.labels['app.kubernetes.io/managed-by'] == 'ria' && 'ria.dev/app' in ${o}.metadata.labels`;
+
 /**
- * The namespace policy: Ria's labels and annotations of an environment's Namespace change only by
- * the engine (and system:masters, who can remove the policy anyway). An app allowed `permissions`
- * may give its pods any right in its namespace (its identity holds `escalate` and `bind` there),
- * and RBAC authorizes a write to the Namespace object itself by a RoleBinding in that namespace: a
- * pod given `patch` on `namespaces` could set `pod-security.kubernetes.io/enforce: privileged` (a
- * privileged pod, root on the node), widen its route scope (`ria.dev/route-*`, which the route
- * policy reads: another app's hostnames) or drop `ria.dev/app` (the route policy's selector).
+ * The namespace policy: an environment's frame, which Ria writes around what the environment
+ * writes, is changed by the engine alone (and system:masters, who can remove the policy anyway).
+ * An app allowed `permissions` may give its pods any right in its namespace (its identity holds
+ * `escalate` and `bind` there), and RBAC authorizes a write to the Namespace object itself by a
+ * RoleBinding in that namespace (review8 F1). Held here:
  *
- * Matched on the old object's labels (an environment namespace before the write), not by a
- * namespaceSelector: for a Namespace update that selector reads the new labels, which the writer
- * chooses. Only Ria's keys are held: other labels and annotations, finalizers (the garbage
- * collector) and the status and finalize subresources (the namespace controller) are not.
+ * - Ria's labels and annotations of the Namespace: a pod given `patch` on `namespaces` could set
+ *   `pod-security.kubernetes.io/enforce: privileged` (a privileged pod, root on the node), widen
+ *   its route scope (`ria.dev/route-*`, which the route policy reads: another app's hostnames) or
+ *   drop `ria.dev/app` (the route policy's selector). Other labels and annotations, finalizers (the
+ *   garbage collector) and the status and finalize subresources (the namespace controller) are not.
+ * - its deletion: the engine deletes it with its Environment (and makes it again, without the
+ *   preview's quota, were it deleted under a running Environment);
+ * - a preview's ResourceQuota (`ria-preview`, github/preview-quota.ts): neither changed nor
+ *   deleted, but by the namespace controller once the namespace is being deleted.
+ *
+ * Matched on the Namespace's labels before the write (`oldObject`), not by a namespaceSelector:
+ * for a Namespace update that selector reads the new labels, which the writer chooses.
  */
 export function namespaceAdmissionPolicy(options: { namespace: string; engineServiceAccount: string; name: string; labels: Record<string, string> }): KubeObject[] {
   const { namespace, engineServiceAccount, name, labels } = options;
   const engineUser = `system:serviceaccount:${namespace}:${engineServiceAccount}`;
+  const isNamespace = `(request.resource.resource == 'namespaces')`;
   return [
     { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy', metadata: { name, labels }, spec: {
       failurePolicy: 'Fail',
       matchConstraints: {
-        resourceRules: [{ apiGroups: [''], apiVersions: ['*'], operations: ['UPDATE'], resources: ['namespaces'], scope: '*' }],
+        resourceRules: [
+          { apiGroups: [''], apiVersions: ['*'], operations: ['UPDATE', 'DELETE'], resources: ['namespaces'], scope: '*' },
+          { apiGroups: [''], apiVersions: ['*'], operations: ['UPDATE', 'DELETE'], resources: ['resourcequotas'], scope: 'Namespaced' },
+        ],
       },
       matchConditions: [
-        { name: 'environment-namespace', expression: `has(oldObject.metadata.labels) && 'app.kubernetes.io/managed-by' in oldObject.metadata.labels && oldObject.metadata.labels['app.kubernetes.io/managed-by'] == 'ria' && 'ria.dev/app' in oldObject.metadata.labels` },
+        // The quota's namespace is looked at in the validation: namespaceObject is null in matchConditions.
+        { name: 'environment-frame', expression: `${isNamespace} ? (${environmentNamespace('oldObject')}) : oldObject.metadata.name == '${PREVIEW_QUOTA_NAME}'` },
         { name: 'not-the-engine', expression: `request.userInfo.username != '${engineUser}'` },
         { name: 'not-system-masters', expression: `!has(request.userInfo.groups) || !('system:masters' in request.userInfo.groups)` },
       ],
       validations: [
-        { expression: unchanged('labels', RIA_NAMESPACE_LABEL),
+        { expression: `!${isNamespace} || request.operation != 'UPDATE' || (${unchanged('labels', RIA_NAMESPACE_LABEL)})`,
           message: 'only Ria changes the labels pod-security.kubernetes.io/*, ria.dev/* and app.kubernetes.io/managed-by of an environment\'s namespace', reason: 'Forbidden' },
-        { expression: unchanged('annotations', RIA_NAMESPACE_ANNOTATION),
+        { expression: `!${isNamespace} || request.operation != 'UPDATE' || (${unchanged('annotations', RIA_NAMESPACE_ANNOTATION)})`,
           message: 'only Ria changes the annotations ria.dev/* (the route scope) of an environment\'s namespace', reason: 'Forbidden' },
+        { expression: `!${isNamespace} || request.operation != 'DELETE'`,
+          message: 'only Ria deletes an environment\'s namespace: delete its Environment', reason: 'Forbidden' },
+        { expression: `${isNamespace} || namespaceObject == null || !(${environmentNamespace('namespaceObject')}) || has(namespaceObject.metadata.deletionTimestamp)`,
+          message: `only Ria changes or deletes a preview's ResourceQuota ${PREVIEW_QUOTA_NAME}`, reason: 'Forbidden' },
       ],
     } },
     { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name, labels }, spec: {

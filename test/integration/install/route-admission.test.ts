@@ -368,4 +368,21 @@ test('the API server keeps Ria\'s labels and annotations of an environment\'s Na
   await patch(admin, { labels: { 'pod-security.kubernetes.io/warn': 'restricted' } });
   // The environment's own identity is held the same (it never writes its Namespace).
   await assert.rejects(patch(asShop, { labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } }), (e: Error & { status?: number }) => e.status === 403);
+
+  // A preview's quota (made by the engine before the preview runs) is neither changed nor
+  // deleted by the pod, nor is the namespace (the engine would make it again, without the quota).
+  const quota = { apiVersion: 'v1', kind: 'ResourceQuota', name: 'ria-preview', namespace: where };
+  await engine.apply({ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: quota.name, namespace: where, labels: { ...own, 'ria.dev/preview': 'true' } }, spec: { hard: { pods: '5' } } }, { fieldManager: 'ria-preview', force: true });
+  await asShop.apply({ apiVersion: rbac, kind: 'Role', metadata: { name: 'own-namespace', namespace: where, labels: own }, rules: [
+    { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'patch', 'update', 'delete'] },
+    { apiGroups: [''], resources: ['resourcequotas'], verbs: ['get', 'patch', 'update', 'delete'] },
+  ] });
+  await eventually('the pod may read the quota', async () => pod.get(quota).then(() => true, () => false), 20_000);
+  await assert.rejects(pod.mergePatch(quota, { spec: { hard: { pods: '500' } } }), refused(/only Ria changes or deletes a preview's ResourceQuota ria-preview/));
+  await assert.rejects(pod.delete(quota), refused(/only Ria changes or deletes a preview's ResourceQuota ria-preview/));
+  await assert.rejects(pod.delete(ref), refused(/only Ria deletes an environment's namespace: delete its Environment/));
+  assert.equal(((await admin.get<KubeObject>(quota))?.spec as { hard?: Record<string, string> } | undefined)?.hard?.pods, '5');
+  // The engine deletes the namespace, and the namespace controller its quota with it.
+  await engine.delete(ref);
+  await eventually('the namespace is gone', async () => (await admin.get(ref)) === undefined, 60_000);
 });

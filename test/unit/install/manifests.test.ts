@@ -184,13 +184,15 @@ test('the admission policy is installed and bound (Deny), for the engine and the
   assert.equal(routes.spec.failurePolicy, 'Fail');
   assert.deepEqual(find(objs, 'ValidatingAdmissionPolicyBinding')[1]!.spec, { policyName: routes.metadata.name, validationActions: ['Deny'] });
   assert.throws(() => render({ certManagerNamespace: 'Cert Manager' }), /--cert-manager-namespace "Cert Manager" is not a valid namespace name/);
-  // The namespace policy (review8 F1): Namespace updates, matched on the old labels, all but the engine and system:masters.
+  // The namespace policy (review8 F1): Namespace updates and deletes, matched on the old labels, and the preview quota; all but the engine and system:masters.
   const namespaces = find(objs, 'ValidatingAdmissionPolicy')[2]!;
   assert.equal(namespaces.metadata.name, 'ria-engine-namespaces-ria-ops');
   assert.equal(namespaces.spec.failurePolicy, 'Fail');
-  assert.deepEqual(namespaces.spec.matchConstraints, { resourceRules: [{ apiGroups: [''], apiVersions: ['*'], operations: ['UPDATE'], resources: ['namespaces'], scope: '*' }] });
+  assert.deepEqual(namespaces.spec.matchConstraints.resourceRules.map((r: Obj) => [r.resources, r.operations]), [[['namespaces'], ['UPDATE', 'DELETE']], [['resourcequotas'], ['UPDATE', 'DELETE']]]);
   const conditions = namespaces.spec.matchConditions.map((c: Obj) => c.expression).join('\n');
   assert.match(conditions, /oldObject\.metadata\.labels\['app\.kubernetes\.io\/managed-by'\] == 'ria' && 'ria\.dev\/app' in oldObject/);
+  assert.match(conditions, /oldObject\.metadata\.name == 'ria-preview'/);
+  assert.match(namespaces.spec.validations[3].expression, /has\(namespaceObject\.metadata\.deletionTimestamp\)/);
   assert.match(conditions, /username != 'system:serviceaccount:ria-ops:ria-engine'/);
   assert.match(conditions, /system:masters/);
   assert.deepEqual(find(objs, 'ValidatingAdmissionPolicyBinding')[2]!.spec, { policyName: namespaces.metadata.name, validationActions: ['Deny'] });

@@ -285,6 +285,28 @@ export class Engine {
   /** Environment key -> the resourceVersion its last reconcile left it at (read, or written by it). */
   private readonly lastSeen = new Map<string, string>();
 
+  /**
+   * Environment keys an app sync of this process applied since the key's last reconcile began:
+   * the next reconcile reads. Cleared only as a reconcile starts, never by the watch: the watch may
+   * deliver an older version of the Environment (the engine's own status write from before the
+   * apply) after the apply, and that copy, being the version last seen, would pass for current
+   * (review8 F2: the reconcile the apply queued ran on the spec from before it).
+   */
+  private readonly appliedSinceRead = new Set<string>();
+
+  /** An app sync of this process applied Environment `env` of `app`. */
+  private environmentApplied(app: string, env: string): void {
+    // Until the watch delivers it, the engine knows this Environment from its own apply (nameOwner).
+    this.appliedNotYetWatched.set(env, { app, at: Date.now() });
+    this.appliedSinceRead.add(envKey(this.ctx.namespace, env));
+  }
+
+  /** As a reconcile of `key` starts: the watch's copy to start from (usableEnvironmentCopy), or undefined to read it. */
+  private environmentCopyFor(key: string): (Environment & { metadata: { name: string } }) | undefined {
+    const appliedSince = this.appliedSinceRead.delete(key);
+    return usableEnvironmentCopy(this.environments.get(key), this.lastSeen.get(key), appliedSince);
+  }
+
   private forgetEnvironment(key: string): boolean {
     this.readyAfterLastReconcile.delete(key);
     this.lastSeen.delete(key);
@@ -395,8 +417,7 @@ export class Engine {
       // What an urgent sync changes is reconciled urgently too (the webhook's push → applied); what
       // a listing changes, ahead of other listings (the environment's apply before other apps' syncs).
       const applied = (env: string) => {
-        // Until the watch delivers it, the engine knows this Environment from its own apply (nameOwner).
-        this.appliedNotYetWatched.set(env, { app: name, at: Date.now() });
+        this.environmentApplied(name, env);
         this.queue.add(envKey(this.ctx.namespace, env), priority === 'urgent' ? 'urgent' : 'normal');
       };
       if (hints) {
@@ -421,7 +442,7 @@ export class Engine {
     // Rendering needs the settings of ria.yaml: wait for the first config read (after a restart too).
     if (!this.synced) { this.queue.addAfter(key, 500); return; }
     this.readyAfterLastReconcile.delete(key);
-    const copy = usableEnvironmentCopy(this.environments.get(key), this.lastSeen.get(key), this.appliedNotYetWatched.has(name));
+    const copy = this.environmentCopyFor(key);
     const outcome = await reconcileEnvironment(this.ctx, this.memory, namespace, name, undefined, copy);
     const seen = outcome.env?.metadata.resourceVersion;
     if (seen && outcome.env?.metadata.namespace === this.ctx.namespace) this.lastSeen.set(key, seen); else this.lastSeen.delete(key);

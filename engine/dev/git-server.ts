@@ -9,13 +9,19 @@
  * then the service it starts), the cost a benchmark's git server spends per listing and fetch.
  * Everything else (a missing repository, odd paths, the dumb protocol) goes through
  * `git http-backend` (CGI), whose answers stay the reference.
+ *
+ * It answers only requests whose Host is `localhost` or an IP address (with its port): a page in
+ * the developer's browser that rebinds a DNS name to 127.0.0.1 arrives with that name as Host,
+ * and could otherwise push a commit `ria dev`'s engine then deploys (same-origin after the
+ * rebinding, so git's content type is no bar). Without rebinding, a cross-origin POST cannot
+ * carry git's content type without a CORS preflight this server never answers.
  */
 import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { isIP, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { timingSafeEqual } from 'node:crypto';
@@ -71,6 +77,7 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
   let down: DownMode | false = false;
   const sockets = new Set<Socket>();
   const hung = new Set<Socket>();
+  let port = 0;
 
   const server = http.createServer((req, res) => {
     if (options.onRequest) reportRequest(req, res, options.onRequest);
@@ -80,6 +87,11 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
     }
     if (down) {
       res.writeHead(503, { 'Content-Type': 'text/plain' }).end('git server is down (simulated)\n');
+      return;
+    }
+    if (!addressedDirectly(req.headers.host, port)) {
+      req.resume();
+      res.writeHead(403, { 'Content-Type': 'text/plain' }).end(`Host must be localhost:${port} or an IP address with port ${port}\n`);
       return;
     }
     const user = options.auth ? authenticate(req, options.auth) : undefined;
@@ -97,7 +109,7 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
   });
 
   await listen(server, options.port ?? 0);
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
   const dropConnections = (which: Set<Socket>): void => {
     for (const socket of which) socket.destroy();
@@ -131,6 +143,19 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
       if (!options.root) await rm(root, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Pure: whether a request's Host names this server by `localhost` or an IP literal (v4, or v6 in
+ * brackets) with its port: not by a DNS name, which a rebinding page chooses. Clients inside the
+ * real node's namespace reach it at `127.0.0.1:port` or the bridge address (real-node.ts).
+ */
+export function addressedDirectly(host: string | undefined, port: number): boolean {
+  const h = (host ?? '').toLowerCase();
+  const suffix = `:${port}`;
+  if (!h.endsWith(suffix)) return false;
+  const name = h.slice(0, -suffix.length);
+  return name === 'localhost' || isIP(name) === 4 || (name.startsWith('[') && name.endsWith(']') && isIP(name.slice(1, -1)) === 6);
 }
 
 /** Pure: a request's kind as counted: `ref advertisement`, `upload-pack` (each with ` (v2)` in protocol v2), `receive-pack`, `other`. */

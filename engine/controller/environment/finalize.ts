@@ -3,8 +3,15 @@ import { ENVIRONMENT_FINALIZER } from '../../crds/types.js';
 import type { EngineContext } from '../context.js';
 import { pruneEntries } from './prune.js';
 import { environmentOwner, notOwnedReason } from './ownership.js';
+import { refString } from '../../kube/errors.js';
 
-export type FinalizeResult = 'done' | 'waiting';
+/**
+ * `waiting`: for the namespace to go; `unserved`: a cluster-scoped object of the inventory has a
+ * kind the API server serves at no version now (its CRD removed during an upgrade), so it can be
+ * neither read nor deleted, and letting go would leave it in the cluster with nothing that
+ * records it: the finalizer stays until the kind is served again (or an admin removes it).
+ */
+export type FinalizeResult = 'done' | 'waiting' | { unserved: string };
 
 /**
  * Tears an environment down: its namespace (which takes every namespaced object with it) and
@@ -17,7 +24,7 @@ export async function finalizeEnvironment(ctx: EngineContext, env: Environment):
   if (!env.metadata.finalizers?.includes(ENVIRONMENT_FINALIZER)) return 'done';
   const owner = environmentOwner(env);
   const clusterScoped = (env.status?.inventory ?? []).filter((e) => !e.namespace && e.kind !== 'Namespace');
-  const { skipped } = await pruneEntries(ctx, owner, clusterScoped);
+  const { skipped, unserved } = await pruneEntries(ctx, owner, clusterScoped);
   const nsRef = { apiVersion: 'v1', kind: 'Namespace', name: env.spec.namespace };
   const ns = await ctx.objects.get(nsRef);
   const why = ns && notOwnedReason(owner, ns);
@@ -27,6 +34,7 @@ export async function finalizeEnvironment(ctx: EngineContext, env: Environment):
     if (!ns.metadata.deletionTimestamp) await ctx.objects.delete(nsRef, 'Background', ns.metadata.uid ? { uid: ns.metadata.uid } : {});
     return 'waiting';
   }
+  if (unserved.length) return { unserved: unserved.map((u) => `${refString(u.entry)}: ${u.why}`).join('; ') };
   if (skipped.length) ctx.log.info('left in place: not the environment\'s objects', { environment: env.metadata.name, objects: skipped.length });
   await ctx.objects.mergePatch({ apiVersion: env.apiVersion, kind: env.kind, namespace: env.metadata.namespace!, name: env.metadata.name }, {
     metadata: { finalizers: env.metadata.finalizers.filter((f) => f !== ENVIRONMENT_FINALIZER), resourceVersion: env.metadata.resourceVersion },

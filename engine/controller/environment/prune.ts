@@ -29,6 +29,8 @@ export interface PruneOutcome {
   deleted: InventoryEntry[];
   /** Listed in the old inventory but not the environment's (see ownership.ts): left alone. */
   skipped: Array<{ entry: InventoryEntry; why: string }>;
+  /** Its kind is served at no version now: neither read nor deleted, so still to be pruned. */
+  unserved: Array<{ entry: InventoryEntry; why: string }>;
 }
 
 /**
@@ -96,12 +98,12 @@ export async function pruneEntry(ctx: EngineContext, owner: EnvironmentOwner, en
 
 /** {@link pruneEntry} for each entry, in order; what was left alone is logged with why. */
 export async function pruneEntries(ctx: EngineContext, owner: EnvironmentOwner, entries: readonly InventoryEntry[]): Promise<PruneOutcome> {
-  const outcome: PruneOutcome = { deleted: [], skipped: [] };
+  const outcome: PruneOutcome = { deleted: [], skipped: [], unserved: [] };
   for (const entry of entries) {
     const r = await pruneEntry(ctx, owner, entry);
     if (r.result === 'deleted') outcome.deleted.push(entry);
     else if (r.result === 'skipped' || r.result === 'unserved') {
-      outcome.skipped.push({ entry, why: r.why });
+      outcome[r.result].push({ entry, why: r.why });
       ctx.log.warn(r.result === 'skipped' ? 'not pruned: not the environment\'s object' : 'not pruned: its kind is not served', { environment: owner.name, object: refString(entry), why: r.why });
     }
   }

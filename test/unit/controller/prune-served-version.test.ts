@@ -8,6 +8,8 @@ import type { KubeRequest, KubeRest } from '../../../engine/kube/rest.js';
 import { KubeApiError } from '../../../engine/kube/errors.js';
 import type { Condition, Environment, InventoryEntry } from '../../../engine/crds/types.js';
 import { pruneObjects } from '../../../engine/controller/environment/steps.js';
+import { finalizeEnvironment } from '../../../engine/controller/environment/finalize.js';
+import { ENVIRONMENT_FINALIZER } from '../../../engine/crds/types.js';
 import type { ReconcileRun } from '../../../engine/controller/environment/outcome.js';
 
 const owner: EnvironmentOwner = { app: 'shop', environment: 'main', namespace: 'shop--main', name: 'shop--main' };
@@ -48,7 +50,7 @@ function fakeServer(served: Record<string, string[]>, preferred: Record<string, 
     },
   } as unknown as KubeRest;
   const client = new KubeObjects(rest);
-  const ctx = { identities: { clientFor: () => client }, log: { warn() {}, info() {}, debug() {} } } as unknown as EngineContext;
+  const ctx = { identities: { clientFor: () => client }, objects: client, log: { warn() {}, info() {}, debug() {} } } as unknown as EngineContext;
   const put = (group: string, plural: string, name: string) => objects.set(`${group}/${plural}/shop--main/${name}`, {
     apiVersion: '', kind: '', metadata: { name, namespace: 'shop--main', uid: `uid-${name}`, labels, managedFields: [{ manager: 'ria', operation: 'Apply' }] },
   });
@@ -128,4 +130,20 @@ test('prune step: an unserved entry stays in the inventory, Pruned=False names i
   await pruneObjects(second);
   assert.deepEqual(second.status.inventory, [kept]);
   assert.equal(second.status.conditions?.find((c) => c.type === 'Pruned'), undefined);
+});
+
+test('finalize: a cluster-scoped object whose kind is served at no version keeps the finalizer, with why (letting go would leave it recorded nowhere)', async () => {
+  // The namespace is gone; the inventory still has a cluster-scoped Widget whose CRD was removed.
+  const api = fakeServer({}, {});
+  const env = {
+    apiVersion: 'ria.dev/v1', kind: 'Environment',
+    metadata: { name: 'shop--main', namespace: 'ria', finalizers: [ENVIRONMENT_FINALIZER], deletionTimestamp: '2026-12-03T00:00:00Z', resourceVersion: '7' },
+    spec: { app: 'shop', kind: 'branch', branch: 'main', target: 'main', commit: 'a'.repeat(40), namespace: 'shop--main' },
+    status: { inventory: [{ apiVersion: 'stable.example.com/v1beta1', kind: 'Widget', name: 'w1' }] },
+  } as unknown as Environment;
+  const r = await finalizeEnvironment(api.ctx, env);
+  // Before: the entry counted as skipped and the finalizer went: the Widget, once its CRD is back, was nobody's.
+  assert.notEqual(r, 'done');
+  assert.match((r as { unserved: string }).unserved, /Widget.*w1.*serves Widget at no version of stable\.example\.com now/);
+  assert.ok(!api.seen.some((s) => s.startsWith('PATCH') || s.startsWith('DELETE')), api.seen.join('\n'));
 });

@@ -181,7 +181,13 @@ export class Engine {
       if (normalizeUrl(app.spec.repo) !== norm) continue;
       const name = app.metadata.name;
       this.ctx.listings.invalidate(app.spec.repo);
-      if (push && usablePushHint(push) && branchMatches(push.ref.slice('refs/heads/'.length), app.spec.branches)) {
+      const hinted = push && usablePushHint(push) && branchMatches(push.ref.slice('refs/heads/'.length), app.spec.branches);
+      if (hinted && this.pushFetching.has(name)) {
+        // One pushed fetch per app at a time: each started outside the queue takes an urgent fetch
+        // slot, so an app's writers pushing many branches at once would take the slots from every
+        // other app's work, past the queue's fairness (review8 F3). This push is found by listing.
+        this.listAfterPush.add(name);
+      } else if (push && hinted) {
         const hints = this.pushHints.get(name) ?? new Map<string, VerifiablePush>();
         // The fetch starts now (the reconcile then finds the commit cached) and says what the ref's
         // tip really is: the hint is used only if that is the pushed SHA (see syncAppFromPush).
@@ -190,7 +196,8 @@ export class Engine {
           return undefined;
         });
         this.pushedFetches.add(tip);
-        void tip.finally(() => this.pushedFetches.delete(tip));
+        this.pushFetching.add(name);
+        void tip.finally(() => { this.pushedFetches.delete(tip); this.pushFetching.delete(name); });
         // Two pushes before the sync runs: one move from the first's `before` to the last's SHA.
         const earlier = hints.get(push.ref);
         hints.set(push.ref, { ...push, ...(earlier && earlier.sha === push.before ? { before: earlier.before } : {}), tip });
@@ -206,6 +213,10 @@ export class Engine {
   private readonly pushHints = new Map<string, Map<string, VerifiablePush>>();
   /** Fetches of pushed refs that poke() started outside the queue, until they settle. */
   private readonly pushedFetches = new Set<Promise<unknown>>();
+  /** Apps with a fetch of a pushed ref running (at most one each). */
+  private readonly pushFetching = new Set<string>();
+  /** Apps with a push seen while their pushed fetch ran: their next sync lists the repository. */
+  private readonly listAfterPush = new Set<string>();
 
   /**
    * Stops polling, watches and the queue (its running reconciles end first), then waits for the
@@ -420,8 +431,10 @@ export class Engine {
         this.environmentApplied(name, env);
         this.queue.add(envKey(this.ctx.namespace, env), priority === 'urgent' ? 'urgent' : 'normal');
       };
-      if (hints) {
-        this.pushHints.delete(name);
+      // A push not fetched at once (listAfterPush): listed with the rest, hinted pushes included.
+      const listAll = this.listAfterPush.delete(name);
+      if (hints) this.pushHints.delete(name);
+      if (hints && !listAll) {
         const pushed = await syncAppFromPush(this.ctx, name, [...hints.values()], known, applied);
         if (pushed.ok) { this.backoff.succeed(key); return; }
         this.ctx.log.debug('push not applied as is; listing the repository', { app: name, reason: pushed.reason });

@@ -31,6 +31,7 @@ import type { KubeObject } from '../kube/objects.js';
 import { ENVIRONMENT_RESOURCES, ENVIRONMENT_SERVICE_ACCOUNT } from './rbac.js';
 import { GUARDED_ROUTE_RESOURCES, routeValidations, routeVariables } from './route-admission.js';
 import { QUOTA_NAME as PREVIEW_QUOTA_NAME } from '../github/preview-quota.js';
+import { EXPOSURE_RULES, exposureValidations, exposureVariables } from './exposure-admission.js';
 
 const BY_GROUP = new Map<string, string[]>();
 for (const r of ENVIRONMENT_RESOURCES) BY_GROUP.set(r.group, [...(BY_GROUP.get(r.group) ?? []), r.resource]);
@@ -204,6 +205,36 @@ export function namespaceAdmissionPolicy(options: { namespace: string; engineSer
         { expression: `${isNamespace} || namespaceObject == null || !(${environmentNamespace('namespaceObject')}) || has(namespaceObject.metadata.deletionTimestamp)`,
           message: `only Ria changes or deletes a preview's ResourceQuota ${PREVIEW_QUOTA_NAME}`, reason: 'Forbidden' },
       ],
+    } },
+    { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name, labels }, spec: {
+      policyName: name, validationActions: ['Deny'],
+    } },
+  ];
+}
+
+/**
+ * The exposure policy: exposure-admission.ts's checks on Services (created or updated) and Pods
+ * (created, or given an ephemeral container) in an environment's namespace, by anyone but
+ * system:masters and cert-manager's ServiceAccounts (its HTTP-01 solver makes a pod and a
+ * NodePort Service by default), as the route policy: an app allowed `permissions` may give its
+ * pods rights on Services or Pods, and Pod Security lets host access through once the app is
+ * granted any. Only those two kinds are matched: no other write pays for it.
+ */
+export function exposureAdmissionPolicy(options: { name: string; labels: Record<string, string>; certManagerNamespace?: string }): KubeObject[] {
+  const { name, labels, certManagerNamespace = DEFAULT_CERT_MANAGER_NAMESPACE } = options;
+  return [
+    { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy', metadata: { name, labels }, spec: {
+      failurePolicy: 'Fail',
+      matchConstraints: {
+        namespaceSelector: ENVIRONMENT_NAMESPACE_SELECTOR,
+        resourceRules: EXPOSURE_RULES.map((r) => ({ ...r, apiGroups: [...r.apiGroups], apiVersions: [...r.apiVersions], operations: [...r.operations], resources: [...r.resources] })),
+      },
+      matchConditions: [
+        { name: 'not-system-masters', expression: `!has(request.userInfo.groups) || !('system:masters' in request.userInfo.groups)` },
+        { name: 'not-cert-manager', expression: `!request.userInfo.username.startsWith('system:serviceaccount:${certManagerNamespace}:')` },
+      ],
+      variables: exposureVariables(),
+      validations: exposureValidations(),
     } },
     { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name, labels }, spec: {
       policyName: name, validationActions: ['Deny'],

@@ -10,7 +10,7 @@ import { RiaError } from '../errors.js';
 import { ENVIRONMENT_PERMISSIONS_ROLE, ENVIRONMENT_ROLE, engineClusterRules, environmentPermissionRules, environmentRules, leaseRules, builderRules, secretReadRules } from './rbac.js';
 import { builderNamespaceObjects } from '../controller/environment/builder-namespace.js';
 import { builderNamespace } from '../controller/environment/cluster-settings.js';
-import { admissionPolicy, DEFAULT_CERT_MANAGER_NAMESPACE, namespaceAdmissionPolicy, routeAdmissionPolicy } from './admission-policy.js';
+import { admissionPolicy, DEFAULT_CERT_MANAGER_NAMESPACE, exposureAdmissionPolicy, namespaceAdmissionPolicy, routeAdmissionPolicy } from './admission-policy.js';
 import { ENGINE_MEMORY_LIMIT_MIB, engineRuntimeEnv } from './runtime.js';
 import { LEADER_LABEL } from '../leader/pod-label.js';
 
@@ -176,6 +176,7 @@ export function installManifests(options: InstallOptions): KubeObject[] {
     ...admissionPolicy({ namespace, engineServiceAccount: ENGINE_NAME, name: `${ENGINE_NAME}-${namespace}`, labels }),
     ...routeAdmissionPolicy({ name: `${ENGINE_NAME}-routes-${namespace}`, labels, certManagerNamespace }),
     ...namespaceAdmissionPolicy({ namespace, engineServiceAccount: ENGINE_NAME, name: `${ENGINE_NAME}-namespaces-${namespace}`, labels }),
+    ...exposureAdmissionPolicy({ name: `${ENGINE_NAME}-exposure-${namespace}`, labels, certManagerNamespace }),
     // Only the leader's Pod (labelled while it leads): webhooks must reach the replica that acts.
     // Only the webhook port: whatever exposes this Service to GitHub exposes nothing else.
     { apiVersion: 'v1', kind: 'Service', metadata: meta(ENGINE_NAME), spec: {

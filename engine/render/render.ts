@@ -16,6 +16,7 @@ import { renderBuildJobs } from './build-job.js';
 import { renderManifests } from './manifests.js';
 import { renderCertificates } from './certificate.js';
 import { routeScopeAnnotations, withRouteScope } from './route-scope.js';
+import { hostAccessAnnotations } from './host-access.js';
 import { assertUnique, objectKey, orderObjects } from './order.js';
 import { RenderError, RenderErrorCode } from './errors.js';
 import { containerImage } from './images.js';
@@ -72,8 +73,9 @@ export function render(input: RenderInput): RenderResult {
   assertUnique(generated);
   const manifests = renderManifests(ctx);
   assertUnique(manifests);
-  // The hostnames and Gateway the config allows, on the Namespace, for the API server's admission policy.
-  const scoped = withRouteScope(ctx, [...withoutOverridden(ctx, generated, manifests), ...manifests], routeScopeAnnotations(ctx, hosts.hosts()));
+  // The hostnames and Gateway the config allows, and the node access, on the Namespace, for the API server's admission policies.
+  const scoped = withRouteScope(ctx, [...withoutOverridden(ctx, generated, manifests), ...manifests],
+    { ...routeScopeAnnotations(ctx, hosts.hosts()), ...hostAccessAnnotations(ctx) });
   const objects = orderObjects(scoped);
   const buildJobs = renderBuildJobs(ctx);
   assertUnique(buildJobs);

@@ -2,6 +2,8 @@ import type { Settings } from '../../config/types.js';
 import type { AppSpec } from '../../crds/types.js';
 import { allowOf } from '../../policy/allow.js';
 import { podSecurityFor } from '../../policy/pod-security.js';
+import { HOST_ACCESS_KEYS, type HostAccessKey } from '../../render/host-access.js';
+import type { Allow } from '../../policy/allow.js';
 import type { ClusterSettings, RenderInput } from '../../render/types.js';
 
 /** Endpoints default to `*.ria.localhost`, which browsers resolve to this machine: right for `ria dev`. */
@@ -71,5 +73,11 @@ export function appRenderSettings(settings: Settings, spec: AppSpec, riaNamespac
     cluster: clusterSettings(settings, riaNamespace, gatewayFeatures),
     source: { repoUrl: spec.repo, ...(spec.cloneSecret ? { cloneSecretName: spec.cloneSecret } : {}) },
     podSecurity: podSecurityFor(settings.podSecurity, allowOf(spec)),
+    hostAccess: hostAccessOf(allowOf(spec)),
   };
+}
+
+/** The node access `allow` grants, for the Namespace's annotation the exposure policy reads (render/host-access.ts). */
+export function hostAccessOf(allow: Allow): HostAccessKey[] {
+  return HOST_ACCESS_KEYS.filter((k) => allow[k]);
 }

@@ -50,7 +50,7 @@ test('ria install applies everything, the CRDs become Established, and a second 
 
   // Test
   const first = await install(ns);
-  assert.equal(first.length, 23, first.join('\n'));
+  assert.equal(first.length, 25, first.join('\n'));
   // CRDs and the ClusterRoles are cluster-wide and the same for every install: another test's
   // install on this shared cluster (engine/installed-identity) may have made them already.
   const shared = (l: string) => l.startsWith('CustomResourceDefinition/') || l.startsWith('ClusterRole/');

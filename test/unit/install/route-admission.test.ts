@@ -75,6 +75,7 @@ test('the environment Namespace carries its route scope: domain, own label, Gate
     [RouteScopeAnnotations.label]: 'shop--main',
     [RouteScopeAnnotations.issuer]: '',
     [RouteScopeAnnotations.ingressClass]: '',
+    'ria.dev/host-access': '',
   });
   const preview = namespaceOf(riofile, pr, { cluster: { ...cluster, gateway: undefined } }).metadata.annotations!;
   assert.equal(preview[RouteScopeAnnotations.label], 'shop--pr-7');

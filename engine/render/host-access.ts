@@ -1,0 +1,22 @@
+import type { RenderContext } from './context.js';
+
+/**
+ * Which node access the config repository grants the app (apps/<app>.yaml `allow`), written by
+ * the engine as an annotation of the environment's Namespace, which the environment's identity
+ * cannot write (no right on Namespaces). The exposure admission policy (install/exposure-admission.ts)
+ * reads it through `namespaceObject` and makes the API server refuse a NodePort or LoadBalancer
+ * Service, a hostPort, host namespaces, a privileged container or a hostPath volume the app was
+ * not allowed, whoever writes it. Always written (empty too), also over a Namespace a manifest
+ * supplies: Ria's value wins.
+ */
+export const HOST_ACCESS_ANNOTATION = 'ria.dev/host-access';
+
+/** The `allow` keys the annotation lists, comma-separated. */
+export const HOST_ACCESS_KEYS = ['hostNamespaces', 'hostPath', 'hostPorts', 'privileged'] as const;
+export type HostAccessKey = (typeof HOST_ACCESS_KEYS)[number];
+
+/** The annotation for what `ctx.input.hostAccess` grants. Pure. */
+export function hostAccessAnnotations(ctx: Pick<RenderContext, 'input'>): Record<string, string> {
+  const granted = new Set(ctx.input.hostAccess ?? []);
+  return { [HOST_ACCESS_ANNOTATION]: HOST_ACCESS_KEYS.filter((k) => granted.has(k)).join(',') };
+}

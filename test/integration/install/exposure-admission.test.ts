@@ -1,0 +1,129 @@
+/**
+ * Node access and Service exposure are held by the API server itself (install/exposure-admission.ts),
+ * for every writer in an environment's namespace, not only by Ria's checks: an app allowed
+ * `permissions` gives its pods rights on Services and Pods; as that pod, an externalIPs Service, a
+ * NodePort or LoadBalancer Service, a hostPort, host namespaces, a privileged container or a
+ * hostPath volume the app's `allow` does not grant are refused, also where Pod Security no longer
+ * holds them (the namespace of an app granted other host access is `privileged`).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { installedEngineKubeConfig, testClients, eventually, uniqueName } from '../../support/kube.js';
+import { captureIO } from '../../support/io.js';
+import { main } from '../../../engine/cli/main.js';
+import { KubeRest } from '../../../engine/kube/rest.js';
+import { KubeObjects, type KubeObject } from '../../../engine/kube/objects.js';
+import { render } from '../../../engine/render/index.js';
+import { environmentNamespace } from '../../../engine/render/names.js';
+import { parseRiofile } from '../../../engine/riofile/index.js';
+import { podSecurityFor, DEFAULT_POD_SECURITY } from '../../../engine/policy/pod-security.js';
+import { allowOf } from '../../../engine/policy/allow.js';
+import { hostAccessOf } from '../../../engine/controller/environment/cluster-settings.js';
+import type { Environment } from '../../../engine/render/types.js';
+
+const { kc } = testClients();
+const admin = new KubeObjects(new KubeRest(kc));
+let ns: string;
+let engine: KubeObjects;
+const made: string[] = [];
+
+const forbidden = (what: RegExp) => (err: Error & { status?: number }) => {
+  assert.equal(err.status, 403, err.message);
+  assert.match(err.message, what);
+  return true;
+};
+
+before(async () => {
+  ns = uniqueName('ria-exposure');
+  const io = captureIO();
+  assert.equal(await main(['install', '--namespace', ns, '--config-repo', 'http://unused.invalid/config.git', '--image', 'ria:test', '--kubeconfig', process.env.RIA_TEST_KUBECONFIG!], io), 0, io.err());
+  engine = new KubeObjects(new KubeRest(await installedEngineKubeConfig(kc, ns)));
+});
+
+after(async () => {
+  const { core } = testClients();
+  for (const name of made) await core.deleteNamespace({ name }).catch(() => undefined);
+  // This install's admission policies hold every environment namespace of the shared cluster
+  // (its namespace policy refuses another install's engine): removed with the test.
+  const apiVersion = 'admissionregistration.k8s.io/v1';
+  for (const name of [`ria-engine-${ns}`, `ria-engine-routes-${ns}`, `ria-engine-namespaces-${ns}`, `ria-engine-exposure-${ns}`]) {
+    for (const kind of ['ValidatingAdmissionPolicyBinding', 'ValidatingAdmissionPolicy']) await admin.delete({ apiVersion, kind, name }).catch(() => undefined);
+  }
+});
+
+/**
+ * An environment namespace as the engine writes it for an app with `allow`, and a ServiceAccount
+ * `web` its `permissions` gave rights on Services and Pods there (written by the cluster admin
+ * here: what the environment's Role and RoleBinding would do).
+ */
+async function environmentWithPodWriter(allow: Record<string, boolean>): Promise<{ namespace: string; app: string; pod: KubeObjects }> {
+  const app = uniqueName('shop');
+  const environment: Environment = { app, kind: 'branch', branch: 'main', commit: 'a'.repeat(40) };
+  const namespace = environmentNamespace(environment);
+  made.push(namespace);
+  const a = allowOf({ allow });
+  const rendered = render({ riofile: parseRiofile('services:\n  web:\n    image: nginx:1.27\n'), environment, cluster: { domain: 'apps.test', registry: 'registry.test' },
+    podSecurity: podSecurityFor(DEFAULT_POD_SECURITY, a), hostAccess: hostAccessOf(a) }).objects;
+  await engine.apply(rendered.find((o) => o.kind === 'Namespace')!);
+  const labels = { 'app.kubernetes.io/managed-by': 'ria', 'ria.dev/app': app };
+  const rbac = 'rbac.authorization.k8s.io/v1';
+  await admin.apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web', namespace, labels } });
+  await admin.apply({ apiVersion: rbac, kind: 'Role', metadata: { name: 'exposure', namespace, labels }, rules: [
+    { apiGroups: [''], resources: ['services', 'pods'], verbs: ['create', 'update', 'patch', 'get', 'delete'] },
+  ] });
+  await admin.apply({ apiVersion: rbac, kind: 'RoleBinding', metadata: { name: 'exposure', namespace, labels },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'exposure' }, subjects: [{ kind: 'ServiceAccount', name: 'web', namespace }] });
+  const pod = admin.as(`system:serviceaccount:${namespace}:web`);
+  await eventually('the pod may write Services', async () => pod.apply(service(namespace, 'probe', {})).then(() => true, (e: Error & { status?: number }) => (e.status === 403 && /cannot/.test(e.message) ? false : Promise.reject(e))), 20_000);
+  // The policy is in force once the API server has loaded it (read asynchronously after install).
+  await eventually('the exposure policy is in force', async () => pod.apply(service(namespace, 'probe2', { externalIPs: ['203.0.113.9'] })).then(() => false, () => true), 30_000);
+  return { namespace, app, pod };
+}
+
+const service = (namespace: string, name: string, spec: Record<string, unknown>): KubeObject => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace },
+  spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 80 }], ...spec } });
+const podOf = (namespace: string, name: string, spec: Record<string, unknown>, container: Record<string, unknown> = {}): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace },
+  spec: { containers: [{ name: 'web', image: 'nginx:1.27', ...container }], ...spec } });
+
+test('a pod given rights on Services by the app\'s permissions cannot make one with externalIPs, or of type NodePort or LoadBalancer, without allow.hostPorts; a ClusterIP Service is accepted; system:masters passes', async () => {
+  // Setup
+  const { namespace, app, pod } = await environmentWithPodWriter({ permissions: true });
+  // Test
+  await assert.rejects(pod.apply(service(namespace, 'taken', { externalIPs: ['10.96.0.1'] })), forbidden(/Service taken: externalIPs would let it take traffic meant for any address in the cluster \(CVE-2020-8554\); no allow key grants this/));
+  for (const type of ['NodePort', 'LoadBalancer']) {
+    await assert.rejects(pod.apply(service(namespace, 'open', { type })),
+      forbidden(new RegExp(`Service open: type ${type} opens a port on every node, which app ${app} is not allowed: set "allow: \\{ hostPorts: true \\}" in apps/${app}\\.yaml of the config repository`)), type);
+  }
+  await pod.apply(service(namespace, 'inner', { type: 'ClusterIP' }));
+  // Changed afterwards by an update: refused the same.
+  await assert.rejects(pod.apply(service(namespace, 'inner', { type: 'NodePort' })), forbidden(/Service inner: type NodePort opens a port on every node/));
+  await admin.apply(service(namespace, 'by-admin', { type: 'NodePort' }));
+  // Pod Security (baseline here) refuses a hostPort pod anyway; the policy says which allow key.
+  await assert.rejects(pod.apply(podOf(namespace, 'bound', {}, { ports: [{ containerPort: 80, hostPort: 8080 }] })), (err: Error & { status?: number }) => err.status === 403);
+});
+
+test('where Pod Security is privileged (the app is allowed hostPath), a pod still cannot use host namespaces, a hostPort or a privileged container it is not allowed, nor a NodePort Service; what it is allowed passes', async () => {
+  // Setup
+  const { namespace, app, pod } = await environmentWithPodWriter({ permissions: true, hostPath: true });
+  const how = (key: string) => `which app ${app} is not allowed: set "allow: \\{ ${key}: true \\}"`;
+  // Test
+  await assert.rejects(pod.apply(podOf(namespace, 'hostnet', { hostNetwork: true, hostPID: true })), forbidden(new RegExp(`Pod hostnet: hostNetwork, hostPID shares the node's namespaces, ${how('hostNamespaces')}`)));
+  await assert.rejects(pod.apply(podOf(namespace, 'ipc', { hostIPC: true })), forbidden(new RegExp(`Pod ipc: hostIPC shares the node's namespaces, ${how('hostNamespaces')}`)));
+  await assert.rejects(pod.apply(podOf(namespace, 'bound', {}, { ports: [{ containerPort: 80, hostPort: 8080 }] })), forbidden(new RegExp(`Pod bound: container web binds a port on the node \\(hostPort\\), ${how('hostPorts')}`)));
+  await assert.rejects(pod.apply(podOf(namespace, 'root', {}, { securityContext: { privileged: true } })), forbidden(new RegExp(`Pod root: container web runs privileged \\(root on the node\\), ${how('privileged')}`)));
+  await assert.rejects(pod.apply(service(namespace, 'open', { type: 'NodePort' })), forbidden(/type NodePort opens a port on every node/));
+  // Allowed: a hostPath volume; an ordinary pod.
+  await pod.apply(podOf(namespace, 'logs', { volumes: [{ name: 'logs', hostPath: { path: '/var/log' } }] }, { volumeMounts: [{ name: 'logs', mountPath: '/logs' }] }));
+  await pod.apply(podOf(namespace, 'plain', {}));
+});
+
+test('an app allowed hostPorts may have NodePort and LoadBalancer Services and hostPorts, never externalIPs; host namespaces stay refused', async () => {
+  // Setup
+  const { namespace, pod } = await environmentWithPodWriter({ permissions: true, hostPorts: true });
+  // Test
+  await pod.apply(service(namespace, 'node', { type: 'NodePort' }));
+  await pod.apply(service(namespace, 'lb', { type: 'LoadBalancer' }));
+  await pod.apply(podOf(namespace, 'bound', {}, { ports: [{ containerPort: 80, hostPort: 8080 }] }));
+  await assert.rejects(pod.apply(service(namespace, 'taken', { type: 'NodePort', externalIPs: ['10.96.0.1'] })), forbidden(/externalIPs/));
+  await assert.rejects(pod.apply(podOf(namespace, 'hostnet', { hostNetwork: true })), forbidden(/hostNetwork shares the node's namespaces/));
+});

@@ -376,10 +376,6 @@ export async function finalize(run: ReconcileRun): Promise<Outcome | undefined> 
   if (done === 'waiting') {
     return { kind: 'waiting', reason: Reason.Deleting, message: `waiting for namespace ${env.spec.namespace} to be deleted`, requeueAfterMs: 1_000 };
   }
-  if (done !== 'done') {
-    // Kept, not forgotten: looked at again each minute (a CRD reinstalled lets it go).
-    return { kind: 'waiting', reason: Reason.PruneKindNotServed, message: conditionMessage(`not deleted yet: ${done.unserved}`), requeueAfterMs: 60_000 };
-  }
   forgetWorkloads(memory, run.status.inventory);
   memory.routeScope?.delete(key);
   memory.pending?.delete(key);

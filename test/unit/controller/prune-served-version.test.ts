@@ -46,6 +46,7 @@ function fakeServer(served: Record<string, string[]>, preferred: Record<string, 
       if (!obj) throw notFound(req.path, 'not found');
       if (req.method === 'GET') return { ...obj, apiVersion: gv };
       if (req.method === 'DELETE') { objects.delete(id); return {}; }
+      if (req.method === 'PATCH') return obj;
       throw new Error(`unexpected ${req.method}`);
     },
   } as unknown as KubeRest;
@@ -132,18 +133,18 @@ test('prune step: an unserved entry stays in the inventory, Pruned=False names i
   assert.equal(second.status.conditions?.find((c) => c.type === 'Pruned'), undefined);
 });
 
-test('finalize: a cluster-scoped object whose kind is served at no version keeps the finalizer, with why (letting go would leave it recorded nowhere)', async () => {
-  // The namespace is gone; the inventory still has a cluster-scoped Widget whose CRD was removed.
-  const api = fakeServer({}, {});
+test('finalize: a cluster-scoped object whose kind is served at no version is let go (its objects went with its CRD); holding the finalizer held the Environment for good (review8 F4)', async () => {
+  // The namespace is gone; the inventory still has a cluster-scoped Widget whose CRD is gone (an
+  // app's own CRD, pruned before it: the API server deleted its Widgets with it).
+  const api = fakeServer({ 'ria.dev/v1': ['Environment'] }, {});
+  api.objects.set('ria.dev/environments/ria/shop--main', { apiVersion: '', kind: '', metadata: { name: 'shop--main', namespace: 'ria' } });
   const env = {
     apiVersion: 'ria.dev/v1', kind: 'Environment',
     metadata: { name: 'shop--main', namespace: 'ria', finalizers: [ENVIRONMENT_FINALIZER], deletionTimestamp: '2026-12-03T00:00:00Z', resourceVersion: '7' },
     spec: { app: 'shop', kind: 'branch', branch: 'main', target: 'main', commit: 'a'.repeat(40), namespace: 'shop--main' },
-    status: { inventory: [{ apiVersion: 'stable.example.com/v1beta1', kind: 'Widget', name: 'w1' }] },
+    status: { inventory: [{ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: 'widgets.stable.example.com' }, { apiVersion: 'stable.example.com/v1beta1', kind: 'Widget', name: 'w1' }] },
   } as unknown as Environment;
-  const r = await finalizeEnvironment(api.ctx, env);
-  // Before: the entry counted as skipped and the finalizer went: the Widget, once its CRD is back, was nobody's.
-  assert.notEqual(r, 'done');
-  assert.match((r as { unserved: string }).unserved, /Widget.*w1.*serves Widget at no version of stable\.example\.com now/);
-  assert.ok(!api.seen.some((s) => s.startsWith('PATCH') || s.startsWith('DELETE')), api.seen.join('\n'));
+  // Test: the finalizer goes (before: { unserved }, and the same each minute until the CRD came back).
+  assert.equal(await finalizeEnvironment(api.ctx, env), 'done');
+  assert.ok(api.seen.includes('PATCH /apis/ria.dev/v1/namespaces/ria/environments/shop--main'), api.seen.join('\n'));
 });

@@ -9,7 +9,8 @@ import { PollSchedule, systemClock, type ScheduleClock } from './poll-schedule.j
 import { resyncCronFor } from './resync.js';
 import { Backoff } from './backoff.js';
 import { watchCollection, type WatchHandle } from './informers.js';
-import { syncConfig, type ConfigSource, type ConfigState } from './config/sync.js';
+import { AppView, type ViewedApp } from './app-view.js';
+import { syncConfig, type AppWrites, type ConfigSource, type ConfigState } from './config/sync.js';
 import { environmentApp, syncApp, type EnvironmentSource } from './app/sync.js';
 import { syncAppFromPush, usablePushHint, type PushHint, type VerifiablePush } from './app/push.js';
 import { fetchRefTip } from './environment/source.js';
@@ -113,13 +114,20 @@ export class Engine {
     this.started = true;
     const rest = this.ctx.objects.rest;
     const ns = this.ctx.namespace;
+    // The Apps: new and changed ones are synced at once (appChangeLane); the reconciles take their
+    // App from this view (appForReconcile) instead of reading it each time.
+    this.appWatch = watchCollection<ViewedApp>(rest, `/apis/${API_VERSION}/namespaces/${ns}/apps`, undefined, (app, event) => {
+      if (event === 'delete') this.appGone(app.metadata.name, app.metadata.resourceVersion);
+      else this.appSeen(app, 'normal');
+    }, this.ctx.log);
+    this.watches.push(this.appWatch);
     this.environmentWatch = watchCollection<Environment & { metadata: { name: string } }>(rest, `/apis/${API_VERSION}/namespaces/${ns}/environments`, undefined, (env, event) => {
       const key = envKey(ns, env.metadata.name);
       if (event === 'delete') {
         // The engine's copy: a delete found by listing again carries only the object's name.
         const gone = this.environments.get(key) ?? env;
         this.forgetEnvironment(key);
-        if (gone.spec) this.ctx.hooks.environmentRemoved?.(gone, this.knownApps.get(gone.spec.app));
+        if (gone.spec) this.ctx.hooks.environmentRemoved?.(gone, this.apps.get(gone.spec.app));
         this.queue.add(key);
         return;
       }
@@ -177,7 +185,7 @@ export class Engine {
     const norm = normalizeUrl(repoUrl);
     let pushedTip: Promise<string | undefined> | undefined;
     if (normalizeUrl(this.options.config.url) === norm) this.queue.add(CONFIG_KEY, 'urgent');
-    for (const app of this.knownApps.values()) {
+    for (const app of this.apps.values()) {
       if (normalizeUrl(app.spec.repo) !== norm) continue;
       const name = app.metadata.name;
       this.ctx.listings.invalidate(app.spec.repo);
@@ -253,6 +261,7 @@ export class Engine {
     }
   }
 
+  private appWatch?: WatchHandle;
   private environmentWatch?: WatchHandle;
   private jobWatch?: WatchHandle;
   /** Build Jobs by name, from the Job watch: the app and commit each builds. */
@@ -339,6 +348,8 @@ export class Engine {
    */
   private async resyncAll(): Promise<void> {
     const ns = this.ctx.namespace;
+    // The Apps too, for the same reason (the App watch's copies are what reconciles render with).
+    await this.refreshApps('normal');
     try {
       const listed = await this.ctx.objects.list<Environment & { metadata: { name: string } }>(API_VERSION, 'Environment', { namespace: ns });
       const seen = new Set<string>();
@@ -352,7 +363,7 @@ export class Engine {
         // Not listed: gone without the watch saying so, or created since the list was served.
         if (await this.ctx.objects.get({ apiVersion: API_VERSION, kind: 'Environment', namespace: ns, name: env.metadata.name })) continue;
         if (!this.forgetEnvironment(key)) continue; // the watch got there meanwhile
-        this.ctx.hooks.environmentRemoved?.(env, this.knownApps.get(env.spec.app));
+        this.ctx.hooks.environmentRemoved?.(env, this.apps.get(env.spec.app));
       }
     } catch (err) {
       this.ctx.log.warn('listing Environments for the resync failed; using the watch\'s view', { error: (err as Error).message });
@@ -363,17 +374,24 @@ export class Engine {
     for (const key of this.environments.keys()) this.queue.add(key, 'background');
   }
 
-  private readonly knownApps = new Map<string, App & { metadata: { name: string } }>();
+  /**
+   * The App objects, from the App watch, this process's own writes (the config sync's answers)
+   * and the list of every resync tick: each copy taken only when newer than the one held
+   * (app-view.ts), so no source can put back an older spec than one this process saw or wrote.
+   */
+  private readonly apps = new AppView();
 
   /**
-   * The poll round, every interval (±10% jitter): the config repository, and one list of the App
-   * objects. The apps' own repositories are listed by the schedule, each at its offset; an app
-   * that is new, or whose spec changed, is synced at once.
+   * The poll round, every interval (±10% jitter): the config repository. The apps' own
+   * repositories are listed by the schedule, each at its offset. The App objects come from their
+   * watch; they are listed here only while it has not delivered its first list (or the view
+   * cannot compare versions: app-view.ts), as every round did before there was a watch.
    */
   private schedulePoll(delayMs: number): void {
     this.pollTimer = this.clock.setTimeout(() => {
       this.queue.add(CONFIG_KEY);
-      void this.refreshApps('normal').finally(() => {
+      const listing = this.appWatch?.synced() && this.apps.trusted ? Promise.resolve() : this.refreshApps('normal');
+      void listing.finally(() => {
         // A round in flight when the engine stopped (leadership lost) schedules no next one.
         if (!this.started || this.stopped) return;
         // ±10% jitter so many engines do not poll in lockstep.
@@ -382,33 +400,79 @@ export class Engine {
     }, delayMs);
   }
 
-  /** Lists the App objects: the schedule's apps; new and changed ones are queued now (`appChangeLane`). */
+  /**
+   * Lists the App objects (the resync's safety net: a watch that died quietly would otherwise hide
+   * new, changed or deleted Apps until a restart); what is new or changed is queued now.
+   */
   private async refreshApps(priority: Priority): Promise<void> {
     try {
-      const apps = await this.ctx.objects.list<App & { metadata: { name: string } }>(API_VERSION, 'App', { namespace: this.ctx.namespace });
-      const before = new Map(this.knownApps);
-      this.knownApps.clear();
-      for (const app of apps) {
-        const name = app.metadata.name;
-        this.knownApps.set(name, app);
-        const lane = appChangeLane(before.get(name), app, priority);
-        if (lane && this.backoff.attempts(appKey(name)) === 0) this.queue.add(appKey(name), lane);
-      }
-      this.schedule.set(apps.map((app) => ({ name: app.metadata.name, group: normalizeUrl(app.spec.repo) })));
+      const { items, resourceVersion } = await this.ctx.objects.listAt<ViewedApp>(API_VERSION, 'App', { namespace: this.ctx.namespace });
+      const { taken, removed } = this.apps.listed(items.map(leanApp), resourceVersion);
+      for (const { app, previous } of taken) this.appTaken(app, previous, priority);
+      if (removed.length) this.scheduleChanged();
     } catch (err) {
       this.ctx.log.warn('listing Apps failed; will retry next poll', { error: (err as Error).message });
     }
   }
 
+  /** A copy of an App (the watch's, a write's answer): into the view when newer, and queued when new or changed. */
+  private appSeen(copy: ViewedApp, priority: Priority): void {
+    const app = leanApp(copy);
+    const seen = this.apps.seen(app);
+    if (seen.taken) this.appTaken(app, seen.previous, priority);
+  }
+
+  private appTaken(app: ViewedApp, previous: ViewedApp | undefined, priority: Priority): void {
+    const name = app.metadata.name;
+    const lane = appChangeLane(previous, app, priority);
+    if (lane && this.backoff.attempts(appKey(name)) === 0) this.queue.add(appKey(name), lane);
+    // The spec of the same App changed (a revoked `allow`, whoever wrote it): its environments look again now.
+    if (lane && previous?.metadata.uid === app.metadata.uid) {
+      for (const [key, env] of this.environments) if (env.spec.app === name) this.queue.add(key, lane === 'urgent' ? 'urgent' : 'normal');
+    }
+    if (!previous || previous.spec.repo !== app.spec.repo) this.scheduleChanged();
+  }
+
+  private appGone(name: string, resourceVersion: string | undefined): void {
+    if (this.apps.removed(name, resourceVersion)) this.scheduleChanged();
+  }
+
+  /** The config sync's App writes, into the view as the server answered them (before any reconcile it queues). */
+  private appWrites(priority: Priority): AppWrites {
+    return { written: (app) => this.appSeen(app, priority), deleted: (name, rv) => this.appGone(name, rv) };
+  }
+
+  private scheduleDue = false;
+
+  /** The poll schedule follows the view's Apps; set once per turn of the event loop (a list or the watch's first list delivers N at once). */
+  private scheduleChanged(): void {
+    if (this.scheduleDue) return;
+    this.scheduleDue = true;
+    queueMicrotask(() => {
+      this.scheduleDue = false;
+      this.schedule.set([...this.apps.values()].map((app) => ({ name: app.metadata.name, group: normalizeUrl(app.spec.repo) })));
+    });
+  }
+
+  /**
+   * The view's copy of an Environment's App for its reconcile (no read), or undefined: read it.
+   * Only once the App watch has listed and while the view can order versions (app-view.ts).
+   */
+  private appForReconcile(env: Environment): ViewedApp | undefined {
+    return usableAppCopy(this.apps.get(env.spec.app), env, Boolean(this.appWatch?.synced()) && this.apps.trusted);
+  }
+
   private async work(key: string, priority: Priority): Promise<void> {
     const started = Date.now();
     if (key === CONFIG_KEY) {
-      const result = await syncConfig(this.ctx, this.options.fs, this.options.config, this.configState);
+      // Apps new to this process are queued as the view takes them (appSeen: the config sync's
+      // write answer, or the watch), in the background lane, so a cold start goes app by app.
+      const knownBefore = new Set([...this.apps.values()].map((a) => a.metadata.name));
+      const result = await syncConfig(this.ctx, this.options.fs, this.options.config, this.configState, this.appWrites(priority));
       // The app sync writes the config's conditions (one writer of App status): those that changed
-      // are queued. An App new to this process is queued by refreshApps (in the background lane, so
-      // a cold start goes app by app); one backing off writes them at its retry.
+      // are queued (one backing off writes them at its retry).
       for (const name of result.statusChanged) {
-        if (this.knownApps.has(name) && this.backoff.attempts(appKey(name)) === 0) this.queue.add(appKey(name), result.ok ? priority : 'background');
+        if (knownBefore.has(name) && this.apps.get(name) && this.backoff.attempts(appKey(name)) === 0) this.queue.add(appKey(name), result.ok ? priority : 'background');
       }
       if (!result.ok) { this.retryLater(key, result.error); return; }
       this.backoff.succeed(key);
@@ -416,14 +480,16 @@ export class Engine {
       if (result.changed) {
         // An app's config (answers, allow, secretsFrom) or the settings may have changed: every
         // environment looks again; those whose inputs are unchanged stop at the no-op check.
+        // The Apps it wrote are in the view already (appWrites): each of these reconciles takes
+        // the new spec, even before the App watch delivers it.
         for (const envKey of this.environments.keys()) this.queue.add(envKey);
-        await this.refreshApps(priority);
+        if (!this.appWatch?.synced()) await this.refreshApps(priority);
       }
       return;
     }
     if (key.startsWith('app/')) {
       const name = key.slice(4);
-      const known = this.knownApps.get(name);
+      const known = this.apps.get(name);
       const hints = this.pushHints.get(name);
       // What an urgent sync changes is reconciled urgently too (the webhook's push → applied); what
       // a listing changes, ahead of other listings (the environment's apply before other apps' syncs).
@@ -456,7 +522,7 @@ export class Engine {
     if (!this.synced) { this.queue.addAfter(key, 500); return; }
     this.readyAfterLastReconcile.delete(key);
     const copy = this.environmentCopyFor(key);
-    const outcome = await reconcileEnvironment(this.ctx, this.memory, namespace, name, undefined, copy);
+    const outcome = await reconcileEnvironment(this.ctx, this.memory, namespace, name, undefined, copy, (env) => this.appForReconcile(env));
     const seen = outcome.env?.metadata.resourceVersion;
     if (seen && outcome.env?.metadata.namespace === this.ctx.namespace) this.lastSeen.set(key, seen); else this.lastSeen.delete(key);
     if (outcome.env?.status?.phase === 'Ready' && !outcome.error && outcome.requeueAfterMs === undefined && !outcome.env.metadata.deletionTimestamp) this.readyAfterLastReconcile.add(key);
@@ -532,6 +598,27 @@ export function usableEnvironmentCopy(watched: Environment | undefined, lastSeen
   const rv = watched?.metadata?.resourceVersion;
   if (!watched || appliedSince || rv === undefined || rv !== lastSeen) return undefined;
   return structuredClone({ ...watched, apiVersion: API_VERSION, kind: 'Environment' }) as Environment & { metadata: { name: string } };
+}
+
+/**
+ * Pure: the engine's copy of an Environment's App for its reconcile to use instead of reading it,
+ * or undefined (read it). `trusted`: the App watch has listed, and the view orders versions, so
+ * the copy is at least as new as anything this process wrote or saw of it. The uid matters: an
+ * Environment owned by another App of the same name (deleted and recreated since the copy was
+ * taken, or since the Environment was) is not this copy's; read it. A copy: the reconcile may
+ * change what it is given.
+ */
+export function usableAppCopy(viewed: ViewedApp | undefined, env: Environment, trusted: boolean): ViewedApp | undefined {
+  if (!trusted || !viewed) return undefined;
+  const owner = env.metadata.ownerReferences?.find((r) => r.kind === 'App' && r.controller);
+  if (owner && owner.uid !== viewed.metadata.uid) return undefined;
+  return structuredClone(viewed);
+}
+
+/** An App as the engine keeps it: with its kind (a list's items may lack it), without managedFields (nothing reads them). */
+function leanApp(app: ViewedApp): ViewedApp {
+  const { managedFields: _owners, ...metadata } = app.metadata;
+  return { ...app, apiVersion: API_VERSION, kind: 'App', metadata };
 }
 
 /**

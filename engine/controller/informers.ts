@@ -68,7 +68,8 @@ export function watchCollection<T extends Watched = Watched>(rest: KubeRest, pat
     } while (cont);
     const listed = new Set(items.map(keyOf));
     for (const [key, gone] of [...known]) {
-      if (!listed.has(key)) { known.delete(key); onChange(gone, 'delete'); }
+      // Gone by the list's version: the tombstone carries it (a deletion seen at that version, as a watch's delete carries its own).
+      if (!listed.has(key)) { known.delete(key); onChange({ ...gone, metadata: { ...gone.metadata, resourceVersion: listedAt } }, 'delete'); }
     }
     for (const item of items) seen(item);
     resourceVersion = listedAt;

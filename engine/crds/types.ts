@@ -24,6 +24,8 @@ export interface ObjectMeta {
   uid?: string;
   deletionTimestamp?: string;
   creationTimestamp?: string;
+  /** An Environment's: its App (by uid: an App recreated under the same name is another owner). */
+  ownerReferences?: Array<{ apiVersion: string; kind: string; name: string; uid: string; controller?: boolean; blockOwnerDeletion?: boolean }>;
   /** Who set which fields (server-side apply); read to know whether a field manager already owns its part. */
   managedFields?: Array<{ manager?: string; operation?: string; subresource?: string }>;
 }

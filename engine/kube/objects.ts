@@ -63,19 +63,29 @@ export class KubeObjects {
   }
 
   async list<T = KubeObject>(apiVersion: string, kind: string, options: { namespace?: string; labelSelector?: string } = {}): Promise<T[]> {
+    return (await this.listAt<T>(apiVersion, kind, options)).items;
+  }
+
+  /**
+   * A list with the resourceVersion it was served at (the first page's: the pages that follow are
+   * of the same snapshot), to tell it from copies seen before or after it (a watch's, a write's).
+   */
+  async listAt<T = KubeObject>(apiVersion: string, kind: string, options: { namespace?: string; labelSelector?: string } = {}): Promise<{ items: T[]; resourceVersion: string | undefined }> {
     const r = await this.paths.resource(apiVersion, kind);
     const base = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
     const path = r.namespaced && options.namespace ? `${base}/namespaces/${encodeURIComponent(options.namespace)}/${r.name}` : `${base}/${r.name}`;
     const items: T[] = [];
     let cont: string | undefined;
+    let resourceVersion: string | undefined;
     do {
-      const page = await this.call<{ items: T[]; metadata?: { continue?: string } }>({
+      const page = await this.call<{ items: T[]; metadata?: { continue?: string; resourceVersion?: string } }>({
         verb: 'list', method: 'GET', path, query: { labelSelector: options.labelSelector, limit: 500, continue: cont },
       });
       for (const item of page.items) items.push({ ...(item as object), apiVersion, kind } as T);
       cont = page.metadata?.continue || undefined;
+      resourceVersion ??= page.metadata?.resourceVersion;
     } while (cont);
-    return items;
+    return { items, resourceVersion };
   }
 
   /** Creates (POST); a 409 means the name is taken. Used where apply does not fit (Events: new name each time). */
@@ -132,12 +142,19 @@ export class KubeObjects {
    * now belongs to another one): what was checked before the delete is what gets deleted.
    */
   async delete(ref: KubeObjectRef, propagationPolicy: 'Background' | 'Foreground' = 'Background', options: { uid?: string } = {}): Promise<boolean> {
+    return (await this.deleteAnswered(ref, propagationPolicy, options)) !== undefined;
+  }
+
+  /**
+   * delete(), with the server's answer: the object as deleted (its resourceVersion is the
+   * deletion's), or as it is now when finalizers hold it. Undefined: it was not there.
+   */
+  async deleteAnswered<T = KubeObject>(ref: KubeObjectRef, propagationPolicy: 'Background' | 'Foreground' = 'Background', options: { uid?: string } = {}): Promise<T | undefined> {
     const preconditions = options.uid ? { preconditions: { uid: options.uid } } : {};
     try {
-      await this.call({ verb: 'delete', method: 'DELETE', path: await this.paths.path(ref), ref, body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy, ...preconditions } });
-      return true;
+      return await this.call<T>({ verb: 'delete', method: 'DELETE', path: await this.paths.path(ref), ref, body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy, ...preconditions } }) ?? ({} as T);
     } catch (err) {
-      if (isNotFound(err)) return false;
+      if (isNotFound(err)) return undefined;
       throw err;
     }
   }

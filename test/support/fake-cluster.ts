@@ -1,5 +1,5 @@
 /**
- * An in-memory stand-in for KubeObjects (get, list, apply, applyStatus, mergePatch, delete,
+ * An in-memory stand-in for KubeObjects (get, list, listAt, apply, applyStatus, mergePatch, delete,
  * create) with failures injected per verb and object, for unit tests of the reconcile's structure.
  * Not an API server: no validation, no defaulting beyond generation, uid and resourceVersion.
  * What must behave like Kubernetes is tested on the real control plane (test/integration).
@@ -36,6 +36,10 @@ export class FakeCluster {
   readonly failures: InjectedFailure[] = [];
   readonly calls: Array<{ verb: FakeVerb; kind: string; name?: string }> = [];
   private counter = 0;
+  /** The newest resourceVersion handed out (a list's, as the API server gives one). */
+  get version(): number {
+    return this.counter;
+  }
   /** Applied Deployments report a finished rollout at once (false: they stay "not observed yet"). */
   rollOut = true;
 
@@ -91,6 +95,10 @@ export class FakeCluster {
         return [...self.store.values()].filter((o) => o.apiVersion === apiVersion && o.kind === kind
           && (!options.namespace || o.metadata.namespace === options.namespace)).map((o) => structuredClone(o) as T);
       },
+      async listAt<T>(apiVersion: string, kind: string, options: { namespace?: string } = {}): Promise<{ items: T[]; resourceVersion: string }> {
+        const resourceVersion = String(self.version);
+        return { items: await api.list<T>(apiVersion, kind, options), resourceVersion };
+      },
       async apply<T>(obj: KubeObject, options: { fieldManager?: string; dryRun?: boolean } = {}): Promise<T> {
         self.check(options.dryRun ? 'dryRun' : 'apply', obj.kind, obj.metadata.name);
         // The fields the manager owns, in the API server's fieldsV1 shape (lists as one field here).
@@ -122,8 +130,14 @@ export class FakeCluster {
         return self.put({ ...current, ...rest, metadata: { ...current.metadata, ...meta } }) as T;
       },
       async delete(ref: KubeObjectRef): Promise<boolean> {
+        return (await api.deleteAnswered(ref)) !== undefined;
+      },
+      /** The object as deleted, at the deletion's resourceVersion (as the API server answers). */
+      async deleteAnswered<T>(ref: KubeObjectRef): Promise<T | undefined> {
         self.check('delete', ref.kind, ref.name);
-        return self.store.delete(keyOf(ref));
+        const current = self.find(ref.apiVersion, ref.kind, ref.namespace, ref.name);
+        if (!self.store.delete(keyOf(ref)) || !current) return undefined;
+        return { ...current, metadata: { ...current.metadata, resourceVersion: String(++self.counter) } } as T;
       },
       /** No RBAC here: every identity may do everything (the real authorizer is tested on the control plane). */
       as: () => api,

@@ -44,6 +44,18 @@ export type ConfigSyncResult =
 type LoadedApp = App & { metadata: { name: string } };
 
 /**
+ * Told of each App spec the config sync wrote or deleted, with the server's answer, as soon as
+ * it answered: the engine's view of the Apps then has that version before any reconcile queued
+ * after the sync starts (a watch would deliver it a moment later, and a reconcile taking the
+ * older copy could re-apply what the new spec revokes).
+ */
+export interface AppWrites {
+  written(app: LoadedApp): void;
+  /** `resourceVersion`: the deletion's, from the server's answer (else the version deleted). */
+  deleted(name: string, resourceVersion: string | undefined): void;
+}
+
+/**
  * The config repository is read without ria.yaml's git limits: only its writers can make it
  * large, and they are trusted with everything the engine does; a limit set in its own ria.yaml
  * could also keep the engine from reading the commit that raises it. (A config folder inside a
@@ -64,7 +76,7 @@ const CONFIG_WRITES = 8;
  * them with the rest of the App's status (one writer, one write for a new App); the result names
  * the Apps whose conditions changed, for the engine to queue their app sync.
  */
-export async function syncConfig(ctx: EngineContext, fs: FsClient, source: ConfigSource, state: ConfigState): Promise<ConfigSyncResult> {
+export async function syncConfig(ctx: EngineContext, fs: FsClient, source: ConfigSource, state: ConfigState, writes?: AppWrites): Promise<ConfigSyncResult> {
   const started = Date.now();
   const statusChanged = new Set<string>();
   let sha: string;
@@ -121,6 +133,7 @@ export async function syncConfig(ctx: EngineContext, fs: FsClient, source: Confi
         metadata: { name: app.name, namespace: ctx.namespace, labels: { [APP_LABEL]: app.name, 'app.kubernetes.io/managed-by': 'ria' } },
         spec: app.spec,
       }, { force: true });
+      writes?.written(current);
       ctx.log.info('app configured', { app: app.name, file: app.file, commit: sha });
     }
     const valid: Verdict = config.settingsError
@@ -141,7 +154,8 @@ export async function syncConfig(ctx: EngineContext, fs: FsClient, source: Confi
   const named = new Set([...config.apps.map((a) => a.name), ...config.appErrors.keys()]);
   for (const app of existing) {
     if (named.has(app.metadata.name) || app.metadata.deletionTimestamp) continue;
-    await ctx.objects.delete({ apiVersion: API_VERSION, kind: 'App', namespace: ctx.namespace, name: app.metadata.name });
+    const answer = await ctx.objects.deleteAnswered<LoadedApp>({ apiVersion: API_VERSION, kind: 'App', namespace: ctx.namespace, name: app.metadata.name });
+    if (answer) writes?.deleted(app.metadata.name, answer.metadata?.resourceVersion ?? app.metadata.resourceVersion);
     state.apps?.delete(app.metadata.name);
     ctx.log.info('app removed from the config repository: deleting it and its environments', { app: app.metadata.name });
   }

@@ -4,7 +4,7 @@ import { KubeApiError } from '../../kube/errors.js';
 import type { EngineContext, ReconcileResult } from '../context.js';
 import { Reason } from '../reasons.js';
 import { memoryKey, type ReconcileMemory } from './memory.js';
-import { StalledError, type LoadedEnvironment, type NamedStep, type Outcome, type ReconcileRun, type RecordedEvent } from './outcome.js';
+import { StalledError, type LoadedApp, type LoadedEnvironment, type NamedStep, type Outcome, type ReconcileRun, type RecordedEvent } from './outcome.js';
 import { deleteSteps, deploySteps } from './steps.js';
 import { summarize } from './summarize.js';
 import { writeStatus, shortCommit } from './status.js';
@@ -31,16 +31,19 @@ export interface ReconcileOutcome {
  * nothing is deleted unless a new render succeeded and was applied.
  */
 export async function reconcileEnvironment(ctx: EngineContext, memory: ReconcileMemory, namespace: string, name: string,
-  steps?: { deploy?: readonly NamedStep[]; delete?: readonly NamedStep[] }, known?: LoadedEnvironment): Promise<ReconcileOutcome> {
+  steps?: { deploy?: readonly NamedStep[]; delete?: readonly NamedStep[] }, known?: LoadedEnvironment,
+  appOf?: (env: LoadedEnvironment) => LoadedApp | undefined): Promise<ReconcileOutcome> {
   // `known`: the engine's copy when it is the very version this process last saw (no read); else read.
   const env = known ?? await ctx.objects.get<LoadedEnvironment>({ apiVersion: API_VERSION, kind: 'Environment', namespace, name });
   if (!env) return { result: 'noop' };
   const key = memoryKey(namespace, name);
   // A first deploy's status held back (pending-status.ts) is where its next reconcile starts.
   const start = startingStatus(memory, key, env);
+  // `appOf`: the engine's copy of the App when it is at least as new as any it wrote or saw (the app step reads it otherwise).
+  const app = appOf?.(env);
   const run: ReconcileRun = {
     ctx, memory, env, key, now: ctx.now(),
-    status: start.status, events: [],
+    status: start.status, events: [], ...(app ? { app } : {}),
   };
   const deleting = Boolean(env.metadata.deletionTimestamp);
   let outcome: Outcome = { kind: 'failed', reason: Reason.ReconcileError, message: 'reconcile interrupted', error: new Error('reconcile interrupted') };

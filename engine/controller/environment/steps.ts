@@ -39,9 +39,14 @@ import { refOf, type KubeObject } from '../../kube/objects.js';
 
 const RETRY_MS = 5_000;
 
-/** The App this environment belongs to; without it nothing can be rendered. */
+/**
+ * The App this environment belongs to; without it nothing can be rendered. Given by the engine
+ * from its view of the Apps when that copy is at least as new as any it wrote or saw (engine.ts,
+ * usableAppCopy); read otherwise.
+ */
 export async function loadApp(run: ReconcileRun): Promise<Outcome | undefined> {
   const { ctx, env } = run;
+  if (run.app?.metadata.name === env.spec.app) return undefined;
   const app = await ctx.objects.get<LoadedApp>({ apiVersion: API_VERSION, kind: 'App', namespace: env.metadata.namespace!, name: env.spec.app });
   if (!app) throw new StalledError(Reason.AppMissing, `App ${env.spec.app} does not exist`);
   run.app = app;

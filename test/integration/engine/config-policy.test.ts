@@ -43,6 +43,15 @@ test('permissions a config does not allow fail validation naming the config key;
   const roles = await rbac.listNamespacedRole({ namespace: `${app}--main` });
   const rules = roles.items.flatMap((r) => r.rules ?? []);
   assert.ok(rules.some((r) => r.resources?.includes('configmaps') && r.verbs.includes('list')), JSON.stringify(rules));
+
+  // Revoked: the reconcile the config sync queues takes the App it just wrote (the engine's view
+  // has the write's answer before the App watch delivers it), so the permissions are refused again.
+  const allowed = await h.app(app);
+  await h.commitConfig({ [`apps/${app}.yaml`]: h.appFile(app, 'rights') });
+  const revoked = await h.waitEnvironment(`${app}--main`, 'Failed once revoked', phaseIs('Failed'));
+  assert.equal(revoked.status?.lastError?.path, 'services.web.permissions');
+  assert.match(revoked.status?.lastError?.message ?? '', /allow: \{ permissions: true \}"/);
+  assert.equal((await h.app(app))?.metadata.uid, allowed?.metadata.uid, 'the same App, its spec changed');
 });
 
 test('a broken app file marks the App and leaves its environment running; removing the file deletes App, Environment and namespace', async () => {
@@ -50,6 +59,7 @@ test('a broken app file marks the App and leaves its environment running; removi
   await h.commitApp('gone', 'main', { Riofile: 'services:\n  web:\n    image: nginx:1.27\n    ports: 80/http\n' });
   await h.commitConfig({ [`apps/${app}.yaml`]: h.appFile(app, 'gone') });
   await h.waitEnvironment(`${app}--main`, 'Ready', phaseIs('Ready'));
+  const firstUid = (await h.app(app))?.metadata.uid;
   const deployment = await apps.readNamespacedDeployment({ namespace: `${app}--main`, name: 'web' });
 
   await h.commitConfig({ [`apps/${app}.yaml`]: `${h.appFile(app, 'gone')}brnaches: [dev]\n` });
@@ -76,4 +86,12 @@ test('a broken app file marks the App and leaves its environment running; removi
     const ns = await core.readNamespace({ name: `${app}--main` }).catch(() => undefined);
     return !a && !env && !ns ? true : undefined;
   }, 90_000);
+
+  // Added back: another App of the same name (a new uid), which the engine's view takes over the
+  // deleted one's; its Environment is owned by it and deploys again.
+  await h.commitConfig({ [`apps/${app}.yaml`]: h.appFile(app, 'gone') });
+  const back = await h.waitEnvironment(`${app}--main`, 'Ready again', phaseIs('Ready'), 90_000);
+  const recreated = await h.app(app);
+  assert.ok(firstUid && recreated?.metadata.uid && recreated.metadata.uid !== firstUid, 'a new App');
+  assert.equal(back.metadata.ownerReferences?.[0]?.uid, recreated.metadata.uid);
 });

@@ -33,6 +33,7 @@ function setup() {
   const ctx = {
     objects: {
       list: async (_v: string, kind: string) => (kind === 'App' ? [app] : []),
+      listAt: async (_v: string, kind: string) => ({ items: kind === 'App' ? [app] : [], resourceVersion: undefined }),
       get: async () => { throw new Error('API server down'); },
     },
     git, gitCacheDir: tempDir('ria-engine-stop-'), namespace: 'ria', settings: defaultSettings, log: silentLog, hooks: {},

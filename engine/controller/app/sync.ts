@@ -15,7 +15,7 @@ export interface EnvironmentSource {
 }
 
 /**
- * What the engine already holds (the App from this poll round's listing, the app's Environments
+ * What the engine already holds (the App from its view of the Apps, the app's Environments
  * from the watch), so a poll of 1,000 apps does not cost 2,000 reads. Without it, both are read.
  */
 export interface AppSyncCache {

@@ -11,6 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installedEngineKubeConfig, testClients, eventually, uniqueName } from '../../support/kube.js';
 import { captureIO } from '../../support/io.js';
+import { removeInstallPolicies } from '../../support/installs.js';
+import { KubeObjects } from '../../../engine/kube/objects.js';
+import { KubeRest } from '../../../engine/kube/rest.js';
 import { main } from '../../../engine/cli/main.js';
 import { startGitServer, type GitServer } from '../../../engine/dev/git-server.js';
 import { commitFiles, createRepo } from '../../../engine/dev/git-fixtures.js';
@@ -58,6 +61,7 @@ after(async () => {
   await git?.stop();
   if (cacheDir) await rm(cacheDir, { recursive: true, force: true });
   for (const name of [source, unrelated]) if (name) await core.deleteNamespace({ name }).catch(() => undefined);
+  if (ns) await removeInstallPolicies(new KubeObjects(new KubeRest(testClients().kc)), ns);
 });
 
 test('the engine under its installed identity deploys an app end to end', async () => {

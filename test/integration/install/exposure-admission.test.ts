@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { installedEngineKubeConfig, testClients, eventually, uniqueName } from '../../support/kube.js';
 import { captureIO } from '../../support/io.js';
+import { removeInstallPolicies } from '../../support/installs.js';
 import { main } from '../../../engine/cli/main.js';
 import { KubeRest } from '../../../engine/kube/rest.js';
 import { KubeObjects, type KubeObject } from '../../../engine/kube/objects.js';
@@ -43,12 +44,7 @@ before(async () => {
 after(async () => {
   const { core } = testClients();
   for (const name of made) await core.deleteNamespace({ name }).catch(() => undefined);
-  // This install's admission policies hold every environment namespace of the shared cluster
-  // (its namespace policy refuses another install's engine): removed with the test.
-  const apiVersion = 'admissionregistration.k8s.io/v1';
-  for (const name of [`ria-engine-${ns}`, `ria-engine-routes-${ns}`, `ria-engine-namespaces-${ns}`, `ria-engine-exposure-${ns}`]) {
-    for (const kind of ['ValidatingAdmissionPolicyBinding', 'ValidatingAdmissionPolicy']) await admin.delete({ apiVersion, kind, name }).catch(() => undefined);
-  }
+  await removeInstallPolicies(admin, ns);
 });
 
 /**

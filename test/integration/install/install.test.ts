@@ -1,10 +1,11 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiextensionsV1Api, AuthorizationV1Api, CustomObjectsApi, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { testClients, uniqueName, eventually } from '../../support/kube.js';
 import { KubeRest } from '../../../engine/kube/rest.js';
 import { KubeObjects } from '../../../engine/kube/objects.js';
 import { captureIO } from '../../support/io.js';
+import { removeInstallPolicies } from '../../support/installs.js';
 import { main } from '../../../engine/cli/main.js';
 import { installManifests } from '../../../engine/install/manifests.js';
 
@@ -16,7 +17,14 @@ const custom = kc.makeApiClient(CustomObjectsApi);
 const kubeconfig = process.env.RIA_TEST_KUBECONFIG!;
 const configRepo = 'https://git.example/acme/config.git';
 
+/** Namespaces installed into here: their admission policies are removed at the end (test/support/installs.ts). */
+const installed = new Set<string>();
+after(async () => {
+  for (const ns of installed) await removeInstallPolicies(new KubeObjects(new KubeRest(kc)), ns);
+});
+
 async function install(ns: string, ...extra: string[]) {
+  if (!extra.includes('--dry-run')) installed.add(ns);
   const io = captureIO();
   const code = await main(['install', '--namespace', ns, '--config-repo', configRepo, '--image', 'ria:test', '--kubeconfig', kubeconfig, ...extra], io);
   assert.equal(code, 0, io.err());

@@ -20,6 +20,7 @@ import { endpointHost, environmentNamespace } from '../../../engine/render/names
 import { parseRiofile } from '../../../engine/riofile/index.js';
 import type { ClusterSettings, Environment } from '../../../engine/render/types.js';
 import { installCertManagerCrds } from '../../support/gateway-api.js';
+import { removeInstallPolicies } from '../../support/installs.js';
 
 const { kc } = testClients();
 const admin = new KubeObjects(new KubeRest(kc));
@@ -108,6 +109,9 @@ async function makeEnvironment(environment: Environment, cluster: Partial<Cluste
 after(async () => {
   const { core } = testClients();
   for (const name of made) await core.deleteNamespace({ name }).catch(() => undefined);
+  // Its namespace policy names this install's engine: left behind, it would refuse the engines of
+  // the tests that follow on this cluster the changes of their environments' namespaces.
+  await removeInstallPolicies(admin, ns);
 });
 
 test('the API server refuses an environment a route with a hostname the config did not give it', async () => {

@@ -32,7 +32,11 @@ test('pushes to several branches of one app start one fetch at a time; the other
   };
   const app = { apiVersion: 'ria.dev/v1', kind: 'App', metadata: { name: 'shop', namespace: 'ria', uid: 'u1' }, spec: { repo: REPO, branches: ['*'], riofile: 'Riofile' } };
   const ctx = {
-    objects: { list: async (_v: string, kind: string) => (kind === 'App' ? [app] : []), get: async () => { throw new Error('API server down'); } },
+    objects: {
+      list: async (_v: string, kind: string) => (kind === 'App' ? [app] : []),
+      listAt: async (_v: string, kind: string) => ({ items: kind === 'App' ? [app] : [], resourceVersion: undefined }),
+      get: async () => { throw new Error('API server down'); },
+    },
     git, gitCacheDir: tempDir('ria-push-fetch-'), namespace: 'ria', settings: defaultSettings, log: silentLog, hooks: {},
     now: () => new Date(), driftIntervalMs: 300_000, credentials: async () => undefined,
     listings: { invalidate: () => {}, get: async () => { listings++; throw new Error('git host down'); } },

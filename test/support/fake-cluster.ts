@@ -139,6 +139,8 @@ export class FakeCluster {
         if (!self.store.delete(keyOf(ref)) || !current) return undefined;
         return { ...current, metadata: { ...current.metadata, resourceVersion: String(++self.counter) } } as T;
       },
+      /** Discovery: every kind is served at the version asked. */
+      paths: { serves: async () => true, servedVersion: async (apiVersion: string) => apiVersion },
       /** No RBAC here: every identity may do everything (the real authorizer is tested on the control plane). */
       as: () => api,
       async allowed(): Promise<boolean> { return true; },

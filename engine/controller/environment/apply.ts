@@ -7,6 +7,7 @@ import { ObjectNotOwnedError, notOwnedReason, outsideEnvironment, type Environme
 import { isIdentityObject, writtenByEngine } from './identity.js';
 import { applyFingerprint } from './drift.js';
 import { inParallel } from '../parallel.js';
+import { LabelKeys } from '../../render/labels.js';
 
 export interface ApplyOutcome {
   inventory: InventoryEntry[];
@@ -18,6 +19,13 @@ export interface ApplyOutcome {
   live: Map<string, KubeObject>;
   /** Fingerprint of each object applied (drift.ts): the desired object and the fields Ria owns after the apply. */
   fields: Map<string, string>;
+  /**
+   * The environment's namespace existed before this apply with the environment's label: an
+   * earlier apply of this environment wrote it (a preview's namespace made before its
+   * Environment has no such label). With no inventory recorded, what that apply made is looked
+   * for (leftovers.ts).
+   */
+  namespaceApplied?: boolean;
 }
 
 /** A drift check's verdict: apply only `drifted`; the others are unchanged, as read (`live`). */
@@ -102,11 +110,11 @@ export async function applyEnvironmentObjects(ctx: EngineContext, owner: Environ
   await ctx.identities.ensureRoles();
   const known = new Set(existing.map(inventoryKey));
   const outcome: ApplyOutcome = { inventory: objects.map(refOf), conflicts: [], generations: new Map(), live: new Map(), fields: new Map() };
-  const refuseUnowned = async (obj: KubeObject, context = ''): Promise<boolean> => {
+  const refuseUnowned = async (obj: KubeObject, context = ''): Promise<KubeObject | undefined> => {
     const live = await ctx.identities.clientFor(obj).get(refOf(obj));
     const why = live && notOwnedReason(owner, live);
     if (why) throw new ObjectNotOwnedError(refOf(obj), owner, `${why}${context}`);
-    return live !== undefined;
+    return live;
   };
   // The environment's namespace did not exist when this apply looked (a first deploy): nothing in
   // it can be someone else's, so its new objects are applied without reading each first (a
@@ -122,7 +130,9 @@ export async function applyEnvironmentObjects(ctx: EngineContext, owner: Environ
     }
     const isOwnNamespace = obj.kind === 'Namespace' && obj.metadata.name === owner.namespace;
     if (isOwnNamespace) {
-      if (!await refuseUnowned(obj)) namespaceCreated = true;
+      const live = await refuseUnowned(obj);
+      if (!live) namespaceCreated = true;
+      else if (live.metadata.labels?.[LabelKeys.environment] === owner.environment) outcome.namespaceApplied = true;
     } else if (!known.has(inventoryKey(refOf(obj))) && !(namespaceCreated && obj.metadata.namespace === owner.namespace)) await refuseUnowned(obj);
     const client = ctx.identities.clientFor(obj);
     let applied: KubeObject;

@@ -19,9 +19,10 @@ import type { LoadedEnvironment, Outcome } from './outcome.js';
  * one deploys the Environment again from the start (its objects are the environment's: applied
  * again, recorded then). Nothing a deletion needs is lost with it: only a first deploy without
  * cluster-scoped objects is held (its teardown is its namespace, deleted by name); the
- * inventory of one with ClusterRoles is written at once. What the window does leave: a commit
- * that drops a service, pushed while the engine is down within those seconds, cannot prune what
- * the lost apply made (it stays in the namespace until the environment is deleted).
+ * inventory of one with ClusterRoles is written at once. A commit that drops a service, pushed
+ * while the engine is down within those seconds, still prunes what the lost apply made: with no
+ * inventory recorded, the environment's objects found in its namespace are taken as the
+ * previous inventory (leftovers.ts).
  */
 export const FIRST_DEPLOY_GRACE_MS = 10_000;
 

@@ -16,6 +16,7 @@ import { applyEnvironmentObjects, type ApplyOnly } from './apply.js';
 import { referencedSecrets, secretCopies } from './secrets.js';
 import { inventoryKey, pruneEntry, toPrune } from './prune.js';
 import { environmentOwner } from './ownership.js';
+import { leftoverInventory } from './leftovers.js';
 import { identityObjects } from './identity.js';
 import { environmentReadiness } from './readiness.js';
 import { shortCommit } from './status.js';
@@ -284,13 +285,20 @@ export async function keepVersions(run: ReconcileRun): Promise<Outcome | undefin
 export async function pruneObjects(run: ReconcileRun): Promise<Outcome | undefined> {
   const { ctx, memory, status, env, now, key } = run;
   if (!run.applied) return undefined;
+  const owner = environmentOwner(env);
+  // No inventory recorded, and an earlier apply of this environment made its namespace (an engine
+  // stopped before its first status write): what that apply made is found in the namespace.
+  let previous = status.inventory;
+  if (!previous && run.applied.namespaceApplied) {
+    previous = await leftoverInventory(ctx, owner);
+    ctx.log.info('no inventory recorded: the environment\'s objects found in its namespace are its previous inventory', { environment: env.metadata.name, objects: previous.length });
+  }
   const pruned: string[] = [];
-  const remaining = [...(status.inventory ?? [])];
+  const remaining = [...(previous ?? [])];
   // Entries whose kind the API server serves at no version now: neither read nor deleted, kept.
   const unserved: Array<{ entry: InventoryEntry; why: string }> = [];
   try {
-    const owner = environmentOwner(env);
-    for (const entry of toPrune(status.inventory, run.applied.inventory)) {
+    for (const entry of toPrune(previous, run.applied.inventory)) {
       if (entry.kind === 'Namespace' && entry.name === env.spec.namespace) continue;
       forgetWorkloads(memory, [entry]);
       // Only the environment's own objects are deleted (ownership.ts); others leave the inventory untouched.

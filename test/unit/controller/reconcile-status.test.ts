@@ -199,6 +199,23 @@ test('each step forced to throw: the Environment shows the error, a Warning Even
     assert.equal(s.cluster.find('apps/v1', 'Deployment', 'shop--main', 'api'), undefined);
     assert.ok(s.events.some((e) => e.reason === Reason.Pruned && /Deployment\/api/.test(e.message)));
   });
+  await t.test('apply fails half-way before any inventory is recorded; the next commit drops a service: what the failed apply made is pruned (leftovers.ts), someone else\'s object is left', async () => {
+    const s = setup(TWO);
+    s.cluster.fail({ verb: 'apply', kind: 'Deployment', name: 'web', error: boom(503, 'etcdserver: leader changed'), times: 1 });
+    assert.equal((await s.reconcile()).result, 'failed');
+    assert.equal(s.env().status?.inventory, undefined, 'no inventory recorded');
+    assert.ok(s.cluster.find('apps/v1', 'Deployment', 'shop--main', 'api'), 'the failed apply made Deployment api');
+    // Labelled like the environment's objects, but another field manager's.
+    const labels = s.cluster.find('v1', 'Namespace', undefined, 'shop--main')!.metadata.labels;
+    await s.cluster.objects.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'mine', namespace: 'shop--main', labels } }, { fieldManager: 'kubectl' });
+    s.push(C2, WEB);
+    assert.equal((await s.reconcile()).result, 'success');
+    assert.equal(s.cluster.find('apps/v1', 'Deployment', 'shop--main', 'api'), undefined, 'pruned');
+    assert.equal(s.cluster.find('v1', 'Service', 'shop--main', 'api'), undefined, 'pruned');
+    assert.ok(s.cluster.find('apps/v1', 'Deployment', 'shop--main', 'web'));
+    assert.ok(s.cluster.find('v1', 'ConfigMap', 'shop--main', 'mine'), 'not Ria\'s: left');
+    assert.ok(!s.env().status?.inventory?.some((e) => e.name === 'api' || e.name === 'mine'));
+  });
   await t.test('readiness: the workloads cannot be read', async () => {
     const s = setup();
     s.cluster.rollOut = false;

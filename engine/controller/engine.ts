@@ -471,8 +471,12 @@ export class Engine {
       const result = await syncConfig(this.ctx, this.options.fs, this.options.config, this.configState, this.appWrites(priority));
       // The app sync writes the config's conditions (one writer of App status): those that changed
       // are queued (one backing off writes them at its retry).
+      // An App new to this process is queued (background) as the view takes it, and its sync may
+      // have run already: the watch can deliver the App before the write's answer is back, so
+      // before this sync noted its conditions. Queued again, that one writes them; one still
+      // waiting in its lane is not queued twice.
       for (const name of result.statusChanged) {
-        if (knownBefore.has(name) && this.apps.get(name) && this.backoff.attempts(appKey(name)) === 0) this.queue.add(appKey(name), result.ok ? priority : 'background');
+        if (this.apps.get(name) && this.backoff.attempts(appKey(name)) === 0) this.queue.add(appKey(name), knownBefore.has(name) && result.ok ? priority : 'background');
       }
       if (!result.ok) { this.retryLater(key, result.error); return; }
       this.backoff.succeed(key);

@@ -9,11 +9,19 @@
  * - a Service of type NodePort or LoadBalancer opens a port on every node: `allow.hostPorts`;
  * - a Pod with a container's `hostPort`: `allow.hostPorts`; `hostNetwork`, `hostPID`, `hostIPC`:
  *   `allow.hostNamespaces`; a `privileged` container: `allow.privileged`; a `hostPath` volume:
- *   `allow.hostPath`.
+ *   `allow.hostPath`; a capability added outside `baseline`'s list: that capability in
+ *   `allow.capabilities` (`ALL`: any);
+ * - the rest of Pod Security's `baseline` level, which no allow key grants: refused always:
+ *   Windows `hostProcess`, an SELinux type other than container_t/container_init_t/
+ *   container_kvm_t/container_engine_t or any SELinux `user`/`role`, `procMount` other than
+ *   Default, an `Unconfined` seccomp or AppArmor profile (field or annotation), a sysctl outside
+ *   the safe list (policy/pod-security.ts).
  *
  * Pod Security's `baseline` refuses the pod side already, but only while the app is granted no
- * host access at all: any one of these keys makes its namespaces `privileged` (policy/pod-security.ts),
- * and from then on Pod Security lets all of them through. So these are held key by key here.
+ * host access at all: any one of these keys (or a capability outside `baseline`) makes its
+ * namespaces `privileged` (policy/pod-security.ts), and from then on Pod Security checks nothing.
+ * So every check of `baseline` is held here, key by key, at pod and container level (containers,
+ * initContainers, ephemeralContainers).
  *
  * What the app is allowed comes from an annotation of the environment's Namespace,
  * `ria.dev/host-access` (render/host-access.ts), which the engine writes from the config and the
@@ -22,6 +30,7 @@
  * write pays for it.
  */
 import { HOST_ACCESS_ANNOTATION, type HostAccessKey } from '../render/host-access.js';
+import { BASELINE_CAPABILITIES, BASELINE_SELINUX_TYPES, SAFE_SYSCTLS } from '../policy/pod-security.js';
 
 /** The Service and Pod requests the policy looks at (Pods only when created, or given an ephemeral container). */
 export const EXPOSURE_RULES = [
@@ -48,6 +57,34 @@ export function exposureVariables(): Array<{ name: string; expression: string }>
 
 const allowed = (key: HostAccessKey) => `variables.hostAccess.contains(',${key},')`;
 const howToAllow = (key: HostAccessKey) => `', which app ' + variables.app + ' is not allowed: set "allow: { ${key}: true }" in apps/' + variables.app + '.yaml of the config repository'`;
+const celList = (items: Iterable<string>) => `[${[...items].map((i) => `'${i}'`).join(', ')}]`;
+
+/** A container's added capabilities (empty if none). */
+const capsOf = (c: string) => `(has(${c}.securityContext) && has(${c}.securityContext.capabilities) && has(${c}.securityContext.capabilities.add) ? ${c}.securityContext.capabilities.add : [])`;
+/** Capability `k` (as written: any case, `CAP_` or not) is neither in baseline's list nor granted by the annotation. */
+const capName = (k: string) => `(${k}.upperAscii().startsWith('CAP_') ? ${k}.upperAscii().substring(4) : ${k}.upperAscii())`;
+const badCap = (k: string) => `!(${capName(k)} in ${celList(BASELINE_CAPABILITIES)} || variables.hostAccess.contains(',cap:' + ${capName(k)} + ',') || variables.hostAccess.contains(',cap:ALL,'))`;
+
+/**
+ * One of baseline's checks that no allow key grants, on a security context (`sc`, present): true
+ * when the pod-level one (`pod`) or a container's breaks it.
+ */
+interface ContextCheck { pod?: (sc: string) => string; container?: (sc: string) => string; does: string }
+const podBreaks = (k: ContextCheck) => (k.pod ? `(!variables.isService && has(object.spec.securityContext) && ${k.pod('object.spec.securityContext')})` : 'false');
+const containerBreaks = (k: ContextCheck) => (k.container ? `(has(c.securityContext) && ${k.container('c.securityContext')})` : 'false');
+const seLinux = (sc: string) => `has(${sc}.seLinuxOptions) && ((has(${sc}.seLinuxOptions.type) && !(${sc}.seLinuxOptions.type in ${celList(['', ...BASELINE_SELINUX_TYPES])})) || (has(${sc}.seLinuxOptions.user) && ${sc}.seLinuxOptions.user != '') || (has(${sc}.seLinuxOptions.role) && ${sc}.seLinuxOptions.role != ''))`;
+const hostProcess = (sc: string) => `has(${sc}.windowsOptions) && has(${sc}.windowsOptions.hostProcess) && ${sc}.windowsOptions.hostProcess`;
+const unconfined = (sc: string, field: string) => `has(${sc}.${field}) && has(${sc}.${field}.type) && ${sc}.${field}.type == 'Unconfined'`;
+const APPARMOR_ANNOTATION = 'container.apparmor.security.beta.kubernetes.io/';
+const BASELINE_ONLY: ContextCheck[] = [
+  { pod: hostProcess, container: hostProcess, does: 'runs as a Windows HostProcess container (SYSTEM on the node)' },
+  { pod: seLinux, container: seLinux, does: `sets an SELinux user or role, or a type other than ${[...BASELINE_SELINUX_TYPES].join(', ')}` },
+  { container: (sc) => `has(${sc}.procMount) && ${sc}.procMount != 'Default'`, does: 'sets procMount other than Default (an unmasked /proc)' },
+  { pod: (sc) => unconfined(sc, 'seccompProfile'), container: (sc) => unconfined(sc, 'seccompProfile'), does: 'runs without seccomp (seccompProfile Unconfined)' },
+  { pod: (sc) => unconfined(sc, 'appArmorProfile'), container: (sc) => unconfined(sc, 'appArmorProfile'), does: 'runs without AppArmor (appArmorProfile Unconfined)' },
+];
+const noAllowKey = `'; Pod Security refuses it at baseline and no allow key grants it'`;
+
 const podField = (field: string) => `(!variables.isService && has(object.spec.${field}) && object.spec.${field})`;
 
 /** VAP `validations`; each is true for a request of the other kind. */
@@ -70,6 +107,20 @@ export function exposureValidations(): Array<{ expression: string; messageExpres
       reason: 'Forbidden' },
     { expression: `variables.isService || !has(object.spec.volumes) || !object.spec.volumes.exists(v, has(v.hostPath)) || ${allowed('hostPath')}`,
       messageExpression: `variables.what + ': volume ' + object.spec.volumes.filter(v, has(v.hostPath)).map(v, v.name).join(', ') + ' mounts a directory of the node (hostPath)' + ${howToAllow('hostPath')}`,
+      reason: 'Forbidden' },
+    { expression: `!variables.containers.exists(c, ${capsOf('c')}.exists(k, ${badCap('k')}))`,
+      messageExpression: `variables.what + ': ' + variables.containers.filter(c, ${capsOf('c')}.exists(k, ${badCap('k')})).map(c, 'container ' + c.name + ' adds ' + ${capsOf('c')}.filter(k, ${badCap('k')}).join(', ')).join('; ') + ' (beyond the capabilities of Pod Security baseline), which app ' + variables.app + ' is not allowed: set "allow: { capabilities: [...] }" in apps/' + variables.app + '.yaml of the config repository'`,
+      reason: 'Forbidden' },
+    ...BASELINE_ONLY.map((k) => ({
+      expression: `!(${podBreaks(k)} || variables.containers.exists(c, ${containerBreaks(k)}))`,
+      messageExpression: `variables.what + ': ' + ((${podBreaks(k)} ? ['its pod'] : []) + variables.containers.filter(c, ${containerBreaks(k)}).map(c, 'container ' + c.name)).join(', ') + ' ${k.does}' + ${noAllowKey}`,
+      reason: 'Forbidden',
+    })),
+    { expression: `variables.isService || !has(object.metadata.annotations) || !object.metadata.annotations.exists(k, k.startsWith('${APPARMOR_ANNOTATION}') && object.metadata.annotations[k] != 'runtime/default' && !object.metadata.annotations[k].startsWith('localhost/'))`,
+      messageExpression: `variables.what + ': annotation ' + object.metadata.annotations.filter(k, k.startsWith('${APPARMOR_ANNOTATION}') && object.metadata.annotations[k] != 'runtime/default' && !object.metadata.annotations[k].startsWith('localhost/')).join(', ') + ' sets an AppArmor profile other than runtime/default or localhost/*' + ${noAllowKey}`,
+      reason: 'Forbidden' },
+    { expression: `variables.isService || !has(object.spec.securityContext) || !has(object.spec.securityContext.sysctls) || object.spec.securityContext.sysctls.all(s, s.name in ${celList(SAFE_SYSCTLS)})`,
+      messageExpression: `variables.what + ': sysctl ' + object.spec.securityContext.sysctls.filter(s, !(s.name in ${celList(SAFE_SYSCTLS)})).map(s, s.name).join(', ') + ' is not one of the safe sysctls' + ${noAllowKey}`,
       reason: 'Forbidden' },
   ];
 }

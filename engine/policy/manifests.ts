@@ -54,7 +54,7 @@ export function manifestFindings(app: string, riofile: Riofile, namespace: strin
     // A CSR may name anything and no check reads it: the API server refuses these too (install/route-admission.ts).
     if (isIssuanceRequest(m)) out.push({ path: [...at, 'kind'], message: `${what}: only cert-manager writes ${m.kind}s, from a Certificate (which is held to the environment's hostnames and ria.yaml's issuer): ask for a certificate with a Certificate; no allow key grants this` });
     if (m.kind === 'Service' && isCore(m)) out.push(...serviceFindings(app, m, what, at, allow));
-    for (const pod of podSpecs(m)) out.push(...podSpecHostAccess(app, what, pod.spec, [...at, ...pod.path], allow));
+    for (const pod of podSpecs(m)) out.push(...podSpecHostAccess(app, what, pod.spec, [...at, ...pod.path], allow, pod.metadata));
   });
   return out;
 }

@@ -18,7 +18,15 @@ export interface PodSecurity {
 export const DEFAULT_POD_SECURITY: PodSecurity = { enforce: 'baseline', warn: 'restricted', audit: 'restricted' };
 
 /** Capabilities `baseline` lets a container add (Kubernetes' Pod Security Standards). */
-const BASELINE_CAPABILITIES = new Set(['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT']);
+export const BASELINE_CAPABILITIES: ReadonlySet<string> = new Set(['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT']);
+
+/** The sysctls `baseline` lets a pod set (Pod Security Standards: namespaced, isolated from other pods). */
+export const SAFE_SYSCTLS: ReadonlySet<string> = new Set(['kernel.shm_rmid_forced', 'net.ipv4.ip_local_port_range', 'net.ipv4.ip_local_reserved_ports',
+  'net.ipv4.ip_unprivileged_port_start', 'net.ipv4.ping_group_range', 'net.ipv4.tcp_fin_timeout', 'net.ipv4.tcp_keepalive_intvl',
+  'net.ipv4.tcp_keepalive_probes', 'net.ipv4.tcp_keepalive_time', 'net.ipv4.tcp_syncookies']);
+
+/** The SELinux types `baseline` lets a pod or container ask for (empty or absent too); `user` and `role` must not be set. */
+export const BASELINE_SELINUX_TYPES: ReadonlySet<string> = new Set(['container_t', 'container_init_t', 'container_kvm_t', 'container_engine_t']);
 
 /**
  * The levels of one app's namespaces: the configured ones, lowered to what the app's `allow`

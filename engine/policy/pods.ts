@@ -1,5 +1,6 @@
 import type { Container, Service } from '../riofile/model.js';
 import { howToAllow, type Allow } from './allow.js';
+import { BASELINE_SELINUX_TYPES, SAFE_SYSCTLS } from './pod-security.js';
 import type { Finding } from './finding.js';
 import type { ModelPath } from './locate.js';
 
@@ -48,19 +49,44 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
  * `spec.template.spec`, a CronJob's `spec.jobTemplate.spec.template.spec`, or a custom resource
  * that embeds one (Knative, Argo Rollouts...). A pod spec is a map with a list of `containers`.
  */
-export function podSpecs(object: unknown, path: ModelPath = [], depth = 0): Array<{ spec: Obj; path: ModelPath }> {
+export function podSpecs(object: unknown, path: ModelPath = [], depth = 0, metadata?: Obj): Array<{ spec: Obj; path: ModelPath; metadata?: Obj }> {
   if (depth > 12) return [];
   if (Array.isArray(object)) return object.flatMap((v, i) => podSpecs(v, [...path, i], depth + 1));
   if (!isObj(object)) return [];
-  if (Array.isArray(object.containers) && object.containers.every(isObj)) return [{ spec: object, path }];
-  return Object.entries(object).flatMap(([k, v]) => (k === 'metadata' || k === 'status' ? [] : podSpecs(v, [...path, k], depth + 1)));
+  if (Array.isArray(object.containers) && object.containers.every(isObj)) return [{ spec: object, path, ...(metadata ? { metadata } : {}) }];
+  // The pod's metadata (its annotations: AppArmor) sits next to its spec: a Pod's, a template's.
+  const own = k8sMetadata(object);
+  return Object.entries(object).flatMap(([k, v]) => (k === 'metadata' || k === 'status' ? [] : podSpecs(v, [...path, k], depth + 1, k === 'spec' ? own : undefined)));
 }
 
-/** Host access in one pod spec of a manifest (`at` is the spec's path). */
-export function podSpecHostAccess(app: string, what: string, spec: Obj, at: ModelPath, allow: Allow): Finding[] {
+const k8sMetadata = (o: Obj): Obj | undefined => (isObj(o.metadata) ? o.metadata : undefined);
+
+/** AppArmor's annotation per container (before the `appArmorProfile` field; the API server still reads it). */
+const APPARMOR_ANNOTATION = 'container.apparmor.security.beta.kubernetes.io/';
+
+/**
+ * Host access in one pod spec of a manifest (`at` is the spec's path; `metadata` the pod's, for
+ * its AppArmor annotations): what an allow key grants, and the rest of Pod Security's `baseline`
+ * level, which none grants (hostProcess, SELinux, procMount, Unconfined seccomp or AppArmor, unsafe
+ * sysctls), as the API server's exposure policy refuses them (install/exposure-admission.ts).
+ */
+export function podSpecHostAccess(app: string, what: string, spec: Obj, at: ModelPath, allow: Allow, metadata?: Obj): Finding[] {
   const out: Finding[] = [];
-  const refuse = (path: ModelPath, asks: string, key: keyof Allow, item?: string) =>
-    out.push({ path, message: `${what} ${asks}, which app "${app}" is not allowed: ${howToAllow(app, key, item)}` });
+  const refuse: Refuse = (path, asks, key, item) => {
+    if (key === undefined) out.push({ path, message: `${what} ${asks}: Pod Security's baseline level refuses this and no allow key grants it` });
+    else out.push({ path, message: `${what} ${asks}, which app "${app}" is not allowed: ${howToAllow(app, key, item)}` });
+  };
+  const annotations = metadata && isObj(metadata.annotations) ? metadata.annotations : {};
+  for (const [k, v] of Object.entries(annotations)) {
+    if (k.startsWith(APPARMOR_ANNOTATION) && v !== 'runtime/default' && !(typeof v === 'string' && v.startsWith('localhost/'))) {
+      refuse([...at.slice(0, -1), 'metadata', 'annotations', k], `sets the AppArmor profile ${String(v)} (annotation ${k}; only runtime/default or localhost/*)`);
+    }
+  }
+  const podSc = isObj(spec.securityContext) ? spec.securityContext : {};
+  (Array.isArray(podSc.sysctls) ? podSc.sysctls : []).forEach((s, i) => {
+    const name = isObj(s) ? String(s.name ?? '') : '';
+    if (!SAFE_SYSCTLS.has(name)) refuse([...at, 'securityContext', 'sysctls', i], `sets the sysctl ${name}, not one of the safe sysctls`);
+  });
   for (const field of ['hostNetwork', 'hostPID', 'hostIPC'] as const) {
     if (spec[field] === true && !allow.hostNamespaces) refuse([...at, field], `sets ${field} (the node's namespaces)`, 'hostNamespaces');
   }
@@ -87,10 +113,24 @@ export function podSpecHostAccess(app: string, what: string, spec: Obj, at: Mode
   return out;
 }
 
-type Refuse = (path: ModelPath, asks: string, key: keyof Allow, item?: string) => void;
+/** A refusal: with the allow key that would grant it, or none (`baseline`'s checks no key grants). */
+type Refuse = (path: ModelPath, asks: string, key?: keyof Allow, item?: string) => void;
 
+/** Pod- or container-level security context. */
 function securityContext(sc: unknown, at: ModelPath, who: string, allow: Allow, refuse: Refuse): void {
   if (!isObj(sc)) return;
+  const windows = isObj(sc.windowsOptions) ? sc.windowsOptions : {};
+  if (windows.hostProcess === true) refuse([...at, 'windowsOptions', 'hostProcess'], `runs ${who} as a Windows HostProcess container (SYSTEM on the node)`);
+  const se = isObj(sc.seLinuxOptions) ? sc.seLinuxOptions : {};
+  if (typeof se.type === 'string' && se.type !== '' && !BASELINE_SELINUX_TYPES.has(se.type)) refuse([...at, 'seLinuxOptions', 'type'], `gives ${who} the SELinux type ${se.type} (only ${[...BASELINE_SELINUX_TYPES].join(', ')})`);
+  for (const f of ['user', 'role'] as const) {
+    if (typeof se[f] === 'string' && se[f] !== '') refuse([...at, 'seLinuxOptions', f], `gives ${who} the SELinux ${f} ${se[f]}`);
+  }
+  if (sc.procMount !== undefined && sc.procMount !== 'Default') refuse([...at, 'procMount'], `gives ${who} procMount ${String(sc.procMount)} (an unmasked /proc)`);
+  for (const f of ['seccompProfile', 'appArmorProfile'] as const) {
+    const profile = isObj(sc[f]) ? sc[f] : {};
+    if (profile.type === 'Unconfined') refuse([...at, f, 'type'], `runs ${who} without ${f === 'seccompProfile' ? 'seccomp' : 'AppArmor'} (${f} Unconfined)`);
+  }
   if (sc.privileged === true && !allow.privileged) refuse([...at, 'privileged'], `runs ${who} privileged (root on the node)`, 'privileged');
   if (sc.allowPrivilegeEscalation === true && !allow.privileged) refuse([...at, 'allowPrivilegeEscalation'], `lets ${who} gain privileges (allowPrivilegeEscalation)`, 'privileged');
   if (sc.runAsUser === 0 && !allow.runAsRoot) refuse([...at, 'runAsUser'], `runs ${who} as root (runAsUser: 0)`, 'runAsRoot');

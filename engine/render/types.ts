@@ -1,7 +1,7 @@
 import type { Riofile } from '../riofile/model.js';
 import type { ServiceVersions } from './versions.js';
 import type { PodSecurity } from '../policy/pod-security.js';
-import type { HostAccessKey } from './host-access.js';
+import type { HostAccessEntry } from './host-access.js';
 
 /** One environment of an app: a long-lived branch or a pull request preview. */
 export type Environment =
@@ -102,10 +102,10 @@ export interface RenderInput {
   podSecurity?: PodSecurity;
   /**
    * The node access the app's `allow` grants (`hostPorts`, `hostNamespaces`, `privileged`,
-   * `hostPath`), written on the environment's Namespace for the API server's exposure policy
-   * (render/host-access.ts). Absent: none.
+   * `hostPath`, and each capability as `cap:NAME`), written on the environment's Namespace for the
+   * API server's exposure policy (render/host-access.ts). Absent: none.
    */
-  hostAccess?: HostAccessKey[];
+  hostAccess?: HostAccessEntry[];
   /**
    * Custom domains this environment serves (apps/<app>.yaml `domains`, production environment
    * only) and, when the cluster runs cert-manager (ria.yaml `certificates`), the issuer of their

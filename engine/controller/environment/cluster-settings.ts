@@ -2,7 +2,7 @@ import type { Settings } from '../../config/types.js';
 import type { AppSpec } from '../../crds/types.js';
 import { allowOf } from '../../policy/allow.js';
 import { podSecurityFor } from '../../policy/pod-security.js';
-import { HOST_ACCESS_KEYS, type HostAccessKey } from '../../render/host-access.js';
+import { HOST_ACCESS_KEYS, type HostAccessEntry } from '../../render/host-access.js';
 import type { Allow } from '../../policy/allow.js';
 import type { ClusterSettings, RenderInput } from '../../render/types.js';
 
@@ -77,7 +77,12 @@ export function appRenderSettings(settings: Settings, spec: AppSpec, riaNamespac
   };
 }
 
-/** The node access `allow` grants, for the Namespace's annotation the exposure policy reads (render/host-access.ts). */
-export function hostAccessOf(allow: Allow): HostAccessKey[] {
-  return HOST_ACCESS_KEYS.filter((k) => allow[k]);
+/**
+ * The node access `allow` grants, for the Namespace's annotation the exposure policy reads
+ * (render/host-access.ts): its keys, and each capability as `cap:NAME` (names as allowOf writes
+ * them: upper case, no `CAP_`; anything else is left out, so it is not granted).
+ */
+export function hostAccessOf(allow: Allow): HostAccessEntry[] {
+  const caps = [...new Set(allow.capabilities)].filter((c) => /^[A-Z0-9_]+$/.test(c)).sort().map((c) => `cap:${c}` as const);
+  return [...HOST_ACCESS_KEYS.filter((k) => allow[k]), ...caps];
 }

@@ -4,7 +4,9 @@
  * `permissions` gives its pods rights on Services and Pods; as that pod, an externalIPs Service, a
  * NodePort or LoadBalancer Service, a hostPort, host namespaces, a privileged container or a
  * hostPath volume the app's `allow` does not grant are refused, also where Pod Security no longer
- * holds them (the namespace of an app granted other host access is `privileged`).
+ * holds them (the namespace of an app granted other host access is `privileged`); there every
+ * other check of Pod Security's `baseline` level holds too (capabilities, hostProcess, SELinux,
+ * procMount, seccomp, AppArmor, sysctls).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -52,7 +54,7 @@ after(async () => {
  * `web` its `permissions` gave rights on Services and Pods there (written by the cluster admin
  * here: what the environment's Role and RoleBinding would do).
  */
-async function environmentWithPodWriter(allow: Record<string, boolean>): Promise<{ namespace: string; app: string; pod: KubeObjects }> {
+async function environmentWithPodWriter(allow: Record<string, unknown>): Promise<{ namespace: string; app: string; pod: KubeObjects }> {
   const app = uniqueName('shop');
   const environment: Environment = { app, kind: 'branch', branch: 'main', commit: 'a'.repeat(40) };
   const namespace = environmentNamespace(environment);
@@ -122,4 +124,48 @@ test('an app allowed hostPorts may have NodePort and LoadBalancer Services and h
   await pod.apply(podOf(namespace, 'bound', {}, { ports: [{ containerPort: 80, hostPort: 8080 }] }));
   await assert.rejects(pod.apply(service(namespace, 'taken', { type: 'NodePort', externalIPs: ['10.96.0.1'] })), forbidden(/externalIPs/));
   await assert.rejects(pod.apply(podOf(namespace, 'hostnet', { hostNetwork: true })), forbidden(/hostNetwork shares the node's namespaces/));
+});
+
+test('where Pod Security is privileged (the app is allowed hostNamespaces and NET_ADMIN), every other baseline check holds for a pod\'s writes: capabilities beyond baseline and NET_ADMIN, hostProcess, SELinux, procMount, seccomp, AppArmor, unsafe sysctls', async () => {
+  // Setup
+  const { namespace, app, pod } = await environmentWithPodWriter({ permissions: true, hostNamespaces: true, capabilities: ['NET_ADMIN'] });
+  const { core } = testClients();
+  assert.equal((await core.readNamespace({ name: namespace })).metadata?.labels?.['pod-security.kubernetes.io/enforce'], 'privileged');
+  const caps = (...add: string[]) => ({ securityContext: { capabilities: { add } } });
+  const refusedAlways = "; Pod Security refuses it at baseline and no allow key grants it";
+  const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  // Test
+  // Capabilities: the review's attacks (a kernel module, open_by_handle_at, SYS_ADMIN), in any spelling, in any container list.
+  await assert.rejects(pod.apply(podOf(namespace, 'module', {}, caps('SYS_MODULE'))),
+    forbidden(new RegExp(esc(`Pod module: container web adds SYS_MODULE (beyond the capabilities of Pod Security baseline), which app ${app} is not allowed: set "allow: { capabilities: [...] }" in apps/${app}.yaml`))));
+  await assert.rejects(pod.apply(podOf(namespace, 'handles', {}, caps('NET_ADMIN', 'CAP_DAC_READ_SEARCH'))), forbidden(/container web adds CAP_DAC_READ_SEARCH \(/));
+  await assert.rejects(pod.apply(podOf(namespace, 'init', { initContainers: [{ name: 'setup', image: 'busybox', ...caps('sys_admin') }] })), forbidden(/container setup adds sys_admin/));
+  // Allowed: baseline's own list and what the app is granted, however spelled.
+  await pod.apply(podOf(namespace, 'netadmin', {}, caps('NET_ADMIN', 'CAP_NET_ADMIN', 'net_admin', 'CHOWN', 'NET_BIND_SERVICE')));
+  // The rest of baseline: no allow key grants it.
+  await assert.rejects(pod.apply(podOf(namespace, 'windows', { hostNetwork: true, os: { name: 'windows' }, securityContext: { windowsOptions: { hostProcess: true } } }, { securityContext: { windowsOptions: { hostProcess: true } } })),
+    forbidden(new RegExp(esc(`Pod windows: its pod, container web runs as a Windows HostProcess container (SYSTEM on the node)${refusedAlways}`))));
+  await assert.rejects(pod.apply(podOf(namespace, 'spc', {}, { securityContext: { seLinuxOptions: { type: 'spc_t' } } })), forbidden(/Pod spc: container web sets an SELinux user or role, or a type other than container_t/));
+  await assert.rejects(pod.apply(podOf(namespace, 'seuser', { securityContext: { seLinuxOptions: { user: 'system_u', role: 'system_r' } } })), forbidden(/Pod seuser: its pod sets an SELinux user or role/));
+  await assert.rejects(pod.apply(podOf(namespace, 'proc', { hostUsers: false }, { securityContext: { procMount: 'Unmasked' } })), forbidden(/Pod proc: container web sets procMount other than Default/));
+  await assert.rejects(pod.apply(podOf(namespace, 'seccomp', { securityContext: { seccompProfile: { type: 'Unconfined' } } })), forbidden(/Pod seccomp: its pod runs without seccomp/));
+  await assert.rejects(pod.apply(podOf(namespace, 'seccomp2', {}, { securityContext: { seccompProfile: { type: 'Unconfined' } } })), forbidden(/Pod seccomp2: container web runs without seccomp/));
+  await assert.rejects(pod.apply(podOf(namespace, 'apparmor', {}, { securityContext: { appArmorProfile: { type: 'Unconfined' } } })), forbidden(/Pod apparmor: container web runs without AppArmor/));
+  await assert.rejects(pod.apply({ ...podOf(namespace, 'apparmor2', {}), metadata: { name: 'apparmor2', namespace, annotations: { 'container.apparmor.security.beta.kubernetes.io/web': 'unconfined' } } }), forbidden(/AppArmor/));
+  await assert.rejects(pod.apply(podOf(namespace, 'sysctl', { securityContext: { sysctls: [{ name: 'net.ipv4.tcp_syncookies', value: '1' }, { name: 'kernel.msgmax', value: '65536' }] } })),
+    forbidden(new RegExp(esc(`Pod sysctl: sysctl kernel.msgmax is not one of the safe sysctls${refusedAlways}`))));
+  // What baseline allows passes.
+  await pod.apply(podOf(namespace, 'confined', { securityContext: { seccompProfile: { type: 'RuntimeDefault' }, seLinuxOptions: { type: 'container_init_t', level: 's0:c1,c2' }, sysctls: [{ name: 'net.ipv4.tcp_keepalive_time', value: '60' }] } },
+    { securityContext: { procMount: 'Default', appArmorProfile: { type: 'RuntimeDefault' }, seLinuxOptions: { type: 'container_t' } } }));
+  await pod.apply(podOf(namespace, 'hostnet', { hostNetwork: true }));
+});
+
+test('a capability is refused at the API server in a namespace made privileged by hostPorts alone (review9 F1), and accepted once the app is allowed it', async () => {
+  // Setup
+  const { namespace: plain, pod: plainPod } = await environmentWithPodWriter({ permissions: true, hostPorts: true });
+  // Test
+  await assert.rejects(plainPod.apply(podOf(plain, 'module', {}, { securityContext: { capabilities: { add: ['SYS_MODULE'] } } })), forbidden(/container web adds SYS_MODULE/));
+  const { namespace: all, pod: allPod } = await environmentWithPodWriter({ permissions: true, capabilities: ['ALL'] });
+  await allPod.apply(podOf(all, 'module', {}, { securityContext: { capabilities: { add: ['SYS_MODULE'] } } }));
+  await assert.rejects(allPod.apply(podOf(all, 'proc', { securityContext: { seccompProfile: { type: 'Unconfined' } } })), forbidden(/its pod runs without seccomp/));
 });

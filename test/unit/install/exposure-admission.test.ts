@@ -27,7 +27,10 @@ test('the exposure policy matches only Services (create, update) and Pods (creat
   const conditions = policy.spec.matchConditions.map((c) => c.expression).join('\n');
   assert.match(conditions, /system:masters/);
   assert.match(conditions, /system:serviceaccount:cert-manager:/);
-  assert.equal(policy.spec.validations.length, 6);
+  // The six allow keys' checks, capabilities, and the seven baseline checks no key grants.
+  assert.equal(policy.spec.validations.length, 14);
+  const all = policy.spec.validations.map((v) => v.expression).join('\n');
+  for (const held of ['capabilities.add', 'windowsOptions.hostProcess', 'seLinuxOptions', 'procMount', 'seccompProfile', 'appArmorProfile', 'container.apparmor.security.beta.kubernetes.io/', 'sysctls']) assert.ok(all.includes(held), held);
 });
 
 test('the environment Namespace lists the node access its app is allowed (empty: none), whatever a manifest\'s Namespace says', () => {
@@ -40,4 +43,18 @@ test('the environment Namespace lists the node access its app is allowed (empty:
   assert.deepEqual(namespaceOf({}), ['']);
   assert.deepEqual(namespaceOf({ hostPorts: true, permissions: true, runAsRoot: true }), ['hostPorts']);
   assert.deepEqual(namespaceOf({ privileged: true, hostPath: true, hostNamespaces: true, hostPorts: true }), ['hostNamespaces,hostPath,hostPorts,privileged']);
+});
+
+test('the environment Namespace lists each capability the app may add as cap:NAME (upper case, no CAP_; ALL as cap:ALL), after the keys', () => {
+  // Setup
+  const environment = { app: 'shop', kind: 'branch' as const, branch: 'main', commit: 'a'.repeat(40) };
+  const riofile = parseRiofile('services:\n  web:\n    image: nginx\n');
+  const namespaceOf = (allow: Record<string, unknown>) => render({ riofile, environment, cluster: { domain: 'apps.test', registry: 'r.test' }, hostAccess: hostAccessOf(allowOf({ allow })) })
+    .objects.find((o) => o.kind === 'Namespace')!.metadata.annotations?.[HOST_ACCESS_ANNOTATION];
+  // Test
+  assert.equal(namespaceOf({ capabilities: ['sys_time', 'CAP_NET_ADMIN', 'NET_ADMIN'] }), 'cap:NET_ADMIN,cap:SYS_TIME');
+  assert.equal(namespaceOf({ hostPorts: true, capabilities: ['ALL'] }), 'hostPorts,cap:ALL');
+  // A name the policy could not match exactly (a comma would split it) grants nothing.
+  assert.equal(namespaceOf({ capabilities: ['NET_ADMIN,hostPath'] }), '');
+  assert.deepEqual(hostAccessOf(allowOf({ allow: { privileged: true, capabilities: ['chown'] } })), ['privileged', 'cap:CHOWN']);
 });

@@ -138,6 +138,35 @@ test('policy: pod templates of manifests get the same host-access rules, each na
   assert.equal(refused(manifest(deployment), { ...all, capabilities: ['NET_BIND_SERVICE'] }).length, 1, 'capabilities are allowed one by one');
 });
 
+test('policy: the rest of Pod Security baseline (hostProcess, SELinux, procMount, Unconfined seccomp or AppArmor, unsafe sysctls) is refused at its line whatever the app is allowed', () => {
+  const deployment = [
+    'apiVersion: apps/v1', 'kind: Deployment', 'metadata:', '  name: escape', 'spec:', '  template:', '    metadata:', '      annotations:',
+    '        container.apparmor.security.beta.kubernetes.io/c: unconfined', '        container.apparmor.security.beta.kubernetes.io/d: localhost/mine',
+    '    spec:', '      securityContext:', '        seccompProfile: { type: Unconfined }', '        seLinuxOptions: { user: system_u, type: container_t }',
+    '        windowsOptions: { hostProcess: true }', '        sysctls: [{ name: net.ipv4.tcp_syncookies, value: "1" }, { name: kernel.msgmax, value: "1" }]',
+    '      containers:', '      - name: c', '        image: busybox', '        securityContext:', '          seLinuxOptions: { type: spc_t, role: system_r }',
+    '          procMount: Unmasked', '          appArmorProfile: { type: Unconfined }', '          seccompProfile: { type: RuntimeDefault }',
+    '      - name: d', '        image: busybox', '        securityContext: { seLinuxOptions: { type: container_engine_t }, procMount: Default, appArmorProfile: { type: Localhost, localhostProfile: p } }',
+  ].join('\n');
+  const all = { hostNamespaces: true, hostPath: true, hostPorts: true, privileged: true, runAsRoot: true, capabilities: ['ALL'], permissions: true };
+  const issues = refused(manifest(deployment), all);
+  const at = (p: string) => p.replace('kubernetes.manifest[0].spec.template.', '');
+  assert.deepEqual(issues.map((i) => at(i.path)).sort(), [
+    'metadata.annotations.container.apparmor.security.beta.kubernetes.io/c',
+    'spec.securityContext.sysctls[1]',
+    'spec.securityContext.windowsOptions.hostProcess', 'spec.securityContext.seLinuxOptions.user', 'spec.securityContext.seccompProfile.type',
+    'spec.containers[0].securityContext.seLinuxOptions.type', 'spec.containers[0].securityContext.seLinuxOptions.role', 'spec.containers[0].securityContext.procMount',
+    'spec.containers[0].securityContext.appArmorProfile.type',
+  ].sort());
+  for (const i of issues) assert.match(i.message, /Pod Security's baseline level refuses this and no allow key grants it$/, i.path);
+  assert.match(issues.find((i) => i.path.endsWith('sysctls[1]'))!.message, /sets the sysctl kernel\.msgmax, not one of the safe sysctls/);
+  assert.equal(issues.find((i) => i.path.endsWith('procMount'))!.line, 5 + 22);
+  assert.equal(issues.find((i) => i.path.endsWith('/c'))!.line, 5 + 9);
+  // What baseline allows passes.
+  const fine = deployment.split('\n').filter((l) => !/unconfined|Unconfined|system_u|hostProcess|sysctls|spc_t|Unmasked/.test(l)).join('\n');
+  assert.equal(checkPolicy(input(manifest(fine), all)), undefined);
+});
+
 test('policy: pod specs are found wherever they sit: Pod, CronJob, a custom resource', () => {
   const pod = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  hostNetwork: true\n  containers:\n  - name: c\n    image: busybox';
   const cron = 'apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: c\nspec:\n  schedule: "* * * * *"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          hostNetwork: true\n          containers:\n          - name: c\n            image: busybox';

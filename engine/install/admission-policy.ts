@@ -171,7 +171,11 @@ const environmentNamespace = (o: string) =>
  * - its deletion: the engine deletes it with its Environment (and makes it again, without the
  *   preview's quota, were it deleted under a running Environment);
  * - a preview's ResourceQuota (`ria-preview`, github/preview-quota.ts): neither changed nor
- *   deleted, but by the namespace controller once the namespace is being deleted.
+ *   deleted, but by the namespace controller once the namespace is being deleted; its status
+ *   (`resourcequotas/status`: quota admission adds each new pod to `status.used`, so resetting it
+ *   lifts the quota until the controller's resync) not written by a ServiceAccount of the
+ *   environment's namespace (the quota controller and admission write it as kube-system's
+ *   controller or the API server).
  *
  * Matched on the Namespace's labels before the write (`oldObject`), not by a namespaceSelector:
  * for a Namespace update that selector reads the new labels, which the writer chooses.
@@ -180,6 +184,7 @@ export function namespaceAdmissionPolicy(options: { namespace: string; engineSer
   const { namespace, engineServiceAccount, name, labels } = options;
   const engineUser = `system:serviceaccount:${namespace}:${engineServiceAccount}`;
   const isNamespace = `(request.resource.resource == 'namespaces')`;
+  const isStatus = `(has(request.subResource) && request.subResource == 'status')`;
   return [
     { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy', metadata: { name, labels }, spec: {
       failurePolicy: 'Fail',
@@ -187,6 +192,7 @@ export function namespaceAdmissionPolicy(options: { namespace: string; engineSer
         resourceRules: [
           { apiGroups: [''], apiVersions: ['*'], operations: ['UPDATE', 'DELETE'], resources: ['namespaces'], scope: '*' },
           { apiGroups: [''], apiVersions: ['*'], operations: ['UPDATE', 'DELETE'], resources: ['resourcequotas'], scope: 'Namespaced' },
+          { apiGroups: [''], apiVersions: ['*'], operations: ['UPDATE'], resources: ['resourcequotas/status'], scope: 'Namespaced' },
         ],
       },
       matchConditions: [
@@ -202,8 +208,10 @@ export function namespaceAdmissionPolicy(options: { namespace: string; engineSer
           message: 'only Ria changes the annotations ria.dev/* (the route scope) of an environment\'s namespace', reason: 'Forbidden' },
         { expression: `!${isNamespace} || request.operation != 'DELETE'`,
           message: 'only Ria deletes an environment\'s namespace: delete its Environment', reason: 'Forbidden' },
-        { expression: `${isNamespace} || namespaceObject == null || !(${environmentNamespace('namespaceObject')}) || has(namespaceObject.metadata.deletionTimestamp)`,
+        { expression: `${isNamespace} || ${isStatus} || namespaceObject == null || !(${environmentNamespace('namespaceObject')}) || has(namespaceObject.metadata.deletionTimestamp)`,
           message: `only Ria changes or deletes a preview's ResourceQuota ${PREVIEW_QUOTA_NAME}`, reason: 'Forbidden' },
+        { expression: `!${isStatus} || namespaceObject == null || !(${environmentNamespace('namespaceObject')}) || !request.userInfo.username.startsWith('system:serviceaccount:' + request.namespace + ':')`,
+          message: `a preview's ResourceQuota ${PREVIEW_QUOTA_NAME} counts what its namespace uses: its status is the quota controller's, never written by the environment's own ServiceAccounts`, reason: 'Forbidden' },
       ],
     } },
     { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name, labels }, spec: {

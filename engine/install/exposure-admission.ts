@@ -7,6 +7,10 @@
  * - a Service with `externalIPs` takes traffic meant for any address, other tenants' included
  *   (CVE-2020-8554): refused, always (no allow key grants it);
  * - a Service of type NodePort or LoadBalancer opens a port on every node: `allow.hostPorts`;
+ * - a Service's status (`services/status`) written by a ServiceAccount of the environment's own
+ *   namespace: `status.loadBalancer.ingress` sends every pod's traffic for that address, cluster
+ *   wide, to the Service (kube-proxy; CVE-2020-8554's other half): refused, always (the
+ *   load-balancer controllers that write it run elsewhere);
  * - a Pod with a container's `hostPort`: `allow.hostPorts`; `hostNetwork`, `hostPID`, `hostIPC`:
  *   `allow.hostNamespaces`; a `privileged` container: `allow.privileged`; a `hostPath` volume:
  *   `allow.hostPath`; a capability added outside `baseline`'s list: that capability in
@@ -32,9 +36,10 @@
 import { HOST_ACCESS_ANNOTATION, type HostAccessKey } from '../render/host-access.js';
 import { BASELINE_CAPABILITIES, BASELINE_SELINUX_TYPES, SAFE_SYSCTLS } from '../policy/pod-security.js';
 
-/** The Service and Pod requests the policy looks at (Pods only when created, or given an ephemeral container). */
+/** The Service and Pod requests the policy looks at (Pods only when created, or given an ephemeral container; a Service's status when updated). */
 export const EXPOSURE_RULES = [
   { apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['services'], scope: 'Namespaced' },
+  { apiGroups: [''], apiVersions: ['v1'], operations: ['UPDATE'], resources: ['services/status'], scope: 'Namespaced' },
   { apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'], scope: 'Namespaced' },
   { apiGroups: [''], apiVersions: ['v1'], operations: ['UPDATE'], resources: ['pods/ephemeralcontainers'], scope: 'Namespaced' },
 ] as const;
@@ -50,6 +55,7 @@ export function exposureVariables(): Array<{ name: string; expression: string }>
     { name: 'hostAccess', expression: `',' + ${nsAnnotation(HOST_ACCESS_ANNOTATION)} + ','` },
     { name: 'app', expression: nsLabel('ria.dev/app') },
     { name: 'isService', expression: `request.resource.resource == 'services'` },
+    { name: 'isStatus', expression: `has(request.subResource) && request.subResource == 'status'` },
     { name: 'what', expression: `(request.resource.resource == 'services' ? 'Service ' : 'Pod ') + (has(object.metadata.name) && object.metadata.name != '' ? object.metadata.name : (has(object.metadata.generateName) ? object.metadata.generateName : ''))` },
     { name: 'containers', expression: `variables.isService ? [] : (has(object.spec.containers) ? object.spec.containers : []) + (has(object.spec.initContainers) ? object.spec.initContainers : []) + (has(object.spec.ephemeralContainers) ? object.spec.ephemeralContainers : [])` },
   ];
@@ -90,10 +96,14 @@ const podField = (field: string) => `(!variables.isService && has(object.spec.${
 /** VAP `validations`; each is true for a request of the other kind. */
 export function exposureValidations(): Array<{ expression: string; messageExpression: string; reason: string }> {
   return [
-    { expression: `!variables.isService || !has(object.spec.externalIPs) || object.spec.externalIPs.size() == 0`,
+    // A status write carries the spec admitted before (or a cluster admin's): only who writes it is held.
+    { expression: `!variables.isStatus || !request.userInfo.username.startsWith('system:serviceaccount:' + request.namespace + ':')`,
+      messageExpression: `variables.what + ': its status (status.loadBalancer) belongs to the load-balancer controller; a ServiceAccount of the environment namespace writing it could take traffic meant for any address (CVE-2020-8554); no allow key grants this'`,
+      reason: 'Forbidden' },
+    { expression: `!variables.isService || variables.isStatus || !has(object.spec.externalIPs) || object.spec.externalIPs.size() == 0`,
       messageExpression: `variables.what + ': externalIPs would let it take traffic meant for any address in the cluster (CVE-2020-8554); no allow key grants this'`,
       reason: 'Forbidden' },
-    { expression: `!variables.isService || !has(object.spec.type) || !(object.spec.type in ['NodePort', 'LoadBalancer']) || ${allowed('hostPorts')}`,
+    { expression: `!variables.isService || variables.isStatus || !has(object.spec.type) || !(object.spec.type in ['NodePort', 'LoadBalancer']) || ${allowed('hostPorts')}`,
       messageExpression: `variables.what + ': type ' + object.spec.type + ' opens a port on every node' + ${howToAllow('hostPorts')}`,
       reason: 'Forbidden' },
     { expression: `!(${podField('hostNetwork')} || ${podField('hostPID')} || ${podField('hostIPC')}) || ${allowed('hostNamespaces')}`,

@@ -67,7 +67,7 @@ async function environmentWithPodWriter(allow: Record<string, unknown>): Promise
   const rbac = 'rbac.authorization.k8s.io/v1';
   await admin.apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web', namespace, labels } });
   await admin.apply({ apiVersion: rbac, kind: 'Role', metadata: { name: 'exposure', namespace, labels }, rules: [
-    { apiGroups: [''], resources: ['services', 'pods'], verbs: ['create', 'update', 'patch', 'get', 'delete'] },
+    { apiGroups: [''], resources: ['services', 'pods', 'services/status'], verbs: ['create', 'update', 'patch', 'get', 'delete'] },
   ] });
   await admin.apply({ apiVersion: rbac, kind: 'RoleBinding', metadata: { name: 'exposure', namespace, labels },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'exposure' }, subjects: [{ kind: 'ServiceAccount', name: 'web', namespace }] });
@@ -168,4 +168,26 @@ test('a capability is refused at the API server in a namespace made privileged b
   const { namespace: all, pod: allPod } = await environmentWithPodWriter({ permissions: true, capabilities: ['ALL'] });
   await allPod.apply(podOf(all, 'module', {}, { securityContext: { capabilities: { add: ['SYS_MODULE'] } } }));
   await assert.rejects(allPod.apply(podOf(all, 'proc', { securityContext: { seccompProfile: { type: 'Unconfined' } } })), forbidden(/its pod runs without seccomp/));
+});
+
+test('a pod given rights on services/status cannot write a Service\'s status.loadBalancer (CVE-2020-8554 through the status); a ServiceAccount of another namespace (a load-balancer controller) and system:masters can', async () => {
+  // Setup
+  const { namespace, pod } = await environmentWithPodWriter({ permissions: true, hostPorts: true });
+  await pod.apply(service(namespace, 'lb', { type: 'LoadBalancer' }));
+  const status = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'lb', namespace }, status: { loadBalancer: { ingress: [{ ip: '8.8.8.8' }] } } };
+  const controllerNs = uniqueName('lb-system');
+  made.push(controllerNs);
+  await admin.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: controllerNs } });
+  await admin.apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'controller', namespace: controllerNs } });
+  await admin.apply({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'lb-controller', namespace },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'exposure' }, subjects: [{ kind: 'ServiceAccount', name: 'controller', namespace: controllerNs }] });
+  const controller = admin.as(`system:serviceaccount:${controllerNs}:controller`);
+  // Test
+  await assert.rejects(pod.applyStatus(status, 'attacker'), forbidden(/Service lb: its status \(status\.loadBalancer\) belongs to the load-balancer controller; .*CVE-2020-8554/));
+  await eventually('the controller may write the status', async () => controller.applyStatus({ ...status, status: { loadBalancer: { ingress: [{ ip: '192.0.2.10' }] } } }, 'lb-controller')
+    .then(() => true, (e: Error & { status?: number }) => (e.status === 403 && /cannot/.test(e.message) ? false : Promise.reject(e))), 20_000);
+  const ips = async () => ((await admin.get<KubeObject & { status?: { loadBalancer?: { ingress?: Array<{ ip: string }> } } }>({ apiVersion: 'v1', kind: 'Service', name: 'lb', namespace }))?.status?.loadBalancer?.ingress ?? []).map((i) => i.ip);
+  assert.deepEqual(await ips(), ['192.0.2.10']);
+  await admin.applyStatus({ ...status, status: { loadBalancer: { ingress: [{ ip: '192.0.2.11' }] } } }, 'admin');
+  assert.deepEqual(await ips(), ['192.0.2.11']);
 });

@@ -379,11 +379,16 @@ test('the API server keeps Ria\'s labels and annotations of an environment\'s Na
   await engine.apply({ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: quota.name, namespace: where, labels: { ...own, 'ria.dev/preview': 'true' } }, spec: { hard: { pods: '5' } } }, { fieldManager: 'ria-preview', force: true });
   await asShop.apply({ apiVersion: rbac, kind: 'Role', metadata: { name: 'own-namespace', namespace: where, labels: own }, rules: [
     { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'patch', 'update', 'delete'] },
-    { apiGroups: [''], resources: ['resourcequotas'], verbs: ['get', 'patch', 'update', 'delete'] },
+    { apiGroups: [''], resources: ['resourcequotas', 'resourcequotas/status'], verbs: ['get', 'patch', 'update', 'delete'] },
   ] });
   await eventually('the pod may read the quota', async () => pod.get(quota).then(() => true, () => false), 20_000);
   await assert.rejects(pod.mergePatch(quota, { spec: { hard: { pods: '500' } } }), refused(/only Ria changes or deletes a preview's ResourceQuota ria-preview/));
   await assert.rejects(pod.delete(quota), refused(/only Ria changes or deletes a preview's ResourceQuota ria-preview/));
+  // Nor is its status reset (quota admission counts status.used + the new pod against hard).
+  await assert.rejects(pod.applyStatus({ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: quota.name, namespace: where }, status: { hard: { pods: '500' }, used: { pods: '0' } } }, 'attacker'),
+    refused(/a preview's ResourceQuota ria-preview counts what its namespace uses: its status is the quota controller's, never written by the environment's own ServiceAccounts/));
+  // The quota controller still writes it.
+  await eventually('the quota controller wrote the quota\'s status', async () => ((await admin.get<KubeObject>(quota))?.status as { hard?: Record<string, string> } | undefined)?.hard?.pods === '5', 30_000);
   await assert.rejects(pod.delete(ref), refused(/only Ria deletes an environment's namespace: delete its Environment/));
   assert.equal(((await admin.get<KubeObject>(quota))?.spec as { hard?: Record<string, string> } | undefined)?.hard?.pods, '5');
   // The engine deletes the namespace, and the namespace controller its quota with it.

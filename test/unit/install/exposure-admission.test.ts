@@ -22,13 +22,13 @@ test('the exposure policy matches only Services (create, update) and Pods (creat
   assert.ok(policy, 'installed');
   assert.ok(objs.some((o) => o.kind === 'ValidatingAdmissionPolicyBinding' && o.metadata.name === 'ria-engine-exposure-ria-ops'));
   assert.deepEqual(policy.spec.matchConstraints.resourceRules.map((r) => [r.resources.join(','), r.operations.join(',')]),
-    [['services', 'CREATE,UPDATE'], ['pods', 'CREATE'], ['pods/ephemeralcontainers', 'UPDATE']]);
+    [['services', 'CREATE,UPDATE'], ['services/status', 'UPDATE'], ['pods', 'CREATE'], ['pods/ephemeralcontainers', 'UPDATE']]);
   assert.deepEqual(policy.spec.matchConstraints.namespaceSelector, { matchLabels: { 'app.kubernetes.io/managed-by': 'ria' }, matchExpressions: [{ key: 'ria.dev/app', operator: 'Exists' }] });
   const conditions = policy.spec.matchConditions.map((c) => c.expression).join('\n');
   assert.match(conditions, /system:masters/);
   assert.match(conditions, /system:serviceaccount:cert-manager:/);
-  // The six allow keys' checks, capabilities, and the seven baseline checks no key grants.
-  assert.equal(policy.spec.validations.length, 14);
+  // A Service's status, the six allow keys' checks, capabilities, and the seven baseline checks no key grants.
+  assert.equal(policy.spec.validations.length, 15);
   const all = policy.spec.validations.map((v) => v.expression).join('\n');
   for (const held of ['capabilities.add', 'windowsOptions.hostProcess', 'seLinuxOptions', 'procMount', 'seccompProfile', 'appArmorProfile', 'container.apparmor.security.beta.kubernetes.io/', 'sysctls']) assert.ok(all.includes(held), held);
 });

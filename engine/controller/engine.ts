@@ -437,9 +437,9 @@ export class Engine {
     if (this.apps.removed(name, resourceVersion)) this.scheduleChanged();
   }
 
-  /** The config sync's App writes, into the view as the server answered them (before any reconcile it queues). */
+  /** The config sync's App writes and lists, into the view as the server answered them (before any reconcile it queues). */
   private appWrites(priority: Priority): AppWrites {
-    return { written: (app) => this.appSeen(app, priority), deleted: (name, rv) => this.appGone(name, rv) };
+    return { written: (app) => this.appSeen(app, priority), seen: (app) => this.appSeen(app, priority), deleted: (name, rv) => this.appGone(name, rv) };
   }
 
   private scheduleDue = false;

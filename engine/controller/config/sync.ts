@@ -51,6 +51,14 @@ type LoadedApp = App & { metadata: { name: string } };
  */
 export interface AppWrites {
   written(app: LoadedApp): void;
+  /**
+   * A copy the config sync listed (the view takes it only if newer). Every listed App is handed
+   * over before the sync decides what to write: a retry after a write whose answer was lost (a
+   * deadline, a reset connection), or a new leader after the old one's last write, finds the spec
+   * already written, writes nothing, and would otherwise queue every Environment on the view's
+   * older copy (a revoked `allow` still granted) until the watch delivers (review9 F6).
+   */
+  seen(app: LoadedApp): void;
   /** `resourceVersion`: the deletion's, from the server's answer (else the version deleted). */
   deleted(name: string, resourceVersion: string | undefined): void;
 }
@@ -90,7 +98,7 @@ export async function syncConfig(ctx: EngineContext, fs: FsClient, source: Confi
     if (!head) throw new Error(`config repository has no branch "${source.branch}"`);
     if (head === state.commit) {
       // Reachable again with nothing new: the Apps go back to what the last commit read said.
-      if (state.failing && state.synced) await markApps(ctx, state, state.synced, statusChanged);
+      if (state.failing && state.synced) await markApps(ctx, state, state.synced, statusChanged, writes);
       return { ok: true, changed: false, commit: head, statusChanged: [...statusChanged] };
     }
     const dir = repoCacheDir(ctx, source.url);
@@ -100,7 +108,7 @@ export async function syncConfig(ctx: EngineContext, fs: FsClient, source: Confi
     }));
   } catch (err) {
     ctx.hooks.polled?.(source.url, (Date.now() - started) / 1000, err);
-    await markApps(ctx, state, fetchFailedVerdict(source.url, source.branch, err as Error, state.commit), statusChanged);
+    await markApps(ctx, state, fetchFailedVerdict(source.url, source.branch, err as Error, state.commit), statusChanged, writes);
     return { ok: false, error: err as Error, statusChanged: [...statusChanged] };
   }
 
@@ -112,7 +120,7 @@ export async function syncConfig(ctx: EngineContext, fs: FsClient, source: Confi
     // did not foresee): nothing is changed, and the Apps say why. Retried with backoff.
     ctx.log.error('reading the config failed; nothing is changed', { commit: sha, error: errorMessage(err) });
     await markApps(ctx, state, { status: 'False', reason: Reason.ConfigInvalid,
-      message: `config commit ${sha.slice(0, 7)} could not be read: ${errorMessage(err)}; nothing is changed` }, statusChanged);
+      message: `config commit ${sha.slice(0, 7)} could not be read: ${errorMessage(err)}; nothing is changed` }, statusChanged, writes);
     return { ok: false, error: err as Error, statusChanged: [...statusChanged] };
   }
   if (config.settingsError) {
@@ -122,6 +130,7 @@ export async function syncConfig(ctx: EngineContext, fs: FsClient, source: Confi
   }
   const synced = syncedVerdict(config, sha);
   const existing = await ctx.objects.list<LoadedApp>(API_VERSION, 'App', { namespace: ctx.namespace });
+  for (const app of existing) writes?.seen(app);
   const byName = new Map(existing.map((a) => [a.metadata.name, a]));
   // The Apps are written CONFIG_WRITES at a time: one after the other, a first sync of 1,000 apps
   // was 2,000 round trips in a row before any app could be synced (a cold start's first phase).
@@ -191,11 +200,13 @@ function noteApp(ctx: EngineContext, state: ConfigState, app: LoadedApp, next: A
  * failure being reported is what the caller returns. A Warning Event goes with each change to
  * False (a failure that lasts changes nothing and records nothing more).
  */
-async function markApps(ctx: EngineContext, state: ConfigState, synced: Verdict, statusChanged: Set<string>): Promise<void> {
+async function markApps(ctx: EngineContext, state: ConfigState, synced: Verdict, statusChanged: Set<string>, writes: AppWrites | undefined): Promise<void> {
   state.failing = synced.status === 'False';
   try {
     const apps = await ctx.objects.list<LoadedApp>(API_VERSION, 'App', { namespace: ctx.namespace });
     for (const app of apps) {
+      writes?.seen(app); // into the view when newer, as the sync's list above
+
       if (app.metadata.deletionTimestamp) continue;
       const changed = noteApp(ctx, state, app, { synced }, statusChanged);
       if (changed && synced.status === 'False') await ctx.events.record(app, 'Warning', synced.reason, synced.message);

@@ -195,3 +195,74 @@ test('an App deleted and recreated under the same name: the reconcile of an Envi
     await engine.stop();
   }
 });
+
+test('a config write whose answer is lost (committed, then the call fails): the retry finds the spec written, writes nothing, and its reconciles still render with the new App though the watch delivers nothing (review9 F6)', async () => {
+  // Setup: as the first test, but the watch never delivers the config sync's write.
+  const cluster = new FakeCluster();
+  const rest = new FakeRest(cluster);
+  const origin = tempDir('ria-app-watch-origin-');
+  const files = {
+    allowed: { shop: `repo: ${REPO}\nbranches: [main]\nallow: { permissions: true }\n` },
+    revoked: { shop: `repo: ${REPO}\nbranches: [main]\n` },
+  };
+  const commits = { allowed: await configCommit(origin, files.allowed), revoked: await configCommit(origin, files.revoked) };
+  let head: keyof typeof commits = 'allowed';
+  const unreachable = (url: string) => new GitUnreachableError(url, { op: 'fetchCommit', reason: 'ECONNREFUSED' });
+  const gitClient = {
+    listRemoteRefs: async (url: string) => {
+      if (url !== CONFIG) throw unreachable(url);
+      return { refs: new Map([['refs/heads/main', commits[head]]]) };
+    },
+    fetchCommit: async ({ url, dir }: { url: string; dir: string }) => {
+      if (url !== CONFIG) throw unreachable(url);
+      return configCommit(dir, files[head]);
+    },
+    readFileAt: async () => { throw new Error('not in this test'); },
+  } as unknown as GitClient;
+  const v1 = cluster.put({ apiVersion: API_VERSION, kind: 'App', metadata: { name: 'shop', namespace: 'ria' },
+    spec: { repo: REPO, branches: ['main'], riofile: 'Riofile', allow: { permissions: true } } } as unknown as KubeObject);
+  cluster.put({ apiVersion: API_VERSION, kind: 'Environment',
+    metadata: { name: 'shop--main', namespace: 'ria', labels: { 'ria.dev/app': 'shop' }, finalizers: [ENVIRONMENT_FINALIZER],
+      ownerReferences: [{ apiVersion: API_VERSION, kind: 'App', name: 'shop', uid: v1.metadata.uid!, controller: true }] },
+    spec: { app: 'shop', kind: 'branch', target: 'main', branch: 'main', commit: 'a'.repeat(40), namespace: 'shop--main' } } as unknown as KubeObject);
+
+  // The first App write is committed by the server, but its answer is lost (a deadline, a reset).
+  let lost = 0;
+  const base = cluster.objects;
+  const objects = {
+    ...base, rest,
+    async apply<T>(obj: KubeObject, options?: { force?: boolean }): Promise<T> {
+      const answer = await base.apply<T>(obj, options);
+      if (obj.kind === 'App' && lost++ === 0) throw new Error('the request timed out (the server committed it)');
+      return answer;
+    },
+  };
+  const reported: Array<{ allow: App['spec']['allow']; afterLoss: boolean }> = [];
+  const ctx = {
+    objects, git: gitClient, gitCacheDir: tempDir('ria-app-watch-cache-'), namespace: 'ria', settings: defaultSettings, log: silentLog,
+    hooks: { environmentChanged: (_env: unknown, app: App | undefined) => { reported.push({ allow: app?.spec.allow, afterLoss: lost > 0 }); } },
+    events: { record: async () => {} }, now: () => new Date(), driftIntervalMs: 300_000, credentials: async () => undefined,
+    listings: { invalidate: () => {}, get: async (url: string) => { throw unreachable(url); } },
+  } as unknown as EngineContext;
+  const engine = new Engine(ctx, { fs, config: { url: CONFIG, branch: 'main', path: '' } });
+  engine.configState.commit = commits.allowed;
+  engine.start();
+  try {
+    await until('the first reconcile, with the App allowing permissions', () => reported.length > 0 && engine.queue.depth === 0);
+    assert.deepEqual(reported.map((r) => r.allow), [{ permissions: true }]);
+    assert.ok(rest.watching(APPS), 'the App watch is open');
+
+    // Test: the config revokes the allow; the write commits, its answer is lost, the sync retries.
+    reported.length = 0;
+    head = 'revoked';
+    engine.poke(CONFIG);
+    await until('the retry (after its backoff) and its reconciles', () => reported.some((r) => r.afterLoss) && engine.queue.depth === 0, 30_000);
+    assert.equal(lost, 1, 'the retry wrote nothing: the spec was there');
+    assert.equal((cluster.find(API_VERSION, 'App', 'ria', 'shop') as unknown as App).spec.allow, undefined, 'the server holds v2');
+    assert.deepEqual(reported.filter((r) => r.afterLoss).map((r) => r.allow), reported.filter((r) => r.afterLoss).map(() => undefined),
+      'every reconcile after the lost write rendered without the revoked allow');
+  } finally {
+    await engine.stop();
+    fs.rmSync(origin, { recursive: true, force: true });
+  }
+});

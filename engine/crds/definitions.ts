@@ -99,6 +99,7 @@ export const appCrd = crd('App', 'apps', ['rapp'], {
       clusterRoles: { type: 'array', items: { type: 'string' } }, clusterKinds: { type: 'array', items: { type: 'string' } },
       privileged: { type: 'boolean' }, capabilities: { type: 'array', items: { type: 'string' } },
       hostNamespaces: { type: 'boolean' }, hostPath: { type: 'boolean' }, hostPorts: { type: 'boolean' }, runAsRoot: { type: 'boolean' }, routes: { type: 'boolean' },
+      externalServices: { type: 'boolean' },
     } },
     previews: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, description: 'Pull-request previews.' },
     productionBranch: str('Branch whose GitHub deployment is the production one.'),

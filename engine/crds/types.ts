@@ -44,6 +44,7 @@ export interface AppSpec {
   allow?: {
     permissions?: boolean; globalPermissions?: boolean; clusterRoles?: string[]; clusterKinds?: string[];
     privileged?: boolean; capabilities?: string[]; hostNamespaces?: boolean; hostPath?: boolean; hostPorts?: boolean; runAsRoot?: boolean; routes?: boolean;
+    externalServices?: boolean;
   };
   previews?: Record<string, unknown>;
   /** Branch whose GitHub deployment is the production one. */

@@ -15,6 +15,16 @@
  *   `allow.hostNamespaces`; a `privileged` container: `allow.privileged`; a `hostPath` volume:
  *   `allow.hostPath`; a capability added outside `baseline`'s list: that capability in
  *   `allow.capabilities` (`ALL`: any);
+ * - a Service of type ExternalName, an EndpointSlice not written by the EndpointSlice controller
+ *   (its label `endpointslice.kubernetes.io/managed-by` other than `endpointslice-controller.k8s.io`,
+ *   or written by a ServiceAccount of the namespace, whatever its label says), and Endpoints
+ *   written by a ServiceAccount of the namespace: `allow.externalServices`. Traffic sent to such
+ *   a Service goes where the writer says, and a route on the shared gateway makes the gateway
+ *   proxy there from its own network position (other namespaces past their NetworkPolicies, nodes,
+ *   the cloud metadata address: CVE-2021-25740). The EndpointSlice mirroring controller's copies
+ *   of Endpoints are held by the same rule, so Endpoints written by anyone else reach no gateway
+ *   either. Loopback and link-local addresses are refused in every EndpointSlice by the API
+ *   server's own validation (ValidateEndpointIP), granted or not;
  * - the rest of Pod Security's `baseline` level, which no allow key grants: refused always:
  *   Windows `hostProcess`, an SELinux type other than container_t/container_init_t/
  *   container_kvm_t/container_engine_t or any SELinux `user`/`role`, `procMount` other than
@@ -29,20 +39,28 @@
  *
  * What the app is allowed comes from an annotation of the environment's Namespace,
  * `ria.dev/host-access` (render/host-access.ts), which the engine writes from the config and the
- * environment cannot write; missing, nothing is allowed. Only Services and Pods are matched (a
- * workload's pods are checked when its controller creates them, as Pod Security does), so no other
- * write pays for it.
+ * environment cannot write; missing, nothing is allowed. Only Services, Pods, EndpointSlices and
+ * Endpoints are matched (a workload's pods are checked when its controller creates them, as Pod
+ * Security does), so no other write pays for it.
  */
 import { HOST_ACCESS_ANNOTATION, type HostAccessKey } from '../render/host-access.js';
 import { BASELINE_CAPABILITIES, BASELINE_SELINUX_TYPES, SAFE_SYSCTLS } from '../policy/pod-security.js';
 
-/** The Service and Pod requests the policy looks at (Pods only when created, or given an ephemeral container; a Service's status when updated). */
+/**
+ * The requests the policy looks at: Services, EndpointSlices and Endpoints created or updated, a
+ * Service's status updated, Pods created or given an ephemeral container.
+ */
 export const EXPOSURE_RULES = [
   { apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['services'], scope: 'Namespaced' },
   { apiGroups: [''], apiVersions: ['v1'], operations: ['UPDATE'], resources: ['services/status'], scope: 'Namespaced' },
   { apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'], scope: 'Namespaced' },
   { apiGroups: [''], apiVersions: ['v1'], operations: ['UPDATE'], resources: ['pods/ephemeralcontainers'], scope: 'Namespaced' },
+  { apiGroups: ['discovery.k8s.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['endpointslices'], scope: 'Namespaced' },
+  { apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['endpoints'], scope: 'Namespaced' },
 ] as const;
+
+/** The label the EndpointSlice controller puts on the slices it writes (any writer can copy it: see `fromNamespace`). */
+export const ENDPOINTSLICE_CONTROLLER = 'endpointslice-controller.k8s.io';
 
 const nsAnnotation = (key: string) =>
   `(namespaceObject != null && has(namespaceObject.metadata.annotations) && '${key}' in namespaceObject.metadata.annotations ? namespaceObject.metadata.annotations['${key}'] : '')`;
@@ -55,9 +73,15 @@ export function exposureVariables(): Array<{ name: string; expression: string }>
     { name: 'hostAccess', expression: `',' + ${nsAnnotation(HOST_ACCESS_ANNOTATION)} + ','` },
     { name: 'app', expression: nsLabel('ria.dev/app') },
     { name: 'isService', expression: `request.resource.resource == 'services'` },
+    { name: 'isPod', expression: `request.resource.resource == 'pods'` },
+    { name: 'isSlice', expression: `request.resource.resource == 'endpointslices'` },
+    { name: 'isEndpoints', expression: `request.resource.resource == 'endpoints'` },
     { name: 'isStatus', expression: `has(request.subResource) && request.subResource == 'status'` },
-    { name: 'what', expression: `(request.resource.resource == 'services' ? 'Service ' : 'Pod ') + (has(object.metadata.name) && object.metadata.name != '' ? object.metadata.name : (has(object.metadata.generateName) ? object.metadata.generateName : ''))` },
-    { name: 'containers', expression: `variables.isService ? [] : (has(object.spec.containers) ? object.spec.containers : []) + (has(object.spec.initContainers) ? object.spec.initContainers : []) + (has(object.spec.ephemeralContainers) ? object.spec.ephemeralContainers : [])` },
+    // The environment's own identities: its pods' ServiceAccounts, and the one the engine applies as.
+    { name: 'fromNamespace', expression: `request.userInfo.username.startsWith('system:serviceaccount:' + request.namespace + ':')` },
+    { name: 'what', expression: `{'services': 'Service ', 'pods': 'Pod ', 'endpointslices': 'EndpointSlice ', 'endpoints': 'Endpoints '}[request.resource.resource] + (has(object.metadata.name) && object.metadata.name != '' ? object.metadata.name : (has(object.metadata.generateName) ? object.metadata.generateName : ''))` },
+    { name: 'containers', expression: `!variables.isPod ? [] : (has(object.spec.containers) ? object.spec.containers : []) + (has(object.spec.initContainers) ? object.spec.initContainers : []) + (has(object.spec.ephemeralContainers) ? object.spec.ephemeralContainers : [])` },
+    { name: 'sliceManager', expression: `has(object.metadata.labels) && 'endpointslice.kubernetes.io/managed-by' in object.metadata.labels ? object.metadata.labels['endpointslice.kubernetes.io/managed-by'] : ''` },
   ];
 }
 
@@ -76,7 +100,7 @@ const badCap = (k: string) => `!(${capName(k)} in ${celList(BASELINE_CAPABILITIE
  * when the pod-level one (`pod`) or a container's breaks it.
  */
 interface ContextCheck { pod?: (sc: string) => string; container?: (sc: string) => string; does: string }
-const podBreaks = (k: ContextCheck) => (k.pod ? `(!variables.isService && has(object.spec.securityContext) && ${k.pod('object.spec.securityContext')})` : 'false');
+const podBreaks = (k: ContextCheck) => (k.pod ? `(variables.isPod && has(object.spec.securityContext) && ${k.pod('object.spec.securityContext')})` : 'false');
 const containerBreaks = (k: ContextCheck) => (k.container ? `(has(c.securityContext) && ${k.container('c.securityContext')})` : 'false');
 const seLinux = (sc: string) => `has(${sc}.seLinuxOptions) && ((has(${sc}.seLinuxOptions.type) && !(${sc}.seLinuxOptions.type in ${celList(['', ...BASELINE_SELINUX_TYPES])})) || (has(${sc}.seLinuxOptions.user) && ${sc}.seLinuxOptions.user != '') || (has(${sc}.seLinuxOptions.role) && ${sc}.seLinuxOptions.role != ''))`;
 const hostProcess = (sc: string) => `has(${sc}.windowsOptions) && has(${sc}.windowsOptions.hostProcess) && ${sc}.windowsOptions.hostProcess`;
@@ -91,7 +115,7 @@ const BASELINE_ONLY: ContextCheck[] = [
 ];
 const noAllowKey = `'; Pod Security refuses it at baseline and no allow key grants it'`;
 
-const podField = (field: string) => `(!variables.isService && has(object.spec.${field}) && object.spec.${field})`;
+const podField = (field: string) => `(variables.isPod && has(object.spec.${field}) && object.spec.${field})`;
 
 /** VAP `validations`; each is true for a request of the other kind. */
 export function exposureValidations(): Array<{ expression: string; messageExpression: string; reason: string }> {
@@ -106,6 +130,15 @@ export function exposureValidations(): Array<{ expression: string; messageExpres
     { expression: `!variables.isService || variables.isStatus || !has(object.spec.type) || !(object.spec.type in ['NodePort', 'LoadBalancer']) || ${allowed('hostPorts')}`,
       messageExpression: `variables.what + ': type ' + object.spec.type + ' opens a port on every node' + ${howToAllow('hostPorts')}`,
       reason: 'Forbidden' },
+    { expression: `!variables.isService || variables.isStatus || !has(object.spec.type) || object.spec.type != 'ExternalName' || ${allowed('externalServices')}`,
+      messageExpression: `variables.what + ': type ExternalName sends the traffic for it to ' + (has(object.spec.externalName) ? object.spec.externalName : 'the name it gives') + ' (through the shared gateway too)' + ${howToAllow('externalServices')}`,
+      reason: 'Forbidden' },
+    { expression: `!variables.isSlice || (variables.sliceManager == '${ENDPOINTSLICE_CONTROLLER}' && !variables.fromNamespace) || ${allowed('externalServices')}`,
+      messageExpression: `variables.what + ': an EndpointSlice not written by the EndpointSlice controller sends the traffic of the Service it names to addresses of its own (through the shared gateway too)' + ${howToAllow('externalServices')}`,
+      reason: 'Forbidden' },
+    { expression: `!variables.isEndpoints || !variables.fromNamespace || ${allowed('externalServices')}`,
+      messageExpression: `variables.what + ': Endpoints written in the environment send the traffic of their Service to addresses of their own (through the shared gateway too)' + ${howToAllow('externalServices')}`,
+      reason: 'Forbidden' },
     { expression: `!(${podField('hostNetwork')} || ${podField('hostPID')} || ${podField('hostIPC')}) || ${allowed('hostNamespaces')}`,
       messageExpression: `variables.what + ': ' + ['hostNetwork', 'hostPID', 'hostIPC'].filter(f, f == 'hostNetwork' ? ${podField('hostNetwork')} : (f == 'hostPID' ? ${podField('hostPID')} : ${podField('hostIPC')})).join(', ') + ' shares the node\\'s namespaces' + ${howToAllow('hostNamespaces')}`,
       reason: 'Forbidden' },
@@ -115,7 +148,7 @@ export function exposureValidations(): Array<{ expression: string; messageExpres
     { expression: `!variables.containers.exists(c, has(c.securityContext) && has(c.securityContext.privileged) && c.securityContext.privileged) || ${allowed('privileged')}`,
       messageExpression: `variables.what + ': container ' + variables.containers.filter(c, has(c.securityContext) && has(c.securityContext.privileged) && c.securityContext.privileged).map(c, c.name).join(', ') + ' runs privileged (root on the node)' + ${howToAllow('privileged')}`,
       reason: 'Forbidden' },
-    { expression: `variables.isService || !has(object.spec.volumes) || !object.spec.volumes.exists(v, has(v.hostPath)) || ${allowed('hostPath')}`,
+    { expression: `!variables.isPod || !has(object.spec.volumes) || !object.spec.volumes.exists(v, has(v.hostPath)) || ${allowed('hostPath')}`,
       messageExpression: `variables.what + ': volume ' + object.spec.volumes.filter(v, has(v.hostPath)).map(v, v.name).join(', ') + ' mounts a directory of the node (hostPath)' + ${howToAllow('hostPath')}`,
       reason: 'Forbidden' },
     { expression: `!variables.containers.exists(c, ${capsOf('c')}.exists(k, ${badCap('k')}))`,
@@ -126,10 +159,10 @@ export function exposureValidations(): Array<{ expression: string; messageExpres
       messageExpression: `variables.what + ': ' + ((${podBreaks(k)} ? ['its pod'] : []) + variables.containers.filter(c, ${containerBreaks(k)}).map(c, 'container ' + c.name)).join(', ') + ' ${k.does}' + ${noAllowKey}`,
       reason: 'Forbidden',
     })),
-    { expression: `variables.isService || !has(object.metadata.annotations) || !object.metadata.annotations.exists(k, k.startsWith('${APPARMOR_ANNOTATION}') && object.metadata.annotations[k] != 'runtime/default' && !object.metadata.annotations[k].startsWith('localhost/'))`,
+    { expression: `!variables.isPod || !has(object.metadata.annotations) || !object.metadata.annotations.exists(k, k.startsWith('${APPARMOR_ANNOTATION}') && object.metadata.annotations[k] != 'runtime/default' && !object.metadata.annotations[k].startsWith('localhost/'))`,
       messageExpression: `variables.what + ': annotation ' + object.metadata.annotations.filter(k, k.startsWith('${APPARMOR_ANNOTATION}') && object.metadata.annotations[k] != 'runtime/default' && !object.metadata.annotations[k].startsWith('localhost/')).join(', ') + ' sets an AppArmor profile other than runtime/default or localhost/*' + ${noAllowKey}`,
       reason: 'Forbidden' },
-    { expression: `variables.isService || !has(object.spec.securityContext) || !has(object.spec.securityContext.sysctls) || object.spec.securityContext.sysctls.all(s, s.name in ${celList(SAFE_SYSCTLS)})`,
+    { expression: `!variables.isPod || !has(object.spec.securityContext) || !has(object.spec.securityContext.sysctls) || object.spec.securityContext.sysctls.all(s, s.name in ${celList(SAFE_SYSCTLS)})`,
       messageExpression: `variables.what + ': sysctl ' + object.spec.securityContext.sysctls.filter(s, !(s.name in ${celList(SAFE_SYSCTLS)})).map(s, s.name).join(', ') + ' is not one of the safe sysctls' + ${noAllowKey}`,
       reason: 'Forbidden' },
   ];

@@ -28,6 +28,12 @@ export interface Allow {
   hostPorts: boolean;
   /** `runAsUser: 0` and `runAsNonRoot: false`, written explicitly. */
   runAsRoot: boolean;
+  /**
+   * Riofile `externalservices` (an ExternalName Service, or a Service with an EndpointSlice of its
+   * own addresses), and such Services, EndpointSlices and Endpoints in manifests: traffic sent to
+   * them (a route on the shared gateway included) goes wherever they name.
+   */
+  externalServices: boolean;
 }
 
 export type AllowKey = keyof Allow;
@@ -47,6 +53,7 @@ export function allowOf(spec: Pick<AppSpec, 'allow'>): Allow {
     hostPath: a.hostPath === true,
     hostPorts: a.hostPorts === true,
     runAsRoot: a.runAsRoot === true,
+    externalServices: a.externalServices === true,
   };
 }
 

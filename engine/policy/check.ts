@@ -8,6 +8,7 @@ import { manifestFindings } from './manifests.js';
 import { serviceHostAccess } from './pods.js';
 import { buildFindings } from './builds.js';
 import { previewSecretFindings } from './secrets.js';
+import { externalServiceFindings } from './external-services.js';
 import { previewConfig } from '../github/preview-policy.js';
 import type { ClusterSettings, Environment } from '../render/types.js';
 import { isProductionBranch } from '../config/production.js';
@@ -58,6 +59,7 @@ export function policyFindings(input: PolicyInput): Finding[] {
     out.push(...serviceHostAccess(app, key, service, allow));
     out.push(...buildFindings(app, input.spec.repo, key, service));
   }
+  out.push(...externalServiceFindings(app, riofile, allow));
   out.push(...manifestFindings(app, riofile, input.namespace, allow, routeScope(input)));
   if (input.kind === 'pr') out.push(...previewSecretFindings(app, riofile, previewConfig(input.spec).secretsFrom));
   return out;

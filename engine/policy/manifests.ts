@@ -3,6 +3,7 @@ import { CLUSTER_SCOPED_KINDS } from '../render/manifests.js';
 import { howToAllow, type Allow } from './allow.js';
 import type { Finding } from './finding.js';
 import { podSpecHostAccess, podSpecs } from './pods.js';
+import { manifestExternalFindings } from './external-services.js';
 import { certificateFindings, isCertificate, isIssuanceRequest, isRouteKind, routeFindings, type RouteScope } from './routes.js';
 
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
@@ -16,6 +17,7 @@ const CLUSTER_RBAC = new Set(['ClusterRole', 'ClusterRoleBinding']);
  * into the environment's namespace, whatever namespace they name), no Namespace but the
  * environment's own, RBAC only as `permissions`/`globalPermissions` would allow, bindings only
  * to ClusterRoles the config names, routes only on the config's Gateway and hostnames (routes.ts),
+ * ExternalName Services and EndpointSlices only as `externalservices` would be (external-services.ts),
  * and the same pod rules as services.
  */
 export function manifestFindings(app: string, riofile: Riofile, namespace: string, allow: Allow, routes: RouteScope): Finding[] {
@@ -54,6 +56,7 @@ export function manifestFindings(app: string, riofile: Riofile, namespace: strin
     // A CSR may name anything and no check reads it: the API server refuses these too (install/route-admission.ts).
     if (isIssuanceRequest(m)) out.push({ path: [...at, 'kind'], message: `${what}: only cert-manager writes ${m.kind}s, from a Certificate (which is held to the environment's hostnames and ria.yaml's issuer): ask for a certificate with a Certificate; no allow key grants this` });
     if (m.kind === 'Service' && isCore(m)) out.push(...serviceFindings(app, m, what, at, allow));
+    out.push(...manifestExternalFindings(app, m, what, at, allow));
     for (const pod of podSpecs(m)) out.push(...podSpecHostAccess(app, what, pod.spec, [...at, ...pod.path], allow, pod.metadata));
   });
   return out;

@@ -5,15 +5,16 @@ import type { RenderContext } from './context.js';
  * the engine as an annotation of the environment's Namespace, which the environment's identity
  * cannot write (no right on Namespaces). The exposure admission policy (install/exposure-admission.ts)
  * reads it through `namespaceObject` and makes the API server refuse a NodePort or LoadBalancer
- * Service, a hostPort, host namespaces, a privileged container, a hostPath volume or a capability
- * outside Pod Security's `baseline` list the app was not allowed, whoever writes it. Capabilities
+ * Service, a hostPort, host namespaces, a privileged container, a hostPath volume, a capability
+ * outside Pod Security's `baseline` list, or an ExternalName Service or EndpointSlice of its own
+ * addresses (`externalServices`) the app was not allowed, whoever writes it. Capabilities
  * are listed as `cap:NAME` (`allow.capabilities`, upper case without `CAP_`; `cap:ALL` grants any).
  * Always written (empty too), also over a Namespace a manifest supplies: Ria's value wins.
  */
 export const HOST_ACCESS_ANNOTATION = 'ria.dev/host-access';
 
 /** The `allow` keys the annotation lists, comma-separated. */
-export const HOST_ACCESS_KEYS = ['hostNamespaces', 'hostPath', 'hostPorts', 'privileged'] as const;
+export const HOST_ACCESS_KEYS = ['externalServices', 'hostNamespaces', 'hostPath', 'hostPorts', 'privileged'] as const;
 export type HostAccessKey = (typeof HOST_ACCESS_KEYS)[number];
 /** One entry of the annotation: an `allow` key, or a capability the app may add (`cap:NET_ADMIN`). */
 export type HostAccessEntry = HostAccessKey | `cap:${string}`;

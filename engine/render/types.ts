@@ -102,7 +102,7 @@ export interface RenderInput {
   podSecurity?: PodSecurity;
   /**
    * The node access the app's `allow` grants (`hostPorts`, `hostNamespaces`, `privileged`,
-   * `hostPath`, and each capability as `cap:NAME`), written on the environment's Namespace for the
+   * `hostPath`, `externalServices`, and each capability as `cap:NAME`), written on the environment's Namespace for the
    * API server's exposure policy (render/host-access.ts). Absent: none.
    */
   hostAccess?: HostAccessEntry[];

@@ -16,7 +16,7 @@ export const topDefs: Record<string, ObjectSpec> = {
         additionalProperties: { type: 'object', propertyNames: { pattern: PATTERNS.configKey }, additionalProperties: { type: ['string', 'number', 'boolean'] } },
       }),
       routers: field('Routers by name (DNS label without "--"): path/header based routing across apps.', { type: 'object', additionalProperties: obj('router'), propertyNames: { pattern: PATTERNS.name, maxLength: 63 } }),
-      externalservices: field('External services by name: IPs, an FQDN, or an app in another namespace.', { type: 'object', additionalProperties: obj('externalService'), propertyNames: { pattern: PATTERNS.dnsLabel, maxLength: 63 } }, ['externalServices']),
+      externalservices: field('External services by name: IPs, an FQDN, or an app in another namespace. Needs allow.externalServices in the config repository (SECURITY.md).', { type: 'object', additionalProperties: obj('externalService'), propertyNames: { pattern: PATTERNS.dnsLabel, maxLength: 63 } }, ['externalServices']),
       kubernetes: field('Plain Kubernetes objects applied as-is.', obj('kubernetes')),
       template: field('Templating of this file: goTemplate, envSubst and the questions that supply values.', obj('template')),
     },

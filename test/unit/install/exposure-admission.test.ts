@@ -14,7 +14,7 @@ import { allowOf } from '../../../engine/policy/allow.js';
 
 type Policy = { metadata: { name: string }; spec: { matchConstraints: { namespaceSelector: unknown; resourceRules: Array<{ resources: string[]; operations: string[] }> }; matchConditions: Array<{ expression: string }>; validations: Array<{ expression: string }> } };
 
-test('the exposure policy matches only Services (create, update) and Pods (create, ephemeral containers) in environment namespaces; system:masters and cert-manager are not held', () => {
+test('the exposure policy matches only Services (create, update), Pods (create, ephemeral containers), EndpointSlices and Endpoints (create, update) in environment namespaces; system:masters and cert-manager are not held', () => {
   // Setup
   const objs = installManifests({ namespace: 'ria-ops', configRepo: 'http://git.test/config.git', image: 'ria:test' }) as unknown as Array<{ kind: string } & Policy>;
   // Test
@@ -22,15 +22,15 @@ test('the exposure policy matches only Services (create, update) and Pods (creat
   assert.ok(policy, 'installed');
   assert.ok(objs.some((o) => o.kind === 'ValidatingAdmissionPolicyBinding' && o.metadata.name === 'ria-engine-exposure-ria-ops'));
   assert.deepEqual(policy.spec.matchConstraints.resourceRules.map((r) => [r.resources.join(','), r.operations.join(',')]),
-    [['services', 'CREATE,UPDATE'], ['services/status', 'UPDATE'], ['pods', 'CREATE'], ['pods/ephemeralcontainers', 'UPDATE']]);
+    [['services', 'CREATE,UPDATE'], ['services/status', 'UPDATE'], ['pods', 'CREATE'], ['pods/ephemeralcontainers', 'UPDATE'], ['endpointslices', 'CREATE,UPDATE'], ['endpoints', 'CREATE,UPDATE']]);
   assert.deepEqual(policy.spec.matchConstraints.namespaceSelector, { matchLabels: { 'app.kubernetes.io/managed-by': 'ria' }, matchExpressions: [{ key: 'ria.dev/app', operator: 'Exists' }] });
   const conditions = policy.spec.matchConditions.map((c) => c.expression).join('\n');
   assert.match(conditions, /system:masters/);
   assert.match(conditions, /system:serviceaccount:cert-manager:/);
-  // A Service's status, the six allow keys' checks, capabilities, and the seven baseline checks no key grants.
-  assert.equal(policy.spec.validations.length, 15);
+  // A Service's status, the six allow keys' checks, externalServices' three (ExternalName, EndpointSlice, Endpoints), capabilities, and the seven baseline checks no key grants.
+  assert.equal(policy.spec.validations.length, 18);
   const all = policy.spec.validations.map((v) => v.expression).join('\n');
-  for (const held of ['capabilities.add', 'windowsOptions.hostProcess', 'seLinuxOptions', 'procMount', 'seccompProfile', 'appArmorProfile', 'container.apparmor.security.beta.kubernetes.io/', 'sysctls']) assert.ok(all.includes(held), held);
+  for (const held of ['ExternalName', 'endpointslice-controller.k8s.io', 'isEndpoints', 'capabilities.add', 'windowsOptions.hostProcess', 'seLinuxOptions', 'procMount', 'seccompProfile', 'appArmorProfile', 'container.apparmor.security.beta.kubernetes.io/', 'sysctls']) assert.ok(all.includes(held), held);
 });
 
 test('the environment Namespace lists the node access its app is allowed (empty: none), whatever a manifest\'s Namespace says', () => {
@@ -43,6 +43,7 @@ test('the environment Namespace lists the node access its app is allowed (empty:
   assert.deepEqual(namespaceOf({}), ['']);
   assert.deepEqual(namespaceOf({ hostPorts: true, permissions: true, runAsRoot: true }), ['hostPorts']);
   assert.deepEqual(namespaceOf({ privileged: true, hostPath: true, hostNamespaces: true, hostPorts: true }), ['hostNamespaces,hostPath,hostPorts,privileged']);
+  assert.deepEqual(namespaceOf({ externalServices: true, hostPorts: true }), ['externalServices,hostPorts']);
 });
 
 test('the environment Namespace lists each capability the app may add as cap:NAME (upper case, no CAP_; ALL as cap:ALL), after the keys', () => {

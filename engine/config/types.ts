@@ -94,6 +94,10 @@ export const DEFAULT_MAX_OBJECT_BYTES = 8 * MiB;
  * container (170 + 4 x 62 = 418 MiB); 24 MiB allowed three such objects, 89 MiB each (measured
  * 2026-12-03). Twice the pack: source text packs three to five times smaller, so an app
  * repository whose snapshot holds more than 16 MiB of text needs it raised, with the memory.
+ * It holds the commit's whole snapshot on every fetch (a depth-1 fetch brings the whole tree; no
+ * thin pack is asked for), so a commit gets the same answer on an empty cache as after a fetch of
+ * the commit before it. Above 32 MiB (or maxObjectSize above 8 MiB) isomorphic-git's cache may
+ * drop a delta's base while it indexes, and the base is inflated again for that delta, uncharged.
  */
 export const DEFAULT_MAX_INFLATED_BYTES = 16 * MiB;
 

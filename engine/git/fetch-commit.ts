@@ -1,7 +1,16 @@
 /**
  * Shallow-fetches one ref into a local cache directory (a bare repository). The cache is not
  * state: deleting it costs one refetch. The ref is mirrored under its own name locally, so the
- * next fetch of the same ref tells the server what we have and only new objects come down.
+ * next fetch of the same ref tells the server which commit we have.
+ *
+ * Every fetch brings the whole tree of its commit all the same: git's upload-pack answers a
+ * depth-1 fetch with every object of the new commit, unchanged files included, and Ria asks for
+ * no thin pack (deltas against objects we have: pack-scan.ts refuses them). So the inflation
+ * limits (git.maxObjectSize, git.maxInflatedSize) hold the commit's whole snapshot on every
+ * fetch, and a commit gets the same answer whether its fetch follows an earlier one or fills an
+ * empty cache (a new engine, a cache emptied past MAX_CACHED_PACKS). Under thin packs, fetched
+ * by the push, a repository grew past the limit a push at a time and stalled at the next empty
+ * cache (review9 F10); the cost of resending is one tree a fetch, within those limits.
  *
  * This uses init + fetch of the one ref, never clone: clone fails on a repository whose HEAD
  * points at a missing branch.
@@ -18,7 +27,6 @@ import type { GitIO } from './client.js';
 import { GitFetchStillEndingError, GitRefNotFoundError } from './errors.js';
 import { toGitError } from './map-error.js';
 import { withHeadFallback } from './missing-head.js';
-import { withThinPack } from './thin-pack.js';
 import { splitCredentials, type Credentials } from './redact.js';
 import { authHeaders, BodyTooLargeError, DeadlineError, DEFAULT_TIMEOUT_MS, limitsFor, withDeadline, type GitLimits } from './transport.js';
 import { answeringDiscovery } from './advertisements.js';
@@ -35,8 +43,6 @@ export interface FetchCommitOptions {
   auth?: Credentials;
   /** History depth; 1 by default. */
   depth?: number;
-  /** Ask for a thin pack so a refetch brings only changed objects (see thin-pack.ts). Off by default. */
-  thinPack?: boolean;
   /** A person is waiting (a webhook's push): ahead of other waiting fetches for a slot (see limiter.ts). */
   urgent?: boolean;
   /** The most the answers may hold; the client's (ria.yaml's) by default. */
@@ -75,7 +81,7 @@ export async function fetchCommit(io: GitIO, options: FetchCommitOptions): Promi
       const discovered = advert ? answeringDiscovery(http, advert) : http;
       const started = git.fetch({
         fs,
-        http: withHeadFallback(options.thinPack ? withThinPack(discovered) : discovered, ref),
+        http: withHeadFallback(discovered, ref),
         gitdir: dir,
         remote: REMOTE,
         ref,

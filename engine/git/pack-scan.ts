@@ -17,9 +17,24 @@
  * isomorphic-git would inflate whatever the offset points at, unchecked). The pack's object count
  * is charged too (isomorphic-git keeps an index entry per object).
  *
+ * A delta against an object id (a ref-delta) must name an object of the pack read before it that
+ * is no delta itself: each such object is hashed as it inflates (SHA-1 of `type size\0` and its
+ * data, its git id). isomorphic-git reads a ref-delta's base from outside the pack (the older
+ * packs of the cache) once per delta, inflating it whole every time and keeping none of it
+ * (GitPackIndex.fromPack's second pass, `getExternalRefDelta`): 28,000 ref-deltas of a byte each
+ * against one cached 8 MiB blob, a pack of about 1 MiB, inflated some 220 GiB, synchronously,
+ * which this scan charged ~16 MiB (review9 F5). Ria never asks for a thin pack, and git (as JGit)
+ * writes a base before its delta and uses offset deltas inside a pack when the client can read
+ * them (isomorphic-git says `ofs-delta`), so a pack from an honest server has no ref-delta of
+ * another kind. With only such ref-deltas, and objects within isomorphic-git's 32 MiB cache of
+ * resolved objects (the defaults: 8 MiB an object, 16 MiB in all), it resolves every delta of
+ * the pack from objects it has just inflated, and every pack of the cache stands alone: no read
+ * ever follows a delta into another pack.
+ *
  * Every refusal is thrown from `push`, so the chunk that crosses a bound never reaches
  * isomorphic-git, which so never indexes the pack.
  */
+import { createHash, type Hash } from 'node:crypto';
 import pako, { type Inflate } from 'pako';
 
 /** ria.yaml's git.maxObjectSize and git.maxInflatedSize. */
@@ -47,11 +62,13 @@ export class PackFormatError extends Error {
 }
 
 const TYPE_NAMES = ['an object of type 0', 'a commit', 'a tree', 'a blob', 'a tag', 'an object of type 5', 'an ofs-delta', 'a ref-delta'] as const;
+/** git's names of the types whose objects a ref-delta may name (their id hashes the name). */
+const GIT_TYPES: Record<number, string> = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
 
 type State =
   | { at: 'pack-header' }
   | { at: 'object-header' }
-  | { at: 'object-data'; inflater: Inflate; stated: number; inflated: number; delta?: DeltaCost }
+  | { at: 'object-data'; inflater: Inflate; stated: number; inflated: number; delta?: DeltaCost; hash?: Hash }
   | { at: 'done' };
 
 /** Reads an upload-pack answer as it streams (pkt-lines, side-band channel 1 the pack). */
@@ -117,6 +134,8 @@ export class PackScan {
   private type = 0;
   /** Offsets of the objects read: an offset delta's base must be one of them. */
   private readonly starts = new Set<number>();
+  /** Ids of the objects read that are no deltas: a ref-delta's base must be one of them. */
+  private readonly ids = new Set<string>();
   total = 0;
 
   constructor(private readonly limit: InflationLimit) {}
@@ -177,6 +196,10 @@ export class PackScan {
       end = k + 1;
     } else if (type === 7) {
       if (h.length < end + 20) return;
+      const base = h.subarray(end, end + 20).toString('hex');
+      if (!this.ids.has(base)) {
+        throw new PackFormatError(`object at ${this.start}: a delta against ${base}, which is no whole object (no delta) earlier in the pack (a thin pack, which Ria does not ask for: isomorphic-git would inflate that base again for every such delta)`);
+      }
       end += 20;
     }
     if (h.length !== end) throw new PackFormatError(`object at ${this.start}: a malformed header`);
@@ -186,8 +209,10 @@ export class PackScan {
     if (size > this.limit.maxObjectBytes) {
       throw new InflationTooLargeError('object', this.limit.maxObjectBytes, `${TYPE_NAMES[type]} of ${size} bytes at offset ${this.start} of the pack`);
     }
+    const gitType = GIT_TYPES[type];
     const state: Extract<State, { at: 'object-data' }> = { at: 'object-data', inflater: new pako.Inflate(), stated: size, inflated: 0,
-      ...(type === 6 || type === 7 ? { delta: new DeltaCost() } : {}) };
+      ...(type === 6 || type === 7 ? { delta: new DeltaCost() } : {}),
+      ...(gitType ? { hash: createHash('sha1').update(`${gitType} ${size}\0`) } : {}) };
     state.inflater.onData = (chunk: Uint8Array) => this.inflated(state, chunk);
     this.state = state;
   }
@@ -204,6 +229,7 @@ export class PackScan {
     this.offset += used;
     if (s.inflated !== s.stated) throw new PackFormatError(`object at ${this.start}: ${s.inflated} bytes inflated, ${s.stated} stated`);
     s.delta?.end(this.start);
+    if (s.hash) this.ids.add(s.hash.digest('hex'));
     this.objects--;
     this.state = this.objects > 0 ? { at: 'object-header' } : { at: 'done' };
     return used;
@@ -214,6 +240,7 @@ export class PackScan {
     s.inflated += chunk.length;
     if (s.inflated > s.stated) throw new PackFormatError(`object at ${this.start}: inflates past the ${s.stated} bytes its header states`);
     this.charge(chunk.length, () => `inflating the objects of the pack, at offset ${this.start}`);
+    s.hash?.update(chunk);
     if (!s.delta) return;
     const before = s.delta.cost;
     s.delta.read(chunk);

@@ -5,9 +5,16 @@ import { deflateSync } from 'node:zlib';
 export type PackObject =
   | { type: 'commit' | 'tree' | 'blob' | 'tag'; data: Buffer; statedSize?: number }
   /** A delta against the object `base` of the pack (its index), or `distance` bytes back if given. */
-  | { type: 'ofs-delta'; base: number; distance?: number; data: Buffer; statedSize?: number };
+  | { type: 'ofs-delta'; base: number; distance?: number; data: Buffer; statedSize?: number }
+  /** A delta against the object whose git id is `baseId` (40 hex), in the pack or not. */
+  | { type: 'ref-delta'; baseId: string; data: Buffer; statedSize?: number };
 
-const TYPES = { commit: 1, tree: 2, blob: 3, tag: 4, 'ofs-delta': 6 } as const;
+const TYPES = { commit: 1, tree: 2, blob: 3, tag: 4, 'ofs-delta': 6, 'ref-delta': 7 } as const;
+
+/** An object's git id: SHA-1 of `type size\0` and its data. */
+export function gitId(type: 'commit' | 'tree' | 'blob' | 'tag', data: Buffer): string {
+  return createHash('sha1').update(`${type} ${data.length}\0`).update(data).digest('hex');
+}
 
 function objectHeader(type: number, size: number): Buffer {
   const bytes = [(type << 4) | (size & 0x0f)];
@@ -47,12 +54,16 @@ export function makePack(objects: PackObject[]): Buffer {
   const parts: Buffer[] = [Buffer.from('PACK'), Buffer.from([0, 0, 0, 2]), Buffer.alloc(4)];
   parts[2]!.writeUInt32BE(objects.length);
   const offsets: number[] = [];
+  // One data Buffer given for many objects is deflated once.
+  const deflated = new Map<Buffer, Buffer>();
   let at = 12;
   for (const o of objects) {
     offsets.push(at);
     const header = [objectHeader(TYPES[o.type], o.statedSize ?? o.data.length)];
     if (o.type === 'ofs-delta') header.push(ofsDistance(o.distance ?? at - offsets[o.base]!));
-    const data = deflateSync(o.data, { level: 9 });
+    if (o.type === 'ref-delta') header.push(Buffer.from(o.baseId, 'hex'));
+    const data = deflated.get(o.data) ?? deflateSync(o.data, { level: 9 });
+    deflated.set(o.data, data);
     parts.push(...header, data);
     at += header.reduce((n, b) => n + b.length, 0) + data.length;
   }

@@ -27,8 +27,8 @@ async function packSizes(dir: string): Promise<Map<string, number>> {
 }
 
 /** ~80 KB (~40 KB packed) that does not compress away, so resending it shows in pack sizes. */
-function incompressible(lines = 1000): string {
-  let h = 'seed';
+function incompressible(lines = 1000, seed = 'seed'): string {
+  let h = seed;
   return Array.from({ length: lines }, () => (h = createHash('sha256').update(h).digest('hex')) + h.slice(0, 16) + '\n').join('');
 }
 
@@ -64,24 +64,27 @@ test('fetching again after a push brings the new commit; the old one stays reada
   assert.equal((await packSizes(dir)).size, 2, 'one pack per fetch');
 });
 
-test('with thinPack, fetching again after a push brings only the changed objects', async () => {
-  // Setup
+test('every fetch is charged the commit\'s whole snapshot: a push that adds little to a cached commit over git.maxInflatedSize is refused as on an empty cache (review9 F10)', async () => {
+  // Setup: a first commit of ~80 KB fetched into the cache, then a second that adds ~80 KB more.
+  const limits = { maxPackBytes: 8 * 2 ** 20, maxRefsBytes: 2 ** 20, maxObjectBytes: 2 ** 20, maxInflatedBytes: 120_000 };
   const big = incompressible();
-  await commitFiles(h.server, 'app', 'thin', { Riofile: 'v: 1\n', 'big.txt': big }, 'one');
+  const v1 = await commitFiles(h.server, 'app', 'whole', { Riofile: 'v: 1\n', 'big.txt': big }, 'one');
   const dir = await h.cacheDir();
-  await h.git.fetchCommit({ url, ref: 'thin', dir, thinPack: true });
+  assert.equal(await h.git.fetchCommit({ url, ref: 'whole', dir, limits }), v1);
   const first = await packSizes(dir);
-  const firstSize = [...first.values()][0]!;
-  assert.ok(firstSize > 30_000, `first pack carries big.txt (${firstSize} bytes)`);
-  // Test
-  const bigEdited = big.replace(/^[0-9a-f]+/, 'edited');
-  const v2 = await commitFiles(h.server, 'app', 'thin', { Riofile: 'v: 2\n', 'big.txt': bigEdited }, 'two');
-  assert.equal(await h.git.fetchCommit({ url, ref: 'thin', dir, thinPack: true }), v2);
+  // Test: the new objects alone (~80 KB) would pass; the snapshot (~160 KB) does not, on either path.
+  const v2 = await commitFiles(h.server, 'app', 'whole', { 'more.txt': incompressible(1000, 'more') }, 'two');
+  for (const into of [dir, await h.cacheDir()]) {
+    const err = await caught(() => h.git.fetchCommit({ url, ref: 'whole', sha: v2, dir: into, limits }));
+    assert.equal(err.code, 'GitPackTooLarge');
+    assert.match(err.message, /^pack of whole at [0-9a-f]{7} inflates past ria\.yaml's git\.maxInflatedSize \(117\.2 KiB\)/);
+  }
+  // Raised, the incremental fetch brings the unchanged file again (no thin pack: nothing resolved against the cache).
+  assert.equal(await h.git.fetchCommit({ url, ref: 'whole', sha: v2, dir, limits: { ...limits, maxInflatedBytes: 1 << 20 } }), v2);
   const added = [...(await packSizes(dir))].filter(([name]) => !first.has(name));
   assert.equal(added.length, 1);
-  assert.ok(added[0]![1] < 2_000, `second pack is deltas only (${added[0]![1]} bytes)`);
-  assert.equal(await h.git.readFileAt({ dir, sha: v2, path: 'big.txt' }), bigEdited, 'deltas against cached objects resolve');
-  assert.equal(await h.git.readFileAt({ dir, sha: v2, path: 'Riofile' }), 'v: 2\n');
+  assert.ok(added[0]![1] > [...first.values()][0]!, `the second pack (${added[0]![1]} bytes) holds big.txt again`);
+  assert.equal(await h.git.readFileAt({ dir, sha: v2, path: 'big.txt' }), big);
 });
 
 test('a SHA already in the cache costs no request', async () => {

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InflationTooLargeError, PackFormatError, UploadPackScan, OBJECT_OVERHEAD_BYTES } from '../../../engine/git/pack-scan.js';
-import { deltaSize, makePack, uploadPackAnswer } from '../../support/packs.js';
+import { deltaSize, gitId, makePack, uploadPackAnswer } from '../../support/packs.js';
 import { tempDir } from '../../support/temp-dir.js';
 
 const KiB = 1024;
@@ -107,4 +107,48 @@ test('a pack git wrote (commits, trees, blobs, deltas) is read whole in any piec
   assert.throws(() => scan(Buffer.concat([Buffer.from('0008NAK\n'), pack]), limit), PackFormatError);
   const fatal = Buffer.concat([Buffer.from('0008NAK\n'), Buffer.from('000a\x03fatal\n'), uploadPackAnswer(makePack([{ type: 'blob', data: Buffer.alloc(64 * MiB) }]))]);
   assert.equal(scan(fatal, limit).total, 0);
+});
+
+test('a ref-delta must name a whole object of the pack before it: against an object outside the pack (a thin pack), after it, or a delta, it is refused at its header, nothing of it inflated (review9 F5)', () => {
+  // Setup: a 64 KiB base, and a delta of it building one byte (an insert).
+  const base = Buffer.alloc(64 * KiB, 1);
+  const oneByte = Buffer.concat([deltaSize(64 * KiB), deltaSize(1), Buffer.from([1]), Buffer.from('x')]);
+  const limit = { maxObjectBytes: 8 * MiB, maxTotalBytes: 16 * MiB };
+  const outside = (err: unknown, at: RegExp) => err instanceof PackFormatError && at.test(err.message)
+    && /a delta against [0-9a-f]{40}, which is no whole object \(no delta\) earlier in the pack/.test(err.message);
+  // Test: against a blob of the pack before it, read and charged.
+  const within = scan(uploadPackAnswer(makePack([{ type: 'blob', data: base }, { type: 'ref-delta', baseId: gitId('blob', base), data: oneByte }])), limit);
+  assert.equal(within.total, 2 * OBJECT_OVERHEAD_BYTES + 64 * KiB + oneByte.length + 1 + 64);
+  // The crafted pack of the review: 28,000 deltas of a byte against one blob the cache holds
+  // (isomorphic-git inflated it once per delta), a pack of about 1 MiB: refused at the first.
+  const cached = gitId('blob', Buffer.alloc(8 * MiB));
+  const thin = makePack(Array.from({ length: 28_000 }, () => ({ type: 'ref-delta' as const, baseId: cached, data: oneByte })));
+  assert.ok(thin.length < 2 * MiB, `${thin.length} bytes`);
+  let s: UploadPackScan | undefined;
+  assert.throws(() => { s = scan(uploadPackAnswer(thin), limit); }, (err) => outside(err, /^object at 12: /));
+  assert.equal(s, undefined);
+  // Against a blob that comes after it, or against a delta of the pack (its id is unknown until resolved).
+  assert.throws(() => scan(uploadPackAnswer(makePack([{ type: 'ref-delta', baseId: gitId('blob', base), data: oneByte }, { type: 'blob', data: base }])), limit),
+    (err) => outside(err, /^object at 12: /));
+  assert.throws(() => scan(uploadPackAnswer(makePack([{ type: 'blob', data: base }, { type: 'ofs-delta', base: 0, data: oneByte },
+    { type: 'ref-delta', baseId: gitId('blob', Buffer.from('x')), data: Buffer.concat([deltaSize(1), deltaSize(1), Buffer.from([1]), Buffer.from('y')]) }])), limit),
+  (err) => outside(err, /^object at \d+: /));
+});
+
+test('a thin pack git wrote (deltas against the objects of the commit before) is refused; the same objects packed whole are read', () => {
+  // Setup: a file of 400 lines, one line changed in the second commit.
+  const dir = tempDir('ria-pack-thin-');
+  const git = (args: string[], input?: string) => execFileSync('git', ['-C', dir, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { stdio: 'pipe', ...(input ? { input } : {}) });
+  git(['init', '-q']);
+  for (let c = 0; c < 2; c++) {
+    writeFileSync(join(dir, 'f.txt'), Array.from({ length: 400 }, (_, l) => `line ${l} ${l === 7 ? c : ''}\n`).join(''));
+    git(['add', '.']);
+    git(['commit', '-q', '-m', `c${c}`]);
+  }
+  const limit = { maxObjectBytes: MiB, maxTotalBytes: MiB };
+  // Test
+  const thin = git(['pack-objects', '--revs', '--thin', '--delta-base-offset', '--stdout', '-q'], 'HEAD\n^HEAD~1\n');
+  assert.throws(() => scan(uploadPackAnswer(thin), limit), (err) => err instanceof PackFormatError && /a delta against [0-9a-f]{40}, which is no whole object/.test(err.message));
+  const whole = git(['pack-objects', '--revs', '--delta-base-offset', '--stdout', '-q'], 'HEAD\n^HEAD~1\n');
+  assert.ok(scan(uploadPackAnswer(whole), limit).total > 400 * 8);
 });

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addHeadSymref } from '../../../engine/git/missing-head.js';
-import { addThinPack } from '../../../engine/git/thin-pack.js';
 import { toRemoteRefs } from '../../../engine/git/list-refs.js';
 import { fullRef } from '../../../engine/git/fetch-commit.js';
 
@@ -19,13 +18,6 @@ test('addHeadSymref leaves advertisements that name HEAD untouched', () => {
   assert.equal(Buffer.from(addHeadSymref(Buffer.from(withHead), 'refs/heads/main')).toString(), withHead);
   const garbage = 'zzzz not pkt-lines';
   assert.equal(Buffer.from(addHeadSymref(Buffer.from(garbage), 'refs/heads/main')).toString(), garbage);
-});
-
-test('addThinPack adds the capability to the first want line only, once', () => {
-  const body = pkt(`want ${A} ofs-delta agent=x\n`) + pkt(`want ${'b'.repeat(40)}\n`) + '0000' + pkt('done\n');
-  const out = addThinPack(Buffer.from(body)).toString();
-  assert.equal(out, pkt(`want ${A} ofs-delta agent=x thin-pack\n`) + pkt(`want ${'b'.repeat(40)}\n`) + '0000' + pkt('done\n'));
-  assert.equal(addThinPack(Buffer.from(out)).toString(), out);
 });
 
 test('toRemoteRefs filters by prefix and keeps the HEAD target', () => {

@@ -75,7 +75,7 @@ test('a delta is held to what applying it builds: its target and 64 bytes an ins
   assert.throws(() => scan(uploadPackAnswer(makePack([base, { type: 'ofs-delta', base: 0, data: empties }])), { maxObjectBytes: 8 * MiB, maxTotalBytes: Infinity }),
     refused('object', /ofs-delta .* builds \d+ bytes or more/));
   // A true delta (copy the base, insert 3 bytes) is read and charged what it builds.
-  const copyAll = Buffer.from([0x80 | 0x20, 0x01]); // copy offset 0, size 0x010000 (byte 1 of the size)
+  const copyAll = Buffer.from([0x80 | 0x40, 0x01]); // copy offset 0, size 0x010000 (byte 2 of the size)
   const real = Buffer.concat([deltaSize(64 * KiB), deltaSize(64 * KiB + 3), copyAll, Buffer.from([3]), Buffer.from('end')]);
   const s = scan(uploadPackAnswer(makePack([base, { type: 'ofs-delta', base: 0, data: real }])), { maxObjectBytes: 8 * MiB, maxTotalBytes: Infinity }, 7);
   assert.equal(s.total, 2 * OBJECT_OVERHEAD_BYTES + 64 * KiB + real.length + 64 * KiB + 3 + 2 * 64);
@@ -151,4 +151,28 @@ test('a thin pack git wrote (deltas against the objects of the commit before) is
   assert.throws(() => scan(uploadPackAnswer(thin), limit), (err) => err instanceof PackFormatError && /a delta against [0-9a-f]{40}, which is no whole object/.test(err.message));
   const whole = git(['pack-objects', '--revs', '--delta-base-offset', '--stdout', '-q'], 'HEAD\n^HEAD~1\n');
   assert.ok(scan(uploadPackAnswer(whole), limit).total > 400 * 8);
+});
+
+test('a delta isomorphic-git cannot apply is refused (it would retry it, inflating its base again for it alone): a wrong base size, a copy outside the base, instructions that make other than the target, none, or one cut short', () => {
+  // Setup: a 64 KiB base, then deltas against it.
+  const base = { type: 'blob' as const, data: Buffer.alloc(64 * KiB, 1) };
+  const limit = { maxObjectBytes: 8 * MiB, maxTotalBytes: 16 * MiB };
+  const withDelta = (data: Buffer) => uploadPackAnswer(makePack([base, { type: 'ofs-delta', base: 0, data }]));
+  const bad = (data: Buffer, message: RegExp) => assert.throws(() => scan(withDelta(data), limit), (err) => err instanceof PackFormatError && message.test(err.message), message.source);
+  const insertX = Buffer.from([1, 0x78]);
+  // Test
+  assert.ok(scan(withDelta(Buffer.concat([deltaSize(64 * KiB), deltaSize(1), insertX])), limit).total > 64 * KiB, 'a valid one is read');
+  // The pack that took 1.5 s to index instead of 0.2 (100 such deltas against 1 MiB) is refused at its first delta.
+  const wrongBase = Buffer.concat([deltaSize(1), deltaSize(1), insertX]);
+  assert.throws(() => scan(uploadPackAnswer(makePack([base, ...Array.from({ length: 100 }, () => ({ type: 'ofs-delta' as const, base: 0, data: wrongBase }))])), limit),
+    (err) => err instanceof PackFormatError && /^object at \d+: a delta stating a base of 1 bytes, against a base of 65536$/.test(err.message));
+  bad(Buffer.concat([deltaSize(64 * KiB), deltaSize(16), Buffer.from([0x80 | 0x01 | 0x02 | 0x10, 0xf8, 0xff, 0x10])]), /a delta copying bytes 65528 to 65544 of a base of 65536$/);
+  bad(Buffer.concat([deltaSize(64 * KiB), deltaSize(2), insertX]), /a delta that does not build its target \(1 bytes made of 2 stated\)$/);
+  bad(Buffer.concat([deltaSize(64 * KiB), deltaSize(1), insertX, insertX]), /a delta that does not build its target \(2 bytes made of 1 stated\)$/);
+  bad(Buffer.concat([deltaSize(64 * KiB), deltaSize(0)]), /a delta that does not build its target \(0 bytes made of 0 stated, no instruction\)$/);
+  bad(Buffer.concat([deltaSize(64 * KiB), deltaSize(2), Buffer.from([2, 0x78])]), /a delta that does not build its target \(2 bytes made of 2 stated, its last instruction cut short\)$/);
+  // Against a delta of the pack: its base is what that delta builds.
+  const deltaOfDelta = makePack([base, { type: 'ofs-delta', base: 0, data: Buffer.concat([deltaSize(64 * KiB), deltaSize(1), insertX]) },
+    { type: 'ofs-delta', base: 1, data: Buffer.concat([deltaSize(1), deltaSize(2), Buffer.from([0x80 | 0x10, 1]), insertX]) }]);
+  assert.ok(scan(uploadPackAnswer(deltaOfDelta), limit).total > 64 * KiB);
 });

@@ -221,12 +221,12 @@ export function namespaceAdmissionPolicy(options: { namespace: string; engineSer
 }
 
 /**
- * The exposure policy: exposure-admission.ts's checks on Services (created or updated) and Pods
- * (created, or given an ephemeral container) in an environment's namespace, by anyone but
- * system:masters and cert-manager's ServiceAccounts (its HTTP-01 solver makes a pod and a
- * NodePort Service by default), as the route policy: an app allowed `permissions` may give its
- * pods rights on Services or Pods, and Pod Security lets host access through once the app is
- * granted any. Only those two kinds are matched: no other write pays for it.
+ * The exposure policy: exposure-admission.ts's checks on Services, EndpointSlices and Endpoints
+ * (created or updated) and Pods (created, or given an ephemeral container) in an environment's
+ * namespace, by anyone but system:masters and cert-manager's ServiceAccounts (its HTTP-01 solver
+ * makes a pod and a NodePort Service by default), as the route policy: an app allowed
+ * `permissions` may give its pods rights on them, and Pod Security lets host access through once
+ * the app is granted any. Only those kinds are matched: no other write pays for it.
  */
 export function exposureAdmissionPolicy(options: { name: string; labels: Record<string, string>; certManagerNamespace?: string }): KubeObject[] {
   const { name, labels, certManagerNamespace = DEFAULT_CERT_MANAGER_NAMESPACE } = options;

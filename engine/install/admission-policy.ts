@@ -23,9 +23,10 @@
  * identities: an app allowed `permissions` can grant its own pods (or anyone) rights to write
  * routes in its namespace, and the Gateway takes routes from every namespace Ria labels.
  *
- * A third (namespaceAdmissionPolicy) keeps Ria's labels and annotations of an environment's
- * Namespace (Pod Security, the route scope, the labels the policies and Gateways select on) to
- * the engine: the same `permissions` let pods be given rights on their own Namespace object.
+ * A third (namespaceAdmissionPolicy) keeps the labels and annotations of an environment's
+ * Namespace (Pod Security, the route scope, the labels the policies, Gateways and NetworkPolicies
+ * select on, the scheduler's annotations) to the engine: the same `permissions` let pods be given
+ * rights on their own Namespace object.
  */
 import type { KubeObject } from '../kube/objects.js';
 import { ENVIRONMENT_RESOURCES, ENVIRONMENT_SERVICE_ACCOUNT } from './rbac.js';
@@ -139,17 +140,20 @@ export function routeAdmissionPolicy(options: { name: string; labels: Record<str
   ];
 }
 
-/** Label keys of an environment's Namespace that are Ria's: Pod Security, and what policies and Gateways select on. */
-const RIA_NAMESPACE_LABEL = (k: string) => `(${k}.startsWith('pod-security.kubernetes.io/') || ${k}.startsWith('ria.dev/') || ${k} == 'app.kubernetes.io/managed-by')`;
-/** Annotation keys of an environment's Namespace that are Ria's: the route scope (render/route-scope.ts). */
-const RIA_NAMESPACE_ANNOTATION = (k: string) => `${k}.startsWith('ria.dev/')`;
+/**
+ * The one label of a Namespace not held: `kubernetes.io/metadata.name`, which the API server itself
+ * sets to the namespace's name on every write (so no write changes it, but the first write to a
+ * namespace older than Kubernetes 1.21 adds it, whoever makes that write).
+ */
+const API_SERVER_NAMESPACE_LABEL = 'kubernetes.io/metadata.name';
 
-/** CEL: the keys `isRia` picks of `field` (labels or annotations) are the same, with the same values, on the old and the new object. */
-function unchanged(field: 'labels' | 'annotations', isRia: (k: string) => string): string {
+/** CEL: `field` (labels or annotations) has the same keys with the same values on the old and the new object, but for the key `except`. */
+function unchanged(field: 'labels' | 'annotations', except?: string): string {
   const o = `oldObject.metadata.${field}`;
   const n = `object.metadata.${field}`;
-  return `(!has(${o}) || ${o}.all(k, !${isRia('k')} || (has(${n}) && k in ${n} && ${n}[k] == ${o}[k])))`
-    + ` && (!has(${n}) || ${n}.all(k, !${isRia('k')} || (has(${o}) && k in ${o})))`;
+  const skip = except ? `k == '${except}' || ` : '';
+  return `(!has(${o}) || ${o}.all(k, ${skip}(has(${n}) && k in ${n} && ${n}[k] == ${o}[k])))`
+    + ` && (!has(${n}) || ${n}.all(k, ${skip}(has(${o}) && k in ${o})))`;
 }
 
 /** CEL: `o`'s labels say it is an environment's namespace (managed by Ria, for an app). */
@@ -163,11 +167,18 @@ const environmentNamespace = (o: string) =>
  * `escalate` and `bind` there), and RBAC authorizes a write to the Namespace object itself by a
  * RoleBinding in that namespace (review8 F1). Held here:
  *
- * - Ria's labels and annotations of the Namespace: a pod given `patch` on `namespaces` could set
- *   `pod-security.kubernetes.io/enforce: privileged` (a privileged pod, root on the node), widen
- *   its route scope (`ria.dev/route-*`, which the route policy reads: another app's hostnames) or
- *   drop `ria.dev/app` (the route policy's selector). Other labels and annotations, finalizers (the
- *   garbage collector) and the status and finalize subresources (the namespace controller) are not.
+ * - every label and annotation of the Namespace (the engine writes the whole set): a pod given
+ *   `patch` on `namespaces` could set `pod-security.kubernetes.io/enforce: privileged` (a
+ *   privileged pod, root on the node), widen its route scope (`ria.dev/route-*`, which the route
+ *   policy reads: another app's hostnames), drop `ria.dev/app` (the route policy's selector), and
+ *   with any other key fool what else trusts namespace metadata: another tenant's NetworkPolicy
+ *   `namespaceSelector` or a Gateway's `allowedRoutes` selector on a label of its choosing, the
+ *   PodNodeSelector and PodTolerationRestriction admission plugins
+ *   (`scheduler.alpha.kubernetes.io/node-selector`, `defaultTolerations`, `tolerationsWhitelist`:
+ *   its pods onto control-plane nodes). Only `kubernetes.io/metadata.name` is left out (the API
+ *   server writes it, always the name). Not held either: finalizers (the garbage collector) and
+ *   the status and finalize subresources (the namespace controller), all kube-controller-manager
+ *   writes of a Namespace.
  * - its deletion: the engine deletes it with its Environment (and makes it again, without the
  *   preview's quota, were it deleted under a running Environment);
  * - a preview's ResourceQuota (`ria-preview`, github/preview-quota.ts): neither changed nor
@@ -202,10 +213,10 @@ export function namespaceAdmissionPolicy(options: { namespace: string; engineSer
         { name: 'not-system-masters', expression: `!has(request.userInfo.groups) || !('system:masters' in request.userInfo.groups)` },
       ],
       validations: [
-        { expression: `!${isNamespace} || request.operation != 'UPDATE' || (${unchanged('labels', RIA_NAMESPACE_LABEL)})`,
-          message: 'only Ria changes the labels pod-security.kubernetes.io/*, ria.dev/* and app.kubernetes.io/managed-by of an environment\'s namespace', reason: 'Forbidden' },
-        { expression: `!${isNamespace} || request.operation != 'UPDATE' || (${unchanged('annotations', RIA_NAMESPACE_ANNOTATION)})`,
-          message: 'only Ria changes the annotations ria.dev/* (the route scope) of an environment\'s namespace', reason: 'Forbidden' },
+        { expression: `!${isNamespace} || request.operation != 'UPDATE' || (${unchanged('labels', API_SERVER_NAMESPACE_LABEL)})`,
+          message: 'only Ria changes the labels of an environment\'s namespace (Pod Security\'s, the ones policies, Gateways and NetworkPolicies select on)', reason: 'Forbidden' },
+        { expression: `!${isNamespace} || request.operation != 'UPDATE' || (${unchanged('annotations')})`,
+          message: 'only Ria changes the annotations of an environment\'s namespace (the route scope, the host access, the scheduler\'s node selector and tolerations)', reason: 'Forbidden' },
         { expression: `!${isNamespace} || request.operation != 'DELETE'`,
           message: 'only Ria deletes an environment\'s namespace: delete its Environment', reason: 'Forbidden' },
         { expression: `${isNamespace} || ${isStatus} || namespaceObject == null || !(${environmentNamespace('namespaceObject')}) || has(namespaceObject.metadata.deletionTimestamp)`,

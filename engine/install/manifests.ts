@@ -11,6 +11,7 @@ import { ENVIRONMENT_PERMISSIONS_ROLE, ENVIRONMENT_ROLE, engineClusterRules, env
 import { builderNamespaceObjects } from '../controller/environment/builder-namespace.js';
 import { builderNamespace } from '../controller/environment/cluster-settings.js';
 import { admissionPolicy, DEFAULT_CERT_MANAGER_NAMESPACE, exposureAdmissionPolicy, namespaceAdmissionPolicy, routeAdmissionPolicy } from './admission-policy.js';
+import { ownershipAdmissionPolicy } from './ownership-admission.js';
 import { ENGINE_MEMORY_LIMIT_MIB, engineRuntimeEnv } from './runtime.js';
 import { LEADER_LABEL } from '../leader/pod-label.js';
 
@@ -177,6 +178,7 @@ export function installManifests(options: InstallOptions): KubeObject[] {
     ...routeAdmissionPolicy({ name: `${ENGINE_NAME}-routes-${namespace}`, labels, certManagerNamespace }),
     ...namespaceAdmissionPolicy({ namespace, engineServiceAccount: ENGINE_NAME, name: `${ENGINE_NAME}-namespaces-${namespace}`, labels }),
     ...exposureAdmissionPolicy({ name: `${ENGINE_NAME}-exposure-${namespace}`, labels, certManagerNamespace }),
+    ...ownershipAdmissionPolicy({ namespace, engineServiceAccount: ENGINE_NAME, name: `${ENGINE_NAME}-ownership-${namespace}`, labels }),
     // Only the leader's Pod (labelled while it leads): webhooks must reach the replica that acts.
     // Only the webhook port: whatever exposes this Service to GitHub exposes nothing else.
     { apiVersion: 'v1', kind: 'Service', metadata: meta(ENGINE_NAME), spec: {

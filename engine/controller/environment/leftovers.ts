@@ -16,7 +16,8 @@ import { notOwnedReason, ownershipLabels, type EnvironmentOwner } from './owners
  * identity's kinds, rbac.ts), listed by the environment's labels, and of those only the objects
  * that are the environment's (ownership.ts: the labels AND an Apply of Ria's field manager, as
  * prune checks) are taken as the previous inventory. A user's object labelled like the
- * environment's but written by someone else, or another environment's, is never taken.
+ * environment's but written by someone else, or another environment's, is never taken (the field
+ * manager is the writer's to name: install/ownership-admission.ts keeps Ria's to Ria there).
  *
  * Only asked when there is no inventory and the environment's namespace existed before this apply
  * with the environment's label (an apply of this environment wrote it): ~15 lists, once. A first

@@ -13,8 +13,12 @@ import { environmentSlug, labelValue } from '../../render/names.js';
  * - its labels say so: `app.kubernetes.io/managed-by: ria`, `ria.dev/app` and
  *   `ria.dev/environment` of this environment (labels anyone with write access could copy, so
  *   not enough alone);
- * - one of Ria's field managers applied it (`metadata.managedFields`, written by the API server:
- *   an object someone else created and labelled by hand has no Apply entry of Ria's).
+ * - one of Ria's field managers applied it, the object itself, not a subresource
+ *   (`metadata.managedFields`, written by the API server: an object someone else created and
+ *   labelled by hand has no Apply entry of Ria's). The manager's name is the writer's to choose:
+ *   in an environment's namespace the API server refuses an entry of Ria's managers to anyone but
+ *   the engine and the environment's identity (install/ownership-admission.ts), and a write of a
+ *   subresource (`status`, `scale`), which that policy does not see, never counts.
  * One exception: a preview's namespace is made (with its quota) before its Environment exists,
  * labelled `ria.dev/preview` and the app but not yet the environment; it is the environment's
  * when its name is the environment's namespace.
@@ -54,7 +58,7 @@ export function notOwnedReason(owner: EnvironmentOwner, live: { kind: string; me
     if (labels[key] === undefined) return `it has no label ${key}`;
     if (labels[key] !== value) return `its label ${key} is "${labels[key]}", not "${value}"`;
   }
-  const applied = (live.metadata.managedFields ?? []).some((f) => f.operation === 'Apply' && RIA_FIELD_MANAGERS.has(f.manager ?? ''));
+  const applied = (live.metadata.managedFields ?? []).some((f) => f.operation === 'Apply' && !f.subresource && RIA_FIELD_MANAGERS.has(f.manager ?? ''));
   if (!applied) return 'Ria\'s field manager never applied it (it was created by someone else)';
   return undefined;
 }

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installedEngineKubeConfig, testClients, eventually, uniqueName } from '../../support/kube.js';
 import { captureIO } from '../../support/io.js';
-import { removeInstallPolicies } from '../../support/installs.js';
+import { podClient, removeInstallPolicies } from '../../support/installs.js';
 import { KubeObjects, type KubeObject } from '../../../engine/kube/objects.js';
 import { KubeRest } from '../../../engine/kube/rest.js';
 import { main } from '../../../engine/cli/main.js';
@@ -79,7 +79,7 @@ async function podWriter(namespace: string): Promise<KubeObjects> {
   ] });
   await admin.apply({ apiVersion: rbac, kind: 'RoleBinding', metadata: { name: 'external', namespace, labels },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'external' }, subjects: [{ kind: 'ServiceAccount', name: 'web', namespace }] });
-  const pod = admin.as(`system:serviceaccount:${namespace}:web`);
+  const pod = podClient(admin, `system:serviceaccount:${namespace}:web`);
   await eventually('the pod may write Services', async () => pod.apply(plainService(namespace, 'probe')).then(() => true, (e: Error & { status?: number }) => (e.status === 403 && /cannot/.test(e.message) ? false : Promise.reject(e))), 20_000);
   return pod;
 }

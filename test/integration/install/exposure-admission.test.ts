@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { installedEngineKubeConfig, testClients, eventually, uniqueName } from '../../support/kube.js';
 import { captureIO } from '../../support/io.js';
-import { removeInstallPolicies } from '../../support/installs.js';
+import { podClient, removeInstallPolicies } from '../../support/installs.js';
 import { main } from '../../../engine/cli/main.js';
 import { KubeRest } from '../../../engine/kube/rest.js';
 import { KubeObjects, type KubeObject } from '../../../engine/kube/objects.js';
@@ -71,7 +71,7 @@ async function environmentWithPodWriter(allow: Record<string, unknown>): Promise
   ] });
   await admin.apply({ apiVersion: rbac, kind: 'RoleBinding', metadata: { name: 'exposure', namespace, labels },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'exposure' }, subjects: [{ kind: 'ServiceAccount', name: 'web', namespace }] });
-  const pod = admin.as(`system:serviceaccount:${namespace}:web`);
+  const pod = podClient(admin, `system:serviceaccount:${namespace}:web`);
   await eventually('the pod may write Services', async () => pod.apply(service(namespace, 'probe', {})).then(() => true, (e: Error & { status?: number }) => (e.status === 403 && /cannot/.test(e.message) ? false : Promise.reject(e))), 20_000);
   // The policy is in force once the API server has loaded it (read asynchronously after install).
   await eventually('the exposure policy is in force', async () => pod.apply(service(namespace, 'probe2', { externalIPs: ['203.0.113.9'] })).then(() => false, () => true), 30_000);

@@ -1,4 +1,4 @@
-import { after, test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiextensionsV1Api, AuthorizationV1Api, CustomObjectsApi, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { testClients, uniqueName, eventually } from '../../support/kube.js';
@@ -17,10 +17,15 @@ const custom = kc.makeApiClient(CustomObjectsApi);
 const kubeconfig = process.env.RIA_TEST_KUBECONFIG!;
 const configRepo = 'https://git.example/acme/config.git';
 
-/** Namespaces installed into here: their admission policies are removed at the end (test/support/installs.ts). */
+/**
+ * Namespaces installed into here: their admission policies are removed after each test
+ * (test/support/installs.ts), since each names its own engine: the ownership policy of one test's
+ * install refuses the next test's engine the identity objects of an environment.
+ */
 const installed = new Set<string>();
-after(async () => {
+afterEach(async () => {
   for (const ns of installed) await removeInstallPolicies(new KubeObjects(new KubeRest(kc)), ns);
+  installed.clear();
 });
 
 async function install(ns: string, ...extra: string[]) {
@@ -58,7 +63,7 @@ test('ria install applies everything, the CRDs become Established, and a second 
 
   // Test
   const first = await install(ns);
-  assert.equal(first.length, 25, first.join('\n'));
+  assert.equal(first.length, 27, first.join('\n'));
   // CRDs and the ClusterRoles are cluster-wide and the same for every install: another test's
   // install on this shared cluster (engine/installed-identity) may have made them already.
   const shared = (l: string) => l.startsWith('CustomResourceDefinition/') || l.startsWith('ClusterRole/');

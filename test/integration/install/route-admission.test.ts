@@ -20,7 +20,7 @@ import { endpointHost, environmentNamespace } from '../../../engine/render/names
 import { parseRiofile } from '../../../engine/riofile/index.js';
 import type { ClusterSettings, Environment } from '../../../engine/render/types.js';
 import { installCertManagerCrds } from '../../support/gateway-api.js';
-import { removeInstallPolicies } from '../../support/installs.js';
+import { podClient, removeInstallPolicies } from '../../support/installs.js';
 
 const { kc } = testClients();
 const admin = new KubeObjects(new KubeRest(kc));
@@ -293,7 +293,7 @@ test('the API server holds every writer in an environment\'s namespace to its ro
   await admin.apply({ apiVersion: rbac, kind: 'RoleBinding', metadata: { name: 'routes', namespace, labels: labels() },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'routes' },
     subjects: [{ kind: 'ServiceAccount', name: 'web', namespace }, { kind: 'ServiceAccount', name: 'cert-manager', namespace: 'cert-manager' }] });
-  const pod = admin.as(`system:serviceaccount:${namespace}:web`);
+  const pod = podClient(admin, `system:serviceaccount:${namespace}:web`);
   const own = endpointHost(['pod'], env, DOMAIN);
   const victim = endpointHost(['web'], { ...env, app: `${app}x` }, DOMAIN);
   const parentRefs = [{ name: GATEWAY.name, namespace: GATEWAY.namespace }];
@@ -319,7 +319,7 @@ test('the API server holds every writer in an environment\'s namespace to its ro
     forbidden(/Certificate forged: spec\.isCA would make it more than a server certificate/));
   await assert.rejects(pod.apply(request('forged')), forbidden(/CertificateRequest forged: only cert-manager writes CertificateRequests in the namespace of an environment/));
   // cert-manager passes: its solver's route on the issuer's own listener, its CertificateRequests.
-  const asCertManager = admin.as(certManager);
+  const asCertManager = podClient(admin, certManager, 'cert-manager');
   await asCertManager.apply(http('cm-acme-http-solver', [own], [{ name: 'acme', namespace: GATEWAY.namespace }]));
   await asCertManager.apply(request('web-1'));
   // A cluster admin (system:masters) passes: it can change or remove the policy anyway.
@@ -343,7 +343,7 @@ test('the API server keeps every label and annotation of an environment\'s Names
   ] });
   await asShop.apply({ apiVersion: rbac, kind: 'RoleBinding', metadata: { name: 'own-namespace', namespace: where, labels: own },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'own-namespace' }, subjects: [{ kind: 'ServiceAccount', name: 'web', namespace: where }] });
-  const pod = admin.as(`system:serviceaccount:${where}:web`);
+  const pod = podClient(admin, `system:serviceaccount:${where}:web`);
   const ref = { apiVersion: 'v1', kind: 'Namespace', name: where };
   const patch = (as: KubeObjects, metadata: Record<string, unknown>) => as.mergePatch(ref, { metadata });
   const refused = (what: RegExp) => (err: Error & { status?: number }) => { assert.equal(err.status, 403, err.message); assert.match(err.message, what); return true; };

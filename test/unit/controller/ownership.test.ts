@@ -38,6 +38,8 @@ test('ownership: labels alone are not enough, Ria\'s field manager must have app
   assert.equal(notOwnedReason(owner, { kind: 'ClusterRole', metadata: { name: 'x', labels, managedFields: applied } }), undefined);
   assert.match(notOwnedReason(owner, { kind: 'ClusterRole', metadata: { name: 'x', labels, managedFields: [{ manager: 'kubectl', operation: 'Apply' }] } })!, /field manager never applied/);
   assert.match(notOwnedReason(owner, { kind: 'ClusterRole', metadata: { name: 'x', labels, managedFields: [{ manager: 'ria', operation: 'Update' }] } })!, /field manager never applied/);
+  // An apply of a subresource names its manager too, and no admission policy sees it (a pod given rights on deployments/status).
+  assert.match(notOwnedReason(owner, { kind: 'Deployment', metadata: { name: 'x', labels, managedFields: [{ manager: 'ria', operation: 'Apply', subresource: 'status' }] } })!, /field manager never applied/);
   assert.match(notOwnedReason(owner, { kind: 'ClusterRole', metadata: { name: 'cluster-admin', managedFields: applied } })!, /no label app.kubernetes.io\/managed-by/);
   assert.match(notOwnedReason(owner, { kind: 'Secret', metadata: { name: 'x', labels: { ...labels, 'ria.dev/environment': 'pr-3' }, managedFields: applied } })!,
     /label ria.dev\/environment is "pr-3", not "main"/);

@@ -35,10 +35,16 @@ function findTests(dir: string): string[] {
   return out;
 }
 
-function runNodeTest(files: string[], env: NodeJS.ProcessEnv): Promise<number> {
+/**
+ * `oneAtATime`: integration files share one cluster and install cluster-wide objects (CRDs, each
+ * install's admission policies naming its own engine), so two at once refuse each other's writes.
+ * node --test runs (cores - 1) files at once by default: one on a 2-core machine, several on more.
+ */
+function runNodeTest(files: string[], env: NodeJS.ProcessEnv, oneAtATime = false): Promise<number> {
   if (files.length === 0) return Promise.resolve(0);
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--test', '--test-reporter=spec', ...files], { stdio: 'inherit', env });
+    const args = ['--test', '--test-reporter=spec', ...(oneAtATime ? ['--test-concurrency=1'] : []), ...files];
+    const child = spawn(process.execPath, args, { stdio: 'inherit', env });
     child.on('close', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
 }
@@ -114,7 +120,7 @@ async function runIntegration(files: string[], mode: 'full' | 'real'): Promise<b
       ...(cluster.gateway ? { RIA_TEST_GATEWAY: JSON.stringify(cluster.gateway) } : {}),
     };
     process.stdout.write(`[cluster] logs: ${relative(process.cwd(), cluster.logDir) || cluster.logDir}\n`);
-    failed = (await runNodeTest(integration, env)) !== 0 || failed;
+    failed = (await runNodeTest(integration, env, true)) !== 0 || failed;
   } finally {
     await stop();
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.off(signal, onSignal);

@@ -15,7 +15,7 @@ import { createLogger, isLogLevel, type Logger } from './observe/logger.js';
 import { BuildResult, createEngineMetrics } from './observe/engine-metrics.js';
 import { ENGINE_ENV, LEASE_NAME, HTTP_PORT, OPS_PORT, DEFAULT_NAMESPACE } from './install/manifests.js';
 import { UsageError } from './errors.js';
-import { KubeRest } from './kube/rest.js';
+import { KubeRest, type KubeRestOptions } from './kube/rest.js';
 import { KubeObjects } from './kube/objects.js';
 import { defaultSettings } from './config/load.js';
 import { createGitHubIntegration } from './github/index.js';
@@ -126,7 +126,14 @@ export async function runEngine(settings: EngineSettings, log: Logger, extension
   } });
   // GitHub: webhook route, pull-request previews, commit statuses and deployments. Without a token
   // Secret in ria.yaml it makes no REST call; without a webhook secret it adds no route.
-  const objects = new KubeObjects(new KubeRest(kc));
+  // One count of the API server's "send it again" answers (429, 5xx with Retry-After), whichever client got them.
+  const kube: KubeRestOptions = {
+    onRetry: (note) => {
+      metrics.recordKubeRetry(note.reason);
+      log.debug('the API server asked for the request again', { verb: note.verb, status: note.status, waitMs: note.waitMs, attempt: note.attempt });
+    },
+  };
+  const objects = new KubeObjects(new KubeRest(kc, kube));
   const github = createGitHubIntegration({
     objects, namespace: settings.namespace, log: engineLog,
     settings: () => engine?.configState.settings ?? defaultSettings(),
@@ -173,7 +180,7 @@ export async function runEngine(settings: EngineSettings, log: Logger, extension
     async onStartedLeading() {
       log.info('leading: starting the reconcile loop');
       const { engine: next, ctx } = createEngine({
-        kc, namespace: settings.namespace, gitCacheDir: settings.gitCacheDir, log: engineLog, hooks, sources: github.sources,
+        kc, kube, namespace: settings.namespace, gitCacheDir: settings.gitCacheDir, log: engineLog, hooks, sources: github.sources,
         ...(settings.driftIntervalMs ? { driftIntervalMs: settings.driftIntervalMs } : {}),
         config: { url: settings.configRepo, branch: settings.configBranch, path: settings.configPath, ...(settings.configSecret ? { secret: settings.configSecret } : {}) },
       });

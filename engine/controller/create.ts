@@ -3,7 +3,7 @@ import http from 'isomorphic-git/http/node';
 import type { KubeAccess } from '../kube/kube-access.js';
 import { SharedListings } from './app/shared-listings.js';
 import { createGitClient, type GitClient } from '../git/index.js';
-import { KubeRest } from '../kube/rest.js';
+import { KubeRest, type KubeRestOptions } from '../kube/rest.js';
 import { KubeObjects } from '../kube/objects.js';
 import { podLogReader } from '../kube/pod-logs.js';
 import { manifestExists } from '../registry/manifest-check.js';
@@ -31,11 +31,13 @@ export interface CreateEngineOptions {
   git?: GitClient;
   sources?: EnvironmentSource[];
   resyncCron?: string;
+  /** The engine's Kubernetes client's options (main.ts: its retries counted in metrics). */
+  kube?: KubeRestOptions;
 }
 
 /** Builds the clients and the Engine from one set of options: the only place they are made. */
 export function createEngine(options: CreateEngineOptions): { engine: Engine; ctx: EngineContext } {
-  const rest = new KubeRest(options.kc);
+  const rest = new KubeRest(options.kc, options.kube);
   const objects = new KubeObjects(rest);
   let engine: Engine | undefined;
   const settings = () => engine?.configState.settings ?? defaultSettings();

@@ -34,10 +34,13 @@ export class KubeObjects {
   readonly paths: ResourcePaths;
   /** The user every request is made as (see {@link KubeObjects.as}); undefined: the kubeconfig's own. */
   readonly impersonate: string | undefined;
+  /** false: no request is sent again on the API server's Retry-After (see {@link KubeObjects.withoutRetries}). */
+  private readonly retry: boolean;
 
-  constructor(readonly rest: KubeRest, options: { impersonate?: string; paths?: ResourcePaths } = {}) {
+  constructor(readonly rest: KubeRest, options: { impersonate?: string; paths?: ResourcePaths; retry?: boolean } = {}) {
     this.paths = options.paths ?? new ResourcePaths(rest);
     this.impersonate = options.impersonate;
+    this.retry = options.retry ?? true;
   }
 
   /**
@@ -46,11 +49,20 @@ export class KubeObjects {
    * an environment may not know, and is cached across identities).
    */
   as(user: string): KubeObjects {
-    return new KubeObjects(this.rest, { impersonate: user, paths: this.paths });
+    return new KubeObjects(this.rest, { impersonate: user, paths: this.paths, retry: this.retry });
+  }
+
+  /**
+   * The same operations, each answer final: a 429 or 5xx is not waited out and sent again
+   * (engine/kube/retry.ts), for a caller that retries on its own schedule and must see a failure
+   * before a deadline of its own (the leader election's renew deadline).
+   */
+  withoutRetries(): KubeObjects {
+    return new KubeObjects(this.rest, { ...(this.impersonate ? { impersonate: this.impersonate } : {}), paths: this.paths, retry: false });
   }
 
   private call<T>(req: KubeRequest): Promise<T> {
-    return this.rest.call<T>(this.impersonate ? { ...req, impersonate: this.impersonate } : req);
+    return this.rest.call<T>({ ...req, ...(this.impersonate ? { impersonate: this.impersonate } : {}), ...(this.retry ? {} : { retry: false }) });
   }
 
   async get<T = KubeObject>(ref: KubeObjectRef): Promise<T | undefined> {

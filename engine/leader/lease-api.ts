@@ -8,9 +8,13 @@ const LEASE = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease' } as const;
 /**
  * The three Lease calls of the election over the engine's own client (one connection, counted
  * requests), in the shape of client-node's CoordinationV1Api, which tests still pass in. A missing
- * Lease is a 404 KubeApiError, as the election expects.
+ * Lease is a 404 KubeApiError, as the election expects. Answers are final (no Retry-After waits,
+ * engine/kube/retry.ts): the election retries every couple of seconds itself and steps down at its
+ * renew deadline, which a renew waiting out 429s for up to 30 s would carry past the lease's
+ * expiry, another replica leading beside this one meanwhile.
  */
-export function leaseApi(objects: KubeObjects): LeaseApi {
+export function leaseApi(all: KubeObjects): LeaseApi {
+  const objects = all.withoutRetries();
   const asObject = (namespace: string, body: V1Lease) =>
     ({ ...LEASE, ...body, metadata: { ...body.metadata, namespace, name: body.metadata?.name ?? '' } }) as unknown as KubeObject;
   return {

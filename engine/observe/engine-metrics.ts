@@ -10,6 +10,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { createMetricsRegistry } from './metrics.js';
 import { redactRepoUrl } from './redact.js';
 import type { EnvironmentPhase } from '../crds/types.js';
+import { RetryReason } from '../kube/retry.js';
 
 export const ReconcileResult = {
   Success: 'success', Noop: 'noop', Failed: 'failed', Stalled: 'stalled', Requeue: 'requeue',
@@ -41,6 +42,8 @@ export interface EngineMetrics {
   /** A build Job finished: `seconds` from its start to its completion (or failure). */
   recordBuild(app: string, service: string, result: BuildResult, seconds: number): void;
   recordWebhookDelivery(event: string, result: string): void;
+  /** A request to the API server is sent again (a 429, or a 5xx with Retry-After: engine/kube/retry.ts). */
+  recordKubeRetry(reason: RetryReason): void;
 }
 
 export interface EngineMetricsOptions {
@@ -83,9 +86,14 @@ export function createEngineMetrics(options: EngineMetricsOptions = {}): EngineM
   const webhookDeliveries = new Counter({
     name: 'ria_webhook_deliveries_total', help: 'GitHub webhook deliveries by event and result.', labelNames: ['event', 'result'] as const, registers,
   });
+  const kubeRetries = new Counter({
+    name: 'ria_kube_retries_total', help: 'Requests to the API server sent again after a 429 or a 5xx with Retry-After, by reason.',
+    labelNames: ['reason'] as const, registers,
+  });
 
   // Every result is present from the start, so rate() and alerts see zeros, not gaps.
   for (const result of Object.values(ReconcileResult)) reconcileTotal.inc({ result }, 0);
+  for (const reason of Object.values(RetryReason)) kubeRetries.inc({ reason }, 0);
 
   return {
     registry,
@@ -97,6 +105,7 @@ export function createEngineMetrics(options: EngineMetricsOptions = {}): EngineM
     recordPollError: (repoUrl) => pollErrors.inc({ repo: redactRepoUrl(repoUrl) }),
     recordBuild: (app, service, result, seconds) => buildDuration.observe({ app, service, result }, seconds),
     recordWebhookDelivery: (event, result) => webhookDeliveries.inc({ event, result }),
+    recordKubeRetry: (reason) => kubeRetries.inc({ reason }),
   };
 }
 

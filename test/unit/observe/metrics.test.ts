@@ -27,6 +27,7 @@ test('engine metrics: every result starts at zero, state is read at scrape time,
   m.recordWebhookDelivery('push', 'accepted');
   m.recordBuild('web', 'api', 'succeeded', 42);
   m.recordBuild('web', 'api', 'failed', 7);
+  m.recordKubeRetry('too_many_requests');
   const text = await m.registry.metrics();
   for (const result of ['success', 'noop', 'failed', 'stalled', 'requeue']) assert.match(text, new RegExp(`^ria_reconcile_total\\{result="${result}"\\} `, 'm'));
   assert.match(text, /^ria_reconcile_total\{result="success"\} 1$/m);
@@ -37,6 +38,8 @@ test('engine metrics: every result starts at zero, state is read at scrape time,
   assert.match(text, /^ria_poll_errors_total\{repo="https:\/\/\*\*\*@gitlab.example\/acme\/api.git\?private_token=\*\*\*"\} 1$/m);
   assert.match(text, /^ria_queue_depth 2$/m);
   assert.match(text, /^ria_webhook_deliveries_total\{event="push",result="accepted"\} 1$/m);
+  assert.match(text, /^ria_kube_retries_total\{reason="too_many_requests"\} 1$/m);
+  assert.match(text, /^ria_kube_retries_total\{reason="server_error"\} 0$/m);
   assert.match(text, /^ria_build_duration_seconds_count\{app="web",service="api",result="succeeded"\} 1$/m);
   assert.match(text, /^ria_build_duration_seconds_sum\{app="web",service="api",result="failed"\} 7$/m);
   assert.match(text, /^ria_build_duration_seconds_bucket\{le="60",app="web",service="api",result="succeeded"\} 1$/m);

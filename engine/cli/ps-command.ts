@@ -1,13 +1,14 @@
 import { setTimeout as sleepFor } from 'node:timers/promises';
-import type { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import type { Command, CommandIO } from './command.js';
 import { UsageError, errorMessage } from '../errors.js';
-import { loadKubeConfig } from '../kube/kubeconfig.js';
-import { toKubeApiError } from '../kube/errors.js';
+import { loadKubeAccess, type KubeAccess } from '../kube/kube-access.js';
+import { KubeRest } from '../kube/rest.js';
 import { GROUP, VERSION, type Environment } from '../crds/types.js';
 import { environmentRows, formatEnvironmentTable } from '../observe/environment-table.js';
 
 const PLURAL = 'environments';
+/** How long the server keeps one watch open (the informers' figure). */
+const WATCH_TIMEOUT_SECONDS = 300;
 
 const usage = `Usage: ria ps [--app APP] [-n NAMESPACE] [-w] [--json] [--kubeconfig FILE]
 
@@ -43,55 +44,61 @@ export function parsePsArgs(args: string[]): PsArgs {
 
 interface EnvironmentList { items: Environment[]; metadata?: { resourceVersion?: string } }
 
-export async function listEnvironments(api: CustomObjectsApi, namespace?: string): Promise<EnvironmentList> {
-  try {
-    const list = (namespace
-      ? await api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL })
-      : await api.listCustomObjectForAllNamespaces({ group: GROUP, version: VERSION, plural: PLURAL })) as EnvironmentList;
-    return { items: list.items ?? [], ...(list.metadata ? { metadata: list.metadata } : {}) };
-  } catch (err) {
-    throw toKubeApiError('list', { apiVersion: `${GROUP}/${VERSION}`, kind: 'Environment', name: '', ...(namespace ? { namespace } : {}) }, err);
-  }
+/** Where the Environments are: one namespace's, or every namespace's. */
+const collection = (namespace?: string) =>
+  `/apis/${GROUP}/${VERSION}${namespace ? `/namespaces/${encodeURIComponent(namespace)}` : ''}/${PLURAL}`;
+
+/**
+ * The Environments, through the engine's own client (KubeRest: one client stack, and its retry
+ * of a 429 such as "storage is (re)initializing" just after the CRD is installed).
+ */
+export async function listEnvironments(rest: KubeRest, namespace?: string): Promise<EnvironmentList> {
+  const list = await rest.call<EnvironmentList>({
+    verb: 'list', method: 'GET', path: collection(namespace),
+    ref: { apiVersion: `${GROUP}/${VERSION}`, kind: 'Environment', name: '', ...(namespace ? { namespace } : {}) },
+  });
+  return { items: list.items ?? [], ...(list.metadata ? { metadata: list.metadata } : {}) };
 }
 
 export interface PsDeps {
-  loadKubeConfig?: (file?: string) => KubeConfig | Promise<KubeConfig>;
+  /** The kubeconfig (default: the engine's own loader, kube-access.ts; client-node's KubeConfig has the same two methods). */
+  loadKubeConfig?: (file?: string) => KubeAccess | Promise<KubeAccess>;
   /** Resolves when `ria ps -w` should stop (default: Ctrl-C / SIGTERM). */
   until?: () => Promise<void>;
   now?: () => number;
 }
 
 export function createPsCommand(deps: PsDeps = {}): Command {
-  const { loadKubeConfig: load = loadKubeConfig, until = untilSignal, now = Date.now } = deps;
+  const { loadKubeConfig: load = loadKubeAccess, until = untilSignal, now = Date.now } = deps;
   return {
     name: 'ps',
     summary: 'list environments: app, branch/PR, commit, phase, URL, age',
     usage,
     async run(args: string[], io: CommandIO): Promise<number> {
       const opts = parsePsArgs(args);
-      const kc = await load(opts.kubeconfig);
-      // client-node is loaded by the commands that use it, not by every `ria` process (the engine).
-      const { CustomObjectsApi } = await import('@kubernetes/client-node');
-      const api = kc.makeApiClient(CustomObjectsApi);
+      const rest = new KubeRest(await load(opts.kubeconfig));
       const select = (envs: Iterable<Environment>) => [...envs].filter((e) => !opts.app || e.spec?.app === opts.app);
       const empty = `No environments found${opts.app ? ` for app "${opts.app}"` : ''}${opts.namespace ? ` in namespace ${opts.namespace}` : ''}.`;
       const print = (envs: Environment[]) => {
         io.stdout.write(opts.json ? `${JSON.stringify(environmentRows(envs, now()), null, opts.watch ? 0 : 2)}\n` : formatEnvironmentTable(envs, now(), empty));
       };
+      try {
+        const list = await listEnvironments(rest, opts.namespace);
+        print(select(list.items));
+        if (!opts.watch) return 0;
 
-      const list = await listEnvironments(api, opts.namespace);
-      print(select(list.items));
-      if (!opts.watch) return 0;
-
-      const stop = new AbortController();
-      const watching = watchEnvironments(kc, api, opts.namespace, list, (envs) => {
-        if (!opts.json) io.stdout.write('\n');
-        print(select(envs));
-      }, (err) => io.stderr.write(`ria ps: watch interrupted (${errorMessage(err)}); resuming\n`), stop.signal);
-      await until();
-      stop.abort();
-      await watching;
-      return 0;
+        const stop = new AbortController();
+        const watching = watchEnvironments(rest, opts.namespace, list, (envs) => {
+          if (!opts.json) io.stdout.write('\n');
+          print(select(envs));
+        }, (err) => io.stderr.write(`ria ps: watch interrupted (${errorMessage(err)}); resuming\n`), stop.signal);
+        await until();
+        stop.abort();
+        await watching;
+        return 0;
+      } finally {
+        rest.close();
+      }
     },
   };
 }
@@ -104,12 +111,10 @@ export const psCommand = createPsCommand();
  * the server ends (timeouts, 410 Gone after compaction) is resumed from a fresh list.
  */
 export async function watchEnvironments(
-  kc: KubeConfig, api: CustomObjectsApi, namespace: string | undefined, initial: EnvironmentList,
+  rest: KubeRest, namespace: string | undefined, initial: EnvironmentList,
   onChange: (envs: Environment[]) => void, onInterrupted: (err: unknown) => void, signal: AbortSignal,
 ): Promise<void> {
-  const path = namespace ? `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}` : `/apis/${GROUP}/${VERSION}/${PLURAL}`;
   const key = (e: Environment) => `${e.metadata.namespace ?? ''}/${e.metadata.name}`;
-  const { Watch } = await import('@kubernetes/client-node');
   const current = new Map(initial.items.map((e) => [key(e), e]));
   let resourceVersion = initial.metadata?.resourceVersion;
   let timer: NodeJS.Timeout | undefined;
@@ -119,20 +124,20 @@ export async function watchEnvironments(
   };
 
   while (!signal.aborted) {
-    const ended = await new Promise<unknown>((resolve) => {
-      let req: AbortController | undefined;
-      const onAbort = () => { req?.abort(); resolve(undefined); };
-      signal.addEventListener('abort', onAbort, { once: true });
-      new Watch(kc).watch(path, { allowWatchBookmarks: true, ...(resourceVersion ? { resourceVersion } : {}) }, (type, obj: Environment & { code?: number }) => {
-        if (type === 'ERROR') { resourceVersion = undefined; return; }
-        if (obj?.metadata?.resourceVersion) resourceVersion = obj.metadata.resourceVersion;
-        if (type === 'ADDED' || type === 'MODIFIED') current.set(key(obj), obj);
-        else if (type === 'DELETED') current.delete(key(obj));
-        else return;
-        changed();
-      }, (err) => { signal.removeEventListener('abort', onAbort); resolve(err ?? null); })
-        .then((c) => { req = c; if (signal.aborted) c.abort(); }, (err: unknown) => { signal.removeEventListener('abort', onAbort); resolve(err); });
-    });
+    const ended = await rest.watch({
+      path: collection(namespace), signal,
+      // The server ends the watch after timeoutSeconds; a connection silent a minute past that is dead.
+      idleMs: (WATCH_TIMEOUT_SECONDS + 60) * 1000,
+      query: { watch: 1, allowWatchBookmarks: true, timeoutSeconds: WATCH_TIMEOUT_SECONDS, ...(resourceVersion ? { resourceVersion } : {}) },
+    }, (line) => {
+      const { type, object: obj } = JSON.parse(line) as { type: string; object: Environment };
+      if (type === 'ERROR') { resourceVersion = undefined; return; }
+      if (obj?.metadata?.resourceVersion) resourceVersion = obj.metadata.resourceVersion;
+      if (type === 'ADDED' || type === 'MODIFIED') current.set(key(obj), obj);
+      else if (type === 'DELETED') current.delete(key(obj));
+      else return;
+      changed();
+    }).then(() => undefined, (err: unknown) => err ?? new Error('the watch failed'));
     if (signal.aborted) break;
     if (ended) {
       onInterrupted(ended);
@@ -142,7 +147,7 @@ export async function watchEnvironments(
     // Resume: without a resourceVersion (410 Gone, ERROR), relist so nothing is missed.
     if (!resourceVersion && !signal.aborted) {
       try {
-        const list = await listEnvironments(api, namespace);
+        const list = await listEnvironments(rest, namespace);
         current.clear();
         for (const e of list.items) current.set(key(e), e);
         resourceVersion = list.metadata?.resourceVersion;

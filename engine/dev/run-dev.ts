@@ -197,6 +197,7 @@ export async function runDev(options: RunDevOptions): Promise<DevSession> {
     const kc = new KubeConfigClass();
     kc.loadFromFile(kubeconfigPath);
     const objects = new KubeObjects(new KubeRest(kc));
+    cleanups.push(async () => objects.rest.close());
     onProgress('installing Ria\'s CRDs and the Gateway API CRDs; serving examples/ from a local git server');
     // The CRDs (one per call, each waiting for its own Established condition: a cold API server
     // answers them in parallel much sooner) and the git repositories are independent: at once.
@@ -295,11 +296,11 @@ export async function runDev(options: RunDevOptions): Promise<DevSession> {
       if (timings.readyMs === undefined && environmentsReady(envs, apps).ready) timings.readyMs = now() - started;
       printer.update(envs);
     };
-    const { CustomObjectsApi } = await import('@kubernetes/client-node');
-    const api = kc.makeApiClient(CustomObjectsApi);
-    const initial = await listEnvironments(api, namespace);
+    // Through KubeRest, which waits out the API server's 429 "storage is (re)initializing" that a
+    // CRD's first requests can get just after it is Established.
+    const initial = await listEnvironments(objects.rest, namespace);
     const stopWatch = new AbortController();
-    const watching = watchEnvironments(kc, api, namespace, initial, seen,
+    const watching = watchEnvironments(objects.rest, namespace, initial, seen,
       (err) => log.warn('environment watch interrupted; resuming', { error: errorMessage(err) }), stopWatch.signal);
     cleanups.push(async () => { stopWatch.abort(); await watching; });
     seen(initial.items);

@@ -31,7 +31,7 @@ export function toKubeApiError(action: string, ref: KubeObjectRef | undefined, e
 }
 
 /**
- * client-node's ApiException (from CLI commands and tests that still use its typed clients),
+ * client-node's ApiException (from tests that still pass its typed clients in, e.g. CoordinationV1Api to the Lease client),
  * recognised by its shape: importing the class would load client-node into the engine process.
  */
 function isApiException(err: unknown): err is Error & { code: number; body: unknown } {

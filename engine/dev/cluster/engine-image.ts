@@ -18,9 +18,10 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeRest } from '../../kube/rest.js';
 import { KubeObjects, type KubeObject } from '../../kube/objects.js';
+import { podLogReader } from '../../kube/pod-logs.js';
 import { parseRiofile } from '../../riofile/index.js';
 import { render } from '../../render/index.js';
 import { snapshotProject } from '../project-snapshot.js';
@@ -118,7 +119,7 @@ export async function engineImage(o: EngineImageOptions): Promise<EngineImage> {
     await objects.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ENGINE_BUILD_NAMESPACE, labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } } }, { force: true });
     await removeUnfinishedJob(objects, job);
     await objects.apply(job, { force: true });
-    await waitForJob(objects, o.kc, job, o.timeoutMs ?? 20 * 60_000, progress, mirror.misses);
+    await waitForJob(objects, job, o.timeoutMs ?? 20 * 60_000, progress, mirror.misses);
     objects.rest.close();
   } finally {
     await mirror.stop();
@@ -132,7 +133,7 @@ export async function engineImage(o: EngineImageOptions): Promise<EngineImage> {
   return { image, commit, built: true, seconds };
 }
 
-async function waitForJob(objects: KubeObjects, kc: KubeConfig, job: KubeObject, timeoutMs: number, progress: (line: string) => void, misses: string[]): Promise<void> {
+async function waitForJob(objects: KubeObjects, job: KubeObject, timeoutMs: number, progress: (line: string) => void, misses: string[]): Promise<void> {
   const ref = { apiVersion: 'batch/v1', kind: 'Job', namespace: job.metadata.namespace!, name: job.metadata.name };
   const started = Date.now();
   let nextNote = started + 60_000;
@@ -142,12 +143,12 @@ async function waitForJob(objects: KubeObjects, kc: KubeConfig, job: KubeObject,
     if (s?.succeeded) return;
     const failed = s?.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
     if (s?.failed || failed) {
-      const log = await buildLog(kc, ref.namespace, ref.name);
+      const log = await buildLog(objects, ref.namespace, ref.name);
       const missing = misses.length ? ` (not in this machine's npm cache: ${misses.slice(0, 5).join(', ')})` : '';
       throw new ClusterComponentError(COMPONENT, `the engine image build (Job ${ref.namespace}/${ref.name}) failed${missing}: ${failed?.message ?? ''}\n${log}`);
     }
     if (Date.now() - started > timeoutMs) {
-      throw new ClusterComponentError(COMPONENT, `the engine image build (Job ${ref.namespace}/${ref.name}) did not finish within ${timeoutMs / 1000}s:\n${await buildLog(kc, ref.namespace, ref.name)}`);
+      throw new ClusterComponentError(COMPONENT, `the engine image build (Job ${ref.namespace}/${ref.name}) did not finish within ${timeoutMs / 1000}s:\n${await buildLog(objects, ref.namespace, ref.name)}`);
     }
     if (Date.now() > nextNote) {
       progress(`engine image: still building (${Math.round((Date.now() - started) / 1000)}s)`);
@@ -172,15 +173,15 @@ async function removeUnfinishedJob(objects: KubeObjects, job: KubeObject): Promi
 }
 
 /** The last lines the build's containers wrote (fetch, then Kaniko), for an error message. */
-async function buildLog(kc: KubeConfig, namespace: string, job: string): Promise<string> {
-  const core = kc.makeApiClient(CoreV1Api);
+async function buildLog(objects: KubeObjects, namespace: string, job: string): Promise<string> {
+  const podLog = podLogReader(objects.rest);
   try {
-    const pods = await core.listNamespacedPod({ namespace, labelSelector: `job-name=${job}` });
-    const pod = pods.items[0]?.metadata?.name;
+    const pods = await objects.list('v1', 'Pod', { namespace, labelSelector: `job-name=${job}` });
+    const pod = pods[0]?.metadata.name;
     if (!pod) return '(no build pod)';
     const lines: string[] = [];
     for (const container of ['fetch-source', 'kaniko']) {
-      const text = await core.readNamespacedPodLog({ namespace, name: pod, container, tailLines: 30 }).catch(() => '');
+      const text = await podLog(namespace, pod, container, { tailLines: 30 }).catch(() => '');
       if (text) lines.push(`[${container}]`, ...text.trimEnd().split('\n'));
     }
     return lines.join('\n') || '(no log)';

@@ -9,6 +9,7 @@ import { fromAccessConfig } from '../../../engine/kube/kube-access.js';
 import { KubeRest, type KubeRestOptions } from '../../../engine/kube/rest.js';
 import { KubeApiError } from '../../../engine/kube/errors.js';
 import { nextRetry, retryAfterMs, type RetryNote } from '../../../engine/kube/retry.js';
+import { listEnvironments } from '../../../engine/cli/ps-command.js';
 import { KubeObjects } from '../../../engine/kube/objects.js';
 import type { ResourcePaths } from '../../../engine/kube/resources.js';
 import { leaseApi } from '../../../engine/leader/lease-api.js';
@@ -59,11 +60,6 @@ async function scripted(t: { after: (fn: () => void) => void }, script: Answer[]
   return { seen, waits, notes, rest };
 }
 
-/** What `ria dev`'s table lists first. */
-const listEnvironments = (rest: KubeRest, namespace: string) => rest.call<{ items: Array<{ metadata: { name: string } }>; metadata?: { resourceVersion?: string } }>({
-  verb: 'list', method: 'GET', path: `/apis/ria.dev/v1alpha1/namespaces/${namespace}/environments`,
-  ref: { apiVersion: 'ria.dev/v1alpha1', kind: 'Environment', name: '', namespace },
-});
 const get = (rest: KubeRest) => rest.call<{ items: unknown[] }>({ verb: 'list', method: 'GET', path: '/api/v1/namespaces/a/configmaps' });
 
 test('a 429 "storage is (re)initializing" with Retry-After: 1 (over TLS, the connection closed) is waited out and sent again: `ria dev`\'s first list of Environments succeeds', async (t) => {

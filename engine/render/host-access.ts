@@ -20,7 +20,7 @@ export type HostAccessKey = (typeof HOST_ACCESS_KEYS)[number];
 export type HostAccessEntry = HostAccessKey | `cap:${string}`;
 
 /** The annotation for what `ctx.input.hostAccess` grants: the keys in a fixed order, then the capabilities sorted. Pure. */
-export function hostAccessAnnotations(ctx: Pick<RenderContext, 'input'>): Record<string, string> {
+export function hostAccessAnnotations(ctx: { input: Pick<RenderContext['input'], 'hostAccess'> }): Record<string, string> {
   const granted = new Set<string>(ctx.input.hostAccess ?? []);
   const caps = [...granted].filter((e) => /^cap:[A-Z0-9_]+$/.test(e)).sort();
   return { [HOST_ACCESS_ANNOTATION]: [...HOST_ACCESS_KEYS.filter((k) => granted.has(k)), ...caps].join(',') };

@@ -1,7 +1,7 @@
 import type { RenderContext } from './context.js';
 import { metadata, scope } from './context.js';
 import type { KubeObject } from './types.js';
-import { DEFAULT_POD_SECURITY, podSecurityLabels } from '../policy/pod-security.js';
+import { frameLabels } from './frame.js';
 
 /**
  * The environment's Namespace: everything else of the environment lives in it. It carries the
@@ -14,5 +14,5 @@ export function renderNamespace(ctx: RenderContext): KubeObject {
 
 /** The Pod Security labels of the environment's namespace: they win over any a manifest writes. */
 export function namespaceSecurityLabels(ctx: RenderContext): Record<string, string> {
-  return podSecurityLabels(ctx.input.podSecurity ?? DEFAULT_POD_SECURITY);
+  return frameLabels(ctx);
 }

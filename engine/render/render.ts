@@ -15,8 +15,8 @@ import { renderHpa } from './hpa.js';
 import { renderBuildJobs } from './build-job.js';
 import { renderManifests } from './manifests.js';
 import { renderCertificates } from './certificate.js';
-import { routeScopeAnnotations, withRouteScope } from './route-scope.js';
-import { hostAccessAnnotations } from './host-access.js';
+import { withRouteScope } from './route-scope.js';
+import { namespaceFrame } from './frame.js';
 import { assertUnique, objectKey, orderObjects } from './order.js';
 import { RenderError, RenderErrorCode } from './errors.js';
 import { containerImage } from './images.js';
@@ -73,9 +73,9 @@ export function render(input: RenderInput): RenderResult {
   assertUnique(generated);
   const manifests = renderManifests(ctx);
   assertUnique(manifests);
-  // The hostnames and Gateway the config allows, and the node access, on the Namespace, for the API server's admission policies.
-  const scoped = withRouteScope(ctx, [...withoutOverridden(ctx, generated, manifests), ...manifests],
-    { ...routeScopeAnnotations(ctx, hosts.hosts()), ...hostAccessAnnotations(ctx) });
+  // The hostnames and Gateway the config allows, and the node access, on the Namespace, for the
+  // API server's admission policies (frame.ts: the engine writes the same alone when a commit is refused).
+  const scoped = withRouteScope(ctx, [...withoutOverridden(ctx, generated, manifests), ...manifests], namespaceFrame(ctx, hosts.hosts()).annotations);
   const objects = orderObjects(scoped);
   const buildJobs = renderBuildJobs(ctx);
   assertUnique(buildJobs);

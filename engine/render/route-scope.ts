@@ -1,4 +1,5 @@
 import type { RenderContext } from './context.js';
+import type { FrameContext } from './frame.js';
 import { endpointLabel } from './names.js';
 import type { KubeObject } from './types.js';
 
@@ -40,7 +41,7 @@ function coveredByLabel(host: string, label: string, domain: string): boolean {
 }
 
 /** The annotations for an environment whose own (generated) routes claim `routeHosts`. Pure. */
-export function routeScopeAnnotations(ctx: RenderContext, routeHosts: Iterable<string>): Record<string, string> {
+export function routeScopeAnnotations(ctx: FrameContext, routeHosts: Iterable<string>): Record<string, string> {
   const domain = ctx.cluster.domain;
   const label = endpointLabel([], ctx.env);
   const extra = new Set((ctx.input.customDomains?.hosts ?? []).map((h) => h.toLowerCase()));

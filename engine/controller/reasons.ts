@@ -33,6 +33,8 @@ export const Reason = {
   /** The new version stopped being Ready or failed during its rollout (or was aborted): the stable version serves. */
   RolledBack: 'RolledBack',
   // Environment: retried with backoff
+  /** Writing the frame (the Namespace's security keys) or deleting the rights the config withdrew failed (frame.ts). */
+  FrameFailed: 'FrameFailed',
   ApplyRefused: 'ApplyRefused',
   ApplyFailed: 'ApplyFailed',
   BuildStartFailed: 'BuildStartFailed',

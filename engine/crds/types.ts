@@ -133,6 +133,12 @@ export interface EnvironmentStatus {
   inputsHash?: string;
   /** Hash of what was last applied: a reconcile whose render hashes the same applies nothing. */
   appliedHash?: string;
+  /**
+   * Hash of the frame last made to hold at the API server (the Namespace's Pod Security labels,
+   * route scope and host access, the identity's rights: controller/environment/frame.ts), from
+   * the config alone: another one means the config changed what the environment may do.
+   */
+  frameHash?: string;
   lastAppliedTime?: string;
   lastError?: LocatedError;
   warnings?: string[];

@@ -56,6 +56,8 @@ export interface ReconcileRun {
   /** Events for `kubectl describe`, sent after the status write. */
   events: RecordedEvent[];
   app?: LoadedApp;
+  /** Set by the up-to-date step: the hash of the frame the config gives now (frame.ts). */
+  frameHash?: string;
   /** Set by the render step. */
   rendered?: import('../../render/types.js').RenderResult;
   secretNames?: string[];

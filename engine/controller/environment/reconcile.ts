@@ -24,7 +24,7 @@ export interface ReconcileOutcome {
 
 /**
  * One environment, one pass (Flux's shape): load, then the steps in order (app → up to date? →
- * finalizer → source/Riofile/policy/render → builds → secrets → apply → prune → readiness; or the
+ * finalizer → frame → source/Riofile/policy/render → builds → secrets → apply → prune → readiness; or the
  * finalizer alone when deleting), each returning an Outcome or going on; a throw of any step is
  * an Outcome too. Then, in a `finally`, on every path: summarize the status, write it once (only
  * if it changed), send the Events, tell the hooks (GitHub). Every failure keeps what runs:

@@ -29,6 +29,7 @@ import { locateWarnings } from './warning-lines.js';
 import { driftCheckDue, driftedWorkloads, forgetWorkloads, namespaceRouteScope, watchedWorkloads } from './memory.js';
 import { checkDrift } from './drift.js';
 import { renderEnvironment } from './render-environment.js';
+import { applyFrame, frameContext, frameHash } from './frame.js';
 import { StalledError, type LoadedApp, type LoadedEnvironment, type NamedStep, type Outcome, type ReconcileRun } from './outcome.js';
 import { buildFailedMessage, logsHint } from './build-failure.js';
 import { builderNamespace } from './cluster-settings.js';
@@ -62,8 +63,12 @@ export async function checkUpToDate(run: ReconcileRun): Promise<Outcome | undefi
   if (gateway) run.gateway = await gatewayInfo(ctx.objects, gateway, now.getTime());
   const inputsHash = createHash('sha256').update(JSON.stringify([env.spec, run.app!.spec, ctx.settings(), run.gateway?.served, run.gateway?.supportedFeatures]))
     .digest('hex').slice(0, 16);
+  // The frame this engine computes from them (frame.ts): another one than recorded (an engine
+  // that computes it differently, or none recorded: the environment was last reconciled by an
+  // older engine) is not up to date either, so the frame step runs on the first reconcile after an upgrade.
+  run.frameHash = frameHash(frameContext(ctx.settings(), run.app!.spec, env, ctx.namespace), run.app!.spec);
   const settled = status.phase === 'Ready' || (status.phase === 'Failed' && getCondition(status.conditions, ConditionType.Stalled)?.status === 'True');
-  const upToDate = status.inputsHash === inputsHash && status.observedGeneration === env.metadata.generation && settled
+  const upToDate = status.inputsHash === inputsHash && status.observedGeneration === env.metadata.generation && settled && status.frameHash === run.frameHash
     && driftedWorkloads(memory, status.inventory).length === 0 && (!memory.lastApplied.has(key) || !driftCheckDue(memory, key, now.getTime(), ctx.driftIntervalMs))
     && !rolloutBusy(status, env.metadata.annotations);
   if (upToDate) {
@@ -400,6 +405,7 @@ export const deploySteps: readonly NamedStep[] = [
   { name: 'app', run: loadApp, failReason: Reason.ReconcileError },
   { name: 'up-to-date', run: checkUpToDate, failReason: Reason.ReconcileError },
   { name: 'finalizer', run: addFinalizer, failReason: Reason.ReconcileError },
+  { name: 'frame', run: applyFrame, failReason: Reason.FrameFailed },
   { name: 'rollout-wait', run: checkRolloutOnly, failReason: Reason.ReconcileError },
   { name: 'render', run: renderCommit, failReason: Reason.ReconcileError },
   { name: 'builds', run: runBuilds, failReason: Reason.BuildStartFailed },

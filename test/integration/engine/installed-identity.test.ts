@@ -197,3 +197,47 @@ test('a Riofile manifest\'s Ingress of another IngressClass, or asking cert-mana
   await commitFiles(git, app, 'main', { Riofile: riofile({ ingressClassName: 'public' }, { 'cert-manager.io/cluster-issuer': 'letsencrypt' }) }, 'the config\'s');
   await eventually(`the Environment of ${app} Ready`, async () => ((await environment())?.status?.phase === 'Ready' ? true : undefined), 90_000);
 });
+
+test('hostPorts revoked while the commit keeps its hostPort: the Environment is PolicyDenied, and the namespace no longer lets a pod given rights write a NodePort Service (review9 F2)', async () => {
+  // Setup: an app allowed hostPorts and permissions, deployed with a hostPort; a ServiceAccount of
+  // its namespace given rights on Services (what the app's Role would do; written by the admin here).
+  const app = uniqueName('hp');
+  const namespace = environmentNamespace({ app, kind: 'branch', branch: 'main', commit: 'c' });
+  await createRepo(git, app);
+  const first = await commitFiles(git, app, 'main', { Riofile: 'services:\n  web:\n    image: nginx:1.27\n    ports:\n    - 80/http\n    - 31977/tcp,hostport\n' }, 'a hostPort');
+  const appFile = (allow: string) => `repo: ${git.urlFor(app)}\nbranches: [main]\nallow: { permissions: true${allow} }\n`;
+  await commitFiles(git, 'config', 'main', { [`apps/${app}.yaml`]: appFile(', hostPorts: true') }, 'an app allowed hostPorts');
+  const environment = async () => (await ctx.objects.list<Environment>(API_VERSION, 'Environment', { namespace: ns })).find((e) => e.spec.app === app);
+  await eventually(`the Environment of ${app} Ready`, async () => ((await environment())?.status?.phase === 'Ready' ? true : undefined), 90_000);
+  const hostAccess = async () => (await core.readNamespace({ name: namespace })).metadata?.annotations?.['ria.dev/host-access'];
+  assert.equal(await hostAccess(), 'hostPorts');
+  const admin = new KubeObjects(new KubeRest(kc));
+  const labels = { 'app.kubernetes.io/managed-by': 'ria', 'ria.dev/app': app };
+  const rbacGroup = 'rbac.authorization.k8s.io';
+  await admin.apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'writer', namespace, labels } });
+  await admin.apply({ apiVersion: `${rbacGroup}/v1`, kind: 'Role', metadata: { name: 'writer', namespace, labels }, rules: [{ apiGroups: [''], resources: ['services'], verbs: ['create', 'get', 'patch'] }] });
+  await admin.apply({ apiVersion: `${rbacGroup}/v1`, kind: 'RoleBinding', metadata: { name: 'writer', namespace, labels },
+    roleRef: { apiGroup: rbacGroup, kind: 'Role', name: 'writer' }, subjects: [{ kind: 'ServiceAccount', name: 'writer', namespace }] });
+  const pod = admin.as(`system:serviceaccount:${namespace}:writer`);
+  const nodePort = (name: string) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace },
+    spec: { type: 'NodePort', selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 80 }] } });
+  // Allowed: accepted (once the binding reaches the authorizer).
+  await eventually('a NodePort Service written by the pod is accepted while hostPorts is allowed', async () => pod.apply(nodePort('allowed'))
+    .then(() => true, (e: Error & { status?: number }) => (e.status === 403 && /cannot/.test(e.message) ? undefined : Promise.reject(e))), 20_000);
+
+  // Test: the operator revokes hostPorts; the commit still asks for its hostPort.
+  await commitFiles(git, 'config', 'main', { [`apps/${app}.yaml`]: appFile('') }, 'hostPorts revoked');
+  const denied = await eventually(`the Environment of ${app} PolicyDenied`, async () => {
+    const e = await environment();
+    const stalled = e?.status?.conditions?.find((c) => c.type === 'Stalled');
+    return stalled?.status === 'True' && stalled.reason === 'PolicyDenied' ? e : undefined;
+  }, 90_000);
+  assert.equal(denied?.status?.observedCommit, first);
+  assert.equal(await hostAccess(), '', 'the namespace follows the config though the commit is refused');
+  assert.equal((await core.readNamespace({ name: namespace })).metadata?.labels?.['pod-security.kubernetes.io/enforce'], 'baseline');
+  await assert.rejects(pod.apply(nodePort('revoked')), (err: Error & { status?: number }) => {
+    assert.equal(err.status, 403, err.message);
+    assert.match(err.message, /type NodePort opens a port on every node, which app .* is not allowed: set "allow: \{ hostPorts: true \}"/);
+    return true;
+  });
+});

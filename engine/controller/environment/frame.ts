@@ -1,0 +1,186 @@
+import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import type { Settings } from '../../config/types.js';
+import type { AppSpec, Environment, InventoryEntry } from '../../crds/types.js';
+import { isProductionBranch } from '../../config/production.js';
+import { allowOf, type Allow } from '../../policy/allow.js';
+import { namespaceFrame, type FrameContext, type NamespaceFrame } from '../../render/frame.js';
+import { ENVIRONMENT_PERMISSIONS_ROLE } from '../../install/rbac.js';
+import { FIELD_MANAGER, type KubeObject } from '../../kube/objects.js';
+import { conditionMessage } from '../conditions.js';
+import { Reason } from '../reasons.js';
+import { appRenderSettings } from './cluster-settings.js';
+import { renderEnvironment } from './render-environment.js';
+import { environmentOwner, notOwnedReason } from './ownership.js';
+import { isIdentityObject } from './identity.js';
+import { inventoryKey, pruneEntry } from './prune.js';
+import { forgetWorkloads } from './memory.js';
+import { workloadKey } from './apply.js';
+import type { Outcome, ReconcileRun } from './outcome.js';
+
+/**
+ * The frame step (review9 F2): what the config repository lets an environment do at the API
+ * server, made to hold before the commit is rendered, so that it holds also when the commit is
+ * refused (PolicyDenied) or broken (RenderFailed) and never reaches the apply. Before, the
+ * Namespace's `ria.dev/host-access`, Pod Security labels and route scope, and the identity's
+ * `ria-environment-permissions` binding, were written only by applying a render: an operator
+ * who revoked `hostPorts` while the commit still asked for a hostPort left the namespace as it
+ * was, and the admission policies, which read those keys, let the app's pods go on writing
+ * NodePort Services for as long as its writers kept the commit.
+ *
+ * - The Namespace's frame keys (render/frame.ts, the very function the render writes them with)
+ *   are written whole, narrowing and widening alike: they are what the config grants now.
+ * - Rights are only taken away here: without `permissions`, the identity's
+ *   `ria-environment-permissions` binding and the environment's Roles and RoleBindings are
+ *   deleted; without `globalPermissions`, its ClusterRoles and ClusterRoleBindings (each with the
+ *   ownership check of the prune). What the config newly grants is applied with the next render.
+ *
+ * Written only when the frame changed: `status.frameHash` records the last one made to hold (a
+ * hash of the config's frame), so a reconcile with the same config reads and writes nothing
+ * here. A changed frame costs one read of the Namespace, and a write only if its keys differ.
+ */
+export async function applyFrame(run: ReconcileRun): Promise<Outcome | undefined> {
+  const { ctx, env, status } = run;
+  const spec = run.app!.spec;
+  const frame = frameContext(ctx.settings(), spec, env, ctx.namespace);
+  // Computed by the up-to-date step already (when it ran).
+  const hash = run.frameHash ??= frameHash(frame, spec);
+  if (status.frameHash === hash) return undefined;
+  // Nothing applied yet (a first deploy): nothing to hold; its apply writes the frame.
+  if ((status.inventory ?? []).some((e) => e.kind === 'Namespace' && e.name === env.spec.namespace)) {
+    await writeNamespaceFrame(run, frame);
+    await withdrawRights(run, allowOf(spec));
+  }
+  status.frameHash = hash;
+  return undefined;
+}
+
+/** Pure: what the frame is computed from: the environment, ria.yaml and the app's file (as the render has them). */
+export function frameContext(settings: Settings, spec: AppSpec, env: Environment, riaNamespace: string): FrameContext {
+  const production = env.spec.kind === 'branch' && isProductionBranch(spec, env.spec.branch ?? env.spec.target);
+  const input = appRenderSettings(settings, spec, riaNamespace, undefined, production);
+  return { env: renderEnvironment(env), cluster: input.cluster, input };
+}
+
+/**
+ * Pure: the frame's hash, of the config alone: the Namespace's keys without the shortened
+ * endpoint hostnames (they come with a commit, not the config) and the rights `allow` grants.
+ */
+export function frameHash(frame: FrameContext, spec: AppSpec): string {
+  const allow = allowOf(spec);
+  return createHash('sha256').update(JSON.stringify([namespaceFrame(frame, []), allow.permissions, allow.globalPermissions])).digest('hex').slice(0, 16);
+}
+
+/** Pure: the hostnames of the URLs the last applied render gave (status.urls). */
+export function urlHosts(urls: Record<string, string[]> | undefined): string[] {
+  const hosts = new Set<string>();
+  for (const list of Object.values(urls ?? {})) {
+    for (const url of list) {
+      try { hosts.add(new URL(url).hostname); } catch { /* not a URL: not a host the render claimed */ }
+    }
+  }
+  return [...hosts];
+}
+
+/**
+ * Pure: the Namespace to apply, or undefined when the live one has the frame already. Under
+ * Ria's field manager, so it carries every label and annotation that manager owns on the live
+ * Namespace as it is (those a Riofile's own Namespace manifest added): server-side apply removes
+ * what a manager's earlier apply had and this one lacks, and the next successful render would
+ * only put them back. The frame's keys are fixed (always written, empty too), so none is left over.
+ */
+export function namespaceFrameObject(live: KubeObject, frame: NamespaceFrame): KubeObject | undefined {
+  const labels = live.metadata.labels ?? {};
+  const annotations = live.metadata.annotations ?? {};
+  const same = (want: Record<string, string>, have: Record<string, string>) => Object.entries(want).every(([k, v]) => have[k] === v);
+  if (same(frame.labels, labels) && same(frame.annotations, annotations)) return undefined;
+  const owned = ownedMetadata(live);
+  const keep = (keys: string[], from: Record<string, string>) => Object.fromEntries(keys.filter((k) => from[k] !== undefined).map((k) => [k, from[k]!]));
+  return {
+    apiVersion: 'v1', kind: 'Namespace',
+    metadata: {
+      name: live.metadata.name,
+      labels: { ...keep(owned.labels, labels), ...frame.labels },
+      annotations: { ...keep(owned.annotations, annotations), ...frame.annotations },
+    },
+    // A manifest's Namespace with a spec (finalizers): Ria's manager owns it, so it is kept too.
+    ...(owned.spec && live.spec ? { spec: live.spec } : {}),
+  };
+}
+
+interface Fields { [key: string]: Fields | undefined }
+
+/** Pure: the label and annotation keys Ria's field manager owns on `live` (its Apply entry), and whether it owns some of the spec. */
+function ownedMetadata(live: KubeObject): { labels: string[]; annotations: string[]; spec: boolean } {
+  const entry = (live.metadata.managedFields as Array<{ manager?: string; operation?: string; subresource?: string; fieldsV1?: Fields }> | undefined)
+    ?.find((m) => m.manager === FIELD_MANAGER && m.operation === 'Apply' && !m.subresource);
+  const fields = entry?.fieldsV1 ?? {};
+  const keys = (map: Fields | undefined) => Object.keys(map ?? {}).filter((k) => k.startsWith('f:')).map((k) => k.slice(2));
+  const metadata = fields['f:metadata'];
+  return { labels: keys(metadata?.['f:labels']), annotations: keys(metadata?.['f:annotations']), spec: fields['f:spec'] !== undefined };
+}
+
+/**
+ * The Namespace's frame keys, as the engine (the third admission policy lets no one else change
+ * them). Read first: a Namespace that is gone is made by the next apply, with the frame; one that
+ * is not the environment's is not written (the apply refuses it too). Hostnames: the config's
+ * custom domains and the shortened endpoint hostnames of the last applied render (its URLs).
+ */
+async function writeNamespaceFrame(run: ReconcileRun, frame: FrameContext): Promise<void> {
+  const { ctx, env, status, memory } = run;
+  const ref = { apiVersion: 'v1', kind: 'Namespace', name: env.spec.namespace };
+  const live = await ctx.objects.get<KubeObject>(ref);
+  if (!live) return;
+  const owner = environmentOwner(env);
+  const why = notOwnedReason(owner, live);
+  if (why) {
+    ctx.log.warn('the frame is not written: the namespace is not the environment\'s', { environment: env.metadata.name, why });
+    return;
+  }
+  const object = namespaceFrameObject(live, namespaceFrame(frame, urlHosts(status.urls)));
+  if (!object) return;
+  await ctx.objects.apply(object, { force: true });
+  // Its last apply's fingerprint is not what is live now: the next drift check compares it afresh.
+  memory.fields.delete(workloadKey(ref));
+  ctx.log.info('frame written: the namespace\'s security keys follow the config', { environment: env.metadata.name });
+}
+
+/** Pure: the inventory entries whose rights `allow` no longer grants, the identity's binding last (the others are deleted as the environment, with it). */
+export function withdrawnEntries(inventory: readonly InventoryEntry[], allow: Pick<Allow, 'permissions' | 'globalPermissions'>, namespace: string): InventoryEntry[] {
+  const rbac = (e: InventoryEntry) => e.apiVersion.startsWith('rbac.authorization.k8s.io/');
+  const out = inventory.filter((e) => rbac(e) && (
+    (!allow.permissions && (e.kind === 'Role' || e.kind === 'RoleBinding') && e.namespace === namespace
+      && (!isIdentityObject(e) || e.name === ENVIRONMENT_PERMISSIONS_ROLE))
+    || (!allow.globalPermissions && (e.kind === 'ClusterRole' || e.kind === 'ClusterRoleBinding') && e.namespace === undefined)));
+  const identity = (e: InventoryEntry) => isIdentityObject(e) ? 1 : 0;
+  return out.sort((a, b) => identity(a) - identity(b));
+}
+
+/** Deletes what {@link withdrawnEntries} names (only the environment's own objects, as the prune) and drops them from the inventory. */
+async function withdrawRights(run: ReconcileRun, allow: Allow): Promise<void> {
+  const { ctx, env, status, memory } = run;
+  const entries = withdrawnEntries(status.inventory ?? [], allow, env.spec.namespace);
+  if (!entries.length) return;
+  const owner = environmentOwner(env);
+  const done = new Set<string>();
+  const pruned: string[] = [];
+  try {
+    for (const entry of entries) {
+      const r = await pruneEntry(ctx, owner, entry);
+      if (r.result === 'unserved') continue;
+      done.add(inventoryKey(entry));
+      if (r.result === 'skipped') ctx.log.warn('not deleted: not the environment\'s object', { environment: env.metadata.name, object: inventoryKey(entry), why: r.why });
+      else if (r.result === 'deleted') pruned.push(`${entry.kind}/${entry.name}`);
+    }
+  } finally {
+    status.inventory = (status.inventory ?? []).filter((e) => !done.has(inventoryKey(e)));
+    // What is applied is no longer the last render: should the config grant them again, the same
+    // render is applied again (its hash alone would say there is nothing to do).
+    if (done.size) delete status.appliedHash;
+    forgetWorkloads(memory, entries.filter((e) => done.has(inventoryKey(e))));
+    if (pruned.length) {
+      ctx.log.info('rights the config withdrew deleted', { environment: env.metadata.name, objects: pruned });
+      run.events.push({ type: 'Normal', reason: Reason.Pruned, message: conditionMessage(`pruned ${pruned.join(', ')}: the config no longer allows them`) });
+    }
+  }
+}

@@ -18,6 +18,8 @@ export const Reason = {
   RollingOut: 'RollingOut',
   /** The rollout holds: `rollout.pause` after the first step, or `ria rollout pause`. */
   RolloutPaused: 'RolloutPaused',
+  /** The App's spec changed while this reconcile ran: it ends before applying, and the environment is reconciled again with the new one. */
+  AppChanged: 'AppChanged',
   // Environment: a person must act (Stalled)
   AppMissing: 'AppMissing',
   RiofileInvalid: 'RiofileInvalid',

@@ -56,6 +56,12 @@ export interface ReconcileRun {
   /** Events for `kubectl describe`, sent after the status write. */
   events: RecordedEvent[];
   app?: LoadedApp;
+  /**
+   * The engine's newest copy of the App now, when it keeps one it trusts (engine.ts,
+   * usableAppCopy): asked again just before the apply, so a run that started with an older App
+   * does not apply what the config has since withdrawn.
+   */
+  appNow?: () => LoadedApp | undefined;
   /** Set by the up-to-date step: the hash of the frame the config gives now (frame.ts). */
   frameHash?: string;
   /** Set by the render step. */

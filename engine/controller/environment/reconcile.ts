@@ -43,7 +43,7 @@ export async function reconcileEnvironment(ctx: EngineContext, memory: Reconcile
   const app = appOf?.(env);
   const run: ReconcileRun = {
     ctx, memory, env, key, now: ctx.now(),
-    status: start.status, events: [], ...(app ? { app } : {}),
+    status: start.status, events: [], ...(app ? { app } : {}), ...(appOf ? { appNow: () => appOf(env) } : {}),
   };
   const deleting = Boolean(env.metadata.deletionTimestamp);
   let outcome: Outcome = { kind: 'failed', reason: Reason.ReconcileError, message: 'reconcile interrupted', error: new Error('reconcile interrupted') };

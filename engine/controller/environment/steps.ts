@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { API_VERSION } from '../../crds/types.js';
 import { parseRiofile } from '../../riofile/index.js';
 import { RiofileError, RiofileErrorCode } from '../../riofile/errors.js';
@@ -30,6 +31,7 @@ import { driftCheckDue, driftedWorkloads, forgetWorkloads, namespaceRouteScope, 
 import { checkDrift } from './drift.js';
 import { renderEnvironment } from './render-environment.js';
 import { applyFrame, frameContext, frameHash } from './frame.js';
+import { compareResourceVersions } from '../app-view.js';
 import { StalledError, type LoadedApp, type LoadedEnvironment, type NamedStep, type Outcome, type ReconcileRun } from './outcome.js';
 import { buildFailedMessage, logsHint } from './build-failure.js';
 import { builderNamespace } from './cluster-settings.js';
@@ -231,6 +233,8 @@ export async function copySecrets(run: ReconcileRun): Promise<Outcome | undefine
  */
 export async function applyObjects(run: ReconcileRun): Promise<Outcome | undefined> {
   const { ctx, memory, status, now, key, env } = run;
+  const appChanged = appChangedSince(run);
+  if (appChanged) return appChanged;
   const objects = run.objects!;
   const hash = createHash('sha256').update(JSON.stringify(objects)).digest('hex').slice(0, 16);
   const drifted = driftedWorkloads(memory, status.inventory);
@@ -267,6 +271,21 @@ export async function applyObjects(run: ReconcileRun): Promise<Outcome | undefin
     status.conditions = setCondition(status.conditions, { type: ConditionType.FieldsTakenOver, status: 'True', reason: Reason.ConflictForced, message: conditionMessage(applied.conflicts.join('; ')) }, now);
   }
   return undefined;
+}
+
+/**
+ * The App's spec changed while this run fetched, built or rendered (review9 F8): what it would
+ * apply was judged by an `allow` that may be withdrawn now. The run ends before writing anything,
+ * waiting, and the environment is reconciled again at once with the new App (which the config
+ * sync queued too). Asked of the engine's view, no read; a newer App whose spec is the same (a
+ * status write) changes nothing this run used, and an older one is not news.
+ */
+export function appChangedSince(run: Pick<ReconcileRun, 'app' | 'appNow'>): Outcome | undefined {
+  const latest = run.appNow?.();
+  if (!latest || !run.app || isDeepStrictEqual(latest.spec, run.app.spec)) return undefined;
+  // An older copy than the run's (the run read its App before the view had one) is no change.
+  if (compareResourceVersions(latest.metadata.resourceVersion, run.app.metadata.resourceVersion) === -1) return undefined;
+  return { kind: 'waiting', reason: Reason.AppChanged, message: `App ${run.app.metadata.name} changed while this reconcile ran; reconciling again with it`, requeueAfterMs: 0 };
 }
 
 /**

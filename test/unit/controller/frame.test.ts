@@ -2,7 +2,8 @@
  * The frame step (review9 F2): what the config lets an environment do at the API server (its
  * Namespace's Pod Security labels, route scope and host access, the identity's rights) follows a
  * change of the config also while the commit is refused, and a reconcile whose config did not
- * change reads and writes nothing for it.
+ * change reads and writes nothing for it. And the run that started with an older App ends before
+ * applying (review9 F8).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -163,6 +164,28 @@ test('revoking permissions while the commit keeps its Role: the Role, its bindin
   s.setAllow({ permissions: true });
   assert.equal((await s.reconcile()).result, 'success');
   assert.deepEqual(rbac(), before);
+});
+
+test('a run whose App changed while it ran ends before applying, waiting, and is reconciled again (F8)', async () => {
+  const s = setup(PLAIN, { hostPorts: true });
+  const started = structuredClone(s.cluster.find(API_VERSION, 'App', NS, 'shop')) as unknown as LoadedApp;
+  started.metadata.resourceVersion = '50';
+  let calls = 0;
+  // The view hands the run the App it started with, then the one the config sync wrote since.
+  const appOf = () => (calls++ === 0 ? started : { ...started, spec: { ...started.spec, allow: {} }, metadata: { ...started.metadata, resourceVersion: '999' } });
+  // Test
+  const outcome = await s.reconcile(appOf);
+  assert.equal(outcome.result, 'requeue');
+  assert.equal(outcome.requeueAfterMs, 0);
+  assert.equal(s.env().status?.conditions?.find((c) => c.type === 'Reconciling')?.reason, Reason.AppChanged);
+  assert.deepEqual(s.calls().filter((c) => !c.startsWith('get')), [], 'nothing applied with the older App');
+  // An older copy than the run's is no news; a newer App of the same spec (its status written) changes nothing the run used: it applies.
+  let asked = 0;
+  const older = () => (asked++ === 0 ? started : { ...started, spec: { ...started.spec, allow: {} }, metadata: { ...started.metadata, resourceVersion: '40' } });
+  assert.equal((await s.reconcile(older)).result, 'success');
+  s.push(C2, PLAIN.replace('nginx:1.27', 'nginx:1.28'));
+  const same = () => ({ ...started, metadata: { ...started.metadata, resourceVersion: '1000' } });
+  assert.equal((await s.reconcile(same)).result, 'success');
 });
 
 test('the frame computed from the config and the last render\'s URLs is what the render wrote (no write after a deploy)', () => {

@@ -52,6 +52,12 @@ test('permissions a config does not allow fail validation naming the config key;
   assert.equal(revoked.status?.lastError?.path, 'services.web.permissions');
   assert.match(revoked.status?.lastError?.message ?? '', /allow: \{ permissions: true \}"/);
   assert.equal((await h.app(app))?.metadata.uid, allowed?.metadata.uid, 'the same App, its spec changed');
+  // The commit is refused, and still the rights are withdrawn (review9 F2): its Role, and the
+  // identity's binding that let it write Roles, are gone.
+  const left = await rbac.listNamespacedRole({ namespace: `${app}--main` });
+  assert.deepEqual(left.items.map((r) => r.metadata?.name), []);
+  const bindings = await rbac.listNamespacedRoleBinding({ namespace: `${app}--main` });
+  assert.deepEqual(bindings.items.map((b) => b.metadata?.name), ['ria-environment']);
 });
 
 test('a broken app file marks the App and leaves its environment running; removing the file deletes App, Environment and namespace', async () => {

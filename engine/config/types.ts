@@ -97,7 +97,8 @@ export const DEFAULT_MAX_OBJECT_BYTES = 8 * MiB;
  * It holds the commit's whole snapshot on every fetch (a depth-1 fetch brings the whole tree; no
  * thin pack is asked for), so a commit gets the same answer on an empty cache as after a fetch of
  * the commit before it. Above 32 MiB (or maxObjectSize above 8 MiB) isomorphic-git's cache may
- * drop a delta's base while it indexes, and the base is inflated again for that delta, uncharged.
+ * drop a delta's base while it indexes, and the base chain is inflated again for that delta: the
+ * scan charges that too (pack-scan.ts), so such a pack costs up to about twice what it resolves to.
  */
 export const DEFAULT_MAX_INFLATED_BYTES = 16 * MiB;
 

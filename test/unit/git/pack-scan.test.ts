@@ -176,3 +176,29 @@ test('a delta isomorphic-git cannot apply is refused (it would retry it, inflati
     { type: 'ofs-delta', base: 1, data: Buffer.concat([deltaSize(1), deltaSize(2), Buffer.from([0x80 | 0x10, 1]), insertX]) }]);
   assert.ok(scan(uploadPackAnswer(deltaOfDelta), limit).total > 64 * KiB);
 });
+
+test('with limits raised past isomorphic-git\'s cache of resolved objects (32 MiB, 8 MiB an object), a delta whose base it no longer holds is charged its base chain again; ref-deltas in such a pack are refused', () => {
+  // Setup: one-byte deltas against a 9 MiB blob (never cached) and against an 8 MiB one (cached).
+  const limit = { maxObjectBytes: 16 * MiB, maxTotalBytes: 64 * MiB };
+  const againstBlobOf = (size: number) => {
+    const blob = Buffer.alloc(size, 'ab');
+    const oneByte = Buffer.concat([deltaSize(size), deltaSize(1), Buffer.from([1]), Buffer.from('x')]);
+    return uploadPackAnswer(makePack([{ type: 'blob', data: blob }, ...Array.from({ length: 20 }, () => ({ type: 'ofs-delta' as const, base: 0, data: oneByte }))]));
+  };
+  // Test: isomorphic-git took 0.9 s to index the first, 0.2 s the second (it inflated the 9 MiB blob 21 times).
+  assert.throws(() => scan(againstBlobOf(9 * MiB), limit),
+    refused('inflated', /^resolving again the delta at offset \d+, whose base isomorphic-git's cache of resolved objects \(32 MiB, 8 MiB an object\) no longer held: \d+ bytes$/));
+  assert.ok(scan(againstBlobOf(8 * MiB), limit).total < 9 * MiB, 'a cached base is not charged again');
+  // Five blobs of 8 MiB: the first has left the cache when a delta against it comes (charged again), the last has not.
+  const blobs = Array.from({ length: 5 }, (_, i) => ({ type: 'blob' as const, data: Buffer.alloc(8 * MiB, i) }));
+  const oneByte = Buffer.concat([deltaSize(8 * MiB), deltaSize(1), Buffer.from([1]), Buffer.from('x')]);
+  const wide = { maxObjectBytes: 8 * MiB, maxTotalBytes: 128 * MiB };
+  const first = scan(uploadPackAnswer(makePack([...blobs, { type: 'ofs-delta', base: 0, data: oneByte }])), wide).total;
+  const last = scan(uploadPackAnswer(makePack([...blobs, { type: 'ofs-delta', base: 4, data: oneByte }])), wide).total;
+  assert.equal(first - last, 8 * MiB + oneByte.length + 1);
+  // A ref-delta is resolved against the last object of its id isomorphic-git resolved, which the scan cannot tell once the cache loses objects.
+  const small = Buffer.from('small');
+  assert.throws(() => scan(uploadPackAnswer(makePack([{ type: 'blob', data: Buffer.alloc(9 * MiB) }, { type: 'blob', data: small },
+    { type: 'ref-delta', baseId: gitId('blob', small), data: Buffer.concat([deltaSize(5), deltaSize(1), Buffer.from([1]), Buffer.from('x')]) }])), limit),
+  (err) => err instanceof PackFormatError && /a pack with deltas against object ids whose objects overflow isomorphic-git's cache/.test(err.message));
+});

@@ -22,7 +22,7 @@
  * data, its git id). isomorphic-git reads a ref-delta's base from outside the pack (the older
  * packs of the cache) once per delta, inflating it whole every time and keeping none of it
  * (GitPackIndex.fromPack's second pass, `getExternalRefDelta`): 28,000 ref-deltas of a byte each
- * against one cached 8 MiB blob, a pack of about 1 MiB, inflated some 220 GiB, synchronously,
+ * against one cached 8 MiB blob, a pack of about 1 MiB, inflated some 220 GiB (hours of CPU),
  * which this scan charged ~16 MiB (review9 F5). Ria never asks for a thin pack, and git (as JGit)
  * writes a base before its delta and uses offset deltas inside a pack when the client can read
  * them (isomorphic-git says `ofs-delta`), so a pack from an honest server has no ref-delta of

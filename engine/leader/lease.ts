@@ -89,10 +89,32 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
     return callback('onStoppedLeading', onStoppedLeading);
   };
 
+  /**
+   * A leader steps down at its renew deadline even while a renewal is still waiting for its
+   * answer: a request hanging on a dead connection ends only at the client's timeout (30 s, far
+   * past the 15 s lease), and until then this replica would keep leading while another one,
+   * seeing the lease expire, takes over. The renewal goes on; if it lands, the next round leads again.
+   */
+  const deadlineWatched = async <T>(pending: Promise<T>): Promise<T> => {
+    if (!leading) return pending;
+    const timer = new AbortController();
+    const left = Math.max(0, lastRenewAt + renewDeadlineMs - now());
+    void sleep(left, timer.signal).then(() => {
+      if (!timer.signal.aborted && leading && now() - lastRenewAt >= renewDeadlineMs) {
+        void stepDown(`no answer to the lease renewal within the ${renewDeadlineMs} ms renew deadline`);
+      }
+    });
+    try {
+      return await pending;
+    } finally {
+      timer.abort();
+    }
+  };
+
   /** One round; returns how long to wait before the next. */
   const round = async (): Promise<number> => {
     try {
-      const result = await tryAcquireOrRenew(target, observation, now);
+      const result = await deadlineWatched(tryAcquireOrRenew(target, observation, now));
       if (result.outcome === 'held') {
         observation = result.observation;
         lastRenewAt = now();

@@ -115,6 +115,32 @@ test('a leader whose renewals fail steps down before the lease expires; the othe
   assert.equal(b.election.isLeader(), true);
 });
 
+test('a leader whose renewal hangs (no answer, no error) steps down at its renew deadline', async (t) => {
+  // Setup: replica-a's API calls stop answering on demand (a dead connection: no reset, no error).
+  const ns = await namespace('lease-hang');
+  let hung = false;
+  const unanswered: Array<(err: Error) => void> = [];
+  const silent = new Proxy(coordination, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => (hung ? new Promise((_, reject) => unanswered.push(reject)) : (value as (...a: unknown[]) => unknown).apply(target, args));
+    },
+  }) as LeaseApi;
+  const a = candidate(ns, 'replica-a', silent);
+  await eventually('replica-a leads', async () => a.election.isLeader(), 10_000, 50);
+  const b = candidate(ns, 'replica-b');
+  // stop() waits for the round in flight: end the hung requests as the client's timeout would.
+  t.after(() => { hung = false; for (const end of unanswered) end(new Error('no answer within 30000 ms (injected)')); return Promise.all([a.election.stop(), b.election.stop()]); });
+
+  // Test: the 4 s lease's renew deadline is 2.67 s; the hung request never ends by itself.
+  hung = true;
+  const steppedDown = await watchSingleLeader(a, b, () => a.events.includes('stopped'), 6000);
+  assert.ok(steppedDown < 4000, `stepped down before the 4 s lease could expire (after ${steppedDown} ms)`);
+  await watchSingleLeader(a, b, () => b.election.isLeader(), 10_000);
+  assert.deepEqual(a.events, ['started', 'stopped']);
+});
+
 test('invalid timing is refused at once', () => {
   assert.throws(() => candidate('x', 'a', coordination, { leaseDurationSeconds: 2, renewDeadlineMs: 3000 }), /renewDeadlineMs must be below/);
   assert.throws(() => candidate('x', ''), /option "identity" is required/);

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InflationTooLargeError, PackFormatError, UploadPackScan, OBJECT_OVERHEAD_BYTES } from '../../../engine/git/pack-scan.js';
+import { createRequire } from 'node:module';
+import { InflationTooLargeError, PackFormatError, UploadPackScan, OBJECT_OVERHEAD_BYTES, RESOLVE_CACHE_BYTES } from '../../../engine/git/pack-scan.js';
 import { deltaSize, gitId, makePack, uploadPackAnswer } from '../../support/packs.js';
 import { tempDir } from '../../support/temp-dir.js';
 
@@ -201,4 +202,13 @@ test('with limits raised past isomorphic-git\'s cache of resolved objects (32 Mi
   assert.throws(() => scan(uploadPackAnswer(makePack([{ type: 'blob', data: Buffer.alloc(9 * MiB) }, { type: 'blob', data: small },
     { type: 'ref-delta', baseId: gitId('blob', small), data: Buffer.concat([deltaSize(5), deltaSize(1), Buffer.from([1]), Buffer.from('x')]) }])), limit),
   (err) => err instanceof PackFormatError && /a pack with deltas against object ids whose objects overflow isomorphic-git's cache/.test(err.message));
+});
+
+test('the isomorphic-git the scan mirrors: its resolve cache (32 MiB, an object over a quarter never kept), a second pass that keeps chain links past three (a new version: read GitPackIndex.fromPack again)', () => {
+  const source = readFileSync(createRequire(import.meta.url).resolve('isomorphic-git'), 'utf8');
+  assert.equal(RESOLVE_CACHE_BYTES, 32 * MiB);
+  for (const line of ['const RESOLVE_CACHE_BYTES = 32 * 1024 * 1024;', 'if (size > this.maxBytes / 4) return', 'p.readDepth = 0;', 'if (this.readDepth > 3) {',
+    'const baseOffset =\n    type === \'ofs-delta\'', 'const getExternalRefDelta = oid => _readObject({ fs, cache, gitdir, oid });']) {
+    assert.ok(source.includes(line), `isomorphic-git no longer has ${JSON.stringify(line)}`);
+  }
 });

@@ -1,5 +1,6 @@
 import type { KubernetesObject, Riofile } from '../riofile/model.js';
 import { CLUSTER_SCOPED_KINDS } from '../render/manifests.js';
+import { isOwnNamespace, NAMESPACE_ANNOTATION_KEYS, NAMESPACE_LABEL_KEYS } from '../render/namespace.js';
 import { howToAllow, type Allow } from './allow.js';
 import type { Finding } from './finding.js';
 import { podSpecHostAccess, podSpecs } from './pods.js';
@@ -15,7 +16,7 @@ const CLUSTER_RBAC = new Set(['ClusterRole', 'ClusterRoleBinding']);
 /**
  * `kubernetes:` manifests stay inside the environment: namespaced kinds only (render moves them
  * into the environment's namespace, whatever namespace they name), no Namespace but the
- * environment's own, RBAC only as `permissions`/`globalPermissions` would allow, bindings only
+ * environment's own (and that one with no label or annotation but Ria's), RBAC only as `permissions`/`globalPermissions` would allow, bindings only
  * to ClusterRoles the config names, routes only on the config's Gateway and hostnames (routes.ts),
  * ExternalName Services and EndpointSlices only as `externalservices` would be (external-services.ts),
  * and the same pod rules as services.
@@ -45,6 +46,7 @@ export function manifestFindings(app: string, riofile: Riofile, namespace: strin
     } else if (clusterKinds.has(m.kind) && !allow.clusterKinds.includes(m.kind)) {
       out.push({ path: [...at, 'kind'], message: `${what} is cluster-scoped (outside the environment), which app "${app}" is not allowed: ${howToAllow(app, 'clusterKinds', m.kind)}` });
     }
+    if (isOwnNamespace(m, namespace)) out.push(...namespaceMetadataFindings(m, what, at));
     if (isRbac(m) && (m.kind === 'RoleBinding' || m.kind === 'ClusterRoleBinding')) {
       const ref = (m.roleRef ?? {}) as { kind?: string; name?: string };
       if (ref.kind === 'ClusterRole' && ref.name && !ownClusterRoles.has(ref.name) && !allow.clusterRoles.includes(ref.name)) {
@@ -59,6 +61,26 @@ export function manifestFindings(app: string, riofile: Riofile, namespace: strin
     out.push(...manifestExternalFindings(app, m, what, at, allow));
     for (const pod of podSpecs(m)) out.push(...podSpecHostAccess(app, what, pod.spec, [...at, ...pod.path], allow, pod.metadata));
   });
+  return out;
+}
+
+/**
+ * The environment's own Namespace may carry only the keys Ria writes there (render/namespace.ts;
+ * Ria's values win on them): any other label or annotation would be the app repository's choice on
+ * an object the cluster operators' NetworkPolicies, gateways' `allowedRoutes` and admission
+ * plugins (PodNodeSelector, PodTolerationRestriction) select on, and the engine applies it, past the
+ * API server's namespace policy.
+ */
+function namespaceMetadataFindings(m: KubernetesObject, what: string, at: readonly (string | number)[]): Finding[] {
+  const out: Finding[] = [];
+  const why = 'the labels and annotations of the environment\'s namespace are the cluster operators\' (NetworkPolicies, gateways and admission plugins elsewhere select on them): a manifest may set only those Ria writes itself; no allow key grants this';
+  for (const [field, keys, noun] of [['labels', NAMESPACE_LABEL_KEYS, 'label'], ['annotations', NAMESPACE_ANNOTATION_KEYS, 'annotation']] as const) {
+    const map = m.metadata?.[field] as Record<string, unknown> | undefined;
+    if (!map || typeof map !== 'object') continue;
+    for (const key of Object.keys(map)) {
+      if (!keys.has(key)) out.push({ path: [...at, 'metadata', field, key], message: `${what} sets the ${noun} ${key}: ${why}` });
+    }
+  }
   return out;
 }
 

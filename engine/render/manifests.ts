@@ -3,7 +3,7 @@ import type { RenderContext } from './context.js';
 import { scope, warn } from './context.js';
 import type { KubeObject } from './types.js';
 import { LabelKeys, objectLabels, sortKeys } from './labels.js';
-import { namespaceSecurityLabels } from './namespace.js';
+import { isOwnNamespace, NAMESPACE_ANNOTATION_KEYS, NAMESPACE_LABEL_KEYS, namespaceSecurityLabels } from './namespace.js';
 import { secretWithData } from './secret-data.js';
 
 /** Kinds that have no namespace (core and common add-ons). CRDs in the same manifest add their own. */
@@ -29,7 +29,8 @@ const REMOVED_APIS: Record<string, string> = {
  * `kubernetes.manifest` objects, included as the user wrote them with three changes: namespaced
  * objects go into the environment's namespace (whatever namespace they named: an environment
  * must not write into another one), and Ria's labels are added so the engine can track and prune
- * them (the user's own labels stay; Ria's `ria.dev/*` keys win); a Secret's `stringData` is
+ * them (the user's own labels stay; Ria's `ria.dev/*` keys win; the environment's own Namespace
+ * keeps no label or annotation but Ria's: {@link NAMESPACE_LABEL_KEYS}); a Secret's `stringData` is
  * applied as `data`, as the API server would store it (secret-data.ts). Kinds are cluster-scoped when
  * they are in {@link CLUSTER_SCOPED_KINDS} or a CRD in the same manifest says `scope: Cluster` for
  * their group (see {@link customClusterKinds}).
@@ -48,7 +49,7 @@ export function renderManifests(ctx: RenderContext): KubeObject[] {
     if (CLUSTER_SCOPED_KINDS.has(copy.kind) || crdClusterKinds.has(`${apiGroup(copy.apiVersion)}/${copy.kind}`)) {
       delete meta.namespace;
       // Not an error (Rio's system stacks are full of them), but every environment applies the same object.
-      if (copy.kind !== 'Namespace' || meta.name !== ctx.namespace) {
+      if (!isOwnNamespace(copy, ctx.namespace)) {
         warn(ctx, 'ManifestClusterScoped', path, `${copy.kind} ${meta.name ?? ''} is cluster-scoped: every environment that renders it applies the same object`);
       }
     } else {
@@ -59,10 +60,19 @@ export function renderManifests(ctx: RenderContext): KubeObject[] {
     }
     checkEnvValues(ctx, path, copy);
     const user = (meta.labels ?? {}) as Record<string, string>;
-    const own = Object.fromEntries(Object.entries(ria).filter(([k]) => k.startsWith('ria.dev/') || k === LabelKeys.managedBy || k === LabelKeys.partOf));
-    // The environment's own Namespace keeps its Pod Security levels: they are the config's to set.
-    const security = copy.kind === 'Namespace' && meta.name === ctx.namespace ? namespaceSecurityLabels(ctx) : {};
-    meta.labels = sortKeys({ ...ria, ...user, ...own, ...security });
+    if (isOwnNamespace(copy, ctx.namespace)) {
+      // The environment's own Namespace carries Ria's labels and annotations only (its Pod Security
+      // levels, route scope and host access are the config's; any other key, the cluster
+      // operators'): the policy refuses the others, and render drops them too.
+      const dropped = [...Object.keys(user).filter((k) => !NAMESPACE_LABEL_KEYS.has(k)).map((k) => `label ${k}`),
+        ...Object.keys(meta.annotations ?? {}).filter((k) => !NAMESPACE_ANNOTATION_KEYS.has(k)).map((k) => `annotation ${k}`)];
+      if (dropped.length > 0) warn(ctx, 'ManifestNamespaceMetadata', path, `Namespace ${ctx.namespace}: ${dropped.join(', ')} dropped: the environment's namespace carries only Ria's labels and annotations`);
+      meta.labels = sortKeys({ ...ria, ...namespaceSecurityLabels(ctx) });
+      delete meta.annotations;
+    } else {
+      const own = Object.fromEntries(Object.entries(ria).filter(([k]) => k.startsWith('ria.dev/') || k === LabelKeys.managedBy || k === LabelKeys.partOf));
+      meta.labels = sortKeys({ ...ria, ...user, ...own });
+    }
     if (!meta.name) warn(ctx, 'ManifestNoName', path, `${copy.kind} has no metadata.name; server-side apply needs one (generateName cannot be applied)`);
     return secretWithData({ ...copy, metadata: meta } as KubeObject);
   });

@@ -124,7 +124,7 @@ test('a Namespace of the Riofile\'s own manifests cannot widen its route scope: 
   assert.equal(ann[RouteScopeAnnotations.gateway], 'ria-gateway/public/https');
   assert.equal(ann[RouteScopeAnnotations.issuer], '', 'an issuer the manifest names is not allowed');
   assert.equal(ann[RouteScopeAnnotations.ingressClass], '');
-  assert.equal(ann.note, 'kept');
+  assert.equal(ann.note, undefined, 'an annotation of the manifest\'s own is dropped (and refused by the policy: the cluster operators\' key)');
 });
 
 test('the policy\'s hostname pattern (as the API server builds it from the annotations) agrees with Ria\'s own check', () => {

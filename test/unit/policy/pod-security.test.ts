@@ -24,7 +24,7 @@ test('pod security: a manifest cannot lower its own namespace\'s levels', () => 
   const result = render({ riofile: parseRiofile(source), environment, cluster, podSecurity: { enforce: 'restricted', warn: 'restricted', audit: 'restricted' } });
   const labels = find(result, 'Namespace').metadata.labels!;
   assert.equal(labels['pod-security.kubernetes.io/enforce'], 'restricted');
-  assert.equal(labels.team, 'a');
+  assert.equal(labels.team, undefined, 'nor set labels of its own (the policy refuses them too)');
 });
 
 test('pod security: the level follows ria.yaml, lowered only as far as the app\'s allow needs', () => {

@@ -104,6 +104,22 @@ test('policy: a Namespace other than the environment\'s own is refused whatever 
   assert.equal(checkPolicy(input(manifest('apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop--main'))), undefined);
 });
 
+test('policy: the environment\'s own Namespace may carry no label or annotation but those Ria writes, whatever allow says', () => {
+  const src = manifest('apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop--main\n  labels:\n    ria.dev/app: shop\n    pod-security.kubernetes.io/enforce: baseline\n    team: payments\n  annotations:\n    ria.dev/route-hostnames: ""\n    scheduler.alpha.kubernetes.io/node-selector: node-role.kubernetes.io/control-plane=');
+  const all = { permissions: true, globalPermissions: true, clusterKinds: ['Namespace'], privileged: true, hostNamespaces: true, routes: true };
+  const issues = refused(src, all);
+  assert.deepEqual(issues.map((i) => [i.path, i.line]), [
+    ['kubernetes.manifest[0].metadata.labels.team', 13],
+    ['kubernetes.manifest[0].metadata.annotations.scheduler.alpha.kubernetes.io/node-selector', 16],
+  ]);
+  assert.match(issues[0]!.message, /^Namespace shop--main sets the label team: the labels and annotations of the environment's namespace are the cluster operators' \(NetworkPolicies, gateways and admission plugins elsewhere select on them\).*no allow key grants this$/);
+  assert.match(issues[1]!.message, /sets the annotation scheduler\.alpha\.kubernetes\.io\/node-selector:/);
+  // Ria's own keys pass (render writes Ria's values over them).
+  assert.equal(checkPolicy(input(manifest('apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop--main\n  labels:\n    app.kubernetes.io/managed-by: ria\n  annotations:\n    ria.dev/host-access: ""'))), undefined);
+  // Another object's labels stay the app's.
+  assert.equal(checkPolicy(input(manifest('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels:\n    team: payments'))), undefined);
+});
+
 test('policy: other cluster-scoped kinds (and kinds a CRD of the manifest declares cluster-scoped) need allow.clusterKinds', () => {
   const src = manifest('apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\nspec:\n  scope: Cluster\n  names:\n    kind: Widget\n---\napiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w');
   const issues = refused(src);

@@ -58,6 +58,31 @@ test('manifest objects: namespaced into the environment unless cluster-scoped, l
   assert.ok(kinds.indexOf('CustomResourceDefinition') < kinds.indexOf('Widget'), 'CRDs before their objects');
 });
 
+test('manifest objects: the environment\'s own Namespace keeps no label or annotation but Ria\'s (the cluster operators\' keys are not the app\'s)', () => {
+  const rf = riofile({ kubernetesManifests: [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop--main',
+      labels: { team: 'payments', 'ria.dev/app': 'billing', 'ria.dev/preview': 'true', 'pod-security.kubernetes.io/enforce-version': 'v1.22' },
+      annotations: { 'scheduler.alpha.kubernetes.io/defaultTolerations': '[{"operator":"Exists"}]', 'ria.dev/host-access': 'privileged' } } },
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', labels: { team: 'payments' }, annotations: { note: 'kept' } } },
+  ] });
+  const result = render(input(rf));
+  const ns = find(result, 'Namespace');
+  assert.deepEqual(Object.keys(ns.metadata.labels!).filter((k) => !k.startsWith('ria.dev/') && !k.startsWith('app.kubernetes.io/') && !k.startsWith('pod-security.kubernetes.io/')), []);
+  assert.equal(ns.metadata.labels!.team, undefined);
+  assert.equal(ns.metadata.labels!['ria.dev/app'], 'shop', 'Ria\'s value wins');
+  assert.equal(ns.metadata.labels!['ria.dev/preview'], undefined);
+  assert.equal(ns.metadata.labels!['pod-security.kubernetes.io/enforce-version'], undefined);
+  assert.equal(ns.metadata.annotations!['scheduler.alpha.kubernetes.io/defaultTolerations'], undefined);
+  assert.equal(ns.metadata.annotations!['ria.dev/host-access'], '', 'Ria\'s value wins');
+  assert.ok(Object.keys(ns.metadata.annotations!).every((k) => k.startsWith('ria.dev/')));
+  assert.deepEqual(result.warnings.filter((w) => w.code === 'ManifestNamespaceMetadata').map((w) => w.message.match(/: (.*) dropped/)?.[1]),
+    ['label team, label ria.dev/preview, label pod-security.kubernetes.io/enforce-version, annotation scheduler.alpha.kubernetes.io/defaultTolerations']);
+  // Other objects keep the user's labels and annotations.
+  const cm = find(result, 'ConfigMap', 'c');
+  assert.equal(cm.metadata.labels!.team, 'payments');
+  assert.equal(cm.metadata.annotations!.note, 'kept');
+});
+
 test('a manifest object replaces the generated object of the same identity, with a warning', () => {
   const rf = riofile({
     services: { web: service('web', { ports: [port({ port: 80 })] }) },

@@ -5,6 +5,7 @@ import type { AppSpec, Environment, InventoryEntry } from '../../crds/types.js';
 import { isProductionBranch } from '../../config/production.js';
 import { allowOf, type Allow } from '../../policy/allow.js';
 import { namespaceFrame, type FrameContext, type NamespaceFrame } from '../../render/frame.js';
+import { NAMESPACE_ANNOTATION_KEYS, NAMESPACE_LABEL_KEYS } from '../../render/namespace.js';
 import { ENVIRONMENT_PERMISSIONS_ROLE } from '../../install/rbac.js';
 import { FIELD_MANAGER, type KubeObject } from '../../kube/objects.js';
 import { conditionMessage } from '../conditions.js';
@@ -84,24 +85,29 @@ export function urlHosts(urls: Record<string, string[]> | undefined): string[] {
 
 /**
  * Pure: the Namespace to apply, or undefined when the live one has the frame already. Under
- * Ria's field manager, so it carries every label and annotation that manager owns on the live
- * Namespace as it is (those a Riofile's own Namespace manifest added): server-side apply removes
- * what a manager's earlier apply had and this one lacks, and the next successful render would
- * only put them back. The frame's keys are fixed (always written, empty too), so none is left over.
+ * Ria's field manager, so it carries the labels and annotations of Ria's own that manager owns on
+ * the live Namespace as it is (render/namespace.ts: its `ria.dev/*` and `app.kubernetes.io/*`
+ * labels): server-side apply removes what a manager's earlier apply had and this one lacks. Any
+ * other key that manager owns there came from a Riofile's own Namespace manifest before Ria
+ * refused them (the policy refuses them and render drops them now, policy/manifests.ts): it is
+ * left out, so the write removes it, and such a key alone makes the write needed. The frame's keys
+ * are fixed (always written, empty too), so none is left over.
  */
 export function namespaceFrameObject(live: KubeObject, frame: NamespaceFrame): KubeObject | undefined {
   const labels = live.metadata.labels ?? {};
   const annotations = live.metadata.annotations ?? {};
-  const same = (want: Record<string, string>, have: Record<string, string>) => Object.entries(want).every(([k, v]) => have[k] === v);
-  if (same(frame.labels, labels) && same(frame.annotations, annotations)) return undefined;
   const owned = ownedMetadata(live);
-  const keep = (keys: string[], from: Record<string, string>) => Object.fromEntries(keys.filter((k) => from[k] !== undefined).map((k) => [k, from[k]!]));
+  const foreign = owned.labels.some((k) => !NAMESPACE_LABEL_KEYS.has(k)) || owned.annotations.some((k) => !NAMESPACE_ANNOTATION_KEYS.has(k));
+  const same = (want: Record<string, string>, have: Record<string, string>) => Object.entries(want).every(([k, v]) => have[k] === v);
+  if (!foreign && same(frame.labels, labels) && same(frame.annotations, annotations)) return undefined;
+  const keep = (keys: string[], ria: ReadonlySet<string>, from: Record<string, string>) =>
+    Object.fromEntries(keys.filter((k) => ria.has(k) && from[k] !== undefined).map((k) => [k, from[k]!]));
   return {
     apiVersion: 'v1', kind: 'Namespace',
     metadata: {
       name: live.metadata.name,
-      labels: { ...keep(owned.labels, labels), ...frame.labels },
-      annotations: { ...keep(owned.annotations, annotations), ...frame.annotations },
+      labels: { ...keep(owned.labels, NAMESPACE_LABEL_KEYS, labels), ...frame.labels },
+      annotations: { ...keep(owned.annotations, NAMESPACE_ANNOTATION_KEYS, annotations), ...frame.annotations },
     },
     // A manifest's Namespace with a spec (finalizers): Ria's manager owns it, so it is kept too.
     ...(owned.spec && live.spec ? { spec: live.spec } : {}),

@@ -222,7 +222,7 @@ test('pure: the frame hash follows the config, not the commit', () => {
   assert.notEqual(hash(spec), hash({ ...spec, domains: ['shop.example.com'] } as typeof spec), 'a custom domain of the production branch');
 });
 
-test('pure: the Namespace the frame applies keeps what Ria\'s manager owns there, and is not applied when it holds', () => {
+test('pure: the Namespace the frame applies keeps Ria\'s own keys its manager owns there, not a manifest\'s, and is not applied when it holds', () => {
   const frame = { labels: { 'pod-security.kubernetes.io/enforce': 'baseline' }, annotations: { [HOST_ACCESS_ANNOTATION]: '' } };
   const live: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: {
     name: 'shop--main',
@@ -232,9 +232,13 @@ test('pure: the Namespace the frame applies keeps what Ria\'s manager owns there
       'f:annotations': { [`f:${HOST_ACCESS_ANNOTATION}`]: {} } } } }],
   } };
   assert.deepEqual(namespaceFrameObject(live, frame)?.metadata, { name: 'shop--main',
-    labels: { 'ria.dev/app': 'shop', 'team': 'a', 'pod-security.kubernetes.io/enforce': 'baseline' }, annotations: { [HOST_ACCESS_ANNOTATION]: '' } });
+    labels: { 'ria.dev/app': 'shop', 'pod-security.kubernetes.io/enforce': 'baseline' }, annotations: { [HOST_ACCESS_ANNOTATION]: '' } });
   const holding = { ...live, metadata: { ...live.metadata, labels: { ...live.metadata.labels, 'pod-security.kubernetes.io/enforce': 'baseline' }, annotations: { [HOST_ACCESS_ANNOTATION]: '' } } };
-  assert.equal(namespaceFrameObject(holding, frame), undefined);
+  // A label a Namespace manifest added before Ria refused them (team, applied by Ria's manager): written, without it.
+  assert.deepEqual(namespaceFrameObject(holding, frame)?.metadata.labels, { 'ria.dev/app': 'shop', 'pod-security.kubernetes.io/enforce': 'baseline' });
+  const fields = { 'f:metadata': { 'f:labels': { 'f:ria.dev/app': {}, 'f:pod-security.kubernetes.io/enforce': {} }, 'f:annotations': { [`f:${HOST_ACCESS_ANNOTATION}`]: {} } } };
+  assert.equal(namespaceFrameObject({ ...holding, metadata: { ...holding.metadata, managedFields: [{ manager: 'ria', operation: 'Apply', fieldsV1: fields }] } }, frame), undefined,
+    'holds: the label team is another manager\'s');
 });
 
 test('pure: the rights withdrawn are the environment\'s RBAC objects the config no longer allows, the identity\'s binding last', () => {

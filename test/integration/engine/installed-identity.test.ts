@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installedEngineKubeConfig, testClients, eventually, uniqueName } from '../../support/kube.js';
 import { captureIO } from '../../support/io.js';
-import { removeInstallPolicies } from '../../support/installs.js';
+import { podClient, removeInstallPolicies } from '../../support/installs.js';
 import { KubeObjects } from '../../../engine/kube/objects.js';
 import { KubeRest } from '../../../engine/kube/rest.js';
 import { main } from '../../../engine/cli/main.js';
@@ -218,7 +218,7 @@ test('hostPorts revoked while the commit keeps its hostPort: the Environment is 
   await admin.apply({ apiVersion: `${rbacGroup}/v1`, kind: 'Role', metadata: { name: 'writer', namespace, labels }, rules: [{ apiGroups: [''], resources: ['services'], verbs: ['create', 'get', 'patch'] }] });
   await admin.apply({ apiVersion: `${rbacGroup}/v1`, kind: 'RoleBinding', metadata: { name: 'writer', namespace, labels },
     roleRef: { apiGroup: rbacGroup, kind: 'Role', name: 'writer' }, subjects: [{ kind: 'ServiceAccount', name: 'writer', namespace }] });
-  const pod = admin.as(`system:serviceaccount:${namespace}:writer`);
+  const pod = podClient(admin, `system:serviceaccount:${namespace}:writer`);
   const nodePort = (name: string) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace },
     spec: { type: 'NodePort', selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 80 }] } });
   // Allowed: accepted (once the binding reaches the authorizer).

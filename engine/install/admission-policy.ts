@@ -202,6 +202,9 @@ export function namespaceAdmissionPolicy(options: { namespace: string; engineSer
       matchConstraints: {
         resourceRules: [
           { apiGroups: [''], apiVersions: ['*'], operations: ['UPDATE', 'DELETE'], resources: ['namespaces'], scope: '*' },
+          // A Namespace's status strategy resets only its spec: a write of its status (or of its
+          // finalize subresource) changes labels and annotations like the object's own (review10 F1).
+          { apiGroups: [''], apiVersions: ['*'], operations: ['UPDATE'], resources: ['namespaces/status', 'namespaces/finalize'], scope: '*' },
           { apiGroups: [''], apiVersions: ['*'], operations: ['UPDATE', 'DELETE'], resources: ['resourcequotas'], scope: 'Namespaced' },
           { apiGroups: [''], apiVersions: ['*'], operations: ['UPDATE'], resources: ['resourcequotas/status'], scope: 'Namespaced' },
         ],

@@ -339,7 +339,7 @@ test('the API server keeps every label and annotation of an environment\'s Names
   const own = { 'app.kubernetes.io/managed-by': 'ria', 'ria.dev/app': shop };
   await asShop.apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web', namespace: where, labels: own } });
   await asShop.apply({ apiVersion: rbac, kind: 'Role', metadata: { name: 'own-namespace', namespace: where, labels: own }, rules: [
-    { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'patch', 'update'] },
+    { apiGroups: [''], resources: ['namespaces', 'namespaces/status', 'namespaces/finalize'], verbs: ['get', 'patch', 'update'] },
   ] });
   await asShop.apply({ apiVersion: rbac, kind: 'RoleBinding', metadata: { name: 'own-namespace', namespace: where, labels: own },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'own-namespace' }, subjects: [{ kind: 'ServiceAccount', name: 'web', namespace: where }] });
@@ -369,6 +369,11 @@ test('the API server keeps every label and annotation of an environment\'s Names
   await assert.rejects(patch(pod, { annotations: { 'scheduler.alpha.kubernetes.io/node-selector': 'node-role.kubernetes.io/control-plane=' } }), annotationsRefused);
   await assert.rejects(patch(pod, { annotations: { 'scheduler.alpha.kubernetes.io/defaultTolerations': '[{"operator":"Exists"}]' } }), annotationsRefused);
   await assert.rejects(patch(pod, { annotations: { note: 'ours' } }), annotationsRefused);
+  // Through the status subresource too: a Namespace's status strategy resets only its spec, so a
+  // status write changes labels and annotations as the object's own would (review10 F1).
+  const viaStatus = (metadata: Record<string, unknown>) => pod.applyStatus({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: where, ...metadata } }, 'pod');
+  await assert.rejects(viaStatus({ labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } }), labelsRefused);
+  await assert.rejects(viaStatus({ annotations: { 'ria.dev/host-access': 'privileged,hostPath,cap:ALL' } }), annotationsRefused);
   const live = await admin.get<KubeObject>(ref);
   assert.equal(live?.metadata.labels?.['pod-security.kubernetes.io/enforce'], 'baseline');
   assert.equal(live?.metadata.labels?.['ria.dev/app'], shop);

@@ -189,7 +189,7 @@ test('the admission policy is installed and bound (Deny), for the engine and the
   const namespaces = find(objs, 'ValidatingAdmissionPolicy')[2]!;
   assert.equal(namespaces.metadata.name, 'ria-engine-namespaces-ria-ops');
   assert.equal(namespaces.spec.failurePolicy, 'Fail');
-  assert.deepEqual(namespaces.spec.matchConstraints.resourceRules.map((r: Obj) => [r.resources, r.operations]), [[['namespaces'], ['UPDATE', 'DELETE']], [['resourcequotas'], ['UPDATE', 'DELETE']], [['resourcequotas/status'], ['UPDATE']]]);
+  assert.deepEqual(namespaces.spec.matchConstraints.resourceRules.map((r: Obj) => [r.resources, r.operations]), [[['namespaces'], ['UPDATE', 'DELETE']], [['namespaces/status', 'namespaces/finalize'], ['UPDATE']], [['resourcequotas'], ['UPDATE', 'DELETE']], [['resourcequotas/status'], ['UPDATE']]]);
   const conditions = namespaces.spec.matchConditions.map((c: Obj) => c.expression).join('\n');
   assert.match(conditions, /oldObject\.metadata\.labels\['app\.kubernetes\.io\/managed-by'\] == 'ria' && 'ria\.dev\/app' in oldObject/);
   assert.match(conditions, /oldObject\.metadata\.name == 'ria-preview'/);

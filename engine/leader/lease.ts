@@ -93,7 +93,8 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
    * A leader steps down at its renew deadline even while a renewal is still waiting for its
    * answer: a request hanging on a dead connection ends only at the client's timeout (30 s, far
    * past the 15 s lease), and until then this replica would keep leading while another one,
-   * seeing the lease expire, takes over. The renewal goes on; if it lands, the next round leads again.
+   * seeing the lease expire, takes over. The renewal goes on; its answer, coming after the deadline, is no ground to lead (the round
+   * below): the next round renews afresh.
    */
   const deadlineWatched = async <T>(pending: Promise<T>): Promise<T> => {
     if (!leading) return pending;
@@ -114,10 +115,21 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
   /** One round; returns how long to wait before the next. */
   const round = async (): Promise<number> => {
     try {
+      // The Lease says it was renewed when the request was made, not when its answer came.
+      const sent = now();
       const result = await deadlineWatched(tryAcquireOrRenew(target, observation, now));
+      if (result.outcome === 'held' && now() - sent >= renewDeadlineMs) {
+        // Answered after the renew deadline (review10 F7): the lease may have expired in the
+        // meantime and a standby taken it, so this is no ground to lead. Nor to renew at once:
+        // renewing on a connection this slow would keep the lease fresh for a replica that never
+        // leads. The next round comes a lease duration later, when a standby could take it.
+        observation = result.observation;
+        void stepDown(`the lease renewal was answered after the ${renewDeadlineMs} ms renew deadline`);
+        return leaseMs;
+      }
       if (result.outcome === 'held') {
         observation = result.observation;
-        lastRenewAt = now();
+        lastRenewAt = sent;
         if (!leading) startLeading();
         return renewIntervalMs;
       }

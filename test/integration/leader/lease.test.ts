@@ -141,6 +141,33 @@ test('a leader whose renewal hangs (no answer, no error) steps down at its renew
   assert.deepEqual(a.events, ['started', 'stopped']);
 });
 
+test('a renewal answered after the renew deadline is no ground to lead: the slow replica stays down and a standby takes over', async (t) => {
+  // Setup: replica-a's requests reach the API server at once but their answers come 3.5 s later
+  // (the 4 s lease's renew deadline is 2.67 s).
+  const ns = await namespace('lease-slow');
+  let slow = false;
+  const late = new Proxy(coordination, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        const answer = (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        return slow ? answer.then((r) => new Promise((resolve) => setTimeout(() => resolve(r), 3500))) : answer;
+      };
+    },
+  }) as LeaseApi;
+  const a = candidate(ns, 'replica-a', late);
+  await eventually('replica-a leads', async () => a.election.isLeader(), 10_000, 50);
+  const b = candidate(ns, 'replica-b');
+  t.after(() => { slow = false; return Promise.all([a.election.stop(), b.election.stop()]); });
+
+  // Test: never two leaders; replica-a steps down and the standby leads, replica-a not again.
+  slow = true;
+  await watchSingleLeader(a, b, () => b.election.isLeader(), 15_000);
+  assert.deepEqual(a.events, ['started', 'stopped']);
+  await holdsSingleLeader(a, b, 2000);
+});
+
 test('invalid timing is refused at once', () => {
   assert.throws(() => candidate('x', 'a', coordination, { leaseDurationSeconds: 2, renewDeadlineMs: 3000 }), /renewDeadlineMs must be below/);
   assert.throws(() => candidate('x', ''), /option "identity" is required/);

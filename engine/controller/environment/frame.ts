@@ -8,6 +8,7 @@ import { namespaceFrame, type FrameContext, type NamespaceFrame } from '../../re
 import { NAMESPACE_ANNOTATION_KEYS, NAMESPACE_LABEL_KEYS } from '../../render/namespace.js';
 import { ENVIRONMENT_PERMISSIONS_ROLE } from '../../install/rbac.js';
 import { FIELD_MANAGER, type KubeObject } from '../../kube/objects.js';
+import { errorMessage } from '../../errors.js';
 import { conditionMessage } from '../conditions.js';
 import { Reason } from '../reasons.js';
 import { appRenderSettings } from './cluster-settings.js';
@@ -16,6 +17,7 @@ import { environmentOwner, notOwnedReason } from './ownership.js';
 import { isIdentityObject } from './identity.js';
 import { inventoryKey, pruneEntry } from './prune.js';
 import { forgetWorkloads } from './memory.js';
+import { leftoverInventory } from './leftovers.js';
 import { workloadKey } from './apply.js';
 import type { Outcome, ReconcileRun } from './outcome.js';
 
@@ -47,13 +49,51 @@ export async function applyFrame(run: ReconcileRun): Promise<Outcome | undefined
   // Computed by the up-to-date step already (when it ran).
   const hash = run.frameHash ??= frameHash(frame, spec);
   if (status.frameHash === hash) return undefined;
-  // Nothing applied yet (a first deploy): nothing to hold; its apply writes the frame.
-  if ((status.inventory ?? []).some((e) => e.kind === 'Namespace' && e.name === env.spec.namespace)) {
+  if (!status.inventory) {
+    // No inventory recorded (review10 F4): a first deploy (no namespace yet, its apply writes the
+    // frame), or an apply that failed half-way or whose first status was never written (leftovers.ts),
+    // whose namespace holds the frame of that apply. Not read here, so a first deploy costs no
+    // request more: the apply records the hash once it wrote the Namespace, and a run that ends
+    // before the apply holds the frame on the namespace then (holdDeferredFrame).
+    run.frameDeferred = true;
+    return undefined;
+  }
+  if (status.inventory.some((e) => e.kind === 'Namespace' && e.name === env.spec.namespace)) {
     await writeNamespaceFrame(run, frame);
-    await withdrawRights(run, allowOf(spec));
+    await withdrawRights(run, allowOf(spec), status.inventory);
   }
   status.frameHash = hash;
   return undefined;
+}
+
+/**
+ * The end of a run whose frame step found no inventory (review10 F4) and that did not apply the
+ * Namespace (refused, broken, waiting for a build, failed): the frame is made to hold on the
+ * environment's namespace if it exists and is the environment's (an earlier apply wrote it), and
+ * the Roles and RoleBindings the config withdrew, found there by the environment's labels
+ * (leftovers.ts), are deleted. Only then is the hash recorded: with no namespace, nothing is
+ * recorded, and the next run (or its apply) tries again. One read of the Namespace, on such runs
+ * only. A failure fails the run (FrameFailed, retried), whatever it ended with.
+ */
+export async function holdDeferredFrame(run: ReconcileRun, outcome: Outcome): Promise<Outcome> {
+  const { ctx, env, status } = run;
+  if (!run.frameDeferred || !run.app || !run.frameHash || status.frameHash === run.frameHash) return outcome;
+  if (outcome.kind === 'noop' || outcome.kind === 'removed') return outcome;
+  try {
+    const spec = run.app.spec;
+    const held = await writeNamespaceFrame(run, frameContext(ctx.settings(), spec, env, ctx.namespace));
+    if (held !== 'held') return outcome;
+    const allow = allowOf(spec);
+    if (!allow.permissions) {
+      const rbac = await leftoverInventory(ctx, environmentOwner(env), ['Role', 'RoleBinding']);
+      await withdrawRights(run, allow, rbac);
+    }
+    status.frameHash = run.frameHash;
+    return outcome;
+  } catch (err) {
+    const error = err instanceof Error ? err : new Error(String(err));
+    return { kind: 'failed', reason: Reason.FrameFailed, message: conditionMessage(`frame: ${errorMessage(error)}`), error };
+  }
 }
 
 /** Pure: what the frame is computed from: the environment, ria.yaml and the app's file (as the render has them). */
@@ -132,23 +172,24 @@ function ownedMetadata(live: KubeObject): { labels: string[]; annotations: strin
  * is not the environment's is not written (the apply refuses it too). Hostnames: the config's
  * custom domains and the shortened endpoint hostnames of the last applied render (its URLs).
  */
-async function writeNamespaceFrame(run: ReconcileRun, frame: FrameContext): Promise<void> {
+async function writeNamespaceFrame(run: ReconcileRun, frame: FrameContext): Promise<'held' | 'absent' | 'foreign'> {
   const { ctx, env, status, memory } = run;
   const ref = { apiVersion: 'v1', kind: 'Namespace', name: env.spec.namespace };
   const live = await ctx.objects.get<KubeObject>(ref);
-  if (!live) return;
+  if (!live) return 'absent';
   const owner = environmentOwner(env);
   const why = notOwnedReason(owner, live);
   if (why) {
     ctx.log.warn('the frame is not written: the namespace is not the environment\'s', { environment: env.metadata.name, why });
-    return;
+    return 'foreign';
   }
   const object = namespaceFrameObject(live, namespaceFrame(frame, urlHosts(status.urls)));
-  if (!object) return;
+  if (!object) return 'held';
   await ctx.objects.apply(object, { force: true });
   // Its last apply's fingerprint is not what is live now: the next drift check compares it afresh.
   memory.fields.delete(workloadKey(ref));
   ctx.log.info('frame written: the namespace\'s security keys follow the config', { environment: env.metadata.name });
+  return 'held';
 }
 
 /** Pure: the inventory entries whose rights `allow` no longer grants, the identity's binding last (the others are deleted as the environment, with it). */
@@ -162,10 +203,14 @@ export function withdrawnEntries(inventory: readonly InventoryEntry[], allow: Pi
   return out.sort((a, b) => identity(a) - identity(b));
 }
 
-/** Deletes what {@link withdrawnEntries} names (only the environment's own objects, as the prune) and drops them from the inventory. */
-async function withdrawRights(run: ReconcileRun, allow: Allow): Promise<void> {
+/**
+ * Deletes what {@link withdrawnEntries} names of `inventory` (only the environment's own objects,
+ * as the prune) and drops them from the recorded inventory, if there is one (with none, `inventory`
+ * is what the namespace was found to hold, and the status is left without one: leftovers.ts).
+ */
+async function withdrawRights(run: ReconcileRun, allow: Allow, inventory: readonly InventoryEntry[]): Promise<void> {
   const { ctx, env, status, memory } = run;
-  const entries = withdrawnEntries(status.inventory ?? [], allow, env.spec.namespace);
+  const entries = withdrawnEntries(inventory, allow, env.spec.namespace);
   if (!entries.length) return;
   const owner = environmentOwner(env);
   const done = new Set<string>();
@@ -179,7 +224,7 @@ async function withdrawRights(run: ReconcileRun, allow: Allow): Promise<void> {
       else if (r.result === 'deleted') pruned.push(`${entry.kind}/${entry.name}`);
     }
   } finally {
-    status.inventory = (status.inventory ?? []).filter((e) => !done.has(inventoryKey(e)));
+    if (status.inventory) status.inventory = status.inventory.filter((e) => !done.has(inventoryKey(e)));
     // What is applied is no longer the last render: should the config grant them again, the same
     // render is applied again (its hash alone would say there is nothing to do).
     if (done.size) delete status.appliedHash;

@@ -37,11 +37,12 @@ export const LEFTOVER_RESOURCES: readonly ManagedResource[] = [
 /** The version each group's kinds are rendered at; another served version of the group is used if this one is not. */
 const RENDERED_VERSION: Readonly<Record<string, string>> = { autoscaling: 'v2' };
 
-/** The objects in the environment's namespace that are the environment's, as inventory entries (at a served version). */
-export async function leftoverInventory(ctx: EngineContext, owner: EnvironmentOwner): Promise<InventoryEntry[]> {
+/** The objects in the environment's namespace that are the environment's, as inventory entries (at a served version); of `kinds` only, if given. */
+export async function leftoverInventory(ctx: EngineContext, owner: EnvironmentOwner, kinds?: readonly string[]): Promise<InventoryEntry[]> {
   const labelSelector = Object.entries(ownershipLabels(owner)).map(([k, v]) => `${k}=${v}`).join(',');
   const entries: InventoryEntry[] = [];
   for (const r of LEFTOVER_RESOURCES) {
+    if (kinds && !kinds.includes(r.kind)) continue;
     // Listed as the identity that would delete them (the engine's own for its identity objects, never listed by it: it has no list).
     const client = ctx.identities.clientFor({ kind: r.kind, namespace: owner.namespace, name: '' });
     const wanted = r.group ? `${r.group}/${RENDERED_VERSION[r.group] ?? 'v1'}` : 'v1';

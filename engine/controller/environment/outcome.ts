@@ -64,6 +64,12 @@ export interface ReconcileRun {
   appNow?: () => LoadedApp | undefined;
   /** Set by the up-to-date step: the hash of the frame the config gives now (frame.ts). */
   frameHash?: string;
+  /**
+   * Set by the frame step when no inventory is recorded (review10 F4): the frame is not held yet
+   * and its hash not recorded. The apply records it once it wrote the Namespace; a run that ends
+   * before that holds it on the namespace, if there is one (frame.ts, holdDeferredFrame).
+   */
+  frameDeferred?: boolean;
   /** Set by the render step. */
   rendered?: import('../../render/types.js').RenderResult;
   secretNames?: string[];

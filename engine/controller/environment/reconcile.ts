@@ -6,6 +6,7 @@ import { Reason } from '../reasons.js';
 import { memoryKey, type ReconcileMemory } from './memory.js';
 import { StalledError, type LoadedApp, type LoadedEnvironment, type NamedStep, type Outcome, type ReconcileRun, type RecordedEvent } from './outcome.js';
 import { deleteSteps, deploySteps } from './steps.js';
+import { holdDeferredFrame } from './frame.js';
 import { summarize } from './summarize.js';
 import { writeStatus, shortCommit } from './status.js';
 import { mayHoldBack, startingStatus, FIRST_DEPLOY_GRACE_MS } from './pending-status.js';
@@ -50,6 +51,8 @@ export async function reconcileEnvironment(ctx: EngineContext, memory: Reconcile
   let done: ReconcileOutcome | undefined;
   try {
     outcome = await runSteps(run, deleting ? steps?.delete ?? deleteSteps : steps?.deploy ?? deploySteps);
+    // A run with no inventory recorded that did not apply the Namespace: its frame holds now (review10 F4).
+    if (!deleting) outcome = await holdDeferredFrame(run, outcome);
   } finally {
     done = await finish(run, outcome, deleting, start.pending?.since);
   }

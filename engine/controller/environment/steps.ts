@@ -253,6 +253,8 @@ export async function applyObjects(run: ReconcileRun): Promise<Outcome | undefin
   const applied = await applyEnvironmentObjects(ctx, environmentOwner(env), objects, status.inventory, only, namespaceFirst);
   memory.routeScope?.set(key, scope);
   run.applied = applied;
+  // No inventory was recorded (frame.ts, review10 F4): the frame holds once this apply wrote the Namespace with it.
+  if (run.frameDeferred && applied.fields.has(workloadKey({ apiVersion: 'v1', kind: 'Namespace', name: env.spec.namespace }))) status.frameHash = run.frameHash;
   for (const [object, fingerprint] of applied.fields) memory.fields.set(object, fingerprint);
   ctx.log.debug('applied', { environment: env.metadata.name, objects: applied.inventory.length, conflicts: applied.conflicts });
   for (const [workload, generation] of applied.generations) {

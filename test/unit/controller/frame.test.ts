@@ -140,7 +140,43 @@ test('an environment that never applied anything gets no frame write: its first 
   const s = setup(HOSTPORT, {});
   assert.equal((await s.reconcile()).result, 'stalled');
   assert.equal(s.cluster.find('v1', 'Namespace', '', 'shop--main'), undefined);
-  assert.deepEqual(s.calls(), [], 'nothing but the Environment (its finalizer, its status)');
+  // A refused run with no inventory looks for a namespace an earlier apply left (review10 F4): none, so no frame is recorded.
+  assert.deepEqual(s.calls(), ['get Namespace/shop--main'], 'nothing else but the Environment (its finalizer, its status)');
+  assert.equal(s.env().status?.frameHash, undefined, 'not recorded: nothing was made to hold');
+  // Allowed now: the first apply writes the frame and records it, with no read more than the apply's own.
+  s.setAllow({ hostPorts: true });
+  s.cluster.calls.length = 0;
+  assert.equal((await s.reconcile()).result, 'success');
+  assert.deepEqual(s.calls().filter((c) => c.endsWith('Namespace/shop--main')), ['get Namespace/shop--main', 'apply Namespace/shop--main']);
+  assert.ok(s.env().status?.frameHash);
+  assert.equal(s.namespace().metadata.annotations?.[HOST_ACCESS_ANNOTATION], 'hostPorts');
+});
+
+test('no inventory recorded (a first apply that failed half-way, or whose status was never written) and the config revoked: the namespace gets the narrowed frame and loses the Roles though the commit is refused (review10 F4)', async () => {
+  const s = setup(`${HOSTPORT}    permissions:\n    - get,list configmaps\n`, { hostPorts: true, permissions: true });
+  assert.equal((await s.reconcile()).result, 'success');
+  const before = (s.env().status?.inventory ?? []).filter((e) => e.apiVersion.startsWith('rbac.') && e.name !== 'ria-environment');
+  assert.ok(before.some((e) => e.name === 'ria-environment-permissions') && before.some((e) => e.kind === 'Role'), before.map((e) => e.name).join(', '));
+  const rbac = () => before.filter((e) => s.cluster.find(e.apiVersion, e.kind, e.namespace, e.name)).length;
+  // What such an apply leaves: its objects live, the Environment with no status (no inventory, no frame).
+  const env = s.env();
+  s.cluster.put({ ...env, status: undefined } as unknown as KubeObject);
+  s.memory.lastApplied.clear();
+  s.memory.pending?.clear();
+  // Test
+  s.setAllow({});
+  assert.equal((await s.reconcile()).result, 'stalled');
+  assert.equal(s.env().status?.conditions?.find((c) => c.type === 'Ready')?.reason, Reason.PolicyDenied);
+  assert.equal(s.namespace().metadata.annotations?.[HOST_ACCESS_ANNOTATION], '', 'the frame is written though no inventory names the namespace');
+  assert.equal(s.namespace().metadata.labels?.['pod-security.kubernetes.io/enforce'], 'baseline');
+  assert.equal(rbac(), 0, 'the Roles and bindings the config withdrew are deleted');
+  assert.ok(s.cluster.find('rbac.authorization.k8s.io/v1', 'RoleBinding', 'shop--main', 'ria-environment'), 'the identity\'s base binding stays');
+  assert.equal(s.env().status?.inventory, undefined, 'still no inventory: the next apply finds the rest in the namespace');
+  assert.ok(s.env().status?.frameHash, 'recorded once it holds');
+  // The same config again: nothing read or written for the frame.
+  s.cluster.calls.length = 0;
+  assert.equal((await s.reconcile()).result, 'noop');
+  assert.deepEqual(s.calls(), []);
 });
 
 test('revoking permissions while the commit keeps its Role: the Role, its binding and the identity\'s permissions binding are deleted (F2)', async () => {

@@ -29,7 +29,9 @@
  *   Windows `hostProcess`, an SELinux type other than container_t/container_init_t/
  *   container_kvm_t/container_engine_t or any SELinux `user`/`role`, `procMount` other than
  *   Default, an `Unconfined` seccomp or AppArmor profile (field or annotation), a sysctl outside
- *   the safe list (policy/pod-security.ts).
+ *   the safe list (policy/pod-security.ts), a `host` in a probe or lifecycle handler (`httpGet`,
+ *   `tcpSocket`; baseline since Kubernetes 1.34: the kubelet sends those requests from the node's
+ *   network, past NetworkPolicies, and on older clusters Pod Security does not hold it at all).
  *
  * Pod Security's `baseline` refuses the pod side already, but only while the app is granted no
  * host access at all: any one of these keys (or a capability outside `baseline`) makes its
@@ -45,6 +47,7 @@
  */
 import { HOST_ACCESS_ANNOTATION, type HostAccessKey } from '../render/host-access.js';
 import { BASELINE_CAPABILITIES, BASELINE_SELINUX_TYPES, SAFE_SYSCTLS } from '../policy/pod-security.js';
+import { HOST_ACTIONS, HOST_HANDLERS } from '../policy/pods.js';
 
 /**
  * The requests the policy looks at: Services, EndpointSlices and Endpoints created or updated, a
@@ -97,11 +100,19 @@ const badCap = (k: string) => `!(${capName(k)} in ${celList(BASELINE_CAPABILITIE
 
 /**
  * One of baseline's checks that no allow key grants, on a security context (`sc`, present): true
- * when the pod-level one (`pod`) or a container's breaks it.
+ * when the pod-level one (`pod`) or a container's breaks it; `ofContainer` checks the container
+ * itself (`c`) rather than its security context.
  */
-interface ContextCheck { pod?: (sc: string) => string; container?: (sc: string) => string; does: string }
+interface ContextCheck { pod?: (sc: string) => string; container?: (sc: string) => string; ofContainer?: (c: string) => string; does: string }
 const podBreaks = (k: ContextCheck) => (k.pod ? `(variables.isPod && has(object.spec.securityContext) && ${k.pod('object.spec.securityContext')})` : 'false');
-const containerBreaks = (k: ContextCheck) => (k.container ? `(has(c.securityContext) && ${k.container('c.securityContext')})` : 'false');
+const containerBreaks = (k: ContextCheck) => (k.ofContainer ? `(${k.ofContainer('c')})` : k.container ? `(has(c.securityContext) && ${k.container('c.securityContext')})` : 'false');
+/** `has(a.b) && has(a.b.c) && ...` down to `path`. */
+const hasPath = (root: string, path: readonly string[]) => path.map((_, i) => `has(${[root, ...path.slice(0, i + 1)].join('.')})`).join(' && ');
+/** A probe's or lifecycle handler's `host` set, not empty (policy/pods.ts HOST_HANDLERS: baseline since 1.34). */
+const handlerHost = (c: string) => HOST_HANDLERS.flatMap((where) => HOST_ACTIONS.map((action) => {
+  const path = [...where, action, 'host'];
+  return `(${hasPath(c, path)} && ${[c, ...path].join('.')} != '')`;
+})).join(' || ');
 const seLinux = (sc: string) => `has(${sc}.seLinuxOptions) && ((has(${sc}.seLinuxOptions.type) && !(${sc}.seLinuxOptions.type in ${celList(['', ...BASELINE_SELINUX_TYPES])})) || (has(${sc}.seLinuxOptions.user) && ${sc}.seLinuxOptions.user != '') || (has(${sc}.seLinuxOptions.role) && ${sc}.seLinuxOptions.role != ''))`;
 const hostProcess = (sc: string) => `has(${sc}.windowsOptions) && has(${sc}.windowsOptions.hostProcess) && ${sc}.windowsOptions.hostProcess`;
 const unconfined = (sc: string, field: string) => `has(${sc}.${field}) && has(${sc}.${field}.type) && ${sc}.${field}.type == 'Unconfined'`;
@@ -112,6 +123,7 @@ const BASELINE_ONLY: ContextCheck[] = [
   { container: (sc) => `has(${sc}.procMount) && ${sc}.procMount != 'Default'`, does: 'sets procMount other than Default (an unmasked /proc)' },
   { pod: (sc) => unconfined(sc, 'seccompProfile'), container: (sc) => unconfined(sc, 'seccompProfile'), does: 'runs without seccomp (seccompProfile Unconfined)' },
   { pod: (sc) => unconfined(sc, 'appArmorProfile'), container: (sc) => unconfined(sc, 'appArmorProfile'), does: 'runs without AppArmor (appArmorProfile Unconfined)' },
+  { ofContainer: handlerHost, does: 'sends a probe or lifecycle handler to a host of its own (httpGet or tcpSocket host: the kubelet sends it from the network of the node, past NetworkPolicies)' },
 ];
 const noAllowKey = `'; Pod Security refuses it at baseline and no allow key grants it'`;
 

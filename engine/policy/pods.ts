@@ -22,7 +22,40 @@ export function serviceHostAccess(app: string, key: string, service: Service, al
   return out;
 }
 
+/**
+ * Where a container's probes and lifecycle handlers can name a `host` (Pod Security's `baseline`
+ * since Kubernetes 1.34, KEP-4940: only undefined or "" allowed): the kubelet sends those
+ * requests from the node's network namespace, so a host of the pod's choosing reaches node-local
+ * services, the cloud metadata address or other namespaces' pods past every NetworkPolicy, with
+ * the pod's headers, and the pod reads the outcome (readiness, restarts, events). No allow key
+ * grants it. 127.0.0.1 is refused too: from the kubelet it is the node's loopback.
+ */
+export const HOST_HANDLERS = [['livenessProbe'], ['readinessProbe'], ['startupProbe'], ['lifecycle', 'postStart'], ['lifecycle', 'preStop']] as const;
+export const HOST_ACTIONS = ['httpGet', 'tcpSocket'] as const;
+
+/** The handlers of one container that name a host: their path under the container and the host. */
+function handlerHosts(c: unknown): Array<{ path: string[]; host: string }> {
+  const out: Array<{ path: string[]; host: string }> = [];
+  for (const where of HOST_HANDLERS) {
+    let h: unknown = c;
+    for (const k of where) h = isObj(h) ? h[k] : undefined;
+    for (const action of HOST_ACTIONS) {
+      const a = isObj(h) ? h[action] : undefined;
+      if (isObj(a) && a.host !== undefined && a.host !== null && a.host !== '') out.push({ path: [...where, action, 'host'], host: String(a.host) });
+    }
+  }
+  return out;
+}
+
+/** `sends its livenessProbe.httpGet to the host 10.0.0.1 (...)`; `of`: which container, where the subject is not one. */
+const hostAsks = (h: { path: string[]; host: string }, of?: string) =>
+  `sends ${of ? 'the' : 'its'} ${h.path.slice(0, -1).join('.')}${of ? ` of ${of}` : ''} to the host ${h.host} (the kubelet sends it from the node's network, past NetworkPolicies)`;
+
 function containerAccess(app: string, what: string, at: ModelPath, c: Container, allow: Allow, out: Finding[]): void {
+  // A Riofile's livenessProbe and readinessProbe are Kubernetes probes, passed through by render.
+  for (const h of handlerHosts(c)) {
+    out.push({ path: [...at, ...h.path], message: `${what} ${hostAsks(h)}: Pod Security's baseline level refuses this and no allow key grants it` });
+  }
   if (c.privileged && !allow.privileged) {
     out.push({ path: [...at, 'privileged'], message: `${what} asks to run privileged (root on the node), which app "${app}" is not allowed: ${howToAllow(app, 'privileged')}` });
   }
@@ -68,7 +101,8 @@ const APPARMOR_ANNOTATION = 'container.apparmor.security.beta.kubernetes.io/';
  * Host access in one pod spec of a manifest (`at` is the spec's path; `metadata` the pod's, for
  * its AppArmor annotations): what an allow key grants, and the rest of Pod Security's `baseline`
  * level, which none grants (hostProcess, SELinux, procMount, Unconfined seccomp or AppArmor, unsafe
- * sysctls), as the API server's exposure policy refuses them (install/exposure-admission.ts).
+ * sysctls, a probe's or lifecycle handler's host), as the API server's exposure policy refuses them
+ * (install/exposure-admission.ts).
  */
 export function podSpecHostAccess(app: string, what: string, spec: Obj, at: ModelPath, allow: Allow, metadata?: Obj): Finding[] {
   const out: Finding[] = [];
@@ -108,6 +142,7 @@ export function podSpecHostAccess(app: string, what: string, spec: Obj, at: Mode
         }
       });
       securityContext(c.securityContext, [...cpath, 'securityContext'], name, allow, refuse);
+      for (const h of handlerHosts(c)) refuse([...cpath, ...h.path], hostAsks(h, name));
     });
   }
   return out;

@@ -6,7 +6,7 @@
  * hostPath volume the app's `allow` does not grant are refused, also where Pod Security no longer
  * holds them (the namespace of an app granted other host access is `privileged`); there every
  * other check of Pod Security's `baseline` level holds too (capabilities, hostProcess, SELinux,
- * procMount, seccomp, AppArmor, sysctls).
+ * procMount, seccomp, AppArmor, sysctls, a probe's or lifecycle handler's host).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -158,6 +158,21 @@ test('where Pod Security is privileged (the app is allowed hostNamespaces and NE
   await pod.apply(podOf(namespace, 'confined', { securityContext: { seccompProfile: { type: 'RuntimeDefault' }, seLinuxOptions: { type: 'container_init_t', level: 's0:c1,c2' }, sysctls: [{ name: 'net.ipv4.tcp_keepalive_time', value: '60' }] } },
     { securityContext: { procMount: 'Default', appArmorProfile: { type: 'RuntimeDefault' }, seLinuxOptions: { type: 'container_t' } } }));
   await pod.apply(podOf(namespace, 'hostnet', { hostNetwork: true }));
+});
+
+test('a host in a probe or lifecycle handler (Pod Security baseline since 1.34, review10 F3) is refused for a pod\'s writes where the namespace is privileged (hostPorts alone); probes without a host pass', async () => {
+  // Setup
+  const { namespace, pod } = await environmentWithPodWriter({ permissions: true, hostPorts: true });
+  const { core } = testClients();
+  assert.equal((await core.readNamespace({ name: namespace })).metadata?.labels?.['pod-security.kubernetes.io/enforce'], 'privileged');
+  const refusedAlways = /; Pod Security refuses it at baseline and no allow key grants it/;
+  // Test
+  await assert.rejects(pod.apply(podOf(namespace, 'probe-host', {}, { livenessProbe: { httpGet: { host: '10.0.0.1', path: '/', port: 80, httpHeaders: [{ name: 'Metadata-Flavor', value: 'Google' }] } } })),
+    forbidden(/Pod probe-host: container web sends a probe or lifecycle handler to a host of its own \(httpGet or tcpSocket host: the kubelet sends it from the network of the node, past NetworkPolicies\)/));
+  await assert.rejects(pod.apply(podOf(namespace, 'hook-host', {}, { lifecycle: { preStop: { httpGet: { host: '127.0.0.1', path: '/', port: 10250 } } } })), forbidden(refusedAlways));
+  await assert.rejects(pod.apply(podOf(namespace, 'tcp-host', {}, { readinessProbe: { tcpSocket: { host: 'metadata.google.internal', port: 80 } } })), forbidden(/Pod tcp-host: container web sends a probe/));
+  // Probes and hooks sent to the pod itself (no host, or an empty one) pass.
+  await pod.apply(podOf(namespace, 'probed', {}, { livenessProbe: { httpGet: { path: '/', port: 80 } }, readinessProbe: { tcpSocket: { host: '', port: 80 } }, lifecycle: { preStop: { httpGet: { path: '/quit', port: 80 } } } }));
 });
 
 test('a capability is refused at the API server in a namespace made privileged by hostPorts alone (review9 F1), and accepted once the app is allowed it', async () => {

@@ -27,10 +27,31 @@ test('the exposure policy matches only Services (create, update), Pods (create, 
   const conditions = policy.spec.matchConditions.map((c) => c.expression).join('\n');
   assert.match(conditions, /system:masters/);
   assert.match(conditions, /system:serviceaccount:cert-manager:/);
-  // A Service's status, the six allow keys' checks, externalServices' three (ExternalName, EndpointSlice, Endpoints), capabilities, and the seven baseline checks no key grants.
-  assert.equal(policy.spec.validations.length, 18);
+  // A Service's status, the six allow keys' checks, externalServices' three (ExternalName, EndpointSlice, Endpoints), capabilities, and the eight baseline checks no key grants.
+  assert.equal(policy.spec.validations.length, 19);
   const all = policy.spec.validations.map((v) => v.expression).join('\n');
-  for (const held of ['ExternalName', 'endpointslice-controller.k8s.io', 'isEndpoints', 'capabilities.add', 'windowsOptions.hostProcess', 'seLinuxOptions', 'procMount', 'seccompProfile', 'appArmorProfile', 'container.apparmor.security.beta.kubernetes.io/', 'sysctls']) assert.ok(all.includes(held), held);
+  for (const held of ['ExternalName', 'endpointslice-controller.k8s.io', 'isEndpoints', 'capabilities.add', 'windowsOptions.hostProcess', 'seLinuxOptions', 'procMount', 'seccompProfile', 'appArmorProfile', 'container.apparmor.security.beta.kubernetes.io/', 'sysctls', 'livenessProbe.httpGet.host']) assert.ok(all.includes(held), held);
+});
+
+test('the exposure policy refuses a host in any probe or lifecycle handler (baseline since 1.34) of every container list, each field reached through has() so a pod without it passes, whatever the app is allowed', () => {
+  // Setup
+  const objs = installManifests({ namespace: 'ria-ops', configRepo: 'http://git.test/config.git', image: 'ria:test' }) as unknown as Array<{ kind: string } & Policy>;
+  const policy = objs.find((o) => o.kind === 'ValidatingAdmissionPolicy' && o.metadata.name === 'ria-engine-exposure-ria-ops')! as unknown as { spec: { validations: Array<{ expression: string; messageExpression: string }> } };
+  // Test
+  const held = policy.spec.validations.filter((v) => v.expression.includes('livenessProbe'));
+  assert.equal(held.length, 1);
+  const { expression, messageExpression } = held[0]!;
+  // Containers, initContainers and ephemeralContainers (variables.containers); no allow key named.
+  assert.match(expression, /^!\(false \|\| variables\.containers\.exists\(c, \(/);
+  assert.doesNotMatch(expression, /variables\.hostAccess/);
+  for (const handler of ['livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle.postStart', 'lifecycle.preStop']) {
+    for (const action of ['httpGet', 'tcpSocket']) {
+      const path = `${handler}.${action}.host`.split('.');
+      const guard = path.map((_, i) => `has(c.${path.slice(0, i + 1).join('.')})`).join(' && ');
+      assert.ok(expression.includes(`(${guard} && c.${path.join('.')} != '')`), path.join('.'));
+    }
+  }
+  assert.match(messageExpression, /sends a probe or lifecycle handler to a host of its own .*no allow key grants it/);
 });
 
 test('the environment Namespace lists the node access its app is allowed (empty: none), whatever a manifest\'s Namespace says', () => {

@@ -183,6 +183,36 @@ test('policy: the rest of Pod Security baseline (hostProcess, SELinux, procMount
   assert.equal(checkPolicy(input(manifest(fine), all)), undefined);
 });
 
+test('policy: a host in a probe or lifecycle handler (baseline since 1.34: the kubelet sends it from the node\'s network) is refused at its line in a Riofile service, its sidecars and manifests, whatever the app is allowed; empty or absent passes', () => {
+  const all = { hostNamespaces: true, hostPath: true, hostPorts: true, privileged: true, runAsRoot: true, capabilities: ['ALL'], permissions: true, externalServices: true };
+  // A Riofile service's probes pass through to Kubernetes (render/container.ts): any alias, sidecars too.
+  const src = service([
+    '    liveness:', '      httpGet: { host: 169.254.169.254, path: /computeMetadata/v1/, port: 80, httpHeaders: [{ name: Metadata-Flavor, value: Google }] }',
+    '    readinessProbe:', '      tcpSocket: { host: 10.0.0.1, port: 6443 }',
+    '    containers:', '    - name: agent', '      image: busybox', '      readiness:', '        httpGet:', '          host: 127.0.0.1', '          port: 10250', '',
+  ].join('\n'));
+  const issues = refused(src, all);
+  assert.deepEqual(issues.map((i) => [i.path, i.line]), [
+    ['services.web.livenessProbe.httpGet.host', 5], ['services.web.readinessProbe.tcpSocket.host', 7], ['services.web.containers[0].readinessProbe.httpGet.host', 13],
+  ]);
+  assert.equal(issues[0]!.message, 'service "web" sends its livenessProbe.httpGet to the host 169.254.169.254 (the kubelet sends it from the node\'s network, past NetworkPolicies): Pod Security\'s baseline level refuses this and no allow key grants it');
+  assert.match(issues[2]!.message, /^container "agent" of service "web" sends its readinessProbe\.httpGet to the host 127\.0\.0\.1 /);
+  assert.equal(checkPolicy(input(service('    liveness:\n      httpGet: { host: "", path: /, port: 80 }\n    readiness:\n      tcpSocket: { port: 80 }\n'))), undefined);
+  // Manifests: the three probes and both lifecycle handlers, in every container list.
+  const pod = [
+    'apiVersion: v1', 'kind: Pod', 'metadata:', '  name: p', 'spec:', '  initContainers:', '  - name: i', '    image: busybox', '    restartPolicy: Always',
+    '    startupProbe: { tcpSocket: { host: 10.0.0.2, port: 22 } }', '  containers:', '  - name: c', '    image: busybox',
+    '    lifecycle:', '      postStart: { httpGet: { host: 10.0.0.3, port: 80 } }', '      preStop: { tcpSocket: { host: node.local, port: 80 } }',
+    '    livenessProbe: { httpGet: { path: /, port: 80 } }',
+  ].join('\n');
+  const found = refused(manifest(pod), all);
+  assert.deepEqual(found.map((i) => i.path.replace('kubernetes.manifest[0].', '')), [
+    'spec.initContainers[0].startupProbe.tcpSocket.host', 'spec.containers[0].lifecycle.postStart.httpGet.host', 'spec.containers[0].lifecycle.preStop.tcpSocket.host',
+  ]);
+  assert.deepEqual(found.map((i) => i.line), [5 + 10, 5 + 15, 5 + 16]);
+  assert.match(found[1]!.message, /^Pod p sends the lifecycle\.postStart\.httpGet of container "c" to the host 10\.0\.0\.3 \(the kubelet sends it from the node's network, past NetworkPolicies\): Pod Security's baseline level refuses this and no allow key grants it$/);
+});
+
 test('policy: pod specs are found wherever they sit: Pod, CronJob, a custom resource', () => {
   const pod = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  hostNetwork: true\n  containers:\n  - name: c\n    image: busybox';
   const cron = 'apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: c\nspec:\n  schedule: "* * * * *"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          hostNetwork: true\n          containers:\n          - name: c\n            image: busybox';

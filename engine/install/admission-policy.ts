@@ -30,7 +30,7 @@
  */
 import type { KubeObject } from '../kube/objects.js';
 import { ENVIRONMENT_RESOURCES, ENVIRONMENT_SERVICE_ACCOUNT } from './rbac.js';
-import { GUARDED_ROUTE_RESOURCES, routeValidations, routeVariables } from './route-admission.js';
+import { GUARDED_ROUTE_RESOURCES, GUARDED_ROUTE_STATUS, metadataUnchanged, routeValidations, routeVariables } from './route-admission.js';
 import { QUOTA_NAME as PREVIEW_QUOTA_NAME } from '../github/preview-quota.js';
 import { EXPOSURE_RULES, exposureValidations, exposureVariables } from './exposure-admission.js';
 
@@ -100,8 +100,9 @@ export const ENVIRONMENT_NAMESPACE_SELECTOR = {
 export const DEFAULT_CERT_MANAGER_NAMESPACE = 'cert-manager';
 
 /**
- * The route policy: route-admission.ts's checks on every create and update of a route kind in an
- * environment's namespace (ENVIRONMENT_NAMESPACE_SELECTOR), by anyone but:
+ * The route policy: route-admission.ts's checks on every create and update of a route kind (and
+ * update of an Ingress's status) in an environment's namespace (ENVIRONMENT_NAMESPACE_SELECTOR), by
+ * anyone but:
  *
  * - `system:masters`: they pass RBAC and can change or delete this policy anyway, so holding
  *   them would protect nothing, and it leaves a cluster admin a way to mend an environment by hand;
@@ -123,9 +124,13 @@ export function routeAdmissionPolicy(options: { name: string; labels: Record<str
       failurePolicy: 'Fail',
       matchConstraints: {
         namespaceSelector: ENVIRONMENT_NAMESPACE_SELECTOR,
-        resourceRules: [...byGroup].map(([group, resources]) => ({
-          apiGroups: [group], apiVersions: ['*'], operations: ['CREATE', 'UPDATE'], resources: [...resources].sort(), scope: 'Namespaced',
-        })),
+        resourceRules: [
+          ...[...byGroup].map(([group, resources]) => ({
+            apiGroups: [group], apiVersions: ['*'], operations: ['CREATE', 'UPDATE'], resources: [...resources].sort(), scope: 'Namespaced',
+          })),
+          // An Ingress's status write can change its annotations (review10 F2): route-admission.ts holds them.
+          ...GUARDED_ROUTE_STATUS.map(({ group, resource }) => ({ apiGroups: [group], apiVersions: ['*'], operations: ['UPDATE'], resources: [resource], scope: 'Namespaced' })),
+        ],
       },
       matchConditions: [
         { name: 'not-system-masters', expression: `!has(request.userInfo.groups) || !('system:masters' in request.userInfo.groups)` },
@@ -146,15 +151,6 @@ export function routeAdmissionPolicy(options: { name: string; labels: Record<str
  * namespace older than Kubernetes 1.21 adds it, whoever makes that write).
  */
 const API_SERVER_NAMESPACE_LABEL = 'kubernetes.io/metadata.name';
-
-/** CEL: `field` (labels or annotations) has the same keys with the same values on the old and the new object, but for the key `except`. */
-function unchanged(field: 'labels' | 'annotations', except?: string): string {
-  const o = `oldObject.metadata.${field}`;
-  const n = `object.metadata.${field}`;
-  const skip = except ? `k == '${except}' || ` : '';
-  return `(!has(${o}) || ${o}.all(k, ${skip}(has(${n}) && k in ${n} && ${n}[k] == ${o}[k])))`
-    + ` && (!has(${n}) || ${n}.all(k, ${skip}(has(${o}) && k in ${o})))`;
-}
 
 /** CEL: `o`'s labels say it is an environment's namespace (managed by Ria, for an app). */
 const environmentNamespace = (o: string) =>
@@ -216,9 +212,9 @@ export function namespaceAdmissionPolicy(options: { namespace: string; engineSer
         { name: 'not-system-masters', expression: `!has(request.userInfo.groups) || !('system:masters' in request.userInfo.groups)` },
       ],
       validations: [
-        { expression: `!${isNamespace} || request.operation != 'UPDATE' || (${unchanged('labels', API_SERVER_NAMESPACE_LABEL)})`,
+        { expression: `!${isNamespace} || request.operation != 'UPDATE' || (${metadataUnchanged('labels', API_SERVER_NAMESPACE_LABEL)})`,
           message: 'only Ria changes the labels of an environment\'s namespace (Pod Security\'s, the ones policies, Gateways and NetworkPolicies select on)', reason: 'Forbidden' },
-        { expression: `!${isNamespace} || request.operation != 'UPDATE' || (${unchanged('annotations')})`,
+        { expression: `!${isNamespace} || request.operation != 'UPDATE' || (${metadataUnchanged('annotations')})`,
           message: 'only Ria changes the annotations of an environment\'s namespace (the route scope, the host access, the scheduler\'s node selector and tolerations)', reason: 'Forbidden' },
         { expression: `!${isNamespace} || request.operation != 'DELETE'`,
           message: 'only Ria deletes an environment\'s namespace: delete its Environment', reason: 'Forbidden' },

@@ -21,7 +21,11 @@
  * - an Ingress names ria.yaml's `ingressClass` (see ingressClassOk for a config without one);
  * - a Gateway's listeners name hostnames of the environment, and its cert-manager annotations
  *   (cert-manager's gateway-shim) are held like an Ingress's;
- * - no CertificateRequest, ACME Order or Challenge: cert-manager's to write (ISSUANCE_KINDS).
+ * - no CertificateRequest, ACME Order or Challenge: cert-manager's to write (ISSUANCE_KINDS);
+ * - a write of an Ingress's status (`ingresses/status`, whose strategy keeps metadata writable)
+ *   changes no label or annotation, and is held to nothing else: the ingress controller writes
+ *   `status.loadBalancer` from another namespace, and must pass on an Ingress admitted under a
+ *   wider scope too (review10 F2).
  *
  * The allowed values come from annotations of the environment's Namespace (render/route-scope.ts),
  * which the engine writes from the config and no one else may change (admission-policy.ts
@@ -66,12 +70,31 @@ export const GUARDED_ROUTE_RESOURCES = [
   { group: 'acme.cert-manager.io', resource: 'challenges', kind: 'Challenge' },
 ] as const;
 
+/**
+ * Status subresources the route policy matches (UPDATE): an Ingress's status strategy resets only
+ * its spec, so a write of `ingresses/status` changes labels and annotations like the object's own
+ * (review10 F2): cert-manager's annotations, the legacy class. The CRDs' status strategies keep the
+ * whole object but its status, so the Gateway API's and cert-manager's kinds need none.
+ */
+export const GUARDED_ROUTE_STATUS = [{ group: 'networking.k8s.io', resource: 'ingresses/status' }] as const;
+
+/** CEL: `field` (labels or annotations) has the same keys with the same values on the old and the new object, but for the key `except`. */
+export function metadataUnchanged(field: 'labels' | 'annotations', except?: string): string {
+  const o = `oldObject.metadata.${field}`;
+  const n = `object.metadata.${field}`;
+  const skip = except ? `k == '${except}' || ` : '';
+  return `(!has(${o}) || ${o}.all(k, ${skip}(has(${n}) && k in ${n} && ${n}[k] == ${o}[k])))`
+    + ` && (!has(${n}) || ${n}.all(k, ${skip}(has(${o}) && k in ${o})))`;
+}
+
 const kindOf = GUARDED_ROUTE_RESOURCES.reduceRight((rest, r) => `request.resource.group == '${r.group}' && request.resource.resource == '${r.resource}' ? '${r.kind}' : (${rest})`, `''`);
 
 /** VAP `variables` (names start with `route`). */
 export function routeVariables(): Array<{ name: string; expression: string }> {
   return [
     { name: 'routeKind', expression: kindOf },
+    // A status write (ingresses/status): only its labels and annotations are held (see the first validation).
+    { name: 'routeStatus', expression: `has(request.subResource) && request.subResource == 'status'` },
     { name: 'routeDomain', expression: annotation(A.domain) },
     { name: 'routeLabel', expression: annotation(A.label) },
     // Listed hostnames, between commas: `,a.example,b.example,` (a hostname has no comma).
@@ -193,10 +216,16 @@ const scopeSaid = `' (the config repository allows ' + variables.routeLabel + '.
 
 /** VAP `validations` for route kinds; each is true for any other request. */
 export function routeValidations(): Array<{ expression: string; messageExpression: string; reason: string }> {
-  const not = (kind: string) => `object == null || variables.routeKind != '${kind}'`;
-  const notAny = (kinds: readonly string[]) => `object == null || !(variables.routeKind in ${celList(kinds)})`;
+  // A status write is not held to the rules of the object: it changes no spec, and the ingress
+  // controller (another namespace's ServiceAccount) writing status.loadBalancer must pass even on an
+  // Ingress the scope has narrowed away from since.
+  const not = (kind: string) => `object == null || variables.routeStatus || variables.routeKind != '${kind}'`;
+  const notAny = (kinds: readonly string[]) => `object == null || variables.routeStatus || !(variables.routeKind in ${celList(kinds)})`;
   const what = `variables.routeKind + ' ' + object.metadata.name`;
   return [
+    { expression: `!variables.routeStatus || (${metadataUnchanged('labels')} && ${metadataUnchanged('annotations')})`,
+      messageExpression: `${what} + ': a write of its status may not change its labels or annotations (the cert-manager annotations and the ingress class are held on the object itself); status.loadBalancer alone is the ingress controller\\'s to write'`,
+      reason: 'Forbidden' },
     { expression: `${notAny(GATEWAY_ROUTE_KINDS)} || !has(object.spec.parentRefs) || object.spec.parentRefs.all(p, ${parentAllowed('p')})`,
       messageExpression: `${what} + ': parentRefs ' + object.spec.parentRefs.filter(p, !${parentAllowed('p')}).map(p, (has(p.namespace) ? p.namespace : request.namespace) + '/' + p.name).join(', ') + ' are not the Gateway the config repository gives this environment (' + (variables.routeGateway == '' ? 'none' : variables.routeGateway) + ') nor a Service of its namespace'`,
       reason: 'Forbidden' },

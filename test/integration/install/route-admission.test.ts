@@ -328,6 +328,49 @@ test('the API server holds every writer in an environment\'s namespace to its ro
   await assert.rejects(asEnvironment.apply(route('forged', { parentRefs, hostnames: [victim] })), forbidden(/HTTPRoute forged: hostnames/));
 });
 
+test('a pod given rights on ingresses/status cannot change an Ingress\'s labels or annotations through it (another issuer for cert-manager); the ingress controller\'s status.loadBalancer passes, also on an Ingress outside the scope now', async () => {
+  // Setup: the app's permissions give its pods `update ingresses/status`; the ingress controller
+  // (a ServiceAccount of another namespace) is given the same. The Ingress status strategy resets
+  // only the spec, so a status write can change metadata (review10 F2).
+  const rbac = 'rbac.authorization.k8s.io/v1';
+  const controllerUser = `system:serviceaccount:${GATEWAY.namespace}:traefik`;
+  await admin.apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'status', namespace, labels: labels() } });
+  await admin.apply({ apiVersion: rbac, kind: 'Role', metadata: { name: 'ingress-status', namespace, labels: labels() }, rules: [
+    { apiGroups: ['networking.k8s.io'], resources: ['ingresses', 'ingresses/status'], verbs: ['get', 'update', 'patch'] },
+  ] });
+  await admin.apply({ apiVersion: rbac, kind: 'RoleBinding', metadata: { name: 'ingress-status', namespace, labels: labels() },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'ingress-status' },
+    subjects: [{ kind: 'ServiceAccount', name: 'status', namespace }, { kind: 'ServiceAccount', name: 'traefik', namespace: GATEWAY.namespace }] });
+  const pod = podClient(admin, `system:serviceaccount:${namespace}:status`);
+  const controller = admin.as(controllerUser);
+  const own = endpointHost(['status'], env, DOMAIN);
+  const victim = endpointHost(['web'], { ...env, app: `${app}y` }, DOMAIN);
+  await admin.apply(ingress('lb-own', own, {}, { [`cert-manager.io/cluster-issuer`]: ISSUER.name }));
+  // Made by a cluster admin past the policy: as an Ingress admitted before the scope narrowed.
+  await admin.apply(ingress('lb-wide', victim));
+  const status = (name: string, metadata: Record<string, unknown> = {}, ip = '192.0.2.20'): KubeObject =>
+    ({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name, namespace, ...metadata }, status: { loadBalancer: { ingress: [{ ip }] } } } as KubeObject);
+  const refused = forbidden(/Ingress lb-own: a write of its status may not change its labels or annotations/);
+
+  // Test: once the pod's rights reach the authorizer, another issuer through the status is refused.
+  await eventually('the pod may write the Ingress status, and the policy refuses it another issuer', async () =>
+    pod.applyStatus(status('lb-own', { annotations: { 'cert-manager.io/cluster-issuer': 'internal-ca' } }), 'pod').then(() => false,
+      (e: Error & { status?: number }) => (e.status === 403 && /cannot/.test(e.message) ? false : refused(e))), 30_000);
+  await assert.rejects(pod.applyStatus(status('lb-own', { annotations: { 'cert-manager.io/usages': 'client auth' } }), 'pod'), refused);
+  await assert.rejects(pod.applyStatus(status('lb-own', { annotations: { 'kubernetes.io/ingress.class': 'internal' } }), 'pod'), refused);
+  await assert.rejects(pod.applyStatus(status('lb-own', { labels: { team: 'other' } }), 'pod'), refused);
+  const live = await admin.get<KubeObject>({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', namespace, name: 'lb-own' });
+  assert.deepEqual(live?.metadata.annotations, { 'cert-manager.io/cluster-issuer': ISSUER.name });
+  // The ingress controller's status.loadBalancer passes, on an Ingress outside the scope too (its spec is not checked again).
+  await eventually('the controller may write the Ingress status', async () => controller.applyStatus(status('lb-own'), 'traefik')
+    .then(() => true, (e: Error & { status?: number }) => (e.status === 403 && /cannot/.test(e.message) ? false : Promise.reject(e))), 20_000);
+  await controller.applyStatus(status('lb-wide'), 'traefik');
+  // A cluster admin passes.
+  await admin.applyStatus(status('lb-own', {}, '192.0.2.21'), 'admin');
+  const ips = ((await admin.get<KubeObject & { status?: { loadBalancer?: { ingress?: Array<{ ip: string }> } } }>({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', namespace, name: 'lb-own' }))?.status?.loadBalancer?.ingress ?? []).map((i) => i.ip);
+  assert.deepEqual(ips, ['192.0.2.21']);
+});
+
 test('the API server keeps every label and annotation of an environment\'s Namespace to the engine: a pod an app\'s permissions give rights on its own Namespace cannot make it privileged, widen its route scope, leave the route policy, take another label or set the scheduler\'s annotations', async () => {
   // Setup: an app allowed `permissions` (its identity holds escalate and bind in its namespace)
   // writes, as its Riofile's manifests would, a Role giving its pods patch on `namespaces` and

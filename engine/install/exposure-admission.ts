@@ -11,6 +11,12 @@
  *   namespace: `status.loadBalancer.ingress` sends every pod's traffic for that address, cluster
  *   wide, to the Service (kube-proxy; CVE-2020-8554's other half): refused, always (the
  *   load-balancer controllers that write it run elsewhere);
+ * - a Pod's status (`pods/status`) written by a ServiceAccount of the environment's own namespace:
+ *   `status.podIP` is what the EndpointSlice controller publishes, also for a pod no kubelet runs
+ *   (a Service with `publishNotReadyAddresses`), so a forged one sends a Service's traffic to any
+ *   address, past `allow.externalServices` (review10 F5): refused, always (the kubelet writes it as
+ *   `system:node:*`, readiness-gate controllers run elsewhere). An app's own controller that sets
+ *   its pods' readiness-gate conditions is refused with it;
  * - a Pod with a container's `hostPort`: `allow.hostPorts`; `hostNetwork`, `hostPID`, `hostIPC`:
  *   `allow.hostNamespaces`; a `privileged` container: `allow.privileged`; a `hostPath` volume:
  *   `allow.hostPath`; a capability added outside `baseline`'s list: that capability in
@@ -51,12 +57,13 @@ import { HOST_ACTIONS, HOST_HANDLERS } from '../policy/pods.js';
 
 /**
  * The requests the policy looks at: Services, EndpointSlices and Endpoints created or updated, a
- * Service's status updated, Pods created or given an ephemeral container.
+ * Service's or a Pod's status updated, Pods created or given an ephemeral container.
  */
 export const EXPOSURE_RULES = [
   { apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['services'], scope: 'Namespaced' },
   { apiGroups: [''], apiVersions: ['v1'], operations: ['UPDATE'], resources: ['services/status'], scope: 'Namespaced' },
   { apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'], scope: 'Namespaced' },
+  { apiGroups: [''], apiVersions: ['v1'], operations: ['UPDATE'], resources: ['pods/status'], scope: 'Namespaced' },
   { apiGroups: [''], apiVersions: ['v1'], operations: ['UPDATE'], resources: ['pods/ephemeralcontainers'], scope: 'Namespaced' },
   { apiGroups: ['discovery.k8s.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['endpointslices'], scope: 'Namespaced' },
   { apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['endpoints'], scope: 'Namespaced' },
@@ -75,11 +82,13 @@ export function exposureVariables(): Array<{ name: string; expression: string }>
   return [
     { name: 'hostAccess', expression: `',' + ${nsAnnotation(HOST_ACCESS_ANNOTATION)} + ','` },
     { name: 'app', expression: nsLabel('ria.dev/app') },
+    { name: 'isStatus', expression: `has(request.subResource) && request.subResource == 'status'` },
     { name: 'isService', expression: `request.resource.resource == 'services'` },
-    { name: 'isPod', expression: `request.resource.resource == 'pods'` },
+    // A pod's status write carries the spec admitted before: its checks are the create's (and an
+    // ephemeral container's), never the status's, which the kubelet writes whatever was allowed since.
+    { name: 'isPod', expression: `request.resource.resource == 'pods' && !variables.isStatus` },
     { name: 'isSlice', expression: `request.resource.resource == 'endpointslices'` },
     { name: 'isEndpoints', expression: `request.resource.resource == 'endpoints'` },
-    { name: 'isStatus', expression: `has(request.subResource) && request.subResource == 'status'` },
     // The environment's own identities: its pods' ServiceAccounts, and the one the engine applies as.
     { name: 'fromNamespace', expression: `request.userInfo.username.startsWith('system:serviceaccount:' + request.namespace + ':')` },
     { name: 'what', expression: `{'services': 'Service ', 'pods': 'Pod ', 'endpointslices': 'EndpointSlice ', 'endpoints': 'Endpoints '}[request.resource.resource] + (has(object.metadata.name) && object.metadata.name != '' ? object.metadata.name : (has(object.metadata.generateName) ? object.metadata.generateName : ''))` },
@@ -133,8 +142,10 @@ const podField = (field: string) => `(variables.isPod && has(object.spec.${field
 export function exposureValidations(): Array<{ expression: string; messageExpression: string; reason: string }> {
   return [
     // A status write carries the spec admitted before (or a cluster admin's): only who writes it is held.
-    { expression: `!variables.isStatus || !request.userInfo.username.startsWith('system:serviceaccount:' + request.namespace + ':')`,
-      messageExpression: `variables.what + ': its status (status.loadBalancer) belongs to the load-balancer controller; a ServiceAccount of the environment namespace writing it could take traffic meant for any address (CVE-2020-8554); no allow key grants this'`,
+    { expression: `!variables.isStatus || !variables.fromNamespace`,
+      messageExpression: `variables.what + (variables.isService
+        ? ': its status (status.loadBalancer) belongs to the load-balancer controller; a ServiceAccount of the environment namespace writing it could take traffic meant for any address (CVE-2020-8554); no allow key grants this'
+        : ': its status (status.podIP) belongs to the kubelet; a ServiceAccount of the environment namespace writing it could have the EndpointSlice controller publish any address for a Service (through the shared gateway too); no allow key grants this')`,
       reason: 'Forbidden' },
     { expression: `!variables.isService || variables.isStatus || !has(object.spec.externalIPs) || object.spec.externalIPs.size() == 0`,
       messageExpression: `variables.what + ': externalIPs would let it take traffic meant for any address in the cluster (CVE-2020-8554); no allow key grants this'`,

@@ -67,7 +67,7 @@ async function environmentWithPodWriter(allow: Record<string, unknown>): Promise
   const rbac = 'rbac.authorization.k8s.io/v1';
   await admin.apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web', namespace, labels } });
   await admin.apply({ apiVersion: rbac, kind: 'Role', metadata: { name: 'exposure', namespace, labels }, rules: [
-    { apiGroups: [''], resources: ['services', 'pods', 'services/status'], verbs: ['create', 'update', 'patch', 'get', 'delete'] },
+    { apiGroups: [''], resources: ['services', 'pods', 'services/status', 'pods/status'], verbs: ['create', 'update', 'patch', 'get', 'delete'] },
   ] });
   await admin.apply({ apiVersion: rbac, kind: 'RoleBinding', metadata: { name: 'exposure', namespace, labels },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'exposure' }, subjects: [{ kind: 'ServiceAccount', name: 'web', namespace }] });
@@ -205,4 +205,32 @@ test('a pod given rights on services/status cannot write a Service\'s status.loa
   assert.deepEqual(await ips(), ['192.0.2.10']);
   await admin.applyStatus({ ...status, status: { loadBalancer: { ingress: [{ ip: '192.0.2.11' }] } } }, 'admin');
   assert.deepEqual(await ips(), ['192.0.2.11']);
+});
+
+test('a pod given rights on pods/status cannot forge a pod\'s IP, which the EndpointSlice controller would publish (review10 F5); a ServiceAccount of another namespace can write a pod\'s status, also of a pod the app is not allowed now; system:masters can', async () => {
+  // Setup: a pod no kubelet will run (its node does not exist: kwok leaves it alone), which a
+  // Service selecting it with publishNotReadyAddresses would publish at whatever IP its status says.
+  const { namespace, pod } = await environmentWithPodWriter({ permissions: true, hostPorts: true });
+  await pod.apply(podOf(namespace, 'ghost', { nodeName: uniqueName('nowhere') }));
+  // Made by a cluster admin past the policy (hostNetwork is not allowed to this app).
+  await admin.apply(podOf(namespace, 'hostnet', { hostNetwork: true, nodeName: uniqueName('nowhere') }));
+  const status = (name: string, ip: string): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace }, status: { podIP: ip, podIPs: [{ ip }] } } as KubeObject);
+  const controllerNs = uniqueName('gates-system');
+  made.push(controllerNs);
+  await admin.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: controllerNs } });
+  await admin.apply({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'gates-controller', namespace },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'exposure' }, subjects: [{ kind: 'ServiceAccount', name: 'controller', namespace: controllerNs }] });
+  const controller = admin.as(`system:serviceaccount:${controllerNs}:controller`);
+  const ipOf = async (name: string) => (await admin.get<KubeObject & { status?: { podIP?: string } }>({ apiVersion: 'v1', kind: 'Pod', name, namespace }))?.status?.podIP;
+  // Test
+  await assert.rejects(pod.applyStatus(status('ghost', '10.0.0.99'), 'attacker'),
+    forbidden(/Pod ghost: its status \(status\.podIP\) belongs to the kubelet; a ServiceAccount of the environment namespace writing it could have the EndpointSlice controller publish any address/));
+  assert.equal(await ipOf('ghost'), undefined);
+  await eventually('the controller may write a pod\'s status', async () => controller.applyStatus(status('ghost', '192.0.2.30'), 'gates')
+    .then(() => true, (e: Error & { status?: number }) => (e.status === 403 && /cannot/.test(e.message) ? false : Promise.reject(e))), 20_000);
+  assert.equal(await ipOf('ghost'), '192.0.2.30');
+  // The pod checks are not made again on a status write (the kubelet writes it whatever is allowed since).
+  await controller.applyStatus(status('hostnet', '192.0.2.31'), 'gates');
+  await admin.applyStatus(status('hostnet', '192.0.2.31'), 'admin');
+  assert.equal(await ipOf('hostnet'), '192.0.2.31');
 });

@@ -12,9 +12,9 @@ import { HOST_ACCESS_ANNOTATION } from '../../../engine/render/host-access.js';
 import { hostAccessOf } from '../../../engine/controller/environment/cluster-settings.js';
 import { allowOf } from '../../../engine/policy/allow.js';
 
-type Policy = { metadata: { name: string }; spec: { matchConstraints: { namespaceSelector: unknown; resourceRules: Array<{ resources: string[]; operations: string[] }> }; matchConditions: Array<{ expression: string }>; validations: Array<{ expression: string }> } };
+type Policy = { metadata: { name: string }; spec: { matchConstraints: { namespaceSelector: unknown; resourceRules: Array<{ resources: string[]; operations: string[] }> }; matchConditions: Array<{ expression: string }>; variables: Array<{ name: string; expression: string }>; validations: Array<{ expression: string }> } };
 
-test('the exposure policy matches only Services (create, update), Pods (create, ephemeral containers), EndpointSlices and Endpoints (create, update) in environment namespaces; system:masters and cert-manager are not held', () => {
+test('the exposure policy matches only Services (create, update, status), Pods (create, status, ephemeral containers), EndpointSlices and Endpoints (create, update) in environment namespaces; system:masters and cert-manager are not held', () => {
   // Setup
   const objs = installManifests({ namespace: 'ria-ops', configRepo: 'http://git.test/config.git', image: 'ria:test' }) as unknown as Array<{ kind: string } & Policy>;
   // Test
@@ -22,14 +22,16 @@ test('the exposure policy matches only Services (create, update), Pods (create, 
   assert.ok(policy, 'installed');
   assert.ok(objs.some((o) => o.kind === 'ValidatingAdmissionPolicyBinding' && o.metadata.name === 'ria-engine-exposure-ria-ops'));
   assert.deepEqual(policy.spec.matchConstraints.resourceRules.map((r) => [r.resources.join(','), r.operations.join(',')]),
-    [['services', 'CREATE,UPDATE'], ['services/status', 'UPDATE'], ['pods', 'CREATE'], ['pods/ephemeralcontainers', 'UPDATE'], ['endpointslices', 'CREATE,UPDATE'], ['endpoints', 'CREATE,UPDATE']]);
+    [['services', 'CREATE,UPDATE'], ['services/status', 'UPDATE'], ['pods', 'CREATE'], ['pods/status', 'UPDATE'], ['pods/ephemeralcontainers', 'UPDATE'], ['endpointslices', 'CREATE,UPDATE'], ['endpoints', 'CREATE,UPDATE']]);
   assert.deepEqual(policy.spec.matchConstraints.namespaceSelector, { matchLabels: { 'app.kubernetes.io/managed-by': 'ria' }, matchExpressions: [{ key: 'ria.dev/app', operator: 'Exists' }] });
   const conditions = policy.spec.matchConditions.map((c) => c.expression).join('\n');
   assert.match(conditions, /system:masters/);
   assert.match(conditions, /system:serviceaccount:cert-manager:/);
-  // A Service's status, the six allow keys' checks, externalServices' three (ExternalName, EndpointSlice, Endpoints), capabilities, and the eight baseline checks no key grants.
+  // A Service's or a Pod's status, the six allow keys' checks, externalServices' three (ExternalName, EndpointSlice, Endpoints), capabilities, and the eight baseline checks no key grants.
   assert.equal(policy.spec.validations.length, 19);
   const all = policy.spec.validations.map((v) => v.expression).join('\n');
+  // A status write (a Service's, a Pod's) is held to who writes it, not to the pod checks: the kubelet writes a pod's status whatever was allowed since.
+  assert.match(policy.spec.variables.find((v) => v.name === 'isPod')!.expression, /&& !variables\.isStatus$/);
   for (const held of ['ExternalName', 'endpointslice-controller.k8s.io', 'isEndpoints', 'capabilities.add', 'windowsOptions.hostProcess', 'seLinuxOptions', 'procMount', 'seccompProfile', 'appArmorProfile', 'container.apparmor.security.beta.kubernetes.io/', 'sysctls', 'livenessProbe.httpGet.host']) assert.ok(all.includes(held), held);
 });
 

@@ -43,6 +43,17 @@ async function holdsSingleLeader(a: Candidate, b: Candidate, ms: number): Promis
   }
 }
 
+/** The Lease client with every call passed through `fault` (a partition, a dead connection, a slow one). */
+function withFault(fault: (call: () => Promise<unknown>) => Promise<unknown>): LeaseApi {
+  return new Proxy(coordination, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => fault(() => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args));
+    },
+  }) as LeaseApi;
+}
+
 async function namespace(prefix: string): Promise<string> {
   const ns = uniqueName(prefix);
   await core.createNamespace({ body: { metadata: { name: ns } } });
@@ -79,16 +90,7 @@ test('a leader whose renewals fail steps down before the lease expires; the othe
   // Setup: replica-a's API calls start failing on demand (a partitioned node).
   const ns = await namespace('lease-fail');
   let partitioned = false;
-  const flaky = new Proxy(coordination, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        if (partitioned) return Promise.reject(new Error('connect ECONNREFUSED (injected)'));
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  }) as LeaseApi;
+  const flaky = withFault((call) => (partitioned ? Promise.reject(new Error('connect ECONNREFUSED (injected)')) : call()));
   const a = candidate(ns, 'replica-a', flaky);
   await eventually('replica-a leads', async () => a.election.isLeader(), 10_000, 50);
   const b = candidate(ns, 'replica-b');
@@ -120,13 +122,7 @@ test('a leader whose renewal hangs (no answer, no error) steps down at its renew
   const ns = await namespace('lease-hang');
   let hung = false;
   const unanswered: Array<(err: Error) => void> = [];
-  const silent = new Proxy(coordination, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => (hung ? new Promise((_, reject) => unanswered.push(reject)) : (value as (...a: unknown[]) => unknown).apply(target, args));
-    },
-  }) as LeaseApi;
+  const silent = withFault((call) => (hung ? new Promise((_, reject) => unanswered.push(reject)) : call()));
   const a = candidate(ns, 'replica-a', silent);
   await eventually('replica-a leads', async () => a.election.isLeader(), 10_000, 50);
   const b = candidate(ns, 'replica-b');
@@ -146,16 +142,7 @@ test('a renewal answered after the renew deadline is no ground to lead: the slow
   // (the 4 s lease's renew deadline is 2.67 s).
   const ns = await namespace('lease-slow');
   let slow = false;
-  const late = new Proxy(coordination, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        const answer = (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-        return slow ? answer.then((r) => new Promise((resolve) => setTimeout(() => resolve(r), 3500))) : answer;
-      };
-    },
-  }) as LeaseApi;
+  const late = withFault((call) => (slow ? call().then((r) => new Promise((resolve) => setTimeout(() => resolve(r), 3500))) : call()));
   const a = candidate(ns, 'replica-a', late);
   await eventually('replica-a leads', async () => a.election.isLeader(), 10_000, 50);
   const b = candidate(ns, 'replica-b');

@@ -65,8 +65,12 @@ class FakeRest {
   }
 }
 
-test('a config sync that revokes an App\'s allow: every reconcile after its write renders with the new App, though the watch is behind and delivers an older copy after the write', async () => {
-  // Setup
+/**
+ * The revocation tests' world: a config repository whose head moves from a commit allowing shop
+ * `permissions` to one revoking it (`setHead`), a git client that reaches only it, and in the
+ * cluster the App as the config sync wrote it from the first commit, with its Environment.
+ */
+async function revocationWorld() {
   const cluster = new FakeCluster();
   const rest = new FakeRest(cluster);
   const origin = tempDir('ria-app-watch-origin-');
@@ -76,6 +80,7 @@ test('a config sync that revokes an App\'s allow: every reconcile after its writ
   };
   const commits = { allowed: await configCommit(origin, files.allowed), revoked: await configCommit(origin, files.revoked) };
   let head: keyof typeof commits = 'allowed';
+  const setHead = (to: keyof typeof commits) => { head = to; };
   const unreachable = (url: string) => new GitUnreachableError(url, { op: 'fetchCommit', reason: 'ECONNREFUSED' });
   const gitClient = {
     listRemoteRefs: async (url: string) => {
@@ -96,6 +101,12 @@ test('a config sync that revokes an App\'s allow: every reconcile after its writ
     metadata: { name: 'shop--main', namespace: 'ria', labels: { 'ria.dev/app': 'shop' }, finalizers: [ENVIRONMENT_FINALIZER],
       ownerReferences: [{ apiVersion: API_VERSION, kind: 'App', name: 'shop', uid: v1.metadata.uid!, controller: true }] },
     spec: { app: 'shop', kind: 'branch', target: 'main', branch: 'main', commit: 'a'.repeat(40), namespace: 'shop--main' } } as unknown as KubeObject);
+  return { cluster, rest, origin, files, commits, setHead, unreachable, gitClient, v1 };
+}
+
+test('a config sync that revokes an App\'s allow: every reconcile after its write renders with the new App, though the watch is behind and delivers an older copy after the write', async () => {
+  // Setup
+  const { cluster, rest, origin, commits, setHead, unreachable, gitClient, v1 } = await revocationWorld();
 
   // Once the config sync wrote the App, the watch delivers `stale` (a version older than that
   // write) whenever the engine reads an Environment (a reconcile that does not start from the
@@ -142,7 +153,7 @@ test('a config sync that revokes an App\'s allow: every reconcile after its writ
     stale = cluster.put({ ...cluster.find(API_VERSION, 'App', 'ria', 'shop')!, status: { environments: 1 } } as KubeObject);
     reported.length = 0;
     const readsBefore = cluster.calls.filter((c) => c.verb === 'get' && c.kind === 'App').length;
-    head = 'revoked';
+    setHead('revoked');
     engine.poke(CONFIG);
     await until('the reconcile after the config change', () => reported.some((r) => r.afterWrite) && engine.queue.depth === 0);
     assert.ok(reported.some((r) => r.afterWrite && r.afterStale), 'a reconcile ran after the watch delivered the older copy, itself after the write');
@@ -198,33 +209,7 @@ test('an App deleted and recreated under the same name: the reconcile of an Envi
 
 test('a config write whose answer is lost (committed, then the call fails): the retry finds the spec written, writes nothing, and its reconciles still render with the new App though the watch delivers nothing (review9 F6)', async () => {
   // Setup: as the first test, but the watch never delivers the config sync's write.
-  const cluster = new FakeCluster();
-  const rest = new FakeRest(cluster);
-  const origin = tempDir('ria-app-watch-origin-');
-  const files = {
-    allowed: { shop: `repo: ${REPO}\nbranches: [main]\nallow: { permissions: true }\n` },
-    revoked: { shop: `repo: ${REPO}\nbranches: [main]\n` },
-  };
-  const commits = { allowed: await configCommit(origin, files.allowed), revoked: await configCommit(origin, files.revoked) };
-  let head: keyof typeof commits = 'allowed';
-  const unreachable = (url: string) => new GitUnreachableError(url, { op: 'fetchCommit', reason: 'ECONNREFUSED' });
-  const gitClient = {
-    listRemoteRefs: async (url: string) => {
-      if (url !== CONFIG) throw unreachable(url);
-      return { refs: new Map([['refs/heads/main', commits[head]]]) };
-    },
-    fetchCommit: async ({ url, dir }: { url: string; dir: string }) => {
-      if (url !== CONFIG) throw unreachable(url);
-      return configCommit(dir, files[head]);
-    },
-    readFileAt: async () => { throw new Error('not in this test'); },
-  } as unknown as GitClient;
-  const v1 = cluster.put({ apiVersion: API_VERSION, kind: 'App', metadata: { name: 'shop', namespace: 'ria' },
-    spec: { repo: REPO, branches: ['main'], riofile: 'Riofile', allow: { permissions: true } } } as unknown as KubeObject);
-  cluster.put({ apiVersion: API_VERSION, kind: 'Environment',
-    metadata: { name: 'shop--main', namespace: 'ria', labels: { 'ria.dev/app': 'shop' }, finalizers: [ENVIRONMENT_FINALIZER],
-      ownerReferences: [{ apiVersion: API_VERSION, kind: 'App', name: 'shop', uid: v1.metadata.uid!, controller: true }] },
-    spec: { app: 'shop', kind: 'branch', target: 'main', branch: 'main', commit: 'a'.repeat(40), namespace: 'shop--main' } } as unknown as KubeObject);
+  const { cluster, rest, origin, commits, setHead, unreachable, gitClient, v1 } = await revocationWorld();
 
   // The first App write is committed by the server, but its answer is lost (a deadline, a reset).
   let lost = 0;
@@ -254,7 +239,7 @@ test('a config write whose answer is lost (committed, then the call fails): the 
 
     // Test: the config revokes the allow; the write commits, its answer is lost, the sync retries.
     reported.length = 0;
-    head = 'revoked';
+    setHead('revoked');
     engine.poke(CONFIG);
     await until('the retry (after its backoff) and its reconciles', () => reported.some((r) => r.afterLoss) && engine.queue.depth === 0, 30_000);
     assert.equal(lost, 1, 'the retry wrote nothing: the spec was there');

@@ -1,4 +1,39 @@
-import type { KubeObject, KubeObjects } from '../../engine/kube/objects.js';
+import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
+import { KubeObjects, type KubeObject } from '../../engine/kube/objects.js';
+import { KubeRest } from '../../engine/kube/rest.js';
+import { main } from '../../engine/cli/main.js';
+import { captureIO } from './io.js';
+import { installedEngineKubeConfig, testClients, uniqueName } from './kube.js';
+
+/** An assertion for assert.rejects: the API server refused with 403, saying `what`. */
+export const forbidden = (what: RegExp) => (err: Error & { status?: number }) => {
+  assert.equal(err.status, 403, err.message);
+  assert.match(err.message, what);
+  return true;
+};
+
+/**
+ * `ria install` into a fresh namespace (`prefix`-…) before this test file, as an admission test
+ * needs it: `engine` is the installed engine's client (set once the hook ran), `made` the
+ * namespaces the file makes; after the file, they and the install's policies are removed.
+ */
+export function installForFile(prefix: string): { ns: string; engine: KubeObjects; admin: KubeObjects; made: string[] } {
+  const { kc } = testClients();
+  const install = { ns: '', engine: undefined as unknown as KubeObjects, admin: new KubeObjects(new KubeRest(kc)), made: [] as string[] };
+  before(async () => {
+    install.ns = uniqueName(prefix);
+    const io = captureIO();
+    assert.equal(await main(['install', '--namespace', install.ns, '--config-repo', 'http://unused.invalid/config.git', '--image', 'ria:test', '--kubeconfig', process.env.RIA_TEST_KUBECONFIG!], io), 0, io.err());
+    install.engine = new KubeObjects(new KubeRest(await installedEngineKubeConfig(kc, install.ns)));
+  });
+  after(async () => {
+    const { core } = testClients();
+    for (const name of install.made) await core.deleteNamespace({ name }).catch(() => undefined);
+    await removeInstallPolicies(install.admin, install.ns);
+  });
+  return install;
+}
 
 /**
  * Removes the admission policies `ria install --namespace ns` wrote. They are cluster-scoped and

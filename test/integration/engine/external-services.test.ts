@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installedEngineKubeConfig, testClients, eventually, uniqueName } from '../../support/kube.js';
 import { captureIO } from '../../support/io.js';
-import { podClient, removeInstallPolicies } from '../../support/installs.js';
+import { forbidden, podClient, removeInstallPolicies } from '../../support/installs.js';
 import { KubeObjects, type KubeObject } from '../../../engine/kube/objects.js';
 import { KubeRest } from '../../../engine/kube/rest.js';
 import { main } from '../../../engine/cli/main.js';
@@ -62,11 +62,6 @@ async function environmentWhen(name: string, what: string, check: (e: Environmen
   }, 90_000);
 }
 
-const forbidden = (what: RegExp) => (err: Error & { status?: number }) => {
-  assert.equal(err.status, 403, err.message);
-  assert.match(err.message, what);
-  return true;
-};
 
 /** As a pod of the environment given rights on Services, EndpointSlices and Endpoints (what `permissions` can grant). */
 async function podWriter(namespace: string): Promise<KubeObjects> {

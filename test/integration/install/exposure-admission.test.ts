@@ -8,13 +8,10 @@
  * other check of Pod Security's `baseline` level holds too (capabilities, hostProcess, SELinux,
  * procMount, seccomp, AppArmor, sysctls, a probe's or lifecycle handler's host).
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { installedEngineKubeConfig, testClients, eventually, uniqueName } from '../../support/kube.js';
-import { captureIO } from '../../support/io.js';
-import { podClient, removeInstallPolicies } from '../../support/installs.js';
-import { main } from '../../../engine/cli/main.js';
-import { KubeRest } from '../../../engine/kube/rest.js';
+import { testClients, eventually, uniqueName } from '../../support/kube.js';
+import { forbidden, installForFile, podClient } from '../../support/installs.js';
 import { KubeObjects, type KubeObject } from '../../../engine/kube/objects.js';
 import { render } from '../../../engine/render/index.js';
 import { environmentNamespace } from '../../../engine/render/names.js';
@@ -24,30 +21,9 @@ import { allowOf } from '../../../engine/policy/allow.js';
 import { hostAccessOf } from '../../../engine/controller/environment/cluster-settings.js';
 import type { Environment } from '../../../engine/render/types.js';
 
-const { kc } = testClients();
-const admin = new KubeObjects(new KubeRest(kc));
-let ns: string;
-let engine: KubeObjects;
-const made: string[] = [];
+const install = installForFile('ria-exposure');
+const { admin, made } = install;
 
-const forbidden = (what: RegExp) => (err: Error & { status?: number }) => {
-  assert.equal(err.status, 403, err.message);
-  assert.match(err.message, what);
-  return true;
-};
-
-before(async () => {
-  ns = uniqueName('ria-exposure');
-  const io = captureIO();
-  assert.equal(await main(['install', '--namespace', ns, '--config-repo', 'http://unused.invalid/config.git', '--image', 'ria:test', '--kubeconfig', process.env.RIA_TEST_KUBECONFIG!], io), 0, io.err());
-  engine = new KubeObjects(new KubeRest(await installedEngineKubeConfig(kc, ns)));
-});
-
-after(async () => {
-  const { core } = testClients();
-  for (const name of made) await core.deleteNamespace({ name }).catch(() => undefined);
-  await removeInstallPolicies(admin, ns);
-});
 
 /**
  * An environment namespace as the engine writes it for an app with `allow`, and a ServiceAccount
@@ -62,7 +38,7 @@ async function environmentWithPodWriter(allow: Record<string, unknown>): Promise
   const a = allowOf({ allow });
   const rendered = render({ riofile: parseRiofile('services:\n  web:\n    image: nginx:1.27\n'), environment, cluster: { domain: 'apps.test', registry: 'registry.test' },
     podSecurity: podSecurityFor(DEFAULT_POD_SECURITY, a), hostAccess: hostAccessOf(a) }).objects;
-  await engine.apply(rendered.find((o) => o.kind === 'Namespace')!);
+  await install.engine.apply(rendered.find((o) => o.kind === 'Namespace')!);
   const labels = { 'app.kubernetes.io/managed-by': 'ria', 'ria.dev/app': app };
   const rbac = 'rbac.authorization.k8s.io/v1';
   await admin.apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web', namespace, labels } });

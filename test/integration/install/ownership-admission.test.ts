@@ -6,14 +6,11 @@
  * and the environment's identity write as `ria` as before, and another writer may still change
  * what Ria applied.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { installedEngineKubeConfig, testClients, eventually, uniqueName } from '../../support/kube.js';
-import { captureIO } from '../../support/io.js';
-import { podClient, removeInstallPolicies } from '../../support/installs.js';
-import { main } from '../../../engine/cli/main.js';
-import { KubeRest } from '../../../engine/kube/rest.js';
-import { KubeObjects, type KubeObject } from '../../../engine/kube/objects.js';
+import { eventually, uniqueName } from '../../support/kube.js';
+import { forbidden, installForFile, podClient } from '../../support/installs.js';
+import type { KubeObject } from '../../../engine/kube/objects.js';
 import { render } from '../../../engine/render/index.js';
 import { environmentNamespace } from '../../../engine/render/names.js';
 import { parseRiofile } from '../../../engine/riofile/index.js';
@@ -21,31 +18,10 @@ import { environmentUser, identityObjects } from '../../../engine/controller/env
 import { notOwnedReason, ownershipLabels, type EnvironmentOwner } from '../../../engine/controller/environment/ownership.js';
 import type { Environment } from '../../../engine/render/types.js';
 
-const { kc } = testClients();
-const admin = new KubeObjects(new KubeRest(kc));
-let ns: string;
-let engine: KubeObjects;
-const made: string[] = [];
-
-const forbidden = (what: RegExp) => (err: Error & { status?: number }) => {
-  assert.equal(err.status, 403, err.message);
-  assert.match(err.message, what);
-  return true;
-};
+const install = installForFile('ria-owner');
+const { admin, made } = install;
 const RIA_MANAGER = /ConfigMap forged: the field managers ria, ria-previews are Ria's .* only Ria writes as them in an environment's namespace/;
 
-before(async () => {
-  ns = uniqueName('ria-owner');
-  const io = captureIO();
-  assert.equal(await main(['install', '--namespace', ns, '--config-repo', 'http://unused.invalid/config.git', '--image', 'ria:test', '--kubeconfig', process.env.RIA_TEST_KUBECONFIG!], io), 0, io.err());
-  engine = new KubeObjects(new KubeRest(await installedEngineKubeConfig(kc, ns)));
-});
-
-after(async () => {
-  const { core } = testClients();
-  for (const name of made) await core.deleteNamespace({ name }).catch(() => undefined);
-  await removeInstallPolicies(admin, ns);
-});
 
 test('a pod given patch by the app\'s permissions cannot write an object as Ria\'s field manager, so Ria never takes it for the environment\'s; the engine, the environment\'s identity and system:masters can, and the pod may still change what Ria applied', async () => {
   // Setup: an environment as the engine makes it (Namespace, then its identity, as the engine),
@@ -56,10 +32,10 @@ test('a pod given patch by the app\'s permissions cannot write an object as Ria\
   const namespace = environmentNamespace(environment);
   made.push(namespace);
   const rendered = render({ riofile: parseRiofile('services:\n  web:\n    image: nginx:1.27\n'), environment, cluster: { domain: 'apps.test', registry: 'registry.test' } }).objects;
-  await engine.apply(rendered.find((o) => o.kind === 'Namespace')!);
+  await install.engine.apply(rendered.find((o) => o.kind === 'Namespace')!);
   const owner: EnvironmentOwner = { app, environment: 'main', namespace, name: namespace };
-  for (const o of identityObjects(owner, { permissions: false })) await engine.apply(o);
-  const asEnvironment = engine.as(environmentUser(namespace));
+  for (const o of identityObjects(owner, { permissions: false })) await install.engine.apply(o);
+  const asEnvironment = install.engine.as(environmentUser(namespace));
   const rbac = 'rbac.authorization.k8s.io/v1';
   await admin.apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web', namespace } }, { fieldManager: 'admin' });
   await admin.apply({ apiVersion: rbac, kind: 'Role', metadata: { name: 'configmaps', namespace }, rules: [

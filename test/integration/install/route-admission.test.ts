@@ -20,7 +20,7 @@ import { endpointHost, environmentNamespace } from '../../../engine/render/names
 import { parseRiofile } from '../../../engine/riofile/index.js';
 import type { ClusterSettings, Environment } from '../../../engine/render/types.js';
 import { installCertManagerCrds } from '../../support/gateway-api.js';
-import { podClient, removeInstallPolicies } from '../../support/installs.js';
+import { forbidden, podClient, removeInstallPolicies } from '../../support/installs.js';
 
 const { kc } = testClients();
 const admin = new KubeObjects(new KubeRest(kc));
@@ -38,11 +38,6 @@ let asEnvironment: KubeObjects;
 /** Namespaces of the environments made here, deleted at the end. */
 const made: string[] = [];
 
-const forbidden = (what: RegExp) => (err: Error & { status?: number }) => {
-  assert.equal(err.status, 403, err.message);
-  assert.match(err.message, what);
-  return true;
-};
 
 async function installGatewayApiCrds(): Promise<void> {
   const path = process.env.RIA_TEST_GATEWAY_API_CRDS;

@@ -54,6 +54,7 @@
 import { HOST_ACCESS_ANNOTATION, type HostAccessKey } from '../render/host-access.js';
 import { BASELINE_CAPABILITIES, BASELINE_SELINUX_TYPES, SAFE_SYSCTLS } from '../policy/pod-security.js';
 import { HOST_ACTIONS, HOST_HANDLERS } from '../policy/pods.js';
+import { ENVIRONMENT_SERVICE_ACCOUNT } from './rbac.js';
 
 /**
  * The requests the policy looks at: Services, EndpointSlices and Endpoints created or updated, a
@@ -161,6 +162,11 @@ export function exposureValidations(): Array<{ expression: string; messageExpres
       reason: 'Forbidden' },
     { expression: `!variables.isEndpoints || !variables.fromNamespace || ${allowed('externalServices')}`,
       messageExpression: `variables.what + ': Endpoints written in the environment send the traffic of their Service to addresses of their own (through the shared gateway too)' + ${howToAllow('externalServices')}`,
+      reason: 'Forbidden' },
+    // The environment's identity is the engine's hand in the namespace (the ownership policy and
+    // the first policy know it by name): a pod running as it would be that hand (review10 F9).
+    { expression: `!variables.isPod || !has(object.spec.serviceAccountName) || object.spec.serviceAccountName != '${ENVIRONMENT_SERVICE_ACCOUNT}'`,
+      messageExpression: `variables.what + ': runs as the ServiceAccount ${ENVIRONMENT_SERVICE_ACCOUNT}, the identity Ria applies the environment with; no allow key grants this'`,
       reason: 'Forbidden' },
     { expression: `!(${podField('hostNetwork')} || ${podField('hostPID')} || ${podField('hostIPC')}) || ${allowed('hostNamespaces')}`,
       messageExpression: `variables.what + ': ' + ['hostNetwork', 'hostPID', 'hostIPC'].filter(f, f == 'hostNetwork' ? ${podField('hostNetwork')} : (f == 'hostPID' ? ${podField('hostPID')} : ${podField('hostIPC')})).join(', ') + ' shares the node\\'s namespaces' + ${howToAllow('hostNamespaces')}`,

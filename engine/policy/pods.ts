@@ -3,6 +3,7 @@ import { howToAllow, type Allow } from './allow.js';
 import { BASELINE_SELINUX_TYPES, SAFE_SYSCTLS } from './pod-security.js';
 import type { Finding } from './finding.js';
 import type { ModelPath } from './locate.js';
+import { ENVIRONMENT_SERVICE_ACCOUNT } from '../install/rbac.js';
 
 /**
  * Pod-level access to the node, refused unless the config allows it. Pod Security Admission on
@@ -115,6 +116,10 @@ export function podSpecHostAccess(app: string, what: string, spec: Obj, at: Mode
     if (k.startsWith(APPARMOR_ANNOTATION) && v !== 'runtime/default' && !(typeof v === 'string' && v.startsWith('localhost/'))) {
       refuse([...at.slice(0, -1), 'metadata', 'annotations', k], `sets the AppArmor profile ${String(v)} (annotation ${k}; only runtime/default or localhost/*)`);
     }
+  }
+  // The environment's identity, which Ria applies the environment with (review10 F9).
+  for (const field of ['serviceAccountName', 'serviceAccount'] as const) {
+    if (spec[field] === ENVIRONMENT_SERVICE_ACCOUNT) out.push({ path: [...at, field], message: `${what} runs as the ServiceAccount ${ENVIRONMENT_SERVICE_ACCOUNT}, the identity Ria applies the environment with; no allow key grants this` });
   }
   const podSc = isObj(spec.securityContext) ? spec.securityContext : {};
   (Array.isArray(podSc.sysctls) ? podSc.sysctls : []).forEach((s, i) => {

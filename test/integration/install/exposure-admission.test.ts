@@ -210,3 +210,13 @@ test('a pod given rights on pods/status cannot forge a pod\'s IP, which the Endp
   await admin.applyStatus(status('hostnet', '192.0.2.31'), 'admin');
   assert.equal(await ipOf('hostnet'), '192.0.2.31');
 });
+
+test('a pod given rights on Pods cannot make one run as the environment\'s identity, ria-environment, whatever the app is allowed (review10 F9); another ServiceAccount passes', async () => {
+  // Setup: the namespace holds the identity's ServiceAccount (the engine makes it with the environment).
+  const { namespace, pod } = await environmentWithPodWriter({ permissions: true, hostPorts: true });
+  await admin.apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'ria-environment', namespace } });
+  // Test
+  await assert.rejects(pod.apply(podOf(namespace, 'as-ria', { serviceAccountName: 'ria-environment' })),
+    forbidden(/Pod as-ria: runs as the ServiceAccount ria-environment, the identity Ria applies the environment with; no allow key grants this/));
+  await pod.apply(podOf(namespace, 'as-web', { serviceAccountName: 'web' }));
+});

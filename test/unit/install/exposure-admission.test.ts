@@ -28,7 +28,7 @@ test('the exposure policy matches only Services (create, update, status), Pods (
   assert.match(conditions, /system:masters/);
   assert.match(conditions, /system:serviceaccount:cert-manager:/);
   // A Service's or a Pod's status, the six allow keys' checks, externalServices' three (ExternalName, EndpointSlice, Endpoints), capabilities, and the eight baseline checks no key grants.
-  assert.equal(policy.spec.validations.length, 19);
+  assert.equal(policy.spec.validations.length, 20);
   const all = policy.spec.validations.map((v) => v.expression).join('\n');
   // A status write (a Service's, a Pod's) is held to who writes it, not to the pod checks: the kubelet writes a pod's status whatever was allowed since.
   assert.match(policy.spec.variables.find((v) => v.name === 'isPod')!.expression, /&& !variables\.isStatus$/);

@@ -305,3 +305,13 @@ test('policy: a manifest Service may not set externalIPs (CVE-2020-8554) whateve
   }
   assert.equal(checkPolicy(input(svc('  type: ClusterIP'))), undefined);
 });
+
+test('policy: a manifest pod may not run as the environment\'s identity, ria-environment, whatever allow says (review10 F9); another ServiceAccount passes', () => {
+  const deployment = (sa: string) => manifest(['apiVersion: apps/v1', 'kind: Deployment', 'metadata: {name: d}', 'spec:', '  template:', '    spec:', `      ${sa}`, '      containers: [{name: c, image: busybox}]'].join('\n'));
+  for (const field of ['serviceAccountName', 'serviceAccount']) {
+    const issues = refused(deployment(`${field}: ria-environment`), { permissions: true, hostPorts: true, privileged: true });
+    assert.deepEqual(issues.map((i) => i.path), [`kubernetes.manifest[0].spec.template.spec.${field}`]);
+    assert.match(issues[0]!.message, /runs as the ServiceAccount ria-environment, the identity Ria applies the environment with; no allow key grants this/);
+  }
+  assert.equal(checkPolicy(input(deployment('serviceAccountName: web'))), undefined);
+});
